@@ -1,0 +1,3 @@
+from epiqr.cli import main
+
+main()

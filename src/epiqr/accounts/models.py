@@ -1,0 +1,57 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from epiqr.core.permissions import Role
+
+
+class OrgKind(models.TextChoices):
+    VENUE = "venue", _("Địa điểm")
+    LAB = "lab", _("Phòng xét nghiệm")
+    FACILITY = "facility", _("Cơ sở điều trị")
+    CHECKPOINT = "checkpoint", _("Chốt kiểm soát")
+    SAMPLING_SITE = "sampling_site", _("Điểm lấy mẫu")
+
+
+class User(AbstractUser):
+    """A staff (or venue) account with one role and one scope.
+
+    The scope is a jurisdiction (a province, or a commune within it) or an organisation (kind + id).
+    Officers see only what falls inside their jurisdiction; organisation staff only their organisation.
+    """
+
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.CHOICES, default=Role.VENUE_OWNER)
+    phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    province = models.ForeignKey(
+        "geo.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    commune = models.ForeignKey(
+        "geo.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    org_kind = models.CharField(_("loại tổ chức"), max_length=20, choices=OrgKind.choices, blank=True)
+    org_id = models.PositiveBigIntegerField(_("mã tổ chức"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class ApiToken(models.Model):
+    """A bearer token for one user or one of their devices; only a hash of the secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("tên thiết bị"), max_length=100, default="default")
+    prefix = models.CharField(max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.name} ({self.prefix})"

@@ -1,0 +1,49 @@
+"""Scope rules: which rows of personal data a user may see.
+
+`jurisdiction_filter` narrows any queryset by a path to a commune: a province officer sees every
+commune of their province, a commune officer only their commune, an administrator everything, and
+anyone else nothing (organisation staff are scoped by their domain's own selectors).
+"""
+
+from django.db.models import Q, QuerySet
+
+from epiqr.core.permissions import Role
+
+from .models import ApiToken, User
+
+
+def jurisdiction_q(*, user: User, commune_path: str) -> Q | None:
+    """A Q limiting `commune_path` (e.g. "commune" or "person__commune") to the user's jurisdiction.
+
+    None means no limit (administrators).
+    """
+    if user.is_superuser or user.role == Role.ADMIN:
+        return None
+    if user.commune_id:
+        return Q(**{f"{commune_path}_id": user.commune_id})
+    if user.province_id:
+        return Q(**{f"{commune_path}__province_id": user.province_id})
+    return Q(pk__in=[])
+
+
+def jurisdiction_filter(qs: QuerySet, *, user: User, commune_path: str) -> QuerySet:
+    q = jurisdiction_q(user=user, commune_path=commune_path)
+    return qs if q is None else qs.filter(q)
+
+
+def user_in_jurisdiction(*, user: User, commune_id: int | None, province_id: int | None = None) -> bool:
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    if user.commune_id:
+        return commune_id == user.commune_id
+    if user.province_id:
+        if province_id is None and commune_id is not None:
+            from epiqr.geo.models import Commune
+
+            province_id = Commune.objects.filter(pk=commune_id).values_list("province_id", flat=True).first()
+        return province_id == user.province_id
+    return False
+
+
+def api_token_list(*, user: User) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))

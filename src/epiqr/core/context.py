@@ -1,0 +1,26 @@
+"""Navigation shown in the base template: only the entries the user's capabilities open."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import has_capability
+
+# (label, url name, capability or None for any logged-in user). Domains append to NAV in their apps.
+NAV: list[tuple[str, str, str | None]] = []
+
+
+def nav_item(label, url_name: str, capability: str | None = None) -> None:
+    NAV.append((label, url_name, capability))
+
+
+def nav(request):
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        for label, url_name, cap in NAV:
+            if cap is None or has_capability(user, cap):
+                try:
+                    items.append({"label": label, "url": reverse(url_name)})
+                except NoReverseMatch:
+                    continue
+    return {"nav_items": items, "site_name": _("EpiQR")}

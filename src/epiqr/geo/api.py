@@ -1,0 +1,22 @@
+from ninja import Router, Schema
+
+from . import selectors
+
+router = Router(tags=["geo"])
+
+
+class CommuneOut(Schema):
+    code: int
+    name: str
+    province_code: int
+    province_name: str
+
+
+@router.get("/communes", response=list[CommuneOut], auth=None)
+def communes(request, q: str = "", province: int | None = None, limit: int = 20):
+    """Search communes by name, with or without diacritics."""
+    rows = selectors.commune_search(query=q[:100], province_code=province, limit=max(1, min(limit, 100)))
+    return [
+        {"code": c.code, "name": c.name, "province_code": c.province_id, "province_name": c.province.name}
+        for c in rows
+    ]

@@ -1,0 +1,67 @@
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Nam")
+    FEMALE = "F", _("Nữ")
+
+
+class Person(models.Model):
+    """Someone who checks in, is tested, traced or vaccinated. Identity numbers live in IdentityDocument."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    full_name = models.CharField(_("họ và tên"), max_length=120)
+    name_folded = models.CharField(max_length=120, db_index=True)
+    birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
+    sex = models.CharField(_("giới tính"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=16, blank=True, db_index=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    commune = models.ForeignKey(
+        "geo.Commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("xã/phường"),
+    )
+    # Bumped to invalidate every personal QR printed so far (lost card, stolen phone).
+    qr_generation = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("người")
+        verbose_name_plural = _("người")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class DocumentKind(models.TextChoices):
+    CCCD = "cccd", _("CCCD / Căn cước (12 số)")
+    CMND = "cmnd", _("CMND cũ (9 số)")
+    BHYT = "bhyt", _("Thẻ BHYT")
+    PASSPORT = "passport", _("Hộ chiếu")
+
+
+class IdentityDocument(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=10, choices=DocumentKind.choices)
+    number = models.CharField(max_length=32)
+    issued_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="identity_document_unique_number")
+        ]
+        verbose_name = _("giấy tờ tùy thân")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"

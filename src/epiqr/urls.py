@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from epiqr.api import api
+from epiqr.core import views as core_views
+
+DOMAINS = ("accounts", "geo", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    *[path(f"{d}/", include(f"epiqr.{d}.urls", namespace=d)) for d in DOMAINS],
+]

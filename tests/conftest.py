@@ -1,0 +1,165 @@
+"""Shared fixtures: database-backed factories, the fake notification adapter, and real Chromium.
+
+Each domain's tests live in tests/<domain>/. Browser tests take the `browser` fixture (system
+Chromium through Playwright) together with `live_server`; screenshots go to test-artifacts/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"EpiQR database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+
+
+@pytest.fixture(autouse=True)
+def _fake_notify(settings):
+    from epiqr.notify.adapters import FakeAdapter
+
+    settings.EPIQR_NOTIFY_ADAPTERS = {"sms": "fake", "email": "fake", "push": "fake"}
+    FakeAdapter.reset()
+    yield FakeAdapter
+    FakeAdapter.reset()
+
+
+@pytest.fixture
+def sent_messages(_fake_notify):
+    """Messages handed to the fake SMS/email adapter during the test."""
+    return _fake_notify.sent
+
+
+@pytest.fixture
+def geo(db):
+    """Administrative units; reloaded if a transactional test flushed them."""
+    from epiqr.geo.models import Province
+    from epiqr.geo.services import units_load
+
+    if not Province.objects.exists():
+        units_load()
+    return Province.objects.get(code=1)  # Thành phố Hà Nội
+
+
+@pytest.fixture
+def hanoi(geo):
+    return geo
+
+
+@pytest.fixture
+def commune(geo):
+    return geo.communes.order_by("code").first()
+
+
+@pytest.fixture
+def other_commune(geo):
+    return geo.communes.order_by("code")[1]
+
+
+@pytest.fixture
+def make_user(db, geo):
+    from tests.factories import user_factory
+
+    return user_factory
+
+
+@pytest.fixture
+def api_client(db):
+    """A Django test client that sends a bearer token for the given user: api_client(user)."""
+    from django.test import Client
+
+    from epiqr.accounts.services import api_token_create
+
+    def build(user):
+        token = api_token_create(user=user, name="test")
+        return Client(headers={"Authorization": f"Bearer {token}"})
+
+    return build
+
+
+def _chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("EPIQR_REQUIRE_BROWSER") == "1":
+            pytest.fail(
+                "Chromium is required (EPIQR_REQUIRE_BROWSER=1) but not installed: apt-get install chromium"
+            )
+        pytest.skip("Chromium not installed: browser tests SKIPPED (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A phone-sized page (360x740, touch) in a fresh browser context."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desk_page(browser):
+    """A desktop-sized page for staff screens."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, "name") saves test-artifacts/<test>-<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def browser_login():
+    """browser_login(page, live_server, username, password) logs a staff user into a page."""
+
+    def login(page, live_server, username: str, password: str) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button.primary")
+        page.wait_for_load_state()
+
+    return login
