@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("epiqr.checkins.public_urls", namespace="public")),
     *[path(f"{d}/", include(f"epiqr.{d}.urls", namespace=d)) for d in DOMAINS],
 ]

@@ -6,11 +6,11 @@ from epiqr.core.permissions import Role
 
 
 class OrgKind(models.TextChoices):
-    VENUE = "venue", _("Địa điểm")
-    LAB = "lab", _("Phòng xét nghiệm")
-    FACILITY = "facility", _("Cơ sở điều trị")
-    CHECKPOINT = "checkpoint", _("Chốt kiểm soát")
-    SAMPLING_SITE = "sampling_site", _("Điểm lấy mẫu")
+    VENUE = "venue", _("Venue")
+    LAB = "lab", _("Laboratory")
+    FACILITY = "facility", _("Treatment facility")
+    CHECKPOINT = "checkpoint", _("Checkpoint")
+    SAMPLING_SITE = "sampling_site", _("Sampling site")
 
 
 class User(AbstractUser):
@@ -20,20 +20,20 @@ class User(AbstractUser):
     Officers see only what falls inside their jurisdiction; organisation staff only their organisation.
     """
 
-    role = models.CharField(_("vai trò"), max_length=32, choices=Role.CHOICES, default=Role.VENUE_OWNER)
-    phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.CHOICES, default=Role.VENUE_OWNER)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     province = models.ForeignKey(
         "geo.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     commune = models.ForeignKey(
         "geo.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    org_kind = models.CharField(_("loại tổ chức"), max_length=20, choices=OrgKind.choices, blank=True)
-    org_id = models.PositiveBigIntegerField(_("mã tổ chức"), null=True, blank=True)
+    org_kind = models.CharField(_("organisation kind"), max_length=20, choices=OrgKind.choices, blank=True)
+    org_id = models.PositiveBigIntegerField(_("organisation id"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("người dùng")
-        verbose_name_plural = _("người dùng")
+        verbose_name = _("user")
+        verbose_name_plural = _("user")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -43,7 +43,7 @@ class ApiToken(models.Model):
     """A bearer token for one user or one of their devices; only a hash of the secret is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("tên thiết bị"), max_length=100, default="default")
+    name = models.CharField(_("device name"), max_length=100, default="default")
     prefix = models.CharField(max_length=12, unique=True)
     secret_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)

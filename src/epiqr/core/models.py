@@ -17,7 +17,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        verbose_name = _("sự kiện kiểm toán")
+        verbose_name = _("audit event")
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:

@@ -28,18 +28,18 @@ class Role:
     ADMIN = "admin"
 
     CHOICES = [
-        (CITIZEN, _("Người dân")),
-        (VENUE_OWNER, _("Chủ địa điểm")),
-        (VENUE_STAFF, _("Nhân viên địa điểm")),
-        (COMMUNE_OFFICER, _("Cán bộ y tế xã/phường")),
-        (PROVINCE_OFFICER, _("Cán bộ y tế tỉnh/thành")),
-        (SAMPLER, _("Kỹ thuật viên lấy mẫu")),
-        (LAB_TECH, _("Kỹ thuật viên xét nghiệm")),
-        (VACCINATOR, _("Nhân viên tiêm chủng")),
-        (FACILITY_COORDINATOR, _("Điều phối cơ sở điều trị")),
-        (CHECKPOINT_OFFICER, _("Cán bộ chốt kiểm soát")),
-        (HOTLINE_OPERATOR, _("Tổng đài viên 1022")),
-        (ADMIN, _("Quản trị hệ thống")),
+        (CITIZEN, _("Citizen")),
+        (VENUE_OWNER, _("Venue owner")),
+        (VENUE_STAFF, _("Venue staff")),
+        (COMMUNE_OFFICER, _("Commune health officer")),
+        (PROVINCE_OFFICER, _("Province health officer")),
+        (SAMPLER, _("Sampling technician")),
+        (LAB_TECH, _("Lab technician")),
+        (VACCINATOR, _("Vaccinator")),
+        (FACILITY_COORDINATOR, _("Facility coordinator")),
+        (CHECKPOINT_OFFICER, _("Checkpoint officer")),
+        (HOTLINE_OPERATOR, _("Hotline operator (1022)")),
+        (ADMIN, _("Administrator")),
     ]
     OFFICERS = (COMMUNE_OFFICER, PROVINCE_OFFICER)
 

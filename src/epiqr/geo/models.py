@@ -12,8 +12,8 @@ class Province(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("tỉnh/thành phố")
-        verbose_name_plural = _("tỉnh/thành phố")
+        verbose_name = _("province")
+        verbose_name_plural = _("province")
 
     def __str__(self) -> str:
         return self.name
@@ -30,8 +30,8 @@ class Commune(models.Model):
 
     class Meta:
         ordering = ["province__name", "name"]
-        verbose_name = _("xã/phường")
-        verbose_name_plural = _("xã/phường")
+        verbose_name = _("commune")
+        verbose_name_plural = _("commune")
 
     def __str__(self) -> str:
         return f"{self.name}, {self.province.name}"

@@ -9,9 +9,9 @@ class Channel(models.TextChoices):
 
 
 class MessageStatus(models.TextChoices):
-    QUEUED = "queued", _("Chờ gửi")
-    SENT = "sent", _("Đã gửi")
-    FAILED = "failed", _("Lỗi")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class OutboundMessage(models.Model):

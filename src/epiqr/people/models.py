@@ -5,29 +5,29 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Sex(models.TextChoices):
-    MALE = "M", _("Nam")
-    FEMALE = "F", _("Nữ")
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class Person(models.Model):
     """Someone who checks in, is tested, traced or vaccinated. Identity numbers live in IdentityDocument."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    full_name = models.CharField(_("họ và tên"), max_length=120)
+    full_name = models.CharField(_("full name"), max_length=120)
     name_folded = models.CharField(max_length=120, db_index=True)
-    birth_date = models.DateField(_("ngày sinh"), null=True, blank=True)
-    birth_year = models.PositiveSmallIntegerField(_("năm sinh"), null=True, blank=True)
-    sex = models.CharField(_("giới tính"), max_length=1, choices=Sex.choices, blank=True)
-    phone = models.CharField(_("điện thoại"), max_length=16, blank=True, db_index=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True)
-    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
     commune = models.ForeignKey(
         "geo.Commune",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("xã/phường"),
+        verbose_name=_("commune"),
     )
     # Bumped to invalidate every personal QR printed so far (lost card, stolen phone).
     qr_generation = models.PositiveIntegerField(default=1)
@@ -36,18 +36,18 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["full_name"]
-        verbose_name = _("người")
-        verbose_name_plural = _("người")
+        verbose_name = _("person")
+        verbose_name_plural = _("person")
 
     def __str__(self) -> str:
         return self.full_name
 
 
 class DocumentKind(models.TextChoices):
-    CCCD = "cccd", _("CCCD / Căn cước (12 số)")
-    CMND = "cmnd", _("CMND cũ (9 số)")
-    BHYT = "bhyt", _("Thẻ BHYT")
-    PASSPORT = "passport", _("Hộ chiếu")
+    CCCD = "cccd", _("Citizen ID card (CCCD, 12 digits)")
+    CMND = "cmnd", _("Old ID card (CMND, 9 digits)")
+    BHYT = "bhyt", _("Health-insurance card (BHYT)")
+    PASSPORT = "passport", _("Passport")
 
 
 class IdentityDocument(models.Model):
@@ -61,7 +61,7 @@ class IdentityDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "number"], name="identity_document_unique_number")
         ]
-        verbose_name = _("giấy tờ tùy thân")
+        verbose_name = _("identity document")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"

@@ -4,46 +4,46 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Sector(models.TextChoices):
-    HEALTH = "health", _("Cơ sở y tế")
-    SCHOOL = "school", _("Trường học")
-    LODGING = "lodging", _("Cơ sở lưu trú")
-    RETAIL = "retail", _("Chợ, trung tâm thương mại, cửa hàng")
-    FOOD = "food", _("Nhà hàng, quán ăn, cà phê")
-    WORKPLACE = "workplace", _("Cơ quan, văn phòng, nhà máy")
-    TRANSPORT = "transport", _("Nhà ga, bến xe, sân bay")
-    RELIGIOUS = "religious", _("Cơ sở tôn giáo, tín ngưỡng")
-    EVENT = "event", _("Sự kiện")
-    OTHER = "other", _("Khác")
+    HEALTH = "health", _("Health facility")
+    SCHOOL = "school", _("School")
+    LODGING = "lodging", _("Lodging")
+    RETAIL = "retail", _("Market, mall or shop")
+    FOOD = "food", _("Restaurant, eatery or café")
+    WORKPLACE = "workplace", _("Office, agency or factory")
+    TRANSPORT = "transport", _("Transport station")
+    RELIGIOUS = "religious", _("Religious site")
+    EVENT = "event", _("Event")
+    OTHER = "other", _("Other")
 
 
 # The department that answers for venues of each sector (Hanoi's 2021 assignment of QR roll-out).
 SECTOR_AGENCY = {
-    Sector.HEALTH: _("Sở Y tế"),
-    Sector.SCHOOL: _("Sở Giáo dục và Đào tạo"),
-    Sector.LODGING: _("Sở Du lịch"),
-    Sector.RETAIL: _("Sở Công Thương"),
-    Sector.FOOD: _("Sở Công Thương"),
-    Sector.WORKPLACE: _("Sở Nội vụ / Ban quản lý khu công nghiệp"),
-    Sector.TRANSPORT: _("Sở Giao thông vận tải"),
-    Sector.RELIGIOUS: _("Ban Tôn giáo"),
-    Sector.EVENT: _("Sở Văn hóa và Thể thao"),
-    Sector.OTHER: _("UBND xã/phường"),
+    Sector.HEALTH: _("Department of Health"),
+    Sector.SCHOOL: _("Department of Education and Training"),
+    Sector.LODGING: _("Department of Tourism"),
+    Sector.RETAIL: _("Department of Industry and Trade"),
+    Sector.FOOD: _("Department of Industry and Trade"),
+    Sector.WORKPLACE: _("Department of Home Affairs / Industrial Zones Authority"),
+    Sector.TRANSPORT: _("Department of Transport"),
+    Sector.RELIGIOUS: _("Religious Affairs Committee"),
+    Sector.EVENT: _("Department of Culture and Sports"),
+    Sector.OTHER: _("Commune People's Committee"),
 }
 
 
 class Venue(models.Model):
     """A place (or an event) where people check in by scanning its poster."""
 
-    code = models.CharField(_("mã địa điểm"), max_length=12, unique=True)
-    name = models.CharField(_("tên địa điểm"), max_length=200)
+    code = models.CharField(_("venue code"), max_length=12, unique=True)
+    name = models.CharField(_("venue name"), max_length=200)
     name_folded = models.CharField(max_length=200, db_index=True)
-    sector = models.CharField(_("loại hình"), max_length=16, choices=Sector.choices, default=Sector.OTHER)
-    address = models.CharField(_("địa chỉ"), max_length=255)
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices, default=Sector.OTHER)
+    address = models.CharField(_("address"), max_length=255)
     commune = models.ForeignKey(
-        "geo.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("xã/phường")
+        "geo.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
-    capacity = models.PositiveIntegerField(_("sức chứa"), null=True, blank=True)
-    phone = models.CharField(_("điện thoại liên hệ"), max_length=16, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    phone = models.CharField(_("contact phone"), max_length=16, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -51,8 +51,8 @@ class Venue(models.Model):
         on_delete=models.SET_NULL,
         related_name="owned_venues",
     )
-    starts_at = models.DateTimeField(_("bắt đầu (sự kiện)"), null=True, blank=True)
-    ends_at = models.DateTimeField(_("kết thúc (sự kiện)"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts (event)"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends (event)"), null=True, blank=True)
     # Part of the signed token: bumping it (a reprint) makes every earlier poster invalid.
     token_generation = models.PositiveIntegerField(default=1)
     is_active = models.BooleanField(default=True)
@@ -61,8 +61,8 @@ class Venue(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("địa điểm")
-        verbose_name_plural = _("địa điểm")
+        verbose_name = _("venue")
+        verbose_name_plural = _("venue")
         indexes = [models.Index(fields=["commune", "sector"])]
 
     def __str__(self) -> str:
