@@ -72,6 +72,7 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
             env=env,
+            cwd="/",
         )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c max_connections=200"
         if not durable:
@@ -92,6 +93,7 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
             env=env,
+            cwd="/",
         )
         subprocess.run(
             [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "epiqr", "epiqr"],
@@ -106,6 +108,7 @@ def main(argv: list[str]) -> int:
             [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            cwd="/",
         )
         shutil.rmtree(base, ignore_errors=True)
 
