@@ -1,0 +1,409 @@
+"""Writes on venues: registration (one, or a whole sheet at once), updates, and poster revocation."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from epiqr.accounts.selectors import user_in_jurisdiction
+from epiqr.core.errors import Forbidden, Invalid
+from epiqr.core.permissions import Role
+from epiqr.core.services import audit_record
+from epiqr.core.text import fold
+from epiqr.core.timeutil import aware
+from epiqr.geo.models import Commune
+
+from .codes import code_make
+from .models import Sector, Venue
+
+MAX_CAPACITY = 1_000_000
+_SPACES = re.compile(r"\s+")
+_PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
+# A Vietnamese number after normalisation: 0 then 9 digits (mobile) or 10 digits (landline 02x...).
+_PHONE = re.compile(r"^0\d{9,10}$")
+
+
+def phone_normalise(raw: str) -> str:
+    """A Vietnamese phone number in national form ("+84 912 345 678" -> "0912345678"); "" stays "".
+
+    Raises Invalid when it cannot be a Vietnamese number.
+    """
+    text = _PHONE_PUNCTUATION.sub("", raw or "")
+    if not text:
+        return ""
+    if text.startswith("+84"):
+        text = "0" + text[3:]
+    elif text.startswith("84") and len(text) in (11, 12):
+        text = "0" + text[2:]
+    if not _PHONE.match(text):
+        raise Invalid(
+            _("Phone number %(phone)s is not a valid Vietnamese number (e.g. 0912345678).")
+            % {"phone": raw.strip()},
+            field="phone",
+        )
+    return text
+
+
+def _clean_text(value: Any) -> str:
+    return _SPACES.sub(" ", str(value or "")).strip()
+
+
+def venue_clean(
+    *,
+    name: str,
+    sector: str,
+    address: str,
+    commune_id: int | None,
+    phone: str = "",
+    capacity: int | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> dict:
+    """Validate venue fields and return them normalised; raise Invalid naming the first bad field.
+
+    Does not read the commune (callers check it exists, once per request or once per sheet).
+    """
+    name = _clean_text(name)
+    if not name:
+        raise Invalid(_("The venue name is required."), field="name")
+    if len(name) > 200:
+        raise Invalid(_("The venue name is too long (at most 200 characters)."), field="name")
+    if sector not in Sector.values:
+        raise Invalid(_("Unknown sector: %(sector)s.") % {"sector": sector}, field="sector")
+    address = _clean_text(address)
+    if not address:
+        raise Invalid(_("The address is required."), field="address")
+    if len(address) > 255:
+        raise Invalid(_("The address is too long (at most 255 characters)."), field="address")
+    if not commune_id:
+        raise Invalid(_("Choose the commune or ward."), field="commune")
+    phone = phone_normalise(phone)
+    if capacity is not None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise Invalid(_("Capacity must be a whole number of people, at least 1."), field="capacity")
+        if capacity > MAX_CAPACITY:
+            raise Invalid(_("Capacity is unrealistically large."), field="capacity")
+    if sector == Sector.EVENT:
+        if starts_at is None or ends_at is None:
+            raise Invalid(_("An event needs a start and an end time."), field="starts_at")
+        starts_at, ends_at = aware(starts_at), aware(ends_at)
+        if starts_at >= ends_at:
+            raise Invalid(_("An event must end after it starts."), field="ends_at")
+    elif starts_at is not None or ends_at is not None:
+        raise Invalid(
+            _("Only events have a start and end time; choose the sector Event or leave the times empty."),
+            field="starts_at",
+        )
+    return {
+        "name": name,
+        "name_folded": fold(name),
+        "sector": sector,
+        "address": address,
+        "commune_id": int(commune_id),
+        "phone": phone,
+        "capacity": capacity,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+    }
+
+
+def _check_actor_may_place(*, actor, commune_id: int) -> None:
+    """Officers register venues only inside their jurisdiction; owners anywhere (for themselves)."""
+    if actor is None or actor.is_superuser or actor.role == Role.ADMIN:
+        return
+    if actor.role in Role.OFFICERS and not user_in_jurisdiction(user=actor, commune_id=commune_id):
+        raise Forbidden(_("This commune is outside your jurisdiction."), field="commune")
+
+
+def _commune_exists(commune_id: int) -> None:
+    if not Commune.objects.filter(pk=commune_id).exists():
+        raise Invalid(_("Unknown commune or ward."), field="commune")
+
+
+def _duplicate_of(*, name_folded: str, address: str, commune_id: int, exclude_pk=None) -> Venue | None:
+    qs = Venue.objects.filter(name_folded=name_folded, commune_id=commune_id, is_active=True)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    folded_address = fold(address)
+    return next((v for v in qs if fold(v.address) == folded_address), None)
+
+
+def venue_codes_new(count: int) -> list[str]:
+    """`count` fresh venue codes, distinct from each other and from every stored code."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        batch = {code_make() for _i in range(count - len(codes))}
+        taken = set(Venue.objects.filter(code__in=batch).values_list("code", flat=True))
+        codes |= batch - taken
+    return sorted(codes)
+
+
+def venue_register(
+    *,
+    name: str,
+    sector: str,
+    address: str,
+    commune_id: int,
+    phone: str = "",
+    capacity: int | None = None,
+    owner=None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    actor=None,
+) -> Venue:
+    """Register one venue and give it a fresh public code.
+
+    The same name at the same address in the same commune cannot be registered twice.
+    """
+    data = venue_clean(
+        name=name,
+        sector=sector,
+        address=address,
+        commune_id=commune_id,
+        phone=phone,
+        capacity=capacity,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    _commune_exists(data["commune_id"])
+    _check_actor_may_place(actor=actor, commune_id=data["commune_id"])
+    if _duplicate_of(name_folded=data["name_folded"], address=data["address"], commune_id=data["commune_id"]):
+        raise Invalid(
+            _("A venue with this name and address is already registered in this commune."),
+            code="duplicate",
+            field="name",
+        )
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return Venue.objects.create(code=venue_codes_new(1)[0], owner=owner, **data)
+        except IntegrityError:  # two registrations drew the same code at the same instant: draw again
+            continue
+    raise Invalid(_("Could not allocate a venue code; please try again."), code="code_exhausted")
+
+
+def venue_owner_signup(
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    owner_phone: str = "",
+    email: str = "",
+    venue: dict,
+) -> Venue:
+    """A shop owner's self-service registration: their venue_owner account and their venue, together.
+
+    Both are validated before anything is stored; if either fails nothing is created.
+    """
+    from epiqr.accounts.services import user_create
+
+    username = (username or "").strip()
+    if not re.fullmatch(r"[\w.@+-]{3,150}", username):
+        raise Invalid(
+            _("Choose a login name of 3 or more letters, digits or . @ + - _ (no spaces)."),
+            field="username",
+        )
+    full_name = _clean_text(full_name)
+    if not full_name:
+        raise Invalid(_("Your full name is required."), field="full_name")
+    try:
+        validate_password(password)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages), field="password") from exc
+    owner_phone = phone_normalise(owner_phone)
+    venue_clean(**venue)
+    with transaction.atomic():
+        owner = user_create(
+            username=username,
+            password=password,
+            role=Role.VENUE_OWNER,
+            full_name=full_name,
+            phone=owner_phone,
+            email=email,
+        )
+        return venue_register(**venue, owner=owner, actor=owner)
+
+
+_UPDATABLE = {"name", "sector", "address", "commune_id", "phone", "capacity", "starts_at", "ends_at"}
+
+
+def venue_update(*, venue: Venue, actor, is_active: bool | None = None, **changes) -> Venue:
+    """Change a venue's details; the code and poster token stay the same (posters keep working)."""
+    unknown = set(changes) - _UPDATABLE
+    if unknown:
+        raise Invalid(_("These fields cannot be changed: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    current = {
+        "name": venue.name,
+        "sector": venue.sector,
+        "address": venue.address,
+        "commune_id": venue.commune_id,
+        "phone": venue.phone,
+        "capacity": venue.capacity,
+        "starts_at": venue.starts_at,
+        "ends_at": venue.ends_at,
+    }
+    current.update(changes)
+    if current["sector"] != Sector.EVENT and "sector" in changes:
+        current["starts_at"] = current["ends_at"] = None  # no longer an event
+    data = venue_clean(**current)
+    if data["commune_id"] != venue.commune_id:
+        _commune_exists(data["commune_id"])
+        _check_actor_may_place(actor=actor, commune_id=data["commune_id"])
+    if _duplicate_of(
+        name_folded=data["name_folded"],
+        address=data["address"],
+        commune_id=data["commune_id"],
+        exclude_pk=venue.pk,
+    ):
+        raise Invalid(
+            _("A venue with this name and address is already registered in this commune."),
+            code="duplicate",
+            field="name",
+        )
+    for key, value in data.items():
+        setattr(venue, key, value)
+    if is_active is not None:
+        venue.is_active = is_active
+    venue.save()
+    return venue
+
+
+def venue_token_revoke(*, venue: Venue, actor) -> Venue:
+    """Invalidate every poster printed so far (lost, copied or misused posters): the owner reprints."""
+    Venue.objects.filter(pk=venue.pk).update(token_generation=F("token_generation") + 1)
+    venue.refresh_from_db(fields=["token_generation", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="venue.token_revoke",
+        target=venue,
+        detail={"generation": venue.token_generation},
+    )
+    return venue
+
+
+@dataclass
+class RowResult:
+    """One spreadsheet row: its number as the user sees it (header is row 1) and what was wrong."""
+
+    row: int
+    name: str
+    errors: list[str] = field(default_factory=list)
+    venue: Venue | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    created: list[Venue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and all(r.ok for r in self.rows)
+
+    @property
+    def failed_rows(self) -> list[RowResult]:
+        return [r for r in self.rows if not r.ok]
+
+
+def venues_import(
+    *,
+    actor,
+    rows: list[dict] | None = None,
+    file: bytes | None = None,
+    filename: str = "",
+    owner=None,
+) -> ImportReport:
+    """Register many venues from a sheet, all or nothing.
+
+    Every row is validated first (missing name, unknown commune or sector, bad phone, a duplicate of
+    another row or of a registered venue, ...). If any row fails nothing is stored and the report says
+    which rows failed and why; otherwise every venue is inserted in one transaction.
+    `rows` are dicts already keyed by field (name, sector, address, commune, phone, capacity, starts_at,
+    ends_at, province) with their row number under "_row"; or pass `file` (.xlsx or .csv bytes).
+    """
+    from . import importing
+
+    report = ImportReport()
+    if rows is None:
+        try:
+            rows = importing.read_sheet(file or b"", filename=filename)
+        except importing.SheetError as exc:
+            report.file_errors.append(str(exc))
+            return report
+    if not rows:
+        report.file_errors.append(_("The file has no venue rows."))
+        return report
+    if len(rows) > importing.MAX_ROWS:
+        report.file_errors.append(
+            _("Too many rows (%(n)d); import at most %(max)d at a time.")
+            % {"n": len(rows), "max": importing.MAX_ROWS}
+        )
+        return report
+    resolver = importing.CommuneResolver(actor=actor)
+    seen: dict[tuple, int] = {}
+    cleaned: list[tuple[RowResult, dict]] = []
+    for index, raw in enumerate(rows, start=2):
+        number = int(raw.get("_row") or index)
+        result = RowResult(row=number, name=_clean_text(raw.get("name")))
+        report.rows.append(result)
+        data = importing.row_to_fields(raw, resolver=resolver, errors=result.errors)
+        if result.errors:
+            continue
+        try:
+            data = venue_clean(**data)
+        except Invalid as exc:
+            result.errors.append(exc.message)
+            continue
+        if actor is not None and actor.role in Role.OFFICERS and not resolver.in_scope(data["commune_id"]):
+            result.errors.append(_("The commune is outside your jurisdiction."))
+            continue
+        key = (data["name_folded"], fold(data["address"]), data["commune_id"])
+        if key in seen:
+            result.errors.append(
+                _("Duplicate of row %(row)d (same name, address and commune).") % {"row": seen[key]}
+            )
+            continue
+        seen[key] = number
+        cleaned.append((result, data))
+    # Registered venues with the same name and address: one query for the whole sheet.
+    names = {data["name_folded"] for _r, data in cleaned}
+    existing = {
+        (v.name_folded, fold(v.address), v.commune_id): v.code
+        for v in Venue.objects.filter(name_folded__in=names, is_active=True).only(
+            "name_folded", "address", "commune_id", "code"
+        )
+    }
+    for result, data in cleaned:
+        code = existing.get((data["name_folded"], fold(data["address"]), data["commune_id"]))
+        if code:
+            result.errors.append(_("Already registered (venue code %(code)s).") % {"code": code})
+    if not report.ok:
+        return report
+    codes = venue_codes_new(len(cleaned))
+    venues = [Venue(code=code, owner=owner, **data) for code, (_r, data) in zip(codes, cleaned, strict=True)]
+    with transaction.atomic():
+        report.created = Venue.objects.bulk_create(venues, batch_size=500)
+        if not all(v.pk for v in report.created):  # backends without RETURNING: read the ids back
+            by_code = dict(Venue.objects.filter(code__in=codes).values_list("code", "pk"))
+            for v in report.created:
+                v.pk = by_code[v.code]
+        audit_record(
+            actor=actor,
+            action="venue.import",
+            row_count=len(report.created),
+            detail={"filename": filename[:200]},
+        )
+    for (result, _data), venue in zip(cleaned, report.created, strict=True):
+        result.venue = venue
+    return report

@@ -1,0 +1,315 @@
+"""Reading venue sheets (.xlsx or .csv) into rows, and resolving what people write in them.
+
+Headers are matched without diacritics or case, in Vietnamese or English ("Tên địa điểm", "ten",
+"name"). A commune may be given by its official code or by its name, with or without diacritics and
+with or without "Phường"/"Xã". Sector by its code or its Vietnamese or English label.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date, datetime, time
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from epiqr.core.text import fold
+from epiqr.geo.models import Commune
+
+from .models import Sector
+
+MAX_ROWS = 5000
+
+# Columns of the template, in order: (field, Vietnamese header, English header, required).
+COLUMNS = [
+    ("name", "Tên địa điểm", "Name", True),
+    ("sector", "Loại hình", "Sector", True),
+    ("address", "Địa chỉ", "Address", True),
+    ("commune", "Xã/phường (tên hoặc mã)", "Commune (name or code)", True),
+    ("province", "Tỉnh/thành phố", "Province", False),
+    ("phone", "Điện thoại", "Phone", False),
+    ("capacity", "Sức chứa", "Capacity", False),
+    ("starts_at", "Bắt đầu (sự kiện)", "Starts (event)", False),
+    ("ends_at", "Kết thúc (sự kiện)", "Ends (event)", False),
+]
+_HEADER_ALIASES = {
+    "name": ["ten dia diem", "ten", "ten co so", "name", "venue", "venue name"],
+    "sector": ["loai hinh", "linh vuc", "nganh", "sector", "type"],
+    "address": ["dia chi", "address"],
+    "commune": [
+        "xa/phuong (ten hoac ma)",
+        "xa/phuong",
+        "xa phuong",
+        "xa",
+        "phuong",
+        "ma xa",
+        "commune",
+        "commune (name or code)",
+        "ward",
+    ],
+    "province": ["tinh/thanh pho", "tinh", "thanh pho", "province"],
+    "phone": ["dien thoai", "so dien thoai", "sdt", "phone", "telephone"],
+    "capacity": ["suc chua", "capacity"],
+    "starts_at": ["bat dau (su kien)", "bat dau", "starts (event)", "starts", "start"],
+    "ends_at": ["ket thuc (su kien)", "ket thuc", "ends (event)", "ends", "end"],
+}
+_HEADERS = {alias: key for key, aliases in _HEADER_ALIASES.items() for alias in aliases}
+_SECTOR_SYNONYMS = {
+    "y te": Sector.HEALTH,
+    "benh vien": Sector.HEALTH,
+    "phong kham": Sector.HEALTH,
+    "nha thuoc": Sector.HEALTH,
+    "truong": Sector.SCHOOL,
+    "truong hoc": Sector.SCHOOL,
+    "khach san": Sector.LODGING,
+    "nha nghi": Sector.LODGING,
+    "luu tru": Sector.LODGING,
+    "cho": Sector.RETAIL,
+    "cua hang": Sector.RETAIL,
+    "sieu thi": Sector.RETAIL,
+    "trung tam thuong mai": Sector.RETAIL,
+    "nha hang": Sector.FOOD,
+    "quan an": Sector.FOOD,
+    "ca phe": Sector.FOOD,
+    "an uong": Sector.FOOD,
+    "co quan": Sector.WORKPLACE,
+    "van phong": Sector.WORKPLACE,
+    "nha may": Sector.WORKPLACE,
+    "doanh nghiep": Sector.WORKPLACE,
+    "ben xe": Sector.TRANSPORT,
+    "nha ga": Sector.TRANSPORT,
+    "san bay": Sector.TRANSPORT,
+    "chua": Sector.RELIGIOUS,
+    "nha tho": Sector.RELIGIOUS,
+    "ton giao": Sector.RELIGIOUS,
+    "su kien": Sector.EVENT,
+    "khac": Sector.OTHER,
+}
+_DIVISION_PREFIX = re.compile(r"^(phuong|xa|dac khu|thi tran|ward|commune)\s+")
+_DATE_FORMATS = (
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+)
+
+
+class SheetError(ValueError):
+    """The file as a whole cannot be read (wrong format, encoding, missing columns)."""
+
+
+def sector_from_text(text: str) -> str | None:
+    """A Sector value from its code, its Vietnamese or English label, or a common word ("quán ăn")."""
+    folded = fold(text)
+    if not folded:
+        return None
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for value, label in Sector.choices:
+                if folded in (value, fold(str(label))):
+                    return value
+    return _SECTOR_SYNONYMS.get(folded)
+
+
+def read_sheet(blob: bytes, *, filename: str = "") -> list[dict]:
+    """Rows of an .xlsx or .csv file as dicts keyed by field, each with "_row" (1 = header row)."""
+    if not blob:
+        raise SheetError(_("The file is empty."))
+    if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        table = _read_xlsx(blob)
+    else:
+        table = _read_csv(blob)
+    return _rows_from_table(table)
+
+
+def _read_xlsx(blob: bytes) -> list[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(blob), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise SheetError(_("This is not a readable Excel (.xlsx) file.")) from exc
+    try:
+        sheet = book.worksheets[0]
+        table = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            table.append((number, list(values)))
+            if number > MAX_ROWS + 50:
+                break
+        return table
+    finally:
+        book.close()
+
+
+def _read_csv(blob: bytes) -> list[tuple[int, list]]:
+    try:
+        text = blob.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SheetError(
+            _('The CSV file is not UTF-8 text. In Excel choose "CSV UTF-8" when saving.')
+        ) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [(number, row) for number, row in enumerate(reader, start=1)]
+    except csv.Error as exc:
+        raise SheetError(_("The CSV file is malformed: %(err)s") % {"err": exc}) from exc
+
+
+def _rows_from_table(table: list[tuple[int, list]]) -> list[dict]:
+    # The header is the first non-empty row (a sheet may start with a title line above it).
+    header_at = next((i for i, (_n, values) in enumerate(table) if any(_cell(v) for v in values)), None)
+    if header_at is None:
+        raise SheetError(_("The file is empty."))
+    header = table[header_at][1]
+    fields: list[str | None] = [_HEADERS.get(fold(_cell(h)).rstrip(" *")) for h in header]
+    missing = [vi for key, vi, _en, required in COLUMNS if required and key not in fields]
+    if missing:
+        raise SheetError(
+            _("Missing column(s): %(cols)s. Use the template's header row.") % {"cols": ", ".join(missing)}
+        )
+    rows = []
+    for number, values in table[header_at + 1 :]:
+        if not any(_cell(v) for v in values):
+            continue  # blank lines are not venues
+        row: dict = {"_row": number}
+        for key, value in zip(fields, values, strict=False):
+            if key and key not in row:
+                row[key] = value
+        rows.append(row)
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+class CommuneResolver:
+    """Finds communes by code or name for one import, reading the commune table once."""
+
+    def __init__(self, *, actor=None):
+        self.actor = actor
+        self._by_code: dict[int, Commune] | None = None
+
+    def _load(self) -> None:
+        qs = Commune.objects.select_related("province")
+        self._by_code = {c.code: c for c in qs}
+        self._by_name: dict[str, list[Commune]] = {}
+        for c in self._by_code.values():
+            for key in {c.name_folded, _DIVISION_PREFIX.sub("", c.name_folded)}:
+                self._by_name.setdefault(key, []).append(c)
+
+    def in_scope(self, commune_id: int) -> bool:
+        from epiqr.accounts.selectors import user_in_jurisdiction
+
+        commune = self._by_code.get(commune_id) if self._by_code else None
+        return user_in_jurisdiction(
+            user=self.actor, commune_id=commune_id, province_id=commune.province_id if commune else None
+        )
+
+    def resolve(self, text: str, *, province: str = "") -> Commune:
+        """The commune named; raises ValueError with a message for the report."""
+        if self._by_code is None:
+            self._load()
+        text = _cell(text)
+        if not text:
+            raise ValueError(_("Commune is missing."))
+        if text.isdigit():
+            commune = self._by_code.get(int(text))
+            if commune is None:
+                raise ValueError(_("Unknown commune code %(code)s.") % {"code": text})
+            return commune
+        folded = fold(text)
+        candidates = self._by_name.get(folded) or self._by_name.get(_DIVISION_PREFIX.sub("", folded)) or []
+        if province:
+            pf = fold(province)
+            candidates = [
+                c
+                for c in candidates
+                if pf in (c.province.name_folded, _DIVISION_PREFIX.sub("", c.province.name_folded))
+                or c.province.name_folded.endswith(" " + pf)
+            ]
+        elif len(candidates) > 1 and self.actor is not None and self.actor.province_id:
+            candidates = [c for c in candidates if c.province_id == self.actor.province_id] or candidates
+        if not candidates:
+            raise ValueError(_('Unknown commune "%(name)s".') % {"name": text})
+        if len(candidates) > 1:
+            raise ValueError(
+                _('Commune name "%(name)s" exists in several provinces; give the province or the code.')
+                % {"name": text}
+            )
+        return candidates[0]
+
+
+def _parse_datetime(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time.min)
+    text = _cell(value)
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict:
+    """Turn one sheet row into venue_clean() arguments, appending every problem found to `errors`."""
+    out: dict = {"name": _cell(raw.get("name")), "address": _cell(raw.get("address"))}
+    if not out["name"]:
+        errors.append(_("Name is missing."))
+    if not out["address"]:
+        errors.append(_("Address is missing."))
+    sector_text = _cell(raw.get("sector"))
+    sector = sector_from_text(sector_text)
+    if not sector_text:
+        errors.append(_("Sector is missing."))
+    elif sector is None:
+        errors.append(_('Unknown sector "%(s)s".') % {"s": sector_text})
+    out["sector"] = sector
+    try:
+        out["commune_id"] = resolver.resolve(raw.get("commune"), province=_cell(raw.get("province"))).code
+    except ValueError as exc:
+        errors.append(str(exc))
+        out["commune_id"] = None
+    phone = _cell(raw.get("phone"))
+    if phone:
+        from epiqr.core.errors import Invalid
+
+        from .services import phone_normalise
+
+        try:
+            out["phone"] = phone_normalise(phone)
+        except Invalid as exc:
+            errors.append(exc.message)
+    capacity = _cell(raw.get("capacity"))
+    if capacity:
+        if capacity.isdigit() and int(capacity) > 0:
+            out["capacity"] = int(capacity)
+        else:
+            errors.append(_('Capacity "%(c)s" is not a positive whole number.') % {"c": capacity})
+    for key, label in (("starts_at", gettext_lazy("start time")), ("ends_at", gettext_lazy("end time"))):
+        value = raw.get(key)
+        if _cell(value):
+            try:
+                out[key] = _parse_datetime(value)
+            except ValueError:
+                errors.append(
+                    _('Cannot read the %(what)s "%(v)s"; write it as 31/12/2026 18:00.')
+                    % {"what": label, "v": _cell(value)}
+                )
+    return out
