@@ -48,6 +48,8 @@ class DocumentKind(models.TextChoices):
     CMND = "cmnd", _("Old ID card (CMND, 9 digits)")
     BHYT = "bhyt", _("Health-insurance card (BHYT)")
     PASSPORT = "passport", _("Passport")
+    # The QID of a 2021 national personal QR whose ID number was masked: lets a second scan find the person.
+    NATIONAL_QR = "qr2021", _("2021 national personal QR")
 
 
 class IdentityDocument(models.Model):
