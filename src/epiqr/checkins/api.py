@@ -1,3 +1,180 @@
-from ninja import Router
+"""Check-in API: staff scans, offline batches, public health declarations."""
+
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.decorators import decorate_view
+
+from epiqr.core.errors import Forbidden, Invalid
+from epiqr.core.permissions import check_capability
+
+from . import selectors, services
+from .forms import DeclarationForm, form_invalid
+from .permissions import SCAN
 
 router = Router(tags=["checkins"])
+
+MAX_SCAN_BYTES = 16 * 1024
+MAX_BATCH_BYTES = 1024 * 1024
+
+
+def body_limit(limit: int):
+    """Refuse a body over `limit` bytes with 413 before it is read or parsed."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                return JsonResponse(
+                    {
+                        "detail": _("The request is too large (over %(kb)s KB); send smaller batches.")
+                        % {"kb": limit // 1024},
+                        "code": "too_large",
+                    },
+                    status=413,
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _station_venue(user, *, venue: str = "", venue_token: str = ""):
+    """The venue named by code or poster token, if the user may scan there."""
+    from epiqr.venues.selectors import venue_by_code, venue_from_token
+
+    check_capability(user, SCAN)
+    if venue_token:
+        v = venue_from_token(token=venue_token)
+    elif venue:
+        v = venue_by_code(code=venue)
+    else:
+        raise Invalid(_("Name the venue (code or poster token)."), code="venue_missing", field="venue")
+    if not selectors.venues_for_station(user=user).filter(pk=v.pk).exists():
+        raise Forbidden(_("You cannot record check-ins at this venue."), code="venue_not_allowed")
+    return v
+
+
+class ScanIn(Schema):
+    venue: str = ""
+    venue_token: str = ""
+    payload: str
+    scanned_at: datetime | None = None
+    has_symptoms: bool | None = None
+
+
+class PersonOut(Schema):
+    public_id: str
+    full_name: str
+
+
+class ScanOut(Schema):
+    status: str
+    duplicate: bool
+    green: bool
+    reason: str = ""
+    code: str = ""
+    person: PersonOut
+    person_created: bool
+    checkin_id: int | None = None
+    checked_in_at: datetime | None = None
+
+
+@router.post("/scan", response=ScanOut, summary="Record one staff scan (ID card, BHYT, personal QR)")
+@decorate_view(body_limit(MAX_SCAN_BYTES))
+def scan(request, body: ScanIn):
+    venue = _station_venue(request.user, venue=body.venue, venue_token=body.venue_token)
+    out = services.checkin_scan(
+        venue=venue,
+        payload=body.payload,
+        actor=request.user,
+        at=body.scanned_at,
+        has_symptoms=body.has_symptoms,
+    )
+    return {
+        "status": out.status,
+        "duplicate": out.status == "duplicate",
+        "green": out.green,
+        "reason": out.reason,
+        "code": out.reason_code,
+        "person": {"public_id": str(out.person.public_id), "full_name": out.person.full_name},
+        "person_created": out.person_created,
+        "checkin_id": out.checkin.pk if out.checkin else None,
+        "checked_in_at": out.checkin.checked_in_at if out.checkin else None,
+    }
+
+
+class BatchIn(Schema):
+    items: list[Any]
+
+
+class BatchOut(Schema):
+    stored: int
+    duplicates: int
+    rejected: int
+    items: list[dict]
+
+
+@router.post("/batch", response=BatchOut, summary="Upload scans collected offline (idempotent by client_id)")
+@decorate_view(body_limit(MAX_BATCH_BYTES))
+def batch(request, body: BatchIn):
+    check_capability(request.user, SCAN)
+    allowed = set(selectors.venues_for_station(user=request.user).values_list("pk", flat=True))
+    results = services.checkin_batch(items=body.items, actor=request.user, allowed_venue_ids=allowed)
+    counts = {"stored": 0, "duplicate": 0, "rejected": 0}
+    for r in results:
+        counts[r.status] += 1
+    return {
+        "stored": counts["stored"],
+        "duplicates": counts["duplicate"],
+        "rejected": counts["rejected"],
+        "items": [r.as_dict() for r in results],
+    }
+
+
+class DeclarationOut(Schema):
+    id: int
+    kind: str
+    flagged: bool
+
+
+@router.post(
+    "/declarations",
+    auth=None,
+    response={201: DeclarationOut},
+    summary="Submit a health declaration (public; domestic or entry)",
+)
+@decorate_view(body_limit(MAX_SCAN_BYTES))
+def declare(request, body: dict[str, Any]):
+    data = dict(body)
+    for many in ("symptoms", "exposures"):
+        if many in data and not isinstance(data[many], list):
+            raise Invalid(_("%(f)s must be a list.") % {"f": many}, field=many)
+    form = DeclarationForm(data=_form_data(data))
+    if not form.is_valid():
+        raise form_invalid(form)
+    d = services.declaration_submit(data=form.cleaned_data)
+    return 201, {"id": d.pk, "kind": d.kind, "flagged": d.flagged}
+
+
+def _form_data(data: dict):
+    from django.utils.datastructures import MultiValueDict
+
+    out = MultiValueDict()
+    for key, value in data.items():
+        if isinstance(value, list):
+            out.setlist(key, [str(v) for v in value])
+        elif isinstance(value, bool):
+            out[key] = "on" if value else ""
+        elif value is not None:
+            out[key] = str(value)
+    return out

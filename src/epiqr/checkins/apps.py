@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CheckinsConfig(AppConfig):
     name = "epiqr.checkins"
     label = "checkins"
+
+    def ready(self) -> None:
+        from epiqr.core.context import nav_item
+
+        from . import permissions
+
+        nav_item(_("Scan station"), "checkins:station_pick", permissions.SCAN)
+        nav_item(_("Visitor counts"), "checkins:venue_list", permissions.VIEW_VENUE_STATS)
+        nav_item(_("Declarations to follow up"), "checkins:officer", permissions.FOLLOW_UP)

@@ -1,0 +1,199 @@
+"""Reads of check-ins and declarations, always narrowed to what the user may see."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import ExtractHour
+
+from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.core.errors import NotFound
+from epiqr.core.permissions import Role
+from epiqr.core.timeutil import VN_TZ, local_today, now, start_of_local_day
+
+from .models import CheckIn, HealthDeclaration, VenueDailyCount
+
+# Without a check-out, a visitor is assumed to stay this long when estimating occupancy.
+ASSUMED_STAY = timedelta(hours=1)
+COUNTS_STALE_AFTER = timedelta(minutes=5)
+
+
+def venues_for_station(*, user) -> QuerySet:
+    """Venues where the user may run a scan station or upload batches."""
+    from epiqr.venues.selectors import venue_list_visible_to
+
+    return venue_list_visible_to(user=user).filter(is_active=True)
+
+
+def venues_with_visitor_lists(*, user) -> QuerySet:
+    """Venues whose visitor identities the user may see: only their own (owner or staff of the venue).
+
+    Officers reach visitors through tracing, not through the venue's list.
+    """
+    from epiqr.venues.selectors import venue_list_visible_to
+
+    qs = venue_list_visible_to(user=user)
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    if user.role in Role.OFFICERS:
+        return qs.none()
+    return qs
+
+
+def venue_for_owner(*, user, venue_id: int):
+    venue = venues_with_visitor_lists(user=user).filter(pk=venue_id).first()
+    if venue is None:
+        raise NotFound("Venue not found, or not yours.", code="venue_not_found")
+    return venue
+
+
+def checkin_hourly_today(*, venue_id: int) -> list[int]:
+    """24 counts of today's check-ins by local hour for one venue (one index range scan)."""
+    start = start_of_local_day(local_today())
+    hours = [0] * 24
+    for hour, n in (
+        CheckIn.objects.filter(venue_id=venue_id, checked_in_at__gte=start)
+        .annotate(hour=ExtractHour("checked_in_at", tzinfo=VN_TZ))
+        .values_list("hour")
+        .annotate(n=Count("id"))
+        .values_list("hour", "n")
+        .order_by()
+    ):
+        hours[hour] += n
+    return hours
+
+
+@dataclass
+class DayCount:
+    day: date
+    checkins: int
+    people: int
+    hours: list[int]
+
+
+def venue_recent_days(*, venue_id: int, days: int = 7) -> list[DayCount]:
+    """Daily counts for the days before today, from the aggregate table (raw rows only for a day not yet
+    rolled up)."""
+    today = local_today()
+    first = today - timedelta(days=days)
+    stored = {
+        c.day: c for c in VenueDailyCount.objects.filter(venue_id=venue_id, day__gte=first, day__lt=today)
+    }
+    out = []
+    for i in range(days, 0, -1):
+        day = today - timedelta(days=i)
+        c = stored.get(day)
+        if c is None:
+            start, end = start_of_local_day(day), start_of_local_day(day + timedelta(days=1))
+            agg = CheckIn.objects.filter(
+                venue_id=venue_id, checked_in_at__gte=start, checked_in_at__lt=end
+            ).aggregate(n=Count("id"), p=Count("person_id", distinct=True))
+            out.append(DayCount(day, agg["n"], agg["p"], []))
+        else:
+            out.append(DayCount(day, c.checkins, c.people, c.hours or []))
+    return out
+
+
+def venue_occupancy(*, venue_id: int) -> int:
+    """People probably inside now: checked in within ASSUMED_STAY and not checked out."""
+    return (
+        CheckIn.objects.filter(
+            venue_id=venue_id, checked_in_at__gte=now() - ASSUMED_STAY, checked_out_at__isnull=True
+        )
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+
+
+def visitor_list(*, user, venue_id: int, day: date | None = None, limit: int = 500) -> QuerySet:
+    """The venue's own visitors within the retention period (only for the owner or staff of that venue)."""
+    venue = venue_for_owner(user=user, venue_id=venue_id)
+    qs = CheckIn.objects.filter(venue_id=venue.pk).select_related("person").order_by("-checked_in_at")
+    if day is not None:
+        qs = qs.filter(
+            checked_in_at__gte=start_of_local_day(day),
+            checked_in_at__lt=start_of_local_day(day + timedelta(days=1)),
+        )
+    return qs[:limit]
+
+
+def checkins_of_people(*, person_ids: list[int], limit: int = 20) -> QuerySet:
+    """A device's own recent check-ins (what the citizen sees after checking in)."""
+    return (
+        CheckIn.objects.filter(person_id__in=person_ids)
+        .select_related("venue")
+        .order_by("-checked_in_at")[:limit]
+    )
+
+
+def declaration_list_visible_to(*, user, open_only: bool = True, flagged_only: bool = True) -> QuerySet:
+    qs = HealthDeclaration.objects.select_related("commune")
+    if user.role not in Role.OFFICERS and not (user.is_superuser or user.role == Role.ADMIN):
+        return qs.none()
+    qs = jurisdiction_filter(qs, user=user, commune_path="commune")
+    if flagged_only:
+        qs = qs.filter(flagged=True)
+    if open_only:
+        qs = qs.filter(followed_up_at__isnull=True)
+    return qs.order_by("-created_at")
+
+
+def declaration_get_visible(*, user, declaration_id: int) -> HealthDeclaration:
+    d = (
+        declaration_list_visible_to(user=user, open_only=False, flagged_only=False)
+        .filter(pk=declaration_id)
+        .first()
+    )
+    if d is None:
+        raise NotFound("Declaration not found, or not in your jurisdiction.", code="declaration_not_found")
+    return d
+
+
+def venues_scanned_today(*, user) -> list[VenueDailyCount]:
+    """Venues of the officer's jurisdiction with check-ins today, from the daily counts (refreshed by the
+    rollup task; see `counts_need_refresh`)."""
+    from epiqr.venues.selectors import venue_list_visible_to
+
+    if user.role not in Role.OFFICERS and not (user.is_superuser or user.role == Role.ADMIN):
+        return []
+    venue_ids = venue_list_visible_to(user=user).values("pk")
+    return list(
+        VenueDailyCount.objects.filter(day=local_today(), venue_id__in=venue_ids, checkins__gt=0)
+        .select_related("venue")
+        .order_by("-checkins")[:500]
+    )
+
+
+def counts_updated_at(*, day: date | None = None):
+    """When today's daily counts were last rolled up (None if never)."""
+    row = (
+        VenueDailyCount.objects.filter(day=day or local_today())
+        .order_by("-updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    return row
+
+
+def counts_need_refresh(*, day: date | None = None) -> bool:
+    updated = counts_updated_at(day=day)
+    if updated is None:
+        return CheckIn.objects.filter(checked_in_at__gte=start_of_local_day(day or local_today())).exists()
+    return now() - updated > COUNTS_STALE_AFTER
+
+
+def people_for_device(*, public_ids: list[str]) -> list:
+    """The people a device remembers, in the device's order; unknown ids are dropped."""
+    import uuid
+
+    from epiqr.people.models import Person
+
+    valid = []
+    for p in public_ids:
+        try:
+            valid.append(uuid.UUID(p))
+        except ValueError:
+            continue
+    found = {str(p.public_id): p for p in Person.objects.filter(public_id__in=valid)}
+    return [found[str(u)] for u in valid if str(u) in found]

@@ -1,0 +1,757 @@
+"""Writes on check-ins and health declarations.
+
+Rules in one place:
+- Repeated scans of one person at one venue within DUPLICATE_WINDOW are one visit (the queue at the door
+  scans twice, the scanner bounces); the later scan answers "already checked in".
+- A scan time may lie at most CLOCK_SKEW in the future (device clocks drift) and no further back than the
+  retention period (older data would be purged at once and cannot help tracing).
+- Retried uploads carry a client id; the unique column stores each scan exactly once, even when two
+  uploads of the same batch race.
+- A live scan of a person under isolation or quarantine is refused (red at the door) and not recorded:
+  the visit does not happen. An offline batch reports what already happened, so it is stored.
+"""
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.db.models.functions import ExtractHour
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from epiqr.core.errors import Forbidden, Invalid, NotFound
+from epiqr.core.timeutil import VN_TZ, aware, local, now, start_of_local_day
+
+from .models import CheckIn, HealthDeclaration, Method, VenueDailyCount
+
+DUPLICATE_WINDOW = timedelta(minutes=5)
+CLOCK_SKEW = timedelta(minutes=10)
+MAX_BATCH_ITEMS = 1000
+MAX_PAYLOAD_CHARS = 2000
+INSERT_CHUNK = 500
+# Namespace for client ids derived from an imported row that carries none (re-importing stores nothing twice).
+IMPORT_NAMESPACE = uuid.UUID("6f1d3c9e-2b7a-4c55-9d0e-0e9a2f3b7c41")
+
+
+def retention_days() -> int:
+    return int(settings.EPIQR_RETENTION_DAYS)
+
+
+def checkin_time_check(*, at: datetime, current: datetime | None = None) -> datetime:
+    """The scan time as aware UTC, or Invalid when it is in the future or older than retention."""
+    current = current or now()
+    at = aware(at)
+    if at > current + CLOCK_SKEW:
+        raise Invalid(_("The scan time is in the future; check the device clock."), code="future", field="at")
+    if at < current - timedelta(days=retention_days()):
+        raise Invalid(
+            _("The scan is older than the retention period (%(days)s days) and cannot be stored.")
+            % {"days": retention_days()},
+            code="too_old",
+            field="at",
+        )
+    return at
+
+
+# --- single check-ins ----------------------------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    checkin: CheckIn
+    duplicate: bool
+
+
+def _lock_visit(venue_id: int, person_id: int) -> None:
+    """Serialise check-ins of one person at one venue so two simultaneous scans make one visit.
+
+    SQLite already serialises writers (IMMEDIATE transactions); PostgreSQL takes an advisory lock.
+    """
+    if connection.vendor == "postgresql":
+        key = ((venue_id & 0xFFFFFFFF) << 31 ^ person_id) & 0x7FFFFFFFFFFFFFFF
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def checkin_record(
+    *,
+    venue_id: int,
+    person_id: int,
+    method: str,
+    at: datetime | None = None,
+    has_symptoms: bool | None = None,
+    client_id: uuid.UUID | None = None,
+) -> Recorded:
+    """Record one visit, or return the visit already recorded within DUPLICATE_WINDOW."""
+    at = checkin_time_check(at=at) if at is not None else now()
+    with transaction.atomic():
+        _lock_visit(venue_id, person_id)
+        existing = (
+            CheckIn.objects.filter(
+                person_id=person_id,
+                venue_id=venue_id,
+                checked_in_at__gte=at - DUPLICATE_WINDOW,
+                checked_in_at__lte=at + DUPLICATE_WINDOW,
+            )
+            .order_by("-checked_in_at")
+            .first()
+        )
+        if existing is not None:
+            if has_symptoms and not existing.has_symptoms:
+                CheckIn.objects.filter(pk=existing.pk).update(has_symptoms=True)
+                existing.has_symptoms = True
+            return Recorded(existing, True)
+        checkin = CheckIn.objects.create(
+            venue_id=venue_id,
+            person_id=person_id,
+            checked_in_at=at,
+            method=method,
+            has_symptoms=has_symptoms,
+            client_id=client_id,
+        )
+    return Recorded(checkin, False)
+
+
+@dataclass
+class ScanOutcome:
+    """What the staff screen shows: green (ok/duplicate) or red (refused) with the person's name."""
+
+    status: str  # "ok", "duplicate", "refused"
+    person: object
+    checkin: CheckIn | None = None
+    person_created: bool = False
+    reason: str = ""
+    reason_code: str = ""
+
+    @property
+    def green(self) -> bool:
+        return self.status in ("ok", "duplicate")
+
+
+def _active_case_reason(person_id: int) -> str:
+    from epiqr.cases.selectors import person_active_case
+
+    case = person_active_case(person_id=person_id)
+    if case is None:
+        return ""
+    return _("Under isolation or quarantine: do not admit. Call the commune health station.")
+
+
+def _record_for(
+    *, venue, person, created: bool, method: str, at: datetime | None, has_symptoms: bool | None
+) -> ScanOutcome:
+    reason = _active_case_reason(person.pk)
+    if reason:
+        return ScanOutcome("refused", person, None, created, reason, "active_case")
+    rec = checkin_record(
+        venue_id=venue.pk, person_id=person.pk, method=method, at=at, has_symptoms=has_symptoms
+    )
+    if rec.duplicate:
+        return ScanOutcome(
+            "duplicate", person, rec.checkin, created, _("Already checked in a moment ago."), "duplicate"
+        )
+    return ScanOutcome("ok", person, rec.checkin, created)
+
+
+def payload_clean(payload: str) -> str:
+    payload = (payload or "").strip()
+    if not payload:
+        raise Invalid(_("Nothing was scanned."), code="empty", field="payload")
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        raise Invalid(_("The scanned text is too long to be an ID card or personal QR."), code="too_long")
+    return payload
+
+
+def checkin_scan(
+    *,
+    venue,
+    payload: str,
+    actor=None,
+    at: datetime | None = None,
+    method: str = Method.STAFF,
+    has_symptoms: bool | None = None,
+) -> ScanOutcome:
+    """A staff scan of a CCCD, BHYT, national or EpiQR personal QR: find or create the person, check in.
+
+    Unreadable or forged payloads raise Invalid (the people parsers' ParseError) and record nothing.
+    """
+    from epiqr.people.services import person_from_scan
+
+    payload = payload_clean(payload)
+    if at is not None:
+        at = checkin_time_check(at=at)
+    scan = person_from_scan(payload=payload, actor=actor, create=True)
+    return _record_for(
+        venue=venue,
+        person=scan.person,
+        created=scan.created,
+        method=method,
+        at=at,
+        has_symptoms=has_symptoms,
+    )
+
+
+def checkin_manual(*, venue, identifier: str, actor=None, at: datetime | None = None) -> ScanOutcome:
+    """Fallback for a damaged card: the staff types the ID number or phone of a registered person.
+
+    Nobody found is NotFound; an ambiguous phone (a family sharing it) is Invalid.
+    """
+    from epiqr.people.services import person_find
+
+    identifier = (identifier or "").strip()
+    if not identifier:
+        raise Invalid(_("Type an ID number or a phone number."), code="empty", field="identifier")
+    person = person_find(identifier=identifier)
+    return _record_for(
+        venue=venue, person=person, created=False, method=Method.STAFF, at=at, has_symptoms=None
+    )
+
+
+def checkin_self(
+    *, venue, people: list, has_symptoms: bool | None, at: datetime | None = None
+) -> list[ScanOutcome]:
+    """Self check-in from a phone for one person or a family together (people already resolved)."""
+    if not people:
+        raise Invalid(_("Choose at least one person to check in."), code="nobody")
+    return [
+        _record_for(
+            venue=venue, person=p, created=False, method=Method.SELF, at=at, has_symptoms=has_symptoms
+        )
+        for p in people
+    ]
+
+
+def checkin_checkout(*, checkin_ids: list[int], person_ids: list[int], at: datetime | None = None) -> int:
+    """Record leaving for these visits, only those of the given people (the ones the device remembers)."""
+    at = at or now()
+    return CheckIn.objects.filter(
+        pk__in=checkin_ids, person_id__in=person_ids, checked_out_at__isnull=True, checked_in_at__lte=at
+    ).update(checked_out_at=at)
+
+
+def visitor_register(
+    *,
+    full_name: str,
+    phone: str,
+    birth_year: int | None,
+    commune=None,
+    id_number: str = "",
+):
+    """The person behind a first-time self check-in: the one with this ID number, else the one with this
+    phone, name and birth year (family members share a phone), else a new registration."""
+    from epiqr.core.text import fold, normalise_name
+    from epiqr.people.models import Person
+    from epiqr.people.phones import normalise_phone
+    from epiqr.people.services import person_create, person_find
+
+    phone = normalise_phone(phone)
+    if id_number:
+        try:
+            return person_find(identifier=id_number)
+        except NotFound:
+            pass
+    name = normalise_name(full_name)
+    same = Person.objects.filter(phone=phone, name_folded=fold(name), birth_year=birth_year).first()
+    if same is not None:
+        return same
+    return person_create(
+        full_name=full_name, birth_year=birth_year, phone=phone, commune=commune, id_number=id_number
+    )
+
+
+# --- offline batches ------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemResult:
+    index: int
+    client_id: str
+    status: str  # "stored", "duplicate", "rejected"
+    reason: str = ""
+    code: str = ""
+    checkin_id: int | None = None
+
+    def as_dict(self) -> dict:
+        out = {"index": self.index, "client_id": self.client_id, "status": self.status}
+        if self.reason:
+            out["reason"] = self.reason
+            out["code"] = self.code
+        if self.checkin_id is not None:
+            out["checkin_id"] = self.checkin_id
+        return out
+
+
+@dataclass
+class _Row:
+    index: int
+    client_id: uuid.UUID
+    venue_id: int
+    person_id: int
+    at: datetime
+    has_symptoms: bool | None
+    method: str = Method.BATCH
+
+
+def _as_bool(value) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "y", "co", "có"}:
+        return True
+    if text in {"0", "false", "no", "n", "khong", "không"}:
+        return False
+    raise Invalid(_("has_symptoms must be true or false."), code="bad_symptoms", field="has_symptoms")
+
+
+def _as_time(value) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value or "").strip()) if value else None
+    if parsed is None:
+        raise Invalid(
+            _("The scan time is missing or not an ISO 8601 time."), code="bad_time", field="scanned_at"
+        )
+    return parsed
+
+
+def _as_uuid(value, *, field_name: str, code: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise Invalid(_("%(field)s is missing or not a UUID.") % {"field": field_name}, code=code) from exc
+
+
+class _BatchContext:
+    """Per-batch caches: venues by code and people by payload, each resolved once."""
+
+    def __init__(self, *, actor, allowed_venue_ids: set[int] | None):
+        self.actor = actor
+        self.allowed = allowed_venue_ids
+        self.venues: dict[str, object] = {}
+        self.people: dict[str, object] = {}
+        self.public_ids: dict[uuid.UUID, int] = {}
+
+    def venue_id(self, code) -> int:
+        from epiqr.venues.selectors import venue_by_code
+
+        key = str(code or "").strip()
+        if key not in self.venues:
+            try:
+                self.venues[key] = venue_by_code(code=key)
+            except (Invalid, NotFound) as exc:
+                self.venues[key] = exc
+        venue = self.venues[key]
+        if isinstance(venue, Exception):
+            raise venue
+        if self.allowed is not None and venue.pk not in self.allowed:
+            raise Forbidden(_("You cannot record check-ins at this venue."), code="venue_not_allowed")
+        return venue.pk
+
+    def person_id(self, item: dict) -> int:
+        from epiqr.people.services import person_from_scan
+
+        if item.get("person"):
+            public_id = _as_uuid(item["person"], field_name="person", code="bad_person")
+            if public_id not in self.public_ids:
+                raise NotFound(_("No person has this id."), code="person_unknown", field="person")
+            return self.public_ids[public_id]
+        payload = payload_clean(item.get("payload") or "")
+        if payload not in self.people:
+            try:
+                self.people[payload] = person_from_scan(payload=payload, actor=self.actor, create=True).person
+            except (Invalid, NotFound) as exc:
+                self.people[payload] = exc
+        person = self.people[payload]
+        if isinstance(person, Exception):
+            raise person
+        return person.pk
+
+    def preload_people(self, items: list) -> None:
+        from epiqr.people.models import Person
+
+        wanted = set()
+        for item in items:
+            if isinstance(item, dict) and item.get("person"):
+                try:
+                    wanted.add(uuid.UUID(str(item["person"])))
+                except ValueError:
+                    continue
+        if wanted:
+            self.public_ids = dict(Person.objects.filter(public_id__in=wanted).values_list("public_id", "pk"))
+
+
+def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
+    """INSERT ... ON CONFLICT (client_id) DO NOTHING RETURNING: the client ids this call stored."""
+    stored: dict[uuid.UUID, int] = {}
+    if not rows:
+        return stored
+    table = CheckIn._meta.db_table
+    f_time = CheckIn._meta.get_field("checked_in_at")
+    f_client = CheckIn._meta.get_field("client_id")
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        params: list = []
+        for r in chunk:
+            params += [
+                r.venue_id,
+                r.person_id,
+                f_time.get_db_prep_save(r.at, connection),
+                r.method,
+                f_client.get_db_prep_save(r.client_id, connection),
+                r.has_symptoms,
+            ]
+        values = ",".join(["(%s,%s,%s,%s,%s,%s)"] * len(chunk))
+        sql = (
+            f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
+            f"VALUES {values} ON CONFLICT (client_id) DO NOTHING RETURNING client_id, id"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            for client_id, pk in cur.fetchall():
+                stored[uuid.UUID(str(client_id))] = pk
+    return stored
+
+
+def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[datetime]]:
+    """Existing visit times for the (venue, person) pairs of these rows, around their time span."""
+    if not rows:
+        return {}
+    lo = min(r.at for r in rows) - DUPLICATE_WINDOW
+    hi = max(r.at for r in rows) + DUPLICATE_WINDOW
+    found: dict[tuple[int, int], list[datetime]] = {}
+    person_ids = {r.person_id for r in rows}
+    venue_ids = {r.venue_id for r in rows}
+    ids = sorted(person_ids)
+    for start in range(0, len(ids), 900):
+        qs = CheckIn.objects.filter(
+            person_id__in=ids[start : start + 900],
+            venue_id__in=venue_ids,
+            checked_in_at__gte=lo,
+            checked_in_at__lte=hi,
+        ).values_list("venue_id", "person_id", "checked_in_at")
+        for venue_id, person_id, at in qs:
+            found.setdefault((venue_id, person_id), []).append(at)
+    return found
+
+
+def checkin_batch(*, items: list, actor=None, allowed_venue_ids: set[int] | None = None) -> list[ItemResult]:
+    """Store an offline device's scans, each exactly once; report per item stored/duplicate/rejected.
+
+    Each item: client_id (UUID), venue (code), person (public id) or payload (raw scan), scanned_at
+    (ISO 8601; without an offset it is Vietnam time), has_symptoms (optional). A bad item is rejected
+    with its reason and never affects the others.
+    """
+    if not isinstance(items, list):
+        raise Invalid(_("items must be a list."), code="bad_items", field="items")
+    if len(items) > MAX_BATCH_ITEMS:
+        raise Invalid(
+            _("A batch holds at most %(n)s scans; split the upload.") % {"n": MAX_BATCH_ITEMS},
+            code="batch_too_large",
+            field="items",
+        )
+    ctx = _BatchContext(actor=actor, allowed_venue_ids=allowed_venue_ids)
+    ctx.preload_people(items)
+    current = now()
+    results: list[ItemResult] = []
+    rows: list[_Row] = []
+    seen: set[uuid.UUID] = set()
+    for index, item in enumerate(items):
+        raw_id = str(item.get("client_id", "")) if isinstance(item, dict) else ""
+        result = ItemResult(index, raw_id, "rejected")
+        results.append(result)
+        try:
+            if not isinstance(item, dict):
+                raise Invalid(_("Each item must be an object."), code="bad_item")
+            client_id = _as_uuid(item.get("client_id"), field_name="client_id", code="bad_client_id")
+            result.client_id = str(client_id)
+            if client_id in seen:
+                result.status, result.code = "duplicate", "same_client_id"
+                result.reason = _("The same scan appears twice in this batch.")
+                continue
+            seen.add(client_id)
+            at = checkin_time_check(at=_as_time(item.get("scanned_at")), current=current)
+            venue_id = ctx.venue_id(item.get("venue"))
+            person_id = ctx.person_id(item)
+            has_symptoms = _as_bool(item.get("has_symptoms"))
+        except (Invalid, NotFound, Forbidden) as exc:
+            result.reason, result.code = exc.message, exc.code
+            continue
+        rows.append(_Row(index, client_id, venue_id, person_id, at, has_symptoms))
+
+    known = {}
+    if rows:
+        for start in range(0, len(rows), 900):
+            part = [r.client_id for r in rows[start : start + 900]]
+            known.update(CheckIn.objects.filter(client_id__in=part).values_list("client_id", "pk"))
+    fresh: list[_Row] = []
+    for r in rows:
+        if r.client_id in known:
+            res = results[r.index]
+            res.status, res.code, res.checkin_id = "duplicate", "already_stored", known[r.client_id]
+            res.reason = _("This scan was already uploaded.")
+        else:
+            fresh.append(r)
+
+    near = _visits_near(fresh)
+    to_insert: list[_Row] = []
+    for r in sorted(fresh, key=lambda r: r.at):
+        times = near.setdefault((r.venue_id, r.person_id), [])
+        if any(abs(t - r.at) <= DUPLICATE_WINDOW for t in times):
+            res = results[r.index]
+            res.status, res.code = "duplicate", "same_visit"
+            res.reason = _("Same person at the same venue within a few minutes: one visit.")
+            continue
+        times.append(r.at)
+        to_insert.append(r)
+
+    with transaction.atomic():
+        stored = _insert_rows(to_insert)
+    for r in to_insert:
+        res = results[r.index]
+        if r.client_id in stored:
+            res.status, res.checkin_id = "stored", stored[r.client_id]
+        else:  # another upload of the same scan won the race
+            res.status, res.code = "duplicate", "already_stored"
+            res.reason = _("This scan was already uploaded.")
+    return results
+
+
+# --- CSV import ----------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("venue_code", "person", "checked_in_at")
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _import_rows(
+    reader: Iterable[dict], *, venue_ids: dict[str, int], report: ImportReport, current: datetime
+) -> Iterator[list[_Row]]:
+    """Parse CSV rows into chunks of _Row, resolving people in bulk per chunk (public id, ID number, phone)."""
+    from epiqr.people.models import Person
+    from epiqr.people.services import person_find
+    from epiqr.venues.selectors import venue_by_code
+
+    pending: list[tuple[int, dict]] = []
+
+    def flush() -> list[_Row]:
+        public = {}
+        wanted = set()
+        for _line, row in pending:
+            try:
+                wanted.add(uuid.UUID(row["person"]))
+            except ValueError:
+                continue
+        if wanted:
+            public = dict(Person.objects.filter(public_id__in=wanted).values_list("public_id", "pk"))
+        out = []
+        for line, row in pending:
+            try:
+                code = row["venue_code"].strip()
+                if code not in venue_ids:
+                    venue_ids[code] = venue_by_code(code=code).pk
+                ident = row["person"].strip()
+                try:
+                    person_id = public.get(uuid.UUID(ident))
+                except ValueError:
+                    person_id = person_find(identifier=ident).pk
+                if person_id is None:
+                    raise NotFound(_("No person matches %(p)s.") % {"p": ident[:40]}, code="person_unknown")
+                at = checkin_time_check(at=_as_time(row["checked_in_at"]), current=current)
+                raw_client = (row.get("client_id") or "").strip()
+                client_id = (
+                    _as_uuid(raw_client, field_name="client_id", code="bad_client_id")
+                    if raw_client
+                    else uuid.uuid5(IMPORT_NAMESPACE, f"{code}|{ident}|{at.isoformat()}")
+                )
+                has_symptoms = _as_bool(row.get("has_symptoms"))
+            except (Invalid, NotFound, KeyError, AttributeError) as exc:
+                msg = getattr(exc, "message", None) or _("missing column %(c)s") % {"c": exc}
+                report.errors.append(f"{line}: {msg}")
+                continue
+            out.append(_Row(line, client_id, venue_ids[code], person_id, at, has_symptoms, Method.IMPORT))
+        pending.clear()
+        return out
+
+    for line, row in enumerate(reader, start=2):
+        report.read += 1
+        pending.append((line, row))
+        if len(pending) >= 5000:
+            yield flush()
+    if pending:
+        yield flush()
+
+
+def _copy_rows_postgres(rows: list[_Row]) -> int:
+    """COPY into a temporary table, then insert what is new in one statement (duplicates skipped)."""
+    table = CheckIn._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS checkin_import "
+            "(venue_id bigint, person_id bigint, checked_in_at timestamptz, method varchar(10), "
+            "client_id uuid, has_symptoms boolean) ON COMMIT DELETE ROWS"
+        )
+        with cur.cursor.copy(
+            "COPY checkin_import (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) FROM STDIN"
+        ) as copy:
+            for r in rows:
+                copy.write_row((r.venue_id, r.person_id, r.at, r.method, r.client_id, r.has_symptoms))
+        cur.execute(
+            f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
+            "SELECT DISTINCT ON (client_id) venue_id, person_id, checked_in_at, method, client_id, has_symptoms "
+            "FROM checkin_import ON CONFLICT (client_id) DO NOTHING"
+        )
+        return cur.rowcount
+
+
+def checkins_import(
+    *, stream: io.TextIOBase, progress: Callable[[int], None] | None = None, current: datetime | None = None
+) -> ImportReport:
+    """Import check-ins from CSV (venue_code, person, checked_in_at[, client_id, has_symptoms]).
+
+    `person` is an EpiQR public id, an ID number or a phone. Rows are stored with COPY on PostgreSQL and
+    multi-row inserts elsewhere; a row seen before (same client id, or same venue/person/time) is skipped,
+    so importing a file twice stores it once. Bad rows are reported by line and skipped.
+    """
+    reader = csv.DictReader(stream)
+    missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise Invalid(_("The CSV lacks the columns: %(c)s.") % {"c": ", ".join(missing)}, code="bad_header")
+    report = ImportReport()
+    current = current or now()
+    venue_ids: dict[str, int] = {}
+    for chunk in _import_rows(reader, venue_ids=venue_ids, report=report, current=current):
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                stored = _copy_rows_postgres(chunk)
+            else:
+                stored = len(_insert_rows(chunk))
+        report.stored += stored
+        report.duplicates += len(chunk) - stored
+        if progress:
+            progress(report.read)
+    return report
+
+
+# --- daily counts and retention ------------------------------------------------------------------
+
+
+def venue_counts_rollup(*, day: date) -> int:
+    """Recompute the daily counts (and hourly histogram) of every venue for one local day."""
+    start = start_of_local_day(day)
+    end = start_of_local_day(day + timedelta(days=1))
+    rows = CheckIn.objects.filter(checked_in_at__gte=start, checked_in_at__lt=end)
+    hours: dict[int, list[int]] = {}
+    for venue_id, hour, n in (
+        rows.annotate(hour=ExtractHour("checked_in_at", tzinfo=VN_TZ))
+        .values_list("venue_id", "hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        hours.setdefault(venue_id, [0] * 24)[hour] += n
+    people = dict(
+        rows.values_list("venue_id")
+        .annotate(p=Count("person_id", distinct=True))
+        .values_list("venue_id", "p")
+        .order_by()
+    )
+    objs = [
+        VenueDailyCount(venue_id=v, day=day, checkins=sum(h), people=people.get(v, 0), hours=h)
+        for v, h in hours.items()
+    ]
+    VenueDailyCount.objects.bulk_create(
+        objs,
+        update_conflicts=True,
+        unique_fields=["venue", "day"],
+        update_fields=["checkins", "people", "hours", "updated_at"],
+        batch_size=1000,
+    )
+    return len(objs)
+
+
+@dataclass
+class PurgeReport:
+    cutoff: datetime
+    checkins: int
+    declarations: int
+    days_rolled_up: int
+
+
+def checkins_purge(*, current: datetime | None = None, days: int | None = None) -> PurgeReport:
+    """Delete check-ins and declarations from before the retention period; daily counts stay.
+
+    The cutoff is the start of a local day, so a day is purged whole and its counts, rolled up just
+    before, stay exact.
+    """
+    days = retention_days() if days is None else days
+    cutoff_day = local(current or now()).date() - timedelta(days=days)
+    cutoff = start_of_local_day(cutoff_day)
+    oldest = (
+        CheckIn.objects.filter(checked_in_at__lt=cutoff)
+        .order_by("checked_in_at")
+        .values_list("checked_in_at", flat=True)
+        .first()
+    )
+    rolled = 0
+    if oldest is not None:
+        day = local(oldest).date()
+        while day < cutoff_day:
+            venue_counts_rollup(day=day)
+            rolled += 1
+            day += timedelta(days=1)
+    deleted_checkins = 0
+    while True:  # in slices, so one purge never holds a huge transaction
+        ids = list(CheckIn.objects.filter(checked_in_at__lt=cutoff).values_list("pk", flat=True)[:20000])
+        if not ids:
+            break
+        deleted_checkins += CheckIn.objects.filter(pk__in=ids).delete()[0]
+    deleted_declarations = HealthDeclaration.objects.filter(created_at__lt=cutoff).delete()[0]
+    return PurgeReport(cutoff, deleted_checkins, deleted_declarations, rolled)
+
+
+# --- health declarations -------------------------------------------------------------------------
+
+
+def declaration_submit(*, data: dict, actor=None) -> HealthDeclaration:
+    """Store a validated declaration (see forms.DeclarationForm); flag it when symptoms or exposure."""
+    from epiqr.people.services import person_find
+
+    person = None
+    for ident in (data.get("id_number"), data.get("phone")):
+        if ident and person is None:
+            try:
+                person = person_find(identifier=ident)
+            except (NotFound, Invalid):  # not registered, a passport, or a phone shared by a family
+                person = None
+    fields = {f.name for f in HealthDeclaration._meta.get_fields()}
+    values = {k: v for k, v in data.items() if k in fields and k not in ("commune",)}
+    declaration = HealthDeclaration(
+        **values,
+        commune_id=data["commune"].pk if hasattr(data["commune"], "pk") else data["commune"],
+        person=person,
+        flagged=bool(data.get("symptoms") or data.get("exposures")),
+    )
+    declaration.save()
+    return declaration
+
+
+def declaration_follow_up(*, declaration: HealthDeclaration, actor, note: str = "") -> HealthDeclaration:
+    """The commune officer has called the person: the declaration leaves the follow-up list."""
+    declaration.followed_up_at = now()
+    declaration.followed_up_by = actor
+    declaration.follow_up_note = (note or "").strip()[:500]
+    declaration.save(update_fields=["followed_up_at", "followed_up_by", "follow_up_note"])
+    return declaration

@@ -1,0 +1,25 @@
+"""Background work for check-ins: the daily-count rollup and the retention purge (django-tasks)."""
+
+from datetime import timedelta
+
+from django_tasks import task
+
+from epiqr.core.timeutil import local_today
+
+
+@task()
+def counts_refresh() -> int:
+    """Roll up today's and yesterday's check-ins into VenueDailyCount (dashboards read these)."""
+    from .services import venue_counts_rollup
+
+    today = local_today()
+    return venue_counts_rollup(day=today - timedelta(days=1)) + venue_counts_rollup(day=today)
+
+
+@task()
+def purge() -> dict:
+    """Delete check-ins and declarations older than EPIQR_RETENTION_DAYS; daily counts stay. Run daily."""
+    from .services import checkins_purge
+
+    report = checkins_purge()
+    return {"checkins": report.checkins, "declarations": report.declarations, "days": report.days_rolled_up}
