@@ -1,3 +1,177 @@
-from ninja import Router
+"""Testing API: tubes for sampling devices (one by one or in mass-screening batches), results for labs."""
+
+from datetime import datetime
+
+from ninja import Field, Router, Schema, Status
+
+from epiqr.core.permissions import check_capability
+
+from . import permissions, selectors, services
+from .models import ResultSource
 
 router = Router(tags=["testing"])
+
+
+class TubeIn(Schema):
+    barcode: str = Field(..., max_length=64)
+    members: list[str] = Field(
+        ..., description="scanned payloads: EpiQR personal QR, CCCD, BHYT, national QR"
+    )
+    close: bool = True
+
+
+class MemberIn(Schema):
+    payload: str = Field(..., max_length=2000)
+
+
+class MemberOut(Schema):
+    person_public_id: str
+    full_name: str
+    outcome: str
+
+
+class TubeOut(Schema):
+    barcode: str
+    session_id: int
+    status: str
+    member_count: int
+    result: str
+    members: list[MemberOut]
+
+
+def _tube_out(tube) -> dict:
+    return {
+        "barcode": tube.barcode,
+        "session_id": tube.session_id,
+        "status": tube.status,
+        "member_count": tube.member_count,
+        "result": tube.result,
+        "members": [
+            {
+                "person_public_id": str(m.person.public_id),
+                "full_name": m.person.full_name,
+                "outcome": m.outcome,
+            }
+            for m in selectors.tube_members(tube=tube)
+        ],
+    }
+
+
+@router.post("/sessions/{session_id}/tubes", response={201: TubeOut})
+def tube_create(request, session_id: int, body: TubeIn):
+    """Create a tube with its members (closed unless `close` is false); refused whole on any bad member."""
+    check_capability(request.user, permissions.SAMPLE)
+    session = selectors.session_get_visible(user=request.user, pk=session_id)
+    tube = services.tube_create(
+        session=session, barcode=body.barcode, payloads=body.members, close=body.close, actor=request.user
+    )
+    return Status(201, _tube_out(tube))
+
+
+@router.post("/tubes/{barcode}/members", response={201: TubeOut})
+def tube_member_add(request, barcode: str, body: MemberIn):
+    """Add one scanned person to an open tube."""
+    check_capability(request.user, permissions.SAMPLE)
+    tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
+    person = services.person_from_payload(payload=body.payload, actor=request.user)
+    services.tube_member_add(tube=tube, person=person, actor=request.user)
+    tube.refresh_from_db()
+    return Status(201, _tube_out(tube))
+
+
+@router.post("/tubes/{barcode}/close", response=TubeOut)
+def tube_close(request, barcode: str):
+    check_capability(request.user, permissions.SAMPLE)
+    tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
+    return _tube_out(services.tube_close(tube=tube, actor=request.user))
+
+
+@router.get("/tubes/{barcode}", response=TubeOut)
+def tube_get(request, barcode: str):
+    check_capability(request.user, permissions.VIEW)
+    return _tube_out(selectors.tube_get_visible(user=request.user, barcode=barcode))
+
+
+class BatchTube(Schema):
+    barcode: str = Field(..., max_length=64)
+    members: list[str]
+    closed_at: datetime | None = None
+
+
+class BatchIn(Schema):
+    client_id: str = Field(
+        ..., max_length=64, description="the device's id for this batch; a retry stores nothing twice"
+    )
+    tubes: list[BatchTube] = Field(..., max_length=5000)
+
+
+class Rejected(Schema):
+    barcode: str
+    code: str
+    detail: str
+    member_index: int | None = None
+
+
+class BatchOut(Schema):
+    accepted: int
+    people: int
+    rejected: list[Rejected]
+    replayed: bool
+
+
+@router.post("/sessions/{session_id}/batch", response=BatchOut)
+def tubes_pair_batch(request, session_id: int, body: BatchIn):
+    """Mass screening: many filled tubes from a scanning device at once. Each tube is stored whole or
+    listed in `rejected` with the reason; a repeated `client_id` returns the first answer."""
+    check_capability(request.user, permissions.SAMPLE)
+    session = selectors.session_get_visible(user=request.user, pk=session_id)
+    tubes = [
+        services.PairTube(barcode=t.barcode, payloads=t.members, closed_at=t.closed_at) for t in body.tubes
+    ]
+    return services.tubes_pair_bulk(
+        session=session, tubes=tubes, client_id=body.client_id, actor=request.user
+    )
+
+
+class ResultIn(Schema):
+    barcode: str = Field(..., max_length=64)
+    result: str = Field(..., description="positive, negative or invalid")
+    ct: float | None = None
+    tested_at: datetime | None = None
+
+
+class ResultsIn(Schema):
+    client_id: str = Field("", max_length=64)
+    results: list[ResultIn] = Field(..., max_length=100_000)
+
+
+class RowError(Schema):
+    line: int
+    barcode: str
+    code: str
+    detail: str
+
+
+class ResultsOut(Schema):
+    rows: int
+    accepted: int
+    unchanged: int
+    errors: list[RowError]
+    counts: dict[str, int]
+    stored: bool
+    replayed: bool
+
+
+@router.post("/results", response={200: ResultsOut, 422: ResultsOut})
+def results_post(request, body: ResultsIn):
+    """For lab systems: results of many tubes. All rows are checked first; if any is wrong nothing is
+    stored and the answer (422) lists every wrong row (`line` = position in `results`, from 1)."""
+    check_capability(request.user, permissions.RESULT)
+    rows = [
+        services.ResultRow(barcode=r.barcode, value=r.result, ct=r.ct, tested_at=r.tested_at, line=i)
+        for i, r in enumerate(body.results, start=1)
+    ]
+    report = services.results_import(
+        rows=rows, actor=request.user, source=ResultSource.API, client_id=body.client_id
+    )
+    return Status(200 if report.stored or report.replayed else 422, report.as_dict())

@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TestingConfig(AppConfig):
     name = "epiqr.testing"
     label = "testing"
+    verbose_name = _("Testing")
+
+    def ready(self) -> None:
+        from epiqr.core.context import nav_item
+
+        from . import permissions
+
+        nav_item(_("Sampling"), "testing:sessions", permissions.VIEW)
+        nav_item(_("Lab results"), "testing:lab", permissions.RESULT)
+        nav_item(_("Test statistics"), "testing:stats", permissions.VIEW)

@@ -1,0 +1,194 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .pools import Outcome, Result
+
+
+class TestKind(models.TextChoices):
+    PCR_SINGLE = "pcr_single", _("RT-PCR, individual")
+    PCR_POOLED = "pcr_pooled", _("RT-PCR, pooled")
+    ANTIGEN = "antigen", _("Rapid antigen")
+
+
+class ResultValue(models.TextChoices):
+    POSITIVE = Result.POSITIVE, _("Positive")
+    NEGATIVE = Result.NEGATIVE, _("Negative")
+    INVALID = Result.INVALID, _("Invalid")
+
+
+class OutcomeValue(models.TextChoices):
+    PENDING = Outcome.PENDING, _("Waiting for the result")
+    NEGATIVE = Outcome.NEGATIVE, _("Negative")
+    POOL_POSITIVE = Outcome.POOL_POSITIVE, _("Pool positive: come back for an individual test")
+    POSITIVE = Outcome.POSITIVE, _("Positive")
+    RESAMPLE = Outcome.RESAMPLE, _("Invalid sample: come back for a new swab")
+
+
+class SamplingSite(models.Model):
+    """Where swabs are taken (a health station, a school yard, a street corner on a mass-screening day)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sampling site")
+        verbose_name_plural = _("sampling sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SamplingSession(models.Model):
+    """One team sampling at one site on one day with one kind of test."""
+
+    site = models.ForeignKey(SamplingSite, on_delete=models.PROTECT, related_name="sessions")
+    team = models.CharField(_("team"), max_length=100)
+    day = models.DateField(_("day"), db_index=True)
+    kind = models.CharField(_("test kind"), max_length=12, choices=TestKind.choices)
+    pool_size_limit = models.PositiveSmallIntegerField(_("pool size limit"), default=10)
+    expected_prevalence = models.FloatField(_("expected prevalence"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        verbose_name = _("sampling session")
+        verbose_name_plural = _("sampling sessions")
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.team} · {self.day:%d/%m/%Y}"
+
+    @property
+    def pooled(self) -> bool:
+        return self.kind == TestKind.PCR_POOLED
+
+
+class TubeStatus(models.TextChoices):
+    OPEN = "open", _("Open (sampling)")
+    CLOSED = "closed", _("Closed, waiting for transport")
+    RECEIVED = "received", _("Received by the lab")
+    RESULTED = "resulted", _("Resulted")
+
+
+class Tube(models.Model):
+    """A sample tube: one person's swab or a pool. `result` mirrors the current LabResult."""
+
+    barcode = models.CharField(_("tube barcode"), max_length=64, unique=True)
+    session = models.ForeignKey(SamplingSession, on_delete=models.PROTECT, related_name="tubes")
+    status = models.CharField(max_length=10, choices=TubeStatus.choices, default=TubeStatus.OPEN)
+    member_count = models.PositiveSmallIntegerField(default=0)
+    result = models.CharField(max_length=10, choices=ResultValue.choices, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    resulted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("tube")
+        verbose_name_plural = _("tubes")
+        indexes = [models.Index(fields=["session", "status"], name="tube_session_status")]
+
+    def __str__(self) -> str:
+        return self.barcode
+
+
+class TubeEvent(models.Model):
+    """History of a tube's status, written by the one transition guard."""
+
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tube_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class TubeMember(models.Model):
+    """One person's swab in a tube, and what the tube's result means for that person."""
+
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="members")
+    # Copied from the tube so "already in an open tube of this session" is one indexed lookup.
+    session = models.ForeignKey(SamplingSession, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+    outcome = models.CharField(max_length=14, choices=OutcomeValue.choices, default=Outcome.PENDING)
+    resulted_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["tube", "person"], name="tube_member_once")]
+        indexes = [
+            models.Index(fields=["session", "person"], name="member_session_person"),
+            models.Index(fields=["person", "added_at"], name="member_person_time"),
+            models.Index(fields=["session", "outcome"], name="member_session_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tube_id}/{self.person_id}: {self.outcome}"
+
+
+class ResultSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by hand")
+    IMPORT = "import", _("File import")
+    API = "api", _("Lab system (API)")
+
+
+class LabResult(models.Model):
+    """A result for a tube. Never edited: a correction adds a row and marks the old one superseded."""
+
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="results")
+    value = models.CharField(_("result"), max_length=10, choices=ResultValue.choices)
+    ct = models.DecimalField(_("Ct value"), max_digits=4, decimal_places=1, null=True, blank=True)
+    tested_at = models.DateTimeField(_("test time"))
+    source = models.CharField(max_length=8, choices=ResultSource.choices)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+    note = models.CharField(_("reason for correction"), max_length=255, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["entered_at", "id"]
+        verbose_name = _("lab result")
+
+    def __str__(self) -> str:
+        return f"{self.tube_id}: {self.value}"
+
+
+class BatchReceipt(models.Model):
+    """A retried batch (pairing or results) is answered from here instead of being stored twice."""
+
+    kind = models.CharField(max_length=16)
+    client_id = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "client_id"], name="batch_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.client_id}"

@@ -1,0 +1,297 @@
+"""Pages: sessions and the sampling station, the lab desk, recall and statistics; result lookup for citizens."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epiqr.core.device import device_people
+from epiqr.core.errors import ServiceError
+from epiqr.core.permissions import has_capability, requires
+from epiqr.core.qr import draw_svg
+from epiqr.core.services import audit_record
+from epiqr.core.timeutil import local_today
+
+from . import documents, importing, permissions, pools, selectors, services
+from .forms import ImportForm, LookupForm, ResultForm, SessionForm
+
+
+def _error(request, template: str, context: dict, exc: ServiceError):
+    context["error"] = exc.message
+    return render(request, template, context, status=exc.status)
+
+
+@requires(permissions.VIEW)
+def sessions(request):
+    rows = selectors.session_list_visible_to(user=request.user)[:100]
+    return render(
+        request,
+        "testing/sessions.html",
+        {"sessions": rows, "can_sample": has_capability(request.user, permissions.SAMPLE)},
+    )
+
+
+def _advice(prevalence_percent) -> pools.PoolAdvice | None:
+    try:
+        p = float(prevalence_percent) / 100
+    except (TypeError, ValueError):
+        return None
+    if not 0 <= p <= 1:
+        return None
+    return pools.dorfman_advice(prevalence=p)
+
+
+@requires(permissions.SAMPLE)
+def session_new(request):
+    sites = selectors.site_list_visible_to(user=request.user)
+    communes = selectors.commune_list_for(user=request.user)
+    form = SessionForm(request.POST or None, sites=sites, communes=communes)
+    prevalence = request.POST.get("expected_prevalence") or request.GET.get("prevalence") or "1"
+    context = {"form": form, "advice": _advice(prevalence), "prevalence": prevalence}
+    if request.htmx and request.method == "GET":
+        return render(request, "testing/_advice.html", context)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            site = d["site"] or services.site_create(
+                name=d["new_site_name"],
+                address=d["new_site_address"],
+                commune_id=d["new_site_commune"].pk,
+                actor=request.user,
+            )
+            share = d["expected_prevalence"]
+            session = services.session_create(
+                site=site,
+                team=d["team"],
+                day=d["day"],
+                kind=d["kind"],
+                pool_size_limit=d["pool_size_limit"],
+                expected_prevalence=None if share is None else share / 100,
+                actor=request.user,
+            )
+        except ServiceError as exc:
+            return _error(request, "testing/session_new.html", context, exc)
+        messages.success(request, _("Session created. Open the sampling station to start."))
+        return redirect("testing:session", pk=session.pk)
+    return render(
+        request, "testing/session_new.html", context, status=422 if request.method == "POST" else 200
+    )
+
+
+@requires(permissions.VIEW)
+def session_detail(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    return render(
+        request,
+        "testing/session.html",
+        {
+            "session": session,
+            "counts": selectors.session_counts(session=session),
+            "tubes": selectors.session_tubes(session=session)[:500],
+            "can_sample": has_capability(request.user, permissions.SAMPLE),
+            "advice": pools.dorfman_advice(prevalence=session.expected_prevalence)
+            if session.expected_prevalence is not None
+            else None,
+        },
+    )
+
+
+def _station_context(request, session, step=None, error=None):
+    tube = step.tube if step else services.station_open_tube(session=session, actor=request.user)
+    return {
+        "session": session,
+        "tube": tube,
+        "members": selectors.tube_members(tube=tube) if tube else [],
+        "step": step,
+        "error": error,
+        "counts": selectors.session_counts(session=session),
+        "recent": selectors.session_tubes(session=session)
+        .filter(opened_by=request.user)
+        .order_by("-opened_at")[:5],
+    }
+
+
+@requires(permissions.SAMPLE)
+def station(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    return render(request, "testing/station.html", _station_context(request, session))
+
+
+@requires(permissions.SAMPLE)
+@require_POST
+def station_scan(request, pk: int):
+    """One keyboard-wedge scan (tube barcode, person payload or XONG); answers the station panel."""
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    payload = request.POST.get("payload", "")
+    if request.POST.get("action") == "done":
+        payload = "XONG"
+    try:
+        step = services.station_scan(session=session, payload=payload, actor=request.user)
+    except ServiceError as exc:
+        context = _station_context(request, session, error=exc.message)
+        template = "testing/_station_panel.html" if request.htmx else "testing/station.html"
+        return render(request, template, context, status=exc.status)
+    template = "testing/_station_panel.html" if request.htmx else "testing/station.html"
+    return render(request, template, _station_context(request, session, step=step))
+
+
+@requires(permissions.VIEW)
+def manifest_csv(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    response = HttpResponse(documents.manifest_csv(session=session), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="manifest-{session.pk}.csv"'
+    return response
+
+
+@requires(permissions.VIEW)
+def manifest_pdf(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    response = HttpResponse(documents.manifest_pdf(session=session), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="manifest-{session.pk}.pdf"'
+    return response
+
+
+@requires(permissions.SAMPLE)
+def slips(request, barcode: str):
+    """Printable slips (one per person) for people without a phone: name, tube, where to look."""
+    tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
+    lookup = request.build_absolute_uri(reverse("testing:lookup")) + f"?barcode={tube.barcode}"
+    return render(
+        request,
+        "testing/slips.html",
+        {
+            "tube": tube,
+            "members": selectors.tube_members(tube=tube),
+            "lookup": lookup,
+            "qr": draw_svg(lookup),
+        },
+    )
+
+
+@requires(permissions.VIEW)
+def tube_detail(request, barcode: str):
+    tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
+    members = list(selectors.tube_members(tube=tube))
+    audit_record(actor=request.user, action="testing.tube_view", target=tube, row_count=len(members))
+    return render(
+        request,
+        "testing/tube.html",
+        {
+            "tube": tube,
+            "members": members,
+            "results": tube.results.select_related("entered_by"),
+            "events": tube.events.select_related("actor"),
+            "can_result": has_capability(request.user, permissions.RESULT),
+            "form": ResultForm(initial={"barcode": tube.barcode}),
+        },
+    )
+
+
+@requires(permissions.RESULT)
+def lab(request):
+    """The lab desk: one tube's result by hand, or a whole file."""
+    form = ResultForm(request.POST or None)
+    context = {"form": form, "import_form": ImportForm()}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "testing/lab.html", context, status=422)
+        d = form.cleaned_data
+        try:
+            tube = selectors.tube_get_visible(user=request.user, barcode=d["barcode"])
+            services.result_record(
+                tube=tube,
+                value=d["value"],
+                ct=d["ct"],
+                tested_at=d["tested_at"],
+                note=d["note"],
+                actor=request.user,
+            )
+        except ServiceError as exc:
+            return _error(request, "testing/lab.html", context, exc)
+        messages.success(request, _("Result recorded for tube %(barcode)s.") % {"barcode": tube.barcode})
+        return redirect(request.POST.get("next") or "testing:lab")
+    return render(request, "testing/lab.html", context)
+
+
+@requires(permissions.RESULT)
+@require_POST
+def lab_import(request):
+    form = ImportForm(request.POST, request.FILES)
+    context = {"form": ResultForm(), "import_form": form}
+    if not form.is_valid():
+        return render(request, "testing/lab.html", context, status=422)
+    upload = form.cleaned_data["file"]
+    try:
+        rows = importing.rows_from_file(name=upload.name, data=upload.read())
+        report = services.results_import(rows=rows, actor=request.user)
+    except ServiceError as exc:
+        return _error(request, "testing/lab.html", context, exc)
+    context["report"] = report
+    return render(request, "testing/lab.html", context, status=200 if report.stored else 422)
+
+
+@requires(permissions.RECALL)
+def recall(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    rows = list(selectors.recall_list(user=request.user, session=session)[:2000])
+    audit_record(
+        actor=request.user, action="testing.recall_list", target=session, reason="recall", row_count=len(rows)
+    )
+    return render(request, "testing/recall.html", {"session": session, "rows": rows})
+
+
+@requires(permissions.VIEW)
+def stats(request):
+    until = local_today()
+    try:
+        days = max(1, min(int(request.GET.get("days", "14")), 90))
+    except ValueError:
+        days = 14
+    rows = selectors.stats_by_day_commune(
+        user=request.user, since=until - timedelta(days=days - 1), until=until
+    )
+    return render(request, "testing/stats.html", {"rows": rows, "days": days})
+
+
+@login_not_required
+def lookup(request):
+    """Public: a result from the slip's tube barcode plus date of birth or the last ID digits."""
+    form = LookupForm(request.POST or None, initial={"barcode": request.GET.get("barcode", "")})
+    context = {"form": form, "hotline": settings.EPIQR_HOTLINE}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "testing/lookup.html", context, status=422)
+        try:
+            context["members"] = services.result_lookup(
+                barcode=form.cleaned_data["barcode"],
+                factor=form.cleaned_data["factor"],
+                ip=request.META.get("REMOTE_ADDR", ""),
+            )
+        except ServiceError as exc:
+            return _error(request, "testing/lookup.html", context, exc)
+    return render(request, "testing/lookup.html", context)
+
+
+@login_not_required
+def my_results(request):
+    """Public: the results of the people this phone remembers (signed device cookie, no login)."""
+    from epiqr.people.models import Person
+
+    public_ids = device_people(request)
+    ids = (
+        list(Person.objects.filter(public_id__in=public_ids).values_list("pk", flat=True))
+        if public_ids
+        else []
+    )
+    rows = selectors.person_results(person_ids=ids) if ids else []
+    return render(
+        request,
+        "testing/my_results.html",
+        {"rows": rows, "remembered": bool(public_ids), "hotline": settings.EPIQR_HOTLINE},
+    )

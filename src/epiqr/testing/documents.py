@@ -1,0 +1,85 @@
+"""Tube manifest for transport to the lab, as CSV and as PDF (DejaVu fonts for Vietnamese)."""
+
+import csv
+import io
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from epiqr.core.timeutil import local, now
+
+from .models import SamplingSession, TubeStatus
+from .selectors import session_counts, session_tubes
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+
+
+def _fmt(dt) -> str:
+    return local(dt).strftime("%d/%m/%Y %H:%M") if dt else ""
+
+
+def manifest_rows(*, session: SamplingSession) -> list[list[str]]:
+    rows = []
+    for n, tube in enumerate(session_tubes(session=session), start=1):
+        rows.append(
+            [
+                str(n),
+                tube.barcode,
+                str(tube.member_count),
+                TubeStatus(tube.status).label,
+                _fmt(tube.closed_at),
+            ]
+        )
+    return rows
+
+
+def manifest_csv(*, session: SamplingSession) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    counts = session_counts(session=session)
+    w.writerow(
+        ["session", session.pk, str(session.site), session.team, session.day.isoformat(), session.kind]
+    )
+    w.writerow(["tubes", counts.tubes, "people", counts.people, "open", counts.open])
+    w.writerow(["no", "barcode", "people", "status", "closed_at"])
+    for row in manifest_rows(session=session):
+        w.writerow(row)
+    return out.getvalue()
+
+
+def manifest_pdf(*, session: SamplingSession) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.cell(0, 8, _("Tube manifest"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    counts = session_counts(session=session)
+    lines = [
+        f"{_('Site')}: {session.site.name} — {session.site.commune.name}",
+        f"{_('Team')}: {session.team}   {_('Day')}: {session.day:%d/%m/%Y}   {_('Test kind')}: {session.get_kind_display()}",
+        f"{_('Tubes')}: {counts.tubes}   {_('People sampled')}: {counts.people}   "
+        f"{_('Pooled tubes')}: {counts.pooled_tubes}   {_('Still open')}: {counts.open}",
+        f"{_('Printed')}: {_fmt(now())}",
+    ]
+    for line in lines:
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    widths = (12, 60, 22, 56, 40)
+    headers = ("#", _("Tube barcode"), _("People"), _("Status"), _("Closed at"))
+    pdf.set_font("DejaVu", "B", 10)
+    for w, h in zip(widths, headers, strict=True):
+        pdf.cell(w, 7, h, border=1)
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 10)
+    for row in manifest_rows(session=session):
+        for w, value in zip(widths, row, strict=True):
+            pdf.cell(w, 6, value, border=1)
+        pdf.ln()
+    pdf.ln(6)
+    pdf.cell(0, 6, _("Handed over by: ....................   Received by the lab: ...................."))
+    return bytes(pdf.output())

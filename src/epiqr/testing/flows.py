@@ -1,0 +1,115 @@
+"""Reactions to results, run as background tasks after the results are committed:
+a confirmed positive opens a case (source "lab"; the cases/tracing side queues tracing and tells the
+commune officer), and every resolved person gets a message saying what their result means."""
+
+import logging
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from epiqr.core.errors import Conflict, ServiceError
+from epiqr.core.timeutil import local, now
+
+from .models import TubeMember
+from .pools import Outcome
+
+log = logging.getLogger("epiqr.testing")
+
+
+def results_react(*, tube_ids: list[int], actor_id: int | None = None) -> None:
+    """Queue both reactions for freshly resolved tubes."""
+    open_cases_for_positives.enqueue(tube_ids=tube_ids, actor_id=actor_id)
+    notify_results.enqueue(tube_ids=tube_ids)
+
+
+@task()
+def open_cases_for_positives(*, tube_ids: list[int], actor_id: int | None = None) -> int:
+    """Open a case for every confirmed positive in these tubes; someone already a case is left as is."""
+    from epiqr.accounts.models import User
+    from epiqr.cases.services import case_open
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    opened = 0
+    positives = TubeMember.objects.filter(tube_id__in=tube_ids, outcome=Outcome.POSITIVE).select_related(
+        "person"
+    )
+    for member in positives:
+        try:
+            case_open(
+                person=member.person,
+                confirmed_on=local(member.resulted_at or now()).date(),
+                sample_on=local(member.added_at).date(),
+                source="lab",
+                opened_by=actor,
+            )
+            opened += 1
+        except Conflict:
+            continue  # already an active case: the new result adds nothing to open
+        except ServiceError as exc:
+            log.warning("case for tube member %s not opened: %s", member.pk, exc.message)
+    return opened
+
+
+def result_message(*, outcome: str, name: str, barcode: str) -> str:
+    """The text a person receives for an outcome (SMS-length, Vietnamese)."""
+    hotline = settings.EPIQR_HOTLINE
+    values = {"name": name, "barcode": barcode, "hotline": hotline}
+    if outcome == Outcome.NEGATIVE:
+        return _("EpiQR: %(name)s, your test (tube %(barcode)s) is NEGATIVE.") % values
+    if outcome == Outcome.POOL_POSITIVE:
+        return (
+            _(
+                "EpiQR: %(name)s, your pooled sample (tube %(barcode)s) was positive. This does not mean you "
+                "are infected: stay at home and come back for an individual test today. Questions: %(hotline)s."
+            )
+            % values
+        )
+    if outcome == Outcome.POSITIVE:
+        return (
+            _(
+                "EpiQR: %(name)s, your test (tube %(barcode)s) is POSITIVE. Stay at home, away from others, "
+                "wear a mask; the commune health station will call you. Breathing difficulty: call "
+                "%(hotline)s or 115 now."
+            )
+            % values
+        )
+    if outcome == Outcome.RESAMPLE:
+        return (
+            _(
+                "EpiQR: %(name)s, your sample (tube %(barcode)s) could not be read. Please come back for a new swab."
+            )
+            % values
+        )
+    raise ValueError(f"no message for outcome {outcome!r}")
+
+
+@task()
+def notify_results(*, tube_ids: list[int]) -> int:
+    """Send each not-yet-notified member of these tubes their result by SMS (or email without a phone)."""
+    from epiqr.notify.services import message_send
+
+    from .services import results_mark_notified
+
+    sent: list[int] = []
+    members = (
+        TubeMember.objects.filter(tube_id__in=tube_ids, notified_at__isnull=True)
+        .exclude(outcome=Outcome.PENDING)
+        .select_related("person", "tube")
+    )
+    for member in members.iterator(chunk_size=2000):
+        person = member.person
+        channel, recipient = ("sms", person.phone) if person.phone else ("email", person.email)
+        if not recipient:
+            continue
+        message_send(
+            channel=channel,
+            recipient=recipient,
+            subject=_("Your test result") if channel == "email" else "",
+            body=result_message(outcome=member.outcome, name=person.full_name, barcode=member.tube.barcode),
+            template=f"testing.{member.outcome}",
+            related=member,
+        )
+        sent.append(member.pk)
+    results_mark_notified(member_ids=sent)
+    return len(sent)
