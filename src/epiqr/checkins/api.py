@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Body, Router, Schema
 from ninja.decorators import decorate_view
 
 from epiqr.core.errors import Forbidden, Invalid
@@ -154,7 +154,7 @@ class DeclarationOut(Schema):
     summary="Submit a health declaration (public; domestic or entry)",
 )
 @decorate_view(body_limit(MAX_SCAN_BYTES))
-def declare(request, body: dict[str, Any]):
+def declare(request, body: dict[str, Any] = Body(...)):
     data = dict(body)
     for many in ("symptoms", "exposures"):
         if many in data and not isinstance(data[many], list):

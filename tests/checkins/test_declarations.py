@@ -1,0 +1,104 @@
+"""Health declarations: validated (API and page), flagged for the commune officer on symptoms/exposure."""
+
+from epiqr.checkins.models import HealthDeclaration
+from epiqr.core.permissions import Role
+
+URL = "/api/v1/checkins/declarations"
+
+
+def body(where, **extra):
+    return {
+        "kind": "domestic",
+        "full_name": "Phạm Quốc Dũng",
+        "birth_year": 1979,
+        "phone": "0987654321",
+        "commune": where.pk,
+        "address": "5 Ngõ Trạm",
+        "visited": "Đà Nẵng",
+        **extra,
+    }
+
+
+def test_declaration_without_symptoms_is_not_flagged(client, commune):
+    r = client.post(URL, body(commune), content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["flagged"] is False
+    assert HealthDeclaration.objects.get().phone == "0987654321"
+
+
+def test_symptoms_or_exposure_flag_for_the_own_commune_officer_only(
+    client, commune, other_commune, make_user
+):
+    client.post(URL, body(commune, symptoms=["fever", "cough"]), content_type="application/json")
+    client.post(
+        URL,
+        body(commune, exposures=["contact_patient"], full_name="Vũ Đức Long"),
+        content_type="application/json",
+    )
+    client.post(
+        URL,
+        body(other_commune, symptoms=["fatigue"], full_name="Người Xã Khác"),
+        content_type="application/json",
+    )
+    assert HealthDeclaration.objects.filter(flagged=True).count() == 3
+    officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    client.force_login(officer)
+    page = client.get("/checkins/officer/").content.decode()
+    assert "Phạm Quốc Dũng" in page and "Vũ Đức Long" in page and "Người Xã Khác" not in page
+    d = HealthDeclaration.objects.get(full_name="Vũ Đức Long")
+    assert client.post(f"/checkins/officer/declarations/{d.pk}/done", {"note": "đã gọi"}).status_code == 302
+    assert "Vũ Đức Long" not in client.get("/checkins/officer/").content.decode()
+    foreign = HealthDeclaration.objects.get(full_name="Người Xã Khác")
+    assert client.post(f"/checkins/officer/declarations/{foreign.pk}/done").status_code == 403
+    foreign.refresh_from_db()
+    assert foreign.followed_up_at is None
+
+
+def test_bad_declarations_are_422_with_the_field(client, commune):
+    cases = {
+        "phone": body(commune, phone="123"),
+        "birth_year": body(commune, birth_year=2999),
+        "symptoms": body(commune, symptoms=["plague"]),
+        "commune": {**body(commune), "commune": 99999999},
+        "full_name": body(commune, full_name=""),
+        "transport": body(commune, kind="entry", id_number="B1234567"),
+    }
+    for field, data in cases.items():
+        r = client.post(URL, data, content_type="application/json")
+        assert r.status_code == 422, (field, r.content)
+        assert r.json()["field"] == field and r.json()["detail"]
+    r = client.post(URL, body(commune, symptoms="fever"), content_type="application/json")
+    assert r.status_code == 422
+    r = client.post(URL, "[1,2", content_type="application/json")
+    assert 400 <= r.status_code < 500
+    assert HealthDeclaration.objects.count() == 0
+
+
+def test_entry_declaration(client, commune):
+    data = body(
+        commune,
+        kind="entry",
+        id_number="B1234567",
+        nationality="Hàn Quốc",
+        transport="flight",
+        transport_number="VN417",
+        seat="23A",
+        entry_point="Sân bay Nội Bài",
+        arrival_date="2021-07-01",
+        departure_country="Hàn Quốc",
+    )
+    r = client.post(URL, data, content_type="application/json")
+    assert r.status_code == 201, r.content
+    d = HealthDeclaration.objects.get()
+    assert d.kind == "entry" and d.transport_number == "VN417" and d.seat == "23A"
+
+
+def test_public_page_declares(client, commune):
+    r = client.get(f"/declare/?province={commune.province_id}")
+    assert r.status_code == 200 and 'name="symptoms"' in r.content.decode()
+    data = {**body(commune), "symptoms": ["sore_throat"], "province": commune.province_id}
+    r = client.post("/declare/", data)
+    assert r.status_code == 200, r.content.decode()[:3000]
+    assert HealthDeclaration.objects.get().flagged is True
+    r = client.post("/declare/", {**data, "phone": "abc"})
+    assert r.status_code == 400 and 'class="error"' in r.content.decode()
