@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Body, Router, Schema
+from ninja import Body, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from epiqr.core.errors import Forbidden, Invalid
@@ -163,7 +163,7 @@ def declare(request, body: dict[str, Any] = Body(...)):
     if not form.is_valid():
         raise form_invalid(form)
     d = services.declaration_submit(data=form.cleaned_data)
-    return 201, {"id": d.pk, "kind": d.kind, "flagged": d.flagged}
+    return Status(201, {"id": d.pk, "kind": d.kind, "flagged": d.flagged})
 
 
 def _form_data(data: dict):

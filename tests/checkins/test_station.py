@@ -1,0 +1,41 @@
+"""The scan station page (without a browser): scans, manual entry, photo decoding, scope."""
+
+from epiqr.core.qr import draw_png
+
+from .conftest import cccd_payload
+
+
+def test_scan_then_manual_entry(client, owner, venue, checkins):
+    client.force_login(owner)
+    payload = cccd_payload(name="Hoàng Thu Hà")
+    r = client.post(f"/checkins/station/{venue.pk}/", {"payload": payload})
+    html = r.content.decode()
+    assert r.status_code == 200 and 'data-result="ok"' in html and "Hoàng Thu Hà" in html
+    number = payload.split("|")[0]
+    checkins.all().delete()
+    r = client.post(f"/checkins/station/{venue.pk}/", {"identifier": number})
+    assert 'data-result="ok"' in r.content.decode()
+    assert checkins.count() == 1
+    r = client.post(f"/checkins/station/{venue.pk}/", {"identifier": "0900000000"})
+    assert r.status_code == 404 and 'data-result="bad"' in r.content.decode()
+
+
+def test_unreadable_scan_is_red_with_reason(client, owner, venue, checkins):
+    client.force_login(owner)
+    r = client.post(f"/checkins/station/{venue.pk}/", {"payload": cccd_payload()[:20]})
+    assert r.status_code == 422 and 'data-result="bad"' in r.content.decode()
+    assert checkins.count() == 0
+
+
+def test_photo_is_decoded_server_side(client, owner, venue):
+    client.force_login(owner)
+    payload = cccd_payload()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = SimpleUploadedFile("card.png", draw_png(payload), content_type="image/png")
+    r = client.post(f"/checkins/station/{venue.pk}/photo", {"photo": photo})
+    assert r.status_code == 200 and r.json()["codes"] == [payload]
+    blank = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
+    r = client.post(f"/checkins/station/{venue.pk}/photo", {"photo": blank})
+    assert r.status_code == 422 and r.json()["detail"]
+    assert client.post(f"/checkins/station/{venue.pk}/photo").status_code == 400
