@@ -1,3 +1,134 @@
-from ninja import Router
+"""People API: parse a scanned payload, search, read, register, and the personal QR image."""
+
+from datetime import date
+from uuid import UUID
+
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+
+from epiqr.core.permissions import check_capability
+from epiqr.core.qr import draw_png
+from epiqr.core.services import audit_record
+
+from . import permissions, selectors, services
+from .models import Person
+from .parsers import parse_payload
 
 router = Router(tags=["people"])
+
+MAX_LIMIT = 200
+
+
+class ParseIn(Schema):
+    payload: str
+
+
+class ParseOut(Schema):
+    kind: str
+    fields: dict
+
+
+class DocumentOut(Schema):
+    kind: str
+    number: str
+
+
+class PersonOut(Schema):
+    id: UUID
+    full_name: str
+    birth_date: date | None
+    birth_year: int | None
+    sex: str
+    phone: str
+    address: str
+    commune_code: int | None
+    commune_name: str
+    documents: list[DocumentOut]
+
+
+class PersonListOut(Schema):
+    count: int
+    items: list[PersonOut]
+
+
+class PersonIn(Schema):
+    full_name: str
+    birth_date: date | None = None
+    birth_year: int | None = None
+    sex: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    commune_code: int | None = None
+    id_number: str = ""
+    bhyt_number: str = ""
+
+
+def _out(person: Person) -> dict:
+    return {
+        "id": person.public_id,
+        "full_name": person.full_name,
+        "birth_date": person.birth_date,
+        "birth_year": person.birth_year,
+        "sex": person.sex,
+        "phone": person.phone,
+        "address": person.address,
+        "commune_code": person.commune_id,
+        "commune_name": person.commune.name if person.commune_id else "",
+        "documents": [{"kind": d.kind, "number": d.number} for d in person.documents.all()],
+    }
+
+
+@router.post("/parse", response=ParseOut)
+def parse(request, body: ParseIn):
+    """What a scanned payload contains (CCCD, BHYT, 2021 national QR, EpiQR personal QR), or 422 with why."""
+    check_capability(request.user, permissions.SCAN)
+    doc = parse_payload(body.payload)
+    return {"kind": doc.kind, "fields": doc.as_dict()}
+
+
+@router.get("/", response=PersonListOut)
+def person_list(request, q: str = "", limit: int = 50, offset: int = 0, reason: str = ""):
+    """People in the caller's jurisdiction matching a name, phone or ID number. Every call is audited."""
+    check_capability(request.user, permissions.VIEW)
+    limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, offset)
+    qs = selectors.person_list_visible_to(user=request.user, query=q)
+    items = list(qs.prefetch_related("documents")[offset : offset + limit])
+    count = qs.count()
+    audit_record(
+        actor=request.user,
+        action="people.list",
+        reason=reason or f"API search: {q[:100]}",
+        row_count=len(items),
+        detail={"query": q[:100], "offset": offset},
+    )
+    return {"count": count, "items": [_out(p) for p in items]}
+
+
+@router.post("/", response={201: PersonOut})
+def person_create(request, body: PersonIn):
+    """Register a person in a commune of the caller's jurisdiction (a commune officer's own by default)."""
+    check_capability(request.user, permissions.EDIT)
+    commune = selectors.commune_for_registration(user=request.user, code=body.commune_code)
+    data = body.dict(exclude={"commune_code"})
+    person = services.person_create(**data, commune=commune, actor=request.user)
+    return Status(201, _out(person))
+
+
+@router.get("/{person_id}", response=PersonOut)
+def person_get(request, person_id: UUID):
+    check_capability(request.user, permissions.VIEW)
+    person = selectors.person_get_visible(user=request.user, public_id=person_id)
+    audit_record(actor=request.user, action="people.view", target=person)
+    return _out(person)
+
+
+@router.get("/{person_id}/qr.png")
+def person_qr_png(request, person_id: UUID, scale: int = 10):
+    """The person's signed personal QR as PNG (for printing a card for someone without a smartphone)."""
+    check_capability(request.user, permissions.EDIT)
+    person = selectors.person_get_visible(user=request.user, public_id=person_id)
+    png = draw_png(services.person_personal_qr(person=person), scale=max(2, min(scale, 40)))
+    audit_record(actor=request.user, action="people.qr_print", target=person)
+    return HttpResponse(png, content_type="image/png")

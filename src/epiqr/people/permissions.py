@@ -1,0 +1,26 @@
+from epiqr.core.permissions import Role, capability
+
+VIEW = capability(
+    "people.view",
+    "Tra cứu và xem hồ sơ người dân trong địa bàn",
+    [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.HOTLINE_OPERATOR],
+)
+EDIT = capability(
+    "people.edit",
+    "Đăng ký, sửa hồ sơ người dân và in mã QR cá nhân",
+    [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
+)
+SCAN = capability(
+    "people.scan",
+    "Quét CCCD, thẻ BHYT, mã QR cá nhân tại điểm quét",
+    [
+        Role.VENUE_OWNER,
+        Role.VENUE_STAFF,
+        Role.SAMPLER,
+        Role.LAB_TECH,
+        Role.VACCINATOR,
+        Role.CHECKPOINT_OFFICER,
+        Role.COMMUNE_OFFICER,
+        Role.PROVINCE_OFFICER,
+    ],
+)

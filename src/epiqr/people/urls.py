@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_create, name="create"),
+    path("my-qr/", views.my_qr, name="my_qr"),
+    path("<uuid:public_id>/", views.person_detail, name="detail"),
+    path("<uuid:public_id>/edit/", views.person_edit, name="edit"),
+    path("<uuid:public_id>/qr/", views.person_qr, name="qr"),
+    path("<uuid:public_id>/qr/rotate/", views.person_qr_rotate, name="qr_rotate"),
+]

@@ -1,0 +1,131 @@
+"""Officer pages (search, detail, create/edit, printable QR) and the citizen's public my-QR page."""
+
+import pytest
+
+from epiqr.core.device import device_remember
+from epiqr.core.models import AuditEvent
+from epiqr.core.permissions import Role
+from epiqr.people.models import Person
+from epiqr.people.services import person_create, person_personal_qr
+from tests.people.payloads import cccd_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer(make_user, commune, client):
+    user = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def resident(commune):
+    return person_create(
+        full_name="Nguyễn Văn An",
+        birth_year=1990,
+        sex="M",
+        phone="0912000111",
+        commune=commune,
+        id_number=cccd_number(),
+    )
+
+
+def test_search_by_name_without_diacritics_phone_and_id(client, officer, resident, other_commune):
+    person_create(full_name="Nguyễn Văn An", commune=other_commune)  # same name, another commune
+    for query in ("nguyen van an", "Nguyễn Văn", "0912 000 111", cccd_number()):
+        page = client.get("/people/", {"q": query})
+        assert page.status_code == 200
+        assert list(page.context["page"].object_list) == [resident], query
+    assert AuditEvent.objects.filter(action="people.list", actor=officer).count() == 4
+
+
+def test_htmx_search_returns_only_the_results_fragment(client, officer, resident):
+    page = client.get("/people/", {"q": "an"}, headers={"HX-Request": "true"})
+    assert (
+        page.status_code == 200 and b"<html" not in page.content and "Nguyễn Văn An" in page.content.decode()
+    )
+
+
+def test_detail_is_vietnamese_and_scoped(client, officer, resident, make_user, other_commune):
+    page = client.get(f"/people/{resident.public_id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ngày sinh" in html and cccd_number() in html
+    client.force_login(make_user(Role.COMMUNE_OFFICER, commune=other_commune))
+    assert client.get(f"/people/{resident.public_id}/").status_code == 404
+    assert client.get(f"/people/{resident.public_id}/qr/").status_code == 404
+
+
+def test_pages_refuse_roles_without_the_capability(client, make_user, resident):
+    client.force_login(make_user(Role.VENUE_STAFF))
+    assert client.get("/people/").status_code == 403
+    assert client.get("/people/new/").status_code == 403
+
+
+def test_create_form_registers_and_shows_errors_without_losing_input(client, officer, commune):
+    bad = client.post(
+        "/people/new/",
+        {
+            "full_name": "Trần Thị Bình",
+            "birth_year": "1985",
+            "sex": "F",
+            "phone": "12345",
+            "commune": commune.pk,
+        },
+    )
+    assert bad.status_code == 422 and not Person.objects.exists()
+    html = bad.content.decode()
+    assert "Trần Thị Bình" in html and "12345" in html  # what was typed is still there
+    assert bad.context["form"].errors["phone"]
+
+    ok = client.post(
+        "/people/new/",
+        {
+            "full_name": "Trần Thị Bình",
+            "birth_year": "1985",
+            "sex": "F",
+            "phone": "0912 000 999",
+            "commune": commune.pk,
+        },
+    )
+    person = Person.objects.get()
+    assert ok.status_code == 302 and ok["Location"] == f"/people/{person.public_id}/"
+    assert person.phone == "0912000999" and person.commune == commune
+
+
+def test_edit_form_rejects_an_id_inconsistent_with_the_person(client, officer, resident, commune):
+    form = {"full_name": resident.full_name, "birth_year": "1990", "sex": "M", "commune": commune.pk}
+    page = client.post(f"/people/{resident.public_id}/edit/", {**form, "id_number": cccd_number(sex="F")})
+    assert page.status_code == 422 and list(page.context["form"].errors) == ["id_number"]
+    resident.refresh_from_db()
+    assert resident.documents.get().number == cccd_number()
+
+
+def test_qr_page_prints_the_signed_code_in_centimetres_and_rotation_replaces_it(client, officer, resident):
+    page = client.get(f"/people/{resident.public_id}/qr/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "@media print" in html and "width:6cm" in html
+    assert cccd_number() not in html
+    before = person_personal_qr(person=resident)
+    client.post(f"/people/{resident.public_id}/qr/rotate/")
+    resident.refresh_from_db()
+    assert resident.qr_generation == 2 and person_personal_qr(person=resident) != before
+
+
+def test_my_qr_is_public_and_shows_only_the_people_on_this_device(client, db, resident, commune):
+    empty = client.get("/people/my-qr/")
+    assert empty.status_code == 200 and empty.context["cards"] == []
+
+    other = person_create(full_name="Lê Thị Cúc", commune=commune)
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    response = HttpResponse()
+    device_remember(response, RequestFactory().get("/"), [str(resident.public_id), "not-a-uuid"])
+    client.cookies.update(response.cookies)
+    page = client.get("/people/my-qr/")
+    assert [p for p, _svg in page.context["cards"]] == [resident]
+    html = page.content.decode()
+    assert "Nguyễn Văn An" in html and "Lê Thị Cúc" not in html and cccd_number() not in html
+    assert other.pk
