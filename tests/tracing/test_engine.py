@@ -166,7 +166,9 @@ def test_touching_intervals_are_no_overlap_and_fifteen_minutes_exactly_is():
 
 
 def test_open_checkins_last_the_sector_dwell():
-    policy = Policy(name="overlap-15", rule="overlap", default_dwell_minutes=60, dwell_by_sector={"retail": 20})
+    policy = Policy(
+        name="overlap-15", rule="overlap", default_dwell_minutes=60, dwell_by_sector={"retail": 20}
+    )
     visits = [
         visit(1, F0, MARKET, t(10), None, "retail"),  # present 10:00-10:20
         visit(2, AN, MARKET, t(10, 5), None, "retail"),  # 10:05-10:25: 15 minutes
@@ -232,7 +234,9 @@ def test_time_zones_are_compared_as_instants():
     """The scanner recorded An in UTC, the F0 in Vietnam time: 03:00Z is 10:00 in Hà Nội."""
     visits = [
         visit(1, F0, CAFE, t(10), t(10, 30)),
-        visit(2, AN, CAFE, datetime(2026, 11, 20, 3, 0, tzinfo=UTC), datetime(2026, 11, 20, 3, 30, tzinfo=UTC)),
+        visit(
+            2, AN, CAFE, datetime(2026, 11, 20, 3, 0, tzinfo=UTC), datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
+        ),
         visit(3, BINH, CAFE, datetime(2026, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=9)))),
     ]
     result = run(visits, OVERLAP)
@@ -250,7 +254,15 @@ def test_policy_round_trips_through_its_snapshot():
 
 
 def test_merge_windows_joins_overlaps_per_venue():
-    ws = [engine.Window(1, t(10), t(11)), engine.Window(1, t(10, 30), t(12)), engine.Window(1, t(13), t(14)),
-          engine.Window(2, t(10), t(11))]
+    ws = [
+        engine.Window(1, t(10), t(11)),
+        engine.Window(1, t(10, 30), t(12)),
+        engine.Window(1, t(13), t(14)),
+        engine.Window(2, t(10), t(11)),
+    ]
     merged = sorted(engine.merge_windows(ws), key=lambda w: (w.venue_id, w.lo))
-    assert merged == [engine.Window(1, t(10), t(12)), engine.Window(1, t(13), t(14)), engine.Window(2, t(10), t(11))]
+    assert merged == [
+        engine.Window(1, t(10), t(12)),
+        engine.Window(1, t(13), t(14)),
+        engine.Window(2, t(10), t(11)),
+    ]

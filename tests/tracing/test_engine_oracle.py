@@ -16,9 +16,21 @@ from epiqr.tracing.engine import MemoryStore, Period, Policy, Visit
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=VN)
 POLICIES = [
-    Policy(name="vn-window-60", rule="window", window_minutes=60, default_dwell_minutes=30, max_presence_minutes=180),
-    Policy(name="overlap-15", rule="overlap", min_overlap_minutes=15, default_dwell_minutes=45,
-           dwell_by_sector={"retail": 20}, max_presence_minutes=180),
+    Policy(
+        name="vn-window-60",
+        rule="window",
+        window_minutes=60,
+        default_dwell_minutes=30,
+        max_presence_minutes=180,
+    ),
+    Policy(
+        name="overlap-15",
+        rule="overlap",
+        min_overlap_minutes=15,
+        default_dwell_minutes=45,
+        dwell_by_sector={"retail": 20},
+        max_presence_minutes=180,
+    ),
     Policy(name="cwa-weighted", rule="cwa", default_dwell_minutes=30, max_presence_minutes=180),
 ]
 F0 = 0
@@ -33,7 +45,11 @@ def worlds(draw):
         start = T0 + timedelta(minutes=draw(st.integers(0, 16 * 60)))
         stay = draw(st.one_of(st.none(), st.integers(-5, 300)))
         end = None if stay is None else start + timedelta(minutes=stay)
-        visits.append(Visit(i + 1, person, draw(st.integers(1, 3)), start, end, draw(st.sampled_from(["food", "retail"]))))
+        visits.append(
+            Visit(
+                i + 1, person, draw(st.integers(1, 3)), start, end, draw(st.sampled_from(["food", "retail"]))
+            )
+        )
     period_start = T0 + timedelta(minutes=draw(st.integers(0, 8 * 60)))
     period_end = period_start + timedelta(minutes=draw(st.integers(0, 10 * 60)))
     cases = set(draw(st.sets(st.integers(1, 7), max_size=2)))
@@ -80,10 +96,17 @@ def oracle(visits, period, cases, p: Policy, degree: int):
 
 
 def engine_view(visits, period, cases, p, degree):
-    r = engine.trace(periods=[period], store=MemoryStore(visits, cases=cases), policy=p, degree=degree,
-                     until=period.end + timedelta(days=1))
-    return {c.person_id: (c.degree, sorted((e.source_checkin_id, e.checkin_id) for e in c.exposures))
-            for c in r.contacts}
+    r = engine.trace(
+        periods=[period],
+        store=MemoryStore(visits, cases=cases),
+        policy=p,
+        degree=degree,
+        until=period.end + timedelta(days=1),
+    )
+    return {
+        c.person_id: (c.degree, sorted((e.source_checkin_id, e.checkin_id) for e in c.exposures))
+        for c in r.contacts
+    }
 
 
 @settings(max_examples=150, deadline=None)

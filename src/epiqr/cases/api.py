@@ -1,3 +1,101 @@
-from ninja import Router
+"""Cases API at /api/v1/cases/: open a case (F0) and read it with its infectious period."""
+
+from datetime import date, datetime
+
+from ninja import Router, Schema
+
+from epiqr.core.errors import Invalid
+from epiqr.core.permissions import check_capability
+
+from . import permissions, selectors, services
 
 router = Router(tags=["cases"])
+
+
+class CaseIn(Schema):
+    person: str | None = None  # the person's public id
+    scan: str | None = None  # or a scanned CCCD / BHYT / personal QR payload
+    identifier: str | None = None  # or an ID number / phone as typed
+    confirmed_on: date
+    onset_on: date | None = None
+    sample_on: date | None = None
+    isolated_at: datetime | None = None
+    source: str = "api"
+
+
+class CaseOut(Schema):
+    id: int
+    person_id: int
+    person_public_id: str
+    full_name: str
+    commune_code: int | None
+    confirmed_on: date
+    onset_on: date | None
+    sample_on: date | None
+    isolated_at: datetime | None
+    infectious_from: datetime
+    infectious_until: datetime
+    period_basis: str
+    status: str
+    source: str
+
+
+def case_out(case) -> dict:
+    period = selectors.case_period(case=case)
+    return {
+        "id": case.pk,
+        "person_id": case.person_id,
+        "person_public_id": str(case.person.public_id),
+        "full_name": case.person.full_name,
+        "commune_code": case.commune_id,
+        "confirmed_on": case.confirmed_on,
+        "onset_on": case.onset_on,
+        "sample_on": case.sample_on,
+        "isolated_at": case.isolated_at,
+        "infectious_from": period.start,
+        "infectious_until": period.end,
+        "period_basis": period.basis,
+        "status": case.status,
+        "source": case.source,
+    }
+
+
+def person_for(*, user, person: str | None, scan: str | None, identifier: str | None):
+    """The person a request names (public id, scanned payload or typed identifier), in the user's scope."""
+    from epiqr.people.selectors import person_get_visible
+    from epiqr.people.services import person_find, person_from_scan
+
+    if sum(1 for v in (person, scan, identifier) if v) != 1:
+        raise Invalid("Cho biết đúng một trong: person, scan, identifier.", field="person")
+    if person:
+        return person_get_visible(user=user, public_id=person)
+    found = (
+        person_from_scan(payload=scan, actor=user, create=False).person
+        if scan
+        else person_find(identifier=identifier or "")
+    )
+    return person_get_visible(user=user, public_id=found.public_id)
+
+
+@router.post("", response={201: CaseOut})
+def create_case(request, body: CaseIn):
+    check_capability(request.user, permissions.OPEN)
+    if body.source not in services.SOURCES:
+        raise Invalid(f"Nguồn không hợp lệ; dùng một trong: {', '.join(services.SOURCES)}.", field="source")
+    person = person_for(user=request.user, person=body.person, scan=body.scan, identifier=body.identifier)
+    case = services.case_open(
+        person=person,
+        confirmed_on=body.confirmed_on,
+        onset_on=body.onset_on,
+        sample_on=body.sample_on,
+        isolated_at=body.isolated_at,
+        source=body.source,
+        opened_by=request.user,
+    )
+    return 201, case_out(case)
+
+
+@router.get("/{case_id}", response=CaseOut)
+def get_case(request, case_id: int):
+    check_capability(request.user, permissions.VIEW)
+    return case_out(selectors.case_get_visible_to(user=request.user, case_id=case_id))

@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "epiqr.cases"
     label = "cases"
+
+    def ready(self) -> None:
+        from epiqr.core.context import nav_item
+
+        from . import permissions
+
+        nav_item(_("Cases (F0)"), "cases:list", permissions.VIEW)

@@ -1,5 +1,58 @@
+from django.db import connection
+from django.db.models import QuerySet
+
+from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.core.errors import NotFound
+
 from .models import Case, CaseStatus
+from .period import DEFAULT_DAYS_BEFORE, InfectiousPeriod, infectious_period
 
 
 def person_active_case(*, person_id: int) -> Case | None:
     return Case.objects.filter(person_id=person_id, status=CaseStatus.ACTIVE).first()
+
+
+def case_person_ids_among(*, person_ids: set[int]) -> set[int]:
+    """Which of these people have an active case (they are isolated, not contacts)."""
+    if not person_ids:
+        return set()
+    # Raw SQL: this runs inside every trace, where the ORM's query building would cost more than the query.
+    found: set[int] = set()
+    ids = [int(i) for i in person_ids]
+    table = Case._meta.db_table
+    with connection.cursor() as cur:
+        for i in range(0, len(ids), 5000):
+            part = ids[i : i + 5000]
+            cur.execute(
+                f"SELECT person_id FROM {table} WHERE status = %s AND person_id IN ({', '.join(['%s'] * len(part))})",
+                [CaseStatus.ACTIVE, *part],
+            )
+            found |= {r[0] for r in cur.fetchall()}
+    return found
+
+
+def case_list_visible_to(*, user, status: str | None = None) -> QuerySet[Case]:
+    qs = jurisdiction_filter(
+        Case.objects.select_related("person", "commune"), user=user, commune_path="commune"
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def case_get_visible_to(*, user, case_id: int) -> Case:
+    case = case_list_visible_to(user=user).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Không tìm thấy ca bệnh trong phạm vi của bạn.")
+    return case
+
+
+def case_period(*, case: Case, days_before: int = DEFAULT_DAYS_BEFORE) -> InfectiousPeriod:
+    """The case's infectious period under a policy's `days_before`, with the officer's override."""
+    return infectious_period(
+        confirmed_on=case.confirmed_on,
+        onset_on=case.onset_on,
+        sample_on=case.sample_on,
+        isolated_at=case.isolated_at,
+        days_before=days_before,
+        start_override=case.infectious_from_override,
+        end_override=case.infectious_until_override,
+    )

@@ -1,12 +1,14 @@
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.services import audit_record
-from epiqr.core.timeutil import local_today
+from epiqr.core.timeutil import local_today, now
 
 from .models import Case, CaseStatus
+
+SOURCES = ("manual", "lab", "contact", "api", "scan")
 
 
 @transaction.atomic
@@ -18,13 +20,20 @@ def case_open(
     sample_on: date | None = None,
     source: str = "manual",
     opened_by=None,
+    isolated_at: datetime | None = None,
 ) -> Case:
-    """Open an F0 case for a person; a person has at most one active case."""
+    """Open an F0 case for a person; a person has at most one active case.
+
+    A case confirmed by a lab result queues a tracing run for the commune officer's review and tells
+    the officer (see cases.flows).
+    """
     if confirmed_on > local_today():
         raise Invalid("Ngày xác định không thể ở tương lai.", field="confirmed_on")
     for field, value in (("onset_on", onset_on), ("sample_on", sample_on)):
         if value and value > confirmed_on:
             raise Invalid("Ngày khởi phát/lấy mẫu phải trước ngày xác định.", field=field)
+    if isolated_at is not None and (isolated_at.tzinfo is None or isolated_at > now()):
+        raise Invalid("Thời điểm cách ly phải có múi giờ và không ở tương lai.", field="isolated_at")
     if Case.objects.select_for_update().filter(person=person, status=CaseStatus.ACTIVE).exists():
         raise Conflict("Người này đã là ca bệnh đang theo dõi.", code="already_case")
     case = Case.objects.create(
@@ -32,9 +41,49 @@ def case_open(
         confirmed_on=confirmed_on,
         onset_on=onset_on,
         sample_on=sample_on,
+        isolated_at=isolated_at,
         source=source,
         commune_id=person.commune_id,
         opened_by=opened_by if getattr(opened_by, "is_authenticated", False) else None,
     )
     audit_record(actor=opened_by, action="case.open", target=case, detail={"source": source})
+    if source == "lab":
+        from .flows import case_confirmed_by_lab
+
+        case_confirmed_by_lab.enqueue(case_id=case.pk)
+    return case
+
+
+@transaction.atomic
+def case_period_override(
+    *, case: Case, infectious_from: datetime | None, infectious_until: datetime | None, reason: str, by
+) -> Case:
+    """An officer sets the infectious period by hand; the reason is required and audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("Cần ghi lý do khi sửa thời kỳ lây nhiễm.", field="reason")
+    for field, value in (("infectious_from", infectious_from), ("infectious_until", infectious_until)):
+        if value is not None and value.tzinfo is None:
+            raise Invalid("Thời điểm phải có múi giờ.", field=field)
+    if infectious_from and infectious_until and infectious_from >= infectious_until:
+        raise Invalid("Thời điểm bắt đầu phải trước thời điểm kết thúc.", field="infectious_until")
+    before = {
+        "from": case.infectious_from_override.isoformat() if case.infectious_from_override else None,
+        "until": case.infectious_until_override.isoformat() if case.infectious_until_override else None,
+    }
+    case.infectious_from_override = infectious_from
+    case.infectious_until_override = infectious_until
+    case.override_reason = reason[:500]
+    case.save(update_fields=["infectious_from_override", "infectious_until_override", "override_reason"])
+    audit_record(
+        actor=by,
+        action="case.period_override",
+        target=case,
+        reason=reason,
+        detail={
+            "before": before,
+            "from": infectious_from and infectious_from.isoformat(),
+            "until": infectious_until and infectious_until.isoformat(),
+        },
+    )
     return case

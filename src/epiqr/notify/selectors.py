@@ -1,6 +1,18 @@
-from django.db.models import QuerySet
+from collections.abc import Callable
+
+from django.db.models import Q, QuerySet
+
+from epiqr.core.permissions import Role
 
 from .models import OutboundMessage
+
+# Who may see messages about what: each domain registers, for the model label of the objects its
+# messages relate to, a function giving the ids of those objects inside a user's scope.
+RELATED_SCOPES: dict[str, Callable] = {}
+
+
+def outbox_scope(label: str, ids_visible_to: Callable) -> None:
+    RELATED_SCOPES[label] = ids_visible_to
 
 
 def outbox_list(*, related=None, status: str | None = None) -> QuerySet[OutboundMessage]:
@@ -10,3 +22,23 @@ def outbox_list(*, related=None, status: str | None = None) -> QuerySet[Outbound
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def outbox_list_visible_to(*, user, status: str | None = None) -> QuerySet[OutboundMessage]:
+    """Administrators see the whole outbox; others the messages about objects in their scope and
+    the messages sent to themselves."""
+    qs = outbox_list(status=status)
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    q = Q(pk__in=[])
+    for own in (user.email, user.phone):
+        if own:
+            q |= Q(recipient=own)
+    for label, ids_visible_to in RELATED_SCOPES.items():
+        ids = [str(i) for i in ids_visible_to(user)]
+        q |= Q(related_type=label, related_id__in=ids)
+    return qs.filter(q)
+
+
+def outbox_counts(*, qs: QuerySet[OutboundMessage]) -> dict[str, int]:
+    return {s: qs.filter(status=s).count() for s in ("sent", "failed", "queued")}

@@ -39,3 +39,26 @@ def message_send(
         row.status, row.sent_at = MessageStatus.SENT, timezone.now()
     row.save(update_fields=["status", "error", "sent_at"])
     return row
+
+
+def message_render(*, template: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of a message template: notify/messages/<template>.txt, first line the subject."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import render_to_string
+
+    try:
+        text = render_to_string(f"notify/messages/{template}.txt", context)
+    except TemplateDoesNotExist as exc:
+        raise Invalid(f"Không có mẫu tin nhắn '{template}'.", field="template") from exc
+    subject, _sep, body = text.strip().partition("\n")
+    return subject.strip(), body.strip()
+
+
+def message_send_template(
+    *, channel: str, recipient: str, template: str, context: dict, related=None
+) -> OutboundMessage:
+    """Render a message template and send it through the outbox."""
+    subject, body = message_render(template=template, context=context)
+    return message_send(
+        channel=channel, recipient=recipient, body=body, subject=subject, template=template, related=related
+    )

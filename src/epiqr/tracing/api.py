@@ -1,3 +1,65 @@
-from ninja import Router
+"""Tracing API at /api/v1/tracing/: runs with their contacts, exports, and the public risky-venue feed."""
+
+from typing import Literal
+
+from django.http import HttpResponse
+from ninja import Router, Schema
+
+from epiqr.cases.selectors import case_get_visible_to
+from epiqr.core.permissions import check_capability
+
+from . import permissions, selectors, services
 
 router = Router(tags=["tracing"])
+
+
+class RunIn(Schema):
+    case: int
+    policy: str | None = None
+    degree: int = 1
+
+
+@router.post("/runs", response={201: dict})
+def create_run(request, body: RunIn):
+    """Trace a case now; returns the run and the contacts you may see."""
+    check_capability(request.user, permissions.RUN)
+    case = case_get_visible_to(user=request.user, case_id=body.case)
+    run = services.run_create(
+        case=case, policy_name=body.policy, degree=body.degree, by=request.user, trigger="api"
+    )
+    return 201, selectors.run_payload(run=run, user=request.user)
+
+
+@router.get("/runs/{run_id}", response=dict)
+def get_run(request, run_id: int):
+    check_capability(request.user, permissions.VIEW)
+    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    from epiqr.core.services import audit_record
+
+    payload = selectors.run_payload(run=run, user=request.user)
+    audit_record(
+        actor=request.user,
+        action="tracing.read",
+        target=run,
+        row_count=len(payload["contacts"]),
+        reason="api",
+    )
+    return payload
+
+
+@router.get("/runs/{run_id}/export")
+def export_run(request, run_id: int, purpose: str = "", format: Literal["csv", "xlsx"] = "csv"):  # noqa: A002
+    """The contact list as CSV or XLSX; `purpose` is required and written to the audit log."""
+    check_capability(request.user, permissions.EXPORT)
+    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    data, ctype, name = services.run_export(run=run, user=request.user, fmt=format, purpose=purpose)
+    response = HttpResponse(data, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.get("/feed", auth=None, response=dict)
+def risky_venue_feed(request, days: int = 14):
+    """Public on purpose: venue code, start, end and risk level where F0s were present. No personal data."""
+    days = max(1, min(days, 21))
+    return {"generated_days": days, "entries": selectors.risky_venue_feed(days=days)}

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TracingConfig(AppConfig):
     name = "epiqr.tracing"
     label = "tracing"
+
+    def ready(self) -> None:
+        from epiqr.core.context import nav_item
+
+        from . import permissions
+
+        nav_item(_("Tracing"), "tracing:runs", permissions.VIEW)
+        nav_item(_("Clusters"), "tracing:clusters", permissions.CLUSTERS)

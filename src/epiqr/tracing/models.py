@@ -1,0 +1,144 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TracingPolicy(models.Model):
+    """A contact definition as versioned data (see tracing.engine.Policy for the parameters).
+
+    Runs pick a policy by name, or the default policy in force on the case's first infectious day
+    (the latest `effective_from` not after that day among policies with `is_default`).
+    """
+
+    name = models.CharField(_("name"), max_length=40)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    effective_from = models.DateField(_("effective from"))
+    rule = models.CharField(_("rule"), max_length=10)
+    params = models.JSONField(_("parameters"), default=dict)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    is_default = models.BooleanField(_("chosen by date"), default=False)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name = _("tracing policy")
+        verbose_name_plural = _("tracing policies")
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="tracing_policy_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class RunStatus(models.TextChoices):
+    REVIEW = "review", _("Awaiting the officer's review")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
+class TracingRun(models.Model):
+    """One search for a case's contacts, with the policy snapshot it used and what it found."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="tracing_runs")
+    policy = models.ForeignKey(TracingPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    policy_snapshot = models.JSONField(default=dict)
+    degree = models.PositiveSmallIntegerField(_("degree"), default=1)
+    period_start = models.DateTimeField(_("infectious from"))
+    period_end = models.DateTimeField(_("infectious until"))
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ran_at = models.DateTimeField(_("ran at"), auto_now_add=True, db_index=True)
+    trigger = models.CharField(_("trigger"), max_length=20, default="manual")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.REVIEWED)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    index_visits = models.JSONField(default=list)
+    changes = models.JSONField(default=dict, blank=True)
+    contact_count = models.PositiveIntegerField(default=0)
+    skipped_cases = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        verbose_name = _("tracing run")
+        verbose_name_plural = _("tracing runs")
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} F0 #{self.case_id}"
+
+
+class FollowUp(models.TextChoices):
+    TO_CALL = "to_call", _("To call")
+    REACHED = "reached", _("Reached")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    QUARANTINED = "quarantined", _("Quarantined")
+    TESTED = "tested", _("Tested")
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+
+
+class Contact(models.Model):
+    """A person found by a run, at their lowest degree; followed up by their commune's health station."""
+
+    run = models.ForeignKey(TracingRun, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    degree = models.PositiveSmallIntegerField(_("degree"))
+    risk = models.CharField(_("risk"), max_length=8)
+    overlap_minutes = models.FloatField(_("overlap (minutes)"), default=0)
+    first_exposed_at = models.DateTimeField(_("first exposed at"))
+    commune = models.ForeignKey(
+        "geo.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=FollowUp.choices, default=FollowUp.TO_CALL)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    new_case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["degree", "first_exposed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["run", "person"], name="tracing_contact_once")]
+        indexes = [models.Index(fields=["commune", "status"])]
+
+    def __str__(self) -> str:
+        return f"F{self.degree} {self.person_id} (run {self.run_id})"
+
+
+class Exposure(models.Model):
+    """One meeting that made a contact: their check-in against the source's check-in."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="exposures")
+    venue = models.ForeignKey("venues.Venue", on_delete=models.PROTECT, related_name="+")
+    # Check-in ids, not foreign keys: check-ins are purged after the retention period, runs stay.
+    checkin_id = models.BigIntegerField()
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    source_person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    source_checkin_id = models.BigIntegerField()
+    source_start = models.DateTimeField()
+    source_end = models.DateTimeField()
+    overlap_minutes = models.FloatField(default=0)
+    weighted_minutes = models.FloatField(null=True, blank=True)
+    risk = models.CharField(max_length=8)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["venue", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}@{self.venue_id} {self.start:%Y-%m-%d %H:%M}"
+
+
+class StatusChange(models.Model):
+    """History of a contact's follow-up status, written by the one transition guard."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    note = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.from_status} -> {self.to_status}"

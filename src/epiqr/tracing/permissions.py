@@ -1,0 +1,13 @@
+"""Capabilities of contact tracing. Runs and contacts are narrowed to the jurisdiction by selectors:
+a commune officer sees the contacts living in their commune, a province officer those of the province."""
+
+from epiqr.core.permissions import Role, capability
+
+OFFICERS = [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER]
+
+RUN = capability("tracing.run", "Chạy truy vết F1/F2 cho ca bệnh trong địa bàn", OFFICERS)
+VIEW = capability("tracing.view", "Xem danh sách tiếp xúc trong địa bàn phụ trách", OFFICERS)
+FOLLOW_UP = capability("tracing.follow_up", "Cập nhật trạng thái theo dõi người tiếp xúc", OFFICERS)
+EXPORT = capability("tracing.export", "Xuất danh sách tiếp xúc (Excel, CSV) có ghi mục đích", OFFICERS)
+NOTIFY = capability("tracing.notify", "Gửi tin nhắn cho người tiếp xúc", OFFICERS)
+CLUSTERS = capability("tracing.clusters", "Xem ổ dịch (chùm ca bệnh) của tỉnh", [Role.PROVINCE_OFFICER])

@@ -1,0 +1,421 @@
+"""Reads for tracing: the check-in store the engine searches, policies, runs and contacts in scope.
+
+The check-in table is read with set queries over its two indexes, (venue, checked_in_at, person) and
+(person, checked_in_at): one query for the index persons' visits, one for every candidate check-in in
+all their windows (a VALUES list joined to the table), never a loop over check-ins.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from epiqr.accounts.selectors import jurisdiction_q
+from epiqr.core.errors import Invalid, NotFound
+
+from . import engine
+from .models import Contact, TracingPolicy, TracingRun
+
+CHUNK = 4000  # rows per VALUES list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def _dt(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _param(dt: datetime):
+    return connection.ops.adapt_datetimefield_value(dt)
+
+
+def _values_join(rows: Sequence[tuple[int, datetime, datetime]], column: str, extra_where: str = ""):
+    """SQL and params selecting check-ins where `column` matches a row and the check-in time is inside."""
+    pg = connection.vendor == "postgresql"
+    first = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if pg else "(%s, %s, %s)"
+    values = ", ".join([first] + ["(%s, %s, %s)"] * (len(rows) - 1))
+    sql = (
+        f"WITH w(k, lo, hi) AS (VALUES {values}) "
+        "SELECT c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, v.sector "
+        "FROM w JOIN checkins_checkin c ON c." + column + " = w.k "
+        "AND c.checked_in_at >= w.lo AND c.checked_in_at <= w.hi "
+        "JOIN venues_venue v ON v.id = c.venue_id" + extra_where
+    )
+    params: list = []
+    for key, lo, hi in rows:
+        params += [key, _param(lo), _param(hi)]
+    return sql, params
+
+
+def _visits(rows: Sequence[tuple[int, datetime, datetime]], column: str) -> list[engine.Visit]:
+    out: list[engine.Visit] = []
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), CHUNK):
+            sql, params = _values_join(rows[i : i + CHUNK], column)
+            cur.execute(sql, params)
+            out += [
+                engine.Visit(r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5])  # type: ignore[arg-type]
+                for r in cur.fetchall()
+            ]
+    return out
+
+
+class CheckinStore:
+    """The engine's VisitStore over the check-in table."""
+
+    def visits_of(self, periods: Sequence[engine.Period]) -> list[engine.Visit]:
+        return _visits([(p.person_id, p.start, p.end) for p in periods], "person_id") if periods else []
+
+    def visits_in(self, windows: Sequence[engine.Window]) -> list[engine.Visit]:
+        return _visits([(w.venue_id, w.lo, w.hi) for w in windows], "venue_id") if windows else []
+
+    def cases_among(self, person_ids: set[int]) -> set[int]:
+        from epiqr.cases.selectors import case_person_ids_among
+
+        return case_person_ids_among(person_ids=person_ids)
+
+
+def checkins_of_person(*, person_id: int, since: datetime) -> list[engine.Visit]:
+    """A person's own visits since a moment (citizen self-check), newest first."""
+    visits = CheckinStore().visits_of([engine.Period(person_id, since, datetime.max.replace(tzinfo=UTC))])
+    return sorted(visits, key=lambda v: v.start, reverse=True)
+
+
+def policy_list() -> list[TracingPolicy]:
+    return list(TracingPolicy.objects.all())
+
+
+def policy_get(*, name: str | None = None, on: date | None = None) -> TracingPolicy:
+    """The latest version of a named policy, or the default policy in force on a day."""
+    if name:
+        # Raw lookup by the unique (name, version) index: every trace names its policy.
+        row = next(
+            iter(
+                TracingPolicy.objects.raw(
+                    f"SELECT * FROM {TracingPolicy._meta.db_table} WHERE name = %s ORDER BY version DESC LIMIT 1",
+                    [name],
+                )
+            ),
+            None,
+        )
+        if row is None:
+            names = ", ".join(sorted(set(TracingPolicy.objects.values_list("name", flat=True))))
+            raise Invalid(f"Không có quy tắc truy vết '{name}'. Có: {names}.", field="policy")
+        return row
+    qs = TracingPolicy.objects.filter(is_default=True)
+    row = qs.filter(effective_from__lte=on or date.today()).order_by("-effective_from", "-version").first()
+    row = row or qs.order_by("effective_from").first()
+    if row is None:
+        raise NotFound("Chưa có quy tắc truy vết nào.", code="no_policy")
+    return row
+
+
+def policy_engine(row: TracingPolicy) -> engine.Policy:
+    return engine.Policy.from_dict(
+        {
+            **row.params,
+            "name": row.name,
+            "rule": row.rule,
+            "version": row.version,
+            "effective_from": row.effective_from,
+        }
+    )
+
+
+def _run_scope_q(user) -> Q | None:
+    case_q = jurisdiction_q(user=user, commune_path="case__commune")
+    if case_q is None:
+        return None
+    contact_q = jurisdiction_q(user=user, commune_path="contacts__commune")
+    return case_q | contact_q  # type: ignore[operator]
+
+
+def run_list_visible_to(*, user, case_id: int | None = None) -> QuerySet[TracingRun]:
+    """Runs of cases in the user's jurisdiction, or with contacts in it."""
+    qs = TracingRun.objects.select_related("case__person", "ran_by")
+    if case_id is not None:
+        qs = qs.filter(case_id=case_id)
+    q = _run_scope_q(user)
+    if q is not None:
+        qs = qs.filter(pk__in=TracingRun.objects.filter(q).values("pk"))
+    return qs
+
+
+def run_get_visible_to(*, user, run_id: int) -> TracingRun:
+    run = run_list_visible_to(user=user).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("Không tìm thấy lượt truy vết trong phạm vi của bạn.")
+    return run
+
+
+def contact_list_visible_to(
+    *, user, run: TracingRun, degree: int | None = None, risk: str | None = None, status: str | None = None
+) -> QuerySet[Contact]:
+    """A run's contacts the user may see: those living in the user's jurisdiction; contacts of
+    unknown commune go to the officers of the case's jurisdiction. `user=None` is the operator's CLI."""
+    qs = run.contacts.select_related("person", "commune", "new_case").prefetch_related("exposures__venue")
+    q = None if user is None else jurisdiction_q(user=user, commune_path="commune")
+    if q is not None:
+        case_q = jurisdiction_q(user=user, commune_path="run__case__commune")
+        qs = qs.filter(q | (Q(commune__isnull=True) & case_q))  # type: ignore[operator]
+    if degree:
+        qs = qs.filter(degree=degree)
+    if risk:
+        qs = qs.filter(risk=risk)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def contact_get_visible_to(*, user, contact_id: int) -> Contact:
+    contact = Contact.objects.select_related("run__case", "person").filter(pk=contact_id).first()
+    if (
+        contact is None
+        or not contact_list_visible_to(user=user, run=contact.run).filter(pk=contact.pk).exists()
+    ):
+        raise NotFound("Không tìm thấy người tiếp xúc trong phạm vi của bạn.")
+    return contact
+
+
+def contact_groups(contacts) -> list[dict]:
+    """Contacts grouped by venue and then by the F0 visit they met (for the run page)."""
+    groups: dict[tuple, dict] = {}
+    for contact in contacts:
+        for e in contact.exposures.all():
+            key = (e.venue_id, e.source_checkin_id)
+            g = groups.setdefault(
+                key,
+                {"venue": e.venue, "source_start": e.source_start, "source_end": e.source_end, "rows": []},
+            )
+            g["rows"].append((contact, e))
+    return sorted(groups.values(), key=lambda g: (g["source_start"], g["venue"].name))
+
+
+def contact_ids_visible_to(user) -> QuerySet:
+    q = jurisdiction_q(user=user, commune_path="commune")
+    return Contact.objects.filter(q).values_list("pk", flat=True) if q is not None else Contact.objects.none()
+
+
+def run_ids_visible_to(user) -> QuerySet:
+    q = jurisdiction_q(user=user, commune_path="case__commune")
+    return (
+        TracingRun.objects.filter(q).values_list("pk", flat=True)
+        if q is not None
+        else TracingRun.objects.none()
+    )
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
+
+
+def contact_payload(contact: Contact) -> dict:
+    p = contact.person
+    return {
+        "id": contact.pk,
+        "person_id": p.pk,
+        "public_id": str(p.public_id),
+        "full_name": p.full_name,
+        "phone": p.phone,
+        "address": p.address,
+        "commune": contact.commune.name if contact.commune else None,
+        "commune_code": contact.commune_id,
+        "degree": contact.degree,
+        "risk": contact.risk,
+        "overlap_minutes": contact.overlap_minutes,
+        "first_exposed_at": _iso(contact.first_exposed_at),
+        "status": contact.status,
+        "new_case": contact.new_case_id,
+        "exposures": [
+            {
+                "venue_code": e.venue.code,
+                "venue_name": e.venue.name,
+                "checkin_id": e.checkin_id,
+                "start": _iso(e.start),
+                "end": _iso(e.end),
+                "source_person_id": e.source_person_id,
+                "source_checkin_id": e.source_checkin_id,
+                "source_start": _iso(e.source_start),
+                "source_end": _iso(e.source_end),
+                "overlap_minutes": e.overlap_minutes,
+                "weighted_minutes": e.weighted_minutes,
+                "risk": e.risk,
+            }
+            for e in contact.exposures.all()
+        ],
+    }
+
+
+def run_payload(*, run: TracingRun, user) -> dict:
+    """A run and the contacts the user may see, as the API and the CLI give them."""
+    contacts = list(contact_list_visible_to(user=user, run=run))
+    return {
+        "run": {
+            "id": run.pk,
+            "case": run.case_id,
+            "policy": run.policy_snapshot.get("name"),
+            "policy_version": run.policy_snapshot.get("version"),
+            "policy_snapshot": run.policy_snapshot,
+            "degree": run.degree,
+            "period_start": _iso(run.period_start),
+            "period_end": _iso(run.period_end),
+            "ran_at": _iso(run.ran_at),
+            "ran_by": run.ran_by.username if run.ran_by else None,
+            "trigger": run.trigger,
+            "status": run.status,
+            "contact_count": run.contact_count,
+            "visible_contacts": len(contacts),
+            "changes": run.changes,
+        },
+        "contacts": [contact_payload(c) for c in contacts],
+    }
+
+
+# --- beyond one case: the F0s' visits, clusters and the public risky-venue feed ------------------
+
+
+def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
+    """(case, visit) for each check-in of recent cases inside their infectious periods: one query."""
+    from epiqr.cases.models import Case, CaseStatus
+    from epiqr.cases.selectors import case_period
+
+    if cases is None:
+        cases = Case.objects.filter(
+            status__in=[CaseStatus.ACTIVE, CaseStatus.RECOVERED], confirmed_on__gte=since.date()
+        ).select_related("person")
+    by_person = {}
+    periods = []
+    for case in cases:
+        p = case_period(case=case)
+        start, end = max(p.start, since), min(p.end, until)
+        if start <= end:
+            by_person[case.person_id] = case
+            periods.append(engine.Period(case.person_id, start, end))
+    return [(by_person[v.person_id], v) for v in CheckinStore().visits_of(periods)]
+
+
+def cluster_list(*, user, days: int = 14, until: datetime | None = None) -> list[dict]:
+    """Venues with two or more F0 visits within `days` days, with the cases and overlapping visitors."""
+    from datetime import timedelta
+
+    from epiqr.cases.selectors import case_list_visible_to
+    from epiqr.core.timeutil import now
+    from epiqr.venues.models import Venue
+
+    until = until or now()
+    since = until - timedelta(days=days + 14)
+    pairs = f0_visits(since=since, until=until, cases=case_list_visible_to(user=user))
+    by_venue: dict[int, list] = {}
+    for case, visit in pairs:
+        by_venue.setdefault(visit.venue_id, []).append((case, visit))
+    clusters = []
+    span = timedelta(days=days)
+    for venue_id, items in by_venue.items():
+        items.sort(key=lambda cv: cv[1].start)
+        best: list = []
+        for i, (_c, first) in enumerate(items):  # the densest run of visits inside `days` days
+            window = [cv for cv in items[i:] if cv[1].start - first.start <= span]
+            if len({c.pk for c, _v in window}) > len({c.pk for c, _v in best}):
+                best = window
+        if len({c.pk for c, _v in best}) >= 2:
+            clusters.append({"venue_id": venue_id, "items": best})
+    venues = Venue.objects.in_bulk([c["venue_id"] for c in clusters])
+    from .models import Exposure
+
+    for c in clusters:
+        c["venue"] = venues[c["venue_id"]]
+        c["cases"] = list({case.pk: case for case, _v in c["items"]}.values())
+        c["first"] = c["items"][0][1].start
+        c["last"] = c["items"][-1][1].start
+        source_ids = [v.checkin_id for _c, v in c["items"]]
+        c["visitors"] = (
+            Exposure.objects.filter(venue_id=c["venue_id"], source_checkin_id__in=source_ids)
+            .values("contact__person_id")
+            .distinct()
+            .count()
+        )
+    clusters.sort(key=lambda c: (-len(c["cases"]), -c["last"].timestamp()))
+    return clusters
+
+
+def risky_venue_feed(*, days: int = 14, until: datetime | None = None) -> list[dict]:
+    """Places and times where F0s were present: venue code, start, end, risk level. No personal data.
+
+    Presence intervals of all F0s at a venue are merged; the level is "high" where two or more cases
+    were present together, else "medium".
+    """
+    from datetime import timedelta
+
+    from epiqr.core.timeutil import now
+    from epiqr.venues.models import Venue
+
+    until = until or now()
+    policy = policy_engine(policy_get(on=until.date()))
+    pairs = f0_visits(since=until - timedelta(days=days), until=until)
+    by_venue: dict[int, list[tuple[datetime, datetime, int]]] = {}
+    for case, v in pairs:
+        start, end = engine.presence(v, policy)
+        by_venue.setdefault(v.venue_id, []).append((start, end, case.pk))
+    codes = dict(Venue.objects.filter(pk__in=list(by_venue)).values_list("pk", "code"))
+    entries = []
+    for venue_id, items in by_venue.items():
+        items.sort()
+        cur_s, cur_e, cases = items[0][0], items[0][1], {items[0][2]}
+        for s, e, c in items[1:] + [(None, None, None)]:
+            if s is not None and s < cur_e:
+                cur_e, cases = max(cur_e, e), cases | {c}
+                continue
+            entries.append(
+                {
+                    "venue_code": codes[venue_id],
+                    "start": _iso(cur_s),
+                    "end": _iso(cur_e),
+                    "risk_level": "high" if len(cases) >= 2 else "medium",
+                }
+            )
+            if s is not None:
+                cur_s, cur_e, cases = s, e, {c}
+    entries.sort(key=lambda x: (x["start"], x["venue_code"]))
+    return entries
+
+
+def self_check(*, public_ids: list[str], days: int) -> list[dict]:
+    """For each remembered person: their own check-ins in the last `days` days and which of them
+    overlap an entry of the risky-venue feed."""
+    import uuid
+    from datetime import timedelta
+
+    from epiqr.core.timeutil import now
+    from epiqr.people.models import Person
+    from epiqr.venues.models import Venue
+
+    valid = []
+    for p in public_ids:
+        try:
+            valid.append(uuid.UUID(p))
+        except ValueError:
+            continue
+    people = list(Person.objects.filter(public_id__in=valid))
+    since = now() - timedelta(days=days)
+    feed = risky_venue_feed(days=days)
+    risky: dict[str, list[tuple[datetime, datetime, str]]] = {}
+    for e in feed:
+        risky.setdefault(e["venue_code"], []).append(
+            (datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"]), e["risk_level"])
+        )
+    policy = policy_engine(policy_get(on=now().date()))
+    out = []
+    for person in people:
+        visits = checkins_of_person(person_id=person.pk, since=since)
+        venues = Venue.objects.in_bulk({v.venue_id for v in visits})
+        rows = []
+        for v in visits:
+            venue = venues[v.venue_id]
+            start, end = engine.presence(v, policy)
+            hit = next((lvl for s, e, lvl in risky.get(venue.code, ()) if start < e and s < end), None)
+            rows.append({"venue": venue, "start": start, "end": v.end, "risk": hit})
+        out.append({"person": person, "visits": rows, "risky": sum(1 for r in rows if r["risk"])})
+    return out

@@ -1,0 +1,400 @@
+"""Writes for tracing: runs, follow-up of contacts, exports and notifications."""
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from epiqr.cases.models import Case
+from epiqr.cases.selectors import case_period
+from epiqr.core.errors import Conflict, Invalid
+from epiqr.core.services import audit_record
+from epiqr.core.timeutil import local, local_today, now
+
+from . import engine
+from .models import Contact, Exposure, FollowUp, RunStatus, StatusChange, TracingRun
+from .selectors import CheckinStore, contact_list_visible_to, policy_engine, policy_get
+
+# Follow-up as a state machine: the statuses each status may move to.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    FollowUp.TO_CALL: (FollowUp.REACHED, FollowUp.UNREACHABLE),
+    FollowUp.UNREACHABLE: (FollowUp.REACHED, FollowUp.TO_CALL),
+    FollowUp.REACHED: (FollowUp.QUARANTINED, FollowUp.TESTED),
+    FollowUp.QUARANTINED: (FollowUp.TESTED,),
+    FollowUp.TESTED: (FollowUp.NEGATIVE, FollowUp.POSITIVE),
+    FollowUp.NEGATIVE: (FollowUp.TESTED,),
+    FollowUp.POSITIVE: (),
+}
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def tracing_compute(
+    *, case: Case, policy_name: str | None = None, degree: int = 1, until: datetime | None = None
+) -> tuple[Any, engine.TraceResult, Any]:
+    """Trace one case without storing anything: (policy row, engine result, infectious period)."""
+    if degree not in (1, 2):
+        raise Invalid("Bậc truy vết phải là 1 (F1) hoặc 2 (F2).", field="degree")
+    anchor = case.onset_on or case.sample_on or case.confirmed_on
+    row = policy_get(name=policy_name, on=anchor)
+    policy = policy_engine(row)
+    period = case_period(case=case, days_before=policy.infectious_days_before)
+    result = engine.trace(
+        periods=[engine.Period(case.person_id, period.start, period.end)],
+        store=CheckinStore(),
+        policy=policy,
+        degree=degree,
+        until=until or now(),
+    )
+    return row, result, period
+
+
+def tracing_compute_batch(
+    *, cases: list[Case], policy_name: str | None = None
+) -> dict[int, list[engine.Contact]]:
+    """F1 of many cases at once: one query for all their visits, one for all candidates."""
+    row = policy_get(name=policy_name, on=local_today())
+    policy = policy_engine(row)
+    periods = {}
+    for case in cases:
+        p = case_period(case=case, days_before=policy.infectious_days_before)
+        periods[case.person_id] = engine.Period(case.person_id, p.start, p.end)
+    store = CheckinStore()
+    index_visits = store.visits_of(list(periods.values()))
+    candidates = store.visits_in(
+        engine.merge_windows(engine.candidate_window(v, policy) for v in index_visits)
+    )
+    exposures = engine.exposures_from(index_visits, candidates, policy, degree=1)
+    cases_ids = set(periods) | store.cases_among({e.person_id for e in exposures})
+    by_source: dict[int, list[engine.Exposure]] = {pid: [] for pid in periods}
+    for e in exposures:
+        by_source[e.source_person_id].append(e)
+    return {pid: engine.assemble(items, excluded=cases_ids) for pid, items in by_source.items()}
+
+
+def _visit_json(v: engine.Visit) -> dict:
+    return {
+        "checkin_id": v.checkin_id,
+        "venue_id": v.venue_id,
+        "start": v.start.isoformat(),
+        "end": v.end.isoformat() if v.end else None,
+    }
+
+
+@transaction.atomic
+def run_create(
+    *,
+    case: Case,
+    policy_name: str | None = None,
+    degree: int = 1,
+    by=None,
+    trigger: str = "manual",
+    status: str = RunStatus.REVIEWED,
+) -> TracingRun:
+    """Trace a case and store the run: policy snapshot, contacts, and what changed since the last run.
+
+    Follow-up statuses carry over from the previous run of the same case for people found again.
+    """
+    row, result, period = tracing_compute(case=case, policy_name=policy_name, degree=degree)
+    previous = TracingRun.objects.filter(case=case).order_by("-ran_at", "-id").first()
+    run = TracingRun.objects.create(
+        case=case,
+        policy=row,
+        policy_snapshot=result.policy.to_dict(),
+        degree=degree,
+        period_start=period.start,
+        period_end=period.end,
+        ran_by=by if getattr(by, "is_authenticated", False) else None,
+        trigger=trigger,
+        status=status,
+        previous=previous,
+        index_visits=[_visit_json(v) for v in result.index_visits],
+        contact_count=len(result.contacts),
+        skipped_cases=sorted(result.skipped_cases),
+    )
+    from epiqr.people.models import Person
+
+    person_ids = [c.person_id for c in result.contacts]
+    communes = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "commune_id"))
+    carried: dict[int, tuple[str, int | None]] = {}
+    before: dict[int, int] = {}
+    if previous is not None:
+        for pid, deg, st, new_case in previous.contacts.values_list(
+            "person_id", "degree", "status", "new_case"
+        ):
+            before[pid] = deg
+            carried[pid] = (st, new_case)
+    rows = [
+        Contact(
+            run=run,
+            person_id=c.person_id,
+            degree=c.degree,
+            risk=c.risk,
+            overlap_minutes=c.overlap_minutes,
+            first_exposed_at=c.first_exposed_at,
+            commune_id=communes.get(c.person_id),
+            status=carried.get(c.person_id, (FollowUp.TO_CALL, None))[0],
+            new_case_id=carried.get(c.person_id, (None, None))[1],
+        )
+        for c in result.contacts
+    ]
+    Contact.objects.bulk_create(rows, batch_size=1000)
+    ids = dict(run.contacts.values_list("person_id", "pk"))
+    Exposure.objects.bulk_create(
+        [
+            Exposure(
+                contact_id=ids[c.person_id],
+                venue_id=e.venue_id,
+                checkin_id=e.checkin_id,
+                start=e.start,
+                end=e.end,
+                source_person_id=e.source_person_id,
+                source_checkin_id=e.source_checkin_id,
+                source_start=e.source_start,
+                source_end=e.source_end,
+                overlap_minutes=e.overlap_minutes,
+                weighted_minutes=e.weighted_minutes,
+                risk=e.risk,
+            )
+            for c in result.contacts
+            for e in c.exposures
+        ],
+        batch_size=1000,
+    )
+    if previous is not None:
+        now_found = {c.person_id: c.degree for c in result.contacts}
+        run.changes = {
+            "previous_run": previous.pk,
+            "added": sorted(set(now_found) - set(before)),
+            "removed": sorted(set(before) - set(now_found)),
+            "degree_changed": sorted(p for p in now_found if p in before and before[p] != now_found[p]),
+        }
+        run.save(update_fields=["changes"])
+    audit_record(
+        actor=by,
+        action="tracing.run",
+        target=run,
+        row_count=len(rows),
+        reason=trigger,
+        detail={"case": case.pk, "policy": row.name, "version": row.version, "degree": degree},
+    )
+    return run
+
+
+def run_create_for_review(*, case_id: int) -> TracingRun:
+    """The automatic F1 run for a lab-confirmed case, left for the commune officer, who is told."""
+    from epiqr.notify.services import message_send_template
+
+    case = Case.objects.select_related("person", "commune").get(pk=case_id)
+    run = run_create(case=case, trigger="lab", status=RunStatus.REVIEW)
+    for officer in officers_of_commune(commune_id=case.commune_id):
+        channel, recipient = ("email", officer.email) if officer.email else ("sms", officer.phone)
+        if not recipient:
+            continue
+        message_send_template(
+            channel=channel,
+            recipient=recipient,
+            template="tracing_review",
+            context={"case": case, "run": run, "base_url": settings.PUBLIC_BASE_URL},
+            related=run,
+        )
+    return run
+
+
+def officers_of_commune(*, commune_id: int | None):
+    from epiqr.accounts.models import User
+    from epiqr.core.permissions import Role
+
+    if commune_id is None:
+        return []
+    return list(User.objects.filter(role=Role.COMMUNE_OFFICER, commune_id=commune_id, is_active=True))
+
+
+def run_mark_reviewed(*, run: TracingRun, by) -> TracingRun:
+    if run.status != RunStatus.REVIEWED:
+        run.status = RunStatus.REVIEWED
+        run.save(update_fields=["status"])
+        audit_record(actor=by, action="tracing.review", target=run)
+    return run
+
+
+@transaction.atomic
+def contact_transition(*, contact: Contact, to: str, by, note: str = "") -> Contact:
+    """The one guard of the follow-up state machine: refuses moves not in TRANSITIONS, writes history."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if to not in FollowUp.values:
+        raise Invalid(_("Unknown follow-up status."), field="status")
+    if to not in TRANSITIONS[contact.status]:
+        raise Conflict(
+            _("Cannot go from “%(a)s” to “%(b)s”.")
+            % {"a": FollowUp(contact.status).label, "b": FollowUp(to).label},
+            code="bad_transition",
+        )
+    StatusChange.objects.create(
+        contact=contact,
+        from_status=contact.status,
+        to_status=to,
+        note=note[:300],
+        by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    contact.status, contact.status_changed_at = to, now()
+    contact.save(update_fields=["status", "status_changed_at"])
+    return contact
+
+
+@transaction.atomic
+def contact_open_case(*, contact: Contact, by, confirmed_on: date | None = None) -> Case:
+    """A positive contact becomes a new case in one step (a tested contact is first marked positive)."""
+    from epiqr.cases.services import case_open
+
+    if contact.new_case_id:
+        raise Conflict(_("This contact is already a case."), code="already_case")
+    if contact.status == FollowUp.TESTED:
+        contact = contact_transition(contact=contact, to=FollowUp.POSITIVE, by=by, note="case opened")
+    if contact.status != FollowUp.POSITIVE:
+        raise Conflict(_("Only a positive (or tested) contact can become a case."), code="bad_transition")
+    case = case_open(
+        person=contact.person, confirmed_on=confirmed_on or local_today(), source="contact", opened_by=by
+    )
+    contact.new_case = case
+    contact.save(update_fields=["new_case"])
+    return case
+
+
+EXPORT_COLUMNS = (
+    "full_name",
+    "phone",
+    "commune",
+    "address",
+    "venue",
+    "venue_address",
+    "time_in",
+    "time_out",
+    "degree",
+    "risk",
+    "overlap_minutes",
+    "status",
+    "health_station",
+)
+
+
+def _export_headers() -> list[str]:
+    return [
+        _("Full name"),
+        _("Phone"),
+        _("Commune"),
+        _("Address"),
+        _("Venue"),
+        _("Venue address"),
+        _("Time in"),
+        _("Time out"),
+        _("Degree"),
+        _("Risk"),
+        _("Overlap (minutes)"),
+        _("Follow-up"),
+        _("Health station"),
+    ]
+
+
+def export_rows(*, run: TracingRun, user) -> list[list]:
+    """One row per exposure of each contact the user may see, times in Vietnam time."""
+    rows = []
+    for c in contact_list_visible_to(user=user, run=run):
+        station = _("Health station of %(c)s") % {"c": c.commune.name} if c.commune else ""
+        for e in c.exposures.all():
+            rows.append(
+                [
+                    c.person.full_name,
+                    c.person.phone,
+                    c.commune.name if c.commune else "",
+                    c.person.address,
+                    e.venue.name,
+                    e.venue.address,
+                    local(e.start).strftime("%Y-%m-%d %H:%M"),
+                    local(e.end).strftime("%Y-%m-%d %H:%M"),
+                    f"F{c.degree}",
+                    _("high") if c.risk == "high" else _("low"),
+                    round(e.overlap_minutes),
+                    FollowUp(c.status).label,
+                    station,
+                ]
+            )
+    return rows
+
+
+def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[bytes, str, str]:
+    """The contact list as CSV or XLSX (bytes, content type, file name); audited with its purpose."""
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise Invalid(_("State the purpose of the export."), field="purpose")
+    if fmt not in EXPORT_FORMATS:
+        raise Invalid(_("Export format must be csv or xlsx."), field="format")
+    rows = export_rows(run=run, user=user)
+    headers = [str(h) for h in _export_headers()]
+    name = f"truy-vet-{run.pk}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        data, ctype = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = f"F0-{run.case_id}"
+        ws.append(headers)
+        for r in rows:
+            ws.append([str(x) if not isinstance(x, int | float) else x for x in r])
+        buf = io.BytesIO()
+        wb.save(buf)
+        data = buf.getvalue()
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit_record(
+        actor=user,
+        action="tracing.export",
+        target=run,
+        reason=purpose,
+        row_count=len(rows),
+        detail={"format": fmt},
+    )
+    return data, ctype, name
+
+
+def run_notify(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> dict:
+    """Message each visible contact (template per degree); contacts without an address are counted."""
+    from epiqr.notify.services import message_send_template
+
+    counts = {"sent": 0, "failed": 0, "no_address": 0}
+    for c in contact_list_visible_to(user=user, run=run, degree=degree):
+        recipient = c.person.phone if channel == "sms" else c.person.email
+        if not recipient:
+            counts["no_address"] += 1
+            continue
+        first = min(c.exposures.all(), key=lambda e: e.start)
+        msg = message_send_template(
+            channel=channel,
+            recipient=recipient,
+            template=f"tracing_f{c.degree}",
+            context={
+                "contact": c,
+                "exposure": first,
+                "venue": first.venue,
+                "at": local(first.start),
+                "hotline": settings.EPIQR_HOTLINE,
+            },
+            related=c,
+        )
+        counts["sent" if msg.status == "sent" else "failed"] += 1
+    audit_record(
+        actor=user,
+        action="tracing.notify",
+        target=run,
+        row_count=counts["sent"],
+        detail={"channel": channel, **counts},
+    )
+    return counts

@@ -1,0 +1,208 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epiqr.cases.selectors import case_get_visible_to
+from epiqr.core.device import device_people
+from epiqr.core.errors import ServiceError
+from epiqr.core.permissions import has_capability, requires
+from epiqr.core.services import audit_record
+
+from . import permissions, selectors, services
+from .models import FollowUp
+
+
+@requires(permissions.VIEW)
+def run_list(request):
+    runs = selectors.run_list_visible_to(user=request.user)[:100]
+    return render(request, "tracing/runs.html", {"runs": runs})
+
+
+@require_POST
+@requires(permissions.RUN)
+def run_create(request, case_id: int):
+    case = case_get_visible_to(user=request.user, case_id=case_id)
+    try:
+        degree = int(request.POST.get("degree") or 1)
+        run = services.run_create(
+            case=case, policy_name=request.POST.get("policy") or None, degree=degree, by=request.user
+        )
+    except ValueError:
+        messages.error(request, _("Degree must be 1 or 2."))
+        return redirect("cases:detail", case_id=case.pk)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:detail", case_id=case.pk)
+    return redirect("tracing:run", run_id=run.pk)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@requires(permissions.VIEW)
+def run_detail(request, run_id: int):
+    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    degree = _int(request.GET.get("degree"))
+    risk = request.GET.get("risk") if request.GET.get("risk") in ("high", "low") else None
+    status = request.GET.get("status") if request.GET.get("status") in FollowUp.values else None
+    contacts = list(
+        selectors.contact_list_visible_to(user=request.user, run=run, degree=degree, risk=risk, status=status)
+    )
+    audit_record(
+        actor=request.user, action="tracing.read", target=run, row_count=len(contacts), reason="page"
+    )
+    from epiqr.venues.models import Venue
+
+    venues = Venue.objects.in_bulk({v["venue_id"] for v in run.index_visits})
+    timeline = [
+        {**v, "venue": venues.get(v["venue_id"]), "start_dt": _parse(v["start"]), "end_dt": _parse(v["end"])}
+        for v in run.index_visits
+    ]
+    return render(
+        request,
+        "tracing/run.html",
+        {
+            "run": run,
+            "timeline": timeline,
+            "groups": selectors.contact_groups(contacts),
+            "contacts": contacts,
+            "filters": {"degree": degree, "risk": risk, "status": status},
+            "statuses": FollowUp.choices,
+            "transitions": services.TRANSITIONS,
+            "can_follow": has_capability(request.user, permissions.FOLLOW_UP),
+            "can_export": has_capability(request.user, permissions.EXPORT),
+            "can_notify": has_capability(request.user, permissions.NOTIFY),
+        },
+    )
+
+
+def _parse(value):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if value else None
+
+
+@require_POST
+@requires(permissions.RUN)
+def run_review(request, run_id: int):
+    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    services.run_mark_reviewed(run=run, by=request.user)
+    return redirect("tracing:run", run_id=run.pk)
+
+
+@require_POST
+@requires(permissions.FOLLOW_UP)
+def contact_status(request, contact_id: int):
+    contact = selectors.contact_get_visible_to(user=request.user, contact_id=contact_id)
+    error = None
+    try:
+        contact = services.contact_transition(
+            contact=contact,
+            to=request.POST.get("status", ""),
+            by=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ServiceError as exc:
+        error = exc
+    if request.htmx:
+        contact = selectors.contact_get_visible_to(user=request.user, contact_id=contact_id)
+        return render(
+            request,
+            "tracing/_status.html",
+            {
+                "c": contact,
+                "transitions": services.TRANSITIONS,
+                "statuses": FollowUp.choices,
+                "can_follow": True,
+                "error": error and error.message,
+            },
+            status=error.status if error else 200,
+        )
+    if error:
+        messages.error(request, error.message)
+    return redirect("tracing:run", run_id=contact.run_id)
+
+
+@require_POST
+@requires(permissions.FOLLOW_UP)
+def contact_case(request, contact_id: int):
+    from epiqr.cases import permissions as case_permissions
+
+    if not has_capability(request.user, case_permissions.OPEN):
+        return HttpResponse(status=403)
+    contact = selectors.contact_get_visible_to(user=request.user, contact_id=contact_id)
+    try:
+        case = services.contact_open_case(contact=contact, by=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("tracing:run", run_id=contact.run_id)
+    messages.success(request, _("Case F0 #%(id)s opened.") % {"id": case.pk})
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@require_POST
+@requires(permissions.EXPORT)
+def run_export(request, run_id: int):
+    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    try:
+        data, ctype, name = services.run_export(
+            run=run,
+            user=request.user,
+            fmt=request.POST.get("format", "xlsx"),
+            purpose=request.POST.get("purpose", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("tracing:run", run_id=run.pk)
+    response = HttpResponse(data, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@requires(permissions.NOTIFY)
+def run_notify(request, run_id: int):
+    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    channel = request.POST.get("channel") if request.POST.get("channel") in ("sms", "email") else "sms"
+    counts = services.run_notify(
+        run=run, user=request.user, channel=channel, degree=_int(request.POST.get("degree"))
+    )
+    messages.success(
+        request,
+        _("Messages sent: %(sent)s, failed: %(failed)s, without phone/email: %(no_address)s.") % counts,
+    )
+    return redirect("tracing:run", run_id=run.pk)
+
+
+@requires(permissions.CLUSTERS)
+def clusters(request):
+    days = max(1, min(_int(request.GET.get("days")) or 14, 28))
+    rows = selectors.cluster_list(user=request.user, days=days)
+    return render(request, "tracing/clusters.html", {"clusters": rows, "days": days})
+
+
+@login_not_required
+def feed(request):
+    """Public on purpose: the risky-venue feed, no personal data."""
+    days = max(1, min(_int(request.GET.get("days")) or 14, 21))
+    response = JsonResponse({"generated_days": days, "entries": selectors.risky_venue_feed(days=days)})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@login_not_required
+def self_check(request):
+    """Public on purpose: a citizen's own check-ins (remembered device) against the risky-venue feed."""
+    from django.conf import settings
+
+    people = selectors.self_check(public_ids=device_people(request), days=settings.EPIQR_RETENTION_DAYS)
+    return render(
+        request, "tracing/self_check.html", {"people": people, "days": settings.EPIQR_RETENTION_DAYS}
+    )

@@ -1,0 +1,148 @@
+"""Tracing runs through the service: stored contacts, policy snapshot, re-runs, audit, follow-up."""
+
+import pytest
+
+from epiqr.core.errors import Conflict, Invalid
+from epiqr.core.models import AuditEvent
+from epiqr.tracing import services
+from epiqr.tracing.models import FollowUp, RunStatus, StatusChange, TracingPolicy
+from epiqr.tracing.selectors import policy_get
+
+pytestmark = pytest.mark.django_db
+
+
+def names(run):
+    return {c.person.full_name: c.degree for c in run.contacts.select_related("person")}
+
+
+def test_an_and_binh_at_the_same_cafe_twenty_minutes_apart(cafe_story, make_user, commune):
+    officer = make_user(commune=commune)
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", by=officer)
+    assert names(run) == {"Trần Thị Bình": 1, "Lê Minh Châu": 1}
+    binh = run.contacts.get(person=cafe_story["binh"])
+    (exposure,) = binh.exposures.all()
+    assert exposure.venue == cafe_story["cafe"] and exposure.overlap_minutes == 20
+    assert exposure.source_person == cafe_story["f0"] and binh.risk == "high"
+    assert binh.commune == cafe_story["binh"].commune and binh.status == FollowUp.TO_CALL
+    assert run.policy_snapshot["name"] == "vn-window-60" and run.policy_snapshot["window_minutes"] == 60
+    assert [v["venue_id"] for v in run.index_visits] == [cafe_story["cafe"].pk]
+    event = AuditEvent.objects.get(action="tracing.run", target_id=str(run.pk))
+    assert event.actor == officer and event.row_count == 2
+
+
+def test_f2_on_request_finds_ha_through_binh(cafe_story):
+    """Under overlap-15 Châu shared only 10 minutes with An, but 20 with Bình after Bình's exposure."""
+    run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
+    assert names(run) == {"Trần Thị Bình": 1, "Lê Minh Châu": 2, "Hoàng Thu Hà": 2}
+    assert names(services.run_create(case=cafe_story["case"], policy_name="overlap-15")) == {
+        "Trần Thị Bình": 1
+    }
+
+
+def test_the_run_keeps_the_policy_it_used_even_after_the_policy_changes(cafe_story):
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    row = TracingPolicy.objects.get(name="vn-window-60")
+    TracingPolicy.objects.create(
+        name="vn-window-60",
+        version=2,
+        effective_from=row.effective_from,
+        rule="window",
+        params={**row.params, "window_minutes": 5},
+    )
+    rerun = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    run.refresh_from_db()
+    assert run.policy_snapshot["window_minutes"] == 60 and rerun.policy_snapshot["version"] == 2
+    assert names(rerun) == {}
+    assert rerun.changes["removed"] == sorted([cafe_story["binh"].pk, cafe_story["chau"].pk])
+
+
+def test_policy_is_chosen_by_date_or_by_name():
+    from datetime import date
+
+    assert policy_get(on=date(2021, 6, 1)).name == "overlap-15"
+    assert policy_get(on=date(2021, 10, 1)).name == "vn-window-60"
+    assert policy_get(name="cwa-weighted").rule == "cwa"
+    with pytest.raises(Invalid):
+        policy_get(name="no-such-rule")
+
+
+def test_rerun_with_new_check_ins_shows_who_is_new_and_keeps_follow_up(cafe_story, visit, at):
+    first = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    binh = first.contacts.get(person=cafe_story["binh"])
+    services.contact_transition(contact=binh, to=FollowUp.REACHED, by=None)
+    visit(cafe_story["dung"], cafe_story["cafe"], at(10, 50), at(11, 20))  # a late upload from a scanner
+    second = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    assert second.previous == first
+    assert second.changes["added"] == [cafe_story["dung"].pk] and second.changes["removed"] == []
+    assert second.contacts.get(person=cafe_story["binh"]).status == FollowUp.REACHED
+
+
+def test_people_already_cases_are_skipped(cafe_story, case_of):
+    case_of(cafe_story["binh"])
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    assert names(run) == {"Lê Minh Châu": 1}
+    assert run.skipped_cases == [cafe_story["binh"].pk]
+
+
+def test_follow_up_state_machine_refuses_skipping_steps_and_writes_history(cafe_story, make_user, commune):
+    officer = make_user(commune=commune)
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    binh = run.contacts.get(person=cafe_story["binh"])
+    with pytest.raises(Conflict):
+        services.contact_transition(contact=binh, to=FollowUp.NEGATIVE, by=officer)
+    with pytest.raises(Invalid):
+        services.contact_transition(contact=binh, to="asleep", by=officer)
+    for step in (FollowUp.UNREACHABLE, FollowUp.REACHED, FollowUp.QUARANTINED, FollowUp.TESTED):
+        binh = services.contact_transition(contact=binh, to=step, by=officer, note="gọi lúc 9h")
+    history = list(StatusChange.objects.filter(contact=binh).values_list("from_status", "to_status"))
+    assert history == [
+        ("to_call", "unreachable"),
+        ("unreachable", "reached"),
+        ("reached", "quarantined"),
+        ("quarantined", "tested"),
+    ]
+    case = services.contact_open_case(contact=binh, by=officer)
+    binh.refresh_from_db()
+    assert binh.status == FollowUp.POSITIVE and binh.new_case == case and case.source == "contact"
+    assert case.person == cafe_story["binh"]
+    with pytest.raises(Conflict):
+        services.contact_open_case(contact=binh, by=officer)
+
+
+def test_a_contact_not_yet_tested_cannot_become_a_case(cafe_story):
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    with pytest.raises(Conflict):
+        services.contact_open_case(contact=run.contacts.first(), by=None)
+
+
+def test_a_lab_confirmed_case_is_traced_for_review_and_the_officer_told(
+    world, visit, at, make_user, commune, sent_messages
+):
+    from epiqr.cases.services import case_open
+    from epiqr.core.timeutil import local_today
+
+    officer = make_user(commune=commune, email="tram.yte@example.test")
+    make_user(commune=world["chau"].commune, email="other@example.test")  # another commune: not told
+    visit(world["f0"], world["cafe"], at(10), at(10, 40))
+    visit(world["binh"], world["cafe"], at(10, 20), at(10, 50))
+    case = case_open(person=world["f0"], confirmed_on=local_today(), sample_on=local_today(), source="lab")
+    run = case.tracing_runs.get()
+    assert run.status == RunStatus.REVIEW and run.trigger == "lab" and names(run) == {"Trần Thị Bình": 1}
+    assert [m.recipient for m in sent_messages] == [officer.email]
+    assert f"/tracing/runs/{run.pk}/" in sent_messages[0].body and "F0" in sent_messages[0].subject
+
+
+def test_a_manual_case_is_not_traced_automatically(world, case_of, sent_messages):
+    case = case_of(world["f0"])
+    assert case.tracing_runs.count() == 0 and sent_messages == []
+
+
+def test_batch_of_cases_gives_the_same_contacts_as_one_by_one(cafe_story, visit, at, case_of):
+    visit(cafe_story["dung"], cafe_story["market"], at(8), at(8, 30))
+    visit(cafe_story["ha"], cafe_story["market"], at(8, 10), at(8, 40))
+    other = case_of(cafe_story["dung"])
+    batch = services.tracing_compute_batch(cases=[cafe_story["case"], other], policy_name="vn-window-60")
+    for case in (cafe_story["case"], other):
+        single = services.tracing_compute(case=case, policy_name="vn-window-60")[1]
+        assert {c.person_id for c in batch[case.person_id]} == {c.person_id for c in single.contacts}
+    assert {c.person_id for c in batch[other.person_id]} == {cafe_story["ha"].pk}
