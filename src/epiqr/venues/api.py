@@ -1,3 +1,148 @@
-from ninja import Router
+"""Venues API at /api/v1/venues/: scoped reads, registration, posters and poster revocation."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpResponse
+from django.utils import translation
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from epiqr.core.errors import Forbidden
+from epiqr.core.permissions import check_capability, has_capability
+
+from . import permissions, posters, selectors, services
+from .codes import code_display
+from .models import Venue
 
 router = Router(tags=["venues"])
+
+
+class VenueIn(Schema):
+    name: str
+    sector: str
+    address: str
+    commune_code: int
+    phone: str = ""
+    capacity: int | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+
+class VenueOut(Schema):
+    id: int
+    code: str
+    code_display: str
+    name: str
+    sector: str
+    sector_label: str
+    agency: str
+    address: str
+    commune_code: int
+    commune_name: str
+    province_name: str
+    phone: str
+    capacity: int | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    is_active: bool
+    token_generation: int
+    url: str
+
+    @staticmethod
+    def resolve_code_display(obj: Venue) -> str:
+        return code_display(obj.code)
+
+    @staticmethod
+    def resolve_sector_label(obj: Venue) -> str:
+        return str(obj.get_sector_display())
+
+    @staticmethod
+    def resolve_commune_code(obj: Venue) -> int:
+        return obj.commune_id
+
+    @staticmethod
+    def resolve_commune_name(obj: Venue) -> str:
+        return obj.commune.name
+
+    @staticmethod
+    def resolve_province_name(obj: Venue) -> str:
+        return obj.commune.province.name
+
+    @staticmethod
+    def resolve_url(obj: Venue) -> str:
+        return selectors.venue_url(venue=obj)
+
+
+class VenueFilter(Schema):
+    commune: int | None = None
+    sector: str = ""
+    q: str = ""
+
+
+@router.post("/", response={201: VenueOut})
+def venue_create(request, payload: VenueIn):
+    """Register a venue. Officers place it in their jurisdiction; a venue owner becomes its owner."""
+    user = request.user
+    if has_capability(user, permissions.REGISTER):
+        owner = None
+    elif has_capability(user, permissions.MANAGE_OWN):
+        owner = user
+    else:
+        raise Forbidden("Bạn không có quyền đăng ký địa điểm.")
+    data = payload.dict()
+    data["commune_id"] = data.pop("commune_code")
+    venue = services.venue_register(**data, owner=owner, actor=user)
+    venue = selectors.venue_get_visible(user=user, venue_id=venue.pk)
+    return 201, venue
+
+
+@router.get("/", response=list[VenueOut])
+@paginate(PageNumberPagination, page_size=50)
+def venue_list(request, filters: Query[VenueFilter]):
+    """Venues in the caller's scope, optionally by commune, sector, and name or code."""
+    check_capability(request.user, permissions.VIEW)
+    qs = selectors.venue_list_filtered(
+        user=request.user, commune_id=filters.commune, sector=filters.sector, query=filters.q[:100]
+    )
+    return qs
+
+
+@router.get("/{int:venue_id}", response=VenueOut)
+def venue_get(request, venue_id: int):
+    check_capability(request.user, permissions.VIEW)
+    return selectors.venue_get_visible(user=request.user, venue_id=venue_id)
+
+
+@router.get("/{int:venue_id}/poster.pdf")
+def venue_poster_pdf(request, venue_id: int, size: Literal["A4", "A5"] = "A4"):
+    """The printable poster; `size` A4 (QR 16 cm) or A5."""
+    check_capability(request.user, permissions.PRINT)
+    venue = selectors.venue_get_visible(user=request.user, venue_id=venue_id)
+    with translation.override("vi"):
+        body = posters.poster_pdf(venue=venue, url=selectors.venue_url(venue=venue), size=size)
+    return _file(body, "application/pdf", f"poster-{venue.code}-{size}.pdf")
+
+
+@router.get("/{int:venue_id}/poster.png")
+def venue_poster_png(request, venue_id: int, size: Literal["A4", "A5"] = "A4"):
+    check_capability(request.user, permissions.PRINT)
+    venue = selectors.venue_get_visible(user=request.user, venue_id=venue_id)
+    with translation.override("vi"):
+        body = posters.poster_png(venue=venue, url=selectors.venue_url(venue=venue), size=size)
+    return _file(body, "image/png", f"poster-{venue.code}.png")
+
+
+@router.post("/{int:venue_id}/revoke-token", response=VenueOut)
+def venue_revoke_token(request, venue_id: int):
+    """Invalidate every poster printed so far; the response carries the new poster URL."""
+    venue = selectors.venue_get_manageable(user=request.user, venue_id=venue_id)
+    venue = services.venue_token_revoke(venue=venue, actor=request.user)
+    return venue
+
+
+def _file(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -108,3 +108,86 @@ def venue_by_code(*, code: str) -> Venue:
     if not venue.is_active:
         raise Invalid(_("This venue is no longer active."), code="venue_inactive")
     return venue
+
+
+def venue_may_manage(*, user, venue: Venue) -> bool:
+    """Edit and revoke: an administrator; an officer for a venue in their jurisdiction; the owner."""
+    from epiqr.core.permissions import has_capability
+
+    from .permissions import MANAGE_OWN, REGISTER
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    if has_capability(user, REGISTER) and user.role in Role.OFFICERS:
+        return venue_list_visible_to(user=user).filter(pk=venue.pk).exists()
+    return has_capability(user, MANAGE_OWN) and venue.owner_id == user.pk
+
+
+def venue_get_manageable(*, user, venue_id: int) -> Venue:
+    """A venue the user may edit or revoke; NotFound outside their scope, Forbidden if only visible."""
+    from epiqr.core.errors import Forbidden
+
+    venue = venue_get_visible(user=user, venue_id=venue_id)
+    if not venue_may_manage(user=user, venue=venue):
+        raise Forbidden(_("Only the venue's owner or a health officer can change this venue."))
+    return venue
+
+
+def venue_list_filtered(
+    *, user, commune_id: int | None = None, sector: str = "", query: str = "", active_only: bool = False
+) -> QuerySet[Venue]:
+    """The user's visible venues narrowed by commune, sector and a name/code search (diacritics optional)."""
+    from epiqr.core.text import fold
+
+    qs = venue_list_visible_to(user=user)
+    if commune_id:
+        qs = qs.filter(commune_id=commune_id)
+    if sector:
+        qs = qs.filter(sector=sector)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    folded = fold(query)[:100]
+    if folded:
+        code = code_normalise(query)
+        qs = qs.filter(Q(name_folded__contains=folded) | Q(code=code))
+    return qs
+
+
+def commune_from_text(*, text: str):
+    """The commune someone typed: its code, its name (diacritics optional, "Phường" optional), or
+    "name, province" as the suggestions show it. LookupError with a message when none or several match."""
+    from epiqr.core.text import fold
+    from epiqr.geo.models import Commune
+    from epiqr.geo.selectors import commune_search
+
+    text = (text or "").strip()[:200]
+    if text.isdigit():
+        commune = Commune.objects.select_related("province").filter(pk=int(text)).first()
+        if commune is None:
+            raise LookupError(_("Unknown commune code %(code)s.") % {"code": text})
+        return commune
+    name, _sep, province = (fold(part) for part in text.partition(","))
+
+    def bare(value: str) -> str:
+        for prefix in ("phuong ", "xa ", "dac khu ", "thanh pho ", "tinh "):
+            if value.startswith(prefix):
+                return value[len(prefix) :]
+        return value
+
+    candidates = [
+        c
+        for c in commune_search(query=name, limit=200)
+        if bare(c.name_folded) == bare(name)
+        and (not province or bare(c.province.name_folded) == bare(province))
+    ]
+    if not candidates:
+        raise LookupError(
+            _('No commune or ward named "%(name)s". Pick one from the suggestions.') % {"name": text}
+        )
+    if len(candidates) > 1:
+        raise LookupError(
+            _('Several communes are named "%(name)s"; add the province after a comma.') % {"name": text}
+        )
+    return candidates[0]

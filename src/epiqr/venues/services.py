@@ -216,7 +216,10 @@ def venue_owner_signup(
         validate_password(password)
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages), field="password") from exc
-    owner_phone = phone_normalise(owner_phone)
+    try:
+        owner_phone = phone_normalise(owner_phone)
+    except Invalid as exc:
+        raise Invalid(exc.message, field="owner_phone") from exc
     venue_clean(**venue)
     with transaction.atomic():
         owner = user_create(

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "venues"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.venue_list, name="list"),
+    path("register/", views.signup, name="signup"),
+    path("new/", views.venue_new, name="new"),
+    path("import/", views.venue_import, name="import"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("posters/", views.batch_posters, name="batch"),
+    path("communes/", views.commune_options, name="commune_options"),
+    path("<int:pk>/", views.venue_detail, name="detail"),
+    path("<int:pk>/edit/", views.venue_edit, name="edit"),
+    path("<int:pk>/revoke/", views.venue_revoke, name="revoke"),
+    path("<int:pk>/poster.pdf", views.venue_poster, {"kind": "pdf"}, name="poster_pdf"),
+    path("<int:pk>/poster.png", views.venue_poster, {"kind": "png"}, name="poster_png"),
+]

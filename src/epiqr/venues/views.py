@@ -1,0 +1,293 @@
+"""Venue pages: self-service sign-up, my venues, detail with posters, officer registration, import
+and batch printing. Thin: parse the form, call one service or selector, render."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from epiqr.core import qr
+from epiqr.core.errors import Forbidden, Invalid, NotFound, ServiceError
+from epiqr.core.permissions import has_capability, requires
+from epiqr.geo.selectors import commune_search
+
+from . import forms, importing, permissions, posters, selectors, services
+from .codes import code_display
+
+MAX_BATCH = 1000
+
+
+def _service_errors(view):
+    """NotFound -> 404 and Forbidden -> 403 pages, so a service refusal never becomes a 500."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+
+    return wrapper
+
+
+def _form_error(form, exc: ServiceError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    if exc.field == "commune_id":
+        field = "commune"
+    form.add_error(field, exc.message)
+
+
+def _can_register(user) -> bool:
+    return has_capability(user, permissions.REGISTER) or has_capability(user, permissions.MANAGE_OWN)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    """Public: a shop owner registers their venue (and their account if not logged in)."""
+    user = request.user
+    if user.is_authenticated:
+        if _can_register(user):
+            return redirect("venues:new")
+        raise PermissionDenied(_("Your account cannot register venues."))
+    form = forms.SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            venue = services.venue_owner_signup(
+                username=data["username"],
+                password=data["password"],
+                full_name=data["full_name"],
+                owner_phone=data["owner_phone"],
+                venue=form.venue_fields(),
+            )
+        except Invalid as exc:
+            _form_error(form, exc)
+        else:
+            login(request, venue.owner, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your venue is registered. Print its poster below."))
+            return redirect("venues:detail", venue.pk)
+    return render(
+        request, "venues/form.html", {"form": form, "signup": True, "title": _("Register your venue")}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_service_errors
+def venue_new(request):
+    """A logged-in owner adds another venue; an officer registers one in their jurisdiction."""
+    user = request.user
+    if not _can_register(user):
+        raise PermissionDenied(_("Your account cannot register venues."))
+    form = forms.VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        is_officer = has_capability(user, permissions.REGISTER)
+        try:
+            venue = services.venue_register(
+                **form.venue_fields(), owner=None if is_officer else user, actor=user
+            )
+        except Invalid as exc:
+            _form_error(form, exc)
+        except Forbidden as exc:
+            form.add_error("commune", exc.message)
+        else:
+            messages.success(
+                request,
+                _("Venue %(name)s registered with code %(code)s.")
+                % {"name": venue.name, "code": code_display(venue.code)},
+            )
+            return redirect("venues:detail", venue.pk)
+    return render(request, "venues/form.html", {"form": form, "title": _("Register a venue")})
+
+
+@requires(permissions.VIEW)
+@require_GET
+def venue_list(request):
+    """My venues (owner, staff) or the venues of my jurisdiction (officer), filterable."""
+    filters = forms.BatchForm(request.GET or None)
+    commune = sector = None
+    if filters.is_bound and filters.is_valid():
+        commune = filters.cleaned_data["commune"]
+        sector = filters.cleaned_data["sector"]
+    query = request.GET.get("q", "")[:100]
+    qs = selectors.venue_list_filtered(
+        user=request.user, commune_id=commune.code if commune else None, sector=sector or "", query=query
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "venues/list.html",
+        {
+            "page": page,
+            "filters": filters if filters.is_bound else forms.BatchForm(),
+            "query": query,
+            "can_register": _can_register(request.user),
+            "can_import": has_capability(request.user, permissions.IMPORT),
+            "can_print": has_capability(request.user, permissions.PRINT),
+            "querystring": params.urlencode(),
+            "page_qs": params.urlencode(),
+        },
+    )
+
+
+@requires(permissions.VIEW)
+@require_GET
+@_service_errors
+def venue_detail(request, pk: int):
+    venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
+    url = selectors.venue_url(venue=venue)
+    return render(
+        request,
+        "venues/detail.html",
+        {
+            "venue": venue,
+            "url": url,
+            "code": code_display(venue.code),
+            "qr_svg": qr.draw_svg(url, scale=6, border=2, error=posters.QR_ERROR),
+            "can_manage": selectors.venue_may_manage(user=request.user, venue=venue),
+            "can_print": has_capability(request.user, permissions.PRINT),
+        },
+    )
+
+
+@requires(permissions.PRINT)
+@require_GET
+@_service_errors
+def venue_poster(request, pk: int, kind: str):
+    venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
+    size = request.GET.get("size", "A4")
+    if size not in posters.PAGE_SIZES:
+        return HttpResponse(
+            _("Paper size must be A4 or A5."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    url = selectors.venue_url(venue=venue)
+    with translation.override("vi"):
+        if kind == "pdf":
+            body, content_type = posters.poster_pdf(venue=venue, url=url, size=size), "application/pdf"
+        else:
+            body, content_type = posters.poster_png(venue=venue, url=url, size=size), "image/png"
+    response = HttpResponse(body, content_type=content_type)
+    filename = f"poster-{venue.code}-{size}.{kind}"
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@_service_errors
+def venue_revoke(request, pk: int):
+    """GET asks for confirmation; POST invalidates every printed poster of the venue."""
+    venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
+    if request.method == "POST":
+        services.venue_token_revoke(venue=venue, actor=request.user)
+        messages.success(
+            request, _("Old posters no longer work. Print the new poster and replace every old copy now.")
+        )
+        return redirect("venues:detail", venue.pk)
+    return render(request, "venues/revoke_confirm.html", {"venue": venue})
+
+
+@require_http_methods(["GET", "POST"])
+@_service_errors
+def venue_edit(request, pk: int):
+    venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
+    initial = {
+        "name": venue.name,
+        "sector": venue.sector,
+        "address": venue.address,
+        "commune": str(venue.commune),
+        "phone": venue.phone,
+        "capacity": venue.capacity,
+        "starts_at": venue.starts_at,
+        "ends_at": venue.ends_at,
+    }
+    form = forms.VenueForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.venue_update(venue=venue, actor=request.user, **form.venue_fields())
+        except Invalid as exc:
+            _form_error(form, exc)
+        except Forbidden as exc:
+            form.add_error("commune", exc.message)
+        else:
+            messages.success(request, _("Saved. The printed posters keep working."))
+            return redirect("venues:detail", venue.pk)
+    return render(request, "venues/form.html", {"form": form, "title": _("Edit venue"), "venue": venue})
+
+
+@requires(permissions.IMPORT)
+@require_http_methods(["GET", "POST"])
+def venue_import(request):
+    """Officers upload a sheet; nothing is stored unless every row is valid."""
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = services.venues_import(actor=request.user, file=upload.read(), filename=upload.name)
+        if report.ok:
+            messages.success(request, _("%(n)d venues imported.") % {"n": len(report.created)})
+    return render(request, "venues/import.html", {"form": form, "report": report})
+
+
+@requires(permissions.IMPORT)
+@require_GET
+def import_template(request):
+    response = HttpResponse(
+        importing.template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-dia-diem.xlsx"'
+    return response
+
+
+@requires(permissions.PRINT)
+@require_GET
+def batch_posters(request):
+    """Posters for every active venue of a commune and sector in the user's scope, one PDF."""
+    form = forms.BatchForm(request.GET or None)
+    count = None
+    if form.is_bound and form.is_valid():
+        commune = form.cleaned_data["commune"]
+        qs = selectors.venue_list_filtered(
+            user=request.user,
+            commune_id=commune.code if commune else None,
+            sector=form.cleaned_data["sector"],
+            active_only=True,
+        )
+        count = qs.count()
+        if count > MAX_BATCH:
+            form.add_error(
+                None,
+                _("%(n)d venues match; narrow to at most %(max)d (choose a commune or sector).")
+                % {"n": count, "max": MAX_BATCH},
+            )
+        elif count and request.GET.get("download"):
+            size = form.cleaned_data["size"]
+            with translation.override("vi"):
+                pdf = posters.posters_pdf(venues=[(v, selectors.venue_url(venue=v)) for v in qs], size=size)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="posters-{count}-{size}.pdf"'
+            return response
+    return render(request, "venues/batch.html", {"form": form, "count": count, "max": MAX_BATCH})
+
+
+@login_not_required
+@require_GET
+def commune_options(request):
+    """<option>s for the commune datalist, searched with or without diacritics (htmx)."""
+    text = (request.GET.get("commune") or request.GET.get("q") or "")[:100]
+    province = getattr(request.user, "province_id", None) if request.user.is_authenticated else None
+    rows = commune_search(query=text.split(",")[0], province_code=province, limit=15) if text.strip() else []
+    return render(request, "venues/_commune_options.html", {"communes": rows})
