@@ -1,5 +1,6 @@
 """People pages: officer search, detail, create/edit, the printable personal QR, and the citizen's my-QR page."""
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -11,7 +12,6 @@ from django.views.decorators.http import require_POST
 from epiqr.core.device import device_people
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.qr import draw_svg
 from epiqr.core.services import audit_record
 
 from . import permissions, selectors, services
@@ -113,7 +113,7 @@ def person_qr(request, public_id):
     """A personal QR card to print (at least 5x5 cm) for someone without a smartphone."""
     person = _visible(request, public_id)
     audit_record(actor=request.user, action="people.qr_print", target=person)
-    svg = draw_svg(services.person_personal_qr(person=person), scale=8, border=4)
+    svg = _qr_svg(services.person_personal_qr(person=person))
     return render(request, "people/qr.html", {"person": person, "svg": svg})
 
 
@@ -130,7 +130,7 @@ def person_qr_rotate(request, public_id):
 def my_qr(request):
     """Public: the personal QR of every person this device remembers (nothing else, no ID numbers)."""
     people = selectors.people_on_device(public_ids=device_people(request))
-    cards = [(p, draw_svg(services.person_personal_qr(person=p), scale=8, border=4)) for p in people]
+    cards = [(p, _qr_svg(services.person_personal_qr(person=p))) for p in people]
     return render(request, "people/my_qr.html", {"cards": cards})
 
 
@@ -143,3 +143,10 @@ def _visible(request, public_id):
         return selectors.person_get_visible(user=request.user, public_id=public_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def _qr_svg(payload: str) -> str:
+    """Inline SVG that scales to its CSS size (viewBox, no fixed pixels), so the card prints in cm."""
+    return segno.make(payload, error="m", micro=False).svg_inline(
+        scale=1, border=4, omitsize=True, light="#fff"
+    )
