@@ -202,6 +202,13 @@ class VisitStore(Protocol):
     def visits_in(self, windows: Sequence[Window]) -> list[Visit]:
         """Every visit at each window's venue whose check-in time lies inside the window."""
 
+    def visits_around(
+        self, periods: Sequence[Period], before: timedelta, after: timedelta
+    ) -> tuple[list[Visit], list[Visit]]:
+        """In one go: the periods' visits, and every visit at the same venue whose check-in time lies
+        between `before` ahead of and `after` behind one of them (a superset of the candidates;
+        duplicates removed)."""
+
     def cases_among(self, person_ids: set[int]) -> set[int]:
         """Those of these people who are already cases (they are not listed as contacts)."""
 
@@ -304,6 +311,17 @@ def candidate_window(source: Visit, policy: Policy) -> Window:
     return Window(source.venue_id, start - timedelta(minutes=policy.max_presence_minutes), end)
 
 
+def reach(policy: Policy) -> tuple[timedelta, timedelta]:
+    """How far before and after a source's check-in time any candidate_window() can reach."""
+    if policy.rule == "window":
+        span = timedelta(minutes=policy.window_minutes)
+        return span, span
+    span = timedelta(
+        minutes=policy.max_presence_minutes + (policy.grid_minutes if policy.rule == "cwa" else 0)
+    )
+    return span, span
+
+
 def merge_windows(windows: Iterable[Window]) -> list[Window]:
     """Overlapping windows at one venue merged, so a query returns each check-in once."""
     by_venue: dict[int, list[Window]] = defaultdict(list)
@@ -390,13 +408,10 @@ def trace(
         _require_aware(p.start)
         _require_aware(p.end)
     index_ids = {p.person_id for p in periods}
-    index_visits = sorted(store.visits_of(periods), key=lambda v: (v.start, v.checkin_id))
-    first = exposures_from(
-        index_visits,
-        store.visits_in(merge_windows(candidate_window(v, policy) for v in index_visits)),
-        policy,
-        degree=1,
-    )
+    before, after = reach(policy)
+    found, candidates = store.visits_around(periods, before, after)
+    index_visits = sorted(found, key=lambda v: (v.start, v.checkin_id))
+    first = exposures_from(index_visits, candidates, policy, degree=1)
     cases = set(known_cases) | index_ids | store.cases_among({e.person_id for e in first} - index_ids)
     skipped = {e.person_id for e in first if e.person_id in cases} - index_ids
     exposures = [e for e in first if e.person_id not in cases]
@@ -404,13 +419,8 @@ def trace(
         f1 = assemble(exposures, excluded=cases)
         f1_until = _require_aware(until) if until is not None else max(p.end for p in periods)
         f1_periods = [Period(c.person_id, c.first_exposed_at, f1_until) for c in f1]
-        f1_visits = store.visits_of(f1_periods)
-        second = exposures_from(
-            f1_visits,
-            store.visits_in(merge_windows(candidate_window(v, policy) for v in f1_visits)),
-            policy,
-            degree=2,
-        )
+        f1_visits, candidates = store.visits_around(f1_periods, before, after)
+        second = exposures_from(f1_visits, candidates, policy, degree=2)
         cases |= store.cases_among({e.person_id for e in second} - cases)
         skipped |= {e.person_id for e in second if e.person_id in cases} - index_ids
         exposures += second
@@ -440,6 +450,12 @@ class MemoryStore:
         return [
             v for v in self.visits if any(p.start <= v.start <= p.end for p in wanted.get(v.person_id, ()))
         ]
+
+    def visits_around(
+        self, periods: Sequence[Period], before: timedelta, after: timedelta
+    ) -> tuple[list[Visit], list[Visit]]:
+        found = self.visits_of(periods)
+        return found, self.visits_in([Window(v.venue_id, v.start - before, v.start + after) for v in found])
 
     def visits_in(self, windows: Sequence[Window]) -> list[Visit]:
         by_venue: dict[int, list[Window]] = defaultdict(list)

@@ -6,7 +6,7 @@ all their windows (a VALUES list joined to the table), never a loop over check-i
 """
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -32,39 +32,91 @@ def _param(dt: datetime):
     return connection.ops.adapt_datetimefield_value(dt)
 
 
-def _values_join(rows: Sequence[tuple[int, datetime, datetime]], column: str, extra_where: str = ""):
-    """SQL and params selecting check-ins where `column` matches a row and the check-in time is inside."""
+COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
+
+
+def _values(rows: Sequence[tuple[int, datetime, datetime]]) -> tuple[str, list]:
     pg = connection.vendor == "postgresql"
     first = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if pg else "(%s, %s, %s)"
-    values = ", ".join([first] + ["(%s, %s, %s)"] * (len(rows) - 1))
-    sql = (
-        f"WITH w(k, lo, hi) AS (VALUES {values}) "
-        "SELECT c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, v.sector "
-        "FROM w JOIN checkins_checkin c ON c." + column + " = w.k "
-        "AND c.checked_in_at >= w.lo AND c.checked_in_at <= w.hi "
-        "JOIN venues_venue v ON v.id = c.venue_id" + extra_where
-    )
     params: list = []
     for key, lo, hi in rows:
         params += [key, _param(lo), _param(hi)]
-    return sql, params
+    return ", ".join([first] + ["(%s, %s, %s)"] * (len(rows) - 1)), params
+
+
+def _in_windows_sql(column: str) -> str:
+    """Check-ins whose `column` equals w.k with a check-in time in [w.lo, w.hi], for each row w.
+
+    On PostgreSQL a LATERAL subquery makes each row one range scan of the (column, checked_in_at)
+    index; a plain join lets the planner pick the single-column foreign-key index and filter.
+    """
+    if connection.vendor == "postgresql":
+        return (
+            f"CROSS JOIN LATERAL (SELECT {COLUMNS} FROM checkins_checkin c WHERE c.{column} = w.k "
+            "AND c.checked_in_at >= w.lo AND c.checked_in_at <= w.hi) c"
+        )
+    return (
+        f"JOIN checkins_checkin c ON c.{column} = w.k AND c.checked_in_at >= w.lo AND c.checked_in_at <= w.hi"
+    )
+
+
+def _rows_to_visits(rows) -> list[engine.Visit]:
+    return [engine.Visit(r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5]) for r in rows]  # type: ignore[arg-type]
 
 
 def _visits(rows: Sequence[tuple[int, datetime, datetime]], column: str) -> list[engine.Visit]:
     out: list[engine.Visit] = []
     with connection.cursor() as cur:
         for i in range(0, len(rows), CHUNK):
-            sql, params = _values_join(rows[i : i + CHUNK], column)
-            cur.execute(sql, params)
-            out += [
-                engine.Visit(r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5])  # type: ignore[arg-type]
-                for r in cur.fetchall()
-            ]
+            values, params = _values(rows[i : i + CHUNK])
+            cur.execute(
+                f"WITH w(k, lo, hi) AS (VALUES {values}) SELECT {COLUMNS}, v.sector FROM w {_in_windows_sql(column)} "
+                "JOIN venues_venue v ON v.id = c.venue_id",
+                params,
+            )
+            out += _rows_to_visits(cur.fetchall())
     return out
 
 
+def _around_sql(before: timedelta, after: timedelta) -> str:
+    """The index persons' visits (kind 0) and the check-ins around each of them (kind 1), one query."""
+    pg = connection.vendor == "postgresql"
+    # One second of slack each way: SQLite's datetime() drops fractions of a second.
+    b, a = int(before.total_seconds()) + 1, int(after.total_seconds()) + 1
+    if pg:
+        around = (
+            f"CROSS JOIN LATERAL (SELECT {COLUMNS} FROM checkins_checkin c WHERE c.venue_id = f.venue_id "
+            f"AND c.checked_in_at >= f.checked_in_at - interval '{b} seconds' "
+            f"AND c.checked_in_at <= f.checked_in_at + interval '{a} seconds') c"
+        )
+    else:
+        around = (
+            "JOIN checkins_checkin c ON c.venue_id = f.venue_id "
+            f"AND c.checked_in_at >= datetime(f.checked_in_at, '-{b} seconds') "
+            f"AND c.checked_in_at <= datetime(f.checked_in_at, '+{a} seconds')"
+        )
+    return (
+        "WITH w(k, lo, hi) AS (VALUES {values}), "
+        f"f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')}), "
+        "x AS (SELECT 0 AS kind, f.* FROM f UNION ALL "
+        f"SELECT 1 AS kind, {COLUMNS} FROM f {around}) "
+        # Scalar subqueries: per-row primary-key / index lookups, where a join may scan all venues.
+        "SELECT x.id, x.person_id, x.venue_id, x.checked_in_at, x.checked_out_at, "
+        "(SELECT v.sector FROM venues_venue v WHERE v.id = x.venue_id), x.kind, "
+        "EXISTS (SELECT 1 FROM cases_case k WHERE k.person_id = x.person_id AND k.status = 'active') "
+        "FROM x"
+    )
+
+
 class CheckinStore:
-    """The engine's VisitStore over the check-in table."""
+    """The engine's VisitStore over the check-in table.
+
+    visits_around() also learns which of the people it returns are active cases, so that the engine's
+    following cases_among() needs no query of its own.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[int, bool] = {}
 
     def visits_of(self, periods: Sequence[engine.Period]) -> list[engine.Visit]:
         return _visits([(p.person_id, p.start, p.end) for p in periods], "person_id") if periods else []
@@ -72,10 +124,30 @@ class CheckinStore:
     def visits_in(self, windows: Sequence[engine.Window]) -> list[engine.Visit]:
         return _visits([(w.venue_id, w.lo, w.hi) for w in windows], "venue_id") if windows else []
 
+    def visits_around(
+        self, periods: Sequence[engine.Period], before: timedelta, after: timedelta
+    ) -> tuple[list[engine.Visit], list[engine.Visit]]:
+        index: dict[int, engine.Visit] = {}
+        around: dict[int, engine.Visit] = {}
+        rows = [(p.person_id, p.start, p.end) for p in periods]
+        template = _around_sql(before, after)
+        with connection.cursor() as cur:
+            for i in range(0, len(rows), CHUNK):
+                values, params = _values(rows[i : i + CHUNK])
+                cur.execute(template.format(values=values), params)
+                for r in cur.fetchall():
+                    (around if r[6] else index)[r[0]] = engine.Visit(
+                        r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5]
+                    )
+                    self.known[r[1]] = bool(r[7])
+        return list(index.values()), list(around.values())
+
     def cases_among(self, person_ids: set[int]) -> set[int]:
         from epiqr.cases.selectors import case_person_ids_among
 
-        return case_person_ids_among(person_ids=person_ids)
+        unknown = {p for p in person_ids if p not in self.known}
+        found = case_person_ids_among(person_ids=unknown) if unknown else set()
+        return found | {p for p in person_ids if self.known.get(p)}
 
 
 def checkins_of_person(*, person_id: int, since: datetime) -> list[engine.Visit]:

@@ -63,10 +63,7 @@ def tracing_compute_batch(
         p = case_period(case=case, days_before=policy.infectious_days_before)
         periods[case.person_id] = engine.Period(case.person_id, p.start, p.end)
     store = CheckinStore()
-    index_visits = store.visits_of(list(periods.values()))
-    candidates = store.visits_in(
-        engine.merge_windows(engine.candidate_window(v, policy) for v in index_visits)
-    )
+    index_visits, candidates = store.visits_around(list(periods.values()), *engine.reach(policy))
     exposures = engine.exposures_from(index_visits, candidates, policy, degree=1)
     cases_ids = set(periods) | store.cases_among({e.person_id for e in exposures})
     by_source: dict[int, list[engine.Exposure]] = {pid: [] for pid in periods}

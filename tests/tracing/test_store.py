@@ -1,0 +1,51 @@
+"""The check-in store's set queries return what the in-memory store returns, on a random world in the
+real check-in table (SQLite and PostgreSQL), so that the engine sees the same input either way."""
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from epiqr.tracing import engine
+from epiqr.tracing.selectors import CheckinStore
+
+pytestmark = pytest.mark.django_db
+
+
+def test_database_store_equals_memory_store_on_a_random_world(world, at, visit):
+    rng = random.Random(4)
+    people = [world[k] for k in ("f0", "binh", "chau", "dung", "ha")]
+    venues = [world["cafe"], world["market"]]
+    visits = []
+    for _ in range(60):
+        start = at(6) + timedelta(minutes=rng.randint(0, 14 * 60), seconds=rng.randint(0, 59))
+        end = None if rng.random() < 0.3 else start + timedelta(minutes=rng.randint(1, 200))
+        c = visit(rng.choice(people), rng.choice(venues), start, end)
+        c.refresh_from_db()
+        visits.append(c)
+    sectors = {v.pk: str(v.sector) for v in venues}
+    memory = engine.MemoryStore(
+        [
+            engine.Visit(
+                c.pk, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at, sectors[c.venue_id]
+            )
+            for c in {c.pk: c for c in visits}.values()
+        ]
+    )
+    db = CheckinStore()
+    periods = [engine.Period(world["f0"].pk, at(8), at(14)), engine.Period(world["binh"].pk, at(12), at(20))]
+
+    def key(vs):
+        return sorted((v.checkin_id, v.start, v.end, v.sector) for v in vs)
+
+    assert key(db.visits_of(periods)) == key(memory.visits_of(periods))
+    windows = [
+        engine.Window(world["cafe"].pk, at(9), at(11)),
+        engine.Window(world["market"].pk, at(12), at(13)),
+    ]
+    assert key(db.visits_in(windows)) == key(memory.visits_in(windows))
+    for policy in (engine.Policy(name="w", rule="window"), engine.Policy(name="o", rule="overlap")):
+        got, around = db.visits_around(periods, *engine.reach(policy))
+        want, want_around = memory.visits_around(periods, *engine.reach(policy))
+        assert key(got) == key(want) and key(around) == key(want_around)
+        assert len(got) > 0 and len(around) > len(got)
