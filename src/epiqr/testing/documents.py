@@ -59,12 +59,16 @@ def manifest_pdf(*, session: SamplingSession) -> bytes:
     pdf.cell(0, 8, _("Tube manifest"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     counts = session_counts(session=session)
+    site = _("Site")
+    team, day, kind = _("Team"), _("Day"), _("Test kind")
+    tubes, people, pooled, still_open = _("Tubes"), _("People sampled"), _("Pooled tubes"), _("Still open")
+    printed = _("Printed")
     lines = [
-        f"{_('Site')}: {session.site.name} — {session.site.commune.name}",
-        f"{_('Team')}: {session.team}   {_('Day')}: {session.day:%d/%m/%Y}   {_('Test kind')}: {session.get_kind_display()}",
-        f"{_('Tubes')}: {counts.tubes}   {_('People sampled')}: {counts.people}   "
-        f"{_('Pooled tubes')}: {counts.pooled_tubes}   {_('Still open')}: {counts.open}",
-        f"{_('Printed')}: {_fmt(now())}",
+        f"{site}: {session.site.name} — {session.site.commune.name}",
+        f"{team}: {session.team}   {day}: {session.day:%d/%m/%Y}   {kind}: {session.get_kind_display()}",
+        f"{tubes}: {counts.tubes}   {people}: {counts.people}   {pooled}: {counts.pooled_tubes}   "
+        f"{still_open}: {counts.open}",
+        f"{printed}: {_fmt(now())}",
     ]
     for line in lines:
         pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
