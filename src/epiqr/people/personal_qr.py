@@ -41,6 +41,8 @@ def personal_qr_read(payload: str) -> PersonalClaim:
     """The claim in an EPIQR1 payload, or signing.BadSignature if it was forged, altered or mangled."""
     if not payload.startswith(PREFIX):
         raise signing.BadSignature("not an EpiQR personal code")
+    if not payload.isascii():  # our codes are ASCII; hmac.compare_digest raises TypeError on anything else
+        raise signing.BadSignature("not ASCII")
     message = signing.unsign(PURPOSE, payload[len(PREFIX) :])
     parts = message.split("|")
     if len(parts) != 4:
