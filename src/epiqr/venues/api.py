@@ -5,6 +5,7 @@ from typing import Literal
 
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -89,7 +90,7 @@ def venue_create(request, payload: VenueIn):
     elif has_capability(user, permissions.MANAGE_OWN):
         owner = user
     else:
-        raise Forbidden("Bạn không có quyền đăng ký địa điểm.")
+        raise Forbidden(_("Your account cannot register venues."))
     data = payload.dict()
     data["commune_id"] = data.pop("commune_code")
     venue = services.venue_register(**data, owner=owner, actor=user)

@@ -34,7 +34,7 @@ class CommuneField(forms.CharField):
 
 class VenueForm(forms.Form):
     name = forms.CharField(label=_("Venue name"), max_length=200)
-    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
+    sector = forms.ChoiceField(label=_("Sector"), choices=[("", _("Choose…")), *Sector.choices])
     address = forms.CharField(label=_("Address (house number, street)"), max_length=255)
     commune = CommuneField(label=_("Commune or ward"))
     phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
