@@ -184,3 +184,28 @@ class TestBadFiles:
         monkeypatch.setattr("epiqr.venues.importing.MAX_ROWS", 3)
         report = venues_import(actor=officer, file=xlsx(GOOD))
         assert report.file_errors and Venue.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_rows_already_parsed_are_imported_the_same_way(officer):
+    rows = [
+        {
+            "_row": 2,
+            "name": "Nhà sách Tràng Tiền",
+            "sector": "Chợ, trung tâm thương mại, cửa hàng",
+            "address": "44 Tràng Tiền",
+            "commune": "Phường Hoàn Kiếm",
+            "capacity": 80,
+        },
+        {
+            "_row": 3,
+            "name": "Nhà sách Tràng Tiền",
+            "sector": "retail",
+            "address": "44 Tràng Tiền",
+            "commune": "70",
+        },
+    ]
+    report = venues_import(actor=officer, rows=rows)
+    assert [r.row for r in report.failed_rows] == [3] and Venue.objects.count() == 0
+    report = venues_import(actor=officer, rows=rows[:1])
+    assert report.ok and report.created[0].capacity == 80 and report.created[0].sector == Sector.RETAIL

@@ -31,6 +31,8 @@ class TestFromToken:
             message,  # signature cut off
             "",
             "x" * 500,
+            f"{message}.{'ă' * len(mac)}",  # mangled by a keyboard-wedge scanner
+            "Đ-1.AAAAAAAAAAAAAA",
         ]
         for token in forged:
             with django_assert_num_queries(0), pytest.raises(Invalid) as exc:

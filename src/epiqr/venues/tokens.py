@@ -37,6 +37,8 @@ def token_read(token: str, *, at: float | None = None) -> VenueTokenClaim:
     token = (token or "").strip()
     if len(token) > 80:
         raise signing.BadSignature("token too long")
+    if not token.isascii():  # hmac.compare_digest raises TypeError on non-ASCII text
+        raise signing.BadSignature("not a token")
     message, _sep, _mac = token.rpartition(".")
     if message.count("-") == 2:
         venue_id, generation, window = signing.decode_ints(signing.unsign("venue-rot", token), 3)
