@@ -44,3 +44,25 @@ def test_my_qr_on_a_phone_shows_the_remembered_person(live_server, phone_page, s
     assert phone_page.get_by_text("Nguyễn Thị Hoa").is_visible()
     shot = screenshot(phone_page, "my-qr")
     assert read_bytes(shot.read_bytes()) == [person_personal_qr(person=resident)]
+
+
+def test_scanner_check_reads_what_a_keyboard_wedge_types(
+    live_server, phone_page, browser_login, screenshot, make_user
+):
+    from tests.people.payloads import cccd
+
+    staff = make_user(Role.VENUE_STAFF)
+    browser_login(phone_page, live_server, staff.username, PASSWORD)
+    phone_page.goto(f"{live_server.url}/people/scan/")
+    box = phone_page.locator("[data-scan-input]")
+    box.type(cccd())  # a keyboard-wedge scanner types the payload, then Enter
+    box.press("Enter")
+    phone_page.locator("[data-testid=scan-ok]").wait_for()
+    assert "15/03/1990" in phone_page.locator("#scan-result").inner_text()
+    assert box.input_value() == ""  # ready for the next card
+
+    box.type(cccd().replace("Nguyễn Văn", "Nguy?n V?n"))  # the same card through a US keyboard layout
+    box.press("Enter")
+    phone_page.locator("[data-testid=scan-error]").wait_for()
+    assert "UTF-8" in phone_page.locator("#scan-result").inner_text()
+    screenshot(phone_page, "mangled")

@@ -129,3 +129,47 @@ def test_my_qr_is_public_and_shows_only_the_people_on_this_device(client, db, re
     html = page.content.decode()
     assert "Nguyễn Văn An" in html and "Lê Thị Cúc" not in html and cccd_number() not in html
     assert other.pk
+
+
+def test_scanner_check_shows_what_a_card_says_and_saves_nothing(client, make_user):
+    from tests.people.payloads import bhyt
+
+    client.force_login(make_user(Role.VENUE_STAFF))
+    ok = client.post("/people/scan/", {"payload": bhyt()}, headers={"HX-Request": "true"})
+    html = ok.content.decode()
+    assert ok.status_code == 200 and "Trần Thị Bình" in html and "02/09/1985" in html and "Thẻ BHYT" in html
+    assert not Person.objects.exists()
+
+
+def test_scanner_check_names_a_mangling_scanner(client, make_user):
+    from tests.people.payloads import cccd
+
+    client.force_login(make_user(Role.SAMPLER))
+    bad = client.post(
+        "/people/scan/", {"payload": cccd().replace("Nguyễn", "Nguyá»…n")}, headers={"HX-Request": "true"}
+    )
+    assert (
+        bad.status_code == 422 and "mangled_text" in bad.content.decode() and "UTF-8" in bad.content.decode()
+    )
+    full_page = client.post("/people/scan/", {"payload": ""})
+    assert full_page.status_code == 422 and "<html" in full_page.content.decode()
+
+
+def test_scanner_check_needs_the_scan_capability(client, make_user):
+    client.force_login(make_user(Role.HOTLINE_OPERATOR))
+    assert client.get("/people/scan/").status_code == 403
+
+
+def test_scan_photo_reads_the_code_in_a_picture(client, make_user, resident):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from epiqr.core.qr import draw_png
+
+    client.force_login(make_user(Role.VENUE_STAFF))
+    payload = person_personal_qr(person=resident)
+    photo = SimpleUploadedFile("card.png", draw_png(payload, scale=6), content_type="image/png")
+    assert client.post("/people/scan/photo/", {"photo": photo}).json()["codes"] == [payload]
+    junk = SimpleUploadedFile("card.png", b"not an image", content_type="image/png")
+    response = client.post("/people/scan/photo/", {"photo": junk})
+    assert response.status_code == 200 and response.json()["codes"] == [] and response.json()["detail"]
+    assert client.post("/people/scan/photo/", {}).status_code == 422

@@ -12,3 +12,4 @@ class PeopleConfig(AppConfig):
         from . import permissions
 
         nav_item(_("People"), "people:list", permissions.VIEW)
+        nav_item(_("Scanner check"), "people:scan_check", permissions.SCAN)

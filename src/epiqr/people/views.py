@@ -4,7 +4,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 from epiqr.core.device import device_people
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.qr import read_bytes
 from epiqr.core.services import audit_record
 
 from . import permissions, selectors, services
 from .forms import PersonForm, SearchForm
 from .models import DocumentKind
+from .parsers import MAX_PAYLOAD, ParseError, parse_payload
 
 PAGE_SIZE = 25
 
@@ -126,12 +128,71 @@ def person_qr_rotate(request, public_id):
     return redirect("people:qr", public_id=person.public_id)
 
 
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+@requires(permissions.SCAN)
+def scan_check(request):
+    """A scan station's self-test: scan any card and see what EpiQR reads from it, or exactly why not.
+
+    Reads nothing from and writes nothing to the database; it is how staff find a scanner that mangles
+    Vietnamese (wrong keyboard mode) before the queue forms.
+    """
+    if request.method != "POST":
+        return render(request, "people/scan_check.html", {"max_length": MAX_PAYLOAD})
+    try:
+        doc = parse_payload(request.POST.get("payload", ""))
+    except ParseError as exc:
+        context, status = {"error": exc}, 422
+    else:
+        context, status = {"doc": doc, "fields": _shown_fields(doc)}, 200
+    template = "people/_scan_result.html" if request.htmx else "people/scan_check.html"
+    return render(request, template, {**context, "max_length": MAX_PAYLOAD}, status=status)
+
+
+@require_POST
+@requires(permissions.SCAN)
+def scan_photo(request):
+    """Codes found in a photo of a card, for phones without a live camera scanner."""
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
+    if upload.size > MAX_PHOTO_BYTES:
+        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
+    codes = read_bytes(upload.read())
+    if not codes:
+        return JsonResponse(
+            {"detail": _("No code was found in the photo; take it closer and sharper."), "codes": []}
+        )
+    return JsonResponse({"codes": codes})
+
+
 @login_not_required
 def my_qr(request):
     """Public: the personal QR of every person this device remembers (nothing else, no ID numbers)."""
     people = selectors.people_on_device(public_ids=device_people(request))
     cards = [(p, _qr_svg(services.person_personal_qr(person=p))) for p in people]
     return render(request, "people/my_qr.html", {"cards": cards})
+
+
+def _shown_fields(doc) -> list[tuple[str, str]]:
+    """(label, value) rows of what a payload carried, in reading order; empty values left out."""
+    rows = [
+        (_("ID number"), doc.id_number),
+        (_("Old ID number (CMND)"), doc.old_id_number),
+        (_("Full name"), doc.full_name),
+        (_("Date of birth"), doc.birth_date.strftime("%d/%m/%Y") if doc.birth_date else ""),
+        (_("Birth year"), "" if doc.birth_date or doc.birth_year is None else str(doc.birth_year)),
+        (_("Sex"), {"M": _("Male"), "F": _("Female")}.get(doc.sex, "")),
+        (_("Address"), doc.address),
+        (_("Issued on"), doc.issued_on.strftime("%d/%m/%Y") if doc.issued_on else ""),
+        (_("BHYT card number"), doc.bhyt_code),
+        (_("Social-insurance number"), doc.social_insurance_number),
+        (_("Valid until"), doc.bhyt_valid_to.strftime("%d/%m/%Y") if doc.bhyt_valid_to else ""),
+        (_("Phone"), doc.phone),
+        (_("Personal QR generation"), str(doc.qr_generation or "")),
+    ]
+    return [(label, value) for label, value in rows if value]
 
 
 def _field(form, exc: ServiceError) -> str | None:
