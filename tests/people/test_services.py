@@ -165,3 +165,24 @@ def test_update_changes_only_given_fields(commune):
     person.refresh_from_db()
     assert person.phone == "0912000333" and person.address == "Số 3 Phố Huế" and person.commune == commune
     assert person.documents.get(kind=DocumentKind.CCCD).number == cccd_number(born=1970)
+
+
+def test_personal_qr_from_another_installation_or_of_an_unknown_person_is_refused(settings):
+    import uuid
+
+    from epiqr.people.personal_qr import personal_qr_make
+
+    person = person_create(full_name="Hoàng Thu Hà", birth_year=2001, sex="F")
+    settings.EPIQR_SIGNING_KEY = "another-installation-key"
+    foreign = person_personal_qr(person=person)
+    settings.EPIQR_SIGNING_KEY = "epiqr-test-key-restored"
+    genuine = person_personal_qr(person=person)
+    assert foreign != genuine
+    with pytest.raises(ParseError) as caught:
+        person_from_scan(payload=foreign)
+    assert caught.value.code == "bad_signature"
+
+    nobody = personal_qr_make(public_id=uuid.uuid4(), generation=1, full_name="Ai Do", birth_year=None)
+    with pytest.raises(NotFound) as caught:
+        person_from_scan(payload=nobody)
+    assert caught.value.code == "unknown_person"
