@@ -48,20 +48,30 @@ def body_limit(limit: int):
     return decorate
 
 
-def _station_venue(user, *, venue: str = "", venue_token: str = ""):
-    """The venue named by code or poster token, if the user may scan there."""
+def _station_venue_id(user, *, venue: str = "", venue_token: str = "") -> int:
+    """The id of the venue named by code or poster token, if the user may scan there.
+
+    The happy path is one narrow query (the scope and the code together); a refusal looks up the
+    precise reason (typo, unknown code, inactive venue, someone else's venue).
+    """
+    from epiqr.venues.codes import code_normalise
     from epiqr.venues.selectors import venue_by_code, venue_from_token
 
     check_capability(user, SCAN)
+    mine = selectors.venues_for_station(user=user)
     if venue_token:
-        v = venue_from_token(token=venue_token)
+        venue_id = venue_from_token(token=venue_token).pk
+        allowed = mine.filter(pk=venue_id).exists()
     elif venue:
-        v = venue_by_code(code=venue)
+        venue_id = mine.filter(code=code_normalise(venue)).values_list("pk", flat=True).first()
+        if venue_id is None:
+            venue_by_code(code=venue)  # raises the precise reason when there is one
+        allowed = venue_id is not None
     else:
         raise Invalid(_("Name the venue (code or poster token)."), code="venue_missing", field="venue")
-    if not selectors.venues_for_station(user=user).filter(pk=v.pk).exists():
+    if not allowed:
         raise Forbidden(_("You cannot record check-ins at this venue."), code="venue_not_allowed")
-    return v
+    return venue_id
 
 
 class ScanIn(Schema):
@@ -92,9 +102,9 @@ class ScanOut(Schema):
 @router.post("/scan", response=ScanOut, summary="Record one staff scan (ID card, BHYT, personal QR)")
 @decorate_view(body_limit(MAX_SCAN_BYTES))
 def scan(request, body: ScanIn):
-    venue = _station_venue(request.user, venue=body.venue, venue_token=body.venue_token)
+    venue_id = _station_venue_id(request.user, venue=body.venue, venue_token=body.venue_token)
     out = services.checkin_scan(
-        venue=venue,
+        venue_id=venue_id,
         payload=body.payload,
         actor=request.user,
         at=body.scanned_at,

@@ -68,15 +68,14 @@ class Recorded:
     duplicate: bool
 
 
-def _lock_visit(venue_id: int, person_id: int) -> None:
-    """Serialise check-ins of one person at one venue so two simultaneous scans make one visit.
+# Live scans get a server-made idempotency key: one per (venue, person, 5-minute slot). Two stations
+# scanning the same person at the same instant collide on it and store one row.
+VISIT_NAMESPACE = uuid.UUID("0b7e2f4e-5d0c-4b0a-9f3e-6c1d2a9b8e77")
 
-    SQLite already serialises writers (IMMEDIATE transactions); PostgreSQL takes an advisory lock.
-    """
-    if connection.vendor == "postgresql":
-        key = ((venue_id & 0xFFFFFFFF) << 31 ^ person_id) & 0x7FFFFFFFFFFFFFFF
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+def visit_key(*, venue_id: int, person_id: int, at: datetime) -> uuid.UUID:
+    slot = int(at.timestamp()) // int(DUPLICATE_WINDOW.total_seconds())
+    return uuid.uuid5(VISIT_NAMESPACE, f"{venue_id}|{person_id}|{slot}")
 
 
 def checkin_record(
@@ -86,36 +85,65 @@ def checkin_record(
     method: str,
     at: datetime | None = None,
     has_symptoms: bool | None = None,
-    client_id: uuid.UUID | None = None,
 ) -> Recorded:
-    """Record one visit, or return the visit already recorded within DUPLICATE_WINDOW."""
+    """Record one visit, or return the visit already recorded within DUPLICATE_WINDOW.
+
+    One statement: insert unless a visit of this person at this venue lies within the window, and
+    unless the same visit key was stored a moment ago by a concurrent scan.
+    """
     at = checkin_time_check(at=at) if at is not None else now()
-    with transaction.atomic():
-        _lock_visit(venue_id, person_id)
-        existing = (
-            CheckIn.objects.filter(
-                person_id=person_id,
-                venue_id=venue_id,
-                checked_in_at__gte=at - DUPLICATE_WINDOW,
-                checked_in_at__lte=at + DUPLICATE_WINDOW,
-            )
-            .order_by("-checked_in_at")
-            .first()
-        )
-        if existing is not None:
-            if has_symptoms and not existing.has_symptoms:
-                CheckIn.objects.filter(pk=existing.pk).update(has_symptoms=True)
-                existing.has_symptoms = True
-            return Recorded(existing, True)
-        checkin = CheckIn.objects.create(
+    key = visit_key(venue_id=venue_id, person_id=person_id, at=at)
+    f_time = CheckIn._meta.get_field("checked_in_at")
+    f_client = CheckIn._meta.get_field("client_id")
+    t = f_time.get_db_prep_save(at, connection)
+    sql = (
+        f"INSERT INTO {CheckIn._meta.db_table} "
+        "(venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
+        "SELECT %s, %s, %s, %s, %s, %s WHERE NOT EXISTS ("
+        f"SELECT 1 FROM {CheckIn._meta.db_table} "
+        "WHERE person_id = %s AND venue_id = %s AND checked_in_at >= %s AND checked_in_at <= %s) "
+        "ON CONFLICT (client_id) DO NOTHING RETURNING id"
+    )
+    params = [
+        venue_id,
+        person_id,
+        t,
+        method,
+        f_client.get_db_prep_save(key, connection),
+        has_symptoms,
+        person_id,
+        venue_id,
+        f_time.get_db_prep_save(at - DUPLICATE_WINDOW, connection),
+        f_time.get_db_prep_save(at + DUPLICATE_WINDOW, connection),
+    ]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is not None:
+        checkin = CheckIn(
+            id=row[0],
             venue_id=venue_id,
             person_id=person_id,
             checked_in_at=at,
             method=method,
+            client_id=key,
             has_symptoms=has_symptoms,
-            client_id=client_id,
         )
-    return Recorded(checkin, False)
+        return Recorded(checkin, False)
+    existing = (
+        CheckIn.objects.filter(
+            person_id=person_id,
+            venue_id=venue_id,
+            checked_in_at__gte=at - DUPLICATE_WINDOW,
+            checked_in_at__lte=at + DUPLICATE_WINDOW,
+        )
+        .order_by("-checked_in_at")
+        .first()
+    ) or CheckIn.objects.get(client_id=key)
+    if has_symptoms and not existing.has_symptoms:
+        CheckIn.objects.filter(pk=existing.pk).update(has_symptoms=True)
+        existing.has_symptoms = True
+    return Recorded(existing, True)
 
 
 @dataclass
@@ -135,22 +163,21 @@ class ScanOutcome:
 
 
 def _active_case_reason(person_id: int) -> str:
-    from epiqr.cases.selectors import person_active_case
+    from epiqr.cases.selectors import case_person_ids_among
 
-    case = person_active_case(person_id=person_id)
-    if case is None:
+    if person_id not in case_person_ids_among(person_ids={person_id}):
         return ""
     return _("Under isolation or quarantine: do not admit. Call the commune health station.")
 
 
 def _record_for(
-    *, venue, person, created: bool, method: str, at: datetime | None, has_symptoms: bool | None
+    *, venue_id: int, person, created: bool, method: str, at: datetime | None, has_symptoms: bool | None
 ) -> ScanOutcome:
     reason = _active_case_reason(person.pk)
     if reason:
         return ScanOutcome("refused", person, None, created, reason, "active_case")
     rec = checkin_record(
-        venue_id=venue.pk, person_id=person.pk, method=method, at=at, has_symptoms=has_symptoms
+        venue_id=venue_id, person_id=person.pk, method=method, at=at, has_symptoms=has_symptoms
     )
     if rec.duplicate:
         return ScanOutcome(
@@ -170,7 +197,7 @@ def payload_clean(payload: str) -> str:
 
 def checkin_scan(
     *,
-    venue,
+    venue_id: int,
     payload: str,
     actor=None,
     at: datetime | None = None,
@@ -188,7 +215,7 @@ def checkin_scan(
         at = checkin_time_check(at=at)
     scan = person_from_scan(payload=payload, actor=actor, create=True)
     return _record_for(
-        venue=venue,
+        venue_id=venue_id,
         person=scan.person,
         created=scan.created,
         method=method,
@@ -197,7 +224,7 @@ def checkin_scan(
     )
 
 
-def checkin_manual(*, venue, identifier: str, actor=None, at: datetime | None = None) -> ScanOutcome:
+def checkin_manual(*, venue_id: int, identifier: str, actor=None, at: datetime | None = None) -> ScanOutcome:
     """Fallback for a damaged card: the staff types the ID number or phone of a registered person.
 
     Nobody found is NotFound; an ambiguous phone (a family sharing it) is Invalid.
@@ -209,19 +236,19 @@ def checkin_manual(*, venue, identifier: str, actor=None, at: datetime | None = 
         raise Invalid(_("Type an ID number or a phone number."), code="empty", field="identifier")
     person = person_find(identifier=identifier)
     return _record_for(
-        venue=venue, person=person, created=False, method=Method.STAFF, at=at, has_symptoms=None
+        venue_id=venue_id, person=person, created=False, method=Method.STAFF, at=at, has_symptoms=None
     )
 
 
 def checkin_self(
-    *, venue, people: list, has_symptoms: bool | None, at: datetime | None = None
+    *, venue_id: int, people: list, has_symptoms: bool | None, at: datetime | None = None
 ) -> list[ScanOutcome]:
     """Self check-in from a phone for one person or a family together (people already resolved)."""
     if not people:
         raise Invalid(_("Choose at least one person to check in."), code="nobody")
     return [
         _record_for(
-            venue=venue, person=p, created=False, method=Method.SELF, at=at, has_symptoms=has_symptoms
+            venue_id=venue_id, person=p, created=False, method=Method.SELF, at=at, has_symptoms=has_symptoms
         )
         for p in people
     ]

@@ -71,7 +71,7 @@ def venue_checkin(request, token: str):
         else:
             chosen = set(request.POST.getlist("person"))
             people = [p for p in known if str(p.public_id) in chosen]
-        outcomes = services.checkin_self(venue=venue, people=people, has_symptoms=has_symptoms)
+        outcomes = services.checkin_self(venue_id=venue.pk, people=people, has_symptoms=has_symptoms)
     except ServiceError as exc:
         context["error"] = exc.message
         return render(request, "checkins/self_checkin.html", context, status=400)
@@ -175,11 +175,11 @@ def station(request, venue_id: int):
         try:
             if request.POST.get("identifier") is not None:
                 outcome = services.checkin_manual(
-                    venue=venue, identifier=request.POST["identifier"], actor=request.user
+                    venue_id=venue.pk, identifier=request.POST["identifier"], actor=request.user
                 )
             else:
                 outcome = services.checkin_scan(
-                    venue=venue, payload=request.POST.get("payload", ""), actor=request.user
+                    venue_id=venue.pk, payload=request.POST.get("payload", ""), actor=request.user
                 )
         except ServiceError as exc:
             error, status = exc, exc.status

@@ -1,0 +1,143 @@
+"""Single staff scans over HTTP (gunicorn, PostgreSQL): the real POST /api/v1/checkins/scan against a bare
+Django view that inserts one row into the same table, in the same run and the same server.
+
+    .venv/bin/python tools/with_postgres.py --durable -- .venv/bin/python bench/checkins_scan.py
+    .venv/bin/python tools/with_postgres.py --durable -- .venv/bin/python bench/checkins_scan.py --requests 3000 --rounds 5
+
+Every request is a new (venue, person) pair, so every real scan takes the full path (token auth, payload
+parse, person lookup by document, isolation check, duplicate check, insert) and is stored. Rounds alternate
+bare and real so that the noise of other sessions on the machine hits both; medians over rounds are
+reported, p50/p99 latency over all requests of each kind. The table is pre-filled (--rows) so that the
+indexes are not trivially small.
+"""
+
+import argparse
+import random
+import time
+
+from checkins_common import Server, django_setup, load, machine, median, pct, world
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=2000, help="requests per round and kind")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    ap.add_argument("--venues", type=int, default=100)
+    ap.add_argument("--people", type=int, default=2000)
+    ap.add_argument("--rows", type=int, default=500_000, help="check-ins already in the table")
+    ap.add_argument("--seed", type=int, default=5)
+    args = ap.parse_args()
+
+    django_setup()
+    from django.db import connection
+
+    from epiqr.checkins.models import CheckIn
+
+    print(f"machine: {machine()}")
+    print(f"database: {connection.vendor}")
+    t0 = time.time()
+    _owner, token, venues, payloads, person_ids = world(
+        venues=args.venues, people=args.people, seed=args.seed
+    )
+    print(f"world: {len(venues)} venues, {len(payloads)} people ({time.time() - t0:.0f} s)")
+    if args.rows and connection.vendor == "postgresql":
+        prefill(connection, venues, person_ids, args.rows, args.seed)
+    print(f"check-ins in table: {CheckIn.objects.count()}")
+
+    rng = random.Random(args.seed)
+    pairs = [(vi, pi) for vi in range(len(venues)) for pi in range(len(payloads))]
+    rng.shuffle(pairs)
+    needed = 2 * args.requests * args.rounds + 200
+    if len(pairs) < needed:
+        raise SystemExit(f"need {needed} distinct (venue, person) pairs; raise --venues or --people")
+    pairs_iter = iter(pairs)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    server = Server(workers=args.workers)
+    try:
+        warm = [("/bench/bare-insert", {}, {"venue_id": venues[0].pk, "person_id": person_ids[0]})] * 100
+        load(server.port, warm, concurrency=args.concurrency)
+        warm = []
+        for _ in range(100):
+            vi, pi = next(pairs_iter)
+            warm.append(("/api/v1/checkins/scan", auth, {"venue": venues[vi].code, "payload": payloads[pi]}))
+        load(server.port, warm, concurrency=args.concurrency)
+
+        results = {"bare": [], "scan": []}
+        lat = {"bare": [], "scan": []}
+        for r in range(args.rounds):
+            for kind in ("bare", "scan") if r % 2 == 0 else ("scan", "bare"):
+                reqs = []
+                for _ in range(args.requests):
+                    vi, pi = next(pairs_iter)
+                    if kind == "bare":
+                        reqs.append(
+                            (
+                                "/bench/bare-insert",
+                                {},
+                                {"venue_id": venues[vi].pk, "person_id": person_ids[pi]},
+                            )
+                        )
+                    else:
+                        reqs.append(
+                            (
+                                "/api/v1/checkins/scan",
+                                auth,
+                                {"venue": venues[vi].code, "payload": payloads[pi]},
+                            )
+                        )
+                seconds, latencies, statuses = load(server.port, reqs, concurrency=args.concurrency)
+                ok = statuses.get(200, 0)
+                if ok != len(reqs):
+                    raise SystemExit(f"{kind}: unexpected statuses {statuses}")
+                results[kind].append(len(reqs) / seconds)
+                lat[kind] += latencies
+                print(
+                    f"round {r + 1} {kind:4}: {len(reqs) / seconds:7.0f} req/s  p50 {pct(latencies, 50) * 1000:6.1f} ms"
+                )
+    finally:
+        server.stop()
+
+    print()
+    print(
+        f"{args.rounds} rounds x {args.requests} requests, concurrency {args.concurrency}, gunicorn {args.workers} sync workers"
+    )
+    for kind, label in (("bare", "bare view (1 INSERT)"), ("scan", "real scan API")):
+        print(
+            f"{label:22} median {median(results[kind]):7.0f} req/s   p50 {pct(lat[kind], 50) * 1000:6.1f} ms"
+            f"   p99 {pct(lat[kind], 99) * 1000:6.1f} ms"
+        )
+    ratio = median(results["scan"]) / median(results["bare"])
+    print(f"real scan / bare view throughput: {ratio:.0%} (target >= 70%)")
+    stored = CheckIn.objects.filter(method="staff").count()
+    print(f"rows stored by the scan API this run: {stored} (expected >= {args.rounds * args.requests})")
+
+
+def prefill(connection, venues, person_ids, rows, seed):
+    """COPY `rows` background check-ins spread over the last 14 days."""
+    import datetime as dt
+
+    rng = random.Random(seed + 1)
+    now = dt.datetime.now(dt.UTC)
+    t0 = time.time()
+    with connection.cursor() as cur:
+        with cur.cursor.copy(
+            "COPY checkins_checkin (venue_id, person_id, checked_in_at, method) FROM STDIN"
+        ) as copy:
+            for _ in range(rows):
+                copy.write_row(
+                    (
+                        rng.choice(venues).pk,
+                        rng.choice(person_ids),
+                        now - dt.timedelta(days=14 * rng.random(), hours=1),
+                        "import",
+                    )
+                )
+        cur.execute("ANALYZE checkins_checkin")
+    print(f"prefill: {rows} rows in {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
