@@ -13,3 +13,10 @@ class TracingConfig(AppConfig):
 
         nav_item(_("Tracing"), "tracing:runs", permissions.VIEW)
         nav_item(_("Clusters"), "tracing:clusters", permissions.CLUSTERS)
+
+        from epiqr.notify.selectors import outbox_scope
+
+        from .selectors import contact_ids_visible_to, run_ids_visible_to
+
+        outbox_scope("tracing.contact", contact_ids_visible_to)
+        outbox_scope("tracing.tracingrun", run_ids_visible_to)

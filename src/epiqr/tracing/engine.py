@@ -258,8 +258,18 @@ def match(source: Visit, other: Visit, policy: Policy, *, degree: int = 1) -> Ex
     """The exposure of `other` to `source` under the policy, or None. Same venue required."""
     if source.venue_id != other.venue_id or source.person_id == other.person_id:
         return None
-    src = presence(source, policy)
-    oth = presence(other, policy)
+    return _match(source, presence(source, policy), other, presence(other, policy), policy, degree)
+
+
+def _match(
+    source: Visit,
+    src: tuple[datetime, datetime],
+    other: Visit,
+    oth: tuple[datetime, datetime],
+    policy: Policy,
+    degree: int,
+) -> Exposure | None:
+    """match() with both presence intervals already computed (the hot loop of exposures_from)."""
     weighted: float | None = None
     if policy.rule == "window":
         gap = abs((other.start - source.start).total_seconds())
@@ -353,15 +363,22 @@ def exposures_from(
         items.sort(key=lambda v: (v.start, v.checkin_id))
         starts[venue_id] = [v.start for v in items]
     found: list[Exposure] = []
+    present: dict[int, tuple[datetime, datetime]] = {}  # each candidate's presence, computed once
     for source in sources:
         items = by_venue.get(source.venue_id)
         if not items:
             continue
+        src = presence(source, policy)
         w = candidate_window(source, policy)
         keys = starts[source.venue_id]
         lo, hi = bisect.bisect_left(keys, w.lo), bisect.bisect_right(keys, w.hi)
         for other in items[lo:hi]:
-            exposure = match(source, other, policy, degree=degree)
+            if other.person_id == source.person_id:
+                continue
+            oth = present.get(other.checkin_id)
+            if oth is None:
+                oth = present[other.checkin_id] = presence(other, policy)
+            exposure = _match(source, src, other, oth, policy, degree)
             if exposure is not None:
                 found.append(exposure)
     return found
@@ -379,10 +396,9 @@ def assemble(exposures: Iterable[Exposure], *, excluded: set[int]) -> list[Conta
         grouped[e.person_id].append(e)
     contacts = []
     for person_id, items in grouped.items():
-        kept = sorted(
-            (e for e in items if e.degree == best[person_id]),
-            key=lambda e: (e.start, e.venue_id, e.source_checkin_id, e.checkin_id),
-        )
+        kept = [e for e in items if e.degree == best[person_id]]
+        if len(kept) > 1:
+            kept.sort(key=lambda e: (e.start, e.venue_id, e.source_checkin_id, e.checkin_id))
         contacts.append(Contact(person_id, best[person_id], tuple(kept)))
     contacts.sort(key=lambda c: (c.degree, c.first_exposed_at, c.person_id))
     return contacts

@@ -1,0 +1,142 @@
+"""The API and the CLI: same contacts; exports opened and read back; scope and bad input as 4xx."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from epiqr.core.models import AuditEvent
+from epiqr.core.permissions import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def contacts_key(payload):
+    return sorted((c["person_id"], c["degree"], c["risk"], len(c["exposures"])) for c in payload["contacts"])
+
+
+def test_api_and_cli_give_the_same_contacts(cafe_story, make_user, api_client, commune):
+    admin = make_user(Role.ADMIN)
+    client = api_client(admin)
+    response = client.post(
+        "/api/v1/tracing/runs",
+        {"case": cafe_story["case"].pk, "policy": "overlap-15", "degree": 2},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    api = response.json()
+    out = io.StringIO()
+    call_command(
+        "trace",
+        "--case",
+        str(cafe_story["case"].pk),
+        "--policy",
+        "overlap-15",
+        "--degree",
+        "2",
+        "--json",
+        stdout=out,
+    )
+    cli = json.loads(out.getvalue())
+    assert contacts_key(api) == contacts_key(cli) and len(api["contacts"]) == 3
+    assert api["run"]["policy"] == cli["run"]["policy"] == "overlap-15"
+    assert client.get(f"/api/v1/tracing/runs/{api['run']['id']}").json()["contacts"] == api["contacts"]
+    text = io.StringIO()
+    call_command("trace", "--case", str(cafe_story["case"].pk), stdout=text)
+    assert "Trần Thị Bình" in text.getvalue()
+
+
+def test_an_officer_of_another_commune_cannot_see_the_runs_contacts(
+    cafe_story, make_user, api_client, commune, other_commune, geo
+):
+    run = (
+        api_client(make_user(commune=commune))
+        .post(
+            "/api/v1/tracing/runs",
+            {"case": cafe_story["case"].pk, "policy": "vn-window-60"},
+            content_type="application/json",
+        )
+        .json()
+    )
+    assert {c["full_name"] for c in run["contacts"]} == {"Trần Thị Bình"}  # Châu lives in the other commune
+    other = api_client(make_user(commune=other_commune))
+    seen = other.get(f"/api/v1/tracing/runs/{run['run']['id']}").json()
+    assert [c["full_name"] for c in seen["contacts"]] == ["Lê Minh Châu"]
+    stranger_commune = geo.communes.order_by("code")[2]
+    stranger = api_client(make_user(commune=stranger_commune))
+    assert stranger.get(f"/api/v1/tracing/runs/{run['run']['id']}").status_code == 404
+    assert (
+        stranger.post(
+            "/api/v1/tracing/runs", {"case": cafe_story["case"].pk}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    province = api_client(make_user(Role.PROVINCE_OFFICER, province=geo))
+    assert len(province.get(f"/api/v1/tracing/runs/{run['run']['id']}").json()["contacts"]) == 2
+    venue_owner = api_client(make_user(Role.VENUE_OWNER))
+    assert venue_owner.get(f"/api/v1/tracing/runs/{run['run']['id']}").status_code == 403
+
+
+def test_bad_input_is_a_clear_4xx(cafe_story, make_user, api_client):
+    client = api_client(make_user(Role.ADMIN))
+    r = client.post(
+        "/api/v1/tracing/runs",
+        {"case": cafe_story["case"].pk, "policy": "nope"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and "nope" in r.json()["detail"]
+    r = client.post(
+        "/api/v1/tracing/runs", {"case": cafe_story["case"].pk, "degree": 3}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["field"] == "degree"
+    assert (
+        client.post("/api/v1/tracing/runs", {"case": 999999}, content_type="application/json").status_code
+        == 404
+    )
+    assert client.post("/api/v1/tracing/runs", "not json", content_type="application/json").status_code in (
+        400,
+        422,
+    )
+
+
+def test_exports_have_the_calling_columns_and_are_audited_with_their_purpose(
+    cafe_story, make_user, api_client, commune
+):
+    officer = make_user(commune=commune)
+    client = api_client(officer)
+    run_id = client.post(
+        "/api/v1/tracing/runs",
+        {"case": cafe_story["case"].pk, "policy": "vn-window-60"},
+        content_type="application/json",
+    ).json()["run"]["id"]
+    assert client.get(f"/api/v1/tracing/runs/{run_id}/export?format=xlsx").status_code == 422  # no purpose
+    r = client.get(f"/api/v1/tracing/runs/{run_id}/export?format=xlsx&purpose=danh sách gọi điện")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2  # header + Bình; Châu lives in another commune
+    header, binh = rows
+    assert binh[0] == "Trần Thị Bình" and binh[1] == cafe_story["binh"].phone
+    assert binh[3] == "12 Ngõ Huế" and binh[4] == "Cà phê Giảng" and binh[8] == "F1"
+    assert binh[6].endswith("10:20") and binh[7].endswith("10:50")
+    assert len(header) == 13
+    r = client.get(f"/api/v1/tracing/runs/{run_id}/export?format=csv&purpose=báo cáo")
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert table[1][0] == "Trần Thị Bình" and len(table) == 2
+    events = AuditEvent.objects.filter(action="tracing.export", target_id=str(run_id)).order_by("at")
+    assert [(e.reason, e.row_count, e.actor_id) for e in events] == [
+        ("danh sách gọi điện", 1, officer.pk),
+        ("báo cáo", 1, officer.pk),
+    ]
+
+
+def test_cli_refuses_an_unknown_case_or_policy(cafe_story):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("trace", "--case", "999999")
+    with pytest.raises(CommandError):
+        call_command("trace", "--case", str(cafe_story["case"].pk), "--policy", "nope")

@@ -1,0 +1,146 @@
+"""The officer's pages: run page, follow-up, notifications, clusters; and the public feed and self-check."""
+
+import pytest
+from django.test import Client
+
+from epiqr.core.permissions import Role
+from epiqr.tracing import services
+from epiqr.tracing.models import FollowUp
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user):
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def officer(make_user, commune):
+    return make_user(commune=commune)
+
+
+def test_run_page_shows_timeline_groups_and_filters(cafe_story, officer):
+    client = login(officer)
+    response = client.post(
+        f"/tracing/cases/{cafe_story['case'].pk}/run/", {"policy": "overlap-15", "degree": "2"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Cà phê Giảng" in html and "Chợ Hôm" in html  # the F0's visit and Bình's market visit (F2 source)
+    # Bình (F1) and Hà (F2) live in the officer's commune; Châu (F2) lives in another one.
+    assert "Trần Thị Bình" in html and "Hoàng Thu Hà" in html and "Lê Minh Châu" not in html
+    f1_only = client.get(response["Location"] + "?degree=1").content.decode()
+    assert "Trần Thị Bình" in f1_only and "Hoàng Thu Hà" not in f1_only
+    f2_only = client.get(response["Location"] + "?degree=2").content.decode()
+    assert "Hoàng Thu Hà" in f2_only and "Trần Thị Bình" not in f2_only
+    high = client.get(response["Location"] + "?risk=low").content.decode()
+    assert "Trần Thị Bình" not in high
+
+
+def test_follow_up_through_htmx_and_a_positive_contact_becomes_a_case(cafe_story, officer):
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    binh = run.contacts.get(person=cafe_story["binh"])
+    client = login(officer)
+    r = client.post(f"/tracing/contacts/{binh.pk}/status/", {"status": "negative"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 409 and f'id="status-{binh.pk}"' in r.content.decode()
+    binh.refresh_from_db()
+    assert binh.status == FollowUp.TO_CALL
+    for step in ("reached", "tested"):
+        r = client.post(f"/tracing/contacts/{binh.pk}/status/", {"status": step}, HTTP_HX_REQUEST="true")
+        assert r.status_code == 200
+    binh.refresh_from_db()
+    assert binh.status == FollowUp.TESTED
+    r = client.post(f"/tracing/contacts/{binh.pk}/case/")
+    binh.refresh_from_db()
+    assert binh.status == FollowUp.POSITIVE and binh.new_case is not None
+    assert r["Location"] == f"/cases/{binh.new_case.pk}/"
+
+
+def test_an_officer_of_another_commune_cannot_touch_the_contact(cafe_story, make_user, geo):
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    binh = run.contacts.get(person=cafe_story["binh"])
+    outsider = login(make_user(commune=geo.communes.order_by("code")[2]))
+    assert outsider.post(f"/tracing/contacts/{binh.pk}/status/", {"status": "reached"}).status_code == 404
+    assert outsider.get(f"/tracing/runs/{run.pk}/").status_code == 404
+    binh.refresh_from_db()
+    assert binh.status == FollowUp.TO_CALL
+
+
+def test_notifying_contacts_uses_a_template_per_degree_and_the_outbox_shows_failures(
+    cafe_story, make_user, sent_messages, _fake_notify
+):
+    admin = make_user(Role.ADMIN)
+    run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
+    _fake_notify.failing.add(cafe_story["ha"].phone)
+    counts = services.run_notify(run=run, user=admin, channel="sms")
+    assert counts == {"sent": 2, "failed": 1, "no_address": 0}
+    by_phone = {m.recipient: m for m in sent_messages}
+    assert "F1" in by_phone[cafe_story["binh"].phone].subject
+    assert "Cà phê Giảng" in by_phone[cafe_story["binh"].phone].body
+    assert "F2" in by_phone[cafe_story["chau"].phone].subject
+    page = login(admin).get("/notify/outbox/?status=failed").content.decode()
+    assert cafe_story["ha"].phone in page and cafe_story["binh"].phone not in page
+    email = services.run_notify(run=run, user=admin, channel="email")
+    assert email["sent"] == 1 and email["no_address"] == 2  # only Bình has an email address
+
+
+def test_outbox_of_a_commune_officer_lists_only_messages_about_their_contacts(
+    cafe_story, make_user, other_commune
+):
+    admin = make_user(Role.ADMIN)
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    services.run_notify(run=run, user=admin, channel="sms")
+    html = login(make_user(commune=other_commune)).get("/notify/outbox/").content.decode()
+    assert cafe_story["chau"].phone in html and cafe_story["binh"].phone not in html
+
+
+def test_clusters_page_flags_a_venue_with_two_f0_visits(cafe_story, make_user, case_of, geo):
+    province = make_user(Role.PROVINCE_OFFICER, province=geo)
+    case_of(cafe_story["dung"])  # Dũng, at the café at 13:00, is confirmed too
+    services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    html = login(province).get("/tracing/clusters/").content.decode()
+    assert "Cà phê Giảng" in html and "2 F0" in html and "Chợ Hôm" not in html
+    assert login(make_user(commune=cafe_story["cafe"].commune)).get("/tracing/clusters/").status_code == 403
+
+
+def test_risky_venue_feed_is_public_and_has_no_personal_data(cafe_story, case_of):
+    case_of(cafe_story["dung"])
+    response = Client().get("/tracing/feed.json")
+    assert response.status_code == 200
+    entries = response.json()["entries"]
+    assert {e["venue_code"] for e in entries} == {cafe_story["cafe"].code}
+    assert set(entries[0]) == {"venue_code", "start", "end", "risk_level"}
+    body = response.content.decode()
+    for person in ("f0", "binh", "dung"):
+        assert cafe_story[person].full_name not in body and cafe_story[person].phone not in body
+    assert Client().get("/api/v1/tracing/feed").json()["entries"] == entries
+
+
+def test_self_check_shows_a_citizen_their_risky_visit(cafe_story):
+    from django.http import HttpResponse
+
+    from epiqr.core.device import device_remember
+
+    client = Client()
+    request = type(
+        "R",
+        (),
+        {
+            "get_signed_cookie": lambda *a, **k: (_ for _ in ()).throw(KeyError()),
+            "is_secure": lambda self: False,
+        },
+    )()
+    response = HttpResponse()
+    device_remember(response, request, [str(cafe_story["binh"].public_id)])
+    client.cookies.update(response.cookies)
+    html = client.get("/tracing/self-check/").content.decode()
+    assert "Trần Thị Bình" in html and "Cà phê Giảng" in html and "Chợ Hôm" in html
+    assert html.count("pill bad") == 1  # the café visit overlapped the F0, the market visit did not
+    assert "Nguyễn Văn An" not in html
+    empty = Client().get("/tracing/self-check/")
+    assert empty.status_code == 200 and "Trần Thị Bình" not in empty.content.decode()
