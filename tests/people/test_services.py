@@ -186,3 +186,9 @@ def test_personal_qr_from_another_installation_or_of_an_unknown_person_is_refuse
     with pytest.raises(NotFound) as caught:
         person_from_scan(payload=nobody)
     assert caught.value.code == "unknown_person"
+
+
+def test_masked_national_qr_without_qid_is_found_by_name_birth_year_and_phone():
+    first = person_from_scan(payload=national(qid=""))
+    again = person_from_scan(payload=national(qid=""))
+    assert first.created and not again.created and again.person.pk == first.person.pk

@@ -54,6 +54,8 @@ def normalise_phone(text: str) -> str:
         raise PhoneError(gettext_noop("A phone number has digits only."))
     if raw.startswith("0084"):
         raw = "0" + raw[4:]
+    elif raw.startswith("840") and len(raw) in (12, 13):
+        raw = raw[2:]  # "+84 0912 ...": the country code written before the national form
     elif raw.startswith("84") and len(raw) in (11, 12):
         raw = "0" + raw[2:]
     elif not raw.startswith("0") and len(raw) in (9, 10):

@@ -302,6 +302,14 @@ def _find_by_keys(keys, doc: ParsedDocument) -> Person | None:
         )
         if len(candidates) == 1:
             return candidates[0]
+        if doc.phone:  # no QID either: the same name, birth year and phone
+            same = list(
+                Person.objects.filter(
+                    phone=doc.phone, name_folded=fold(doc.full_name), birth_year=doc.birth_year
+                )[:2]
+            )
+            if len(same) == 1:
+                return same[0]
     return None
 
 
