@@ -192,3 +192,13 @@ def test_masked_national_qr_without_qid_is_found_by_name_birth_year_and_phone():
     first = person_from_scan(payload=national(qid=""))
     again = person_from_scan(payload=national(qid=""))
     assert first.created and not again.created and again.person.pk == first.person.pk
+
+
+def test_update_birth_year_alone_and_birth_date_wins_over_year():
+    person = person_create(full_name="Đỗ Văn Tám", birth_year=1970)
+    person_update(person=person, birth_year=1971)
+    person.refresh_from_db()
+    assert person.birth_year == 1971 and person.birth_date is None
+    person_update(person=person, birth_date=date(1972, 5, 6), birth_year=1999)
+    person.refresh_from_db()
+    assert person.birth_year == 1972 and person.birth_date == date(1972, 5, 6)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from epiqr.core.errors import Conflict, Invalid, NotFound
 from epiqr.core.services import audit_record
 from epiqr.core.text import fold, normalise_name
+from epiqr.geo.models import Commune
 
 from .idnumber import id_number_check, id_number_read
 from .models import DocumentKind, IdentityDocument, Person
@@ -17,7 +18,13 @@ from .parsers import KIND_BHYT, KIND_EPIQR, KIND_NATIONAL, ParsedDocument, parse
 from .personal_qr import personal_qr_make
 from .phones import PhoneError, normalise_phone
 
-_UNSET: object = object()
+
+class _Unset:
+    """Marks an argument of person_update that was not given (None means "clear it")."""
+
+
+_UNSET = _Unset()
+NAME_MAX = 120  # Person.full_name max_length
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ def person_create(
     name = normalise_name(full_name)
     if not name:
         raise Invalid(_("Enter the person's full name."), field="full_name")
-    if len(name) > Person._meta.get_field("full_name").max_length:
+    if len(name) > NAME_MAX:
         raise Invalid(_("The name is too long."), field="full_name")
     if birth_date is not None:
         birth_year = birth_date.year
@@ -82,13 +89,13 @@ def person_update(
     person: Person,
     actor=None,
     full_name: str | None = None,
-    birth_date: date | None | object = _UNSET,
-    birth_year: int | None | object = _UNSET,
+    birth_date: date | None | _Unset = _UNSET,
+    birth_year: int | None | _Unset = _UNSET,
     sex: str | None = None,
     phone: str | None = None,
     email: str | None = None,
     address: str | None = None,
-    commune: object = _UNSET,
+    commune: Commune | None | _Unset = _UNSET,
     id_number: str | None = None,
 ) -> Person:
     """Change the given fields (others stay); a new ID number is validated and must be unused."""
@@ -97,12 +104,12 @@ def person_update(
         if not name:
             raise Invalid(_("Enter the person's full name."), field="full_name")
         person.full_name, person.name_folded = name, fold(name)
-    if birth_date is not _UNSET:
-        person.birth_date = birth_date  # type: ignore[assignment]
+    if not isinstance(birth_date, _Unset):
+        person.birth_date = birth_date
         if birth_date is not None:
-            person.birth_year = birth_date.year  # type: ignore[union-attr]
-    if birth_year is not _UNSET and birth_date in (_UNSET, None):
-        person.birth_year = birth_year  # type: ignore[assignment]
+            person.birth_year = birth_date.year
+    if not isinstance(birth_year, _Unset) and (isinstance(birth_date, _Unset) or birth_date is None):
+        person.birth_year = birth_year
     if sex is not None:
         if sex not in ("", "M", "F"):
             raise Invalid(_("Sex must be M, F or empty."), field="sex")
@@ -113,8 +120,8 @@ def person_update(
         person.email = email.strip()
     if address is not None:
         person.address = " ".join(address.split())[:255]
-    if commune is not _UNSET:
-        person.commune = commune  # type: ignore[assignment]
+    if not isinstance(commune, _Unset):
+        person.commune = commune
     with transaction.atomic():
         if id_number:
             id_number_check(id_number, birth_year=person.birth_year, sex=person.sex)
@@ -238,7 +245,7 @@ def person_personal_qr(*, person: Person) -> str:
 
 
 def _documents(*, id_number: str, old_id_number: str, bhyt_number: str) -> list[tuple[str, str, date | None]]:
-    docs = []
+    docs: list[tuple[str, str, date | None]] = []
     if id_number:
         docs.append((DocumentKind.CCCD, id_number, None))
     if old_id_number:
