@@ -52,6 +52,10 @@ def test_2024_card_with_empty_issue_date_and_trailing_whitespace_from_scanner():
     assert doc.issued_on is None and doc.full_name == "Nguyễn Văn An"
 
 
+def test_symbology_prefix_of_a_scanner_is_ignored():
+    assert parse("]Q1" + cccd()).full_name == "Nguyễn Văn An"
+
+
 def test_unknown_birth_day_and_month_is_a_year_only():
     number = cccd_number(born=1950, sex="F")
     doc = parse(f"{number}||Hoàng Thị Hoa|00001950|Nữ|Hà Nội|01072021")

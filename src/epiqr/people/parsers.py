@@ -40,6 +40,8 @@ _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _MOJIBAKE = re.compile(
     "[ÂÃÄÅÆáºâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
 )
+# Scanners set to "transmit symbology identifier" prefix the payload with ]Q1 (QR) or ]d2 (Data Matrix).
+_AIM_PREFIX = re.compile(r"^\][Qd][0-9]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A diacritic letter lost by a keyboard-wedge scanner on a US layout shows up as "?" inside a word.
 _LOST_LETTER = re.compile(r"\w\?|\?\w")
@@ -111,7 +113,7 @@ def _dispatch(text: str, today: date) -> ParsedDocument:
             length=len(text),
             max=MAX_PAYLOAD,
         )
-    text = text.strip().lstrip("\ufeff").strip()
+    text = _AIM_PREFIX.sub("", text.strip().lstrip("\ufeff").strip(), count=1)
     if not text:
         raise ParseError("empty", gettext_noop("The scan is empty."))
     if text.startswith(EPIQR_PREFIX):
