@@ -33,10 +33,10 @@ def venue_list_visible_to(*, user) -> QuerySet[Venue]:
 
 def venue_get_visible(*, user, venue_id: int) -> Venue:
     """One venue the user may see; NotFound otherwise (a venue outside one's scope is not revealed)."""
-    venue = venue_list_visible_to(user=user).filter(pk=venue_id).first()
-    if venue is None:
-        raise NotFound(_("Venue not found, or not in your scope."), code="venue_not_found")
-    return venue
+    try:
+        return venue_list_visible_to(user=user).get(pk=venue_id)
+    except Venue.DoesNotExist:
+        raise NotFound(_("Venue not found, or not in your scope."), code="venue_not_found") from None
 
 
 def venue_token(*, venue: Venue) -> str:
@@ -74,9 +74,10 @@ def venue_from_token(*, token: str, at: float | None = None) -> Venue:
             _("This QR code was not issued by EpiQR or has been altered. Do not use it."),
             code="token_invalid",
         ) from exc
-    venue = Venue.objects.select_related("commune", "commune__province").filter(pk=claim.venue_id).first()
-    if venue is None:
-        raise Invalid(_("This venue no longer exists."), code="token_unknown")
+    try:  # get(), not first(): no ORDER BY to compile on the path every scan takes
+        venue = Venue.objects.select_related("commune", "commune__province").get(pk=claim.venue_id)
+    except Venue.DoesNotExist:
+        raise Invalid(_("This venue no longer exists."), code="token_unknown") from None
     if claim.generation != venue.token_generation:
         raise Invalid(
             _("This poster has been replaced by a new one. Scan the newest poster at the venue."),
@@ -102,9 +103,10 @@ def venue_by_code(*, code: str) -> Venue:
             code="code_mistyped",
             field="code",
         )
-    venue = Venue.objects.select_related("commune", "commune__province").filter(code=normal).first()
-    if venue is None:
-        raise NotFound(_("No venue has this code."), code="code_unknown", field="code")
+    try:
+        venue = Venue.objects.select_related("commune", "commune__province").get(code=normal)
+    except Venue.DoesNotExist:
+        raise NotFound(_("No venue has this code."), code="code_unknown", field="code") from None
     if not venue.is_active:
         raise Invalid(_("This venue is no longer active."), code="venue_inactive")
     return venue
