@@ -114,11 +114,26 @@ class TestOwnerPages:
         venue.refresh_from_db()
         assert venue.token_generation == 2
 
+    def test_close_and_reopen(self, venue, owner):
+        from epiqr.core.errors import Invalid
+        from epiqr.venues.selectors import venue_url
+
+        token = venue_url(venue=venue).split("/v/")[1]
+        client = client_for(owner)
+        assert client.post(f"/venues/{venue.pk}/active/", {"active": "0"}).status_code == 302
+        with pytest.raises(Invalid) as exc:
+            venue_from_token(token=token)
+        assert exc.value.code == "venue_inactive"
+        assert "Mở lại" in client.get(f"/venues/{venue.pk}/").text  # the detail page offers to reopen
+        client.post(f"/venues/{venue.pk}/active/", {"active": "1"})
+        assert venue_from_token(token=token) == venue
+
     def test_staff_can_print_but_not_revoke_or_edit(self, venue, make_user):
         staff = client_for(make_user(Role.VENUE_STAFF, org_kind="venue", org_id=venue.pk))
         assert staff.get(f"/venues/{venue.pk}/poster.png").status_code == 200
         assert staff.post(f"/venues/{venue.pk}/revoke/").status_code == 403
         assert staff.get(f"/venues/{venue.pk}/edit/").status_code == 403
+        assert staff.post(f"/venues/{venue.pk}/active/", {"active": "0"}).status_code == 403
 
     def test_edit(self, venue, owner):
         client = client_for(owner)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/", views.venue_detail, name="detail"),
     path("<int:pk>/edit/", views.venue_edit, name="edit"),
     path("<int:pk>/revoke/", views.venue_revoke, name="revoke"),
+    path("<int:pk>/active/", views.venue_set_active, name="set_active"),
     path("<int:pk>/poster.pdf", views.venue_poster, {"kind": "pdf"}, name="poster_pdf"),
     path("<int:pk>/poster.png", views.venue_poster, {"kind": "png"}, name="poster_png"),
 ]

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from epiqr.core import qr
 from epiqr.core.errors import Forbidden, Invalid, NotFound, ServiceError
@@ -197,6 +197,23 @@ def venue_revoke(request, pk: int):
         )
         return redirect("venues:detail", venue.pk)
     return render(request, "venues/revoke_confirm.html", {"venue": venue})
+
+
+@require_POST
+@_service_errors
+def venue_set_active(request, pk: int):
+    """Close a venue (its posters stop working) or reopen it (the same posters work again)."""
+    venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.venue_update(venue=venue, actor=request.user, is_active=active)
+    except Invalid as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Venue reopened.") if active else _("Venue closed: its posters no longer work.")
+        )
+    return redirect("venues:detail", venue.pk)
 
 
 @require_http_methods(["GET", "POST"])
