@@ -21,6 +21,7 @@ from epiqr.geo.models import Commune
 from .models import Sector
 
 MAX_ROWS = 5000
+MAX_BYTES = 5 * 1024 * 1024  # a 5,000-row sheet is well under 1 MB
 
 # Columns of the template, in order: (field, Vietnamese header, English header, required).
 COLUMNS = [
@@ -122,6 +123,8 @@ def read_sheet(blob: bytes, *, filename: str = "") -> list[dict]:
     """Rows of an .xlsx or .csv file as dicts keyed by field, each with "_row" (1 = header row)."""
     if not blob:
         raise SheetError(_("The file is empty."))
+    if len(blob) > MAX_BYTES:
+        raise SheetError(_("The file is too large (over 5 MB); split it into smaller files."))
     if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         table = _read_xlsx(blob)
     else:
