@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
@@ -6,7 +7,7 @@ from django.shortcuts import render
 
 @login_not_required
 def home(request):
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", {"hotline": settings.EPIQR_HOTLINE})
 
 
 @login_not_required
