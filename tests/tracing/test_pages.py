@@ -144,3 +144,15 @@ def test_self_check_shows_a_citizen_their_risky_visit(cafe_story):
     assert "Nguyễn Văn An" not in html
     empty = Client().get("/tracing/self-check/")
     assert empty.status_code == 200 and "Trần Thị Bình" not in empty.content.decode()
+
+
+def test_a_long_contact_list_is_cut_on_the_page_with_a_pointer_to_filters_and_export(
+    cafe_story, make_user, monkeypatch
+):
+    from epiqr.tracing import views
+
+    monkeypatch.setattr(views, "PAGE_LIMIT", 1)
+    run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
+    html = login(make_user(Role.ADMIN)).get(f"/tracing/runs/{run.pk}/").content.decode()
+    shown = [n for n in ("Trần Thị Bình", "Lê Minh Châu", "Hoàng Thu Hà") if n in html]
+    assert len(shown) == 1 and 'class="flash"' in html

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from epiqr.core.errors import Invalid
 from epiqr.core.permissions import check_capability
@@ -92,7 +92,7 @@ def create_case(request, body: CaseIn):
         source=body.source,
         opened_by=request.user,
     )
-    return 201, case_out(case)
+    return Status(201, case_out(case))
 
 
 @router.get("/{case_id}", response=CaseOut)

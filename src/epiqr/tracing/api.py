@@ -3,7 +3,7 @@
 from typing import Literal
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from epiqr.cases.selectors import case_get_visible_to
 from epiqr.core.permissions import check_capability
@@ -27,7 +27,7 @@ def create_run(request, body: RunIn):
     run = services.run_create(
         case=case, policy_name=body.policy, degree=body.degree, by=request.user, trigger="api"
     )
-    return 201, selectors.run_payload(run=run, user=request.user)
+    return Status(201, selectors.run_payload(run=run, user=request.user))
 
 
 @router.get("/runs/{run_id}", response=dict)

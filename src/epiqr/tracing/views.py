@@ -15,6 +15,8 @@ from epiqr.tracing.web import service_errors
 from . import permissions, selectors, services
 from .models import FollowUp
 
+PAGE_LIMIT = 500  # contacts shown on one page; filters and the export give the rest
+
 
 @service_errors
 @requires(permissions.VIEW)
@@ -56,9 +58,12 @@ def run_detail(request, run_id: int):
     degree = _int(request.GET.get("degree"))
     risk = request.GET.get("risk") if request.GET.get("risk") in ("high", "low") else None
     status = request.GET.get("status") if request.GET.get("status") in FollowUp.values else None
-    contacts = list(
-        selectors.contact_list_visible_to(user=request.user, run=run, degree=degree, risk=risk, status=status)
+    visible = selectors.contact_list_visible_to(
+        user=request.user, run=run, degree=degree, risk=risk, status=status
     )
+    contacts = list(visible[: PAGE_LIMIT + 1])
+    truncated = len(contacts) > PAGE_LIMIT
+    contacts = contacts[:PAGE_LIMIT]
     audit_record(
         actor=request.user, action="tracing.read", target=run, row_count=len(contacts), reason="page"
     )
@@ -78,6 +83,8 @@ def run_detail(request, run_id: int):
             "groups": selectors.contact_groups(contacts),
             "contacts": contacts,
             "filters": {"degree": degree, "risk": risk, "status": status},
+            "truncated": truncated,
+            "page_limit": PAGE_LIMIT,
             "statuses": FollowUp.choices,
             "transitions": services.TRANSITIONS,
             "can_follow": has_capability(request.user, permissions.FOLLOW_UP),
