@@ -8,6 +8,33 @@ import pytest
 from epiqr.core.timeutil import VN_TZ, local_today
 
 
+def reseed_policies():
+    """The shipped policies come from a data migration; a transactional test elsewhere flushes them."""
+    from importlib import import_module
+
+    from epiqr.tracing.models import TracingPolicy
+
+    if not TracingPolicy.objects.exists():
+        seed = import_module("epiqr.tracing.migrations.0002_seed_policies")
+        for row in seed.POLICIES:
+            TracingPolicy.objects.create(**row)
+
+
+def policies_for(request) -> None:
+    """For tests that use the database: make sure the shipped policies are there."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    reseed_policies()
+
+
+@pytest.fixture(autouse=True)
+def _policies(request):
+    policies_for(request)
+
+
 @pytest.fixture
 def yesterday():
     return local_today() - timedelta(days=1)
