@@ -32,3 +32,9 @@ def test_ints_pack_compactly():
     assert signing.decode_ints(text, 2) == (123456, 3)
     with pytest.raises(signing.BadSignature):
         signing.decode_ints("zz-!", 2)
+
+
+@pytest.mark.parametrize("garbage", ["abc.Ÿñ", "ä.ö", "x.\udcff", "abc." + "é" * 20])
+def test_non_ascii_signatures_are_rejected_not_crashing(garbage):
+    with pytest.raises(signing.BadSignature):
+        signing.unsign("venue", garbage)

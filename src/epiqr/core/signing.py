@@ -44,7 +44,8 @@ def unsign(purpose: str, signed: str) -> str:
     message, sep, given = (signed or "").rpartition(".")
     if not sep or not message or not given:
         raise BadSignature("missing signature")
-    if not hmac.compare_digest(given, mac(purpose, message)):
+    # Compare bytes: a scanner can deliver non-ASCII garbage, which str comparison would reject with TypeError.
+    if not hmac.compare_digest(given.encode("utf-8", "replace"), mac(purpose, message).encode()):
         raise BadSignature("signature does not match")
     return message
 
