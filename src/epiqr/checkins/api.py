@@ -138,8 +138,9 @@ class BatchOut(Schema):
 @decorate_view(body_limit(MAX_BATCH_BYTES))
 def batch(request, body: BatchIn):
     check_capability(request.user, SCAN)
-    allowed = set(selectors.venues_for_station(user=request.user).values_list("pk", flat=True))
-    results = services.checkin_batch(items=body.items, actor=request.user, allowed_venue_ids=allowed)
+    results = services.checkin_batch(
+        items=body.items, actor=request.user, venue_scope=selectors.venues_for_station(user=request.user)
+    )
     counts = {"stored": 0, "duplicate": 0, "rejected": 0}
     for r in results:
         counts[r.status] += 1

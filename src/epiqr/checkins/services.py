@@ -14,7 +14,7 @@ Rules in one place:
 import csv
 import io
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -357,30 +357,42 @@ def _as_uuid(value, *, field_name: str, code: str) -> uuid.UUID:
 
 
 class _BatchContext:
-    """Per-batch caches: venues by code and people by payload, each resolved once."""
+    """Per-batch caches: venues by code (one query for the batch) and people by payload or public id."""
 
-    def __init__(self, *, actor, allowed_venue_ids: set[int] | None):
+    def __init__(self, *, actor, venue_scope):
         self.actor = actor
-        self.allowed = allowed_venue_ids
-        self.venues: dict[str, object] = {}
+        self.scope = venue_scope
+        self.venues: dict[str, int | Exception] = {}
         self.people: dict[str, object] = {}
         self.public_ids: dict[uuid.UUID, int] = {}
 
+    def preload_venues(self, items: list) -> None:
+        from epiqr.venues.codes import code_normalise
+
+        if self.scope is None:
+            return
+        codes = {code_normalise(str(i.get("venue") or "")) for i in items if isinstance(i, dict)}
+        self.venues.update(self.scope.filter(code__in=codes - {""}).values_list("code", "pk"))
+
     def venue_id(self, code) -> int:
+        from epiqr.venues.codes import code_normalise
         from epiqr.venues.selectors import venue_by_code
 
-        key = str(code or "").strip()
+        key = code_normalise(str(code or ""))
         if key not in self.venues:
             try:
-                self.venues[key] = venue_by_code(code=key)
+                venue_by_code(code=key)
+                self.venues[key] = (
+                    Forbidden(_("You cannot record check-ins at this venue."), code="venue_not_allowed")
+                    if self.scope is not None
+                    else venue_by_code(code=key).pk
+                )
             except (Invalid, NotFound) as exc:
                 self.venues[key] = exc
         venue = self.venues[key]
         if isinstance(venue, Exception):
             raise venue
-        if self.allowed is not None and venue.pk not in self.allowed:
-            raise Forbidden(_("You cannot record check-ins at this venue."), code="venue_not_allowed")
-        return venue.pk
+        return venue
 
     def person_id(self, item: dict) -> int:
         from epiqr.people.services import person_from_scan
@@ -402,8 +414,6 @@ class _BatchContext:
         return person.pk
 
     def preload_people(self, items: list) -> None:
-        from epiqr.people.models import Person
-
         wanted = set()
         for item in items:
             if isinstance(item, dict) and item.get("person"):
@@ -411,16 +421,61 @@ class _BatchContext:
                     wanted.add(uuid.UUID(str(item["person"])))
                 except ValueError:
                     continue
-        if wanted:
-            self.public_ids = dict(Person.objects.filter(public_id__in=wanted).values_list("public_id", "pk"))
+        self.public_ids = people_by_public_id(wanted)
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def people_by_public_id(public_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Person ids for public ids, in one read (one array parameter on PostgreSQL: a 10,000-item IN list
+    costs more to build than to run)."""
+    from epiqr.people.models import Person
+
+    if not public_ids:
+        return {}
+    if _postgres():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT public_id, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s)",
+                [list(public_ids)],
+            )
+            return dict(cur.fetchall())
+    found: dict[uuid.UUID, int] = {}
+    ids = list(public_ids)
+    for start in range(0, len(ids), 900):
+        found.update(
+            Person.objects.filter(public_id__in=ids[start : start + 900]).values_list("public_id", "pk")
+        )
+    return found
 
 
 def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
-    """INSERT ... ON CONFLICT (client_id) DO NOTHING RETURNING: the client ids this call stored."""
+    """INSERT ... ON CONFLICT (client_id) DO NOTHING RETURNING: the client ids this call stored.
+
+    PostgreSQL gets six arrays (unnest), SQLite a multi-row VALUES list.
+    """
     stored: dict[uuid.UUID, int] = {}
     if not rows:
         return stored
     table = CheckIn._meta.db_table
+    if _postgres():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
+                "%s::uuid[], %s::boolean[]) ON CONFLICT (client_id) DO NOTHING RETURNING client_id, id",
+                [
+                    [r.venue_id for r in rows],
+                    [r.person_id for r in rows],
+                    [r.at for r in rows],
+                    [str(r.method) for r in rows],
+                    [r.client_id for r in rows],
+                    [r.has_symptoms for r in rows],
+                ],
+            )
+            return dict(cur.fetchall())
     f_time = CheckIn._meta.get_field("checked_in_at")
     f_client = CheckIn._meta.get_field("client_id")
     for start in range(0, len(rows), INSERT_CHUNK):
@@ -447,6 +502,23 @@ def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
     return stored
 
 
+def _stored_client_ids(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Which of these client ids are already stored, with their check-in ids."""
+    if not client_ids:
+        return {}
+    if _postgres():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT client_id, id FROM {CheckIn._meta.db_table} WHERE client_id = ANY(%s)", [client_ids]
+            )
+            return dict(cur.fetchall())
+    known: dict[uuid.UUID, int] = {}
+    for start in range(0, len(client_ids), 900):
+        part = client_ids[start : start + 900]
+        known.update(CheckIn.objects.filter(client_id__in=part).values_list("client_id", "pk"))
+    return known
+
+
 def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[datetime]]:
     """Existing visit times for the (venue, person) pairs of these rows, around their time span."""
     if not rows:
@@ -454,12 +526,21 @@ def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[datetime]]:
     lo = min(r.at for r in rows) - DUPLICATE_WINDOW
     hi = max(r.at for r in rows) + DUPLICATE_WINDOW
     found: dict[tuple[int, int], list[datetime]] = {}
-    person_ids = {r.person_id for r in rows}
-    venue_ids = {r.venue_id for r in rows}
-    ids = sorted(person_ids)
-    for start in range(0, len(ids), 900):
+    person_ids = sorted({r.person_id for r in rows})
+    venue_ids = sorted({r.venue_id for r in rows})
+    if _postgres():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT venue_id, person_id, checked_in_at FROM {CheckIn._meta.db_table} "
+                "WHERE person_id = ANY(%s) AND venue_id = ANY(%s) AND checked_in_at BETWEEN %s AND %s",
+                [person_ids, venue_ids, lo, hi],
+            )
+            for venue_id, person_id, at in cur.fetchall():
+                found.setdefault((venue_id, person_id), []).append(at)
+        return found
+    for start in range(0, len(person_ids), 900):
         qs = CheckIn.objects.filter(
-            person_id__in=ids[start : start + 900],
+            person_id__in=person_ids[start : start + 900],
             venue_id__in=venue_ids,
             checked_in_at__gte=lo,
             checked_in_at__lte=hi,
@@ -469,7 +550,7 @@ def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[datetime]]:
     return found
 
 
-def checkin_batch(*, items: list, actor=None, allowed_venue_ids: set[int] | None = None) -> list[ItemResult]:
+def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResult]:
     """Store an offline device's scans, each exactly once; report per item stored/duplicate/rejected.
 
     Each item: client_id (UUID), venue (code), person (public id) or payload (raw scan), scanned_at
@@ -484,7 +565,8 @@ def checkin_batch(*, items: list, actor=None, allowed_venue_ids: set[int] | None
             code="batch_too_large",
             field="items",
         )
-    ctx = _BatchContext(actor=actor, allowed_venue_ids=allowed_venue_ids)
+    ctx = _BatchContext(actor=actor, venue_scope=venue_scope)
+    ctx.preload_venues(items)
     ctx.preload_people(items)
     current = now()
     results: list[ItemResult] = []
@@ -513,11 +595,7 @@ def checkin_batch(*, items: list, actor=None, allowed_venue_ids: set[int] | None
             continue
         rows.append(_Row(index, client_id, venue_id, person_id, at, has_symptoms))
 
-    known = {}
-    if rows:
-        for start in range(0, len(rows), 900):
-            part = [r.client_id for r in rows[start : start + 900]]
-            known.update(CheckIn.objects.filter(client_id__in=part).values_list("client_id", "pk"))
+    known = _stored_client_ids([r.client_id for r in rows])
     fresh: list[_Row] = []
     for r in rows:
         if r.client_id in known:
@@ -564,82 +642,133 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
+def _fast_time(value: str) -> datetime:
+    """ISO 8601 as written by spreadsheets and exports; naive means Vietnam time."""
+    try:
+        return aware(datetime.fromisoformat(value.strip()))
+    except (ValueError, AttributeError):
+        return aware(_as_time(value))
+
+
 def _import_rows(
-    reader: Iterable[dict], *, venue_ids: dict[str, int], report: ImportReport, current: datetime
-) -> Iterator[list[_Row]]:
-    """Parse CSV rows into chunks of _Row, resolving people in bulk per chunk (public id, ID number, phone)."""
-    from epiqr.people.models import Person
+    reader: Iterator[list[str]],
+    *,
+    cols: dict[str, int],
+    venue_ids: dict[str, int],
+    report: ImportReport,
+    current: datetime,
+) -> Iterator[list[tuple]]:
+    """Parse CSV rows into chunks of (line, client_id, venue_id, person_id, at, has_symptoms), resolving
+    people in bulk per chunk (public id; ID number or phone one by one)."""
     from epiqr.people.services import person_find
     from epiqr.venues.selectors import venue_by_code
 
-    pending: list[tuple[int, dict]] = []
+    earliest = current - timedelta(days=retention_days())
+    latest = current + CLOCK_SKEW
+    i_code, i_person, i_time = cols["venue_code"], cols["person"], cols["checked_in_at"]
+    i_client, i_symptoms = cols.get("client_id"), cols.get("has_symptoms")
+    width = len(cols)
+    pending: list[tuple[int, list[str]]] = []
 
-    def flush() -> list[_Row]:
-        public = {}
-        wanted = set()
+    def flush() -> list[tuple]:
+        wanted = {}
         for _line, row in pending:
-            try:
-                wanted.add(uuid.UUID(row["person"]))
-            except ValueError:
-                continue
-        if wanted:
-            public = dict(Person.objects.filter(public_id__in=wanted).values_list("public_id", "pk"))
+            ident = row[i_person].strip() if len(row) > i_person else ""
+            if len(ident) == 36 and ident not in wanted:
+                try:
+                    wanted[ident] = uuid.UUID(ident)
+                except ValueError:
+                    pass
+        by_uuid = people_by_public_id(set(wanted.values()))
+        public = {text: by_uuid.get(u) for text, u in wanted.items()}
         out = []
         for line, row in pending:
             try:
-                code = row["venue_code"].strip()
-                if code not in venue_ids:
-                    venue_ids[code] = venue_by_code(code=code).pk
-                ident = row["person"].strip()
-                try:
-                    person_id = public.get(uuid.UUID(ident))
-                except ValueError:
-                    person_id = person_find(identifier=ident).pk
+                if len(row) != width:
+                    raise Invalid(
+                        _("This row has %(n)s fields instead of %(w)s.") % {"n": len(row), "w": width},
+                        code="bad_row",
+                    )
+                code = row[i_code].strip()
+                venue_id = venue_ids.get(code)
+                if venue_id is None:
+                    venue_id = venue_ids[code] = venue_by_code(code=code).pk
+                ident = row[i_person].strip()
+                person_id = public.get(ident) if ident in wanted else person_find(identifier=ident).pk
                 if person_id is None:
                     raise NotFound(_("No person matches %(p)s.") % {"p": ident[:40]}, code="person_unknown")
-                at = checkin_time_check(at=_as_time(row["checked_in_at"]), current=current)
-                raw_client = (row.get("client_id") or "").strip()
+                at = _fast_time(row[i_time])
+                if not earliest <= at <= latest:
+                    at = checkin_time_check(at=at, current=current)  # raises with the reason
+                raw_client = row[i_client].strip() if i_client is not None else ""
                 client_id = (
                     _as_uuid(raw_client, field_name="client_id", code="bad_client_id")
                     if raw_client
                     else uuid.uuid5(IMPORT_NAMESPACE, f"{code}|{ident}|{at.isoformat()}")
                 )
-                has_symptoms = _as_bool(row.get("has_symptoms"))
-            except (Invalid, NotFound, KeyError, AttributeError) as exc:
-                msg = getattr(exc, "message", None) or _("missing column %(c)s") % {"c": exc}
-                report.errors.append(f"{line}: {msg}")
+                has_symptoms = _as_bool(row[i_symptoms]) if i_symptoms is not None else None
+            except (Invalid, NotFound) as exc:
+                report.errors.append(f"{line}: {exc.message}")
                 continue
-            out.append(_Row(line, client_id, venue_ids[code], person_id, at, has_symptoms, Method.IMPORT))
+            out.append((line, client_id, venue_id, person_id, at, has_symptoms))
         pending.clear()
         return out
 
     for line, row in enumerate(reader, start=2):
+        if not row:
+            continue
         report.read += 1
         pending.append((line, row))
-        if len(pending) >= 5000:
+        if len(pending) >= IMPORT_CHUNK:
             yield flush()
     if pending:
         yield flush()
 
 
-def _copy_rows_postgres(rows: list[_Row]) -> int:
-    """COPY into a temporary table, then insert what is new in one statement (duplicates skipped)."""
+IMPORT_CHUNK = 10_000
+_COLUMNS = "venue_id, person_id, checked_in_at, method, client_id, has_symptoms"
+
+
+def _copy_rows_postgres(rows: list[tuple]) -> int:
+    """Store the rows not stored before, with COPY; returns how many were new.
+
+    Fast path: drop the client ids already in the table, then COPY straight into it. If a concurrent
+    import stores some of the same rows meanwhile, the COPY hits the unique index; that chunk then goes
+    through a temporary table and INSERT ... ON CONFLICT DO NOTHING.
+    """
+    import psycopg
+
     table = CheckIn._meta.db_table
+    unique: dict[uuid.UUID, tuple] = {}
+    for r in rows:
+        unique.setdefault(r[1], r)
     with connection.cursor() as cur:
+        cur.execute(f"SELECT client_id FROM {table} WHERE client_id = ANY(%s)", [list(unique)])
+        for (known,) in cur.fetchall():
+            unique.pop(known, None)
+        fresh = list(unique.values())
+        if not fresh:
+            return 0
+        method = Method.IMPORT.value
+        try:
+            with transaction.atomic():
+                with cur.cursor.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
+                    for _line, client_id, venue_id, person_id, at, symptoms in fresh:
+                        copy.write_row((venue_id, person_id, at, method, client_id, symptoms))
+            return len(fresh)
+        except psycopg.IntegrityError:
+            pass
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS checkin_import "
             "(venue_id bigint, person_id bigint, checked_in_at timestamptz, method varchar(10), "
             "client_id uuid, has_symptoms boolean) ON COMMIT DELETE ROWS"
         )
-        with cur.cursor.copy(
-            "COPY checkin_import (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) FROM STDIN"
-        ) as copy:
-            for r in rows:
-                copy.write_row((r.venue_id, r.person_id, r.at, r.method, r.client_id, r.has_symptoms))
+        with cur.cursor.copy(f"COPY checkin_import ({_COLUMNS}) FROM STDIN") as copy:
+            for _line, client_id, venue_id, person_id, at, symptoms in fresh:
+                copy.write_row((venue_id, person_id, at, method, client_id, symptoms))
         cur.execute(
-            f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
-            "SELECT DISTINCT ON (client_id) venue_id, person_id, checked_in_at, method, client_id, has_symptoms "
-            "FROM checkin_import ON CONFLICT (client_id) DO NOTHING"
+            f"INSERT INTO {table} ({_COLUMNS}) SELECT {_COLUMNS} FROM checkin_import "
+            "ON CONFLICT (client_id) DO NOTHING"
         )
         return cur.rowcount
 
@@ -650,22 +779,26 @@ def checkins_import(
     """Import check-ins from CSV (venue_code, person, checked_in_at[, client_id, has_symptoms]).
 
     `person` is an EpiQR public id, an ID number or a phone. Rows are stored with COPY on PostgreSQL and
-    multi-row inserts elsewhere; a row seen before (same client id, or same venue/person/time) is skipped,
-    so importing a file twice stores it once. Bad rows are reported by line and skipped.
+    multi-row inserts elsewhere; a row seen before (same client id; without one, same venue, person and
+    time) is skipped, so importing a file twice stores it once. Bad rows are reported by line and skipped.
     """
-    reader = csv.DictReader(stream)
-    missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.reader(stream)
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in IMPORT_COLUMNS if c not in header]
     if missing:
         raise Invalid(_("The CSV lacks the columns: %(c)s.") % {"c": ", ".join(missing)}, code="bad_header")
+    cols = {name: i for i, name in enumerate(header)}
     report = ImportReport()
     current = current or now()
     venue_ids: dict[str, int] = {}
-    for chunk in _import_rows(reader, venue_ids=venue_ids, report=report, current=current):
+    for chunk in _import_rows(reader, cols=cols, venue_ids=venue_ids, report=report, current=current):
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 stored = _copy_rows_postgres(chunk)
             else:
-                stored = len(_insert_rows(chunk))
+                stored = len(
+                    _insert_rows([_Row(r[0], r[1], r[2], r[3], r[4], r[5], Method.IMPORT) for r in chunk])
+                )
         report.stored += stored
         report.duplicates += len(chunk) - stored
         if progress:
