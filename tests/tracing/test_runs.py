@@ -146,3 +146,23 @@ def test_batch_of_cases_gives_the_same_contacts_as_one_by_one(cafe_story, visit,
         single = services.tracing_compute(case=case, policy_name="vn-window-60")[1]
         assert {c.person_id for c in batch[case.person_id]} == {c.person_id for c in single.contacts}
     assert {c.person_id for c in batch[other.person_id]} == {cafe_story["ha"].pk}
+
+
+def test_with_a_worker_backend_the_lab_reaction_is_queued_only_after_commit(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks import task_backends
+
+    from epiqr.cases.services import case_open
+    from epiqr.core.timeutil import local_today
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    backend.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = case_open(person=world["f0"], confirmed_on=local_today(), source="lab")
+        assert backend.results == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    (queued,) = backend.results
+    assert queued.kwargs == {"case_id": case.pk} and case.tracing_runs.count() == 0

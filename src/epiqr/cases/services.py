@@ -48,9 +48,9 @@ def case_open(
     )
     audit_record(actor=opened_by, action="case.open", target=case, detail={"source": source})
     if source == "lab":
-        from .flows import case_confirmed_by_lab
+        from .flows import enqueue_after_commit
 
-        case_confirmed_by_lab.enqueue(case_id=case.pk)
+        enqueue_after_commit(case_id=case.pk)
     return case
 
 
