@@ -156,3 +156,14 @@ def test_a_long_contact_list_is_cut_on_the_page_with_a_pointer_to_filters_and_ex
     html = login(make_user(Role.ADMIN)).get(f"/tracing/runs/{run.pk}/").content.decode()
     shown = [n for n in ("Trần Thị Bình", "Lê Minh Châu", "Hoàng Thu Hà") if n in html]
     assert len(shown) == 1 and 'class="flash"' in html
+
+
+def test_a_rerun_marks_the_contacts_it_found_new(cafe_story, officer, visit, at):
+    services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    visit(cafe_story["dung"], cafe_story["cafe"], at(10, 50), at(11, 20))
+    rerun = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    html = login(officer).get(f"/tracing/runs/{rerun.pk}/").content.decode()
+    row_of = {
+        name: html.split(name, 1)[1].split("</td>", 1)[0] for name in ("Phạm Quốc Dũng", "Trần Thị Bình")
+    }
+    assert "pill warn" in row_of["Phạm Quốc Dũng"] and "pill warn" not in row_of["Trần Thị Bình"]

@@ -472,20 +472,13 @@ def risky_venue_feed(*, days: int = 14, until: datetime | None = None) -> list[d
 def self_check(*, public_ids: list[str], days: int) -> list[dict]:
     """For each remembered person: their own check-ins in the last `days` days and which of them
     overlap an entry of the risky-venue feed."""
-    import uuid
     from datetime import timedelta
 
     from epiqr.core.timeutil import now
-    from epiqr.people.models import Person
+    from epiqr.people.selectors import people_on_device
     from epiqr.venues.models import Venue
 
-    valid = []
-    for p in public_ids:
-        try:
-            valid.append(uuid.UUID(p))
-        except ValueError:
-            continue
-    people = list(Person.objects.filter(public_id__in=valid))
+    people = people_on_device(public_ids=public_ids)
     since = now() - timedelta(days=days)
     feed = risky_venue_feed(days=days)
     risky: dict[str, list[tuple[datetime, datetime, str]]] = {}
