@@ -38,6 +38,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def get_full_name(self) -> str:
+        """Vietnamese order: family and middle names (last_name) before the given name (first_name)."""
+        return f"{self.last_name} {self.first_name}".strip()
+
 
 class ApiToken(models.Model):
     """A bearer token for one user or one of their devices; only a hash of the secret is stored."""
