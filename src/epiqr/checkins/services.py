@@ -341,7 +341,10 @@ def _as_bool(value) -> bool | None:
 def _as_time(value) -> datetime:
     if isinstance(value, datetime):
         return value
-    parsed = parse_datetime(str(value or "").strip()) if value else None
+    try:
+        parsed = parse_datetime(str(value or "").strip()) if value else None
+    except ValueError:  # well formed but impossible, e.g. 31 February
+        parsed = None
     if parsed is None:
         raise Invalid(
             _("The scan time is missing or not an ISO 8601 time."), code="bad_time", field="scanned_at"
@@ -365,6 +368,7 @@ class _BatchContext:
         self.venues: dict[str, int | Exception] = {}
         self.people: dict[str, object] = {}
         self.public_ids: dict[uuid.UUID, int] = {}
+        self.by_text: dict[str, int] = {}
 
     def preload_venues(self, items: list) -> None:
         from epiqr.venues.codes import code_normalise
@@ -378,6 +382,9 @@ class _BatchContext:
         from epiqr.venues.codes import code_normalise
         from epiqr.venues.selectors import venue_by_code
 
+        found = self.venues.get(code) if isinstance(code, str) else None
+        if isinstance(found, int):
+            return found
         key = code_normalise(str(code or ""))
         if key not in self.venues:
             try:
@@ -397,8 +404,12 @@ class _BatchContext:
     def person_id(self, item: dict) -> int:
         from epiqr.people.services import person_from_scan
 
-        if item.get("person"):
-            public_id = _as_uuid(item["person"], field_name="person", code="bad_person")
+        raw = item.get("person")
+        if raw:
+            found = self.by_text.get(raw) if isinstance(raw, str) else None
+            if found is not None:
+                return found
+            public_id = _as_uuid(raw, field_name="person", code="bad_person")
             if public_id not in self.public_ids:
                 raise NotFound(_("No person has this id."), code="person_unknown", field="person")
             return self.public_ids[public_id]
@@ -414,14 +425,16 @@ class _BatchContext:
         return person.pk
 
     def preload_people(self, items: list) -> None:
-        wanted = set()
+        wanted: dict[str, uuid.UUID] = {}
         for item in items:
-            if isinstance(item, dict) and item.get("person"):
+            raw = item.get("person") if isinstance(item, dict) else None
+            if isinstance(raw, str) and raw and raw not in wanted:
                 try:
-                    wanted.add(uuid.UUID(str(item["person"])))
+                    wanted[raw] = uuid.UUID(raw)
                 except ValueError:
                     continue
-        self.public_ids = people_by_public_id(wanted)
+        self.public_ids = people_by_public_id(set(wanted.values()))
+        self.by_text = {text: self.public_ids[u] for text, u in wanted.items() if u in self.public_ids}
 
 
 def _postgres() -> bool:
@@ -519,24 +532,24 @@ def _stored_client_ids(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     return known
 
 
-def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[datetime]]:
-    """Existing visit times for the (venue, person) pairs of these rows, around their time span."""
+def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[tuple]]:
+    """Stored visits (time, client id, id) for the (venue, person) pairs of these rows, around their span."""
     if not rows:
         return {}
     lo = min(r.at for r in rows) - DUPLICATE_WINDOW
     hi = max(r.at for r in rows) + DUPLICATE_WINDOW
-    found: dict[tuple[int, int], list[datetime]] = {}
+    found: dict[tuple[int, int], list[tuple]] = {}
     person_ids = sorted({r.person_id for r in rows})
     venue_ids = sorted({r.venue_id for r in rows})
     if _postgres():
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT venue_id, person_id, checked_in_at FROM {CheckIn._meta.db_table} "
+                f"SELECT venue_id, person_id, checked_in_at, client_id, id FROM {CheckIn._meta.db_table} "
                 "WHERE person_id = ANY(%s) AND venue_id = ANY(%s) AND checked_in_at BETWEEN %s AND %s",
                 [person_ids, venue_ids, lo, hi],
             )
-            for venue_id, person_id, at in cur.fetchall():
-                found.setdefault((venue_id, person_id), []).append(at)
+            for venue_id, person_id, at, client_id, pk in cur.fetchall():
+                found.setdefault((venue_id, person_id), []).append((at, client_id, pk))
         return found
     for start in range(0, len(person_ids), 900):
         qs = CheckIn.objects.filter(
@@ -544,9 +557,9 @@ def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[datetime]]:
             venue_id__in=venue_ids,
             checked_in_at__gte=lo,
             checked_in_at__lte=hi,
-        ).values_list("venue_id", "person_id", "checked_in_at")
-        for venue_id, person_id, at in qs:
-            found.setdefault((venue_id, person_id), []).append(at)
+        ).values_list("venue_id", "person_id", "checked_in_at", "client_id", "pk")
+        for venue_id, person_id, at, client_id, pk in qs:
+            found.setdefault((venue_id, person_id), []).append((at, client_id, pk))
     return found
 
 
@@ -569,6 +582,7 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
     ctx.preload_venues(items)
     ctx.preload_people(items)
     current = now()
+    earliest, latest = current - timedelta(days=retention_days()), current + CLOCK_SKEW
     results: list[ItemResult] = []
     rows: list[_Row] = []
     seen: set[uuid.UUID] = set()
@@ -580,13 +594,14 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
             if not isinstance(item, dict):
                 raise Invalid(_("Each item must be an object."), code="bad_item")
             client_id = _as_uuid(item.get("client_id"), field_name="client_id", code="bad_client_id")
-            result.client_id = str(client_id)
             if client_id in seen:
                 result.status, result.code = "duplicate", "same_client_id"
                 result.reason = _("The same scan appears twice in this batch.")
                 continue
             seen.add(client_id)
-            at = checkin_time_check(at=_as_time(item.get("scanned_at")), current=current)
+            at = _fast_time(item.get("scanned_at"))
+            if not earliest <= at <= latest:
+                at = checkin_time_check(at=at, current=current)  # raises with the reason
             venue_id = ctx.venue_id(item.get("venue"))
             person_id = ctx.person_id(item)
             has_symptoms = _as_bool(item.get("has_symptoms"))
@@ -595,36 +610,34 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
             continue
         rows.append(_Row(index, client_id, venue_id, person_id, at, has_symptoms))
 
-    known = _stored_client_ids([r.client_id for r in rows])
-    fresh: list[_Row] = []
-    for r in rows:
-        if r.client_id in known:
-            res = results[r.index]
-            res.status, res.code, res.checkin_id = "duplicate", "already_stored", known[r.client_id]
-            res.reason = _("This scan was already uploaded.")
-        else:
-            fresh.append(r)
-
-    near = _visits_near(fresh)
+    # One read answers both questions: was this very scan stored before (same client id), and is there
+    # another visit of the person at the venue within the window?
+    near = _visits_near(rows)
     to_insert: list[_Row] = []
-    for r in sorted(fresh, key=lambda r: r.at):
-        times = near.setdefault((r.venue_id, r.person_id), [])
-        if any(abs(t - r.at) <= DUPLICATE_WINDOW for t in times):
-            res = results[r.index]
+    for r in sorted(rows, key=lambda r: r.at):
+        visits = near.setdefault((r.venue_id, r.person_id), [])
+        res = results[r.index]
+        same = next((v for v in visits if v[1] == r.client_id), None)
+        if same is not None:
+            res.status, res.code, res.checkin_id = "duplicate", "already_stored", same[2]
+            res.reason = _("This scan was already uploaded.")
+        elif any(abs(v[0] - r.at) <= DUPLICATE_WINDOW for v in visits):
             res.status, res.code = "duplicate", "same_visit"
             res.reason = _("Same person at the same venue within a few minutes: one visit.")
-            continue
-        times.append(r.at)
-        to_insert.append(r)
+        else:
+            visits.append((r.at, r.client_id, None))
+            to_insert.append(r)
 
     with transaction.atomic():
         stored = _insert_rows(to_insert)
+    lost = [r.client_id for r in to_insert if r.client_id not in stored]
+    known = _stored_client_ids(lost) if lost else {}
     for r in to_insert:
         res = results[r.index]
         if r.client_id in stored:
             res.status, res.checkin_id = "stored", stored[r.client_id]
-        else:  # another upload of the same scan won the race
-            res.status, res.code = "duplicate", "already_stored"
+        else:  # stored before under another venue/person, or by a concurrent upload of the same scan
+            res.status, res.code, res.checkin_id = "duplicate", "already_stored", known.get(r.client_id)
             res.reason = _("This scan was already uploaded.")
     return results
 
@@ -642,11 +655,11 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _fast_time(value: str) -> datetime:
-    """ISO 8601 as written by spreadsheets and exports; naive means Vietnam time."""
+def _fast_time(value) -> datetime:
+    """ISO 8601 as written by devices, spreadsheets and exports; naive means Vietnam time."""
     try:
         return aware(datetime.fromisoformat(value.strip()))
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError):
         return aware(_as_time(value))
 
 
