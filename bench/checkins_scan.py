@@ -113,6 +113,65 @@ def main():
     print(f"real scan / bare view throughput: {ratio:.0%} (target >= 70%)")
     stored = CheckIn.objects.filter(method="staff").count()
     print(f"rows stored by the scan API this run: {stored} (expected >= {args.rounds * args.requests})")
+    breakdown(token, _owner, venues, payloads, person_ids, rng)
+
+
+def breakdown(token, owner, venues, payloads, person_ids, rng, n=300):
+    """Where a scan's time goes, step by step, in this process (no HTTP): medians of n calls each."""
+    from django.utils import timezone
+
+    from epiqr.accounts.services import api_token_authenticate
+    from epiqr.checkins import selectors, services
+    from epiqr.checkins.models import CheckIn
+    from epiqr.people.services import person_from_scan
+    from epiqr.venues.codes import code_normalise
+
+    def timed(label, fn):
+        samples = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            fn(i)
+            samples.append(time.perf_counter() - t0)
+        print(f"  {label:44} {median(samples) * 1000:6.2f} ms")
+
+    offset = rng.randrange(10**6)
+    print()
+    print(f"in-process breakdown (median of {n} calls each):")
+    timed("token authentication (accounts)", lambda i: api_token_authenticate(raw=token))
+    timed(
+        "venue by code within the user's scope (checkins)",
+        lambda i: (
+            selectors.venues_for_station(user=owner)
+            .filter(code=code_normalise(venues[i % len(venues)].code))
+            .values_list("pk", flat=True)
+            .first()
+        ),
+    )
+    timed(
+        "person_from_scan: parse + find (people)",
+        lambda i: person_from_scan(payload=payloads[i % len(payloads)]),
+    )
+    timed(
+        "isolation check (cases, raw SQL)",
+        lambda i: services._active_case_reason(person_ids[i % len(person_ids)]),
+    )
+    timed(
+        "visit insert with duplicate window (checkins)",
+        lambda i: services.checkin_record(
+            venue_id=venues[(i + offset) % len(venues)].pk,
+            person_id=person_ids[(i * 7 + offset) % len(person_ids)],
+            method="staff",
+        ),
+    )
+    timed(
+        "bare ORM insert (what the bare view does)",
+        lambda i: CheckIn.objects.create(
+            venue_id=venues[0].pk,
+            person_id=person_ids[i % len(person_ids)],
+            checked_in_at=timezone.now(),
+            method="staff",
+        ),
+    )
 
 
 def prefill(connection, venues, person_ids, rows, seed):
