@@ -150,6 +150,7 @@ def test_batch_pairs_tubes_rejects_bad_ones_and_is_idempotent(
             {"barcode": "USED-1", "members": [qr(people[0])]},
             {"barcode": "B-0003", "members": [qr(people[0]), "EPIQR1:bad.sig"]},
             {"barcode": "B-0004", "members": [qr(p) for p in people[:6]]},
+            {"barcode": "B-0005", "members": [qr(people[1]), qr(make_person())]},
         ],
     }
     client = api_client(sampler)
@@ -159,7 +160,12 @@ def test_batch_pairs_tubes_rejects_bad_ones_and_is_idempotent(
     data = r.json()
     assert data["accepted"] == 2 and data["people"] == 8 and not data["replayed"]
     reasons = {x["barcode"]: x["code"] for x in data["rejected"]}
-    assert reasons == {"USED-1": "tube_used", "B-0003": "bad_signature", "B-0004": "tube_size"}
+    assert reasons == {
+        "USED-1": "tube_used",
+        "B-0003": "bad_signature",
+        "B-0004": "tube_size",
+        "B-0005": "person_twice",
+    }
     assert Tube.objects.get(barcode="B-0001").status == TubeStatus.CLOSED
     assert TubeMember.objects.filter(tube__barcode__in=["B-0001", "B-0002"]).count() == 8
     assert TubeEvent.objects.filter(tube__barcode="B-0002", to_status="closed").count() == 1

@@ -38,6 +38,9 @@ class LabResultAdmin(admin.ModelAdmin):
     list_display = ("tube", "value", "ct", "tested_at", "source", "entered_by", "superseded_at")
     raw_id_fields = ("tube", "entered_by")
 
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -46,6 +49,9 @@ class LabResultAdmin(admin.ModelAdmin):
 class TubeMemberAdmin(admin.ModelAdmin):
     list_display = ("tube", "person", "outcome", "resulted_at", "notified_at")
     raw_id_fields = ("tube", "person", "session")
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

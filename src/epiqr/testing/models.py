@@ -82,12 +82,20 @@ class Tube(models.Model):
     """A sample tube: one person's swab or a pool. `result` mirrors the current LabResult."""
 
     barcode = models.CharField(_("tube barcode"), max_length=64, unique=True)
-    session = models.ForeignKey(SamplingSession, on_delete=models.PROTECT, related_name="tubes")
+    # Looked up through the (session, status) index below.
+    session = models.ForeignKey(
+        SamplingSession, on_delete=models.PROTECT, related_name="tubes", db_index=False
+    )
     status = models.CharField(max_length=10, choices=TubeStatus.choices, default=TubeStatus.OPEN)
     member_count = models.PositiveSmallIntegerField(default=0)
     result = models.CharField(max_length=10, choices=ResultValue.choices, blank=True)
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -125,10 +133,11 @@ class TubeEvent(models.Model):
 class TubeMember(models.Model):
     """One person's swab in a tube, and what the tube's result means for that person."""
 
-    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="members")
-    # Copied from the tube so "already in an open tube of this session" is one indexed lookup.
-    session = models.ForeignKey(SamplingSession, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    # Indexes are few on purpose: resolving a screening day updates a million rows, and with no indexed
+    # column changing (and free space left in each page, see migration 0002) PostgreSQL updates in place.
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="members", db_index=False)
+    session = models.ForeignKey(SamplingSession, on_delete=models.PROTECT, related_name="+", db_index=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
     added_at = models.DateTimeField()
     outcome = models.CharField(max_length=14, choices=OutcomeValue.choices, default=Outcome.PENDING)
     resulted_at = models.DateTimeField(null=True, blank=True)
@@ -137,11 +146,7 @@ class TubeMember(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["tube", "person"], name="tube_member_once")]
-        indexes = [
-            models.Index(fields=["session", "person"], name="member_session_person"),
-            models.Index(fields=["person", "added_at"], name="member_person_time"),
-            models.Index(fields=["session", "outcome"], name="member_session_outcome"),
-        ]
+        indexes = [models.Index(fields=["person", "added_at"], name="member_person_time")]
 
     def __str__(self) -> str:
         return f"{self.tube_id}/{self.person_id}: {self.outcome}"

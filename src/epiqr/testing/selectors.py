@@ -11,7 +11,7 @@ from epiqr.accounts.selectors import jurisdiction_filter
 from epiqr.core.errors import NotFound
 
 from .models import SamplingSession, SamplingSite, TestKind, Tube, TubeMember, TubeStatus
-from .pools import Outcome
+from .pools import Outcome, Result
 
 
 def commune_list_for(*, user) -> QuerySet:
@@ -100,11 +100,13 @@ def tube_members(*, tube: Tube) -> QuerySet[TubeMember]:
 
 def recall_list(*, user, session: SamplingSession | None = None) -> QuerySet[TubeMember]:
     """People to call back: members of positive pools (individual retest) and of invalid tubes (new swab)."""
-    qs = TubeMember.objects.filter(outcome__in=[Outcome.POOL_POSITIVE, Outcome.RESAMPLE]).select_related(
-        "person", "tube", "session__site"
-    )
+    qs = TubeMember.objects.filter(
+        tube__status=TubeStatus.RESULTED,
+        tube__result__in=[Result.POSITIVE, Result.INVALID],
+        outcome__in=[Outcome.POOL_POSITIVE, Outcome.RESAMPLE],
+    ).select_related("person", "tube", "session__site")
     if session is not None:
-        qs = qs.filter(session=session)
+        qs = qs.filter(tube__session=session)  # through the tubes' (session, status) index
     return jurisdiction_filter(qs, user=user, commune_path="session__site__commune").order_by("tube_id", "id")
 
 
@@ -143,8 +145,8 @@ class DayCommuneStats:
 
 def stats_by_day_commune(*, user, since: date, until: date) -> list[DayCommuneStats]:
     """Per sampling day and commune: samples, tubes (pooled vs individual), pending, positives,
-    positivity and the mean hours from closing a tube to its result. Reads tubes (ten times fewer rows
-    than people) plus the few positive members, both narrowed by day through the session index."""
+    positivity and the mean hours from closing a tube to its result. Reads only tubes (ten times fewer
+    rows than people), narrowed by day through the sessions."""
     tubes = jurisdiction_filter(
         Tube.objects.filter(session__day__gte=since, session__day__lte=until),
         user=user,
@@ -158,23 +160,14 @@ def stats_by_day_commune(*, user, since: date, until: date) -> list[DayCommuneSt
             pooled=Count("id", filter=Q(member_count__gt=1)),
             pending=Coalesce(Sum("member_count", filter=~Q(status=TubeStatus.RESULTED)), 0),
             resulted_people=Coalesce(Sum("member_count", filter=Q(status=TubeStatus.RESULTED)), 0),
+            # outcomes follow from the tube (pools.tube_outcome), so no person row is read
+            positives=Count("id", filter=Q(result=Result.POSITIVE, member_count=1)),
+            pool_positives=Coalesce(
+                Sum("member_count", filter=Q(result=Result.POSITIVE, member_count__gt=1)), 0
+            ),
         )
         .order_by("-session__day", "session__site__commune__name")
     )
-    positives = {
-        (r["session__day"], r["session__site__commune_id"], r["outcome"]): r["n"]
-        for r in jurisdiction_filter(
-            TubeMember.objects.filter(
-                session__day__gte=since,
-                session__day__lte=until,
-                outcome__in=[Outcome.POSITIVE, Outcome.POOL_POSITIVE],
-            ),
-            user=user,
-            commune_path="session__site__commune",
-        )
-        .values("session__day", "session__site__commune_id", "outcome")
-        .annotate(n=Count("id"))
-    }
     hours = _turnaround_hours(tubes)
     out = []
     for r in rows:
@@ -188,8 +181,8 @@ def stats_by_day_commune(*, user, since: date, until: date) -> list[DayCommuneSt
                 pooled_tubes=r["pooled"],
                 individual_tubes=r["tube_count"] - r["pooled"],
                 pending=r["pending"],
-                positives=positives.get((*key, Outcome.POSITIVE), 0),
-                pool_positives=positives.get((*key, Outcome.POOL_POSITIVE), 0),
+                positives=r["positives"],
+                pool_positives=r["pool_positives"],
                 resulted_people=r["resulted_people"],
                 turnaround_hours=hours.get(key),
             )
