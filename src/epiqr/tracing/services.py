@@ -55,21 +55,22 @@ def tracing_compute(
 def tracing_compute_batch(
     *, cases: list[Case], policy_name: str | None = None
 ) -> dict[int, list[engine.Contact]]:
-    """F1 of many cases at once: one query for all their visits, one for all candidates."""
+    """F1 of many cases at once: one query for all their visits and every candidate around them."""
     row = policy_get(name=policy_name, on=local_today())
     policy = policy_engine(row)
     periods = {}
     for case in cases:
         p = case_period(case=case, days_before=policy.infectious_days_before)
         periods[case.person_id] = engine.Period(case.person_id, p.start, p.end)
-    store = CheckinStore()
-    index_visits, candidates = store.visits_around(list(periods.values()), *engine.reach(policy))
-    exposures = engine.exposures_from(index_visits, candidates, policy, degree=1)
-    cases_ids = set(periods) | store.cases_among({e.person_id for e in exposures})
-    by_source: dict[int, list[engine.Exposure]] = {pid: [] for pid in periods}
-    for e in exposures:
-        by_source[e.source_person_id].append(e)
-    return {pid: engine.assemble(items, excluded=cases_ids) for pid, items in by_source.items()}
+    with engine.gc_paused():
+        store = CheckinStore()
+        index_visits, candidates = store.visits_around(list(periods.values()), *engine.reach(policy))
+        exposures = engine.exposures_from(index_visits, candidates, policy, degree=1)
+        cases_ids = set(periods) | store.cases_among({e.person_id for e in exposures})
+        by_source: dict[int, list[engine.Exposure]] = {pid: [] for pid in periods}
+        for e in exposures:
+            by_source[e.source_person_id].append(e)
+        return {pid: engine.assemble(items, excluded=cases_ids) for pid, items in by_source.items()}
 
 
 def _visit_json(v: engine.Visit) -> dict:
