@@ -18,9 +18,11 @@ Contract
     overlap in minutes (rounded) is capped at `cap_minutes`; check-ins shorter than
     `min_checkin_minutes` are dropped; weighted minutes = overlap x weight of the transmission risk
     level (1-8); high risk at `high_risk_weighted_minutes` or more, else low.
-* `trace()` runs the whole search against a `VisitStore` (the database in production, a list in tests):
-  F1 = contacts of the index persons' visits inside their periods; F2 (degree 2) = contacts of the F1s'
-  visits that start at or after the moment they were exposed. Index persons and people who are already
+* `trace()` runs the whole search against a `VisitStore` (the database in production, a list in tests),
+  asking it once per degree for the index persons' visits and every check-in within `reach(policy)` of
+  them (a superset; the engine decides). F1 = contacts of the index persons' visits inside their
+  periods; F2 (degree 2) = contacts of the F1s' visits that start at or after the moment they were
+  exposed (the later of the two arrivals), until `until`. Index persons and people who are already
   cases are never contacts. Each person appears once, at their lowest degree, carrying every exposure
   of that degree that put them there (an F0 who visited one venue twice gives one exposure per visit).
 """
