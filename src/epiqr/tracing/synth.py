@@ -232,7 +232,9 @@ def synth_world(
         for i in range(people):
             name = f"{FAMILY[fam[i]]} {MIDDLE[mid[i]]} {GIVEN[giv[i]]}"
             folded = f"{folded_family[fam[i]]} {folded_mid[mid[i]]} {folded_given[giv[i]]}"
-            public = uuid.UUID(int=(int(uuid_bits[i, 0]) << 64) | int(uuid_bits[i, 1]), version=4)
+            public = uuid.UUID(
+                int=((int(uuid_bits[i, 0]) << 64) | int(uuid_bits[i, 1])) ^ (p0 + i), version=4
+            )
             yield (
                 p0 + i,
                 str(public),
