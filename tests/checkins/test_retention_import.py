@@ -3,6 +3,7 @@
 import io
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -75,9 +76,31 @@ def test_import_is_idempotent_and_reports_bad_rows(venue, tmp_path, capsys):
 
 
 def test_import_refuses_a_file_without_the_columns():
-    import pytest
-
     from epiqr.core.errors import Invalid
 
     with pytest.raises(Invalid):
         checkins_import(stream=io.StringIO("a,b\n1,2\n"))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_import_outside_a_transaction_overlaps_parsing_and_copy(require_postgres, venue, tmp_path, capsys):
+    """The command's real path on PostgreSQL (a second connection COPYs while the next chunk is parsed)."""
+    from epiqr.checkins import services
+
+    people = [PersonFactory() for _ in range(30)]
+    start = timezone.now() - timedelta(days=2)
+    lines = ["venue_code,person,checked_in_at"]
+    for i in range(25_000):  # three chunks
+        lines.append(
+            f"{venue.code},{people[i % 30].public_id},{(start + timedelta(seconds=5 * i)).isoformat()}"
+        )
+    lines.append(f"{venue.code},{people[0].public_id},tomorrow-ish")
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert services.IMPORT_CHUNK < 25_000
+    call_command("import_checkins", str(path), "--quiet")
+    assert "stored 25000" in capsys.readouterr().out
+    call_command("import_checkins", str(path), "--quiet")
+    assert "stored 0, already present 25000, rejected 1" in capsys.readouterr().out
+    assert CheckIn.objects.count() == 25_000

@@ -9,22 +9,24 @@ from epiqr.checkins.models import CheckIn, VenueDailyCount
 from epiqr.checkins.services import venue_counts_rollup
 from epiqr.core.models import AuditEvent
 from epiqr.core.permissions import Role
-from epiqr.core.timeutil import local_today
+from epiqr.core.timeutil import local_today, start_of_local_day
 from tests.factories import PersonFactory
 
 
 @pytest.fixture
 def visits(venue, other_venue):
     now = timezone.now()
+    midnight = start_of_local_day(local_today())  # just after midnight "a minute ago" is yesterday
+    t1, t2 = max(now - timedelta(minutes=1), midnight), max(now - timedelta(minutes=2), midnight)
     alice, bob, carol = (
         PersonFactory(full_name="Khách Của Tôi"),
         PersonFactory(),
         PersonFactory(full_name="Khách Quán Khác"),
     )
     rows = [
-        CheckIn(venue=venue, person=alice, checked_in_at=now - timedelta(minutes=1), method="self"),
-        CheckIn(venue=venue, person=bob, checked_in_at=now - timedelta(minutes=2), method="staff"),
-        CheckIn(venue=other_venue, person=carol, checked_in_at=now - timedelta(minutes=1), method="self"),
+        CheckIn(venue=venue, person=alice, checked_in_at=t1, method="self"),
+        CheckIn(venue=venue, person=bob, checked_in_at=t2, method="staff"),
+        CheckIn(venue=other_venue, person=carol, checked_in_at=t1, method="self"),
         CheckIn(venue=venue, person=bob, checked_in_at=now - timedelta(days=2), method="self"),
     ]
     CheckIn.objects.bulk_create(rows)

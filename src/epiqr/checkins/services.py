@@ -15,6 +15,7 @@ import csv
 import io
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -745,9 +746,9 @@ _COLUMNS = "venue_id, person_id, checked_in_at, method, client_id, has_symptoms"
 def _copy_rows_postgres(rows: list[tuple]) -> int:
     """Store the rows not stored before, with COPY; returns how many were new.
 
-    Fast path: drop the client ids already in the table, then COPY straight into it. If a concurrent
-    import stores some of the same rows meanwhile, the COPY hits the unique index; that chunk then goes
-    through a temporary table and INSERT ... ON CONFLICT DO NOTHING.
+    Fast path: COPY straight into the table. If any row was stored before (a re-import, an overlapping
+    file, a concurrent import), the unique client id stops the COPY and the chunk goes again through a
+    temporary table and INSERT ... ON CONFLICT DO NOTHING, which skips exactly those rows.
     """
     import psycopg
 
@@ -755,13 +756,8 @@ def _copy_rows_postgres(rows: list[tuple]) -> int:
     unique: dict[uuid.UUID, tuple] = {}
     for r in rows:
         unique.setdefault(r[1], r)
+    fresh = list(unique.values())
     with connection.cursor() as cur:
-        cur.execute(f"SELECT client_id FROM {table} WHERE client_id = ANY(%s)", [list(unique)])
-        for (known,) in cur.fetchall():
-            unique.pop(known, None)
-        fresh = list(unique.values())
-        if not fresh:
-            return 0
         method = Method.IMPORT.value
         try:
             with transaction.atomic():
@@ -803,20 +799,39 @@ def checkins_import(
     cols = {name: i for i, name in enumerate(header)}
     report = ImportReport()
     current = current or now()
-    venue_ids: dict[str, int] = {}
-    for chunk in _import_rows(reader, cols=cols, venue_ids=venue_ids, report=report, current=current):
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                stored = _copy_rows_postgres(chunk)
-            else:
-                stored = len(
-                    _insert_rows([_Row(r[0], r[1], r[2], r[3], r[4], r[5], Method.IMPORT) for r in chunk])
-                )
+    chunks = _import_rows(reader, cols=cols, venue_ids={}, report=report, current=current)
+
+    def account(chunk_len: int, stored: int) -> None:
         report.stored += stored
-        report.duplicates += len(chunk) - stored
+        report.duplicates += chunk_len - stored
         if progress:
             progress(report.read)
+
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Parse the next chunk while a second connection COPYs this one (the database waits overlap
+        # the CSV work). Each chunk is its own transaction either way.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            try:
+                running = None
+                for chunk in chunks:
+                    if running is not None:
+                        account(running[1], running[0].result())
+                    running = (pool.submit(_store_chunk, chunk), len(chunk))
+                if running is not None:
+                    account(running[1], running[0].result())
+            finally:
+                pool.submit(lambda: connection.close()).result()  # the worker thread's own connection
+        return report
+    for chunk in chunks:
+        account(len(chunk), _store_chunk(chunk))
     return report
+
+
+def _store_chunk(chunk: list[tuple]) -> int:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            return _copy_rows_postgres(chunk)
+        return len(_insert_rows([_Row(r[0], r[1], r[2], r[3], r[4], r[5], Method.IMPORT) for r in chunk]))
 
 
 # --- daily counts and retention ------------------------------------------------------------------
