@@ -161,3 +161,19 @@ def test_pages_check_capabilities(make_user, commune, role, url, status):
 def test_sessions_of_another_commune_are_not_found(pooled_session, make_user, other_commune):
     outsider = make_user(Role.SAMPLER, commune=other_commune)
     assert _login(outsider).get(f"/testing/sessions/{pooled_session.pk}/").status_code == 404
+
+
+def test_lab_receives_arriving_tubes_all_or_nothing(filled_tube, lab_tech):
+    from epiqr.testing.models import Tube, TubeEvent
+
+    filled_tube("RV-0001", 2)
+    filled_tube("RV-0002", 2)
+    c = _login(lab_tech)
+    refused = c.post("/testing/lab/receive/", {"barcodes": "RV-0001\nRV-0404\n"})
+    assert refused.status_code == 404 and "RV-0404" in refused.content.decode()
+    assert Tube.objects.get(barcode="RV-0001").status == "closed"
+    assert c.post("/testing/lab/receive/", {"barcodes": "rv-0001\r\nRV-0002\n"}).status_code == 302
+    assert set(Tube.objects.filter(barcode__startswith="RV-").values_list("status", flat=True)) == {
+        "received"
+    }
+    assert TubeEvent.objects.filter(tube__barcode="RV-0002", to_status="received", actor=lab_tech).exists()

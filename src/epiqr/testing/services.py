@@ -879,13 +879,26 @@ def result_record(
     return result
 
 
-def tube_receive(*, barcodes: list[str], actor=None) -> int:
-    """The lab confirms closed tubes arrived; returns how many were received."""
+@transaction.atomic
+def tubes_receive(*, barcodes: list[str], actor=None) -> int:
+    """The lab scans the tubes that arrived: closed tubes become received; all or nothing, so a wrong
+    barcode in the list is reported before anything changes. Returns how many changed."""
+    wanted = []
+    for raw in barcodes:
+        if raw.strip():
+            wanted.append(barcode_clean(raw))
+    if not wanted:
+        raise Invalid(_("Scan at least one tube barcode."), field="barcodes")
+    visible = Tube.objects.select_for_update()
+    if _staff(actor) is not None:
+        visible = jurisdiction_filter(visible, user=actor, commune_path="session__site__commune")
+    found = {t.barcode: t for t in visible.filter(barcode__in=wanted)}
+    missing = [b for b in wanted if b not in found]
+    if missing:
+        raise NotFound(_("Unknown tube %(barcode)s.") % {"barcode": ", ".join(missing[:10])})
     count = 0
-    for barcode in barcodes:
-        tube = Tube.objects.filter(barcode=barcode_clean(barcode)).first()
-        if tube is None:
-            raise NotFound(_("Unknown tube %(barcode)s.") % {"barcode": barcode})
+    for barcode in dict.fromkeys(wanted):
+        tube = found[barcode]
         if tube.status == TubeStatus.CLOSED:
             tube_transition(tube=tube, to=TubeStatus.RECEIVED, actor=actor)
             count += 1

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tubes/<str:barcode>/slips/", views.slips, name="slips"),
     path("lab/", views.lab, name="lab"),
     path("lab/import/", views.lab_import, name="lab_import"),
+    path("lab/receive/", views.lab_receive, name="lab_receive"),
     path("stats/", views.stats, name="stats"),
     path("result/", views.lookup, name="lookup"),
     path("my/", views.my_results, name="my_results"),

@@ -261,6 +261,20 @@ def lab_import(request):
     return render(request, "testing/lab.html", context, status=200 if report.stored else 422)
 
 
+@requires(permissions.RESULT)
+@require_POST
+@refusals_shown
+def lab_receive(request):
+    """The lab scans arriving tubes (one barcode per line, a keyboard-wedge scanner adds the newlines)."""
+    context = {"form": ResultForm(), "import_form": ImportForm()}
+    try:
+        n = services.tubes_receive(barcodes=request.POST.get("barcodes", "").splitlines(), actor=request.user)
+    except ServiceError as exc:
+        return _error(request, "testing/lab.html", context, exc)
+    messages.success(request, _("%(n)d tubes received.") % {"n": n})
+    return redirect("testing:lab")
+
+
 @requires(permissions.RECALL)
 @refusals_shown
 def recall(request, pk: int):
