@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter
-from epiqr.core.errors import Conflict, Invalid, NotFound
+from epiqr.core.errors import Conflict, Invalid, NotFound, ServiceError
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import aware, local_today, now
 
@@ -242,7 +242,7 @@ def tube_create(
         try:
             person = person_from_payload(payload=payload, actor=actor)
             tube_member_add(tube=tube, person=person, actor=actor)
-        except (Invalid, Conflict) as exc:
+        except ServiceError as exc:
             exc.extra["member_index"] = index
             raise
     tube.refresh_from_db()
@@ -255,7 +255,7 @@ def tube_create(
 class StationStep:
     """What the sampling station shows after one scan."""
 
-    kind: str  # "tube", "member", "closed"
+    kind: str  # "tube" (opened), "member" (added), "closed" (full), "done" (closed by XONG)
     tube: Tube | None
     message: str
     closed: Tube | None = None
@@ -272,7 +272,7 @@ def station_open_tube(*, session: SamplingSession, actor) -> Tube | None:
 
 
 def station_done(*, session: SamplingSession, actor) -> Tube | None:
-    """ "Done": close the technician's open tube (an empty one is discarded)."""
+    """Done (XONG): close the technician's open tube (an empty one is discarded)."""
     tube = station_open_tube(session=session, actor=actor)
     if tube is None:
         return None
@@ -349,14 +349,10 @@ def _receipt(kind: str, client_id: str) -> dict | None:
     return None if row is None else row.report
 
 
-def tubes_pair_bulk(
-    *, session: SamplingSession, tubes: list[PairTube], client_id: str, actor=None, resolve=None
-) -> dict:
+def tubes_pair_bulk(*, session: SamplingSession, tubes: list[PairTube], client_id: str, actor=None) -> dict:
     """Store a batch of filled tubes from a scanning device; each tube is accepted whole or refused with a
     reason, and a retried batch (same client_id) is answered from its receipt without storing twice.
-
-    `resolve(payloads) -> {payload: person_id | ServiceError}` turns scans into people (default: one
-    person_from_scan per distinct payload).
+    A person twice in one tube or in two tubes of the batch is refused; rows are written with COPY.
     """
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 64:
@@ -394,7 +390,7 @@ def tubes_pair_bulk(
             continue
         wanted.append((t, barcode))
     used = set(Tube.objects.filter(barcode__in=[b for _t, b in wanted]).values_list("barcode", flat=True))
-    resolved = (resolve or _resolve_payloads)({p for t, _b in wanted for p in t.payloads}, actor)
+    resolved = _resolve_payloads({p for t, _b in wanted for p in t.payloads}, actor)
     new_tubes: list[Tube] = []
     member_people: list[list[int]] = []
     batch_people: set[int] = set()
@@ -479,7 +475,6 @@ def _resolve_payloads(payloads: set[str], actor) -> dict:
     """Payload -> person id (or the ServiceError that refuses it). EpiQR personal codes, what mass
     screening scans, are checked by signature and then found with one query per batch; cards (CCCD,
     BHYT, national QR) go through person_from_scan one by one, since they may create the person."""
-    from epiqr.core.errors import ServiceError
     from epiqr.people.models import Person
     from epiqr.people.parsers import KIND_EPIQR, parse_payload
 

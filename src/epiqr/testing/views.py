@@ -183,6 +183,7 @@ def manifest_pdf(request, pk: int):
 def slips(request, barcode: str):
     """Printable slips (one per person) for people without a phone: name, tube, where to look."""
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
+    audit_record(actor=request.user, action="testing.slips_print", target=tube, row_count=tube.member_count)
     lookup = request.build_absolute_uri(reverse("testing:lookup")) + f"?barcode={tube.barcode}"
     return render(
         request,
