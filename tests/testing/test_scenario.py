@@ -65,6 +65,7 @@ def test_pool_recall_retest_case_and_slip_lookup(
             ],
             actor=lab_tech,
         )
+    assert not selectors.recall_list(user=sampler, session=pooled_session).exists()  # all came back
     case = Case.objects.get()
     assert case.person == binh and case.source == "lab" and case.confirmed_on == local_today()
 

@@ -3,7 +3,18 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -99,12 +110,16 @@ def tube_members(*, tube: Tube) -> QuerySet[TubeMember]:
 
 
 def recall_list(*, user, session: SamplingSession | None = None) -> QuerySet[TubeMember]:
-    """People to call back: members of positive pools (individual retest) and of invalid tubes (new swab)."""
+    """People to call back: members of positive pools (individual retest) and of invalid tubes (new swab)
+    who have not been sampled again since."""
     qs = TubeMember.objects.filter(
         tube__status=TubeStatus.RESULTED,
         tube__result__in=[Result.POSITIVE, Result.INVALID],
         outcome__in=[Outcome.POOL_POSITIVE, Outcome.RESAMPLE],
     ).select_related("person", "tube", "session__site")
+    # Someone swabbed again since (the individual retest) has come back: no longer to be called.
+    later = TubeMember.objects.filter(person_id=OuterRef("person_id"), added_at__gt=OuterRef("added_at"))
+    qs = qs.exclude(Exists(later))
     if session is not None:
         qs = qs.filter(tube__session=session)  # through the tubes' (session, status) index
     return jurisdiction_filter(qs, user=user, commune_path="session__site__commune").order_by("tube_id", "id")
