@@ -177,3 +177,26 @@ def test_lab_receives_arriving_tubes_all_or_nothing(filled_tube, lab_tech):
         "received"
     }
     assert TubeEvent.objects.filter(tube__barcode="RV-0002", to_status="received", actor=lab_tech).exists()
+
+
+def test_station_photo_reads_a_code128_tube_label(pooled_session, sampler):
+    import numpy as np
+    import zxingcpp
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageOps
+
+    label = zxingcpp.write_barcode_to_image(
+        zxingcpp.create_barcode("HK-2021-0042", zxingcpp.BarcodeFormat.Code128), scale=3
+    )
+    image = ImageOps.expand(Image.fromarray(np.array(label)), border=30, fill=255)
+    data = io.BytesIO()
+    image.save(data, format="PNG")
+    c = _login(sampler)
+    url = f"/testing/sessions/{pooled_session.pk}/station/photo/"
+    r = c.post(url, {"photo": SimpleUploadedFile("label.png", data.getvalue(), content_type="image/png")})
+    assert r.status_code == 200 and r.json()["codes"] == ["HK-2021-0042"]
+    blank = io.BytesIO()
+    Image.new("L", (200, 200), 255).save(blank, format="PNG")
+    r = c.post(url, {"photo": SimpleUploadedFile("blank.png", blank.getvalue(), content_type="image/png")})
+    assert r.status_code == 422 and r.json()["codes"] == []
+    assert c.post(url, {}).status_code == 422

@@ -9,6 +9,7 @@ urlpatterns = [
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/station/", views.station, name="station"),
     path("sessions/<int:pk>/station/scan/", views.station_scan, name="station_scan"),
+    path("sessions/<int:pk>/station/photo/", views.station_photo, name="station_photo"),
     path("sessions/<int:pk>/manifest.csv", views.manifest_csv, name="manifest_csv"),
     path("sessions/<int:pk>/manifest.pdf", views.manifest_pdf, name="manifest_pdf"),
     path("sessions/<int:pk>/recall/", views.recall, name="recall"),

@@ -6,7 +6,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -158,6 +158,33 @@ def station_scan(request, pk: int):
         return render(request, template, context, status=exc.status)
     template = "testing/_station_panel.html" if request.htmx else "testing/station.html"
     return render(request, template, _station_context(request, session, step=step))
+
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+@requires(permissions.SAMPLE)
+@require_POST
+def station_photo(request, pk: int):
+    """Codes (tube Code128/QR, personal QR, CCCD) in a photo from a phone without a live scanner; the
+    station script puts the first one in the scan input and submits it."""
+    from epiqr.core.qr import read_bytes
+
+    try:
+        selectors.session_get_visible(user=request.user, pk=pk)
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "codes": []}, status=exc.status)
+    photo = request.FILES.get("photo")
+    if photo is None:
+        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
+    if photo.size > MAX_PHOTO_BYTES:
+        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
+    codes = read_bytes(photo.read())
+    if not codes:
+        return JsonResponse(
+            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
+        )
+    return JsonResponse({"codes": codes})
 
 
 @requires(permissions.VIEW)
