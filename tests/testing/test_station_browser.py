@@ -70,3 +70,15 @@ def test_station_on_a_phone_screen(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     screenshot(page, "phone")
+
+
+def test_session_setup_updates_pool_advice_as_the_prevalence_is_typed(
+    browser, desk_page, live_server, browser_login, screenshot, sampler
+):
+    page = desk_page
+    browser_login(page, live_server, sampler.username, PASSWORD)
+    page.goto(f"{live_server.url}/testing/sessions/new/")
+    assert page.inner_text("#advice strong >> nth=0") == "11"  # 1% by default
+    page.fill("#id_expected_prevalence", "5")
+    page.wait_for_function("document.querySelector('#advice strong').textContent === '5'")
+    screenshot(page, "advice-5-percent")

@@ -68,7 +68,8 @@ def session_new(request):
     sites = selectors.site_list_visible_to(user=request.user)
     communes = selectors.commune_list_for(user=request.user)
     form = SessionForm(request.POST or None, sites=sites, communes=communes)
-    prevalence = request.POST.get("expected_prevalence") or request.GET.get("prevalence") or "1"
+    data = request.POST if request.method == "POST" else request.GET
+    prevalence = data.get("expected_prevalence") or data.get("prevalence") or "1"
     context = {"form": form, "advice": _advice(prevalence), "prevalence": prevalence}
     if request.htmx and request.method == "GET":
         return render(request, "testing/_advice.html", context)
