@@ -152,6 +152,16 @@ EPIQR_NOTIFY_ADAPTERS = {
 EPIQR_RETENTION_DAYS = int(os.environ.get("EPIQR_RETENTION_DAYS", "21"))
 EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
 
+# Rate limits (result lookup) count in the cache: with several gunicorn workers set EPIQR_CACHE=database
+# (and run `epiqr createcachetable` once) so that all workers share one count.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "epiqr_cache"}
+        if os.environ.get("EPIQR_CACHE", "locmem") == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("EPIQR_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),

@@ -1,7 +1,10 @@
+import logging
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from epiqr.core.demo import demo_populate
+from epiqr.core.demo import DEMO_PASSWORD, demo_populate
 
 
 class Command(BaseCommand):
@@ -19,23 +22,30 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         from epiqr.accounts.models import User
 
+        hints = settings.VAR_DIR / "demo-hints.txt"
         if o["if_empty"] and User.objects.filter(username="admin").exists():
             self.stdout.write("demo data already loaded.")
         else:
+            # The demo sends a few hundred SMS through the logging adapter; keep the terminal readable.
+            logging.getLogger("epiqr.notify").setLevel(logging.WARNING)
             with transaction.atomic():
-                demo_populate(seed=o["seed"], scale=o["scale"], out=self.stdout.write)
+                world = demo_populate(seed=o["seed"], scale=o["scale"], out=self.stdout.write)
+            hints.write_text(
+                "".join(f"  {who:<24} {what}\n" for who, _password, what in world["logins"]), encoding="utf-8"
+            )
         self.print_logins()
+        if hints.exists():
+            self.stdout.write("What to try:\n" + hints.read_text(encoding="utf-8"))
+        self.stdout.write("Open http://127.0.0.1:8000/ and log in.\n")
 
     def print_logins(self):
         from epiqr.accounts.models import User
-        from epiqr.core.demo import DEMO_PASSWORD
 
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
-        for user in User.objects.filter(username__startswith="demo-").order_by("role") | User.objects.filter(
-            username="admin"
+        for user in User.objects.filter(username__in=["admin"]) | User.objects.filter(
+            username__startswith="demo-"
         ):
             scope = (
                 user.commune or user.province or (f"{user.org_kind} #{user.org_id}" if user.org_kind else "")
             )
             self.stdout.write(f"  {user.username:<24} {user.get_role_display()}  {scope}")
-        self.stdout.write("Open http://127.0.0.1:8000/ and log in.\n")
