@@ -82,7 +82,11 @@ def _declarations(world: dict, rng, people: list) -> None:
         return
     symptoms = list(SYMPTOMS)
     rows = []
-    for person in rng.sample(people, min(60, len(people))):
+    with_phone = [p for p in people if p.phone]
+    local = [p for p in with_phone if home and p.commune_id == home.pk]  # the demo commune officer's people
+    others = [p for p in with_phone if p not in local]
+    chosen = rng.sample(local, min(40, len(local))) + rng.sample(others, min(20, len(others)))
+    for person in chosen:
         flagged = rng.random() < 0.25
         rows.append(
             HealthDeclaration(
@@ -92,8 +96,8 @@ def _declarations(world: dict, rng, people: list) -> None:
                 birth_year=person.birth_year or 1980,
                 sex=person.sex,
                 nationality="Việt Nam",
-                phone=person.phone or "0900000000",
-                commune=home if home and rng.random() < 0.6 else rng.choice(communes),
+                phone=person.phone,
+                commune_id=person.commune_id or (home or rng.choice(communes)).pk,
                 address=person.address or "Số 1 Phố Demo",
                 visited=rng.choice(["", "", "Bắc Ninh", "TP Hồ Chí Minh", "Đà Nẵng"]),
                 symptoms=rng.sample(symptoms, rng.randint(1, 2)) if flagged else [],

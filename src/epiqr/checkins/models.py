@@ -137,3 +137,11 @@ class HealthDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.full_name} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def symptom_labels(self) -> list[str]:
+        return [str(SYMPTOMS.get(code, code)) for code in self.symptoms or []]
+
+    @property
+    def exposure_labels(self) -> list[str]:
+        return [str(EXPOSURES.get(code, code)) for code in self.exposures or []]
