@@ -116,3 +116,28 @@ def test_page_weight_is_small(client, venue, venue_url):
     css = (settings.BASE_DIR / "static" / "epiqr" / "base.css").read_bytes()
     assert len(page) + len(css) < 50_000, len(page)
     assert b'<script src="http' not in page and b"https://cdn" not in page
+
+
+def test_first_time_with_id_number_links_the_card_holder(client, venue, venue_url, checkins):
+    """Typing the ID number finds the person a staff scan registered earlier from the card."""
+    from epiqr.people.idnumber import id_number_make
+    from epiqr.people.services import person_from_scan
+
+    number = id_number_make(province_code="001", birth_year=1985, sex="F", serial=424242)
+    known = person_from_scan(
+        payload=f"{number}||Lê Minh Châu|01011985|Nữ|12 Phố Huế, Hà Nội|01012022", create=True
+    ).person
+    r = register(client, venue_url(venue), id_number=number)
+    assert r.status_code == 200, r.content.decode()[:1500]
+    assert checkins.get().person_id == known.pk
+
+
+def test_new_person_with_an_id_number(client, venue, venue_url, checkins):
+    from epiqr.people.idnumber import id_number_make
+
+    number = id_number_make(province_code="001", birth_year=1985, sex="M", serial=515151)
+    r = register(client, venue_url(venue), id_number=number, full_name="Phạm Văn Tú")
+    assert r.status_code == 200, r.content.decode()[:1500]
+    r = register(client, venue_url(venue), id_number="123")
+    assert r.status_code == 400
+    assert checkins.count() == 1
