@@ -6,7 +6,8 @@ Rules in one place:
 - A scan time may lie at most CLOCK_SKEW in the future (device clocks drift) and no further back than the
   retention period (older data would be purged at once and cannot help tracing).
 - Retried uploads carry a client id; the unique column stores each scan exactly once, even when two
-  uploads of the same batch race.
+  uploads of the same batch race. Live scans get a server-made key per visit slot in the same column, so
+  two stations scanning one person at the same instant store one row.
 - A live scan of a person under isolation or quarantine is refused (red at the door) and not recorded:
   the visit does not happen. An offline batch reports what already happened, so it is stored.
 """
@@ -49,13 +50,15 @@ def checkin_time_check(*, at: datetime, current: datetime | None = None) -> date
     current = current or now()
     at = aware(at)
     if at > current + CLOCK_SKEW:
-        raise Invalid(_("The scan time is in the future; check the device clock."), code="future", field="at")
+        raise Invalid(
+            _("The scan time is in the future; check the device clock."), code="future", field="scanned_at"
+        )
     if at < current - timedelta(days=retention_days()):
         raise Invalid(
             _("The scan is older than the retention period (%(days)s days) and cannot be stored.")
             % {"days": retention_days()},
             code="too_old",
-            field="at",
+            field="scanned_at",
         )
     return at
 
