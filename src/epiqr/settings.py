@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "epiqr.core.middleware.ServiceErrorPages",
 ]
 
 ROOT_URLCONF = "epiqr.urls"

@@ -31,3 +31,32 @@ class VietnameseFirstLocale:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ServiceErrorPages:
+    """A service refusal that a view does not handle itself becomes a 4xx page with its message.
+
+    Views that show the error inside a form catch ServiceError themselves; everything else (not found,
+    out of scope, an impossible action) lands here instead of becoming a 500. The API has its own
+    handlers in epiqr/api.py.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from .errors import ServiceError
+
+        if not isinstance(exception, ServiceError):
+            return None
+        return render(
+            request,
+            "core/refused.html",
+            {"message": exception.message, "code": exception.code, "status": exception.status},
+            status=exception.status,
+        )

@@ -1,21 +1,19 @@
 """Venue pages: self-service sign-up, my venues, detail with posters, officer registration, import
 and batch printing. Thin: parse the form, call one service or selector, render."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from epiqr.core import qr
-from epiqr.core.errors import Forbidden, Invalid, NotFound, ServiceError
+from epiqr.core.errors import Forbidden, Invalid, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.geo.selectors import commune_search
 
@@ -23,21 +21,6 @@ from . import forms, importing, permissions, posters, selectors, services
 from .codes import code_display
 
 MAX_BATCH = 1000
-
-
-def _service_errors(view):
-    """NotFound -> 404 and Forbidden -> 403 pages, so a service refusal never becomes a 500."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
-
-    return wrapper
 
 
 def _form_error(form, exc: ServiceError) -> None:
@@ -83,7 +66,6 @@ def signup(request):
 
 
 @require_http_methods(["GET", "POST"])
-@_service_errors
 def venue_new(request):
     """A logged-in owner adds another venue; an officer registers one in their jurisdiction."""
     user = request.user
@@ -144,7 +126,6 @@ def venue_list(request):
 
 @requires(permissions.VIEW)
 @require_GET
-@_service_errors
 def venue_detail(request, pk: int):
     venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
     url = selectors.venue_url(venue=venue)
@@ -164,7 +145,6 @@ def venue_detail(request, pk: int):
 
 @requires(permissions.PRINT)
 @require_GET
-@_service_errors
 def venue_poster(request, pk: int, kind: str):
     venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
     size = request.GET.get("size", "A4")
@@ -186,7 +166,6 @@ def venue_poster(request, pk: int, kind: str):
 
 
 @require_http_methods(["GET", "POST"])
-@_service_errors
 def venue_revoke(request, pk: int):
     """GET asks for confirmation; POST invalidates every printed poster of the venue."""
     venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
@@ -200,7 +179,6 @@ def venue_revoke(request, pk: int):
 
 
 @require_POST
-@_service_errors
 def venue_set_active(request, pk: int):
     """Close a venue (its posters stop working) or reopen it (the same posters work again)."""
     venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
@@ -217,7 +195,6 @@ def venue_set_active(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-@_service_errors
 def venue_edit(request, pk: int):
     venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
     initial = {
