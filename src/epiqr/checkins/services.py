@@ -469,16 +469,32 @@ def people_by_public_id(public_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
 
 
 def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
-    """INSERT ... ON CONFLICT (client_id) DO NOTHING RETURNING: the client ids this call stored.
+    """Store rows whose client id is new; returns {client id: check-in id} of the rows this call stored.
 
-    PostgreSQL gets six arrays (unnest), SQLite a multi-row VALUES list.
+    PostgreSQL: COPY, or when a concurrent upload collides, INSERT ... SELECT FROM unnest(six arrays)
+    ON CONFLICT (client_id) DO NOTHING RETURNING. SQLite: a multi-row VALUES list with the same clause.
     """
     stored: dict[uuid.UUID, int] = {}
     if not rows:
         return stored
     table = CheckIn._meta.db_table
     if _postgres():
+        import psycopg
+
         with connection.cursor() as cur:
+            try:  # COPY when nothing collides (the usual case); ids read back for the answer
+                with transaction.atomic():
+                    with cur.cursor.copy(
+                        f"COPY {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
+                        "FROM STDIN"
+                    ) as copy:
+                        for r in rows:
+                            copy.write_row(
+                                (r.venue_id, r.person_id, r.at, str(r.method), r.client_id, r.has_symptoms)
+                            )
+                return _stored_client_ids([r.client_id for r in rows])
+            except psycopg.IntegrityError:
+                pass  # a concurrent upload stored some of these: insert what is left, skipping conflicts
             cur.execute(
                 f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
