@@ -1,6 +1,7 @@
 """Retention purge keeps daily counts; CSV import is idempotent and reports bad rows."""
 
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -104,3 +105,18 @@ def test_import_outside_a_transaction_overlaps_parsing_and_copy(require_postgres
     call_command("import_checkins", str(path), "--quiet")
     assert "stored 0, already present 25000, rejected 1" in capsys.readouterr().out
     assert CheckIn.objects.count() == 25_000
+
+
+def test_import_accepts_ids_in_any_case_and_rejects_bad_client_ids(venue):
+    a = PersonFactory()
+    at = (timezone.now() - timedelta(hours=1)).replace(microsecond=0).isoformat()
+    text = (
+        "venue_code,person,checked_in_at,client_id\n"
+        f"{venue.code},{str(a.public_id).upper()},{at},{str(uuid.uuid4()).upper()}\n"
+        f"{venue.code},{a.public_id},{at},{uuid.uuid4().hex}\n"
+        f"{venue.code},{a.public_id},{at},not-a-uuid\n"
+        f"{venue.code},{a.public_id}\n"
+    )
+    report = checkins_import(stream=io.StringIO(text))
+    assert (report.stored, len(report.errors)) == (2, 2)
+    assert "UUID" in report.errors[0] and report.errors[1].startswith("5:")

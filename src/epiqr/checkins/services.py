@@ -14,6 +14,7 @@ Rules in one place:
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -675,6 +676,25 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def people_by_public_id_text(texts: set[str]) -> dict[str, int]:
+    """Person ids for canonical public id strings (lower case, with dashes), in one read."""
+    from epiqr.people.models import Person
+
+    if not texts:
+        return {}
+    if _postgres():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT public_id::text, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s::uuid[])",
+                [list(texts)],
+            )
+            return dict(cur.fetchall())
+    return {str(k): v for k, v in people_by_public_id({uuid.UUID(t) for t in texts}).items()}
+
+
 def _fast_time(value) -> datetime:
     """ISO 8601 as written by devices, spreadsheets and exports; naive means Vietnam time."""
     try:
@@ -704,16 +724,12 @@ def _import_rows(
     pending: list[tuple[int, list[str]]] = []
 
     def flush() -> list[tuple]:
-        wanted = {}
+        wanted = set()
         for _line, row in pending:
-            ident = row[i_person].strip() if len(row) > i_person else ""
-            if len(ident) == 36 and ident not in wanted:
-                try:
-                    wanted[ident] = uuid.UUID(ident)
-                except ValueError:
-                    pass
-        by_uuid = people_by_public_id(set(wanted.values()))
-        public = {text: by_uuid.get(u) for text, u in wanted.items()}
+            ident = row[i_person].strip().lower() if len(row) > i_person else ""
+            if len(ident) == 36 and _UUID_TEXT.fullmatch(ident):
+                wanted.add(ident)
+        public = people_by_public_id_text(wanted)
         out = []
         for line, row in pending:
             try:
@@ -727,18 +743,20 @@ def _import_rows(
                 if venue_id is None:
                     venue_id = venue_ids[code] = venue_by_code(code=code).pk
                 ident = row[i_person].strip()
-                person_id = public.get(ident) if ident in wanted else person_find(identifier=ident).pk
+                key = ident.lower()
+                person_id = public.get(key) if key in wanted else person_find(identifier=ident).pk
                 if person_id is None:
                     raise NotFound(_("No person matches %(p)s.") % {"p": ident[:40]}, code="person_unknown")
                 at = _fast_time(row[i_time])
                 if not earliest <= at <= latest:
                     at = checkin_time_check(at=at, current=current)  # raises with the reason
-                raw_client = row[i_client].strip() if i_client is not None else ""
-                client_id = (
-                    _as_uuid(raw_client, field_name="client_id", code="bad_client_id")
-                    if raw_client
-                    else uuid.uuid5(IMPORT_NAMESPACE, f"{code}|{ident}|{at.isoformat()}")
-                )
+                raw_client = row[i_client].strip().lower() if i_client is not None else ""
+                if not raw_client:
+                    client_id = str(uuid.uuid5(IMPORT_NAMESPACE, f"{code}|{ident}|{at.isoformat()}"))
+                elif len(raw_client) == 36 and _UUID_TEXT.fullmatch(raw_client):
+                    client_id = raw_client  # canonical text: the database reads it as is
+                else:
+                    client_id = str(_as_uuid(raw_client, field_name="client_id", code="bad_client_id"))
                 has_symptoms = _as_bool(row[i_symptoms]) if i_symptoms is not None else None
             except (Invalid, NotFound) as exc:
                 report.errors.append(f"{line}: {exc.message}")
@@ -772,7 +790,7 @@ def _copy_rows_postgres(rows: list[tuple]) -> int:
     import psycopg
 
     table = CheckIn._meta.db_table
-    unique: dict[uuid.UUID, tuple] = {}
+    unique: dict[str, tuple] = {}
     for r in rows:
         unique.setdefault(r[1], r)
     fresh = list(unique.values())
