@@ -141,3 +141,52 @@ def test_new_person_with_an_id_number(client, venue, venue_url, checkins):
     r = register(client, venue_url(venue), id_number="123")
     assert r.status_code == 400
     assert checkins.count() == 1
+
+
+def test_junk_input_on_public_pages_is_never_a_500(client, venue, venue_url, checkins, owner):
+    url = venue_url(venue)
+    cases = [
+        ("post", url, {"person": ["not-a-uuid", "1' OR 1=1"], "symptoms": "maybe"}),
+        ("post", url, {"action": "register", "full_name": "x" * 5000, "phone": "☎", "birth_year": "abc"}),
+        (
+            "post",
+            url,
+            {
+                "action": "register",
+                "commune": "999999999",
+                "full_name": "An",
+                "phone": "0912345678",
+                "birth_year": "1990",
+            },
+        ),
+        ("post", "/c/checkout", {"checkin": ["abc", "-1", "99999999999999999999"]}),
+        ("get", "/declare/?province=abc&kind=zzz", None),
+        ("post", "/declare/", {"kind": "entry", "arrival_date": "2021-13-45", "birth_year": "-5"}),
+    ]
+    for method, path, data in cases:
+        r = getattr(client, method)(path, data) if data is not None else client.get(path)
+        assert r.status_code < 500, (path, data, r.status_code)
+    client.force_login(owner)
+    for path in (
+        f"/checkins/venues/{venue.pk}/visitors?day=2021-02-31",
+        f"/checkins/venues/{venue.pk}/visitors?day=x",
+    ):
+        assert client.get(path).status_code == 200
+    assert checkins.count() == 0
+
+
+def test_person_under_isolation_sees_red_and_nothing_is_stored(
+    client, venue, other_venue, venue_url, checkins, commune
+):
+    from django.utils import timezone
+
+    from epiqr.cases.models import Case
+
+    register(client, venue_url(venue))
+    person_id = checkins.get().person_id
+    Case.objects.create(person_id=person_id, confirmed_on=timezone.localdate(), commune=commune)
+    page = client.get(venue_url(other_venue)).content.decode()
+    value = page.split('name="person" value="')[1].split('"')[0]
+    r = client.post(venue_url(other_venue), {"person": value, "symptoms": "no"})
+    assert r.status_code == 200 and 'data-cue="bad"' in r.content.decode()
+    assert not checkins.filter(venue=other_venue).exists()
