@@ -38,8 +38,10 @@ def test_run_page_shows_timeline_groups_and_filters(cafe_story, officer):
     assert "Trần Thị Bình" in f1_only and "Hoàng Thu Hà" not in f1_only
     f2_only = client.get(response["Location"] + "?degree=2").content.decode()
     assert "Hoàng Thu Hà" in f2_only and "Trần Thị Bình" not in f2_only
-    high = client.get(response["Location"] + "?risk=low").content.decode()
-    assert "Trần Thị Bình" not in high
+    low_risk = client.get(response["Location"] + "?risk=low").content.decode()
+    # under overlap-15 every contact is high risk: the low-risk filter leaves nobody
+    assert "Trần Thị Bình" not in low_risk and "Hoàng Thu Hà" not in low_risk
+    assert "Không có người tiếp xúc phù hợp." in low_risk
 
 
 def test_follow_up_through_htmx_and_a_positive_contact_becomes_a_case(cafe_story, officer):
