@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks",
+    "django_tasks_db",
     "epiqr.core",
     "epiqr.geo",
     "epiqr.accounts",
@@ -163,11 +164,13 @@ CACHES = {
     )
 }
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("EPIQR_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
-    }
+# Background work (notifications, tracing after a lab positive, purge): "immediate" runs it in the
+# request/scheduler process (development); "database" queues it for `epiqr db_worker` (production).
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
 }
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("EPIQR_TASKS", "immediate")]}}
 
 LOGGING = {
     "version": 1,
