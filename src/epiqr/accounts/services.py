@@ -1,6 +1,8 @@
+import copy
 import hashlib
 import hmac
 import secrets
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -73,20 +75,43 @@ def api_token_create(*, user: User, name: str = "default") -> str:
 
 
 def api_token_revoke(*, user: User, prefix: str) -> None:
+    """Revoke a token. This process forgets it at once; other worker processes within TOKEN_CACHE_SECONDS."""
     ApiToken.objects.filter(user=user, prefix=prefix, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    for key in [k for k in _token_cache if k[0] == prefix]:
+        _token_cache.pop(key, None)
+
+
+# Every API request authenticates; a scan station sends several a second. A token found valid is trusted
+# by this process for TOKEN_CACHE_SECONDS, so a revoked token, a deactivated user or a changed role takes
+# effect in every worker within that bound (at once in the worker that revoked it).
+TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_MAX = 10_000
+_token_cache: dict[tuple[str, str], tuple[float, User]] = {}
+_clock = time.monotonic
 
 
 def api_token_authenticate(*, raw: str) -> User | None:
+    """The active user of a valid, unrevoked token `<prefix>.<secret>`, else None."""
     prefix, sep, secret = (raw or "").strip().partition(".")
     if not sep or not prefix or not secret or len(raw) > 200:
         return None
+    digest = _hash(secret)
+    key = (prefix, digest)
+    hit = _token_cache.get(key)
+    if hit is not None:
+        if hit[0] > _clock():
+            return copy.copy(hit[1])  # a private copy: a request may change its user object
+        _token_cache.pop(key, None)
     token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
-    if token is None or not token.user.is_active or not hmac.compare_digest(token.secret_hash, _hash(secret)):
+    if token is None or not token.user.is_active or not hmac.compare_digest(token.secret_hash, digest):
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         with transaction.atomic():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if len(_token_cache) >= TOKEN_CACHE_MAX:
+        _token_cache.clear()
+    _token_cache[key] = (_clock() + TOKEN_CACHE_SECONDS, copy.copy(token.user))
     return token.user

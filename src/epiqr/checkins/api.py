@@ -51,19 +51,29 @@ def body_limit(limit: int):
 def _station_venue_id(user, *, venue: str = "", venue_token: str = "") -> int:
     """The id of the venue named by code or poster token, if the user may scan there.
 
-    The happy path is one narrow query (the scope and the code together); a refusal looks up the
-    precise reason (typo, unknown code, inactive venue, someone else's venue).
+    The happy path reads no table (the venue's facts are cached for a few seconds, see
+    venues.selectors.VENUE_FACTS_SECONDS); a refusal looks up the precise reason afresh (typo, unknown
+    code, inactive venue, someone else's venue).
     """
     from epiqr.venues.codes import code_normalise
-    from epiqr.venues.selectors import venue_by_code, venue_from_token
+    from epiqr.venues.selectors import (
+        venue_by_code,
+        venue_facts_by_code,
+        venue_facts_visible_to,
+        venue_from_token,
+    )
 
     check_capability(user, SCAN)
-    mine = selectors.venues_for_station(user=user)
     if venue_token:
         venue_id = venue_from_token(token=venue_token).pk
-        allowed = mine.filter(pk=venue_id).exists()
+        allowed = selectors.venues_for_station(user=user).filter(pk=venue_id).exists()
     elif venue:
-        venue_id = mine.filter(code=code_normalise(venue)).values_list("pk", flat=True).first()
+        code = code_normalise(venue)
+        facts = venue_facts_by_code(code=code) if code else None
+        if facts is not None and facts.is_active and venue_facts_visible_to(user=user, facts=facts):
+            return facts.id
+        mine = selectors.venues_for_station(user=user)
+        venue_id = mine.filter(code=code).values_list("pk", flat=True).first()
         if venue_id is None:
             venue_by_code(code=venue)  # raises the precise reason when there is one
         allowed = venue_id is not None

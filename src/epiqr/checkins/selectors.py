@@ -185,15 +185,6 @@ def counts_need_refresh(*, day: date | None = None) -> bool:
 
 def people_for_device(*, public_ids: list[str]) -> list:
     """The people a device remembers, in the device's order; unknown ids are dropped."""
-    import uuid
+    from epiqr.people.selectors import people_on_device
 
-    from epiqr.people.models import Person
-
-    valid = []
-    for p in public_ids:
-        try:
-            valid.append(uuid.UUID(p))
-        except ValueError:
-            continue
-    found = {str(p.public_id): p for p in Person.objects.filter(public_id__in=valid)}
-    return [found[str(u)] for u in valid if str(u) in found]
+    return people_on_device(public_ids=public_ids)

@@ -213,16 +213,23 @@ def checkin_scan(
 
     Unreadable or forged payloads raise Invalid (the people parsers' ParseError) and record nothing.
     """
+    from epiqr.people.parsers import parse_payload
+    from epiqr.people.selectors import person_for_scanned_document
     from epiqr.people.services import person_from_scan
 
     payload = payload_clean(payload)
     if at is not None:
         at = checkin_time_check(at=at)
-    scan = person_from_scan(payload=payload, actor=actor, create=True)
+    # A known card that changes nothing: one query. Anything else (new card, details to fill, EpiQR code
+    # to check) takes the people service's full path.
+    person, created = person_for_scanned_document(doc=parse_payload(payload)), False
+    if person is None:
+        scan = person_from_scan(payload=payload, actor=actor, create=True)
+        person, created = scan.person, scan.created
     return _record_for(
         venue_id=venue_id,
-        person=scan.person,
-        created=scan.created,
+        person=person,
+        created=created,
         method=method,
         at=at,
         has_symptoms=has_symptoms,
@@ -277,9 +284,8 @@ def visitor_register(
 ):
     """The person behind a first-time self check-in: the one with this ID number, else the one with this
     phone, name and birth year (family members share a phone), else a new registration."""
-    from epiqr.core.text import fold, normalise_name
-    from epiqr.people.models import Person
     from epiqr.people.phones import normalise_phone
+    from epiqr.people.selectors import person_same_household
     from epiqr.people.services import person_create, person_find
 
     phone = normalise_phone(phone)
@@ -288,8 +294,7 @@ def visitor_register(
             return person_find(identifier=id_number)
         except NotFound:
             pass
-    name = normalise_name(full_name)
-    same = Person.objects.filter(phone=phone, name_folded=fold(name), birth_year=birth_year).first()
+    same = person_same_household(phone=phone, full_name=full_name, birth_year=birth_year)
     if same is not None:
         return same
     return person_create(
@@ -438,35 +443,14 @@ class _BatchContext:
                     wanted[raw] = uuid.UUID(raw)
                 except ValueError:
                     continue
-        self.public_ids = people_by_public_id(set(wanted.values()))
+        from epiqr.people.selectors import person_ids_by_public_id
+
+        self.public_ids = person_ids_by_public_id(public_ids=set(wanted.values()))
         self.by_text = {text: self.public_ids[u] for text, u in wanted.items() if u in self.public_ids}
 
 
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
-
-
-def people_by_public_id(public_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Person ids for public ids, in one read (one array parameter on PostgreSQL: a 10,000-item IN list
-    costs more to build than to run)."""
-    from epiqr.people.models import Person
-
-    if not public_ids:
-        return {}
-    if _postgres():
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT public_id, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s)",
-                [list(public_ids)],
-            )
-            return dict(cur.fetchall())
-    found: dict[uuid.UUID, int] = {}
-    ids = list(public_ids)
-    for start in range(0, len(ids), 900):
-        found.update(
-            Person.objects.filter(public_id__in=ids[start : start + 900]).values_list("public_id", "pk")
-        )
-    return found
 
 
 def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
@@ -679,22 +663,6 @@ class ImportReport:
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def people_by_public_id_text(texts: set[str]) -> dict[str, int]:
-    """Person ids for canonical public id strings (lower case, with dashes), in one read."""
-    from epiqr.people.models import Person
-
-    if not texts:
-        return {}
-    if _postgres():
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT public_id::text, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s::uuid[])",
-                [list(texts)],
-            )
-            return dict(cur.fetchall())
-    return {str(k): v for k, v in people_by_public_id({uuid.UUID(t) for t in texts}).items()}
-
-
 def _fast_time(value) -> datetime:
     """ISO 8601 as written by devices, spreadsheets and exports; naive means Vietnam time."""
     try:
@@ -713,6 +681,7 @@ def _import_rows(
 ) -> Iterator[list[tuple]]:
     """Parse CSV rows into chunks of (line, client_id, venue_id, person_id, at, has_symptoms), resolving
     people in bulk per chunk (public id; ID number or phone one by one)."""
+    from epiqr.people.selectors import person_ids_by_public_id_text as people_text
     from epiqr.people.services import person_find
     from epiqr.venues.selectors import venue_by_code
 
@@ -729,7 +698,7 @@ def _import_rows(
             ident = row[i_person].strip().lower() if len(row) > i_person else ""
             if len(ident) == 36 and _UUID_TEXT.fullmatch(ident):
                 wanted.add(ident)
-        public = people_by_public_id_text(wanted)
+        public = people_text(texts=wanted)
         out = []
         for line, row in pending:
             try:
