@@ -349,6 +349,9 @@ def synth_world(
     finally:
         if dropped:
             with connection.cursor() as cur:
+                # Inside an outer transaction (tests) the foreign-key checks of the rows are still
+                # pending, and PostgreSQL refuses CREATE INDEX until they have run.
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cur.execute("SET maintenance_work_mem = '1GB'")
             with connection.schema_editor() as editor:
                 for index in dropped:
