@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--people", type=int, default=2000)
     ap.add_argument("--rows", type=int, default=500_000, help="check-ins already in the table")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--breakdown-only", action="store_true", help="only the in-process step timings")
     args = ap.parse_args()
 
     django_setup()
@@ -47,6 +48,9 @@ def main():
     print(f"check-ins in table: {CheckIn.objects.count()}")
 
     rng = random.Random(args.seed)
+    if args.breakdown_only:
+        breakdown(token, _owner, venues, payloads, person_ids, rng)
+        return
     pairs = [(vi, pi) for vi in range(len(venues)) for pi in range(len(payloads))]
     rng.shuffle(pairs)
     needed = 2 * args.requests * args.rounds + 200
@@ -144,9 +148,18 @@ def breakdown(token, owner, venues, payloads, person_ids, rng, n=300):
     offset = rng.randrange(10**6)
     print()
     print(f"in-process breakdown (median of {n} calls each):")
-    timed("token authentication (accounts)", lambda i: api_token_authenticate(raw=token))
+    from epiqr.checkins.api import _station_venue_id
+    from epiqr.people.parsers import parse_payload
+    from epiqr.people.selectors import person_for_scanned_document
+
+    user = api_token_authenticate(raw=token)
+    timed("token authentication, cached (accounts)", lambda i: api_token_authenticate(raw=token))
     timed(
-        "venue by code within the user's scope (checkins)",
+        "venue code within the user's scope, cached (api)",
+        lambda i: _station_venue_id(user, venue=venues[i % len(venues)].code),
+    )
+    timed(
+        "before: venue scope query (checkins)",
         lambda i: (
             selectors.venues_for_station(user=owner)
             .filter(code=code_normalise(venues[i % len(venues)].code))
@@ -154,8 +167,13 @@ def breakdown(token, owner, venues, payloads, person_ids, rng, n=300):
             .first()
         ),
     )
+    timed("parse the CCCD payload (people)", lambda i: parse_payload(payloads[i % len(payloads)]))
     timed(
-        "person_from_scan: parse + find (people)",
+        "person by document, one query (people)",
+        lambda i: person_for_scanned_document(doc=parse_payload(payloads[i % len(payloads)])),
+    )
+    timed(
+        "before: person_from_scan: parse + find (people)",
         lambda i: person_from_scan(payload=payloads[i % len(payloads)]),
     )
     timed(

@@ -74,3 +74,37 @@ def new_id():
 def require_postgres(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (run through tools/with_postgres.py); SQLite serialises writers")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hot_path_caches():
+    """The per-process caches of the scan path (token user, venue facts) start empty in every test."""
+    from epiqr.accounts import services as accounts
+    from epiqr.venues import selectors as venues
+
+    accounts._token_cache.clear()
+    venues._venue_facts.clear()
+    yield
+    accounts._token_cache.clear()
+    venues._venue_facts.clear()
+
+
+class FakeClock:
+    """Stands in for time.monotonic in the hot-path caches: tests move it forward by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def cache_clock(monkeypatch):
+    from epiqr.accounts import services as accounts
+    from epiqr.venues import selectors as venues
+
+    clock = FakeClock()
+    monkeypatch.setattr(accounts, "_clock", clock)
+    monkeypatch.setattr(venues, "_clock", clock)
+    return clock

@@ -89,17 +89,22 @@ def communes_for_user(*, user) -> QuerySet[Commune]:
 # --- hot paths (check-in scans, batches, imports): one narrow query each, no ORM query building -------
 
 # The columns a scan answer and the station screen use; the rest load on access.
-_SCAN_FIELDS = (
-    "id",
-    "public_id",
-    "full_name",
-    "birth_date",
-    "birth_year",
-    "sex",
-    "address",
-    "phone",
-    "commune_id",
-    "qr_generation",
+_SCAN_FIELDS = tuple(  # in the model's field order, as Model.from_db expects
+    f.attname
+    for f in Person._meta.concrete_fields
+    if f.attname
+    in {
+        "id",
+        "public_id",
+        "full_name",
+        "birth_date",
+        "birth_year",
+        "sex",
+        "address",
+        "phone",
+        "commune_id",
+        "qr_generation",
+    }
 )
 _BLANKS = ("birth_date", "birth_year", "sex", "address", "phone")
 
@@ -136,7 +141,7 @@ def person_for_scanned_document(*, doc) -> Person | None:
             return None
         person = _person_from_row(row)
         return person if person.qr_generation == doc.qr_generation else None
-    keys = [(kind, number) for kind, number, _issued in _document_keys(doc)]
+    keys = [(str(kind), number) for kind, number, _issued in _document_keys(doc)]
     if not keys:
         return None
     where = " OR ".join(["(d.kind = %s AND d.number = %s)"] * len(keys))

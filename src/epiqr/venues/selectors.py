@@ -216,7 +216,7 @@ class VenueFacts:
 
 # A station scans many people at one venue; the venue's facts are read once per VENUE_FACTS_SECONDS per
 # process. A venue closed, moved or handed to another owner is seen by every worker within that bound.
-VENUE_FACTS_SECONDS = 5.0
+VENUE_FACTS_SECONDS = 30.0
 _VENUE_FACTS_MAX = 10_000
 _venue_facts: dict[str, tuple[float, VenueFacts | None]] = {}
 _clock = time.monotonic

@@ -1,0 +1,127 @@
+"""The scan path's shortcuts keep every behaviour: cached tokens and venues expire within their bound,
+a known card is found in one query, and anything unusual still takes the full path."""
+
+from django.utils import timezone
+
+from epiqr.accounts.models import ApiToken
+from epiqr.accounts.services import (
+    TOKEN_CACHE_SECONDS,
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
+)
+from epiqr.core.permissions import Role
+from epiqr.venues.selectors import VENUE_FACTS_SECONDS
+
+from .conftest import cccd_payload
+
+URL = "/api/v1/checkins/scan"
+
+
+def scan(client, venue, payload):
+    return client.post(URL, {"venue": venue.code, "payload": payload}, content_type="application/json")
+
+
+# --- API tokens ------------------------------------------------------------------------------------
+
+
+def test_token_revoked_in_another_worker_stops_working_within_the_bound(owner, cache_clock):
+    raw = api_token_create(user=owner, name="station")
+    assert api_token_authenticate(raw=raw) == owner
+    # another worker process revokes it: this process learns it only from the database
+    ApiToken.objects.filter(user=owner).update(revoked_at=timezone.now())
+    cache_clock.now += TOKEN_CACHE_SECONDS - 0.5
+    assert api_token_authenticate(raw=raw) == owner  # still trusted inside the documented bound
+    cache_clock.now += 1
+    assert api_token_authenticate(raw=raw) is None
+
+
+def test_token_revoked_in_this_worker_stops_at_once(owner, cache_clock):
+    raw = api_token_create(user=owner, name="station")
+    assert api_token_authenticate(raw=raw) == owner
+    api_token_revoke(user=owner, prefix=raw.split(".")[0])
+    assert api_token_authenticate(raw=raw) is None
+
+
+def test_deactivated_user_is_refused_after_the_bound(api_client, owner, venue, cache_clock):
+    client = api_client(owner)
+    assert scan(client, venue, cccd_payload()).status_code == 200
+    type(owner).objects.filter(pk=owner.pk).update(is_active=False)
+    cache_clock.now += TOKEN_CACHE_SECONDS + 0.1
+    assert scan(client, venue, cccd_payload()).status_code == 401
+
+
+def test_a_wrong_secret_is_never_served_from_the_cache(owner):
+    raw = api_token_create(user=owner, name="station")
+    assert api_token_authenticate(raw=raw) == owner
+    prefix = raw.split(".")[0]
+    assert api_token_authenticate(raw=f"{prefix}.not-the-secret") is None
+
+
+def test_requests_get_their_own_user_object(owner):
+    raw = api_token_create(user=owner, name="station")
+    first = api_token_authenticate(raw=raw)
+    first.role = Role.ADMIN  # a request changing its user must not leak into the next request
+    assert api_token_authenticate(raw=raw).role == Role.VENUE_OWNER
+
+
+# --- venues ----------------------------------------------------------------------------------------
+
+
+def test_closed_venue_refused_with_its_reason_within_the_bound(owner_api, venue, cache_clock):
+    assert scan(owner_api, venue, cccd_payload()).status_code == 200
+    type(venue).objects.filter(pk=venue.pk).update(is_active=False)
+    cache_clock.now += VENUE_FACTS_SECONDS + 0.1
+    r = scan(owner_api, venue, cccd_payload())
+    assert r.status_code in (400, 422) and r.json()["code"] == "venue_inactive"
+
+
+def test_venue_handed_to_another_owner_is_refused_to_the_old_owner(owner_api, venue, make_user, cache_clock):
+    assert scan(owner_api, venue, cccd_payload()).status_code == 200
+    type(venue).objects.filter(pk=venue.pk).update(owner=make_user(Role.VENUE_OWNER))
+    cache_clock.now += VENUE_FACTS_SECONDS + 0.1
+    r = scan(owner_api, venue, cccd_payload())
+    assert r.status_code == 403 and r.json()["code"] == "venue_not_allowed"
+
+
+def test_other_owner_is_refused_even_when_the_venue_is_cached(owner_api, api_client, venue, other_venue):
+    assert scan(owner_api, venue, cccd_payload()).status_code == 200
+    other = api_client(other_venue.owner)
+    r = scan(other, venue, cccd_payload())
+    assert r.status_code == 403 and r.json()["code"] == "venue_not_allowed"
+
+
+def test_typed_code_in_lower_case_with_separators_finds_the_cached_venue(owner_api, venue, checkins):
+    typed = "-".join([venue.code[:3].lower(), venue.code[3:].lower()])
+    r = owner_api.post(URL, {"venue": typed, "payload": cccd_payload()}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert checkins.get(pk=r.json()["checkin_id"]).venue_id == venue.pk
+
+
+# --- the known card's short path ---------------------------------------------------------------------
+
+
+def test_known_card_scan_takes_three_queries(owner_api, venue, django_assert_max_num_queries):
+    payload = cccd_payload()
+    scan(owner_api, venue, payload)  # registers the person; token and venue now cached
+    from tests.factories import VenueFactory
+
+    second = VenueFactory(commune=venue.commune, owner=venue.owner)
+    scan(owner_api, second, cccd_payload())  # warms the second venue's facts
+    # person by document, isolation check, insert with the duplicate window
+    with django_assert_max_num_queries(3):
+        r = scan(owner_api, second, payload)
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+    assert r.json()["person_created"] is False
+
+
+def test_scan_still_fills_what_the_registry_lacks(owner_api, venue):
+    from epiqr.people.models import Person
+
+    payload = cccd_payload(name="Lê Minh Châu", year=1985, sex="F")
+    body = scan(owner_api, venue, payload).json()
+    Person.objects.filter(public_id=body["person"]["public_id"]).update(address="", sex="", birth_date=None)
+    again = scan(owner_api, venue, payload).json()
+    assert again["person"]["public_id"] == body["person"]["public_id"]
+    person = Person.objects.get(public_id=body["person"]["public_id"])
+    assert person.address == "12 Phố Huế, Hà Nội" and person.sex == "F" and person.birth_date.year == 1985
