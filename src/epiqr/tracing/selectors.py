@@ -1,8 +1,8 @@
 """Reads for tracing: the check-in store the engine searches, policies, runs and contacts in scope.
 
-The check-in table is read with set queries over its two indexes, (venue, checked_in_at, person) and
-(person, checked_in_at): one query for the index persons' visits, one for every candidate check-in in
-all their windows (a VALUES list joined to the table), never a loop over check-ins.
+The check-in table is read with set queries over its two indexes, (person, checked_in_at) and
+(venue, checked_in_at, person): one statement per degree gives the index persons' visits (a VALUES list
+of periods) and every check-in around each of them at the same venue, never a loop over check-ins.
 """
 
 from collections.abc import Sequence
@@ -18,6 +18,8 @@ from . import engine
 from .models import Contact, TracingPolicy, TracingRun
 
 CHUNK = 4000  # rows per VALUES list: well under SQLite's and PostgreSQL's parameter limits
+COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _dt(value) -> datetime | None:
@@ -32,10 +34,6 @@ def _dt(value) -> datetime | None:
 
 def _param(dt: datetime):
     return connection.ops.adapt_datetimefield_value(dt)
-
-
-COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _times(alias: str) -> str:
