@@ -1,6 +1,9 @@
 """The scan path's shortcuts keep every behaviour: cached tokens and venues expire within their bound,
 a known card is found in one query, and anything unusual still takes the full path."""
 
+import json
+from datetime import datetime, timedelta
+
 from django.utils import timezone
 
 from epiqr.accounts.models import ApiToken
@@ -101,15 +104,15 @@ def test_typed_code_in_lower_case_with_separators_finds_the_cached_venue(owner_a
 # --- the known card's short path ---------------------------------------------------------------------
 
 
-def test_known_card_scan_takes_three_queries(owner_api, venue, django_assert_max_num_queries):
+def test_known_card_scan_takes_two_queries(owner_api, venue, django_assert_max_num_queries):
     payload = cccd_payload()
     scan(owner_api, venue, payload)  # registers the person; token and venue now cached
     from tests.factories import VenueFactory
 
     second = VenueFactory(commune=venue.commune, owner=venue.owner)
     scan(owner_api, second, cccd_payload())  # warms the second venue's facts
-    # person by document, isolation check, insert with the duplicate window
-    with django_assert_max_num_queries(3):
+    # person by document; insert unless isolated or within the duplicate window
+    with django_assert_max_num_queries(2):
         r = scan(owner_api, second, payload)
     assert r.status_code == 200 and r.json()["status"] == "ok"
     assert r.json()["person_created"] is False
@@ -125,3 +128,58 @@ def test_scan_still_fills_what_the_registry_lacks(owner_api, venue):
     assert again["person"]["public_id"] == body["person"]["public_id"]
     person = Person.objects.get(public_id=body["person"]["public_id"])
     assert person.address == "12 Phố Huế, Hà Nội" and person.sex == "F" and person.birth_date.year == 1985
+
+
+# --- the hand-parsed scan request ------------------------------------------------------------------
+
+
+def test_bad_scan_bodies_are_422_naming_the_problem(owner_api, venue, checkins):
+    v = venue.code
+    cases = [
+        ("not json", "{venue:", "bad_json"),
+        ("a list", json.dumps([1, 2]), "bad_json"),
+        ("no payload", json.dumps({"venue": v}), "empty"),
+        ("payload a number", json.dumps({"venue": v, "payload": 12}), "bad_field"),
+        ("venue a list", json.dumps({"venue": ["x"], "payload": "x"}), "bad_field"),
+        ("time a number", json.dumps({"venue": v, "payload": "x", "scanned_at": 5}), "bad_time"),
+        ("time not a time", json.dumps({"venue": v, "payload": "x", "scanned_at": "hôm qua"}), "bad_time"),
+        ("symptoms as text", json.dumps({"venue": v, "payload": "x", "has_symptoms": "có"}), "bad_symptoms"),
+    ]
+    for label, body, code in cases:
+        r = owner_api.post(URL, body, content_type="application/json")
+        assert r.status_code == 422, (label, r.status_code, r.content)
+        assert r.json()["code"] == code and r.json()["detail"], label
+    assert checkins.count() == 0
+
+
+def test_scan_answer_keeps_its_shape_and_symptoms_and_time(owner_api, venue, checkins):
+    at = timezone.now().replace(microsecond=0) - timedelta(minutes=3)
+    body = {
+        "venue": venue.code,
+        "payload": cccd_payload(),
+        "scanned_at": at.isoformat(),
+        "has_symptoms": True,
+    }
+    r = owner_api.post(URL, body, content_type="application/json")
+    assert r.status_code == 200, r.content
+    answer = r.json()
+    assert set(answer) == {
+        "status",
+        "duplicate",
+        "green",
+        "reason",
+        "code",
+        "person",
+        "person_created",
+        "checkin_id",
+        "checked_in_at",
+    }
+    row = checkins.get(pk=answer["checkin_id"])
+    assert row.has_symptoms is True and row.checked_in_at == at
+    assert datetime.fromisoformat(answer["checked_in_at"].replace("Z", "+00:00")) == at
+
+
+def test_scan_request_is_still_documented_in_the_api_schema(owner_api):
+    schema = owner_api.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/checkins/scan"]["post"]["requestBody"]["content"]["application/json"]
+    assert {"payload", "venue", "scanned_at"} <= set(body["schema"]["properties"])
