@@ -61,7 +61,7 @@ def _mount() -> None:
         "accounts",
     ):
         module = import_module(f"epiqr.{domain}.api")
-        api.add_router(f"/{domain}/", module.router)
+        api.add_router(f"/{domain}", module.router)
 
 
 _mount()

@@ -84,7 +84,7 @@ def test_open_a_case_through_the_api_by_public_id_and_by_phone(commune, other_co
     client = api_client(officer)
     an = PersonFactory(commune=commune, phone="0912345678")
     r = client.post(
-        "/api/v1/cases/",
+        "/api/v1/cases",
         {
             "person": str(an.public_id),
             "confirmed_on": str(local_today()),
@@ -97,22 +97,22 @@ def test_open_a_case_through_the_api_by_public_id_and_by_phone(commune, other_co
     assert body["full_name"] == an.full_name and body["period_basis"] == "onset" and body["source"] == "api"
     assert client.get(f"/api/v1/cases/{body['id']}").json()["id"] == body["id"]
     r = client.post(
-        "/api/v1/cases/",
+        "/api/v1/cases",
         {"identifier": "0912345678", "confirmed_on": str(local_today())},
         content_type="application/json",
     )
     assert r.status_code == 409 and r.json()["code"] == "already_case"
     outsider = PersonFactory(commune=other_commune)
     r = client.post(
-        "/api/v1/cases/",
+        "/api/v1/cases",
         {"person": str(outsider.public_id), "confirmed_on": str(local_today())},
         content_type="application/json",
     )
     assert r.status_code == 404 and not Case.objects.filter(person=outsider).exists()
-    r = client.post("/api/v1/cases/", {"confirmed_on": str(local_today())}, content_type="application/json")
+    r = client.post("/api/v1/cases", {"confirmed_on": str(local_today())}, content_type="application/json")
     assert r.status_code == 422 and r.json()["field"] == "person"
     r = client.post(
-        "/api/v1/cases/",
+        "/api/v1/cases",
         {"person": str(an.public_id), "confirmed_on": "yesterday"},
         content_type="application/json",
     )
@@ -120,7 +120,7 @@ def test_open_a_case_through_the_api_by_public_id_and_by_phone(commune, other_co
     assert (
         api_client(make_user(Role.VENUE_OWNER))
         .post(
-            "/api/v1/cases/",
+            "/api/v1/cases",
             {"person": str(an.public_id), "confirmed_on": str(local_today())},
             content_type="application/json",
         )

@@ -83,20 +83,20 @@ def test_parse_of_a_malformed_body_is_a_4xx(api_client, officer):
 def test_search_is_scoped_and_audited(api_client, officer, resident, other_commune, make_user):
     person_create(full_name="Nguyễn Văn Ẩn", commune=other_commune)
     client = api_client(officer)
-    body = client.get("/api/v1/people/", {"q": "nguyen van"}).json()
+    body = client.get("/api/v1/people", {"q": "nguyen van"}).json()
     assert body["count"] == 1 and body["items"][0]["full_name"] == "Nguyễn Văn An"
     assert body["items"][0]["documents"] == [{"kind": "cccd", "number": cccd_number()}]
     event = AuditEvent.objects.filter(action="people.list").latest("pk")
     assert event.actor == officer and event.row_count == 1
 
-    assert client.get("/api/v1/people/", {"q": "0912 000 111"}).json()["count"] == 1
-    assert client.get("/api/v1/people/", {"q": cccd_number()}).json()["count"] == 1
+    assert client.get("/api/v1/people", {"q": "0912 000 111"}).json()["count"] == 1
+    assert client.get("/api/v1/people", {"q": cccd_number()}).json()["count"] == 1
 
 
 def test_officer_of_another_commune_cannot_see_the_person(api_client, resident, other_commune, make_user):
     stranger = make_user(Role.COMMUNE_OFFICER, commune=other_commune)
     client = api_client(stranger)
-    assert client.get("/api/v1/people/", {"q": "nguyen"}).json()["count"] == 0
+    assert client.get("/api/v1/people", {"q": "nguyen"}).json()["count"] == 0
     assert client.get(f"/api/v1/people/{resident.public_id}").status_code == 404
     assert client.get(f"/api/v1/people/{resident.public_id}/qr.png").status_code == 404
 
@@ -108,13 +108,13 @@ def test_province_officer_sees_the_person(api_client, resident, geo, make_user):
 
 
 def test_venue_staff_cannot_list_people(api_client, make_user, resident):
-    assert api_client(make_user(Role.VENUE_STAFF)).get("/api/v1/people/").status_code == 403
+    assert api_client(make_user(Role.VENUE_STAFF)).get("/api/v1/people").status_code == 403
 
 
 def test_create_in_own_commune_and_refusals(api_client, officer, other_commune, commune):
     client = api_client(officer)
     created = client.post(
-        "/api/v1/people/",
+        "/api/v1/people",
         {"full_name": "trần thị bình", "birth_year": 1985, "sex": "F", "phone": "+84 912 000 999"},
         content_type="application/json",
     )
@@ -127,19 +127,19 @@ def test_create_in_own_commune_and_refusals(api_client, officer, other_commune, 
     )
 
     outside = client.post(
-        "/api/v1/people/",
+        "/api/v1/people",
         {"full_name": "Lê Văn C", "commune_code": other_commune.pk},
         content_type="application/json",
     )
     assert outside.status_code == 403
     bad_id = client.post(
-        "/api/v1/people/",
+        "/api/v1/people",
         {"full_name": "Lê Văn C", "birth_year": 1990, "sex": "F", "id_number": cccd_number(sex="M")},
         content_type="application/json",
     )
     assert bad_id.status_code == 422 and bad_id.json()["code"] == "sex_mismatch"
     bad_phone = client.post(
-        "/api/v1/people/", {"full_name": "Lê Văn D", "phone": "123"}, content_type="application/json"
+        "/api/v1/people", {"full_name": "Lê Văn D", "phone": "123"}, content_type="application/json"
     )
     assert bad_phone.status_code == 422 and bad_phone.json()["field"] == "phone"
     assert Person.objects.count() == 1

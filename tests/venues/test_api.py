@@ -10,7 +10,7 @@ from epiqr.core.qr import read_bytes
 from epiqr.venues.models import Venue
 from epiqr.venues.selectors import venue_from_token
 
-API = "/api/v1/venues/"
+API = "/api/v1/venues"
 
 
 @pytest.fixture
@@ -97,32 +97,32 @@ class TestReadAndPosters:
 
     def test_get_outside_scope_is_404(self, api_client, register, owner, make_user):
         venue = register(owner=owner)
-        assert api_client(owner).get(f"{API}{venue.pk}").json()["code"] == venue.code
+        assert api_client(owner).get(f"{API}/{venue.pk}").json()["code"] == venue.code
         stranger = make_user(Role.VENUE_OWNER)
-        assert api_client(stranger).get(f"{API}{venue.pk}").status_code == 404
+        assert api_client(stranger).get(f"{API}/{venue.pk}").status_code == 404
 
     def test_poster_pdf_and_png(self, api_client, venue, owner):
         client = api_client(owner)
-        pdf = client.get(f"{API}{venue.pk}/poster.pdf?size=A5")
+        pdf = client.get(f"{API}/{venue.pk}/poster.pdf?size=A5")
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
-        png = client.get(f"{API}{venue.pk}/poster.png")
+        png = client.get(f"{API}/{venue.pk}/poster.png")
         assert png.status_code == 200 and png["Content-Type"] == "image/png"
         Image.open(io.BytesIO(png.content)).verify()
         (url,) = read_bytes(png.content)
         assert venue_from_token(token=url.split("/v/")[1]) == venue
-        assert client.get(f"{API}{venue.pk}/poster.pdf?size=A3").status_code == 422
+        assert client.get(f"{API}/{venue.pk}/poster.pdf?size=A3").status_code == 422
 
     def test_revoke_token(self, api_client, venue, owner, make_user, commune):
         client = api_client(owner)
-        old_url = client.get(f"{API}{venue.pk}").json()["url"]
-        response = client.post(f"{API}{venue.pk}/revoke-token")
+        old_url = client.get(f"{API}/{venue.pk}").json()["url"]
+        response = client.post(f"{API}/{venue.pk}/revoke-token")
         assert response.status_code == 200
         assert response.json()["url"] != old_url and response.json()["token_generation"] == 2
         # venue staff may see and print, not revoke
         staff = make_user(Role.VENUE_STAFF, org_kind="venue", org_id=venue.pk)
-        assert api_client(staff).get(f"{API}{venue.pk}/poster.png").status_code == 200
-        assert api_client(staff).post(f"{API}{venue.pk}/revoke-token").status_code == 403
+        assert api_client(staff).get(f"{API}/{venue.pk}/poster.png").status_code == 200
+        assert api_client(staff).post(f"{API}/{venue.pk}/revoke-token").status_code == 403
         # the commune officer may revoke for a venue in their commune
         officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
-        assert api_client(officer).post(f"{API}{venue.pk}/revoke-token").json()["token_generation"] == 3
+        assert api_client(officer).post(f"{API}/{venue.pk}/revoke-token").json()["token_generation"] == 3

@@ -87,7 +87,7 @@ def parse(request, body: ParseIn):
     return {"kind": doc.kind, "fields": doc.as_dict()}
 
 
-@router.get("/", response=PersonListOut)
+@router.get("", response=PersonListOut)
 def person_list(request, q: str = "", limit: int = 50, offset: int = 0, reason: str = ""):
     """People in the caller's jurisdiction matching a name, phone or ID number. Every call is audited."""
     check_capability(request.user, permissions.VIEW)
@@ -106,7 +106,7 @@ def person_list(request, q: str = "", limit: int = 50, offset: int = 0, reason: 
     return {"count": count, "items": [_out(p) for p in items]}
 
 
-@router.post("/", response={201: PersonOut})
+@router.post("", response={201: PersonOut})
 def person_create(request, body: PersonIn):
     """Register a person in a commune of the caller's jurisdiction (a commune officer's own by default)."""
     check_capability(request.user, permissions.EDIT)

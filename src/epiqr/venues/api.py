@@ -81,7 +81,7 @@ class VenueFilter(Schema):
     q: str = ""
 
 
-@router.post("/", response={201: VenueOut})
+@router.post("", response={201: VenueOut})
 def venue_create(request, payload: VenueIn):
     """Register a venue. Officers place it in their jurisdiction; a venue owner becomes its owner."""
     user = request.user
@@ -98,7 +98,7 @@ def venue_create(request, payload: VenueIn):
     return 201, venue
 
 
-@router.get("/", response=list[VenueOut])
+@router.get("", response=list[VenueOut])
 @paginate(PageNumberPagination, page_size=50)
 def venue_list(request, filters: Query[VenueFilter]):
     """Venues in the caller's scope, optionally by commune, sector, and name or code."""
