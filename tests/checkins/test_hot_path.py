@@ -2,6 +2,7 @@
 a known card is found in one query, and anything unusual still takes the full path."""
 
 import json
+import uuid
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -183,3 +184,63 @@ def test_scan_request_is_still_documented_in_the_api_schema(owner_api):
     schema = owner_api.get("/api/v1/openapi.json").json()
     body = schema["paths"]["/api/v1/checkins/scan"]["post"]["requestBody"]["content"]["application/json"]
     assert {"payload", "venue", "scanned_at"} <= set(body["schema"]["properties"])
+
+
+# --- batch: the per-row window read and the hand-parsed body ------------------------------------------
+
+BATCH = "/api/v1/checkins/batch"
+
+
+def upload(client, items):
+    r = client.post(BATCH, {"items": items}, content_type="application/json")
+    assert r.status_code == 200, r.content
+    return r.json()
+
+
+def batch_item(venue, payload, *, minutes_ago, client_id=None):
+    return {
+        "client_id": client_id or str(uuid.uuid4()),
+        "venue": venue.code,
+        "payload": payload,
+        "scanned_at": (timezone.now() - timedelta(minutes=minutes_ago)).isoformat(),
+    }
+
+
+def test_resent_scan_with_a_changed_time_is_still_the_stored_one(owner_api, venue, checkins):
+    payload, client_id = cccd_payload(), str(uuid.uuid4())
+    first = upload(owner_api, [batch_item(venue, payload, minutes_ago=90, client_id=client_id)])
+    again = upload(owner_api, [batch_item(venue, payload, minutes_ago=20, client_id=client_id)])
+    assert again["items"][0]["status"] == "duplicate" and again["items"][0]["code"] == "already_stored"
+    assert again["items"][0]["checkin_id"] == first["items"][0]["checkin_id"]
+    assert checkins.count() == 1
+
+
+def test_batch_scan_near_a_live_scan_is_the_same_visit_and_later_ones_are_new(owner_api, venue, checkins):
+    payload = cccd_payload()
+    live_at = timezone.now() - timedelta(minutes=30)
+    r = owner_api.post(
+        URL,
+        {"venue": venue.code, "payload": payload, "scanned_at": live_at.isoformat()},
+        content_type="application/json",
+    )
+    assert r.json()["status"] == "ok"
+    answer = upload(
+        owner_api,
+        [batch_item(venue, payload, minutes_ago=28), batch_item(venue, payload, minutes_ago=10)],
+    )
+    assert [i["status"] for i in answer["items"]] == ["duplicate", "stored"]
+    assert answer["items"][0]["code"] == "same_visit"
+    assert checkins.count() == 2
+
+
+def test_bad_batch_bodies_are_422(owner_api, checkins):
+    for label, body, code in [
+        ("not json", "items: []", "bad_json"),
+        ("no items", json.dumps({"scans": []}), "bad_items"),
+        ("items not a list", json.dumps({"items": {"a": 1}}), "bad_items"),
+        ("a bare list", json.dumps([{"client_id": "x"}]), "bad_json"),
+    ]:
+        r = owner_api.post(BATCH, body, content_type="application/json")
+        assert r.status_code == 422, (label, r.status_code, r.content)
+        assert r.json()["code"] == code, label
+    assert checkins.count() == 0

@@ -580,11 +580,21 @@ def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[tuple]]:
     person_ids = sorted({r.person_id for r in rows})
     venue_ids = sorted({r.venue_id for r in rows})
     if _postgres():
+        # Each row's own window, joined on its (venue, person): only visits that can matter come back (the
+        # batch's whole span over all its people and venues returns many times more rows).
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT venue_id, person_id, checked_in_at, client_id, id FROM {CheckIn._meta.db_table} "
-                "WHERE person_id = ANY(%s) AND venue_id = ANY(%s) AND checked_in_at BETWEEN %s AND %s",
-                [person_ids, venue_ids, lo, hi],
+                f"SELECT DISTINCT c.venue_id, c.person_id, c.checked_in_at, c.client_id, c.id "
+                f"FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS w(venue_id, person_id, at) "
+                f"JOIN {CheckIn._meta.db_table} c ON c.person_id = w.person_id AND c.venue_id = w.venue_id "
+                "AND c.checked_in_at BETWEEN w.at - %s AND w.at + %s",
+                [
+                    [r.venue_id for r in rows],
+                    [r.person_id for r in rows],
+                    [r.at for r in rows],
+                    DUPLICATE_WINDOW,
+                    DUPLICATE_WINDOW,
+                ],
             )
             for venue_id, person_id, at, client_id, pk in cur.fetchall():
                 found.setdefault((venue_id, person_id), []).append((at, client_id, pk))
