@@ -173,3 +173,20 @@ def test_scan_photo_reads_the_code_in_a_picture(client, make_user, resident):
     response = client.post("/people/scan/photo/", {"photo": junk})
     assert response.status_code == 200 and response.json()["codes"] == [] and response.json()["detail"]
     assert client.post("/people/scan/photo/", {}).status_code == 422
+
+
+def test_person_page_links_cases_and_shows_test_results(client, make_user, commune):
+    """An officer reaches 'open a case' from the person, and sees the case once it is open."""
+    from epiqr.cases.services import case_open
+    from epiqr.core.permissions import Role
+    from epiqr.core.timeutil import local_today
+    from tests.factories import PersonFactory
+
+    officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    person = PersonFactory(commune=commune)
+    client.force_login(officer)
+    page = client.get(f"/people/{person.public_id}/").content.decode()
+    assert f"/cases/open/?person={person.public_id}" in page
+    case = case_open(person=person, confirmed_on=local_today(), opened_by=officer)
+    page = client.get(f"/people/{person.public_id}/").content.decode()
+    assert f"/cases/{case.pk}/" in page and "/cases/open/?person=" not in page

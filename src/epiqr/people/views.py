@@ -1,6 +1,7 @@
 """People pages: officer search, detail, create/edit, the printable personal QR, and the citizen's my-QR page."""
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -51,6 +52,12 @@ def person_list(request):
 def person_detail(request, public_id):
     person = _visible(request, public_id)
     audit_record(actor=request.user, action="people.view", target=person)
+    from epiqr.cases import permissions as case_permissions
+    from epiqr.cases.selectors import person_active_case
+    from epiqr.testing import permissions as testing_permissions
+    from epiqr.testing.selectors import person_results
+
+    can_see_results = has_capability(request.user, testing_permissions.VIEW)
     return render(
         request,
         "people/detail.html",
@@ -58,6 +65,10 @@ def person_detail(request, public_id):
             "person": person,
             "documents": person.documents.all(),
             "can_edit": has_capability(request.user, permissions.EDIT),
+            "active_case": person_active_case(person_id=person.pk),
+            "can_open_case": has_capability(request.user, case_permissions.OPEN),
+            "results": person_results(person_ids=[person.pk]) if can_see_results else None,
+            "hotline": settings.EPIQR_HOTLINE,
         },
     )
 
