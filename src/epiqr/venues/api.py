@@ -6,7 +6,7 @@ from typing import Literal
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from epiqr.core.errors import Forbidden
@@ -95,7 +95,7 @@ def venue_create(request, payload: VenueIn):
     data["commune_id"] = data.pop("commune_code")
     venue = services.venue_register(**data, owner=owner, actor=user)
     venue = selectors.venue_get_visible(user=user, venue_id=venue.pk)
-    return 201, venue
+    return Status(201, venue)
 
 
 @router.get("", response=list[VenueOut])
