@@ -177,15 +177,16 @@ def breakdown(token, owner, venues, payloads, person_ids, rng, n=300):
         lambda i: person_from_scan(payload=payloads[i % len(payloads)]),
     )
     timed(
-        "isolation check (cases, raw SQL)",
+        "before: isolation check (cases, raw SQL)",
         lambda i: services._active_case_reason(person_ids[i % len(person_ids)]),
     )
     timed(
-        "visit insert with duplicate window (checkins)",
+        "visit insert unless isolated or within the window",
         lambda i: services.checkin_record(
             venue_id=venues[(i + offset) % len(venues)].pk,
             person_id=person_ids[(i * 7 + offset) % len(person_ids)],
             method="staff",
+            unless_isolated=True,
         ),
     )
     timed(

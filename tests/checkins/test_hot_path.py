@@ -244,3 +244,42 @@ def test_bad_batch_bodies_are_422(owner_api, checkins):
         assert r.status_code == 422, (label, r.status_code, r.content)
         assert r.json()["code"] == code, label
     assert checkins.count() == 0
+
+
+def test_batch_of_raw_payloads_finds_known_cards_in_bulk_and_registers_new_ones(
+    owner_api, venue, checkins, django_assert_max_num_queries
+):
+    from epiqr.people.models import Person
+
+    known = [cccd_payload() for _ in range(20)]
+    first = upload(owner_api, [batch_item(venue, p, minutes_ago=200) for p in known])
+    first_people = list(
+        checkins.filter(pk__in=[i["checkin_id"] for i in first["items"]])
+        .order_by("pk")
+        .values_list("person_id", flat=True)
+    )
+    with django_assert_max_num_queries(8):  # one by one it would be two or more queries per card
+        again = upload(owner_api, [batch_item(venue, p, minutes_ago=100) for p in known])
+    assert again["stored"] == 20
+    assert (
+        list(
+            checkins.filter(pk__in=[i["checkin_id"] for i in again["items"]])
+            .order_by("pk")
+            .values_list("person_id", flat=True)
+        )
+        == first_people
+    )
+
+    people_before = Person.objects.count()
+    answer = upload(
+        owner_api,
+        [
+            batch_item(venue, known[0], minutes_ago=50),
+            batch_item(venue, cccd_payload(name="Vũ Đức Long"), minutes_ago=50),
+            batch_item(venue, "001|truncated", minutes_ago=50),
+            {**batch_item(venue, "x", minutes_ago=50), "payload": 12},
+        ],
+    )
+    assert [i["status"] for i in answer["items"]] == ["stored", "stored", "rejected", "rejected"]
+    assert answer["items"][3]["code"] == "bad_payload"
+    assert Person.objects.count() == people_before + 1  # only the new card is registered

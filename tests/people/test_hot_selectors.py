@@ -65,3 +65,15 @@ def test_same_household_needs_phone_name_and_birth_year(db):
     person_create(full_name="Lê Minh Châu", birth_year=2010, phone="0912345678")
     assert person_same_household(phone="0912345678", full_name="tran thi  binh", birth_year=1970) == mother
     assert person_same_household(phone="0912345678", full_name="Trần Thị Bình", birth_year=1971) is None
+
+
+def test_many_known_cards_in_one_query(db, django_assert_num_queries):
+    from epiqr.people.selectors import person_ids_for_scanned_documents
+
+    payloads = [cccd(number=cccd_number(serial=700000 + i), old="") for i in range(3)]
+    ids = [person_from_scan(payload=p).person.pk for p in payloads[:2]]
+    person = PersonFactory()
+    docs = [parse_payload(p) for p in payloads] + [parse_payload(person_personal_qr(person=person))]
+    with django_assert_num_queries(1):
+        found = person_ids_for_scanned_documents(docs=docs)
+    assert found == [ids[0], ids[1], None, None]  # an unknown card and a personal QR take the full path

@@ -216,6 +216,8 @@ def _record_for(
 
 
 def payload_clean(payload: str) -> str:
+    if payload is not None and not isinstance(payload, str):
+        raise Invalid(_("The scanned payload must be text."), code="bad_payload", field="payload")
     payload = (payload or "").strip()
     if not payload:
         raise Invalid(_("Nothing was scanned."), code="empty", field="payload")
@@ -412,6 +414,7 @@ class _BatchContext:
         self.people: dict[str, object] = {}
         self.public_ids: dict[uuid.UUID, int] = {}
         self.by_text: dict[str, int] = {}
+        self.payload_ids: dict[str, int | None] = {}
 
     def preload_venues(self, items: list) -> None:
         from epiqr.venues.codes import code_normalise
@@ -457,6 +460,9 @@ class _BatchContext:
                 raise NotFound(_("No person has this id."), code="person_unknown", field="person")
             return self.public_ids[public_id]
         payload = payload_clean(item.get("payload") or "")
+        known = self.payload_ids.get(payload)
+        if known is not None:
+            return known
         if payload not in self.people:
             try:
                 self.people[payload] = person_from_scan(payload=payload, actor=self.actor, create=True).person
@@ -480,6 +486,33 @@ class _BatchContext:
 
         self.public_ids = person_ids_by_public_id(public_ids=set(wanted.values()))
         self.by_text = {text: self.public_ids[u] for text, u in wanted.items() if u in self.public_ids}
+        self._preload_payloads(items)
+
+    def _preload_payloads(self, items: list) -> None:
+        """Known cards among the raw payloads, found in one query; the rest go one by one through
+        people.services.person_from_scan (new cards, details to fill, personal QR codes, bad payloads)."""
+        from epiqr.people.parsers import parse_payload
+        from epiqr.people.selectors import person_ids_for_scanned_documents
+
+        texts, docs = [], []
+        for item in items:
+            raw = item.get("payload") if isinstance(item, dict) and not item.get("person") else None
+            if not isinstance(raw, str) or not raw.strip() or len(raw.strip()) > MAX_PAYLOAD_CHARS:
+                continue
+            text = raw.strip()
+            if text in self.payload_ids:
+                continue
+            try:
+                docs.append(parse_payload(text))
+            except Invalid:  # the item's own lookup reports why, in its answer
+                continue
+            texts.append(text)
+            self.payload_ids[text] = None
+        for text, person_id in zip(texts, person_ids_for_scanned_documents(docs=docs), strict=True):
+            if person_id is None:
+                del self.payload_ids[text]
+            else:
+                self.payload_ids[text] = person_id
 
 
 def _postgres() -> bool:

@@ -204,3 +204,39 @@ def person_same_household(*, phone: str, full_name: str, birth_year: int | None)
     return Person.objects.filter(
         phone=phone, name_folded=fold(normalise_name(full_name)), birth_year=birth_year
     ).first()
+
+
+def person_ids_for_scanned_documents(*, docs: list) -> list[int | None]:
+    """For each parsed payload, the id of the registered person it names when the scan changes nothing
+    about them (the rule of person_for_scanned_document), else None; one query for all of them.
+
+    EpiQR personal codes and masked national QRs are always None here: the full path checks them.
+    """
+    from .services import _document_keys
+
+    wanted = [[(str(k), n) for k, n, _issued in _document_keys(doc)] for doc in docs]
+    pairs = sorted({key for keys in wanted for key in keys})
+    if not pairs:
+        return [None] * len(docs)
+    blanks = ", ".join(f"p.{c}" for c in _BLANKS)
+    found: dict[tuple[str, str], tuple] = {}
+    with connection.cursor() as cur:
+        for start in range(0, len(pairs), 400):  # SQLite allows 999 parameters a statement
+            part = pairs[start : start + 400]
+            where = " OR ".join(["(d.kind = %s AND d.number = %s)"] * len(part))
+            cur.execute(
+                f"SELECT d.kind, d.number, p.id, {blanks} FROM {IdentityDocument._meta.db_table} d "
+                f"JOIN {Person._meta.db_table} p ON p.id = d.person_id WHERE {where}",
+                [v for key in part for v in key],
+            )
+            found.update({(r[0], r[1]): r[2:] for r in cur.fetchall()})
+    out: list[int | None] = []
+    for doc, keys in zip(docs, wanted, strict=True):
+        rows = [found.get(key) for key in keys]
+        if not keys or None in rows:
+            out.append(None)
+            continue
+        person = dict(zip(("id", *_BLANKS), rows[0], strict=True))
+        fills = any(getattr(doc, name) and not person[name] for name in _BLANKS)
+        out.append(None if fills else person["id"])
+    return out
