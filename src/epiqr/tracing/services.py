@@ -2,11 +2,12 @@
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from epiqr.cases.models import Case
@@ -82,6 +83,72 @@ def _visit_json(v: engine.Visit) -> dict:
     }
 
 
+CONTACT_FIELDS = (
+    "run",
+    "person",
+    "degree",
+    "risk",
+    "overlap_minutes",
+    "first_exposed_at",
+    "commune",
+    "status",
+    "status_changed_at",
+    "new_case",
+)
+EXPOSURE_FIELDS = (
+    "contact",
+    "venue",
+    "checkin_id",
+    "start",
+    "end",
+    "source_person",
+    "source_checkin_id",
+    "source_start",
+    "source_end",
+    "overlap_minutes",
+    "weighted_minutes",
+    "risk",
+)
+
+
+def _insert_rows(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> int:
+    """Plain tuples into a model's table, no model instances: COPY on PostgreSQL, one executemany
+    elsewhere (datetimes adapted once per distinct value: a run repeats its source times a lot)."""
+    meta = model._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
+    table = connection.ops.quote_name(meta.db_table)
+    count = 0
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+            return count
+        adapted: dict[datetime, str] = {}
+
+        def adapt(value):
+            if isinstance(value, datetime):
+                out = adapted.get(value)
+                if out is None:
+                    out = adapted[value] = connection.ops.adapt_datetimefield_value(value)
+                return out
+            return value
+
+        batch: list[tuple] = []
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        for row in rows:
+            batch.append(tuple(adapt(v) for v in row))
+            if len(batch) >= 20_000:
+                cur.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cur.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
 @transaction.atomic
 def run_create(
     *,
@@ -125,42 +192,44 @@ def run_create(
         ):
             before[pid] = deg
             carried[pid] = (st, new_case)
-    rows = [
-        Contact(
-            run=run,
-            person_id=c.person_id,
-            degree=c.degree,
-            risk=c.risk,
-            overlap_minutes=c.overlap_minutes,
-            first_exposed_at=c.first_exposed_at,
-            commune_id=communes.get(c.person_id),
-            status=carried.get(c.person_id, (FollowUp.TO_CALL, None))[0],
-            new_case_id=carried.get(c.person_id, (None, None))[1],
+    contact_rows = [
+        (
+            run.pk,
+            c.person_id,
+            c.degree,
+            c.risk,
+            c.overlap_minutes,
+            c.first_exposed_at,
+            communes.get(c.person_id),
+            carried.get(c.person_id, (FollowUp.TO_CALL, None))[0],
+            None,
+            carried.get(c.person_id, (None, None))[1],
         )
         for c in result.contacts
     ]
-    Contact.objects.bulk_create(rows, batch_size=1000)
+    _insert_rows(Contact, CONTACT_FIELDS, contact_rows)
     ids = dict(run.contacts.values_list("person_id", "pk"))
-    Exposure.objects.bulk_create(
-        [
-            Exposure(
-                contact_id=ids[c.person_id],
-                venue_id=e.venue_id,
-                checkin_id=e.checkin_id,
-                start=e.start,
-                end=e.end,
-                source_person_id=e.source_person_id,
-                source_checkin_id=e.source_checkin_id,
-                source_start=e.source_start,
-                source_end=e.source_end,
-                overlap_minutes=e.overlap_minutes,
-                weighted_minutes=e.weighted_minutes,
-                risk=e.risk,
+    _insert_rows(
+        Exposure,
+        EXPOSURE_FIELDS,
+        (
+            (
+                ids[c.person_id],
+                e.venue_id,
+                e.checkin_id,
+                e.start,
+                e.end,
+                e.source_person_id,
+                e.source_checkin_id,
+                e.source_start,
+                e.source_end,
+                e.overlap_minutes,
+                e.weighted_minutes,
+                e.risk,
             )
             for c in result.contacts
             for e in c.exposures
-        ],
-        batch_size=1000,
+        ),
     )
     if previous is not None:
         now_found = {c.person_id: c.degree for c in result.contacts}
@@ -175,7 +244,7 @@ def run_create(
         actor=by,
         action="tracing.run",
         target=run,
-        row_count=len(rows),
+        row_count=len(contact_rows),
         reason=trigger,
         detail={"case": case.pk, "policy": row.name, "version": row.version, "degree": degree},
     )
