@@ -1,51 +1,109 @@
-"""Demo cases: three F0s among the demo people, chosen so that tracing finds contacts and a cluster."""
+"""Demo cases: three F0s among the demo people, chosen so that tracing finds a believable number of
+contacts (tens, not a third of the town), an F2 list of a few hundred and a cluster.
 
-from collections import Counter
+The demo's check-ins crowd a few popular venues, so most people met hundreds of others; the F0s are
+picked among those whose visits were at quieter places and times, estimated from one read of the
+recent check-ins (no tracing run needed to choose)."""
+
+import bisect
+from collections import defaultdict
 from datetime import timedelta
 
-from epiqr.core.timeutil import local_today, now
+from epiqr.core.timeutil import local_today, now, start_of_local_day
 
 from .services import case_open
+
+F1_RANGE = (8, 80)  # what a commune team can call in a day
+F2_RANGE = (20, 300)  # the F0 traced to F2: F1 + F2 stays a few hundred
+F2_MIN_F1 = 4
 
 
 def populate(world: dict) -> None:
     from epiqr.tracing import engine
-    from epiqr.tracing.selectors import CheckinStore
+    from epiqr.tracing.selectors import CheckinStore, policy_engine, policy_get
 
-    rng = world["rng"]
     people = list(world.get("people", []))
     home = world.get("home_commune")
     if not people:
         return
     today = local_today()
-    since, until = now() - timedelta(days=3), now()
-    pool = [p for p in people if home is None or p.commune_id == home.pk] or people
-    sample = rng.sample(pool, min(400, len(pool)))
-    visits = CheckinStore().visits_of([engine.Period(p.pk, since, until) for p in sample])
-    per_person = Counter(v.person_id for v in visits)
-    ranked = [pid for pid, n in per_person.most_common() if n >= 2]
-    if not ranked:
+    since, until = start_of_local_day(today - timedelta(days=3)), now()
+    window = timedelta(minutes=policy_engine(policy_get(name="vn-window-60")).window_minutes)
+    visits = CheckinStore().visits_of([engine.Period(p.pk, since, until) for p in people])
+    starts: dict[int, list] = defaultdict(list)
+    for v in sorted(visits, key=lambda v: (v.start, v.checkin_id)):
+        starts[v.venue_id].append((v.start, v.person_id))
+    # Each person's visits with who checked in within the window there (the vn-window-60 rule).
+    seen: dict[int, list[tuple]] = defaultdict(list)
+    for v in visits:
+        row = starts[v.venue_id]
+        lo = bisect.bisect_left(row, (v.start - window, -1))
+        hi = bisect.bisect_right(row, (v.start + window, float("inf")))
+        others = [(max(at, v.start), pid) for at, pid in row[lo:hi] if pid != v.person_id]
+        seen[v.person_id].append((v.start, v.venue_id, others))
+
+    def f1(pid: int) -> dict[int, object]:
+        """Who the person met, each at the earliest moment of exposure."""
+        first: dict[int, object] = {}
+        for _start, _venue, others in seen[pid]:
+            for at, other in others:
+                if other not in first or at < first[other]:
+                    first[other] = at
+        return first
+
+    def f2_size(pid: int, met: dict) -> int:
+        """F1 + F2: the F1s' contacts at their visits from the moment they were exposed on."""
+        found = set(met)
+        for other, exposed in met.items():
+            for start, _venue, others in seen[other]:
+                if start >= exposed:
+                    found.update(q for _at, q in others)
+        return len(found - {pid})
+
+    everyone = {p.pk: p for p in people}
+    met = {pid: f1(pid) for pid in everyone}
+    venues = {pid: {venue for _s, venue, _o in seen[pid]} for pid in everyone}
+    local = {p.pk for p in people if home is None or p.commune_id == home.pk} or set(everyone)
+
+    def fits(pid: int, low: int) -> bool:
+        return len(venues[pid]) >= 2 and low <= len(met[pid]) <= F1_RANGE[1]
+
+    eligible = sorted(
+        (pid for pid in local if fits(pid, F1_RANGE[0])), key=lambda pid: (len(met[pid]), pid)
+    ) or sorted((pid for pid in local if met[pid]), key=lambda pid: (len(met[pid]), pid))  # small demo
+    if not eligible:
         return
-    by_id = {p.pk: p for p in sample}
-    first = by_id[ranked[0]]
-    venues_of_first = {v.venue_id for v in visits if v.person_id == first.pk}
+    # The F0 traced to F2: the smallest F1 + F2 list with some F2 in it, preferably of the home commune
+    # (F2 grows with the F1s' later visits: in this dense demo town most F2 lists reach half of it).
+    reach = {pid: f2_size(pid, met[pid]) for pid in everyone if fits(pid, F2_MIN_F1)}
+    fitting = [pid for pid in reach if F2_RANGE[0] <= reach[pid] <= F2_RANGE[1]] or list(reach) or eligible
+    reach.setdefault(eligible[0], 0)
+    first = min(fitting, key=lambda pid: (pid not in local, reach[pid], pid))
     # A second F0 who visited one of the first one's venues: the clusters page has something to show.
-    second = next(
-        (
-            by_id[pid]
-            for pid in ranked[1:]
-            if any(v.venue_id in venues_of_first for v in visits if v.person_id == pid)
-        ),
-        by_id[ranked[1]] if len(ranked) > 1 else None,
-    )
+    rest = [pid for pid in eligible if pid != first and pid not in met[first]]
+    shared = [pid for pid in rest if venues[pid] & venues[first]]
+    second = (shared or rest or [None])[-1]
+    third = next((pid for pid in rest[len(rest) // 2 :] if pid != second), None)
     officer = world.get("users", {}).get("demo-xa")
     cases = [
-        case_open(person=first, confirmed_on=today, onset_on=today - timedelta(days=1), opened_by=officer)
+        case_open(
+            person=everyone[first], confirmed_on=today, onset_on=today - timedelta(days=1), opened_by=officer
+        )
     ]
     if second is not None:
-        cases.append(case_open(person=second, confirmed_on=today, sample_on=today, opened_by=officer))
-    third = next((by_id[pid] for pid in ranked[2:] if by_id[pid] not in (first, second)), None)
+        cases.append(
+            case_open(
+                person=everyone[second],
+                confirmed_on=today,
+                sample_on=today - timedelta(days=1),
+                opened_by=officer,
+            )
+        )
     if third is not None:  # a lab-confirmed case: traced automatically, waiting for review
-        cases.append(case_open(person=third, confirmed_on=today, sample_on=today, source="lab"))
+        cases.append(
+            case_open(
+                person=everyone[third], confirmed_on=today, sample_on=today - timedelta(days=1), source="lab"
+            )
+        )
     world["cases"] = cases
     world["logins"].append(("demo-xa", world["password"], "F0 cases and tracing runs: /cases/ and /tracing/"))
