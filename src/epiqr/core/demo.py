@@ -6,7 +6,8 @@
 """
 
 import random
-from importlib import import_module
+
+from .domains import domain_modules
 
 DEMO_PASSWORD = "epiqr-demo"
 DOMAIN_ORDER = ("accounts", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
@@ -14,13 +15,7 @@ DOMAIN_ORDER = ("accounts", "people", "venues", "checkins", "cases", "tracing", 
 
 def demo_populate(*, seed: int = 2021, scale: float = 1.0, out=print) -> dict:
     world: dict = {"rng": random.Random(seed), "scale": scale, "logins": [], "password": DEMO_PASSWORD}
-    for domain in DOMAIN_ORDER:
-        try:
-            module = import_module(f"epiqr.{domain}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"epiqr.{domain}.demo":
-                raise
-            continue
+    for domain, module in domain_modules("demo", DOMAIN_ORDER):
         out(f"demo: {domain} ...")
         module.populate(world)
     return world

@@ -7,13 +7,11 @@ database, so restarts and several hosts do not run a daily job twice in a day.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import import_module
 
 from django.db import transaction
 
+from .domains import domain_modules
 from .timeutil import now
-
-DOMAINS = ("core", "accounts", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
 
 
 @dataclass(frozen=True)
@@ -27,16 +25,7 @@ class Job:
 
 
 def jobs() -> list[Job]:
-    found: list[Job] = []
-    for domain in DOMAINS:
-        try:
-            module = import_module(f"epiqr.{domain}.scheduled")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"epiqr.{domain}.scheduled":
-                raise
-            continue
-        found.extend(module.JOBS)
-    return found
+    return [job for _domain, module in domain_modules("scheduled") for job in module.JOBS]
 
 
 def jobs_run_due(*, at: datetime | None = None) -> list[str]:
