@@ -7,7 +7,11 @@ from epiqr.core.middleware import ServiceErrorPages
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [(NotFound("Không có ống mẫu này."), 404), (Forbidden("Ngoài phạm vi."), 403), (Conflict("Đã đóng."), 409)],
+    [
+        (NotFound("Không có ống mẫu này."), 404),
+        (Forbidden("Ngoài phạm vi."), 403),
+        (Conflict("Đã đóng."), 409),
+    ],
 )
 def test_a_service_refusal_in_a_page_is_a_4xx_page_with_its_message(db, error, status):
     request = RequestFactory().get("/somewhere/")
@@ -20,4 +24,6 @@ def test_a_service_refusal_in_a_page_is_a_4xx_page_with_its_message(db, error, s
 
 
 def test_other_exceptions_are_left_alone():
-    assert ServiceErrorPages(lambda r: None).process_exception(RequestFactory().get("/"), ValueError()) is None
+    assert (
+        ServiceErrorPages(lambda r: None).process_exception(RequestFactory().get("/"), ValueError()) is None
+    )

@@ -24,7 +24,9 @@ def test_english_is_one_choice_away(client, db):
 @pytest.mark.parametrize("po", LOCALES, ids=lambda p: str(p.parts[-5]))
 def test_every_catalogue_is_fully_translated(po):
     text = po.read_text(encoding="utf-8")
-    entries = [e for e in text.split("\n\n") if re.search(r"^msgid ", e, re.MULTILINE)]  # obsolete "#~" left out
+    entries = [
+        e for e in text.split("\n\n") if re.search(r"^msgid ", e, re.MULTILINE)
+    ]  # obsolete "#~" left out
     untranslated = []
     for entry in entries[1:]:  # the first entry is the header
         msgstr = entry.split("\nmsgstr", 1)[1] if "\nmsgstr" in entry else ""
