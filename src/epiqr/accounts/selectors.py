@@ -47,3 +47,17 @@ def user_in_jurisdiction(*, user: User, commune_id: int | None, province_id: int
 
 def api_token_list(*, user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+
+
+def commune_list_in_jurisdiction(*, user: User):
+    """Communes a user may place people, sites or venues in: their commune, their province's, or all."""
+    from epiqr.geo.models import Commune
+
+    qs = Commune.objects.select_related("province").order_by("name")
+    if user.is_superuser or user.role == Role.ADMIN:
+        return qs
+    if user.commune_id:
+        return qs.filter(pk=user.commune_id)
+    if user.province_id:
+        return qs.filter(province_id=user.province_id)
+    return qs.none()

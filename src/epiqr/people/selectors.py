@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, Invalid, NotFound
-from epiqr.core.permissions import Role
 from epiqr.core.text import fold
 from epiqr.geo.models import Commune
 
@@ -72,18 +71,6 @@ def commune_for_registration(*, user, code: int | None) -> Commune | None:
     if not user_in_jurisdiction(user=user, commune_id=commune.pk, province_id=commune.province_id):
         raise Forbidden(_("This commune is outside your jurisdiction."), field="commune_code")
     return commune
-
-
-def communes_for_user(*, user) -> QuerySet[Commune]:
-    """Communes a user may register people in (choices of the person form)."""
-    qs = Commune.objects.select_related("province").order_by("name")
-    if user.is_superuser or user.role == Role.ADMIN:
-        return qs
-    if user.commune_id:
-        return qs.filter(pk=user.commune_id)
-    if user.province_id:
-        return qs.filter(province_id=user.province_id)
-    return qs.none()
 
 
 # --- hot paths (check-in scans, batches, imports): one narrow query each, no ORM query building -------

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core.device import device_people
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
@@ -75,7 +76,7 @@ def person_detail(request, public_id):
 
 @requires(permissions.EDIT)
 def person_create(request):
-    communes = selectors.communes_for_user(user=request.user)
+    communes = commune_list_in_jurisdiction(user=request.user)
     form = PersonForm(request.POST or None, communes=communes)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -94,7 +95,7 @@ def person_create(request):
 @requires(permissions.EDIT)
 def person_edit(request, public_id):
     person = _visible(request, public_id)
-    communes = selectors.communes_for_user(user=request.user)
+    communes = commune_list_in_jurisdiction(user=request.user)
     cccd = person.documents.filter(kind=DocumentKind.CCCD).first()
     initial = {
         "full_name": person.full_name,

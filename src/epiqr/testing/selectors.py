@@ -25,21 +25,6 @@ from .models import SamplingSession, SamplingSite, TestKind, Tube, TubeMember, T
 from .pools import Outcome, Result
 
 
-def commune_list_for(*, user) -> QuerySet:
-    """Communes where this user may open a sampling site: their commune, their province's, or all."""
-    from epiqr.core.permissions import Role
-    from epiqr.geo.models import Commune
-
-    qs = Commune.objects.select_related("province")
-    if user.is_superuser or user.role == Role.ADMIN:
-        return qs
-    if user.commune_id:
-        return qs.filter(pk=user.commune_id)
-    if user.province_id:
-        return qs.filter(province_id=user.province_id)
-    return qs.none()
-
-
 def site_list_visible_to(*, user) -> QuerySet[SamplingSite]:
     return jurisdiction_filter(
         SamplingSite.objects.select_related("commune"), user=user, commune_path="commune"

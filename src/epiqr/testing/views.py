@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
@@ -66,7 +67,7 @@ def _advice(prevalence_percent) -> pools.PoolAdvice | None:
 @refusals_shown
 def session_new(request):
     sites = selectors.site_list_visible_to(user=request.user)
-    communes = selectors.commune_list_for(user=request.user)
+    communes = commune_list_in_jurisdiction(user=request.user)
     form = SessionForm(request.POST or None, sites=sites, communes=communes)
     data = request.POST if request.method == "POST" else request.GET
     prevalence = data.get("expected_prevalence") or data.get("prevalence") or "1"
