@@ -1,7 +1,6 @@
 """Pages: sessions and the sampling station, the lab desk, recall and statistics; result lookup for citizens."""
 
 from datetime import timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,26 +23,12 @@ from . import documents, importing, permissions, pools, selectors, services
 from .forms import ImportForm, LookupForm, ResultForm, SessionForm
 
 
-def refusals_shown(view):
-    """A ServiceError a view lets through (e.g. a session outside the user's area) becomes a 4xx page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ServiceError as exc:
-            return render(request, "testing/refused.html", {"error": exc.message}, status=exc.status)
-
-    return wrapper
-
-
 def _error(request, template: str, context: dict, exc: ServiceError):
     context["error"] = exc.message
     return render(request, template, context, status=exc.status)
 
 
 @requires(permissions.VIEW)
-@refusals_shown
 def sessions(request):
     rows = selectors.session_list_visible_to(user=request.user)[:100]
     return render(
@@ -64,7 +49,6 @@ def _advice(prevalence_percent) -> pools.PoolAdvice | None:
 
 
 @requires(permissions.SAMPLE)
-@refusals_shown
 def session_new(request):
     sites = selectors.site_list_visible_to(user=request.user)
     communes = commune_list_in_jurisdiction(user=request.user)
@@ -103,7 +87,6 @@ def session_new(request):
 
 
 @requires(permissions.VIEW)
-@refusals_shown
 def session_detail(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     return render(
@@ -137,7 +120,6 @@ def _station_context(request, session, step=None, error=None):
 
 
 @requires(permissions.SAMPLE)
-@refusals_shown
 def station(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     return render(request, "testing/station.html", _station_context(request, session))
@@ -145,7 +127,6 @@ def station(request, pk: int):
 
 @requires(permissions.SAMPLE)
 @require_POST
-@refusals_shown
 def station_scan(request, pk: int):
     """One keyboard-wedge scan (tube barcode, person payload or XONG); answers the station panel."""
     session = selectors.session_get_visible(user=request.user, pk=pk)
@@ -190,7 +171,6 @@ def station_photo(request, pk: int):
 
 
 @requires(permissions.VIEW)
-@refusals_shown
 def manifest_csv(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     response = HttpResponse(documents.manifest_csv(session=session), content_type="text/csv; charset=utf-8")
@@ -199,7 +179,6 @@ def manifest_csv(request, pk: int):
 
 
 @requires(permissions.VIEW)
-@refusals_shown
 def manifest_pdf(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     response = HttpResponse(documents.manifest_pdf(session=session), content_type="application/pdf")
@@ -208,7 +187,6 @@ def manifest_pdf(request, pk: int):
 
 
 @requires(permissions.SAMPLE)
-@refusals_shown
 def slips(request, barcode: str):
     """Printable slips (one per person) for people without a phone: name, tube, where to look."""
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
@@ -227,7 +205,6 @@ def slips(request, barcode: str):
 
 
 @requires(permissions.VIEW)
-@refusals_shown
 def tube_detail(request, barcode: str):
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
     members = list(selectors.tube_members(tube=tube))
@@ -247,7 +224,6 @@ def tube_detail(request, barcode: str):
 
 
 @requires(permissions.RESULT)
-@refusals_shown
 def lab(request):
     """The lab desk: one tube's result by hand, or a whole file."""
     form = ResultForm(request.POST or None)
@@ -275,7 +251,6 @@ def lab(request):
 
 @requires(permissions.RESULT)
 @require_POST
-@refusals_shown
 def lab_import(request):
     form = ImportForm(request.POST, request.FILES)
     context = {"form": ResultForm(), "import_form": form}
@@ -293,7 +268,6 @@ def lab_import(request):
 
 @requires(permissions.RESULT)
 @require_POST
-@refusals_shown
 def lab_receive(request):
     """The lab scans arriving tubes (one barcode per line, a keyboard-wedge scanner adds the newlines)."""
     context = {"form": ResultForm(), "import_form": ImportForm()}
@@ -306,7 +280,6 @@ def lab_receive(request):
 
 
 @requires(permissions.RECALL)
-@refusals_shown
 def recall(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     rows = list(selectors.recall_list(user=request.user, session=session)[:2000])
@@ -317,7 +290,6 @@ def recall(request, pk: int):
 
 
 @requires(permissions.VIEW)
-@refusals_shown
 def stats(request):
     until = local_today()
     try:
