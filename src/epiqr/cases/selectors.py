@@ -56,3 +56,12 @@ def case_period(*, case: Case, days_before: int = DEFAULT_DAYS_BEFORE) -> Infect
         start_override=case.infectious_from_override,
         end_override=case.infectious_until_override,
     )
+
+
+def case_active_exists_sql(*, person_column: str) -> tuple[str, list]:
+    """The rule of case_person_ids_among (the person has an active case) as an SQL EXISTS condition on
+    `person_column`, for a statement that must not write for isolated people."""
+    return (
+        f"EXISTS (SELECT 1 FROM {Case._meta.db_table} WHERE person_id = {person_column} AND status = %s)",
+        [CaseStatus.ACTIVE.value],
+    )

@@ -78,9 +78,25 @@ class Recorded:
 VISIT_NAMESPACE = uuid.UUID("0b7e2f4e-5d0c-4b0a-9f3e-6c1d2a9b8e77")
 
 
+def _visit_slot(at: datetime) -> int:
+    return int(at.timestamp()) // int(DUPLICATE_WINDOW.total_seconds())
+
+
 def visit_key(*, venue_id: int, person_id: int, at: datetime) -> uuid.UUID:
-    slot = int(at.timestamp()) // int(DUPLICATE_WINDOW.total_seconds())
-    return uuid.uuid5(VISIT_NAMESPACE, f"{venue_id}|{person_id}|{slot}")
+    # A name-based UUID of version 3 (MD5), so that PostgreSQL can make the same key inside the one-statement
+    # scan (`_visit_key_sql`) with no extension.
+    return uuid.uuid3(VISIT_NAMESPACE, f"{venue_id}|{person_id}|{_visit_slot(at)}")
+
+
+def _visit_key_sql(*, venue_id: int, person_column: str, at: datetime) -> tuple[str, list]:
+    """visit_key as a PostgreSQL expression on `person_column`: MD5 of the namespace and the name, with
+    the version (3) and variant bits set as RFC 4122 sets them."""
+    h = f"md5(%s::bytea || convert_to({person_column}::text || %s, 'UTF8'))"
+    sql = (
+        f"(SELECT overlay(overlay(h PLACING '3' FROM 13 FOR 1) PLACING "
+        f"to_hex((('x' || substr(h, 17, 1))::bit(4)::int & 3) | 8) FROM 17 FOR 1)::uuid FROM (SELECT {h} AS h) k)"
+    )
+    return sql, [VISIT_NAMESPACE.bytes + f"{venue_id}|".encode(), f"|{_visit_slot(at)}"]
 
 
 def checkin_record(
@@ -140,6 +156,20 @@ def checkin_record(
             has_symptoms=has_symptoms,
         )
         return Recorded(checkin, False)
+    return _not_inserted(
+        venue_id=venue_id,
+        person_id=person_id,
+        at=at,
+        has_symptoms=has_symptoms,
+        unless_isolated=unless_isolated,
+    )
+
+
+def _not_inserted(
+    *, venue_id: int, person_id: int, at: datetime, has_symptoms: bool | None, unless_isolated: bool
+) -> Recorded | None:
+    """Why a guarded visit insert stored nothing: None under isolation, else the visit already stored."""
+    key = visit_key(venue_id=venue_id, person_id=person_id, at=at)
     if unless_isolated and _active_case_reason(person_id):
         return None
     existing = (
@@ -205,14 +235,7 @@ def _record_for(
         has_symptoms=has_symptoms,
         unless_isolated=True,
     )
-    if rec is None:
-        reason = _active_case_reason(person.pk)
-        return ScanOutcome("refused", person, None, created, reason, "active_case")
-    if rec.duplicate:
-        return ScanOutcome(
-            "duplicate", person, rec.checkin, created, _("Already checked in a moment ago."), "duplicate"
-        )
-    return ScanOutcome("ok", person, rec.checkin, created)
+    return _outcome(person=person, created=created, rec=rec)
 
 
 def payload_clean(payload: str) -> str:
@@ -248,7 +271,16 @@ def checkin_scan(
         at = checkin_time_check(at=at)
     # A known card that changes nothing: one query. Anything else (new card, details to fill, EpiQR code
     # to check) takes the people service's full path.
-    person, created = person_for_scanned_document(doc=parse_payload(payload)), False
+    doc = parse_payload(payload)
+    if connection.vendor == "postgresql":
+        found = _scan_in_one_statement(
+            venue_id=venue_id, doc=doc, method=method, at=at or now(), has_symptoms=has_symptoms
+        )
+        if found is not None:
+            return found
+        person, created = None, False
+    else:
+        person, created = person_for_scanned_document(doc=doc), False
     if person is None:
         scan = person_from_scan(payload=payload, actor=actor, create=True)
         person, created = scan.person, scan.created
@@ -260,6 +292,81 @@ def checkin_scan(
         at=at,
         has_symptoms=has_symptoms,
     )
+
+
+def _outcome(*, person, created: bool, rec: Recorded | None) -> ScanOutcome:
+    if rec is None:
+        reason = _active_case_reason(person.pk)
+        return ScanOutcome("refused", person, None, created, reason, "active_case")
+    if rec.duplicate:
+        return ScanOutcome(
+            "duplicate", person, rec.checkin, created, _("Already checked in a moment ago."), "duplicate"
+        )
+    return ScanOutcome("ok", person, rec.checkin, created)
+
+
+def _scan_in_one_statement(
+    *, venue_id: int, doc, method: str, at: datetime, has_symptoms: bool | None
+) -> ScanOutcome | None:
+    """PostgreSQL: a known card that changes nothing about its person, checked in with one statement
+    (person by card, isolation, duplicate window, visit key, insert); the rules of checkin_scan's
+    two-step path. None when the card needs that path (unknown, new document, a blank to fill)."""
+    from epiqr.cases.selectors import case_active_exists_sql
+    from epiqr.people.selectors import person_from_scan_row, person_scan_columns, person_scan_match_sql
+
+    match = person_scan_match_sql(doc=doc)
+    if match is None:
+        return None
+    person_sql, person_params = match
+    isolated_sql, isolated_params = case_active_exists_sql(person_column="p.id")
+    key_sql, key_params = _visit_key_sql(venue_id=venue_id, person_column="p.id", at=at)
+    table = CheckIn._meta.db_table
+    f_time = CheckIn._meta.get_field("checked_in_at")
+    cols = ", ".join(f"p.{c}" for c in person_scan_columns())
+    sql = (
+        f"WITH p AS ({person_sql}), ins AS ("
+        f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
+        f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = p.id AND c.venue_id = %s "
+        f"AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
+        f"ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id) "
+        f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
+    )
+    params = [
+        *person_params,
+        venue_id,
+        f_time.get_db_prep_save(at, connection),
+        method,
+        *key_params,
+        has_symptoms,
+        venue_id,
+        f_time.get_db_prep_save(at - DUPLICATE_WINDOW, connection),
+        f_time.get_db_prep_save(at + DUPLICATE_WINDOW, connection),
+        *isolated_params,
+    ]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    person = person_from_scan_row(row[:-2])
+    checkin_id, key = row[-2:]
+    if checkin_id is None:
+        rec = _not_inserted(
+            venue_id=venue_id, person_id=person.pk, at=at, has_symptoms=has_symptoms, unless_isolated=True
+        )
+    else:
+        checkin = CheckIn(
+            id=checkin_id,
+            venue_id=venue_id,
+            person_id=person.pk,
+            checked_in_at=at,
+            method=method,
+            client_id=key,
+            has_symptoms=has_symptoms,
+        )
+        rec = Recorded(checkin, False)
+    return _outcome(person=person, created=False, rec=rec)
 
 
 def checkin_manual(*, venue_id: int, identifier: str, actor=None, at: datetime | None = None) -> ScanOutcome:

@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -227,3 +227,58 @@ def person_ids_for_scanned_documents(*, docs: list) -> list[int | None]:
         fills = any(getattr(doc, name) and not person[name] for name in _BLANKS)
         out.append(None if fills else person["id"])
     return out
+
+
+def person_scan_match_sql(*, doc) -> tuple[str, list] | None:
+    """A SELECT of the scan columns (`person_scan_columns`) of the person a parsed payload names, under the
+    rule of person_for_scanned_document, for a caller that joins it into its own statement; it returns
+    no row when that function would return None. None when the payload cannot be matched this way."""
+    from .parsers import KIND_EPIQR
+    from .services import _document_keys
+
+    person_cols = ", ".join(f"p.{c}" for c in _SCAN_FIELDS)
+    table = Person._meta.db_table
+    if doc.kind == KIND_EPIQR:
+        try:
+            public_id = uuid.UUID(str(doc.person_public_id))
+        except ValueError:
+            return None
+        value = Person._meta.get_field("public_id").get_db_prep_value(public_id, connection)
+        return (
+            f"SELECT {person_cols} FROM {table} p WHERE p.public_id = %s AND p.qr_generation = %s",
+            [value, doc.qr_generation],
+        )
+    keys = [(str(kind), number) for kind, number, _issued in _document_keys(doc)]
+    if not keys:
+        return None
+    docs = IdentityDocument._meta.db_table
+    where = " OR ".join(["(kind = %s AND number = %s)"] * len(keys))
+    # Every document the card proves is stored, and the person is the one the strongest names.
+    conditions = [
+        f"(SELECT count(*) FROM {docs} WHERE {where}) = %s",
+        f"p.id = (SELECT person_id FROM {docs} WHERE kind = %s AND number = %s)",
+    ]
+    params: list = [v for key in keys for v in key] + [len(keys), *keys[0]]
+    # A scan that would fill a blank takes the full path.
+    for name in _BLANKS:
+        if getattr(doc, name):
+            column = Person._meta.get_field(name)
+            if isinstance(column, models.CharField):
+                conditions.append(f"p.{name} <> ''")
+            else:
+                conditions.append(
+                    f"p.{name} IS NOT NULL AND p.{name} <> 0"
+                    if name == "birth_year"
+                    else f"p.{name} IS NOT NULL"
+                )
+    return f"SELECT {person_cols} FROM {table} p WHERE " + " AND ".join(conditions), params
+
+
+def person_scan_columns() -> tuple[str, ...]:
+    """The columns person_scan_match_sql selects, in order."""
+    return _SCAN_FIELDS
+
+
+def person_from_scan_row(row) -> Person:
+    """A Person (the scan columns loaded, the rest on access) from a row of person_scan_match_sql."""
+    return _person_from_row(row)
