@@ -189,6 +189,17 @@ def breakdown(token, owner, venues, payloads, person_ids, rng, n=300):
             unless_isolated=True,
         ),
     )
+    docs = [parse_payload(p) for p in payloads]
+    timed(
+        "known card, one statement: person, isolation, window, insert",
+        lambda i: services._scan_in_one_statement(
+            venue_id=venues[(i + offset + 1) % len(venues)].pk,
+            doc=docs[(i * 7 + offset) % len(docs)],
+            method="staff",
+            at=timezone.now(),
+            has_symptoms=None,
+        ),
+    )
     timed(
         "bare ORM insert (what the bare view does)",
         lambda i: CheckIn.objects.create(

@@ -318,7 +318,9 @@ def _scan_in_one_statement(
     if match is None:
         return None
     person_sql, person_params = match
-    isolated_sql, isolated_params = case_active_exists_sql(person_column="p.id")
+    # The person as an init-plan value, not a join column: the window and isolation probes then search
+    # their indexes by it (as a join column, the window probe read the venue's whole window).
+    isolated_sql, isolated_params = case_active_exists_sql(person_column="(SELECT id FROM p)")
     key_sql, key_params = _visit_key_sql(venue_id=venue_id, person_column="p.id", at=at)
     table = CheckIn._meta.db_table
     f_time = CheckIn._meta.get_field("checked_in_at")
@@ -327,7 +329,7 @@ def _scan_in_one_statement(
         f"WITH p AS ({person_sql}), ins AS ("
         f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
         f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = p.id AND c.venue_id = %s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = (SELECT id FROM p) AND c.venue_id = %s "
         f"AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
         f"ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id) "
         f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
@@ -629,30 +631,17 @@ def _postgres() -> bool:
 def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
     """Store rows whose client id is new; returns {client id: check-in id} of the rows this call stored.
 
-    PostgreSQL: COPY, or when a concurrent upload collides, INSERT ... SELECT FROM unnest(six arrays)
-    ON CONFLICT (client_id) DO NOTHING RETURNING. SQLite: a multi-row VALUES list with the same clause.
+    PostgreSQL: INSERT ... SELECT FROM unnest(six arrays) ON CONFLICT (client_id) DO NOTHING RETURNING.
+    SQLite: a multi-row VALUES list with the same clause.
     """
     stored: dict[uuid.UUID, int] = {}
     if not rows:
         return stored
     table = CheckIn._meta.db_table
     if _postgres():
-        import psycopg
-
+        # One statement, atomic by itself: no transaction or savepoint round trips, no COPY to fall back
+        # from when a concurrent upload collides, and the new ids come back with it.
         with connection.cursor() as cur:
-            try:  # COPY when nothing collides (the usual case); ids read back for the answer
-                with transaction.atomic():
-                    with cur.cursor.copy(
-                        f"COPY {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
-                        "FROM STDIN"
-                    ) as copy:
-                        for r in rows:
-                            copy.write_row(
-                                (r.venue_id, r.person_id, r.at, str(r.method), r.client_id, r.has_symptoms)
-                            )
-                return _stored_client_ids([r.client_id for r in rows])
-            except psycopg.IntegrityError:
-                pass  # a concurrent upload stored some of these: insert what is left, skipping conflicts
             cur.execute(
                 f"INSERT INTO {table} (venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
@@ -816,8 +805,11 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
             visits.append((r.at, r.client_id, None))
             to_insert.append(r)
 
-    with transaction.atomic():
-        stored = _insert_rows(to_insert)
+    if _postgres():
+        stored = _insert_rows(to_insert)  # one statement
+    else:
+        with transaction.atomic():
+            stored = _insert_rows(to_insert)
     lost = [r.client_id for r in to_insert if r.client_id not in stored]
     known = _stored_client_ids(lost) if lost else {}
     for r in to_insert:
