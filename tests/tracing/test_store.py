@@ -49,3 +49,59 @@ def test_database_store_equals_memory_store_on_a_random_world(world, at, visit):
         want, want_around = memory.visits_around(periods, *engine.reach(policy))
         assert key(got) == key(want) and key(around) == key(want_around)
         assert len(got) > 0 and len(around) > len(got)
+
+
+@pytest.mark.parametrize("policy", ["vn-window-60", "overlap-15", "cwa-weighted"])
+def test_a_stored_run_holds_exactly_what_the_engine_found(cafe_story, at, visit, policy):
+    """run_create writes rows as plain tuples (COPY / executemany): every field must survive, including
+    seconds, open check-ins (default dwell), empty weighted minutes and F2 exposures."""
+    from epiqr.tracing import services
+
+    visit(cafe_story["dung"], cafe_story["market"], at(15, 5) + timedelta(seconds=17))  # open check-in
+    _row, result, _period = services.tracing_compute(case=cafe_story["case"], policy_name=policy, degree=2)
+    run = services.run_create(case=cafe_story["case"], policy_name=policy, degree=2)
+    assert run.contact_count == len(result.contacts) and {c.degree for c in result.contacts} == {1, 2}
+    stored = {c.person_id: c for c in run.contacts.prefetch_related("exposures")}
+    assert set(stored) == {c.person_id for c in result.contacts}
+    for c in result.contacts:
+        row = stored[c.person_id]
+        assert (row.degree, row.risk, row.overlap_minutes, row.first_exposed_at) == (
+            c.degree,
+            c.risk,
+            c.overlap_minutes,
+            c.first_exposed_at,
+        )
+        assert row.commune_id == row.person.commune_id and row.status == "to_call"
+        got = sorted(
+            (
+                e.venue_id,
+                e.checkin_id,
+                e.start,
+                e.end,
+                e.source_person_id,
+                e.source_checkin_id,
+                e.source_start,
+                e.source_end,
+                e.overlap_minutes,
+                e.weighted_minutes,
+                e.risk,
+            )
+            for e in row.exposures.all()
+        )
+        want = sorted(
+            (
+                e.venue_id,
+                e.checkin_id,
+                e.start,
+                e.end,
+                e.source_person_id,
+                e.source_checkin_id,
+                e.source_start,
+                e.source_end,
+                e.overlap_minutes,
+                e.weighted_minutes,
+                e.risk,
+            )
+            for e in c.exposures
+        )
+        assert got == want
