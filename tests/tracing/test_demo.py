@@ -6,44 +6,37 @@ import time
 from django.core.management import call_command
 
 
-def test_demo_traces_a_believable_outbreak_quickly(geo, tmp_path, settings):
+def test_demo_traces_a_believable_outbreak_quickly(geo, tmp_path, settings, monkeypatch):
     from epiqr.accounts.models import User
-    from epiqr.core import demo
+    from epiqr.cases import demo as cases_demo
     from epiqr.notify.models import OutboundMessage
     from epiqr.people.models import Person
+    from epiqr.tracing import demo as tracing_demo
     from epiqr.tracing.models import FollowUp, TracingRun
     from epiqr.tracing.selectors import cluster_list
 
     settings.VAR_DIR = tmp_path
     timings: dict[str, float] = {}
-    real_import = demo.import_module
 
-    def timed_import(name):
-        module = real_import(name)
-        if name in ("epiqr.cases.demo", "epiqr.tracing.demo"):
-            populate = module.populate
+    def timed(name, populate):
+        def run(world):
+            t = time.perf_counter()
+            populate(world)
+            timings[name] = time.perf_counter() - t
 
-            class Timed:
-                @staticmethod
-                def populate(world):
-                    t = time.perf_counter()
-                    populate(world)
-                    timings[name] = time.perf_counter() - t
+        return run
 
-            return Timed
-        return module
-
-    demo.import_module = timed_import
-    try:
-        call_command("demo")
-    finally:
-        demo.import_module = real_import
+    for module in (cases_demo, tracing_demo):
+        monkeypatch.setattr(module, "populate", timed(module.__name__, module.populate))
+    call_command("demo")
+    assert set(timings) == {"epiqr.cases.demo", "epiqr.tracing.demo"}
 
     population = Person.objects.count()
     runs = list(TracingRun.objects.all())
     assert len(runs) == 3
-    for run in runs:
-        assert 1 <= run.contact_count <= population // 10, (run.contact_count, population)
+    for run in runs:  # tens of F1s; F1 + F2 a few hundred at most (the demo's check-ins follow the clock)
+        limit = 100 if run.degree == 1 else population // 6
+        assert 1 <= run.contact_count <= limit, (run.degree, run.contact_count, population)
     f2_run = next(r for r in runs if r.degree == 2)
     degrees = set(f2_run.contacts.values_list("degree", flat=True))
     assert degrees == {1, 2}

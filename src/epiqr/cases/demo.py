@@ -3,7 +3,7 @@ contacts (tens, not a third of the town), an F2 list of a few hundred and a clus
 
 The demo's check-ins crowd a few popular venues, so most people met hundreds of others; the F0s are
 picked among those whose visits were at quieter places and times, estimated from one read of the
-recent check-ins (no tracing run needed to choose)."""
+recent check-ins; the F0 traced to F2 is confirmed by a few real F2 traces of the best candidates."""
 
 import bisect
 from collections import defaultdict
@@ -15,7 +15,8 @@ from .services import case_open
 
 F1_RANGE = (8, 80)  # what a commune team can call in a day
 F2_RANGE = (20, 300)  # the F0 traced to F2: F1 + F2 stays a few hundred
-F2_MIN_F1 = 4
+F2_MIN_F1 = 2
+F2_TRIALS = 8
 
 
 def populate(world: dict) -> None:
@@ -76,9 +77,10 @@ def populate(world: dict) -> None:
     # The F0 traced to F2: the smallest F1 + F2 list with some F2 in it, preferably of the home commune
     # (F2 grows with the F1s' later visits: in this dense demo town most F2 lists reach half of it).
     reach = {pid: f2_size(pid, met[pid]) for pid in everyone if fits(pid, F2_MIN_F1)}
-    fitting = [pid for pid in reach if F2_RANGE[0] <= reach[pid] <= F2_RANGE[1]] or list(reach) or eligible
-    reach.setdefault(eligible[0], 0)
-    first = min(fitting, key=lambda pid: (pid not in local, reach[pid], pid))
+    ranked = sorted(
+        reach, key=lambda pid: (not F2_RANGE[0] <= reach[pid] <= F2_RANGE[1], pid not in local, reach[pid])
+    )
+    first = _first_with_f2(ranked[:F2_TRIALS] or eligible[:1], since, until)
     # A second F0 who visited one of the first one's venues: the clusters page has something to show.
     rest = [pid for pid in eligible if pid != first and pid not in met[first]]
     shared = [pid for pid in rest if venues[pid] & venues[first]]
@@ -107,3 +109,28 @@ def populate(world: dict) -> None:
         )
     world["cases"] = cases
     world["logins"].append(("demo-xa", world["password"], "F0 cases and tracing runs: /cases/ and /tracing/"))
+
+
+def _first_with_f2(candidates: list[int], since, until) -> int:
+    """The first candidate whose real F2 trace has F2 contacts and stays within F2_RANGE (the estimate
+    ignores who is already a case), else the one with the shortest list that has F2 at all."""
+    from epiqr.tracing import engine
+    from epiqr.tracing.selectors import CheckinStore, policy_engine, policy_get
+
+    policy = policy_engine(policy_get(name="vn-window-60"))
+    best, best_key = candidates[0], None
+    for pid in candidates:
+        result = engine.trace(
+            periods=[engine.Period(pid, since, until)],
+            store=CheckinStore(),
+            policy=policy,
+            degree=2,
+            until=until,
+        )
+        has_f2, total = bool(result.by_degree(2)), len(result.contacts)
+        if has_f2 and total <= F2_RANGE[1]:
+            return pid
+        key = (not has_f2, total)
+        if best_key is None or key < best_key:
+            best, best_key = pid, key
+    return best
