@@ -27,3 +27,16 @@ def test_other_exceptions_are_left_alone():
     assert (
         ServiceErrorPages(lambda r: None).process_exception(RequestFactory().get("/"), ValueError()) is None
     )
+
+
+def test_an_htmx_fragment_request_gets_the_message_alone(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().post("/tracing/contacts/1/status/")
+    request.user = AnonymousUser()
+    request.htmx = True
+    response = ServiceErrorPages(lambda r: None).process_exception(
+        request, Conflict("Không thể chuyển trạng thái.")
+    )
+    assert response.status_code == 409
+    assert response.content.decode() == "Không thể chuyển trạng thái."

@@ -5,14 +5,12 @@ from django.utils.translation import gettext as _
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import aware, local_today
-from epiqr.tracing.web import service_errors
 
 from . import permissions, selectors, services
 from .api import person_for
 from .forms import CaseOpenForm, PeriodOverrideForm
 
 
-@service_errors
 @requires(permissions.VIEW)
 def case_list(request):
     cases = selectors.case_list_visible_to(user=request.user, status=request.GET.get("status") or None)[:200]
@@ -23,7 +21,6 @@ def case_list(request):
     )
 
 
-@service_errors
 @requires(permissions.OPEN)
 def case_open(request):
     """Open a case for a person named by ?person=<public id> (from the person's page) or by a scan."""
@@ -68,7 +65,6 @@ def case_open(request):
     )
 
 
-@service_errors
 @requires(permissions.VIEW)
 def case_detail(request, case_id: int):
     case = selectors.case_get_visible_to(user=request.user, case_id=case_id)

@@ -48,12 +48,17 @@ class ServiceErrorPages:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        from django.http import HttpResponse
         from django.shortcuts import render
 
         from .errors import ServiceError
 
         if not isinstance(exception, ServiceError):
             return None
+        if getattr(request, "htmx", False):  # a fragment request: answer with the message alone
+            return HttpResponse(
+                exception.message, status=exception.status, content_type="text/plain; charset=utf-8"
+            )
         return render(
             request,
             "core/refused.html",

@@ -10,7 +10,6 @@ from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import audit_record
-from epiqr.tracing.web import service_errors
 
 from . import permissions, selectors, services
 from .models import FollowUp
@@ -18,14 +17,12 @@ from .models import FollowUp
 PAGE_LIMIT = 500  # contacts shown on one page; filters and the export give the rest
 
 
-@service_errors
 @requires(permissions.VIEW)
 def run_list(request):
     runs = selectors.run_list_visible_to(user=request.user)[:100]
     return render(request, "tracing/runs.html", {"runs": runs})
 
 
-@service_errors
 @require_POST
 @requires(permissions.RUN)
 def run_create(request, case_id: int):
@@ -51,7 +48,6 @@ def _int(value) -> int | None:
         return None
 
 
-@service_errors
 @requires(permissions.VIEW)
 def run_detail(request, run_id: int):
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
@@ -100,7 +96,6 @@ def _parse(value):
     return datetime.fromisoformat(value) if value else None
 
 
-@service_errors
 @require_POST
 @requires(permissions.RUN)
 def run_review(request, run_id: int):
@@ -109,7 +104,6 @@ def run_review(request, run_id: int):
     return redirect("tracing:run", run_id=run.pk)
 
 
-@service_errors
 @require_POST
 @requires(permissions.FOLLOW_UP)
 def contact_status(request, contact_id: int):
@@ -143,7 +137,6 @@ def contact_status(request, contact_id: int):
     return redirect("tracing:run", run_id=contact.run_id)
 
 
-@service_errors
 @require_POST
 @requires(permissions.FOLLOW_UP)
 def contact_case(request, contact_id: int):
@@ -161,7 +154,6 @@ def contact_case(request, contact_id: int):
     return redirect("cases:detail", case_id=case.pk)
 
 
-@service_errors
 @require_POST
 @requires(permissions.EXPORT)
 def run_export(request, run_id: int):
@@ -181,7 +173,6 @@ def run_export(request, run_id: int):
     return response
 
 
-@service_errors
 @require_POST
 @requires(permissions.NOTIFY)
 def run_notify(request, run_id: int):
@@ -197,7 +188,6 @@ def run_notify(request, run_id: int):
     return redirect("tracing:run", run_id=run.pk)
 
 
-@service_errors
 @requires(permissions.CLUSTERS)
 def clusters(request):
     days = max(1, min(_int(request.GET.get("days")) or 14, 28))
@@ -205,7 +195,6 @@ def clusters(request):
     return render(request, "tracing/clusters.html", {"clusters": rows, "days": days})
 
 
-@service_errors
 @login_not_required
 def feed(request):
     """Public on purpose: the risky-venue feed, no personal data."""
@@ -215,7 +204,6 @@ def feed(request):
     return response
 
 
-@service_errors
 @login_not_required
 def self_check(request):
     """Public on purpose: a citizen's own check-ins (remembered device) against the risky-venue feed."""
