@@ -13,6 +13,7 @@ Rules in one place:
 """
 
 import csv
+import hashlib
 import io
 import re
 import uuid
@@ -83,20 +84,16 @@ def _visit_slot(at: datetime) -> int:
 
 
 def visit_key(*, venue_id: int, person_id: int, at: datetime) -> uuid.UUID:
-    # A name-based UUID of version 3 (MD5), so that PostgreSQL can make the same key inside the one-statement
-    # scan (`_visit_key_sql`) with no extension.
-    return uuid.uuid3(VISIT_NAMESPACE, f"{venue_id}|{person_id}|{_visit_slot(at)}")
+    # The MD5 of the namespace and the name, read as a UUID: PostgreSQL makes the same key inside the
+    # one-statement scan (`_visit_key_sql`) with a bare md5() and a cast.
+    name = f"{VISIT_NAMESPACE}|{venue_id}|{person_id}|{_visit_slot(at)}"
+    return uuid.UUID(hashlib.md5(name.encode(), usedforsecurity=False).hexdigest())
 
 
 def _visit_key_sql(*, venue_id: int, person_column: str, at: datetime) -> tuple[str, list]:
-    """visit_key as a PostgreSQL expression on `person_column`: MD5 of the namespace and the name, with
-    the version (3) and variant bits set as RFC 4122 sets them."""
-    h = f"md5(%s::bytea || convert_to({person_column}::text || %s, 'UTF8'))"
-    sql = (
-        f"(SELECT overlay(overlay(h PLACING '3' FROM 13 FOR 1) PLACING "
-        f"to_hex((('x' || substr(h, 17, 1))::bit(4)::int & 3) | 8) FROM 17 FOR 1)::uuid FROM (SELECT {h} AS h) k)"
-    )
-    return sql, [VISIT_NAMESPACE.bytes + f"{venue_id}|".encode(), f"|{_visit_slot(at)}"]
+    """visit_key as a PostgreSQL expression on `person_column`."""
+    sql = f"md5(%s || {person_column}::text || %s)::uuid"
+    return sql, [f"{VISIT_NAMESPACE}|{venue_id}|", f"|{_visit_slot(at)}"]
 
 
 def checkin_record(

@@ -252,13 +252,10 @@ def person_scan_match_sql(*, doc) -> tuple[str, list] | None:
     if not keys:
         return None
     docs = IdentityDocument._meta.db_table
-    where = " OR ".join(["(kind = %s AND number = %s)"] * len(keys))
-    # Every document the card proves is stored, and the person is the one the strongest names.
-    conditions = [
-        f"(SELECT count(*) FROM {docs} WHERE {where}) = %s",
-        f"p.id = (SELECT person_id FROM {docs} WHERE kind = %s AND number = %s)",
-    ]
-    params: list = [v for key in keys for v in key] + [len(keys), *keys[0]]
+    # The person the strongest document names, and every other document the card proves is stored.
+    join = f"JOIN {docs} d ON d.person_id = p.id AND d.kind = %s AND d.number = %s"
+    conditions = [f"EXISTS (SELECT 1 FROM {docs} WHERE kind = %s AND number = %s)" for _key in keys[1:]]
+    params: list = [v for key in keys for v in key]
     # A scan that would fill a blank takes the full path.
     for name in _BLANKS:
         if getattr(doc, name):
@@ -271,7 +268,8 @@ def person_scan_match_sql(*, doc) -> tuple[str, list] | None:
                     if name == "birth_year"
                     else f"p.{name} IS NOT NULL"
                 )
-    return f"SELECT {person_cols} FROM {table} p WHERE " + " AND ".join(conditions), params
+    where = " AND ".join(conditions) or "true"
+    return f"SELECT {person_cols} FROM {table} p {join} WHERE {where}", params
 
 
 def person_scan_columns() -> tuple[str, ...]:
