@@ -712,8 +712,10 @@ def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[tuple]]:
             cur.execute(
                 f"SELECT DISTINCT c.venue_id, c.person_id, c.checked_in_at, c.client_id, c.id "
                 f"FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS w(venue_id, person_id, at) "
-                f"JOIN {CheckIn._meta.db_table} c ON c.person_id = w.person_id AND c.venue_id = w.venue_id "
-                "AND c.checked_in_at BETWEEN w.at - %s AND w.at + %s",
+                # OFFSET 0 keeps the lateral subquery as is: one index probe per row (the planner, which
+                # cannot estimate the unnest, otherwise may hash-join the whole table).
+                f"CROSS JOIN LATERAL (SELECT * FROM {CheckIn._meta.db_table} c WHERE c.person_id = w.person_id "
+                "AND c.venue_id = w.venue_id AND c.checked_in_at BETWEEN w.at - %s AND w.at + %s OFFSET 0) c",
                 [
                     [r.venue_id for r in rows],
                     [r.person_id for r in rows],
