@@ -116,13 +116,14 @@ def checkin_record(
     f_time = CheckIn._meta.get_field("checked_in_at")
     f_client = CheckIn._meta.get_field("client_id")
     t = f_time.get_db_prep_save(at, connection)
+    isolated_sql, isolated_params = _not_isolated_sql()
     sql = (
         f"INSERT INTO {CheckIn._meta.db_table} "
         "(venue_id, person_id, checked_in_at, method, client_id, has_symptoms) "
         "SELECT %s, %s, %s, %s, %s, %s WHERE NOT EXISTS ("
         f"SELECT 1 FROM {CheckIn._meta.db_table} "
         "WHERE person_id = %s AND venue_id = %s AND checked_in_at >= %s AND checked_in_at <= %s) "
-        + (_not_isolated_sql() if unless_isolated else "")
+        + (isolated_sql if unless_isolated else "")
         + "ON CONFLICT (client_id) DO NOTHING RETURNING id"
     )
     params = [
@@ -138,7 +139,7 @@ def checkin_record(
         f_time.get_db_prep_save(at + DUPLICATE_WINDOW, connection),
     ]
     if unless_isolated:
-        params.append(person_id)
+        params += [person_id, *isolated_params]
     with connection.cursor() as cur:
         cur.execute(sql, params)
         row = cur.fetchone()
@@ -209,16 +210,14 @@ def _active_case_reason(person_id: int) -> str:
     return _("Under isolation or quarantine: do not admit. Call the commune health station.")
 
 
-def _not_isolated_sql() -> str:
-    """The rule of cases.selectors.case_person_ids_among (an active case) as a condition of the visit
-    insert, so a live scan needs no separate round trip for it; the refusal is confirmed through that
-    selector when the insert does not happen."""
-    from epiqr.cases.models import Case, CaseStatus
+def _not_isolated_sql() -> tuple[str, list]:
+    """The cases rule (cases.selectors.case_active_exists_sql) as a condition of the visit insert on a
+    person id parameter, so a live scan needs no separate round trip for it; the refusal is confirmed
+    through case_person_ids_among when the insert does not happen."""
+    from epiqr.cases.selectors import case_active_exists_sql
 
-    return (
-        f"AND NOT EXISTS (SELECT 1 FROM {Case._meta.db_table} "
-        f"WHERE person_id = %s AND status = '{CaseStatus.ACTIVE.value}') "
-    )
+    sql, params = case_active_exists_sql(person_column="%s")
+    return f"AND NOT {sql} ", params
 
 
 def _record_for(
