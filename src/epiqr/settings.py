@@ -101,6 +101,12 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'epiqr.sqli
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "EPIQR_PG_PREPARE", default=True
+):
+    # Server-side binding lets psycopg prepare statements a connection runs repeatedly (the scan hot path),
+    # so PostgreSQL plans them once. Set EPIQR_PG_PREPARE=0 behind a pooler in transaction mode (PgBouncer).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
