@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
@@ -25,24 +26,24 @@ def _service_error(request, exc: ServiceError):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return api.create_response(
-        request, {"detail": "Bạn không có quyền thực hiện thao tác này.", "code": "forbidden"}, status=403
+        request, {"detail": _("You are not allowed to do this."), "code": "forbidden"}, status=403
     )
 
 
 @api.exception_handler(ObjectDoesNotExist)
 def _missing(request, exc):
-    return api.create_response(request, {"detail": "Không tìm thấy.", "code": "not_found"}, status=404)
+    return api.create_response(request, {"detail": _("Not found."), "code": "not_found"}, status=404)
 
 
 @api.exception_handler(Http404)
 def _http404(request, exc):
-    return api.create_response(request, {"detail": "Không tìm thấy.", "code": "not_found"}, status=404)
+    return api.create_response(request, {"detail": _("Not found."), "code": "not_found"}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorised(request, exc):
     return api.create_response(
-        request, {"detail": "Cần đăng nhập hoặc mã API hợp lệ.", "code": "unauthorised"}, status=401
+        request, {"detail": _("Log in or send a valid API token."), "code": "unauthorised"}, status=401
     )
 
 

@@ -36,3 +36,9 @@ def test_every_catalogue_is_fully_translated(po):
     with po.with_suffix(".mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
     assert len(compiled) >= len(entries), "the .mo is older than the .po: run compilemessages"
+
+
+def test_api_refusals_follow_the_chosen_language(client, db):
+    assert client.get("/api/v1/accounts/me").json()["detail"] == "Cần đăng nhập hoặc mã API hợp lệ."
+    client.cookies["django_language"] = "en"
+    assert client.get("/api/v1/accounts/me").json()["detail"] == "Log in or send a valid API token."

@@ -6,6 +6,7 @@ import time
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Invalid
 from epiqr.core.permissions import Role
@@ -34,11 +35,11 @@ def user_create(
 ) -> User:
     """Create a staff account; a commune scope implies its province."""
     if role not in _ROLES:
-        raise Invalid(f"Vai trò không hợp lệ: {role}", field="role")
+        raise Invalid(_("Unknown role: %(role)s") % {"role": role}, field="role")
     if org_kind and org_kind not in OrgKind.values:
-        raise Invalid(f"Loại tổ chức không hợp lệ: {org_kind}", field="org_kind")
+        raise Invalid(_("Unknown organisation kind: %(kind)s") % {"kind": org_kind}, field="org_kind")
     if User.objects.filter(username=username).exists():
-        raise Invalid(f"Tên đăng nhập đã tồn tại: {username}", field="username")
+        raise Invalid(_("This username is taken: %(username)s") % {"username": username}, field="username")
     if commune_id and not province_id:
         from epiqr.geo.models import Commune
 

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.services import audit_record
@@ -28,14 +29,16 @@ def case_open(
     the officer (see cases.flows).
     """
     if confirmed_on > local_today():
-        raise Invalid("Ngày xác định không thể ở tương lai.", field="confirmed_on")
+        raise Invalid(_("The confirmation date cannot be in the future."), field="confirmed_on")
     for field, value in (("onset_on", onset_on), ("sample_on", sample_on)):
         if value and value > confirmed_on:
-            raise Invalid("Ngày khởi phát/lấy mẫu phải trước ngày xác định.", field=field)
+            raise Invalid(_("Onset and sample dates must not be after the confirmation date."), field=field)
     if isolated_at is not None and (isolated_at.tzinfo is None or isolated_at > now()):
-        raise Invalid("Thời điểm cách ly phải có múi giờ và không ở tương lai.", field="isolated_at")
+        raise Invalid(
+            _("The isolation time needs a time zone and cannot be in the future."), field="isolated_at"
+        )
     if Case.objects.select_for_update().filter(person=person, status=CaseStatus.ACTIVE).exists():
-        raise Conflict("Người này đã là ca bệnh đang theo dõi.", code="already_case")
+        raise Conflict(_("This person is already an active case."), code="already_case")
     case = Case.objects.create(
         person=person,
         confirmed_on=confirmed_on,
@@ -61,12 +64,12 @@ def case_period_override(
     """An officer sets the infectious period by hand; the reason is required and audited."""
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("Cần ghi lý do khi sửa thời kỳ lây nhiễm.", field="reason")
+        raise Invalid(_("Give a reason for changing the infectious period."), field="reason")
     for field, value in (("infectious_from", infectious_from), ("infectious_until", infectious_until)):
         if value is not None and value.tzinfo is None:
-            raise Invalid("Thời điểm phải có múi giờ.", field=field)
+            raise Invalid(_("The time needs a time zone."), field=field)
     if infectious_from and infectious_until and infectious_from >= infectious_until:
-        raise Invalid("Thời điểm bắt đầu phải trước thời điểm kết thúc.", field="infectious_until")
+        raise Invalid(_("The start must be before the end."), field="infectious_until")
     before = {
         "from": case.infectious_from_override.isoformat() if case.infectious_from_override else None,
         "until": case.infectious_until_override.isoformat() if case.infectious_until_override else None,
