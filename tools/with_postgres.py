@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Run a command against a throwaway PostgreSQL cluster: `with_postgres.py [--durable] -- CMD ...`.
+"""Run a command against a throwaway PostgreSQL cluster: `with_postgres.py [--durable] [--keep DIR] -- CMD ...`.
 
 Finds the server binaries (pg_ctl on PATH or /usr/lib/postgresql/*/bin), creates a cluster in a temp
 directory, starts it on a free loopback port, runs CMD with DATABASE_URL pointing at it, then stops and
 deletes the cluster. Without PostgreSQL it prints why and exits 0, unless EPIQR_REQUIRE_POSTGRES=1
 (CI), where a missing server is a failure. As root the server runs as the `postgres` system user, since
 PostgreSQL refuses to run as root.
+
+`--keep DIR` keeps the cluster in DIR instead: created on first use, started again on the next, stopped
+cleanly and left in place afterwards. Benchmarks use it to generate a large world once and measure it
+many times (`epiqr synth` at full scale takes over ten minutes).
 """
 
 import glob
@@ -33,10 +37,12 @@ def free_port() -> int:
 
 
 def main(argv: list[str]) -> int:
-    durable = "--durable" in argv[: argv.index("--")] if "--" in argv else False
     if "--" not in argv or argv.index("--") == len(argv) - 1:
         print(__doc__)
         return 2
+    own = argv[: argv.index("--")]
+    durable = "--durable" in own
+    keep = Path(own[own.index("--keep") + 1]).resolve() if "--keep" in own[:-1] else None
     command = argv[argv.index("--") + 1 :]
     bindir = find_bindir()
     if bindir is None:
@@ -45,9 +51,11 @@ def main(argv: list[str]) -> int:
         return 1 if os.environ.get("EPIQR_REQUIRE_POSTGRES") == "1" else 0
     as_root = os.geteuid() == 0
     run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
-    base = Path(tempfile.mkdtemp(prefix="epiqr-pg-"))
+    base = keep or Path(tempfile.mkdtemp(prefix="epiqr-pg-"))
     data, sockets = base / "data", base / "sock"
-    sockets.mkdir()
+    existing = (data / "PG_VERSION").exists()
+    base.mkdir(parents=True, exist_ok=True)
+    sockets.mkdir(exist_ok=True)
     if as_root:
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
@@ -55,25 +63,11 @@ def main(argv: list[str]) -> int:
     port = free_port()
     env = {**os.environ, "LC_ALL": "C.UTF-8"}
     try:
-        subprocess.run(
-            [
-                *run_as,
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "epiqr",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            env=env,
-            cwd="/",
-        )
+        if not existing:
+            initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "epiqr", "-A", "trust", "-E", "UTF8"]
+            subprocess.run(
+                [*run_as, *initdb, "--no-sync"], check=True, stdout=subprocess.DEVNULL, env=env, cwd="/"
+            )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c max_connections=200"
         if not durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -95,22 +89,34 @@ def main(argv: list[str]) -> int:
             env=env,
             cwd="/",
         )
-        subprocess.run(
-            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "epiqr", "epiqr"],
-            check=True,
-            env=env,
-        )
+        if not existing:
+            subprocess.run(
+                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "epiqr", "epiqr"],
+                check=True,
+                env=env,
+            )
         url = f"postgres://epiqr@127.0.0.1:{port}/epiqr"
-        print(f"PostgreSQL {bindir.parent.name} throwaway cluster at {url}", flush=True)
+        kind = f"kept cluster in {base}" if keep else "throwaway cluster"
+        print(f"PostgreSQL {bindir.parent.name} {kind} at {url}", flush=True)
         return subprocess.run(command, env={**os.environ, "DATABASE_URL": url}).returncode
     finally:
         subprocess.run(
-            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            [
+                *run_as,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-m",
+                "fast" if keep else "immediate",
+                "-w",
+                "stop",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd="/",
         )
-        shutil.rmtree(base, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

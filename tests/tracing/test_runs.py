@@ -144,8 +144,9 @@ def test_batch_of_cases_gives_the_same_contacts_as_one_by_one(cafe_story, visit,
     batch = services.tracing_compute_batch(cases=[cafe_story["case"], other], policy_name="vn-window-60")
     for case in (cafe_story["case"], other):
         single = services.tracing_compute(case=case, policy_name="vn-window-60")[1]
-        assert {c.person_id for c in batch[case.person_id]} == {c.person_id for c in single.contacts}
-    assert {c.person_id for c in batch[other.person_id]} == {cafe_story["ha"].pk}
+        assert batch.contacts_of(case.person_id) == single.contacts and single.contacts
+    assert {c.person_id for c in batch.contacts_of(other.person_id)} == {cafe_story["ha"].pk}
+    assert batch.counts()[other.person_id] == (1, 1)
 
 
 def test_with_a_worker_backend_the_lab_reaction_is_queued_only_after_commit(

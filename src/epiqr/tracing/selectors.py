@@ -8,18 +8,21 @@ of periods) and every check-in around each of them at the same venue, never a lo
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 from django.db import connection
 from django.db.models import Q, QuerySet
 
 from epiqr.accounts.selectors import jurisdiction_q
 from epiqr.core.errors import Invalid, NotFound
 
-from . import engine
+from . import batch, engine
 from .models import Contact, TracingPolicy, TracingRun
 
 CHUNK = 4000  # rows per VALUES list: well under SQLite's and PostgreSQL's parameter limits
 COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
+PG_MINUS_INFINITY = np.iinfo(np.int64).min
 
 
 def _dt(value) -> datetime | None:
@@ -45,6 +48,32 @@ def _times(alias: str) -> str:
             f"(extract(epoch from {alias}.checked_out_at) * 1000000)::bigint"
         )
     return f"{alias}.checked_in_at, {alias}.checked_out_at"
+
+
+def _row_micros(row) -> tuple[int, ...]:
+    """A pair row from SQLite (times as text) with its times as microseconds (batch.NO_END for none)."""
+    return (
+        row[0], row[1], batch.micros(_dt(row[2])), batch.micros(_dt(row[3])), row[4],
+        row[5], row[6], batch.micros(_dt(row[7])), batch.micros(_dt(row[8])), int(row[9]),
+    )  # fmt: skip
+
+
+def _copy_integers(cur, sql: str, params: list, width: int) -> np.ndarray:
+    """The rows of a query of `width` non-null eight-byte columns (bigint, timestamptz), flattened, via
+    COPY ... (FORMAT BINARY): each row is a field count and, per field, a length and eight big-endian bytes."""
+    with cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
+        data = b"".join(bytes(block) for block in copy)
+    extension = int.from_bytes(data[15:19], "big")
+    body = data[19 + extension : -2]  # after the signature, flags and header extension; before the -1 trailer
+    fields = [("count", ">i2")]
+    for i in range(width):
+        fields += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
+    records = np.frombuffer(body, dtype=np.dtype(fields))
+    if len(records) and not (
+        (records["count"] == width).all() and all((records[f"len{i}"] == 8).all() for i in range(width))
+    ):
+        raise ValueError("COPY returned a null or a column that is not eight bytes wide")
+    return np.stack([records[f"v{i}"].astype(np.int64) for i in range(width)], axis=1).ravel()
 
 
 def _values(rows: Sequence[tuple[int, datetime, datetime]]) -> tuple[str, list]:
@@ -91,28 +120,35 @@ def _visits(rows: Sequence[tuple[int, datetime, datetime]], column: str) -> list
     return out
 
 
-def _around_sql(before: timedelta, after: timedelta) -> str:
-    """The index persons' visits (kind 0) and the check-ins around each of them (kind 1), one query."""
-    pg = connection.vendor == "postgresql"
+def _around_join(before: timedelta, after: timedelta) -> str:
+    """Join each index visit `f` to the check-ins `c` at its venue from `before` ahead of its check-in
+    time to `after` behind it."""
     # One second of slack each way: SQLite's datetime() drops fractions of a second.
     b, a = int(before.total_seconds()) + 1, int(after.total_seconds()) + 1
-    if pg:
-        around = (
+    if connection.vendor == "postgresql":
+        return (
             f"CROSS JOIN LATERAL (SELECT {COLUMNS} FROM checkins_checkin c WHERE c.venue_id = f.venue_id "
             f"AND c.checked_in_at >= f.checked_in_at - interval '{b} seconds' "
             f"AND c.checked_in_at <= f.checked_in_at + interval '{a} seconds') c"
         )
-    else:
-        around = (
-            "JOIN checkins_checkin c ON c.venue_id = f.venue_id "
-            f"AND c.checked_in_at >= datetime(f.checked_in_at, '-{b} seconds') "
-            f"AND c.checked_in_at <= datetime(f.checked_in_at, '+{a} seconds')"
-        )
     return (
-        "WITH w(k, lo, hi) AS (VALUES {values}), "
-        f"f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')}), "
+        "JOIN checkins_checkin c ON c.venue_id = f.venue_id "
+        f"AND c.checked_in_at >= datetime(f.checked_in_at, '-{b} seconds') "
+        f"AND c.checked_in_at <= datetime(f.checked_in_at, '+{a} seconds')"
+    )
+
+
+def _index_visits_sql() -> str:
+    """`f`: the visits of each period's person inside the period (periods as the VALUES list `w`)."""
+    return f"WITH w(k, lo, hi) AS (VALUES {{values}}), f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')}) "
+
+
+def _around_sql(before: timedelta, after: timedelta) -> str:
+    """The index persons' visits (kind 0) and the check-ins around each of them (kind 1), one query."""
+    return (
+        _index_visits_sql()[:-1] + ", "
         "x AS (SELECT 0 AS kind, f.* FROM f UNION ALL "
-        f"SELECT 1 AS kind, {COLUMNS} FROM f {around}) "
+        f"SELECT 1 AS kind, {COLUMNS} FROM f {_around_join(before, after)}) "
         # Scalar subqueries: per-row primary-key / index lookups, where a join may scan all venues.
         f"SELECT x.id, x.person_id, x.venue_id, {_times('x')}, "
         "(SELECT v.sector FROM venues_venue v WHERE v.id = x.venue_id), x.kind, "
@@ -154,6 +190,51 @@ class CheckinStore:
                     )
                     self.known[r[1]] = bool(r[7])
         return list(index.values()), list(around.values())
+
+    def pairs_around(
+        self, periods: Sequence[engine.Period], before: timedelta, after: timedelta
+    ) -> tuple[batch.Pairs, dict[int, str]]:
+        """For batches: each index visit paired with every check-in around it at its venue, as columns
+        (batch.PAIR_COLUMNS), and the sector of each venue met. On PostgreSQL the rows come as one
+        binary COPY read straight into numpy, never as Python objects."""
+        from epiqr.cases.models import CaseStatus
+        from epiqr.venues.selectors import venue_sectors
+
+        if not periods:
+            return batch.Pairs.from_rows([]), {}
+        pg = connection.vendor == "postgresql"
+        is_case = (
+            f"(c.person_id IN (SELECT person_id FROM cases_case WHERE status = '{CaseStatus.ACTIVE}'))::int::int8"
+            if pg
+            else f"EXISTS (SELECT 1 FROM cases_case k WHERE k.person_id = c.person_id AND k.status = '{CaseStatus.ACTIVE}')"
+        )
+        rows = [(p.person_id, p.start, p.end) for p in periods]
+        # PostgreSQL's binary timestamptz is already an integer (microseconds since 2000), '-infinity' the
+        # lowest one: no conversion in the query; SQLite's text times are parsed below.
+        times = "{0}.checked_in_at, " + (
+            "coalesce({0}.checked_out_at, '-infinity')" if pg else "{0}.checked_out_at"
+        )
+        template = (
+            _index_visits_sql() + f"SELECT f.person_id, f.id, {times.format('f')}, f.venue_id, "
+            f"c.person_id, c.id, {times.format('c')}, {is_case} FROM f {_around_join(before, after)}"
+        )
+        parts = []
+        with connection.cursor() as cur:
+            for i in range(0, len(rows), CHUNK):
+                values, params = _values(rows[i : i + CHUNK])
+                sql = template.format(values=values)
+                if pg:
+                    parts.append(_copy_integers(cur, sql, params, len(batch.PAIR_COLUMNS)))
+                else:
+                    cur.execute(sql, params)
+                    parts.append(np.array([_row_micros(r) for r in cur.fetchall()], dtype=np.int64))
+        table = np.concatenate(parts).reshape(-1, len(batch.PAIR_COLUMNS))
+        if pg:
+            for column in (2, 3, 7, 8):
+                t = table[:, column]
+                table[:, column] = np.where(t == PG_MINUS_INFINITY, batch.NO_END, t + PG_EPOCH_MICROS)
+        pairs = batch.Pairs.from_columns(table.T)
+        return pairs, venue_sectors(venue_ids=np.unique(pairs.venue).tolist())
 
     def cases_among(self, person_ids: set[int]) -> set[int]:
         from epiqr.cases.selectors import case_person_ids_among

@@ -16,7 +16,7 @@ from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, local_today, now
 
-from . import engine
+from . import batch, engine
 from .models import Contact, Exposure, FollowUp, RunStatus, StatusChange, TracingRun
 from .selectors import CheckinStore, contact_list_visible_to, policy_engine, policy_get
 
@@ -53,25 +53,19 @@ def tracing_compute(
     return row, result, period
 
 
-def tracing_compute_batch(
-    *, cases: list[Case], policy_name: str | None = None
-) -> dict[int, list[engine.Contact]]:
-    """F1 of many cases at once: one query for all their visits and every candidate around them."""
+def tracing_compute_batch(*, cases: list[Case], policy_name: str | None = None) -> batch.BatchResult:
+    """F1 of many cases at once (a day's new cases, an outbreak), nothing stored: one query pairs every
+    F0 visit with the check-ins around it and batch.trace_pairs applies the policy to the columns.
+    Each case gets exactly the contacts tracing_compute gives it alone (the batch's other F0s, being
+    cases, are never contacts)."""
     row = policy_get(name=policy_name, on=local_today())
     policy = policy_engine(row)
     periods = {}
     for case in cases:
         p = case_period(case=case, days_before=policy.infectious_days_before)
         periods[case.person_id] = engine.Period(case.person_id, p.start, p.end)
-    with engine.gc_paused():
-        store = CheckinStore()
-        index_visits, candidates = store.visits_around(list(periods.values()), *engine.reach(policy))
-        exposures = engine.exposures_from(index_visits, candidates, policy, degree=1)
-        cases_ids = set(periods) | store.cases_among({e.person_id for e in exposures})
-        by_source: dict[int, list[engine.Exposure]] = {pid: [] for pid in periods}
-        for e in exposures:
-            by_source[e.source_person_id].append(e)
-        return {pid: engine.assemble(items, excluded=cases_ids) for pid, items in by_source.items()}
+    pairs, sectors = CheckinStore().pairs_around(list(periods.values()), *engine.reach(policy))
+    return batch.trace_pairs(pairs=pairs, policy=policy, index_ids=list(periods), sectors=sectors)
 
 
 def _visit_json(v: engine.Visit) -> dict:

@@ -259,3 +259,8 @@ def venue_facts_visible_to(*, user, facts: VenueFacts) -> bool:
     if facts.owner_id is not None and facts.owner_id == user.pk:
         return True
     return user.org_kind == OrgKind.VENUE and bool(user.org_id) and user.org_id == facts.id
+
+
+def venue_sectors(*, venue_ids: list[int]) -> dict[int, str]:
+    """Each venue's sector (tracing's default dwell depends on it)."""
+    return dict(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "sector")) if venue_ids else {}

@@ -1,0 +1,319 @@
+"""Tracing many F0s together: the engine's F1 rules over columns of integers, for batches.
+
+`engine.py` stays the definition of every policy. This module computes, for a batch of index persons,
+exactly the F1 exposures and contacts `engine.trace()` finds for each of them on their own, but over
+numpy columns instead of one Python object per check-in: a batch of a thousand F0s in a busy city meets
+hundreds of thousands of check-ins, and objects cost microseconds each where a column costs
+nanoseconds. `tests/tracing/test_batch_oracle.py` proves the two equal on random worlds for every policy.
+
+Contract
+--------
+* Input is `Pairs`: every (source visit, candidate visit) pair at the same venue that the store found
+  within `engine.reach(policy)` of the source's check-in (a superset; the rules decide). Times are
+  integer microseconds since the Unix epoch; a visit with no check-out has `end` = `NO_END`.
+* `trace_pairs()` applies the policy's rule to each pair (the same presence, overlap, grid and rounding
+  arithmetic as the engine, on integers), drops people in `excluded` (the batch's F0s and people who are
+  already cases) and groups what is left per F0 into contacts ordered as `engine.assemble` orders them.
+* `BatchResult` keeps the columns; `contacts_of(person_id)` turns one F0's contacts into the engine's
+  `Contact`/`Exposure` objects when someone needs them, so a batch pays for objects only where it uses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from . import engine
+
+NO_END = -1
+MINUTE = 60_000_000  # microseconds
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PAIR_COLUMNS = (
+    "source_person",
+    "source_checkin",
+    "source_start",
+    "source_end",
+    "venue",
+    "person",
+    "checkin",
+    "start",
+    "end",
+    "is_case",
+)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """(source visit, candidate visit) pairs at one venue, a column each, all of equal length."""
+
+    source_person: np.ndarray
+    source_checkin: np.ndarray
+    source_start: np.ndarray
+    source_end: np.ndarray
+    venue: np.ndarray
+    person: np.ndarray
+    checkin: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    is_case: np.ndarray  # the candidate is already a case (never a contact)
+
+    @classmethod
+    def from_columns(cls, columns: Sequence[np.ndarray]) -> Pairs:
+        return cls(*(np.ascontiguousarray(c, dtype=np.int64) for c in columns))
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[int]]) -> Pairs:
+        table = np.array(list(rows), dtype=np.int64).reshape(-1, len(PAIR_COLUMNS))
+        return cls.from_columns(table.T)
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+
+def micros(dt: datetime | None) -> int:
+    """An aware datetime as integer microseconds since the epoch (`NO_END` for None)."""
+    if dt is None:
+        return NO_END
+    delta = engine._require_aware(dt) - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=int(value))
+
+
+def _presence_end(start: np.ndarray, end: np.ndarray, dwell: np.ndarray, policy: engine.Policy) -> np.ndarray:
+    """engine.presence() on columns: the check-out when after the check-in, else the dwell; capped."""
+    cap = start + policy.max_presence_minutes * MINUTE
+    checked_out = (end != NO_END) & (end > start)
+    return np.minimum(np.where(checked_out, end, start + dwell), cap)
+
+
+def _dwell(venue: np.ndarray, sectors: Mapping[int, str], policy: engine.Policy) -> np.ndarray:
+    """Each pair's default dwell in microseconds, from its venue's sector."""
+    if not policy.dwell_by_sector:
+        return np.full(len(venue), policy.default_dwell_minutes * MINUTE, dtype=np.int64)
+    unique, inverse = np.unique(venue, return_inverse=True)
+    minutes = [
+        policy.dwell_by_sector.get(sectors.get(int(v), ""), policy.default_dwell_minutes) for v in unique
+    ]
+    return (np.array(minutes, dtype=np.int64) * MINUTE)[inverse]
+
+
+def _minutes(micro: np.ndarray) -> np.ndarray:
+    """Microseconds to minutes with the engine's float steps (seconds first, then / 60)."""
+    return (micro / 1_000_000) / 60.0
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Every F0's F1 contacts, as columns. Exposures are sorted by F0 and contact, and within a contact
+    in the engine's order; contacts by F0, then first exposure, then person (engine.assemble's order)."""
+
+    policy: engine.Policy
+    index_ids: tuple[int, ...]
+    exposures: dict[str, np.ndarray]
+    contact_source: np.ndarray
+    contact_person: np.ndarray
+    contact_first: np.ndarray
+    contact_high: np.ndarray
+    contact_bounds: np.ndarray  # contact i owns exposures[contact_bounds[i]:contact_bounds[i + 1]]
+
+    @property
+    def contact_count(self) -> int:
+        return len(self.contact_person)
+
+    def _span(self, person_id: int) -> tuple[int, int]:
+        lo = int(np.searchsorted(self.contact_source, person_id, side="left"))
+        return lo, int(np.searchsorted(self.contact_source, person_id, side="right"))
+
+    def counts(self) -> dict[int, tuple[int, int]]:
+        """Per F0: (contacts, high-risk contacts)."""
+        out = {pid: (0, 0) for pid in self.index_ids}
+        sources, first = np.unique(self.contact_source, return_index=True)
+        ends = np.append(first[1:], len(self.contact_source))[: len(first)]
+        high = np.concatenate(([0], np.cumsum(self.contact_high)))
+        for pid, lo, hi in zip(sources.tolist(), first.tolist(), ends.tolist(), strict=True):
+            out[pid] = (hi - lo, int(high[hi] - high[lo]))
+        return out
+
+    def contacts_of(self, person_id: int) -> list[engine.Contact]:
+        """One F0's contacts as engine objects, equal to what engine.trace() gives for that F0 alone."""
+        lo, hi = self._span(person_id)
+        ex = {
+            k: v[self.contact_bounds[lo] : self.contact_bounds[hi]].tolist()
+            for k, v in self.exposures.items()
+        }
+        weighted = self.policy.rule == "cwa"
+        made = [
+            engine.Exposure(
+                person_id=ex["person"][i],
+                degree=1,
+                venue_id=ex["venue"][i],
+                checkin_id=ex["checkin"][i],
+                start=from_micros(ex["start"][i]),
+                end=from_micros(ex["end"][i]),
+                source_person_id=ex["source_person"][i],
+                source_checkin_id=ex["source_checkin"][i],
+                source_start=from_micros(ex["source_start"][i]),
+                source_end=from_micros(ex["source_end"][i]),
+                overlap_minutes=round(ex["minutes"][i], 2),
+                weighted_minutes=ex["weighted"][i] if weighted else None,
+                risk=engine.RISK_HIGH if ex["high"][i] else engine.RISK_LOW,
+            )
+            for i in range(len(ex["person"]))
+        ]
+        base = int(self.contact_bounds[lo])
+        return [
+            engine.Contact(
+                int(self.contact_person[c]),
+                1,
+                tuple(made[int(self.contact_bounds[c]) - base : int(self.contact_bounds[c + 1]) - base]),
+            )
+            for c in range(lo, hi)
+        ]
+
+
+def trace_pairs(
+    *,
+    pairs: Pairs,
+    policy: engine.Policy,
+    index_ids: Iterable[int],
+    sectors: Mapping[int, str],
+    excluded: Iterable[int] = (),
+) -> BatchResult:
+    """F1 of every index person from the pairs, as engine.trace() would find each on their own."""
+    index = tuple(dict.fromkeys(int(i) for i in index_ids))
+    dwell = _dwell(pairs.venue, sectors, policy)
+    s0, s1 = pairs.source_start, _presence_end(pairs.source_start, pairs.source_end, dwell, policy)
+    c0, c1 = pairs.start, _presence_end(pairs.start, pairs.end, dwell, policy)
+    shut_out = np.fromiter(set(index) | {int(e) for e in excluded}, dtype=np.int64)
+    keep = (pairs.person != pairs.source_person) & (pairs.is_case == 0) & ~np.isin(pairs.person, shut_out)
+    shared = np.maximum(0, np.minimum(s1, c1) - np.maximum(s0, c0))
+    weighted = np.zeros(len(pairs))
+    if policy.rule == "window":
+        keep &= np.abs(c0 - s0) <= policy.window_minutes * MINUTE
+        minutes = _minutes(shared)
+        high = minutes >= policy.high_risk_minutes
+    elif policy.rule == "overlap":
+        minutes = _minutes(shared)
+        keep &= (minutes > 0) & (minutes >= policy.min_overlap_minutes)
+        high = np.ones(len(pairs), dtype=bool)
+    else:
+        step = policy.grid_minutes * MINUTE
+        lo, hi = (s0 // step) * step, -((-s1) // step) * step
+        raw = np.floor(_minutes(np.maximum(0, np.minimum(hi, c1) - np.maximum(lo, c0))) + 0.5)
+        keep &= ((c1 - c0) >= policy.min_checkin_minutes * MINUTE) & (raw > 0)
+        minutes = np.minimum(raw, policy.cap_minutes).astype(float)
+        weighted = minutes * policy.trl_weights[policy.transmission_risk_level - 1]
+        high = weighted >= policy.high_risk_weighted_minutes
+    columns = {
+        "source_person": pairs.source_person,
+        "source_checkin": pairs.source_checkin,
+        "source_start": s0,
+        "source_end": s1,
+        "venue": pairs.venue,
+        "person": pairs.person,
+        "checkin": pairs.checkin,
+        "start": c0,
+        "end": c1,
+        "minutes": minutes,
+        "weighted": weighted,
+        "high": high,
+    }
+    cols = {k: v[keep] for k, v in columns.items()}
+    # Exposures grouped by (F0, contact), each group in engine.assemble's exposure order.
+    order = np.lexsort(
+        (
+            cols["checkin"],
+            cols["source_checkin"],
+            cols["venue"],
+            cols["start"],
+            cols["person"],
+            cols["source_person"],
+        )
+    )
+    cols = {k: v[order] for k, v in cols.items()}
+    n = len(order)
+    if n:
+        new = np.ones(n, dtype=bool)
+        new[1:] = (cols["source_person"][1:] != cols["source_person"][:-1]) | (
+            cols["person"][1:] != cols["person"][:-1]
+        )
+        starts = np.flatnonzero(new)
+        exposed = np.maximum(cols["start"], cols["source_start"])
+        g_source, g_person = cols["source_person"][starts], cols["person"][starts]
+        g_first = np.minimum.reduceat(exposed, starts)
+        g_high = np.maximum.reduceat(cols["high"].astype(np.int8), starts).astype(bool)
+        g_bounds = np.append(starts, n)
+        # Contacts per F0 by first exposure, then person; their exposures move with them.
+        g_order = np.lexsort((g_person, g_first, g_source))
+        lengths = np.diff(g_bounds)[g_order]
+        bounds = np.concatenate(([0], np.cumsum(lengths)))
+        # Gather each group's exposures in the new order: position p of the output comes from
+        # (old start of its group) + (p - new start of its group).
+        take = np.arange(n) + np.repeat(g_bounds[:-1][g_order] - bounds[:-1], lengths)
+        cols = {k: v[take] for k, v in cols.items()}
+        g_source, g_person, g_first, g_high = (
+            g_source[g_order],
+            g_person[g_order],
+            g_first[g_order],
+            g_high[g_order],
+        )
+    else:
+        empty = np.zeros(0, dtype=np.int64)
+        g_source, g_person, g_first, g_high, bounds = (
+            empty,
+            empty,
+            empty,
+            empty.astype(bool),
+            np.zeros(1, np.int64),
+        )
+    return BatchResult(
+        policy=policy,
+        index_ids=index,
+        exposures=cols,
+        contact_source=g_source,
+        contact_person=g_person,
+        contact_first=g_first,
+        contact_high=g_high,
+        contact_bounds=bounds,
+    )
+
+
+def pairs_of(
+    index_visits: Iterable[engine.Visit],
+    candidates: Iterable[engine.Visit],
+    *,
+    before: timedelta,
+    after: timedelta,
+    cases: set[int] = frozenset(),  # type: ignore[assignment]
+) -> tuple[Pairs, dict[int, str]]:
+    """Pairs from visit objects (the in-memory store, tests): each index visit with every candidate at
+    its venue whose check-in lies within [start - before, start + after]; and each venue's sector."""
+    by_venue: dict[int, list[engine.Visit]] = {}
+    sectors: dict[int, str] = {}
+    for c in candidates:
+        by_venue.setdefault(c.venue_id, []).append(c)
+        sectors[c.venue_id] = c.sector
+    rows = [
+        (
+            f.person_id,
+            f.checkin_id,
+            micros(f.start),
+            micros(f.end),
+            f.venue_id,
+            c.person_id,
+            c.checkin_id,
+            micros(c.start),
+            micros(c.end),
+            int(c.person_id in cases),
+        )
+        for f in index_visits
+        for c in by_venue.get(f.venue_id, ())
+        if f.start - before <= c.start <= f.start + after
+    ]
+    return Pairs.from_rows(rows), sectors

@@ -1,0 +1,141 @@
+"""Property: tracing a batch of F0s over columns gives each F0 exactly the contacts and exposures that
+engine.trace() gives that F0 alone, on random small worlds, for every policy.
+
+The engine is the definition of each policy (and is itself checked against a brute-force oracle in
+test_engine_oracle.py); the batch path re-implements its arithmetic on integers and must not drift.
+"""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from epiqr.tracing import batch, engine
+from epiqr.tracing.engine import MemoryStore, Period, Policy, Visit
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+T0 = datetime(2026, 11, 20, 6, 0, tzinfo=VN)
+POLICIES = [
+    Policy(
+        name="vn-window-60",
+        rule="window",
+        window_minutes=60,
+        default_dwell_minutes=30,
+        max_presence_minutes=180,
+    ),
+    Policy(
+        name="vn-window-60-sectors",
+        rule="window",
+        window_minutes=60,
+        high_risk_minutes=20,
+        dwell_by_sector={"retail": 20, "food": 50},
+        max_presence_minutes=120,
+    ),
+    Policy(
+        name="overlap-15",
+        rule="overlap",
+        min_overlap_minutes=15,
+        default_dwell_minutes=45,
+        dwell_by_sector={"retail": 20},
+        max_presence_minutes=180,
+    ),
+    Policy(name="cwa-weighted", rule="cwa", default_dwell_minutes=30, max_presence_minutes=180),
+    Policy(name="cwa-trl-3", rule="cwa", default_dwell_minutes=25, transmission_risk_level=3),
+]
+INDEX = (0, 1, 2)
+SECTORS = {1: "food", 2: "retail", 3: ""}  # a sector belongs to the venue
+
+
+@st.composite
+def worlds(draw):
+    n = draw(st.integers(1, 40))
+    visits = []
+    for i in range(n):
+        person = draw(st.integers(0, 8))
+        start = T0 + timedelta(
+            minutes=draw(st.integers(0, 16 * 60)), seconds=draw(st.sampled_from([0, 0, 1, 23, 37, 59]))
+        )
+        stay = draw(st.one_of(st.none(), st.integers(-5, 300)))
+        end = (
+            None
+            if stay is None
+            else start + timedelta(minutes=stay, microseconds=draw(st.sampled_from([0, 250])))
+        )
+        tz = draw(st.sampled_from([VN, UTC]))  # the same instants recorded in different zones
+        venue = draw(st.integers(1, 3))
+        visits.append(
+            Visit(
+                i + 1,
+                person,
+                venue,
+                start.astimezone(tz),
+                None if end is None else end.astimezone(tz),
+                SECTORS[venue],
+            )
+        )
+    index = draw(st.lists(st.sampled_from(INDEX), min_size=1, max_size=3, unique=True))
+    periods = []
+    for person in index:
+        start = T0 + timedelta(minutes=draw(st.integers(0, 8 * 60)))
+        periods.append(Period(person, start, start + timedelta(minutes=draw(st.integers(0, 10 * 60)))))
+    cases = set(draw(st.sets(st.integers(3, 8), max_size=2)))
+    return visits, periods, cases
+
+
+def batch_of(visits, periods, cases, policy):
+    store = MemoryStore(visits)
+    sources = store.visits_of(periods)
+    pairs, sectors = batch.pairs_of(
+        sources, visits, before=engine.reach(policy)[0], after=engine.reach(policy)[1], cases=cases
+    )
+    return batch.trace_pairs(
+        pairs=pairs, policy=policy, index_ids=[p.person_id for p in periods], sectors=sectors
+    )
+
+
+def alone(visits, periods, cases, policy, period):
+    """The engine on one F0; the batch's other F0s are cases too."""
+    others = {p.person_id for p in periods} - {period.person_id}
+    return engine.trace(
+        periods=[period], store=MemoryStore(visits, cases=cases), policy=policy, known_cases=others
+    ).contacts
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.sampled_from(POLICIES))
+def test_batch_equals_the_engine_for_each_f0(world, policy):
+    visits, periods, cases = world
+    result = batch_of(visits, periods, cases, policy)
+    total = 0
+    for period in periods:
+        want = alone(visits, periods, cases, policy, period)
+        assert result.contacts_of(period.person_id) == want
+        contacts, high = result.counts()[period.person_id]
+        assert (contacts, high) == (len(want), sum(c.risk == engine.RISK_HIGH for c in want))
+        total += len(want)
+    assert result.contact_count == total
+
+
+def test_two_f0s_at_one_cafe_share_a_visitor_but_each_lists_her():
+    """An (F0) and Bình (F0) were at the same café; Chi sat between them. Each F0's list has Chi once,
+    with that F0's own visit as the reason; neither F0 is the other's contact."""
+    cafe, sector = 7, "food"
+    visits = [
+        Visit(1, 0, cafe, T0.replace(hour=9), T0.replace(hour=9, minute=40), sector),  # An
+        Visit(2, 1, cafe, T0.replace(hour=9, minute=50), T0.replace(hour=10, minute=30), sector),  # Bình
+        Visit(3, 5, cafe, T0.replace(hour=9, minute=30), T0.replace(hour=10), sector),  # Chi
+    ]
+    periods = [Period(0, T0, T0 + timedelta(hours=12)), Period(1, T0, T0 + timedelta(hours=12))]
+    policy = POLICIES[0]
+    result = batch_of(visits, periods, set(), policy)
+    for f0, own_visit, minutes in ((0, 1, 10.0), (1, 2, 10.0)):
+        [chi] = result.contacts_of(f0)
+        assert chi.person_id == 5 and [e.source_checkin_id for e in chi.exposures] == [own_visit]
+        assert chi.exposures[0].overlap_minutes == minutes and chi.risk == engine.RISK_LOW
+    assert result.counts() == {0: (1, 0), 1: (1, 0)}
+
+
+def test_an_empty_batch_and_an_f0_without_visits():
+    result = batch_of([], [Period(0, T0, T0 + timedelta(hours=1))], set(), POLICIES[0])
+    assert result.contact_count == 0 and result.contacts_of(0) == [] and result.counts() == {0: (0, 0)}
