@@ -163,3 +163,12 @@ def browser_login():
         page.wait_for_load_state()
 
     return login
+
+
+@pytest.fixture
+def require_postgres(db):
+    """Skips on SQLite: the test needs PostgreSQL itself (the PostgreSQL half of `make test` runs it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run through tools/with_postgres.py)")

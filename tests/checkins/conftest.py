@@ -4,7 +4,6 @@ import itertools
 import uuid
 
 import pytest
-from django.db import connection
 
 from epiqr.core.permissions import Role
 
@@ -68,12 +67,6 @@ def checkins():
 @pytest.fixture
 def new_id():
     return lambda: str(uuid.uuid4())
-
-
-@pytest.fixture
-def require_postgres(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (run through tools/with_postgres.py); SQLite serialises writers")
 
 
 @pytest.fixture(autouse=True)

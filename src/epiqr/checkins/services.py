@@ -30,6 +30,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Forbidden, Invalid, NotFound
+from epiqr.core.memory import gc_paused
+from epiqr.core.pgsql import array_literal, int_array_literal
 from epiqr.core.timeutil import VN_TZ, aware, local, now, start_of_local_day
 
 from .models import CheckIn, HealthDeclaration, Method, VenueDailyCount
@@ -643,12 +645,12 @@ def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
                 "%s::uuid[], %s::boolean[]) ON CONFLICT (client_id) DO NOTHING RETURNING client_id, id",
                 [
-                    [r.venue_id for r in rows],
-                    [r.person_id for r in rows],
-                    [r.at for r in rows],
-                    [str(r.method) for r in rows],
-                    [r.client_id for r in rows],
-                    [r.has_symptoms for r in rows],
+                    int_array_literal(r.venue_id for r in rows),
+                    int_array_literal(r.person_id for r in rows),
+                    array_literal(r.at for r in rows),
+                    array_literal(r.method for r in rows),
+                    array_literal(r.client_id for r in rows),
+                    array_literal(r.has_symptoms for r in rows),
                 ],
             )
             return dict(cur.fetchall())
@@ -685,7 +687,8 @@ def _stored_client_ids(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     if _postgres():
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT client_id, id FROM {CheckIn._meta.db_table} WHERE client_id = ANY(%s)", [client_ids]
+                f"SELECT client_id, id FROM {CheckIn._meta.db_table} WHERE client_id = ANY(%s::uuid[])",
+                [array_literal(client_ids)],
             )
             return dict(cur.fetchall())
     known: dict[uuid.UUID, int] = {}
@@ -716,9 +719,9 @@ def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[tuple]]:
                 f"CROSS JOIN LATERAL (SELECT * FROM {CheckIn._meta.db_table} c WHERE c.person_id = w.person_id "
                 "AND c.venue_id = w.venue_id AND c.checked_in_at BETWEEN w.at - %s AND w.at + %s OFFSET 0) c",
                 [
-                    [r.venue_id for r in rows],
-                    [r.person_id for r in rows],
-                    [r.at for r in rows],
+                    int_array_literal(r.venue_id for r in rows),
+                    int_array_literal(r.person_id for r in rows),
+                    array_literal(r.at for r in rows),
                     DUPLICATE_WINDOW,
                     DUPLICATE_WINDOW,
                 ],
@@ -738,6 +741,7 @@ def _visits_near(rows: list[_Row]) -> dict[tuple[int, int], list[tuple]]:
     return found
 
 
+@gc_paused()
 def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResult]:
     """Store an offline device's scans, each exactly once; report per item stored/duplicate/rejected.
 

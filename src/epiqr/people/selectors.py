@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, Invalid, NotFound
+from epiqr.core.pgsql import array_literal
 from epiqr.core.text import fold
 from epiqr.geo.models import Commune
 
@@ -156,8 +157,8 @@ def person_ids_by_public_id(*, public_ids: set[uuid.UUID]) -> dict[uuid.UUID, in
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT public_id, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s)",
-                [list(public_ids)],
+                f"SELECT public_id, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s::uuid[])",
+                [array_literal(public_ids)],
             )
             return dict(cur.fetchall())
     found: dict[uuid.UUID, int] = {}
@@ -177,7 +178,7 @@ def person_ids_by_public_id_text(*, texts: set[str]) -> dict[str, int]:
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT public_id::text, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s::uuid[])",
-                [list(texts)],
+                [array_literal(texts)],
             )
             return dict(cur.fetchall())
     return {str(k): v for k, v in person_ids_by_public_id(public_ids={uuid.UUID(t) for t in texts}).items()}

@@ -30,14 +30,14 @@ Contract
 from __future__ import annotations
 
 import bisect
-import gc
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
+
+from epiqr.core.memory import gc_paused
 
 RULES = ("window", "overlap", "cwa")
 RISK_HIGH = "high"
@@ -221,19 +221,6 @@ def _require_aware(dt: datetime) -> datetime:
     if dt.tzinfo is None:  # (every tzinfo the stores produce gives an offset: no utcoffset() call here)
         raise ValueError("naive datetime: the engine needs timezone-aware times")
     return dt
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector while tracing: the engine allocates many small acyclic
-    objects, and collections triggered by them cost about a quarter of a large batch."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def presence(visit: Visit, policy: Policy) -> tuple[datetime, datetime]:
