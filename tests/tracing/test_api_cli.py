@@ -140,3 +140,42 @@ def test_cli_refuses_an_unknown_case_or_policy(cafe_story):
         call_command("trace", "--case", "999999")
     with pytest.raises(CommandError):
         call_command("trace", "--case", str(cafe_story["case"].pk), "--policy", "nope")
+
+
+def test_cli_triage_counts_every_case_of_the_day_in_one_batch(cafe_story, visit, at, case_of):
+    """The morning briefing: today's cases, traced together, the busiest first; the counts are those
+    of tracing each case alone, and nothing is stored."""
+    from epiqr.core.timeutil import local_today
+    from epiqr.tracing.models import TracingRun
+    from epiqr.tracing.services import tracing_compute
+
+    visit(cafe_story["dung"], cafe_story["market"], at(8), at(8, 30))
+    visit(cafe_story["ha"], cafe_story["market"], at(8, 10), at(8, 40))
+    second = case_of(cafe_story["dung"])
+    out = io.StringIO()
+    call_command(
+        "trace", "--confirmed-on", local_today().isoformat(), "--policy", "vn-window-60", "--json", stdout=out
+    )
+    got = json.loads(out.getvalue())
+    want = []
+    for case in (cafe_story["case"], second):
+        contacts = tracing_compute(case=case, policy_name="vn-window-60")[1].contacts
+        want.append((case.pk, len(contacts), sum(c.risk == "high" for c in contacts)))
+    assert [(r["case"], r["contacts"], r["high_risk"]) for r in got["cases"]] == sorted(
+        want, key=lambda w: (-w[2], -w[1], w[0])
+    )
+    assert got["policy"] == "vn-window-60" and TracingRun.objects.count() == 0
+    text = io.StringIO()
+    call_command("trace", "--confirmed-on", local_today().isoformat(), stdout=text)
+    assert text.getvalue().startswith(f"2 cases confirmed on {local_today().isoformat()}")
+
+
+def test_cli_triage_refuses_f2_and_a_bad_date(cafe_story):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="F1 only"):
+        call_command("trace", "--confirmed-on", "2026-11-22", "--degree", "2")
+    with pytest.raises(CommandError):
+        call_command("trace", "--confirmed-on", "22/11/2026")
+    with pytest.raises(CommandError):
+        call_command("trace", "--case", "1", "--confirmed-on", "2026-11-22")

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -64,4 +66,13 @@ def case_active_exists_sql(*, person_column: str) -> tuple[str, list]:
     return (
         f"EXISTS (SELECT 1 FROM {Case._meta.db_table} WHERE person_id = {person_column} AND status = %s)",
         [CaseStatus.ACTIVE.value],
+    )
+
+
+def case_list_confirmed_on(*, day: date) -> QuerySet[Case]:
+    """The active cases confirmed on a day, oldest first (the morning's tracing triage)."""
+    return (
+        Case.objects.filter(confirmed_on=day, status=CaseStatus.ACTIVE)
+        .select_related("person")
+        .order_by("pk")
     )

@@ -56,8 +56,8 @@ def tracing_compute(
 def tracing_compute_batch(*, cases: list[Case], policy_name: str | None = None) -> batch.BatchResult:
     """F1 of many cases at once (a day's new cases, an outbreak), nothing stored: one query pairs every
     F0 visit with the check-ins around it and batch.trace_pairs applies the policy to the columns.
-    Each case gets exactly the contacts tracing_compute gives it alone (the batch's other F0s, being
-    cases, are never contacts)."""
+    Under the same policy each case gets exactly the contacts tracing_compute gives it alone (the
+    batch's other F0s, being cases, are never contacts); without a name the policy in force today."""
     row = policy_get(name=policy_name, on=local_today())
     policy = policy_engine(row)
     periods = {}
