@@ -154,3 +154,23 @@ def test_open_a_case_from_the_persons_page_link_and_by_scanning_their_personal_q
     assert r.status_code == 422
     detail = client.get(f"/cases/{case.pk}/").content.decode()
     assert binh.full_name in detail and "vn-window-60" in detail
+
+
+@pytest.mark.django_db
+def test_cancelling_a_case_needs_a_reason_and_an_active_case(commune, make_user):
+    from epiqr.cases.services import case_cancel
+
+    officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    case = case_open(person=PersonFactory(commune=commune), confirmed_on=local_today())
+    with pytest.raises(Invalid):
+        case_cancel(case=case, reason="  ", by=officer)
+    case.refresh_from_db()
+    assert case.status == "active"
+    case_cancel(case=case, reason="Nhập nhầm người", by=officer)
+    case.refresh_from_db()
+    assert case.status == "closed"
+    assert (
+        AuditEvent.objects.filter(action="case.cancel", actor=officer, reason="Nhập nhầm người").count() == 1
+    )
+    with pytest.raises(Conflict):
+        case_cancel(case=case, reason="lần nữa", by=officer)

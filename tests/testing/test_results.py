@@ -217,3 +217,62 @@ def test_sampler_cannot_post_results(api_client, sampler, filled_tube):
         content_type="application/json",
     )
     assert r.status_code == 403
+
+
+def test_a_positive_corrected_to_negative_cancels_the_case_it_opened(
+    filled_tube,
+    single_session,
+    lab_tech,
+    make_user,
+    commune,
+    sent_messages,
+    django_capture_on_commit_callbacks,
+):
+    """Cúc's swab came back positive and a case was opened for her; the lab then found a mix-up and
+    corrected the tube to negative. The case is cancelled (not deleted), the officer is told not to
+    act on it, and the tracing run stays for the record."""
+    from epiqr.core.models import AuditEvent
+
+    officer = make_user(commune=commune, email="can.bo@example.test")
+    tube = filled_tube("SOLO-C1", 1, session=single_session)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_record(tube=tube, value="positive", actor=lab_tech)
+    case = Case.objects.get(person=tube.members.get().person)
+    assert case.status == "active" and case.source == "lab" and case.tracing_runs.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_record(tube=tube, value="negative", actor=lab_tech, note="nhầm mẫu")
+    case.refresh_from_db()
+    assert case.status == "closed" and case.tracing_runs.count() == 1
+    event = AuditEvent.objects.get(action="case.cancel")
+    assert event.actor == lab_tech and "SOLO-C1" in event.reason
+    to_officer = [m for m in sent_messages if m.recipient == officer.email]
+    assert (
+        len(to_officer) == 2 and "cần truy vết" in to_officer[0].subject and "đã huỷ" in to_officer[1].subject
+    )
+    assert f"#{case.pk}" in to_officer[1].body and "SOLO-C1" in to_officer[1].body
+
+
+def test_a_correction_leaves_cases_it_did_not_open(
+    filled_tube, single_session, lab_tech, django_capture_on_commit_callbacks
+):
+    """Only the lab case of that sample is cancelled: a case an officer opened by hand stays, and so does
+    the case of someone whose other tube is still positive."""
+    from epiqr.cases.services import case_open
+    from epiqr.core.timeutil import local_today
+
+    manual = filled_tube("SOLO-M1", 1, session=single_session)
+    case_open(person=manual.members.get().person, confirmed_on=local_today(), source="manual")
+    first = filled_tube("SOLO-P1", 1, session=single_session)
+    person = first.members.get().person
+    second = services.tube_open(session=single_session, barcode="SOLO-P2", actor=None)
+    services.tube_member_add(tube=second, person=person, actor=None)
+    second = services.tube_close(tube=second, actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.results_import(
+            rows=_csv("barcode,result\nSOLO-M1,positive\nSOLO-P1,positive\nSOLO-P2,positive\n"),
+            actor=lab_tech,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_record(tube=manual, value="negative", actor=lab_tech, note="chạy lại")
+        services.result_record(tube=first, value="negative", actor=lab_tech, note="chạy lại")
+    assert set(Case.objects.values_list("status", flat=True)) == {"active"} and Case.objects.count() == 2

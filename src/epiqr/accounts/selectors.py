@@ -61,3 +61,10 @@ def commune_list_in_jurisdiction(*, user: User):
     if user.province_id:
         return qs.filter(province_id=user.province_id)
     return qs.none()
+
+
+def commune_officers(*, commune_id: int | None) -> list[User]:
+    """The active health officers of a commune (who are told about its cases)."""
+    if commune_id is None:
+        return []
+    return list(User.objects.filter(role=Role.COMMUNE_OFFICER, commune_id=commune_id, is_active=True))

@@ -90,3 +90,30 @@ def case_period_override(
         },
     )
     return case
+
+
+@transaction.atomic
+def case_cancel(*, case: Case, reason: str, by=None) -> Case:
+    """Close an active case as cancelled: it should not have been opened (the lab corrected the positive
+    result). The record, its tracing runs and the audit trail stay; the commune officers are told, so
+    that nobody calls or isolates contacts because of it."""
+    from django.conf import settings
+
+    from epiqr.notify.services import message_send_to_officers
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("Say why the case is cancelled."), field="reason", code="reason_required")
+    case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    if case.status != CaseStatus.ACTIVE:
+        raise Conflict(_("Only an active case can be cancelled."), code="not_active")
+    case.status = CaseStatus.CLOSED
+    case.save(update_fields=["status"])
+    audit_record(actor=by, action="case.cancel", target=case, reason=reason[:255])
+    message_send_to_officers(
+        commune_id=case.commune_id,
+        template="case_cancelled",
+        context={"case": case, "reason": reason, "base_url": settings.PUBLIC_BASE_URL},
+        related=case,
+    )
+    return case

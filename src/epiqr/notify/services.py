@@ -62,3 +62,18 @@ def message_send_template(
     return message_send(
         channel=channel, recipient=recipient, body=body, subject=subject, template=template, related=related
     )
+
+
+def message_send_to_officers(*, commune_id: int | None, template: str, context: dict, related=None) -> int:
+    """Tell every health officer of a commune (email when they have one, else SMS); returns how many."""
+    from epiqr.accounts.selectors import commune_officers
+
+    sent = 0
+    for officer in commune_officers(commune_id=commune_id):
+        channel, recipient = ("email", officer.email) if officer.email else ("sms", officer.phone)
+        if recipient:
+            message_send_template(
+                channel=channel, recipient=recipient, template=template, context=context, related=related
+            )
+            sent += 1
+    return sent

@@ -18,8 +18,9 @@ log = logging.getLogger("epiqr.testing")
 
 
 def results_react(*, tube_ids: list[int], actor_id: int | None = None) -> None:
-    """Queue both reactions for freshly resolved tubes."""
+    """Queue the reactions for freshly resolved (or corrected) tubes."""
     open_cases_for_positives.enqueue(tube_ids=tube_ids, actor_id=actor_id)
+    cancel_cases_no_longer_positive.enqueue(tube_ids=tube_ids, actor_id=actor_id)
     notify_results.enqueue(tube_ids=tube_ids)
 
 
@@ -49,6 +50,40 @@ def open_cases_for_positives(*, tube_ids: list[int], actor_id: int | None = None
         except ServiceError as exc:
             log.warning("case for tube member %s not opened: %s", member.pk, exc.message)
     return opened
+
+
+@task()
+def cancel_cases_no_longer_positive(*, tube_ids: list[int], actor_id: int | None = None) -> int:
+    """A corrected result that is no longer positive cancels the case its positive opened: an active
+    lab case of the member with that sample date, when none of the person's results is still positive.
+    Cases opened by hand or from another sample are left to the officer."""
+    from epiqr.accounts.models import User
+    from epiqr.cases.selectors import person_active_case
+    from epiqr.cases.services import case_cancel
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    cancelled = 0
+    members = (
+        TubeMember.objects.filter(tube_id__in=tube_ids)
+        .exclude(outcome=Outcome.POSITIVE)
+        .select_related("tube")
+    )
+    for member in members:
+        case = person_active_case(person_id=member.person_id)
+        if case is None or case.source != "lab" or case.sample_on != local(member.added_at).date():
+            continue
+        if TubeMember.objects.filter(person_id=member.person_id, outcome=Outcome.POSITIVE).exists():
+            continue
+        reason = _("the lab corrected the result of tube %(barcode)s to “%(result)s”.") % {
+            "barcode": member.tube.barcode,
+            "result": member.tube.get_result_display(),
+        }
+        try:
+            case_cancel(case=case, reason=reason[:1].upper() + reason[1:], by=actor)
+            cancelled += 1
+        except ServiceError as exc:
+            log.warning("case %s not cancelled: %s", case.pk, exc.message)
+    return cancelled
 
 
 def result_message(*, outcome: str, name: str, barcode: str) -> str:

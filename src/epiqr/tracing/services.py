@@ -247,31 +247,17 @@ def run_create(
 
 def run_create_for_review(*, case_id: int) -> TracingRun:
     """The automatic F1 run for a lab-confirmed case, left for the commune officer, who is told."""
-    from epiqr.notify.services import message_send_template
+    from epiqr.notify.services import message_send_to_officers
 
     case = Case.objects.select_related("person", "commune").get(pk=case_id)
     run = run_create(case=case, trigger="lab", status=RunStatus.REVIEW)
-    for officer in officers_of_commune(commune_id=case.commune_id):
-        channel, recipient = ("email", officer.email) if officer.email else ("sms", officer.phone)
-        if not recipient:
-            continue
-        message_send_template(
-            channel=channel,
-            recipient=recipient,
-            template="tracing_review",
-            context={"case": case, "run": run, "base_url": settings.PUBLIC_BASE_URL},
-            related=run,
-        )
+    message_send_to_officers(
+        commune_id=case.commune_id,
+        template="tracing_review",
+        context={"case": case, "run": run, "base_url": settings.PUBLIC_BASE_URL},
+        related=run,
+    )
     return run
-
-
-def officers_of_commune(*, commune_id: int | None):
-    from epiqr.accounts.models import User
-    from epiqr.core.permissions import Role
-
-    if commune_id is None:
-        return []
-    return list(User.objects.filter(role=Role.COMMUNE_OFFICER, commune_id=commune_id, is_active=True))
 
 
 def run_mark_reviewed(*, run: TracingRun, by) -> TracingRun:
