@@ -5,25 +5,19 @@ The engine is the definition of each policy (and is itself checked against a bru
 test_engine_oracle.py); the batch path re-implements its arithmetic on integers and must not drift.
 """
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from epiqr.tracing import batch, engine
 from epiqr.tracing.engine import MemoryStore, Period, Policy, Visit
+from tests.tracing.test_engine_oracle import POLICIES as ORACLE_POLICIES
+from tests.tracing.test_engine_oracle import T0, VN
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-T0 = datetime(2026, 11, 20, 6, 0, tzinfo=VN)
+# The engine oracle's policies, plus sector dwells on the window rule and another risk level for CWA.
 POLICIES = [
-    Policy(
-        name="vn-window-60",
-        rule="window",
-        window_minutes=60,
-        default_dwell_minutes=30,
-        max_presence_minutes=180,
-    ),
+    *ORACLE_POLICIES,
     Policy(
         name="vn-window-60-sectors",
         rule="window",
@@ -32,15 +26,6 @@ POLICIES = [
         dwell_by_sector={"retail": 20, "food": 50},
         max_presence_minutes=120,
     ),
-    Policy(
-        name="overlap-15",
-        rule="overlap",
-        min_overlap_minutes=15,
-        default_dwell_minutes=45,
-        dwell_by_sector={"retail": 20},
-        max_presence_minutes=180,
-    ),
-    Policy(name="cwa-weighted", rule="cwa", default_dwell_minutes=30, max_presence_minutes=180),
     Policy(name="cwa-trl-3", rule="cwa", default_dwell_minutes=25, transmission_risk_level=3),
 ]
 INDEX = (0, 1, 2)
