@@ -169,3 +169,45 @@ def test_a_rerun_marks_the_contacts_it_found_new(cafe_story, officer, visit, at)
         name: html.split(name, 1)[1].split("</td>", 1)[0] for name in ("Phạm Quốc Dũng", "Trần Thị Bình")
     }
     assert "pill warn" in row_of["Phạm Quốc Dũng"] and "pill warn" not in row_of["Trần Thị Bình"]
+
+
+def test_triage_lists_the_days_cases_in_the_officers_area_busiest_first(
+    cafe_story, officer, make_user, other_commune, visit, at, case_of
+):
+    """Two cases confirmed today in the officer's commune, one in another commune: the officer sees
+    their two with the counts of tracing each alone, the case with a run links to it, the other offers
+    the button; the other commune's officer sees only theirs. Nothing is stored by looking."""
+    from epiqr.core.timeutil import local_today
+    from epiqr.tracing.models import TracingRun
+    from tests.factories import PersonFactory
+
+    visit(cafe_story["dung"], cafe_story["market"], at(8), at(8, 30))
+    visit(cafe_story["ha"], cafe_story["market"], at(8, 10), at(8, 40))
+    second = case_of(cafe_story["dung"])
+    elsewhere = case_of(PersonFactory(full_name="Đỗ Văn Xa", commune=other_commune))
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    runs_before = TracingRun.objects.count()
+    page = login(officer).get(
+        "/tracing/triage/", {"day": local_today().isoformat(), "policy": "vn-window-60"}
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and TracingRun.objects.count() == runs_before
+    assert "Nguyễn Văn An" in html and "Phạm Quốc Dũng" in html and "Đỗ Văn Xa" not in html
+    f0_contacts = len(
+        services.tracing_compute(case=cafe_story["case"], policy_name="vn-window-60")[1].contacts
+    )
+    # An: 2 contacts, 1 high risk (Bình); Dũng: 1 contact, 1 high risk (Hà): equal risk, An has more.
+    assert f0_contacts == 2 and html.index("Nguyễn Văn An") < html.index("Phạm Quốc Dũng")
+    assert f"/tracing/runs/{run.pk}/" in html and f"/tracing/cases/{second.pk}/run/" in html
+    other = login(make_user(commune=other_commune)).get("/tracing/triage/").content.decode()
+    assert "Đỗ Văn Xa" in other and "Nguyễn Văn An" not in other and f"#{elsewhere.pk}" in other
+
+
+def test_triage_answers_bad_input_with_a_message(officer, make_user, commune):
+    client = login(officer)
+    bad_day = client.get("/tracing/triage/", {"day": "31/02/2026"})
+    assert bad_day.status_code == 200 and "YYYY-MM-DD" in bad_day.content.decode()
+    bad_policy = client.get("/tracing/triage/", {"policy": "nope"})
+    assert bad_policy.status_code == 200 and "nope" in bad_policy.content.decode()
+    sampler = login(make_user(Role.SAMPLER, commune=commune))
+    assert sampler.get("/tracing/triage/").status_code == 403

@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -66,6 +67,35 @@ def tracing_compute_batch(*, cases: list[Case], policy_name: str | None = None) 
         periods[case.person_id] = engine.Period(case.person_id, p.start, p.end)
     pairs, sectors = CheckinStore().pairs_around(list(periods.values()), *engine.reach(policy))
     return batch.trace_pairs(pairs=pairs, policy=policy, index_ids=list(periods), sectors=sectors)
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    case: Case
+    contacts: int
+    high_risk: int
+    last_run_id: int | None
+
+
+def tracing_triage(
+    *, user, day: date, policy_name: str | None = None
+) -> tuple[engine.Policy, list[TriageRow]]:
+    """The day's active cases in the user's area, traced together as one batch (nothing stored), those
+    with the most high-risk contacts first: where the calling teams start."""
+    from epiqr.cases.models import CaseStatus
+    from epiqr.cases.selectors import case_list_visible_to
+
+    cases = list(
+        case_list_visible_to(user=user, status=CaseStatus.ACTIVE).filter(confirmed_on=day).order_by("pk")
+    )
+    result = tracing_compute_batch(cases=cases, policy_name=policy_name)
+    counts = result.counts()
+    last_runs = dict(
+        TracingRun.objects.filter(case__in=cases).order_by("case_id", "ran_at").values_list("case_id", "pk")
+    )
+    rows = [TriageRow(c, *counts[c.person_id], last_runs.get(c.pk)) for c in cases]
+    rows.sort(key=lambda r: (-r.high_risk, -r.contacts, r.case.pk))
+    return result.policy, rows
 
 
 def _visit_json(v: engine.Visit) -> dict:

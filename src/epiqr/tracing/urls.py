@@ -5,6 +5,7 @@ from . import views
 app_name = "tracing"
 urlpatterns = [
     path("", views.run_list, name="runs"),
+    path("triage/", views.triage, name="triage"),
     path("cases/<int:case_id>/run/", views.run_create, name="run_create"),
     path("runs/<int:run_id>/", views.run_detail, name="run"),
     path("runs/<int:run_id>/review/", views.run_review, name="run_review"),

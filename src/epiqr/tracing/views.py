@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
@@ -186,6 +188,30 @@ def run_notify(request, run_id: int):
         _("Messages sent: %(sent)s, failed: %(failed)s, without phone/email: %(no_address)s.") % counts,
     )
     return redirect("tracing:run", run_id=run.pk)
+
+
+@requires(permissions.RUN)
+def triage(request):
+    """The day's cases with their contact counts, from one batch trace; nothing stored."""
+    from epiqr.core.timeutil import local_today
+
+    policies = selectors.policy_list()
+    context = {"policies": policies, "rows": None}
+    raw_day = (request.GET.get("day") or "").strip()
+    try:
+        day = date.fromisoformat(raw_day) if raw_day else local_today()
+    except ValueError:
+        messages.error(request, _("Give the day as YYYY-MM-DD."))
+        return render(request, "tracing/triage.html", {**context, "day": local_today()})
+    context.update(day=day, policy_name=request.GET.get("policy") or "")
+    try:
+        policy, rows = services.tracing_triage(
+            user=request.user, day=day, policy_name=context["policy_name"] or None
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return render(request, "tracing/triage.html", context)
+    return render(request, "tracing/triage.html", {**context, "policy": policy, "rows": rows})
 
 
 @requires(permissions.CLUSTERS)
