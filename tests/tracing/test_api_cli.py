@@ -179,3 +179,23 @@ def test_cli_triage_refuses_f2_and_a_bad_date(cafe_story):
         call_command("trace", "--confirmed-on", "22/11/2026")
     with pytest.raises(CommandError):
         call_command("trace", "--case", "1", "--confirmed-on", "2026-11-22")
+
+
+def test_api_triage_gives_the_pages_counts_and_refuses_bad_input(cafe_story, make_user, api_client, commune):
+    from epiqr.core.permissions import Role
+    from epiqr.core.timeutil import local_today
+
+    client = api_client(make_user(commune=commune))
+    ok = client.get("/api/v1/tracing/triage", {"day": local_today().isoformat(), "policy": "vn-window-60"})
+    assert ok.status_code == 200, ok.content
+    body = ok.json()
+    assert body["policy"] == "vn-window-60" and body["day"] == local_today().isoformat()
+    assert [(c["case"], c["contacts"], c["high_risk"], c["last_run"]) for c in body["cases"]] == [
+        (cafe_story["case"].pk, 2, 1, None)
+    ]
+    assert client.get("/api/v1/tracing/triage", {"day": "2026-02-31"}).status_code == 422
+    unknown = client.get("/api/v1/tracing/triage", {"policy": "nope"})
+    assert unknown.status_code == 422 and "nope" in unknown.json()["detail"]
+    assert (
+        api_client(make_user(Role.SAMPLER, commune=commune)).get("/api/v1/tracing/triage").status_code == 403
+    )

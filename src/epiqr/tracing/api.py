@@ -1,5 +1,6 @@
 """Tracing API at /api/v1/tracing/: runs with their contacts, exports, and the public risky-venue feed."""
 
+from datetime import date
 from typing import Literal
 
 from django.http import HttpResponse
@@ -7,6 +8,7 @@ from ninja import Router, Schema, Status
 
 from epiqr.cases.selectors import case_get_visible_to
 from epiqr.core.permissions import check_capability
+from epiqr.core.timeutil import local_today
 
 from . import permissions, selectors, services
 
@@ -56,6 +58,45 @@ def export_run(request, run_id: int, purpose: str = "", format: Literal["csv", "
     response = HttpResponse(data, content_type=ctype)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class TriageCase(Schema):
+    case: int
+    commune: str | None
+    contacts: int
+    high_risk: int
+    last_run: int | None
+
+
+class TriageOut(Schema):
+    day: date
+    policy: str
+    policy_version: int
+    cases: list[TriageCase]
+
+
+@router.get("/triage", response=TriageOut)
+def triage(request, day: date | None = None, policy: str | None = None):
+    """The day's active cases in your area (default today) traced together as one F1 batch, most
+    high-risk contacts first; counts only, nothing stored."""
+    check_capability(request.user, permissions.RUN)
+    day = day or local_today()
+    used, rows = services.tracing_triage(user=request.user, day=day, policy_name=policy)
+    return {
+        "day": day,
+        "policy": used.name,
+        "policy_version": used.version,
+        "cases": [
+            {
+                "case": r.case.pk,
+                "commune": r.case.commune.name if r.case.commune_id else None,
+                "contacts": r.contacts,
+                "high_risk": r.high_risk,
+                "last_run": r.last_run_id,
+            }
+            for r in rows
+        ],
+    }
 
 
 @router.get("/feed", auth=None, response=dict)
