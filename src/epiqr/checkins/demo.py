@@ -30,6 +30,15 @@ HOUR_WEIGHTS = {
     21: 3,
 }
 METHODS = [Method.SELF] * 8 + [Method.STAFF] * 2
+# Opening hours (local, first and last hour a visit may start) of sectors that keep office hours;
+# the others take visits from 6:00 to 21:59.
+OPENING_HOURS = {"school": (6, 16), "workplace": (7, 17), "health": (6, 19), "religious": (6, 19)}
+
+
+def _hour_choices(sector: str) -> tuple[list[int], list[int]]:
+    first, last = OPENING_HOURS.get(sector, (6, 21))
+    hours = [h for h in HOUR_WEIGHTS if first <= h <= last]
+    return hours, [HOUR_WEIGHTS[h] for h in hours]
 
 
 def populate(world: dict) -> None:
@@ -39,10 +48,11 @@ def populate(world: dict) -> None:
     if not venues or not people:
         return
     owned = [v for v in venues if v.owner_id]
-    popularity = [rng.paretovariate(1.2) * (8 if v in owned else 1) for v in venues]
+    # Heavy-tailed popularity, capped: uncapped, one venue drew most of the city's visits.
+    popularity = [min(rng.paretovariate(1.2), 15.0) * (8 if v in owned else 1) for v in venues]
     habits = {p.pk: rng.choices(venues, popularity, k=3) for p in people}
     total = min(MAX_CHECKINS, int(BASE_CHECKINS * world.get("scale", 1.0)))
-    hours, hour_weights = list(HOUR_WEIGHTS), list(HOUR_WEIGHTS.values())
+    by_sector = {sector: _hour_choices(sector) for sector in {str(v.sector) for v in venues}}
     current = now()
     today = local_today()
     rows: list[CheckIn] = []
@@ -51,6 +61,7 @@ def populate(world: dict) -> None:
         person = rng.choice(people)
         venue = rng.choice(habits[person.pk]) if rng.random() < 0.7 else rng.choices(venues, popularity)[0]
         day = today - timedelta(days=rng.randrange(DAYS))
+        hours, hour_weights = by_sector[str(venue.sector)]
         at = start_of_local_day(day) + timedelta(
             hours=rng.choices(hours, hour_weights)[0], minutes=rng.randrange(60), seconds=rng.randrange(60)
         )

@@ -19,11 +19,13 @@ def populate(world: dict) -> None:
             [FollowUp.REACHED, FollowUp.TESTED, FollowUp.NEGATIVE],
             [FollowUp.REACHED, FollowUp.TESTED],
         ]
-        for contact in list(run.contacts.filter(degree=1))[: rng.randint(3, 8)]:
+        # Follow-up under way where the demo officer sees it: contacts of their commune first, F1 first.
+        mine = run.contacts.filter(commune_id=getattr(officer, "commune_id", None)).order_by("degree", "pk")
+        for contact in list(mine or run.contacts.order_by("degree", "pk"))[: rng.randint(3, 8)]:
             for step in rng.choice(steps):
                 contact = contact_transition(contact=contact, to=step, by=officer, note="demo")
         if i == 0 and officer is not None:
-            run_notify(run=run, user=officer, channel="sms", degree=1)
+            run_notify(run=run, user=officer, channel="sms")
         if run.status == RunStatus.REVIEW:
             continue
     world["logins"].append(("demo-tinh", world["password"], "clusters of the province: /tracing/clusters/"))
