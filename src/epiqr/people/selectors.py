@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, Invalid, NotFound
-from epiqr.core.pgsql import array_literal
+from epiqr.core.pgsql import array_literal, int_array_literal
 from epiqr.core.text import fold
 from epiqr.geo.models import Commune
 
@@ -281,3 +281,22 @@ def person_scan_columns() -> tuple[str, ...]:
 def person_from_scan_row(row) -> Person:
     """A Person (the scan columns loaded, the rest on access) from a row of person_scan_match_sql."""
     return _person_from_row(row)
+
+
+def person_communes(*, person_ids: list[int]) -> dict[int, int | None]:
+    """Each person's commune, in one read (a tracing run assigns each contact to their commune's
+    health station; an F2 run can name tens of thousands of people)."""
+    if not person_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT id, commune_id FROM {Person._meta.db_table} WHERE id = ANY(%s::bigint[])",
+                [int_array_literal(person_ids)],
+            )
+            return dict(cur.fetchall())
+    found: dict[int, int | None] = {}
+    for start in range(0, len(person_ids), 900):
+        part = person_ids[start : start + 900]
+        found.update(Person.objects.filter(pk__in=part).values_list("pk", "commune_id"))
+    return found

@@ -1,8 +1,9 @@
 """Reads for tracing: the check-in store the engine searches, policies, runs and contacts in scope.
 
 The check-in table is read with set queries over its two indexes, (person, checked_in_at) and
-(venue, checked_in_at, person): one statement per degree gives the index persons' visits (a VALUES list
-of periods) and every check-in around each of them at the same venue, never a loop over check-ins.
+(venue, checked_in_at, person): one statement per degree gives the index persons' visits (the periods
+as array parameters on PostgreSQL, a VALUES list on SQLite) and every check-in around each of them at the
+same venue, never a loop over check-ins.
 """
 
 from collections.abc import Sequence
@@ -14,11 +15,12 @@ from django.db.models import Q, QuerySet
 
 from epiqr.accounts.selectors import jurisdiction_q
 from epiqr.core.errors import Invalid, NotFound
+from epiqr.core.pgsql import array_literal, int_array_literal
 
 from . import batch, engine
 from .models import Contact, TracingPolicy, TracingRun
 
-CHUNK = 4000  # rows per VALUES list: well under SQLite's and PostgreSQL's parameter limits
+CHUNK = 4000  # periods per statement: well under SQLite's parameter limit
 COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
@@ -77,12 +79,17 @@ def _copy_integers(cur, sql: str, params: list, width: int) -> np.ndarray:
 
 
 def _values(rows: Sequence[tuple[int, datetime, datetime]]) -> tuple[str, list]:
-    pg = connection.vendor == "postgresql"
-    first = "(%s::bigint, %s::timestamptz, %s::timestamptz)" if pg else "(%s, %s, %s)"
+    """The rows (key, lo, hi) as a query `w(k, lo, hi)`: on PostgreSQL three array parameters, so the
+    statement text stays the same whatever the number of rows (psycopg parses a long list of
+    placeholders in Python, and a constant text is prepared once); elsewhere a VALUES list."""
+    if connection.vendor == "postgresql":
+        keys, los, his = zip(*rows, strict=True) if rows else ((), (), ())
+        sql = "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[])"
+        return sql, [int_array_literal(keys), array_literal(los), array_literal(his)]
     params: list = []
     for key, lo, hi in rows:
         params += [key, _param(lo), _param(hi)]
-    return ", ".join([first] + ["(%s, %s, %s)"] * (len(rows) - 1)), params
+    return "VALUES " + ", ".join(["(%s, %s, %s)"] * len(rows)), params
 
 
 def _in_windows_sql(column: str) -> str:
@@ -111,7 +118,7 @@ def _visits(rows: Sequence[tuple[int, datetime, datetime]], column: str) -> list
         for i in range(0, len(rows), CHUNK):
             values, params = _values(rows[i : i + CHUNK])
             cur.execute(
-                f"WITH w(k, lo, hi) AS (VALUES {values}) SELECT c.id, c.person_id, c.venue_id, {_times('c')}, "
+                f"WITH w(k, lo, hi) AS ({values}) SELECT c.id, c.person_id, c.venue_id, {_times('c')}, "
                 f"v.sector FROM w {_in_windows_sql(column)} "
                 "JOIN venues_venue v ON v.id = c.venue_id",
                 params,
@@ -139,8 +146,10 @@ def _around_join(before: timedelta, after: timedelta) -> str:
 
 
 def _index_visits_sql() -> str:
-    """`f`: the visits of each period's person inside the period (periods as the VALUES list `w`)."""
-    return f"WITH w(k, lo, hi) AS (VALUES {{values}}), f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')}) "
+    """`f`: the visits of each period's person inside the period (the periods are `w`, see _values)."""
+    return (
+        f"WITH w(k, lo, hi) AS ({{values}}), f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')}) "
+    )
 
 
 def _around_sql(before: timedelta, after: timedelta) -> str:

@@ -204,10 +204,9 @@ def run_create(
         contact_count=len(result.contacts),
         skipped_cases=sorted(result.skipped_cases),
     )
-    from epiqr.people.models import Person
+    from epiqr.people.selectors import person_communes
 
-    person_ids = [c.person_id for c in result.contacts]
-    communes = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "commune_id"))
+    communes = person_communes(person_ids=[c.person_id for c in result.contacts])
     carried: dict[int, tuple[str, int | None]] = {}
     before: dict[int, int] = {}
     if previous is not None:
