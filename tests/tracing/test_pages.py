@@ -211,3 +211,40 @@ def test_triage_answers_bad_input_with_a_message(officer, make_user, commune):
     assert bad_policy.status_code == 200 and "nope" in bad_policy.content.decode()
     sampler = login(make_user(Role.SAMPLER, commune=commune))
     assert sampler.get("/tracing/triage/").status_code == 403
+
+
+def test_with_a_worker_an_f2_run_is_queued_and_the_officer_told_when_ready(
+    cafe_story, make_user, commune, settings, sent_messages, django_capture_on_commit_callbacks
+):
+    """At national density an F2 run can take longer than a page should: with a worker the page queues
+    it and returns at once; the worker stores the run and messages the officer with its link."""
+    from django_tasks import task_backends
+
+    from epiqr.tracing.flows import run_in_background
+
+    officer = make_user(commune=commune, email="xa@example.test")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    backend.clear()
+    client = login(officer)
+    case = cafe_story["case"]
+    unknown = client.post(f"/tracing/cases/{case.pk}/run/", {"policy": "nope", "degree": "2"})
+    assert unknown.status_code == 302 and backend.results == []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/tracing/cases/{case.pk}/run/", {"policy": "overlap-15", "degree": "2"})
+    assert response["Location"] == f"/cases/{case.pk}/" and case.tracing_runs.count() == 0
+    (queued,) = backend.results
+    assert queued.kwargs == {
+        "case_id": case.pk,
+        "policy_name": "overlap-15",
+        "degree": 2,
+        "user_id": officer.pk,
+    }
+    assert f"Đang truy vết F2 cho ca #{case.pk}" in client.get(response["Location"]).content.decode()
+    run_id = run_in_background.call(**queued.kwargs)
+    run = case.tracing_runs.get()
+    assert run.pk == run_id and run.degree == 2 and run.ran_by == officer and run.contact_count == 3
+    (ready,) = [m for m in sent_messages if m.recipient == officer.email]
+    assert f"/tracing/runs/{run.pk}/" in ready.body and "3" in ready.body
+    f1 = client.post(f"/tracing/cases/{case.pk}/run/", {"policy": "overlap-15", "degree": "1"})
+    assert f1["Location"].startswith("/tracing/runs/")  # F1 takes milliseconds: always at once
