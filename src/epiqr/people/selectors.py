@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, Invalid, NotFound
-from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.core.pgsql import array_literal
 from epiqr.core.text import fold
 from epiqr.geo.models import Commune
 
@@ -149,25 +149,31 @@ def person_for_scanned_document(*, doc) -> Person | None:
     return person
 
 
-def person_ids_by_public_id(*, public_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Person ids for public ids, in one read (one array parameter on PostgreSQL: a 10,000-item IN list
-    costs more to build than to run)."""
-    if not public_ids:
+def _column_map(*, key: str, value: str, keys, pg_type: str) -> dict:
+    """{key: value} for the people whose `key` column is among `keys`, in one read: one array parameter
+    on PostgreSQL (a list of tens of thousands costs more to build as an IN list than to run), chunked
+    IN lists elsewhere. `key` and `value` are column names that are also field names (`id` as `pk`)."""
+    keys = list(keys)
+    if not keys:
         return {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT public_id, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s::uuid[])",
-                [array_literal(public_ids)],
+                f"SELECT {key}, {value} FROM {Person._meta.db_table} WHERE {key} = ANY(%s::{pg_type}[])",
+                [array_literal(keys)],
             )
             return dict(cur.fetchall())
-    found: dict[uuid.UUID, int] = {}
-    ids = list(public_ids)
-    for start in range(0, len(ids), 900):
+    found: dict = {}
+    for start in range(0, len(keys), 900):
         found.update(
-            Person.objects.filter(public_id__in=ids[start : start + 900]).values_list("public_id", "pk")
+            Person.objects.filter(**{f"{key}__in": keys[start : start + 900]}).values_list(key, value)
         )
     return found
+
+
+def person_ids_by_public_id(*, public_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Person ids for public ids, in one read."""
+    return _column_map(key="public_id", value="id", keys=public_ids, pg_type="uuid")
 
 
 def person_ids_by_public_id_text(*, texts: set[str]) -> dict[str, int]:
@@ -286,17 +292,4 @@ def person_from_scan_row(row) -> Person:
 def person_communes(*, person_ids: list[int]) -> dict[int, int | None]:
     """Each person's commune, in one read (a tracing run assigns each contact to their commune's
     health station; an F2 run can name tens of thousands of people)."""
-    if not person_ids:
-        return {}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT id, commune_id FROM {Person._meta.db_table} WHERE id = ANY(%s::bigint[])",
-                [int_array_literal(person_ids)],
-            )
-            return dict(cur.fetchall())
-    found: dict[int, int | None] = {}
-    for start in range(0, len(person_ids), 900):
-        part = person_ids[start : start + 900]
-        found.update(Person.objects.filter(pk__in=part).values_list("pk", "commune_id"))
-    return found
+    return _column_map(key="id", value="commune_id", keys=person_ids, pg_type="bigint")
