@@ -147,15 +147,13 @@ def _around_join(before: timedelta, after: timedelta) -> str:
 
 def _index_visits_sql() -> str:
     """`f`: the visits of each period's person inside the period (the periods are `w`, see _values)."""
-    return (
-        f"WITH w(k, lo, hi) AS ({{values}}), f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')}) "
-    )
+    return f"WITH w(k, lo, hi) AS ({{values}}), f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')})"
 
 
 def _around_sql(before: timedelta, after: timedelta) -> str:
     """The index persons' visits (kind 0) and the check-ins around each of them (kind 1), one query."""
     return (
-        _index_visits_sql()[:-1] + ", "
+        _index_visits_sql() + ", "
         "x AS (SELECT 0 AS kind, f.* FROM f UNION ALL "
         f"SELECT 1 AS kind, {COLUMNS} FROM f {_around_join(before, after)}) "
         # Scalar subqueries: per-row primary-key / index lookups, where a join may scan all venues.
@@ -224,7 +222,7 @@ class CheckinStore:
             "coalesce({0}.checked_out_at, '-infinity')" if pg else "{0}.checked_out_at"
         )
         template = (
-            _index_visits_sql() + f"SELECT f.person_id, f.id, {times.format('f')}, f.venue_id, "
+            _index_visits_sql() + f" SELECT f.person_id, f.id, {times.format('f')}, f.venue_id, "
             f"c.person_id, c.id, {times.format('c')}, {is_case} FROM f {_around_join(before, after)}"
         )
         parts = []
