@@ -187,26 +187,35 @@ def trace_pairs(
 ) -> BatchResult:
     """F1 of every index person from the pairs, as engine.trace() would find each on their own."""
     index = tuple(dict.fromkeys(int(i) for i in index_ids))
+    columns, keep = _apply_rule(pairs, policy, sectors)
+    shut_out = np.fromiter(set(index) | {int(e) for e in excluded}, dtype=np.int64)
+    keep &= (pairs.person != pairs.source_person) & (pairs.is_case == 0) & ~np.isin(pairs.person, shut_out)
+    exposures, contacts = _group({k: v[keep] for k, v in columns.items()})
+    return BatchResult(policy=policy, index_ids=index, exposures=exposures, **contacts)
+
+
+def _apply_rule(
+    pairs: Pairs, policy: engine.Policy, sectors: Mapping[int, str]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """engine._match() on every pair: the exposure columns, and which pairs the rule keeps."""
     dwell = _dwell(pairs.venue, sectors, policy)
     s0, s1 = pairs.source_start, _presence_end(pairs.source_start, pairs.source_end, dwell, policy)
     c0, c1 = pairs.start, _presence_end(pairs.start, pairs.end, dwell, policy)
-    shut_out = np.fromiter(set(index) | {int(e) for e in excluded}, dtype=np.int64)
-    keep = (pairs.person != pairs.source_person) & (pairs.is_case == 0) & ~np.isin(pairs.person, shut_out)
     shared = np.maximum(0, np.minimum(s1, c1) - np.maximum(s0, c0))
     weighted = np.zeros(len(pairs))
     if policy.rule == "window":
-        keep &= np.abs(c0 - s0) <= policy.window_minutes * MINUTE
+        keep = np.abs(c0 - s0) <= policy.window_minutes * MINUTE
         minutes = _minutes(shared)
         high = minutes >= policy.high_risk_minutes
     elif policy.rule == "overlap":
         minutes = _minutes(shared)
-        keep &= (minutes > 0) & (minutes >= policy.min_overlap_minutes)
+        keep = (minutes > 0) & (minutes >= policy.min_overlap_minutes)
         high = np.ones(len(pairs), dtype=bool)
-    else:
+    else:  # cwa: the source widened to the grid, the check-in exact, whole minutes, capped, weighted
         step = policy.grid_minutes * MINUTE
         lo, hi = (s0 // step) * step, -((-s1) // step) * step
         raw = np.floor(_minutes(np.maximum(0, np.minimum(hi, c1) - np.maximum(lo, c0))) + 0.5)
-        keep &= ((c1 - c0) >= policy.min_checkin_minutes * MINUTE) & (raw > 0)
+        keep = ((c1 - c0) >= policy.min_checkin_minutes * MINUTE) & (raw > 0)
         minutes = np.minimum(raw, policy.cap_minutes).astype(float)
         weighted = minutes * policy.trl_weights[policy.transmission_risk_level - 1]
         high = weighted >= policy.high_risk_weighted_minutes
@@ -224,64 +233,47 @@ def trace_pairs(
         "weighted": weighted,
         "high": high,
     }
-    cols = {k: v[keep] for k, v in columns.items()}
-    # Exposures grouped by (F0, contact), each group in engine.assemble's exposure order.
-    order = np.lexsort(
-        (
-            cols["checkin"],
-            cols["source_checkin"],
-            cols["venue"],
-            cols["start"],
-            cols["person"],
-            cols["source_person"],
-        )
-    )
-    cols = {k: v[order] for k, v in cols.items()}
-    n = len(order)
-    if n:
-        new = np.ones(n, dtype=bool)
-        new[1:] = (cols["source_person"][1:] != cols["source_person"][:-1]) | (
-            cols["person"][1:] != cols["person"][:-1]
-        )
-        starts = np.flatnonzero(new)
-        exposed = np.maximum(cols["start"], cols["source_start"])
-        g_source, g_person = cols["source_person"][starts], cols["person"][starts]
-        g_first = np.minimum.reduceat(exposed, starts)
-        g_high = np.maximum.reduceat(cols["high"].astype(np.int8), starts).astype(bool)
-        g_bounds = np.append(starts, n)
-        # Contacts per F0 by first exposure, then person; their exposures move with them.
-        g_order = np.lexsort((g_person, g_first, g_source))
-        lengths = np.diff(g_bounds)[g_order]
-        bounds = np.concatenate(([0], np.cumsum(lengths)))
-        # Gather each group's exposures in the new order: position p of the output comes from
-        # (old start of its group) + (p - new start of its group).
-        take = np.arange(n) + np.repeat(g_bounds[:-1][g_order] - bounds[:-1], lengths)
-        cols = {k: v[take] for k, v in cols.items()}
-        g_source, g_person, g_first, g_high = (
-            g_source[g_order],
-            g_person[g_order],
-            g_first[g_order],
-            g_high[g_order],
-        )
-    else:
+    return columns, keep
+
+
+def _group(cols: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """engine.assemble() per F0: exposures grouped by (F0, contact) in the engine's exposure order,
+    contacts per F0 by first exposure then person; returns the reordered exposures and the contacts."""
+    n = len(cols["person"])
+    if not n:
         empty = np.zeros(0, dtype=np.int64)
-        g_source, g_person, g_first, g_high, bounds = (
-            empty,
-            empty,
-            empty,
-            empty.astype(bool),
-            np.zeros(1, np.int64),
-        )
-    return BatchResult(
-        policy=policy,
-        index_ids=index,
-        exposures=cols,
-        contact_source=g_source,
-        contact_person=g_person,
-        contact_first=g_first,
-        contact_high=g_high,
-        contact_bounds=bounds,
+        return cols, {
+            "contact_source": empty,
+            "contact_person": empty,
+            "contact_first": empty,
+            "contact_high": empty.astype(bool),
+            "contact_bounds": np.zeros(1, np.int64),
+        }
+    keys = ("checkin", "source_checkin", "venue", "start", "person", "source_person")  # last = primary
+    order = np.lexsort(tuple(cols[k] for k in keys))
+    cols = {k: v[order] for k, v in cols.items()}
+    new = np.ones(n, dtype=bool)
+    new[1:] = (cols["source_person"][1:] != cols["source_person"][:-1]) | (
+        cols["person"][1:] != cols["person"][:-1]
     )
+    starts = np.flatnonzero(new)
+    g_bounds = np.append(starts, n)
+    g_first = np.minimum.reduceat(np.maximum(cols["start"], cols["source_start"]), starts)
+    g_high = np.maximum.reduceat(cols["high"].astype(np.int8), starts).astype(bool)
+    g_source, g_person = cols["source_person"][starts], cols["person"][starts]
+    g_order = np.lexsort((g_person, g_first, g_source))
+    lengths = np.diff(g_bounds)[g_order]
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    # Each group's exposures move with it: output position p comes from (old start of its group) +
+    # (p - new start of its group).
+    take = np.arange(n) + np.repeat(g_bounds[:-1][g_order] - bounds[:-1], lengths)
+    return {k: v[take] for k, v in cols.items()}, {
+        "contact_source": g_source[g_order],
+        "contact_person": g_person[g_order],
+        "contact_first": g_first[g_order],
+        "contact_high": g_high[g_order],
+        "contact_bounds": bounds,
+    }
 
 
 def pairs_of(
