@@ -274,6 +274,20 @@ def run_create(
     return run
 
 
+def run_request(*, case: Case, policy_name: str | None = None, degree: int = 1, by=None) -> TracingRun | None:
+    """An officer asks for a run: at once, or, for F2 when a worker takes tasks, queued (returns None;
+    the officer is messaged when it is ready). An unknown policy or degree is refused here either way."""
+    from . import flows
+
+    if degree == 2 and flows.runs_in_background():
+        policy_get(name=policy_name)
+        flows.run_enqueue(
+            case_id=case.pk, policy_name=policy_name, degree=degree, user_id=getattr(by, "pk", None)
+        )
+        return None
+    return run_create(case=case, policy_name=policy_name, degree=degree, by=by)
+
+
 def run_create_for_review(*, case_id: int) -> TracingRun:
     """The automatic F1 run for a lab-confirmed case, left for the commune officer, who is told."""
     from epiqr.notify.services import message_send_to_officers

@@ -13,7 +13,7 @@ from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import audit_record
 
-from . import flows, permissions, selectors, services
+from . import permissions, selectors, services
 from .models import FollowUp
 
 PAGE_LIMIT = 500  # contacts shown on one page; filters and the export give the rest
@@ -32,23 +32,19 @@ def run_create(request, case_id: int):
     policy_name = request.POST.get("policy") or None
     try:
         degree = int(request.POST.get("degree") or 1)
-        if degree == 2 and flows.runs_in_background():
-            selectors.policy_get(name=policy_name)  # an unknown policy is refused now, not in the worker
-            flows.run_enqueue(
-                case_id=case.pk, policy_name=policy_name, degree=degree, user_id=request.user.pk
-            )
-            messages.info(
-                request,
-                _("F2 tracing of case #%(id)s is running; you will get a message when it is ready.")
-                % {"id": case.pk},
-            )
-            return redirect("cases:detail", case_id=case.pk)
-        run = services.run_create(case=case, policy_name=policy_name, degree=degree, by=request.user)
+        run = services.run_request(case=case, policy_name=policy_name, degree=degree, by=request.user)
     except ValueError:
         messages.error(request, _("Degree must be 1 or 2."))
         return redirect("cases:detail", case_id=case.pk)
     except ServiceError as exc:
         messages.error(request, exc.message)
+        return redirect("cases:detail", case_id=case.pk)
+    if run is None:
+        messages.info(
+            request,
+            _("F2 tracing of case #%(id)s is running; you will get a message when it is ready.")
+            % {"id": case.pk},
+        )
         return redirect("cases:detail", case_id=case.pk)
     return redirect("tracing:run", run_id=run.pk)
 
