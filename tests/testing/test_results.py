@@ -231,7 +231,10 @@ def test_a_positive_corrected_to_negative_cancels_the_case_it_opened(
     """Cúc's swab came back positive and a case was opened for her; the lab then found a mix-up and
     corrected the tube to negative. The case is cancelled (not deleted), the officer is told not to
     act on it, and the tracing run stays for the record."""
+    from django.test import Client
+
     from epiqr.core.models import AuditEvent
+    from tests.factories import PASSWORD
 
     officer = make_user(commune=commune, email="can.bo@example.test")
     tube = filled_tube("SOLO-C1", 1, session=single_session)
@@ -250,6 +253,10 @@ def test_a_positive_corrected_to_negative_cancels_the_case_it_opened(
         len(to_officer) == 2 and "cần truy vết" in to_officer[0].subject and "đã huỷ" in to_officer[1].subject
     )
     assert f"#{case.pk}" in to_officer[1].body and "SOLO-C1" in to_officer[1].body
+    client = Client()
+    assert client.login(username=officer.username, password=PASSWORD)
+    page = client.get(f"/tracing/runs/{case.tracing_runs.get().pk}/").content.decode()
+    assert "Ca bệnh này đã bị huỷ" in page
 
 
 def test_a_correction_leaves_cases_it_did_not_open(
