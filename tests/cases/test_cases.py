@@ -174,3 +174,27 @@ def test_cancelling_a_case_needs_a_reason_and_an_active_case(commune, make_user)
     )
     with pytest.raises(Conflict):
         case_cancel(case=case, reason="lần nữa", by=officer)
+
+
+@pytest.mark.django_db
+def test_an_officer_cancels_a_case_opened_by_mistake_from_its_page(commune, other_commune, make_user):
+    officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    case = case_open(person=PersonFactory(commune=commune), confirmed_on=local_today(), opened_by=officer)
+    client = Client()
+    assert client.login(username=officer.username, password=PASSWORD)
+    assert "Huỷ ca bệnh" in client.get(f"/cases/{case.pk}/").content.decode()
+    refused = client.post(f"/cases/{case.pk}/cancel/", {"reason": " "}, follow=True)
+    case.refresh_from_db()
+    assert case.status == "active" and "lý do" in refused.content.decode()
+    outsider = Client()
+    assert outsider.login(
+        username=make_user(Role.COMMUNE_OFFICER, commune=other_commune).username, password=PASSWORD
+    )
+    assert outsider.post(f"/cases/{case.pk}/cancel/", {"reason": "nhầm"}).status_code == 404
+    done = client.post(f"/cases/{case.pk}/cancel/", {"reason": "Mở nhầm người"}, follow=True)
+    case.refresh_from_db()
+    assert case.status == "closed" and f"#{case.pk}" in done.content.decode()
+    assert "Huỷ ca bệnh" not in client.get(f"/cases/{case.pk}/").content.decode()
+    assert (
+        client.post(f"/cases/{case.pk}/cancel/", {"reason": "lần nữa"}).status_code == 302
+    )  # told, not a 500

@@ -9,3 +9,4 @@ OPEN = capability("cases.open", "Mở ca bệnh (F0) cho một người trong đ
 OVERRIDE_PERIOD = capability(
     "cases.override_period", "Sửa thời kỳ lây nhiễm của ca bệnh (có ghi lý do)", OFFICERS
 )
+CANCEL = capability("cases.cancel", "Huỷ ca bệnh mở nhầm (có ghi lý do, được ghi nhật ký)", OFFICERS)

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
@@ -98,6 +99,20 @@ def case_detail(request, case_id: int):
             "form": form,
             "runs": run_list_visible_to(user=request.user, case_id=case.pk)[:20],
             "policies": policy_list(),
+            "can_cancel": has_capability(request.user, permissions.CANCEL),
         },
         status=422 if form.errors else 200,
     )
+
+
+@require_POST
+@requires(permissions.CANCEL)
+def case_cancel(request, case_id: int):
+    case = selectors.case_get_visible_to(user=request.user, case_id=case_id)
+    try:
+        services.case_cancel(case=case, reason=request.POST.get("reason", ""), by=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Case F0 #%(id)s cancelled.") % {"id": case.pk})
+    return redirect("cases:detail", case_id=case.pk)
