@@ -198,3 +198,17 @@ def test_an_officer_cancels_a_case_opened_by_mistake_from_its_page(commune, othe
     assert (
         client.post(f"/cases/{case.pk}/cancel/", {"reason": "lần nữa"}).status_code == 302
     )  # told, not a 500
+
+
+@pytest.mark.django_db
+def test_api_cancels_a_case_with_a_reason(commune, make_user, api_client):
+    officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    case = case_open(person=PersonFactory(commune=commune), confirmed_on=local_today())
+    client = api_client(officer)
+    url = f"/api/v1/cases/{case.pk}/cancel"
+    assert client.post(url, {}, content_type="application/json").status_code == 422
+    assert client.post(url, {"reason": ""}, content_type="application/json").status_code == 422
+    ok = client.post(url, {"reason": "Nhập nhầm"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["status"] == "closed"
+    again = client.post(url, {"reason": "Nhập nhầm"}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "not_active"

@@ -99,3 +99,15 @@ def create_case(request, body: CaseIn):
 def get_case(request, case_id: int):
     check_capability(request.user, permissions.VIEW)
     return case_out(selectors.case_get_visible_to(user=request.user, case_id=case_id))
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+@router.post("/{case_id}/cancel", response=CaseOut)
+def cancel_case(request, case_id: int, body: CancelIn):
+    """Close a case opened by mistake as cancelled; the reason is required and audited."""
+    check_capability(request.user, permissions.CANCEL)
+    case = selectors.case_get_visible_to(user=request.user, case_id=case_id)
+    return case_out(services.case_cancel(case=case, reason=body.reason, by=request.user))
