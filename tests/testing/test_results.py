@@ -283,3 +283,20 @@ def test_a_correction_leaves_cases_it_did_not_open(
         services.result_record(tube=manual, value="negative", actor=lab_tech, note="chạy lại")
         services.result_record(tube=first, value="negative", actor=lab_tech, note="chạy lại")
     assert set(Case.objects.values_list("status", flat=True)) == {"active"} and Case.objects.count() == 2
+
+
+def test_a_fresh_negative_result_never_cancels_a_case(
+    filled_tube, single_session, lab_tech, django_capture_on_commit_callbacks
+):
+    """Only a correction can undo a case: a first, negative result for someone with a lab case (a
+    retest the same day, or a case reported from another lab) leaves the case as it is."""
+    from epiqr.cases.services import case_open
+    from epiqr.core.timeutil import local_today
+
+    tube = filled_tube("SOLO-N1", 1, session=single_session)
+    person = tube.members.get().person
+    case = case_open(person=person, confirmed_on=local_today(), sample_on=local_today(), source="lab")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.result_record(tube=tube, value="negative", actor=lab_tech)
+    case.refresh_from_db()
+    assert case.status == "active"

@@ -17,10 +17,11 @@ from .pools import Outcome
 log = logging.getLogger("epiqr.testing")
 
 
-def results_react(*, tube_ids: list[int], actor_id: int | None = None) -> None:
-    """Queue the reactions for freshly resolved (or corrected) tubes."""
+def results_react(*, tube_ids: list[int], actor_id: int | None = None, corrected: bool = False) -> None:
+    """Queue the reactions for freshly resolved tubes; a correction may also undo a case."""
     open_cases_for_positives.enqueue(tube_ids=tube_ids, actor_id=actor_id)
-    cancel_cases_no_longer_positive.enqueue(tube_ids=tube_ids, actor_id=actor_id)
+    if corrected:
+        cancel_cases_no_longer_positive.enqueue(tube_ids=tube_ids, actor_id=actor_id)
     notify_results.enqueue(tube_ids=tube_ids)
 
 

@@ -810,11 +810,13 @@ def _where_in(qs, column: str, values: list):
             yield qs.filter(**{f"{column}__in": chunk})
 
 
-def _react_on_commit(tube_ids: list[int], actor) -> None:
+def _react_on_commit(tube_ids: list[int], actor, *, corrected: bool = False) -> None:
     from . import flows
 
     actor_id = getattr(_staff(actor), "pk", None)
-    transaction.on_commit(lambda: flows.results_react(tube_ids=tube_ids, actor_id=actor_id))
+    transaction.on_commit(
+        lambda: flows.results_react(tube_ids=tube_ids, actor_id=actor_id, corrected=corrected)
+    )
 
 
 def result_record(
@@ -870,7 +872,7 @@ def result_record(
             tube.save(update_fields=["result"])
             tube_transition(tube=tube, to=TubeStatus.RESULTED, actor=actor, at=at)
         _resolve_members([(tube.pk, value, tube.member_count)], at=at)
-        _react_on_commit([tube.pk], actor)
+        _react_on_commit([tube.pk], actor, corrected=correcting)
     return result
 
 
