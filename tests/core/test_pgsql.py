@@ -16,8 +16,9 @@ def test_literals_for_each_kind_of_element():
     assert int_array_literal([3, -1, 10**12]) == "{3,-1,1000000000000}"
     assert array_literal([True, False, None]) == "{t,f,NULL}"
     assert array_literal([ident, when, "batch"]) == (
-        "{12345678-1234-5678-1234-567812345678,2026-11-22T08:30:15.000250+00:00,batch}"
+        '{12345678-1234-5678-1234-567812345678,2026-11-22T08:30:15.000250+00:00,"batch"}'
     )
+    assert array_literal(['a "b"', "c\\d"]) == r'{"a \"b\"","c\\d"}'
     assert array_literal([]) == "{}" and int_array_literal(()) == "{}"
 
 
@@ -34,11 +35,14 @@ def test_postgresql_reads_them_back_unchanged(require_postgres):
                 array_literal(times),
                 array_literal(ids),
                 array_literal([True, None, False]),
-                array_literal(["self", "batch"]),
+                array_literal(["self", "batch", 'Phố "Huế", số {1}', "NULL", " a\\b "]),
             ],
         )
         ints, got_times, got_ids, flags, words = cur.fetchone()
     assert (
-        ints == [1, 2**40] and got_ids == ids and flags == [True, None, False] and words == ["self", "batch"]
+        ints == [1, 2**40]
+        and got_ids == ids
+        and flags == [True, None, False]
+        and words == ["self", "batch", 'Phố "Huế", số {1}', "NULL", " a\\b "]
     )
     assert got_times == times and got_times[0] - got_times[1] > timedelta(days=300)

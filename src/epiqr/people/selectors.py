@@ -215,15 +215,25 @@ def person_ids_for_scanned_documents(*, docs: list) -> list[int | None]:
     blanks = ", ".join(f"p.{c}" for c in _BLANKS)
     found: dict[tuple[str, str], tuple] = {}
     with connection.cursor() as cur:
-        for start in range(0, len(pairs), 400):  # SQLite allows 999 parameters a statement
-            part = pairs[start : start + 400]
-            where = " OR ".join(["(d.kind = %s AND d.number = %s)"] * len(part))
+        if connection.vendor == "postgresql":  # two array parameters: one short statement, any size
+            kinds, numbers = zip(*pairs, strict=True)
             cur.execute(
-                f"SELECT d.kind, d.number, p.id, {blanks} FROM {IdentityDocument._meta.db_table} d "
-                f"JOIN {Person._meta.db_table} p ON p.id = d.person_id WHERE {where}",
-                [v for key in part for v in key],
+                f"SELECT d.kind, d.number, p.id, {blanks} FROM unnest(%s::text[], %s::text[]) AS w(kind, number) "
+                f"JOIN {IdentityDocument._meta.db_table} d ON d.kind = w.kind AND d.number = w.number "
+                f"JOIN {Person._meta.db_table} p ON p.id = d.person_id",
+                [array_literal(kinds), array_literal(numbers)],
             )
             found.update({(r[0], r[1]): r[2:] for r in cur.fetchall()})
+        else:
+            for start in range(0, len(pairs), 400):  # SQLite allows 999 parameters a statement
+                part = pairs[start : start + 400]
+                where = " OR ".join(["(d.kind = %s AND d.number = %s)"] * len(part))
+                cur.execute(
+                    f"SELECT d.kind, d.number, p.id, {blanks} FROM {IdentityDocument._meta.db_table} d "
+                    f"JOIN {Person._meta.db_table} p ON p.id = d.person_id WHERE {where}",
+                    [v for key in part for v in key],
+                )
+                found.update({(r[0], r[1]): r[2:] for r in cur.fetchall()})
     out: list[int | None] = []
     for doc, keys in zip(docs, wanted, strict=True):
         rows = [found.get(key) for key in keys]
