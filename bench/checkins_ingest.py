@@ -130,7 +130,9 @@ def main():
     methods = {"raw COPY": raw_copy, "import command": import_command, "batch API": batch_api}
     rates = {name: [] for name in methods}
     try:
-        batch_api(make_rows(2 * args.batch))  # warm the workers
+        # Warm every worker (first request: imports, connection, prepared statements), as long-lived
+        # production workers are; two requests warmed at most two of them.
+        batch_api(make_rows(2 * args.workers * args.batch))
         for r in range(args.rounds):
             rows = make_rows(args.rows)
             order = list(methods)
