@@ -108,7 +108,13 @@ def populate(world: dict) -> None:
             )
         )
     world["cases"] = cases
-    world["logins"].append(("demo-xa", world["password"], "F0 cases and tracing runs: /cases/ and /tracing/"))
+    world["logins"].append(
+        (
+            "demo-xa",
+            world["password"],
+            "F0 cases, tracing runs and the cases of the day: /cases/, /tracing/, /tracing/triage/",
+        )
+    )
 
 
 def _first_with_f2(candidates: list[int], since, until) -> int:
