@@ -69,11 +69,7 @@ def worlds(draw):
 
 
 def batch_of(visits, periods, cases, policy):
-    store = MemoryStore(visits)
-    sources = store.visits_of(periods)
-    pairs, sectors = batch.pairs_of(
-        sources, visits, before=engine.reach(policy)[0], after=engine.reach(policy)[1], cases=cases
-    )
+    pairs, sectors = MemoryStore(visits, cases=cases).pairs_around(periods, *engine.reach(policy))
     return batch.trace_pairs(
         pairs=pairs, policy=policy, index_ids=[p.person_id for p in periods], sectors=sectors
     )

@@ -123,10 +123,8 @@ def test_batch_pairs_from_the_database_give_what_the_memory_pairs_give(
     periods = [engine.Period(world["f0"].pk, at(8), at(14)), engine.Period(world["binh"].pk, at(12), at(20))]
     before, after = engine.reach(policy)
     got, got_sectors = CheckinStore().pairs_around(periods, before, after)
-    memory = engine.MemoryStore(random_world)
-    want, want_sectors = batch.pairs_of(
-        memory.visits_of(periods), random_world, before=before, after=after, cases={world["chau"].pk}
-    )
+    memory = engine.MemoryStore(random_world, cases={world["chau"].pk})
+    want, want_sectors = memory.pairs_around(periods, before, after)
 
     def rows(p, exact=False):
         out = set(zip(*(getattr(p, c).tolist() for c in batch.PAIR_COLUMNS), strict=True))

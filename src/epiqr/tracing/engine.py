@@ -482,6 +482,12 @@ class MemoryStore:
         found = self.visits_of(periods)
         return found, self.visits_in([Window(v.venue_id, v.start - before, v.start + after) for v in found])
 
+    def pairs_around(self, periods: Sequence[Period], before: timedelta, after: timedelta):
+        """The batch path's read (see batch.trace_pairs and CheckinStore.pairs_around)."""
+        from .batch import pairs_of
+
+        return pairs_of(self.visits_of(periods), self.visits, before=before, after=after, cases=self.cases)
+
     def visits_in(self, windows: Sequence[Window]) -> list[Visit]:
         by_venue: dict[int, list[Window]] = defaultdict(list)
         for w in windows:
