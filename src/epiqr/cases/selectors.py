@@ -69,10 +69,12 @@ def case_active_exists_sql(*, person_column: str) -> tuple[str, list]:
     )
 
 
-def case_list_confirmed_on(*, day: date) -> QuerySet[Case]:
-    """The active cases confirmed on a day, oldest first (the morning's tracing triage)."""
-    return (
+def case_list_confirmed_on(*, day: date, user=None) -> QuerySet[Case]:
+    """The active cases confirmed on a day, oldest first (the morning's tracing triage): in the user's
+    jurisdiction, or all of them for the command line (user None)."""
+    qs = (
         Case.objects.filter(confirmed_on=day, status=CaseStatus.ACTIVE)
-        .select_related("person")
+        .select_related("person", "commune")
         .order_by("pk")
     )
+    return qs if user is None else jurisdiction_filter(qs, user=user, commune_path="commune")

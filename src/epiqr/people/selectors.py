@@ -149,17 +149,19 @@ def person_for_scanned_document(*, doc) -> Person | None:
     return person
 
 
-def _column_map(*, key: str, value: str, keys, pg_type: str) -> dict:
+def _column_map(*, key: str, value: str, keys, pg_type: str, key_as_text: bool = False) -> dict:
     """{key: value} for the people whose `key` column is among `keys`, in one read: one array parameter
     on PostgreSQL (a list of tens of thousands costs more to build as an IN list than to run), chunked
-    IN lists elsewhere. `key` and `value` are column names that are also field names (`id` as `pk`)."""
+    IN lists elsewhere. `key` and `value` are column names that are also field names (`id` as `pk`);
+    `key_as_text` returns the keys as text (PostgreSQL casts them, skipping Python objects)."""
     keys = list(keys)
     if not keys:
         return {}
     if connection.vendor == "postgresql":
+        selected = f"{key}::text" if key_as_text else key
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT {key}, {value} FROM {Person._meta.db_table} WHERE {key} = ANY(%s::{pg_type}[])",
+                f"SELECT {selected}, {value} FROM {Person._meta.db_table} WHERE {key} = ANY(%s::{pg_type}[])",
                 [array_literal(keys)],
             )
             return dict(cur.fetchall())
@@ -168,7 +170,7 @@ def _column_map(*, key: str, value: str, keys, pg_type: str) -> dict:
         found.update(
             Person.objects.filter(**{f"{key}__in": keys[start : start + 900]}).values_list(key, value)
         )
-    return found
+    return {str(k): v for k, v in found.items()} if key_as_text else found
 
 
 def person_ids_by_public_id(*, public_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -178,16 +180,7 @@ def person_ids_by_public_id(*, public_ids: set[uuid.UUID]) -> dict[uuid.UUID, in
 
 def person_ids_by_public_id_text(*, texts: set[str]) -> dict[str, int]:
     """Person ids for canonical public id strings (lower case, with dashes), in one read."""
-    if not texts:
-        return {}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT public_id::text, id FROM {Person._meta.db_table} WHERE public_id = ANY(%s::uuid[])",
-                [array_literal(texts)],
-            )
-            return dict(cur.fetchall())
-    return {str(k): v for k, v in person_ids_by_public_id(public_ids={uuid.UUID(t) for t in texts}).items()}
+    return _column_map(key="public_id", value="id", keys=texts, pg_type="uuid", key_as_text=True)
 
 
 def person_same_household(*, phone: str, full_name: str, birth_year: int | None) -> Person | None:

@@ -80,14 +80,12 @@ class TriageRow:
 def tracing_triage(
     *, user, day: date, policy_name: str | None = None
 ) -> tuple[engine.Policy, list[TriageRow]]:
-    """The day's active cases in the user's area, traced together as one batch (nothing stored), those
-    with the most high-risk contacts first: where the calling teams start."""
-    from epiqr.cases.models import CaseStatus
-    from epiqr.cases.selectors import case_list_visible_to
+    """The day's active cases in the user's area (every case for the command line, user None), traced
+    together as one batch (nothing stored), those with the most high-risk contacts first: where the
+    calling teams start."""
+    from epiqr.cases.selectors import case_list_confirmed_on
 
-    cases = list(
-        case_list_visible_to(user=user, status=CaseStatus.ACTIVE).filter(confirmed_on=day).order_by("pk")
-    )
+    cases = list(case_list_confirmed_on(day=day, user=user))
     result = tracing_compute_batch(cases=cases, policy_name=policy_name)
     counts = result.counts()
     last_runs = dict(

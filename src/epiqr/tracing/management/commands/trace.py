@@ -62,29 +62,25 @@ class Command(BaseCommand):
 
     def _triage(self, day, policy, as_json):
         """Which of the day's cases have the most contacts: where the calling teams start."""
-        from epiqr.cases.selectors import case_list_confirmed_on
-        from epiqr.tracing.services import tracing_compute_batch
+        from epiqr.tracing.services import tracing_triage
 
-        cases = list(case_list_confirmed_on(day=day))
-        result = tracing_compute_batch(cases=cases, policy_name=policy)
-        counts = result.counts()
+        used, found = tracing_triage(user=None, day=day, policy_name=policy)
         rows = [
             {
-                "case": c.pk,
-                "person_id": c.person_id,
-                "contacts": counts[c.person_id][0],
-                "high_risk": counts[c.person_id][1],
+                "case": r.case.pk,
+                "person_id": r.case.person_id,
+                "contacts": r.contacts,
+                "high_risk": r.high_risk,
             }
-            for c in cases
+            for r in found
         ]
-        rows.sort(key=lambda r: (-r["high_risk"], -r["contacts"], r["case"]))
         if as_json:
-            out = {"confirmed_on": day.isoformat(), "policy": result.policy.name, "cases": rows}
+            out = {"confirmed_on": day.isoformat(), "policy": used.name, "cases": rows}
             self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
             return
         self.stdout.write(
-            f"{len(cases)} cases confirmed on {day.isoformat()}, policy {result.policy.name}: "
-            f"{result.contact_count} F1 contacts (one batch, nothing stored; store a run with --case ID)"
+            f"{len(rows)} cases confirmed on {day.isoformat()}, policy {used.name}: "
+            f"{sum(r['contacts'] for r in rows)} F1 contacts (one batch, nothing stored; store a run with --case ID)"
         )
         for r in rows:
             self.stdout.write(
