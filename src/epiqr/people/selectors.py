@@ -111,42 +111,13 @@ def person_for_scanned_document(*, doc) -> Person | None:
     proves a document not stored yet, it fills a blank (date of birth, sex, address, phone), it is a masked
     national QR, or an EpiQR code that is unknown or replaced.
     """
-    from .parsers import KIND_EPIQR
-    from .services import _document_keys
-
-    person_cols = ", ".join(f"p.{c}" for c in _SCAN_FIELDS)
-    table = Person._meta.db_table
-    if doc.kind == KIND_EPIQR:
-        try:
-            public_id = uuid.UUID(str(doc.person_public_id))
-        except ValueError:
-            return None
-        value = Person._meta.get_field("public_id").get_db_prep_value(public_id, connection)
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT {person_cols} FROM {table} p WHERE p.public_id = %s", [value])
-            row = cur.fetchone()
-        if row is None:
-            return None
-        person = _person_from_row(row)
-        return person if person.qr_generation == doc.qr_generation else None
-    keys = [(str(kind), number) for kind, number, _issued in _document_keys(doc)]
-    if not keys:
+    found = person_scan_match_sql(doc=doc)
+    if found is None:
         return None
-    where = " OR ".join(["(d.kind = %s AND d.number = %s)"] * len(keys))
     with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT d.kind, d.number, {person_cols} FROM {IdentityDocument._meta.db_table} d "
-            f"JOIN {table} p ON p.id = d.person_id WHERE {where}",
-            [v for key in keys for v in key],
-        )
-        rows = {(r[0], r[1]): r[2:] for r in cur.fetchall()}
-    if len(rows) < len(keys):
-        return None
-    person = _person_from_row(rows[keys[0]])
-    for name in _BLANKS:
-        if getattr(doc, name) and not getattr(person, name):
-            return None
-    return person
+        cur.execute(*found)
+        row = cur.fetchone()
+    return None if row is None else _person_from_row(row)
 
 
 def _column_map(*, key: str, value: str, keys, pg_type: str, key_as_text: bool = False) -> dict:
