@@ -37,7 +37,8 @@ def test_owner_signs_up_on_a_phone_and_downloads_the_poster(phone_page, live_ser
     screenshot(page, "detail")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-    with page.expect_download() as download:
+    # the poster is drawn on request: allow for a loaded machine
+    with page.expect_download(timeout=60000) as download:
         page.click("text=PNG")
     (url,) = read_bytes(Path(download.value.path()).read_bytes())
     assert venue_from_token(token=url.split("/v/")[1]) == venue
