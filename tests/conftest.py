@@ -123,7 +123,7 @@ def phone_page(browser):
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="vi-VN"
     )
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)  # generous: CI and shared machines are loaded
     yield page
     context.close()
 
@@ -133,7 +133,7 @@ def desk_page(browser):
     """A desktop-sized page for staff screens."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)  # generous: CI and shared machines are loaded
     yield page
     context.close()
 
