@@ -57,7 +57,11 @@ def test_manifest_csv_and_pdf_with_counts(filled_tube, pooled_session, sampler):
     filled_tube("MF-0002", 5)
     c = _login(sampler)
     rows = list(
-        csv.reader(io.StringIO(c.get(f"/testing/sessions/{pooled_session.pk}/manifest.csv").content.decode()))
+        csv.reader(
+            io.StringIO(
+                c.get(f"/testing/sessions/{pooled_session.pk}/manifest.csv").getvalue().decode("utf-8-sig")
+            )
+        )
     )
     assert rows[1][:4] == ["tubes", "2", "people", "8"]
     assert [r[1] for r in rows[3:]] == ["MF-0001", "MF-0002"]

@@ -115,7 +115,7 @@ def test_exports_have_the_calling_columns_and_are_audited_with_their_purpose(
     assert client.get(f"/api/v1/tracing/runs/{run_id}/export?format=xlsx").status_code == 422  # no purpose
     r = client.get(f"/api/v1/tracing/runs/{run_id}/export?format=xlsx&purpose=danh sách gọi điện")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(r.content)).active
+    sheet = load_workbook(io.BytesIO(r.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2  # header + Bình; Châu lives in another commune
     header, binh = rows
@@ -124,7 +124,7 @@ def test_exports_have_the_calling_columns_and_are_audited_with_their_purpose(
     assert binh[6].endswith("10:20") and binh[7].endswith("10:50")
     assert len(header) == 13
     r = client.get(f"/api/v1/tracing/runs/{run_id}/export?format=csv&purpose=báo cáo")
-    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    table = list(csv.reader(io.StringIO(r.getvalue().decode("utf-8-sig"))))
     assert table[1][0] == "Trần Thị Bình" and len(table) == 2
     events = AuditEvent.objects.filter(action="tracing.export", target_id=str(run_id)).order_by("at")
     assert [(e.reason, e.row_count, e.actor_id) for e in events] == [

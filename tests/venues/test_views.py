@@ -179,7 +179,7 @@ class TestOfficerPages:
         assert response.status_code == 200
         assert "Quán Hai" in response.text and Venue.objects.count() == 0
         template = client.get("/venues/import/template.xlsx")
-        assert template.status_code == 200 and template.content[:2] == b"PK"
+        assert template.status_code == 200 and template.getvalue()[:2] == b"PK"
 
     def test_owner_cannot_import(self, owner):
         assert client_for(owner).get("/venues/import/").status_code == 403

@@ -1,11 +1,10 @@
 """Tube manifest for transport to the lab, as CSV and as PDF (DejaVu fonts for Vietnamese)."""
 
-import csv
-import io
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from epiqr.core.export import Sheet
 from epiqr.core.timeutil import local, now
 
 from .models import SamplingSession, TubeStatus
@@ -33,18 +32,19 @@ def manifest_rows(*, session: SamplingSession) -> list[list[str]]:
     return rows
 
 
-def manifest_csv(*, session: SamplingSession) -> str:
-    out = io.StringIO()
-    w = csv.writer(out)
+def manifest_sheet(*, session: SamplingSession) -> Sheet:
+    """The manifest as a sheet for the shared export writer: two summary rows, then one row per tube."""
     counts = session_counts(session=session)
-    w.writerow(
-        ["session", session.pk, str(session.site), session.team, session.day.isoformat(), session.kind]
+    top = [
+        ["session", session.pk, str(session.site), session.team, session.day.isoformat(), session.kind],
+        ["tubes", counts.tubes, "people", counts.people, "open", counts.open],
+    ]
+    return Sheet(
+        title=f"manifest-{session.pk}",
+        header=["no", "barcode", "people", "status", "closed_at"],
+        rows=manifest_rows(session=session),
+        preamble=top,
     )
-    w.writerow(["tubes", counts.tubes, "people", counts.people, "open", counts.open])
-    w.writerow(["no", "barcode", "people", "status", "closed_at"])
-    for row in manifest_rows(session=session):
-        w.writerow(row)
-    return out.getvalue()
 
 
 def manifest_pdf(*, session: SamplingSession) -> bytes:

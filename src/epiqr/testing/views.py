@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
+from epiqr.core import export
 from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
@@ -173,9 +174,9 @@ def station_photo(request, pk: int):
 @requires(permissions.VIEW)
 def manifest_csv(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
-    response = HttpResponse(documents.manifest_csv(session=session), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="manifest-{session.pk}.csv"'
-    return response
+    return export.response(
+        documents.manifest_sheet(session=session), fmt=export.CSV, filename=f"manifest-{session.pk}.csv"
+    )
 
 
 @requires(permissions.VIEW)

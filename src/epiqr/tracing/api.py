@@ -3,10 +3,10 @@
 from datetime import date
 from typing import Literal
 
-from django.http import HttpResponse
 from ninja import Router, Schema, Status
 
 from epiqr.cases.selectors import case_get_visible_to
+from epiqr.core import export
 from epiqr.core.permissions import check_capability
 from epiqr.core.timeutil import local_today
 
@@ -54,10 +54,8 @@ def export_run(request, run_id: int, purpose: str = "", format: Literal["csv", "
     """The contact list as CSV or XLSX; `purpose` is required and written to the audit log."""
     check_capability(request.user, permissions.EXPORT)
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
-    data, ctype, name = services.run_export(run=run, user=request.user, fmt=format, purpose=purpose)
-    response = HttpResponse(data, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    sheet, name = services.run_export(run=run, user=request.user, fmt=format, purpose=purpose)
+    return export.response(sheet, fmt=format, filename=name)
 
 
 class TriageCase(Schema):

@@ -1,7 +1,5 @@
 """Writes for tracing: runs, follow-up of contacts, exports and notifications."""
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from epiqr.cases.models import Case
 from epiqr.cases.selectors import case_period
+from epiqr.core import export
 from epiqr.core.errors import Conflict, Invalid
+from epiqr.core.export import Sheet
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, local_today, now
 
@@ -31,7 +31,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     FollowUp.NEGATIVE: (FollowUp.TESTED,),
     FollowUp.POSITIVE: (),
 }
-EXPORT_FORMATS = ("csv", "xlsx")
+EXPORT_FORMATS = export.FORMATS
 
 
 def tracing_compute(
@@ -413,35 +413,15 @@ def export_rows(*, run: TracingRun, user) -> list[list]:
     return rows
 
 
-def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[bytes, str, str]:
-    """The contact list as CSV or XLSX (bytes, content type, file name); audited with its purpose."""
+def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[Sheet, str]:
+    """The contact list as a sheet for the shared export writer (sheet, file name); audited with its
+    purpose."""
     purpose = (purpose or "").strip()
     if not purpose:
         raise Invalid(_("State the purpose of the export."), field="purpose")
     if fmt not in EXPORT_FORMATS:
         raise Invalid(_("Export format must be csv or xlsx."), field="format")
     rows = export_rows(run=run, user=user)
-    headers = [str(h) for h in _export_headers()]
-    name = f"truy-vet-{run.pk}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        data, ctype = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    else:
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = f"F0-{run.case_id}"
-        ws.append(headers)
-        for r in rows:
-            ws.append([str(x) if not isinstance(x, int | float) else x for x in r])
-        buf = io.BytesIO()
-        wb.save(buf)
-        data = buf.getvalue()
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     audit_record(
         actor=user,
         action="tracing.export",
@@ -450,7 +430,8 @@ def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[bytes,
         row_count=len(rows),
         detail={"format": fmt},
     )
-    return data, ctype, name
+    sheet = Sheet(title=f"F0-{run.case_id}", header=[str(h) for h in _export_headers()], rows=rows)
+    return sheet, f"truy-vet-{run.pk}.{fmt}"
 
 
 def run_notify(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> dict:

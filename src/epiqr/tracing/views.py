@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.cases.selectors import case_get_visible_to
+from epiqr.core import export
 from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
@@ -166,19 +167,15 @@ def contact_case(request, contact_id: int):
 @requires(permissions.EXPORT)
 def run_export(request, run_id: int):
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    fmt = request.POST.get("format", "xlsx")
     try:
-        data, ctype, name = services.run_export(
-            run=run,
-            user=request.user,
-            fmt=request.POST.get("format", "xlsx"),
-            purpose=request.POST.get("purpose", ""),
+        sheet, name = services.run_export(
+            run=run, user=request.user, fmt=fmt, purpose=request.POST.get("purpose", "")
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("tracing:run", run_id=run.pk)
-    response = HttpResponse(data, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return export.response(sheet, fmt=fmt, filename=name)
 
 
 @require_POST

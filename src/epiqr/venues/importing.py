@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from epiqr.core.export import Sheet, xlsx_bytes
 from epiqr.core.text import fold
 from epiqr.geo.models import Commune
 
@@ -318,27 +319,16 @@ def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict
     return out
 
 
-def template_xlsx() -> bytes:
+def template_sheets() -> list[Sheet]:
     """The workbook officers fill in: the header row with a sector drop-down on the first sheet
-    (the one that is imported), and filled-in examples on a second sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Dia diem"
+    (the one that is imported), filled-in examples on a second sheet, and the hidden list of sectors."""
     header = [f"{vi} *" if required else vi for _k, vi, _en, required in COLUMNS]
-    sheet.append(header)
     with translation.override("vi"):
         labels = [str(label) for _v, label in Sector.choices]
         food, event = str(Sector.FOOD.label), str(Sector.EVENT.label)
-    examples = book.create_sheet("Vi du")
-    examples.append(header)
-    examples.append(
-        ["Cà phê Hồ Gươm", food, "12 Phố Hàng Bạc", "Phường Hoàn Kiếm", "Hà Nội", "0912345678", 40, "", ""]
-    )
-    examples.append(
+    widths = (34, 30, 30, 26, 16, 14, 10, 18, 18)
+    examples = [
+        ["Cà phê Hồ Gươm", food, "12 Phố Hàng Bạc", "Phường Hoàn Kiếm", "Hà Nội", "0912345678", 40, "", ""],
         [
             "Hội chợ Xuân",
             event,
@@ -349,22 +339,21 @@ def template_xlsx() -> bytes:
             500,
             "20/01/2027 08:00",
             "25/01/2027 22:00",
-        ]
-    )
-    lists = book.create_sheet("Loai hinh")
-    for label in labels:
-        lists.append([label])
-    lists.sheet_state = "hidden"
-    for ws in (sheet, examples):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for column, width in zip("ABCDEFGHI", (34, 30, 30, 26, 16, 14, 10, 18, 18), strict=True):
-            ws.column_dimensions[column].width = width
-        ws.freeze_panes = "A2"
-    choice = DataValidation(type="list", formula1=f"='Loai hinh'!$A$1:$A${len(labels)}", allow_blank=True)
-    choice.error = "Chọn loại hình trong danh sách"
-    sheet.add_data_validation(choice)
-    choice.add(f"B2:B{MAX_ROWS + 1}")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        ],
+    ]
+    return [
+        Sheet(
+            title="Dia diem",
+            header=header,
+            rows=[],
+            widths=widths,
+            choices=[(f"B2:B{MAX_ROWS + 1}", f"'Loai hinh'!$A$1:$A${len(labels)}")],
+            choice_error="Chọn loại hình trong danh sách",
+        ),
+        Sheet(title="Vi du", header=header, rows=examples, widths=widths),
+        Sheet(title="Loai hinh", header=(), rows=[[label] for label in labels], hidden=True),
+    ]
+
+
+def template_xlsx() -> bytes:
+    return xlsx_bytes(template_sheets())

