@@ -29,6 +29,43 @@ def _fake_notify(settings):
     FakeAdapter.reset()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_with_second_factor(monkeypatch):
+    """`client.force_login(user)` and `client.login(username=, password=)` stand for a whole login,
+    second factor included: an account that needs one gets a session verified by its authenticator app
+    (as django-otp records it). Tests of the real flow
+    post to /accounts/login/ instead and must type the code (tests/accounts/test_second_factor.py)."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from epiqr.core.permissions import needs_second_factor
+        from tests.factories import otp_device
+
+        original(self, user, backend)
+        if needs_second_factor(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = otp_device(user).persistent_id
+            session.save()
+
+    def login(self, **credentials):
+        # Client.login authenticates without a request, which django-axes refuses; check the password
+        # with Django's own backend and log in as force_login does (second factor included).
+        from django.contrib.auth.backends import ModelBackend
+
+        user = ModelBackend().authenticate(None, **credentials)
+        if user is None:
+            return False
+        self.force_login(user, "django.contrib.auth.backends.ModelBackend")
+        return True
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "login", login)
+
+
 @pytest.fixture
 def sent_messages(_fake_notify):
     """Messages handed to the fake SMS/email adapter during the test."""
@@ -153,14 +190,22 @@ def screenshot(request):
 
 @pytest.fixture
 def browser_login():
-    """browser_login(page, live_server, username, password) logs a staff user into a page."""
+    """browser_login(page, live_server, username, password) logs a staff user into a page, typing the
+    current code of their authenticator app when the role needs a second factor (make_user gives one)."""
 
     def login(page, live_server, username: str, password: str) -> None:
+        from epiqr.accounts.models import User
+        from tests.factories import otp_code
+
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("button.primary")
         page.wait_for_load_state()
+        if "/accounts/login/code/" in page.url:
+            page.fill("input[name=token]", otp_code(User.objects.get(username=username)))
+            page.click("button.primary")
+            page.wait_for_load_state()
 
     return login
 

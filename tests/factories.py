@@ -1,11 +1,14 @@
 """Factories for tests. Made-up people only: names from a fixed list, ID numbers generated valid-looking."""
 
 import itertools
+import time
 
 import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from epiqr.accounts.models import User
-from epiqr.core.permissions import Role
+from epiqr.core.permissions import Role, needs_second_factor
 from epiqr.core.text import fold
 from epiqr.people.models import Person
 from epiqr.venues.models import Sector, Venue
@@ -17,7 +20,10 @@ _seq = itertools.count(1)
 def user_factory(
     role: str = Role.COMMUNE_OFFICER, *, commune=None, province=None, password: str = PASSWORD, **extra
 ):
-    """A staff user with a role and scope; a commune implies its province."""
+    """A staff user with a role and scope; a commune implies its province.
+
+    A role that needs a second factor gets a confirmed authenticator app (see `otp_device`), so
+    `client.force_login(user)` gives a verified session and `browser_login` can type its code."""
     n = next(_seq)
     user = User(
         username=extra.pop("username", f"{role}{n}"),
@@ -30,7 +36,25 @@ def user_factory(
     )
     user.set_password(password)
     user.save()
+    if needs_second_factor(user):
+        otp_device(user)
     return user
+
+
+def otp_device(user) -> TOTPDevice:
+    """The user's confirmed authenticator app, made if missing (tests only)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def otp_code(user) -> str:
+    """The code the user's app shows now. Forgets the last code used first: a test may log the same
+    user in twice within one 30-second step, which a real app could not."""
+    device = otp_device(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,11 @@
 """Project settings, read from environment variables (see README, "Configuration")."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -48,6 +50,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "epiqr.core",
@@ -69,11 +76,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "epiqr.accounts.middleware.StaffSessionGuard",
     "epiqr.core.middleware.LoginRequiredExceptApi",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "epiqr.core.middleware.ServiceErrorPages",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "epiqr.urls"
@@ -120,10 +130,44 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# Every account: 10 characters, not a common password, not all digits, not like its login or name;
+# accounts that need a second factor (they read personal data) at least 12 (accounts.validators).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "epiqr.accounts.validators.StaffMinimumLength", "OPTIONS": {"min_length": 12}},
 ]
+
+# Login throttling (django-axes): after EPIQR_LOGIN_FAILURE_LIMIT wrong passwords or second-factor codes
+# for one login name, or from one address, further tries are refused for EPIQR_LOGIN_LOCKOUT_MINUTES.
+# An administrator unlocks at /admin/axes/ or with `epiqr axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("EPIQR_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("EPIQR_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "epiqr.accounts.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "epiqr.core.http.client_ip"
+AXES_VERBOSE = False
+# How many reverse proxies (nginx) stand in front of gunicorn: the client address is then taken from
+# X-Forwarded-For, counted from the right, so a client cannot choose it. 0: REMOTE_ADDR itself.
+EPIQR_PROXY_COUNT = int(os.environ.get("EPIQR_PROXY_COUNT", "1" if PRODUCTION else "0"))
+
+# Second factor (django-otp): roles holding a personal-data capability (core.permissions) log in with a
+# TOTP code or a recovery code. Staff sessions end after EPIQR_STAFF_IDLE_MINUTES without a request.
+OTP_TOTP_ISSUER = os.environ.get("EPIQR_OTP_ISSUER", "EpiQR")
+EPIQR_STAFF_IDLE_MINUTES = int(os.environ.get("EPIQR_STAFF_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = 12 * 3600  # a working day at most, even when active
+# Development only: the second-factor page of a demo account shows its current code (README, "Demo
+# logins"). Production refuses to start with it on; the factor itself is never skipped.
+EPIQR_DEMO_2FA_HINT = env_bool("EPIQR_DEMO_2FA_HINT", default=not PRODUCTION)
+if PRODUCTION and EPIQR_DEMO_2FA_HINT:
+    raise ImproperlyConfigured("EPIQR_DEMO_2FA_HINT is for development only; unset it in production.")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -146,6 +190,37 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+# HTTPS only in production: redirect plain HTTP (except the health probe) and tell browsers to remember
+# it (HSTS). `epiqr check --deploy` is clean with these (tests/core/test_deploy.py).
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("EPIQR_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("EPIQR_HSTS_SECONDS", "31536000")) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EPIQR_HSTS_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("EPIQR_HSTS_PRELOAD", default=True)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and style sheets from our own static files, or inline
+# with the request's nonce (`<script nonce="{{ request.csp_nonce }}">`); no inline event handlers
+# (onclick=...); style="" attributes are allowed (they cannot run code). See docs/development.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

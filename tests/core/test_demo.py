@@ -14,7 +14,7 @@ def test_demo_builds_a_world_to_click_through_and_runs_once(geo, tmp_path, setti
     settings.VAR_DIR = tmp_path
     call_command("demo", "--if-empty", "--scale", "0.1")
     out = capsys.readouterr().out
-    assert "demo-xa" in out and "epiqr-demo" in out
+    assert "demo-xa" in out and "epiqr-2021-tour" in out
     assert User.objects.filter(username="demo-chu-quan").exists()
     counts = {
         "people": Person.objects.count(),

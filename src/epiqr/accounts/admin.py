@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from . import services
 from .models import ApiToken, User
 
 
@@ -23,6 +26,18 @@ class UserAdmin(BaseUserAdmin):
     ]
     autocomplete_fields = ["commune"]
     raw_id_fields = ["province"]
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=gettext_lazy("Reset second factor (lost phone): set up again at next login"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            services.second_factor_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            _("Second factor reset for %(n)d account(s). They set up their app at their next login.")
+            % {"n": queryset.count()},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiToken)

@@ -6,6 +6,8 @@ anyone else nothing (organisation staff are scoped by their domain's own selecto
 """
 
 from django.db.models import Q, QuerySet
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from epiqr.core.permissions import Role
 
@@ -68,3 +70,12 @@ def commune_officers(*, commune_id: int | None) -> list[User]:
     if commune_id is None:
         return []
     return list(User.objects.filter(role=Role.COMMUNE_OFFICER, commune_id=commune_id, is_active=True))
+
+
+def second_factor_status(*, user: User) -> dict:
+    """Whether an authenticator app is enrolled and how many recovery codes are left."""
+    static = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    return {
+        "app": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "recovery_left": static.token_set.count() if static else 0,
+    }

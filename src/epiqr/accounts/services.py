@@ -4,9 +4,13 @@ import hmac
 import secrets
 import time
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from epiqr.core.errors import Invalid
 from epiqr.core.permissions import Role
@@ -33,7 +37,8 @@ def user_create(
     org_kind: str = "",
     org_id: int | None = None,
 ) -> User:
-    """Create a staff account; a commune scope implies its province."""
+    """Create a staff account; a commune scope implies its province. The password must pass the
+    validators (a longer minimum for roles that read personal data); None leaves the login disabled."""
     if role not in _ROLES:
         raise Invalid(_("Unknown role: %(role)s") % {"role": role}, field="role")
     if org_kind and org_kind not in OrgKind.values:
@@ -59,12 +64,99 @@ def user_create(
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
-    if password:
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise Invalid(" ".join(exc.messages), field="password") from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.save()
     return user
+
+
+# --- Second factor (django-otp) -------------------------------------------------------------------
+# One authenticator app (TOTP) per account plus a sheet of single-use recovery codes. An account that
+# needs a second factor (core.permissions.needs_second_factor) enrols at its first login.
+
+RECOVERY_CODE_COUNT = 10
+
+
+def totp_device_pending(*, user: User) -> TOTPDevice:
+    """The authenticator key being enrolled: the same one on every reload until it is confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="app", confirmed=False)
+
+
+def totp_device_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the pending key with a code from the app; returns the device and fresh recovery codes.
+
+    A wrong code stores nothing. Any earlier app of the account stops working (one app at a time).
+    """
+    code = "".join((token or "").split())
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+        if device is None:
+            raise Invalid(_("Start the set-up again: no key is waiting to be confirmed."), field="token")
+        if not (code.isdigit() and len(code) == device.digits) or not device.verify_token(code):
+            raise Invalid(
+                _("That code is not right. Check the clock of your phone and type the current code."),
+                field="token",
+            )
+        TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return device, recovery_codes_create(user=user)
+
+
+def recovery_codes_create(*, user: User) -> list[str]:
+    """A new sheet of single-use recovery codes; the previous sheet stops working."""
+    with transaction.atomic():
+        device, _created = StaticDevice.objects.get_or_create(
+            user=user, name="recovery", defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _i in range(RECOVERY_CODE_COUNT)]
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def second_factor_verify(*, user: User, token: str):
+    """The device that accepts this code (a current app code or an unused recovery code), else None.
+
+    Each device throttles itself after failures (django-otp); the caller counts the failure for login
+    throttling too."""
+    code = "".join((token or "").split()).lower()
+    if not code or len(code) > 16:
+        return None
+    app_code = code.isdigit() and len(code) == 6  # recovery codes are 8 letters and digits
+    model = TOTPDevice if app_code else StaticDevice
+    devices = list(model.objects.filter(user=user, confirmed=True))
+    for device in devices:
+        with transaction.atomic():
+            fresh = type(device).objects.select_for_update().get(pk=device.pk)
+            if fresh.verify_token(code):
+                return fresh
+    return None
+
+
+def second_factor_reset(*, actor, user: User) -> None:
+    """Remove an account's app and recovery codes (lost phone); it enrols again at its next login.
+
+    Signs the account out everywhere, so a session opened with the lost phone ends too."""
+    from django.contrib.sessions.models import Session
+
+    from epiqr.core.services import audit_record
+
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        audit_record(actor=actor, action="accounts.second_factor_reset", target=user)
+    uid = str(user.pk)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == uid:
+            session.delete()
 
 
 def api_token_create(*, user: User, name: str = "default") -> str:

@@ -19,4 +19,5 @@ FOLLOW_UP = capability(
     "checkins.follow_up",
     "Xem tờ khai y tế cần theo dõi và địa điểm có lượt quét hôm nay trong địa bàn",
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
+    personal_data=True,
 )

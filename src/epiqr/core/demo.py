@@ -9,7 +9,7 @@ import random
 
 from .domains import domain_modules
 
-DEMO_PASSWORD = "epiqr-demo"
+DEMO_PASSWORD = "epiqr-2021-tour"  # passes the staff password rules (12+ characters)
 DOMAIN_ORDER = ("accounts", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
 
 

@@ -49,15 +49,36 @@ class Capability:
     name: str
     description: str
     roles: frozenset[str]
+    # Reads lists of people or their results: every role holding it must log in with a second factor.
+    personal_data: bool = False
 
 
 REGISTRY: dict[str, Capability] = {}
 
 
-def capability(name: str, description: str, roles: tuple[str, ...] | list[str]) -> str:
-    """Declare a capability; administrators hold every capability."""
-    REGISTRY[name] = Capability(name, description, frozenset(roles) | {Role.ADMIN})
+def capability(
+    name: str, description: str, roles: tuple[str, ...] | list[str], *, personal_data: bool = False
+) -> str:
+    """Declare a capability; administrators hold every capability.
+
+    `personal_data=True` marks a capability that reads people's records, contact lists or results:
+    the roles holding it need a second factor at login (`roles_needing_second_factor`).
+    """
+    REGISTRY[name] = Capability(name, description, frozenset(roles) | {Role.ADMIN}, personal_data)
     return name
+
+
+def roles_needing_second_factor() -> frozenset[str]:
+    """Roles that hold at least one personal-data capability (administrators always do)."""
+    return frozenset({Role.ADMIN}).union(*(c.roles for c in REGISTRY.values() if c.personal_data))
+
+
+def needs_second_factor(user) -> bool:
+    """A logged-in account that must prove a second factor: its role reads personal data, or it can
+    open the Django admin (which shows every table)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user.is_staff or user.role in roles_needing_second_factor())
 
 
 def has_capability(user, name: str) -> bool:

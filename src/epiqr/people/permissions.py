@@ -4,6 +4,7 @@ VIEW = capability(
     "people.view",
     "Tra cứu và xem hồ sơ người dân trong địa bàn",
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.HOTLINE_OPERATOR],
+    personal_data=True,
 )
 EDIT = capability(
     "people.edit",

@@ -15,6 +15,7 @@ from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core import export
 from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
+from epiqr.core.http import safe_next
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import draw_svg
 from epiqr.core.services import audit_record
@@ -246,7 +247,7 @@ def lab(request):
         except ServiceError as exc:
             return _error(request, "testing/lab.html", context, exc)
         messages.success(request, _("Result recorded for tube %(barcode)s.") % {"barcode": tube.barcode})
-        return redirect(request.POST.get("next") or "testing:lab")
+        return redirect(safe_next(request.POST.get("next"), fallback=reverse("testing:lab")))
     return render(request, "testing/lab.html", context)
 
 

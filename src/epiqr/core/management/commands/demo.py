@@ -1,7 +1,7 @@
 import logging
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from epiqr.core.demo import DEMO_PASSWORD, demo_populate
@@ -22,9 +22,16 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         from epiqr.accounts.models import User
 
+        if settings.PRODUCTION:
+            raise CommandError("epiqr demo makes logins with a published password: not in production.")
+
         hints = settings.VAR_DIR / "demo-hints.txt"
         if o["if_empty"] and User.objects.filter(username="admin").exists():
             self.stdout.write("demo data already loaded.")
+            from epiqr.accounts.demo import logins_refresh
+
+            if logins_refresh(password=DEMO_PASSWORD):
+                self.stdout.write("demo logins updated: new password and second-factor key.")
         else:
             # The demo sends a few hundred SMS through the logging adapter; keep the terminal readable.
             logging.getLogger("epiqr.notify").setLevel(logging.WARNING)
@@ -39,9 +46,17 @@ class Command(BaseCommand):
         self.stdout.write("Open http://127.0.0.1:8000/ and log in.\n")
 
     def print_logins(self):
+        from epiqr.accounts.demo import demo_otp_key
         from epiqr.accounts.models import User
 
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        key = demo_otp_key()
+        if key:
+            self.stdout.write(
+                "Second factor of the officer, lab, sampling, hotline and admin logins: the code is shown on\n"
+                "the login page in development, or add this key to an authenticator app (time-based):\n"
+                f"  {key}"
+            )
         for user in User.objects.filter(username__in=["admin"]) | User.objects.filter(
             username__startswith="demo-"
         ):
