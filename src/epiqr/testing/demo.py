@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from epiqr.core.timeutil import local_today
 
-from . import services
+from . import services, slipcode
 from .models import TestKind
 
 POOLS = 12
@@ -78,14 +78,13 @@ def populate(world: dict) -> None:
         expected_prevalence=0.01,
         actor=sampler,
     )
-    negative = tubes[0].members.select_related("person").filter(person__birth_date__isnull=False).first()
+    negative = tubes[0].members.order_by("id").first()
     world["testing"] = {"positive_pool": positive_pool, "retest": singles, "screening": screening}
     if negative is not None:
         world["logins"].append(
             (
                 "(citizen)",
                 "",
-                f"/testing/result/: tube {tubes[0].barcode}, date of birth "
-                f"{negative.person.birth_date:%d/%m/%Y}",
+                f"/testing/result/: tube {tubes[0].barcode}, result code {slipcode.display(negative.slip_code)}",
             )
         )

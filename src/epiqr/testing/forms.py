@@ -46,7 +46,11 @@ class ImportForm(forms.Form):
 
 
 class LookupForm(forms.Form):
-    barcode = forms.CharField(max_length=64, label=_("Tube barcode (on your slip)"))
-    factor = forms.CharField(
-        max_length=20, label=_("Date of birth (dd/mm/yyyy) or the last 4 digits of your ID number")
+    barcode = forms.CharField(max_length=64, label=_("Tube number (on your slip)"))
+    code = forms.CharField(
+        max_length=40,
+        label=_("Result code (on your slip, e.g. 7K3M-Q9XD-T2F)"),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import slipcode
 from .pools import Outcome, Result
 
 
@@ -142,6 +143,9 @@ class TubeMember(models.Model):
     outcome = models.CharField(max_length=14, choices=OutcomeValue.choices, default=Outcome.PENDING)
     resulted_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    # The second factor printed on the person's slip (see slipcode); not indexed: a lookup finds the tube
+    # by its barcode and compares the few members' codes.
+    slip_code = models.CharField(max_length=slipcode.LENGTH, blank=True, default=slipcode.new)
 
     class Meta:
         ordering = ["id"]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import (
     Avg,
@@ -92,6 +93,12 @@ def session_counts(*, session: SamplingSession) -> SessionCounts:
 
 def tube_members(*, tube: Tube) -> QuerySet[TubeMember]:
     return tube.members.select_related("person").order_by("id")
+
+
+def slip_url(*, lookup: str, barcode: str, code: str) -> str:
+    """What a slip's QR opens: the lookup page with the tube number in the query and the result code in
+    the fragment (kept by the phone's browser, never sent to the server or written in its logs)."""
+    return f"{lookup}?{urlencode({'barcode': barcode})}#code={code}"
 
 
 def recall_list(*, user, session: SamplingSession | None = None) -> QuerySet[TubeMember]:

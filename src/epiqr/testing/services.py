@@ -1,5 +1,6 @@
 """Writes of the testing domain: sites, sessions, tubes and their members, lab results, result lookup."""
 
+import hmac
 import re
 import uuid
 from collections import defaultdict
@@ -8,17 +9,17 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.core import ratelimit
 from epiqr.core.errors import Conflict, Invalid, NotFound, ServiceError
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import aware, local_today, now
 
-from . import pools
+from . import pools, slipcode
 from .models import (
     BatchReceipt,
     LabResult,
@@ -452,9 +453,9 @@ def tubes_pair_bulk(*, session: SamplingSession, tubes: list[PairTube], client_i
         )
         rows_insert(
             TubeMember,
-            ("tube_id", "session_id", "person_id", "added_at", "outcome"),
+            ("tube_id", "session_id", "person_id", "added_at", "outcome", "slip_code"),
             [
-                (t.pk, session.pk, pid, t.closed_at, pools.Outcome.PENDING)
+                (t.pk, session.pk, pid, t.closed_at, pools.Outcome.PENDING, slipcode.new())
                 for t, people in zip(created, member_people, strict=True)
                 for pid in people
             ],
@@ -904,8 +905,9 @@ def tubes_receive(*, barcodes: list[str], actor=None) -> int:
 
 # --- results to citizens --------------------------------------------------------------------------
 
-LOOKUP_IP_LIMIT = 20  # attempts per IP per window
-LOOKUP_TUBE_LIMIT = 5  # failed attempts per tube per window, then the tube is locked for the window
+# Failed lookups one asker (an address, see core.ratelimit) may make in the window. Only a well-formed
+# code that matches nothing counts: a typo is caught by the code's check character and costs nothing.
+LOOKUP_FAILURES = 20
 LOOKUP_WINDOW = 3600
 
 
@@ -914,63 +916,55 @@ class RateLimited(Conflict):
     code = "rate_limited"
 
 
-def _hit(key: str, limit: int) -> bool:
-    """Count one attempt; True once `limit` attempts were made in the window."""
-    cache.add(key, 0, LOOKUP_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, LOOKUP_WINDOW)
-        count = 1
-    return count > limit
+def slip_codes_ensure(*, tube: Tube) -> None:
+    """Give a code to the members of a tube sampled before slips carried one (first print wins)."""
+    for member_id in TubeMember.objects.filter(tube=tube, slip_code="").values_list("id", flat=True):
+        TubeMember.objects.filter(pk=member_id, slip_code="").update(slip_code=slipcode.new())
 
 
-def _factor_matches(person, factor: str) -> bool:
-    from epiqr.people.models import IdentityDocument
-
-    text = (factor or "").strip()
-    digits = re.sub(r"\D", "", text)
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            born = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        return person.birth_date is not None and person.birth_date == born
-    if 4 <= len(digits) <= 6 and digits == text:
-        numbers = IdentityDocument.objects.filter(person_id=person.pk).values_list("number", flat=True)
-        return any(n.endswith(digits) for n in numbers)
-    return False
-
-
-def result_lookup(*, barcode: str, factor: str, ip: str) -> list[TubeMember]:
-    """The result of the person on a slip: tube barcode plus their date of birth or the last 4-6 digits
-    of their ID. Unknown tube and wrong factor give the same answer; attempts are limited per IP and per
-    tube, so results cannot be enumerated."""
-    if _hit(f"testing:lookup:ip:{ip}", LOOKUP_IP_LIMIT):
-        raise RateLimited(
-            _("Too many attempts. Try again in an hour or call %(hotline)s.")
-            % {"hotline": settings.EPIQR_HOTLINE}
-        )
+def slip_verify(*, barcode: str, code: str) -> TubeMember | None:
+    """The member whose slip carries this tube barcode and result code, or None. No rate limit here:
+    callers facing the public limit the asker (see result_lookup)."""
+    code = slipcode.normalise(code)
     try:
         barcode = barcode_clean(barcode)
     except Invalid:
-        barcode = ""
-    tube_key = f"testing:lookup:tube:{barcode}"
-    if barcode and (cache.get(tube_key) or 0) >= LOOKUP_TUBE_LIMIT:
+        return None
+    if code is None:
+        return None
+    found = None
+    rows = TubeMember.objects.filter(tube__barcode=barcode).values_list("id", "slip_code")
+    for member_id, stored in rows:
+        # Compared in constant time, and every member compared, so timing tells nothing.
+        if stored and hmac.compare_digest(stored, code):
+            found = member_id
+    if found is None:
+        return None
+    return TubeMember.objects.select_related("person", "tube", "session__site").get(pk=found)
+
+
+def result_lookup(*, barcode: str, code: str, asker: str) -> TubeMember:
+    """A person's result from their slip: the tube barcode and the slip's result code. An unknown tube
+    and a wrong code get the same answer. Failed tries are limited per asker, never per tube: someone
+    hammering a tube cannot stop its owner getting the result."""
+    limit_key = f"testing:lookup:asker:{asker}"
+    if ratelimit.spent(limit_key, limit=LOOKUP_FAILURES):
         raise RateLimited(
-            _("Too many attempts for this tube. Try again in an hour or call %(hotline)s.")
+            _("Too many wrong tries from this connection. Try again in an hour or call %(hotline)s.")
             % {"hotline": settings.EPIQR_HOTLINE}
         )
-    members = []
-    if barcode:
-        for m in TubeMember.objects.filter(tube__barcode=barcode).select_related("person", "tube"):
-            if _factor_matches(m.person, factor):
-                members.append(m)
-    if not members:
-        if barcode:
-            _hit(tube_key, LOOKUP_TUBE_LIMIT)
-        raise NotFound(_("No result matches this tube and date of birth / ID digits."), code="no_match")
-    return members
+    if slipcode.normalise(code) is None:
+        raise Invalid(
+            _("This result code is not right: check each character on your slip (11 letters and digits)."),
+            field="code",
+            code="bad_code",
+        )
+    member = slip_verify(barcode=barcode, code=code)
+    if member is None:
+        ratelimit.count(limit_key, window=LOOKUP_WINDOW)
+        raise NotFound(_("No result matches this tube number and result code."), code="no_match")
+    audit_record(actor=None, action="testing.result_lookup", target=member)
+    return member
 
 
 def results_mark_notified(*, member_ids: list[int]) -> None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
-from epiqr.core import export
+from epiqr.core import export, ratelimit
 from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
@@ -21,7 +21,7 @@ from epiqr.core.qr import draw_svg
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
 
-from . import documents, importing, permissions, pools, selectors, services
+from . import documents, importing, permissions, pools, selectors, services, slipcode
 from .forms import ImportForm, LookupForm, ResultForm, SessionForm
 
 
@@ -190,20 +190,17 @@ def manifest_pdf(request, pk: int):
 
 @requires(permissions.SAMPLE)
 def slips(request, barcode: str):
-    """Printable slips (one per person) for people without a phone: name, tube, where to look."""
+    """Printable slips (one per person) for people without a phone: name, tube, result code, and a QR
+    that opens the lookup with both filled in (the code after '#', so it is never sent in a URL)."""
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
+    services.slip_codes_ensure(tube=tube)
     audit_record(actor=request.user, action="testing.slips_print", target=tube, row_count=tube.member_count)
-    lookup = request.build_absolute_uri(reverse("testing:lookup")) + f"?barcode={tube.barcode}"
-    return render(
-        request,
-        "testing/slips.html",
-        {
-            "tube": tube,
-            "members": selectors.tube_members(tube=tube),
-            "lookup": lookup,
-            "qr": draw_svg(lookup),
-        },
-    )
+    lookup = request.build_absolute_uri(reverse("testing:lookup"))
+    slips = []
+    for member in selectors.tube_members(tube=tube):
+        url = selectors.slip_url(lookup=lookup, barcode=tube.barcode, code=member.slip_code)
+        slips.append({"member": member, "code": slipcode.display(member.slip_code), "qr": draw_svg(url)})
+    return render(request, "testing/slips.html", {"tube": tube, "slips": slips, "lookup": lookup})
 
 
 @requires(permissions.VIEW)
@@ -306,18 +303,20 @@ def stats(request):
 
 @login_not_required
 def lookup(request):
-    """Public: a result from the slip's tube barcode plus date of birth or the last ID digits."""
-    form = LookupForm(request.POST or None, initial={"barcode": request.GET.get("barcode", "")})
+    """Public: a result from the slip's tube number and result code; wrong tries are limited per asker."""
+    form = LookupForm(request.POST or None, initial={"barcode": request.GET.get("barcode", "")[:64]})
     context = {"form": form, "hotline": settings.EPIQR_HOTLINE}
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "testing/lookup.html", context, status=422)
         try:
-            context["members"] = services.result_lookup(
-                barcode=form.cleaned_data["barcode"],
-                factor=form.cleaned_data["factor"],
-                ip=request.META.get("REMOTE_ADDR", ""),
-            )
+            context["members"] = [
+                services.result_lookup(
+                    barcode=form.cleaned_data["barcode"],
+                    code=form.cleaned_data["code"],
+                    asker=ratelimit.asker_key(request),
+                )
+            ]
         except ServiceError as exc:
             return _error(request, "testing/lookup.html", context, exc)
     return render(request, "testing/lookup.html", context)
