@@ -166,6 +166,21 @@ def phone_page(browser):
 
 
 @pytest.fixture
+def phone390_page(browser):
+    """A 390x844 phone (the size issue 10 was walked through at), touch, in a fresh browser context.
+
+    One device pixel per CSS pixel: a code that decodes from this screenshot decodes from a real
+    phone's sharper screen too."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(30000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def desk_page(browser):
     """A desktop-sized page for staff screens."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")

@@ -41,7 +41,7 @@ def test_phone_first_time_then_one_tap(phone_page, live_server, venue, other_ven
 
 def test_invalid_poster_on_phone(phone_page, live_server, venue, venue_url, screenshot):
     phone_page.goto(live_server.url + venue_url(venue)[:-4] + "xxxx")
-    assert phone_page.locator(".result-bad").is_visible()
+    assert phone_page.locator("[role=alert][data-refusal=token_invalid]").is_visible()
     screenshot(phone_page, "invalid")
     assert CheckIn.objects.count() == 0
 

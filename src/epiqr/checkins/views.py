@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from epiqr.core import ratelimit
 from epiqr.core.device import device_people, device_remember
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
@@ -25,21 +26,79 @@ MAX_PHOTO_BYTES = 8 * 1024 * 1024
 # --- public: self check-in -------------------------------------------------------------------------
 
 
+def _refusal_words(exc: ServiceError) -> tuple[str, list[str]]:
+    """The title and the sentences a citizen reads when a poster's code is refused: what happened and
+    what to do, in plain words (the reason code itself is never shown)."""
+    if exc.code == "token_revoked":
+        return _("This poster has been replaced"), [
+            _(
+                "The venue printed a new poster, so this one no longer works. Scan the newest poster at the "
+                "entrance, or type the venue code printed on it."
+            ),
+            _("Nothing was recorded."),
+        ]
+    if exc.code == "token_expired":
+        return _("This code has expired"), [
+            _("Scan the code on the screen again: it changes every few minutes."),
+            _("Nothing was recorded."),
+        ]
+    if exc.code == "token_unknown":
+        return _("This venue no longer exists"), [_("Nothing was recorded.")]
+    if exc.code == "venue_inactive":
+        return _("This venue is closed"), [_("Nothing was recorded.")]
+    return _("This QR code is not valid"), [
+        exc.message,
+        _(
+            "Nothing was recorded. Tell the staff at the entrance; you can also type the venue code printed "
+            "on the venue's official poster."
+        ),
+    ]
+
+
 def _venue_or_invalid_page(request, token: str):
     from epiqr.venues.selectors import venue_from_token
 
     try:
         return venue_from_token(token=token), None
     except ServiceError as exc:
-        page = render(
-            request, "checkins/invalid_qr.html", {"reason": exc.message, "code": exc.code}, status=400
-        )
-        return None, page
+        title, sentences = _refusal_words(exc)
+        context = {
+            "title": title,
+            "sentences": sentences,
+            "offer_code": exc.code not in ("token_expired", "token_unknown", "venue_inactive"),
+            "refusal": exc.code,
+        }
+        return None, render(request, "checkins/invalid_qr.html", context, status=400)
+
+
+# A path after /v/ without the signature's dot and about as long as a code is a code typed in the
+# address bar ("/v/hk7-m3qx"), not a damaged poster token.
+_TYPED_CODE_MAX = 24
+
+
+@login_not_required
+def venue_code(request, typed: str | None = None):
+    """The address printed under the poster's QR: a citizen who cannot scan types the venue code and
+    lands on the same check-in page the QR code opens."""
+    from epiqr.venues.selectors import venue_token
+    from epiqr.venues.services import venue_code_lookup
+
+    text = request.GET.get("code") if typed is None else typed
+    if text is None:
+        return render(request, "checkins/venue_code.html", {"typed": ""})
+    try:
+        venue = venue_code_lookup(text=text, asker=ratelimit.asker_key(request))
+    except ServiceError as exc:
+        context = {"typed": text[:_TYPED_CODE_MAX], "error": exc.message}
+        return render(request, "checkins/venue_code.html", context, status=exc.status)
+    return redirect("public:venue_checkin", token=venue_token(venue=venue))
 
 
 @login_not_required
 def venue_checkin(request, token: str):
     """GET: the venue page (one tap for remembered people, a short form the first time). POST: check in."""
+    if "." not in token and len(token) <= _TYPED_CODE_MAX:
+        return venue_code(request, typed=token)
     venue, invalid = _venue_or_invalid_page(request, token)
     if invalid:
         return invalid

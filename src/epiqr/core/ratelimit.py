@@ -14,6 +14,8 @@ import ipaddress
 from django.conf import settings
 from django.core.cache import cache
 
+from .errors import ServiceError
+
 
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry set by the trusted proxies."""
@@ -53,3 +55,10 @@ def count(key: str, *, window: int) -> int:
 def spent(key: str, *, limit: int) -> bool:
     """True when the key already used its `limit` for the current window."""
     return (cache.get(key) or 0) >= limit
+
+
+class RateLimited(ServiceError):
+    """The asker used up a public limit for now (HTTP 429); the message says how long to wait."""
+
+    status = 429
+    code = "rate_limited"

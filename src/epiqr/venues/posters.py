@@ -22,6 +22,7 @@ from epiqr.core.timeutil import local
 
 from .codes import code_display
 from .models import Sector, Venue
+from .selectors import code_entry_address
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONTS = {False: FONT_DIR / "DejaVuSans.ttf", True: FONT_DIR / "DejaVuSans-Bold.ttf"}
@@ -204,8 +205,8 @@ def poster_layout(*, venue: Venue, url: str, size: str = "A4") -> Layout:
     # The code for people who cannot scan, large and grouped for reading aloud.
     code_line = f"Mã địa điểm / Venue code:  {code_display(venue.code)}"
     y = _centered(items, [code_line], y=y + 2.5 * k, size=20 * k, bold=True, color=BRAND, page_w=page_w)
-    host = settings.PUBLIC_BASE_URL.split("://", 1)[-1]
-    help_line = f"Không quét được? Vào {host} và nhập mã / Can't scan? Enter the code at {host}"
+    address = code_entry_address()
+    help_line = f"Không quét được? Vào {address} và nhập mã / Can't scan? Enter the code at {address}"
     help_size, help_lines = fit(
         help_line, size=8.5 * k, bold=False, width=text_w, max_lines=2, min_size=7 * k
     )

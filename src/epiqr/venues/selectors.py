@@ -53,6 +53,13 @@ def venue_url(*, venue: Venue) -> str:
     return f"{settings.PUBLIC_BASE_URL}/v/{venue_token(venue=venue)}"
 
 
+def code_entry_address() -> str:
+    """The address printed on posters for typing a venue code, without the scheme ("qr.example.vn/v")."""
+    from django.urls import reverse
+
+    return settings.PUBLIC_BASE_URL.split("://", 1)[-1] + reverse("public:venue_code")
+
+
 def venue_rotating_url(*, venue: Venue, at: float | None = None) -> str:
     """A short-lived URL for a screen at the door (changes every few minutes)."""
     token = rotating_token_make(venue_id=venue.pk, generation=venue.token_generation, at=at)

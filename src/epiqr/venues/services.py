@@ -1,4 +1,5 @@
-"""Writes on venues: registration (one, or a whole sheet at once), updates, and poster revocation."""
+"""Writes on venues: registration (one, or a whole sheet at once), updates, poster revocation, and the
+counted lookup of a code a citizen typed."""
 
 import re
 from dataclasses import dataclass, field
@@ -12,14 +13,15 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import user_in_jurisdiction
-from epiqr.core.errors import Forbidden, Invalid
+from epiqr.core import ratelimit
+from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.permissions import Role
 from epiqr.core.services import audit_record
 from epiqr.core.text import fold
 from epiqr.core.timeutil import aware
 from epiqr.geo.models import Commune
 
-from .codes import code_make
+from .codes import TypedCode, code_display, code_make, code_read
 from .models import Sector, Venue
 
 MAX_CAPACITY = 1_000_000
@@ -410,3 +412,90 @@ def venues_import(
     for (result, _data), venue in zip(cleaned, report.created, strict=True):
         result.venue = venue
     return report
+
+
+# --- citizens typing the code printed on a poster ----------------------------------------------------
+
+# A citizen who cannot scan types the code. A typing mistake is caught by the check character before any
+# lookup and costs nothing; only well-formed codes naming no venue count as guesses. 31 symbols and a
+# check character leave about 887 million well-formed codes, so at this rate a guesser needs years to
+# hit one of a few hundred thousand venues, while a crowd behind one carrier address never gets near it.
+CODE_GUESS_LIMIT = 20  # well-formed unknown codes per asker (network address) and window
+CODE_GUESS_WINDOW = 600  # seconds
+
+
+def _code_refusal(typed: TypedCode) -> Invalid:
+    """The message a person can act on for each way typed text fails to be a code."""
+    if typed.problem == "missing":
+        return Invalid(
+            _("Enter the venue code printed on the poster under the QR code."),
+            code="code_missing",
+            field="code",
+        )
+    if typed.problem == "accents":
+        return Invalid(
+            _(
+                "Your keyboard added Vietnamese accents (%(chars)s). Switch it to English (ABC) or turn "
+                "accents off, then type the code again."
+            )
+            % {"chars": typed.detail},
+            code="code_accents",
+            field="code",
+        )
+    if typed.problem == "letters":
+        return Invalid(
+            _(
+                "Venue codes never contain %(chars)s. They use the digits 2-9 and the letters A-Z without "
+                "I, L and O; look at the poster again."
+            )
+            % {"chars": " ".join(typed.detail)},
+            code="code_letters",
+            field="code",
+        )
+    if typed.problem == "length":
+        return Invalid(
+            _("A venue code has 7 characters; you typed %(n)s. Check the poster again.")
+            % {"n": typed.detail},
+            code="code_length",
+            field="code",
+        )
+    return Invalid(
+        _("This venue code has a typing mistake. Check each character against the poster."),
+        code="code_mistyped",
+        field="code",
+    )
+
+
+def venue_code_lookup(*, text: str, asker: str) -> Venue:
+    """The active venue whose code a citizen typed (case, spaces and dashes forgiven, see codes.code_read).
+
+    Refusals: `Invalid` with a precise reason for text that cannot be a code (no lookup, not counted);
+    `RateLimited` once the asker (core.ratelimit.asker_key) has made CODE_GUESS_LIMIT unknown guesses in the window; `NotFound`
+    for a well-formed code of no venue (counted); `Invalid` (`venue_inactive`) for a closed venue.
+    """
+    typed = code_read(text)
+    if typed.problem:
+        raise _code_refusal(typed)
+    key = f"venues:code-guess:{asker}"
+    if ratelimit.spent(key, limit=CODE_GUESS_LIMIT):
+        raise ratelimit.RateLimited(
+            _(
+                "Too many codes that match no venue were typed from this network. Wait %(minutes)d minutes, "
+                "scan the poster's QR code, or ask the staff at the entrance."
+            )
+            % {"minutes": CODE_GUESS_WINDOW // 60},
+            field="code",
+        )
+    try:
+        venue = Venue.objects.select_related("commune", "commune__province").get(code=typed.code)
+    except Venue.DoesNotExist:
+        ratelimit.count(key, window=CODE_GUESS_WINDOW)
+        raise NotFound(
+            _("No venue has the code %(code)s. Check it against the poster.")
+            % {"code": code_display(typed.code)},
+            code="code_unknown",
+            field="code",
+        ) from None
+    if not venue.is_active:
+        raise Invalid(_("This venue is no longer active."), code="venue_inactive", field="code")
+    return venue
