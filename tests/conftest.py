@@ -225,6 +225,16 @@ def browser_login():
     return login
 
 
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """The demo world with staff of several roles and their API tokens (tests/world.py), built once for
+    the module and rolled back after it."""
+    from tests.world import world_for_module
+
+    with world_for_module(django_db_blocker) as world:
+        yield world
+
+
 @pytest.fixture
 def require_postgres(db):
     """Skips on SQLite: the test needs PostgreSQL itself (the PostgreSQL half of `make test` runs it)."""

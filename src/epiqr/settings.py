@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "epiqr.core.middleware.VietnameseFirstLocale",
+    "epiqr.core.middleware.RequestGuard",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -182,8 +183,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
-# Requests bigger than this are refused with 413 before any parsing (offline batches stay well below).
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("EPIQR_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+# Requests bigger than this are refused with 413 before any parsing, on every page and endpoint
+# (core.middleware.RequestGuard). 10 MB carries a phone photo on the scan stations (8 MB at most) and a
+# lab's 100,000 results in one API call; offline check-in batches stay far below (1 MB cap of their own).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("EPIQR_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 SESSION_COOKIE_HTTPONLY = True

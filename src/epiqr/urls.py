@@ -6,6 +6,8 @@ from django.views.i18n import set_language
 from epiqr.api import api
 from epiqr.core import views as core_views
 
+handler404 = "epiqr.core.views.not_found"
+
 DOMAINS = ("accounts", "geo", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
 
 urlpatterns = [

@@ -1,9 +1,11 @@
 """Cases API at /api/v1/cases/: open a case (F0) and read it with its infectious period."""
 
 from datetime import date, datetime
+from uuid import UUID
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from epiqr.core.api_schema import Day, Id, Moment, errors
 from epiqr.core.errors import Invalid
 from epiqr.core.permissions import check_capability
 
@@ -13,14 +15,14 @@ router = Router(tags=["cases"])
 
 
 class CaseIn(Schema):
-    person: str | None = None  # the person's public id
-    scan: str | None = None  # or a scanned CCCD / BHYT / personal QR payload
-    identifier: str | None = None  # or an ID number / phone as typed
-    confirmed_on: date
-    onset_on: date | None = None
-    sample_on: date | None = None
-    isolated_at: datetime | None = None
-    source: str = "api"
+    person: UUID | None = Field(None, description="the person's public id")
+    scan: str | None = Field(None, description="or a scanned CCCD / BHYT / personal QR payload")
+    identifier: str | None = Field(None, max_length=64, description="or an ID number / phone as typed")
+    confirmed_on: Day
+    onset_on: Day | None = None
+    sample_on: Day | None = None
+    isolated_at: Moment | None = None
+    source: str = Field("api", max_length=40)
 
 
 class CaseOut(Schema):
@@ -60,7 +62,7 @@ def case_out(case) -> dict:
     }
 
 
-def person_for(*, user, person: str | None, scan: str | None, identifier: str | None):
+def person_for(*, user, person: UUID | None, scan: str | None, identifier: str | None):
     """The person a request names (public id, scanned payload or typed identifier), in the user's scope."""
     from epiqr.people.selectors import person_get_visible
     from epiqr.people.services import person_find, person_from_scan
@@ -77,7 +79,7 @@ def person_for(*, user, person: str | None, scan: str | None, identifier: str | 
     return person_get_visible(user=user, public_id=found.public_id)
 
 
-@router.post("", response={201: CaseOut})
+@router.post("", response={201: CaseOut, **errors(403, 404, 409)})
 def create_case(request, body: CaseIn):
     check_capability(request.user, permissions.OPEN)
     if body.source not in services.SOURCES:
@@ -95,18 +97,18 @@ def create_case(request, body: CaseIn):
     return Status(201, case_out(case))
 
 
-@router.get("/{case_id}", response=CaseOut)
-def get_case(request, case_id: int):
+@router.get("/{case_id}", response={200: CaseOut, **errors(403, 404)})
+def get_case(request, case_id: Id):
     check_capability(request.user, permissions.VIEW)
     return case_out(selectors.case_get_visible_to(user=request.user, case_id=case_id))
 
 
 class CancelIn(Schema):
-    reason: str
+    reason: str = Field(..., max_length=500)
 
 
-@router.post("/{case_id}/cancel", response=CaseOut)
-def cancel_case(request, case_id: int, body: CancelIn):
+@router.post("/{case_id}/cancel", response={200: CaseOut, **errors(403, 404, 409)})
+def cancel_case(request, case_id: Id, body: CancelIn):
     """Close a case opened by mistake as cancelled; the reason is required and audited."""
     check_capability(request.user, permissions.CANCEL)
     case = selectors.case_get_visible_to(user=request.user, case_id=case_id)

@@ -1,16 +1,17 @@
 """Check-in API: staff scans, offline batches, public health declarations."""
 
-import json
 from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Body, Router, Schema, Status
+from ninja import Body, Field, Router, Schema, Status
 from ninja.decorators import decorate_view
 
+from epiqr.core.api_schema import errors
 from epiqr.core.errors import Forbidden, Invalid
+from epiqr.core.input_guard import json_loads
 from epiqr.core.permissions import check_capability
 
 from . import selectors, services
@@ -93,7 +94,7 @@ class ScanIn(Schema):
     has_symptoms: bool | None = None
 
 
-class PersonOut(Schema):
+class ScanPersonOut(Schema):
     public_id: str
     full_name: str
 
@@ -104,17 +105,15 @@ class ScanOut(Schema):
     green: bool
     reason: str = ""
     code: str = ""
-    person: PersonOut
+    person: ScanPersonOut
     person_created: bool
     checkin_id: int | None = None
     checked_in_at: datetime | None = None
 
 
 def _json_object(raw: bytes) -> dict:
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(_("The request body is not valid JSON."), code="bad_json") from exc
+    """The body as a JSON object: unreadable JSON is a 400 (the project's JSON rules), another type a 422."""
+    data = json_loads(raw) if raw else None
     if not isinstance(data, dict):
         raise Invalid(_("The request body must be a JSON object."), code="bad_json")
     return data
@@ -146,7 +145,7 @@ _SCAN_SCHEMA = {"content": {"application/json": {"schema": ScanIn.model_json_sch
 
 @router.post(
     "/scan",
-    response=ScanOut,
+    response={200: ScanOut, **errors(403, 404, 413)},
     summary="Record one staff scan (ID card, BHYT, personal QR)",
     openapi_extra={"requestBody": _SCAN_SCHEMA},
 )
@@ -178,23 +177,35 @@ def scan(request):
     )
 
 
-class BatchIn(Schema):
+class CheckinBatchIn(Schema):
     items: list[Any]
 
 
-class BatchOut(Schema):
+class CheckinBatchItemOut(Schema):
+    index: int
+    client_id: str
+    status: str = Field(..., description="stored, duplicate or rejected")
+    reason: str | None = None
+    code: str | None = None
+    checkin_id: int | None = None
+
+
+class CheckinBatchOut(Schema):
     stored: int
     duplicates: int
     rejected: int
-    items: list[dict]
+    items: list[CheckinBatchItemOut]
 
 
-_BATCH_SCHEMA = {"content": {"application/json": {"schema": BatchIn.model_json_schema()}}, "required": True}
+_BATCH_SCHEMA = {
+    "content": {"application/json": {"schema": CheckinBatchIn.model_json_schema()}},
+    "required": True,
+}
 
 
 @router.post(
     "/batch",
-    response=BatchOut,
+    response={200: CheckinBatchOut, **errors(403, 413)},
     summary="Upload scans collected offline (idempotent by client_id)",
     openapi_extra={"requestBody": _BATCH_SCHEMA},
 )
@@ -210,7 +221,7 @@ def batch(request):
     counts = {"stored": 0, "duplicate": 0, "rejected": 0}
     for r in results:
         counts[r.status] += 1
-    # Encoded directly (the shape of BatchOut): re-validating a thousand answers of our own is wasted work.
+    # Encoded directly (the shape of CheckinBatchOut): re-validating a thousand answers of our own is wasted work.
     return JsonResponse(
         {
             "stored": counts["stored"],
@@ -230,7 +241,7 @@ class DeclarationOut(Schema):
 @router.post(
     "/declarations",
     auth=None,
-    response={201: DeclarationOut},
+    response={201: DeclarationOut, **errors(413)},
     summary="Submit a health declaration (public; domestic or entry)",
 )
 @decorate_view(body_limit(MAX_SCAN_BYTES))

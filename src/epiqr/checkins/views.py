@@ -179,13 +179,11 @@ def forget_device(request):
 @login_not_required
 def declare(request):
     """The public health declaration (domestic or entry)."""
+    from epiqr.core.input_guard import int_or_none
     from epiqr.geo.models import Province
 
     kind = request.GET.get("kind") or request.POST.get("kind") or DeclarationKind.DOMESTIC
-    try:
-        province_code = int(request.GET.get("province") or request.POST.get("province") or 1)
-    except ValueError:
-        province_code = 1
+    province_code = int_or_none(request.GET.get("province") or request.POST.get("province")) or 1
     form = DeclarationForm(
         request.POST if request.method == "POST" else None,
         province_code=province_code,

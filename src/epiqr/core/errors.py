@@ -23,6 +23,18 @@ class ServiceError(Exception):
         return body
 
 
+class BadRequest(ServiceError):
+    """The request itself cannot be read (malformed JSON, NUL characters, lone surrogates, too deep)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class TooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
 class Invalid(ServiceError):
     status = 422
     code = "invalid"

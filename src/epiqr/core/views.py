@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 
 
 @login_not_required
@@ -15,3 +17,10 @@ def healthz(request):
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return JsonResponse({"ok": True, "database": connection.vendor})
+
+
+def not_found(request, exception):
+    """404 for an address no route matches: JSON under /api/ (clients parse the answer), a page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

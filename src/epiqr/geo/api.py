@@ -1,4 +1,6 @@
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
+
+from epiqr.core.api_schema import Code, Int64
 
 from . import selectors
 
@@ -13,7 +15,9 @@ class CommuneOut(Schema):
 
 
 @router.get("/communes", response=list[CommuneOut], auth=None)
-def communes(request, q: str = "", province: int | None = None, limit: int = 20):
+def communes(
+    request, q: str = "", province: Code | None = None, limit: Int64 = Query(20, description="1 to 100")
+):
     """Search communes by name, with or without diacritics."""
     rows = selectors.commune_search(query=q[:100], province_code=province, limit=max(1, min(limit, 100)))
     return [

@@ -4,8 +4,9 @@ from datetime import date
 from uuid import UUID
 
 from django.http import HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from epiqr.core.api_schema import Code, Int64, errors
 from epiqr.core.permissions import check_capability
 from epiqr.core.qr import draw_png
 from epiqr.core.services import audit_record
@@ -20,7 +21,7 @@ MAX_LIMIT = 200
 
 
 class ParseIn(Schema):
-    payload: str
+    payload: str  # the parser refuses an over-long payload itself, with the limit in its message
 
 
 class ParseOut(Schema):
@@ -52,16 +53,16 @@ class PersonListOut(Schema):
 
 
 class PersonIn(Schema):
-    full_name: str
+    full_name: str = Field(..., max_length=120)
     birth_date: date | None = None
-    birth_year: int | None = None
-    sex: str = ""
-    phone: str = ""
-    email: str = ""
-    address: str = ""
-    commune_code: int | None = None
-    id_number: str = ""
-    bhyt_number: str = ""
+    birth_year: int | None = Field(None, ge=1900, le=2100)
+    sex: str = Field("", max_length=1)
+    phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
+    address: str = Field("", max_length=255)
+    commune_code: Code | None = None
+    id_number: str = Field("", max_length=32)
+    bhyt_number: str = Field("", max_length=32)
 
 
 def _out(person: Person) -> dict:
@@ -79,7 +80,7 @@ def _out(person: Person) -> dict:
     }
 
 
-@router.post("/parse", response=ParseOut)
+@router.post("/parse", response={200: ParseOut, **errors(403)})
 def parse(request, body: ParseIn):
     """What a scanned payload contains (CCCD, BHYT, 2021 national QR, EpiQR personal QR), or 422 with why."""
     check_capability(request.user, permissions.SCAN)
@@ -87,8 +88,14 @@ def parse(request, body: ParseIn):
     return {"kind": doc.kind, "fields": doc.as_dict()}
 
 
-@router.get("", response=PersonListOut)
-def person_list(request, q: str = "", limit: int = 50, offset: int = 0, reason: str = ""):
+@router.get("", response={200: PersonListOut, **errors(403)})
+def person_list(
+    request,
+    q: str = "",
+    limit: Int64 = Query(50, description=f"1 to {MAX_LIMIT}"),
+    offset: Int64 = 0,
+    reason: str = "",
+):
     """People in the caller's jurisdiction matching a name, phone or ID number. Every call is audited."""
     check_capability(request.user, permissions.VIEW)
     limit = max(1, min(limit, MAX_LIMIT))
@@ -106,7 +113,7 @@ def person_list(request, q: str = "", limit: int = 50, offset: int = 0, reason: 
     return {"count": count, "items": [_out(p) for p in items]}
 
 
-@router.post("", response={201: PersonOut})
+@router.post("", response={201: PersonOut, **errors(403, 409)})
 def person_create(request, body: PersonIn):
     """Register a person in a commune of the caller's jurisdiction (a commune officer's own by default)."""
     check_capability(request.user, permissions.EDIT)
@@ -116,7 +123,7 @@ def person_create(request, body: PersonIn):
     return Status(201, _out(person))
 
 
-@router.get("/{person_id}", response=PersonOut)
+@router.get("/{person_id}", response={200: PersonOut, **errors(403, 404)})
 def person_get(request, person_id: UUID):
     check_capability(request.user, permissions.VIEW)
     person = selectors.person_get_visible(user=request.user, public_id=person_id)
@@ -124,8 +131,12 @@ def person_get(request, person_id: UUID):
     return _out(person)
 
 
-@router.get("/{person_id}/qr.png")
-def person_qr_png(request, person_id: UUID, scale: int = 10):
+@router.get(
+    "/{person_id}/qr.png",
+    response={200: None, **errors(403, 404)},
+    openapi_extra={"responses": {200: {"description": "PNG image", "content": {"image/png": {}}}}},
+)
+def person_qr_png(request, person_id: UUID, scale: Int64 = Query(10, description="2 to 40")):
     """The person's signed personal QR as PNG (for printing a card for someone without a smartphone)."""
     check_capability(request.user, permissions.EDIT)
     person = selectors.person_get_visible(user=request.user, public_id=person_id)

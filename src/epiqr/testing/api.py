@@ -1,9 +1,10 @@
 """Testing API: tubes for sampling devices (one by one or in mass-screening batches), results for labs."""
 
-from datetime import datetime
+from typing import Annotated
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 
+from epiqr.core.api_schema import ApiError, Id, Moment, errors
 from epiqr.core.permissions import check_capability
 
 from . import permissions, selectors, services
@@ -12,10 +13,14 @@ from .models import ResultSource
 router = Router(tags=["testing"])
 
 
+Payload = Annotated[str, Field(max_length=2000)]
+Barcode = Annotated[str, Path(max_length=64)]
+
+
 class TubeIn(Schema):
     barcode: str = Field(..., max_length=64)
-    members: list[str] = Field(
-        ..., description="scanned payloads: EpiQR personal QR, CCCD, BHYT, national QR"
+    members: list[Payload] = Field(
+        ..., max_length=1000, description="scanned payloads: EpiQR personal QR, CCCD, BHYT, national QR"
     )
     close: bool = True
 
@@ -57,8 +62,8 @@ def _tube_out(tube) -> dict:
     }
 
 
-@router.post("/sessions/{session_id}/tubes", response={201: TubeOut})
-def tube_create(request, session_id: int, body: TubeIn):
+@router.post("/sessions/{session_id}/tubes", response={201: TubeOut, **errors(403, 404, 409)})
+def tube_create(request, session_id: Id, body: TubeIn):
     """Create a tube with its members (closed unless `close` is false); refused whole on any bad member."""
     check_capability(request.user, permissions.SAMPLE)
     session = selectors.session_get_visible(user=request.user, pk=session_id)
@@ -68,8 +73,8 @@ def tube_create(request, session_id: int, body: TubeIn):
     return Status(201, _tube_out(tube))
 
 
-@router.post("/tubes/{barcode}/members", response={201: TubeOut})
-def tube_member_add(request, barcode: str, body: MemberIn):
+@router.post("/tubes/{barcode}/members", response={201: TubeOut, **errors(403, 404, 409)})
+def tube_member_add(request, barcode: Barcode, body: MemberIn):
     """Add one scanned person to an open tube."""
     check_capability(request.user, permissions.SAMPLE)
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
@@ -79,28 +84,28 @@ def tube_member_add(request, barcode: str, body: MemberIn):
     return Status(201, _tube_out(tube))
 
 
-@router.post("/tubes/{barcode}/close", response=TubeOut)
-def tube_close(request, barcode: str):
+@router.post("/tubes/{barcode}/close", response={200: TubeOut, **errors(403, 404, 409)})
+def tube_close(request, barcode: Barcode):
     check_capability(request.user, permissions.SAMPLE)
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
     return _tube_out(services.tube_close(tube=tube, actor=request.user))
 
 
-@router.get("/tubes/{barcode}", response=TubeOut)
-def tube_get(request, barcode: str):
+@router.get("/tubes/{barcode}", response={200: TubeOut, **errors(403, 404)})
+def tube_get(request, barcode: Barcode):
     check_capability(request.user, permissions.VIEW)
     return _tube_out(selectors.tube_get_visible(user=request.user, barcode=barcode))
 
 
 class BatchTube(Schema):
     barcode: str = Field(..., max_length=64)
-    members: list[str]
-    closed_at: datetime | None = None
+    members: list[Payload] = Field(..., max_length=1000)
+    closed_at: Moment | None = None
 
 
-class BatchIn(Schema):
+class TubeBatchIn(Schema):
     client_id: str = Field(
-        ..., max_length=64, description="the device's id for this batch; a retry stores nothing twice"
+        ..., max_length=40, description="the device's id for this batch; a retry stores nothing twice"
     )
     tubes: list[BatchTube] = Field(..., max_length=5000)
 
@@ -112,15 +117,15 @@ class Rejected(Schema):
     member_index: int | None = None
 
 
-class BatchOut(Schema):
+class TubeBatchOut(Schema):
     accepted: int
     people: int
     rejected: list[Rejected]
     replayed: bool
 
 
-@router.post("/sessions/{session_id}/batch", response=BatchOut)
-def tubes_pair_batch(request, session_id: int, body: BatchIn):
+@router.post("/sessions/{session_id}/batch", response={200: TubeBatchOut, **errors(403, 404)})
+def tubes_pair_batch(request, session_id: Id, body: TubeBatchIn):
     """Mass screening: many filled tubes from a scanning device at once. Each tube is stored whole or
     listed in `rejected` with the reason; a repeated `client_id` returns the first answer."""
     check_capability(request.user, permissions.SAMPLE)
@@ -137,7 +142,7 @@ class ResultIn(Schema):
     barcode: str = Field(..., max_length=64)
     result: str = Field(..., description="positive, negative or invalid")
     ct: float | None = None
-    tested_at: datetime | None = None
+    tested_at: Moment | None = None
 
 
 class ResultsIn(Schema):
@@ -162,7 +167,7 @@ class ResultsOut(Schema):
     replayed: bool
 
 
-@router.post("/results", response={200: ResultsOut, 422: ResultsOut})
+@router.post("/results", response={200: ResultsOut, 422: ResultsOut | ApiError, **errors(403, 409)})
 def results_post(request, body: ResultsIn):
     """For lab systems: results of many tubes. All rows are checked first; if any is wrong nothing is
     stored and the answer (422) lists every wrong row (`line` = position in `results`, from 1)."""

@@ -356,8 +356,9 @@ def tubes_pair_bulk(*, session: SamplingSession, tubes: list[PairTube], client_i
     A person twice in one tube or in two tubes of the batch is refused; rows are written with COPY.
     """
     client_id = (client_id or "").strip()
-    if not client_id or len(client_id) > 64:
-        raise Invalid(_("A batch needs a client_id (1-64 characters)."), field="client_id")
+    # The receipt key is "<session>:<client_id>" in 64 characters: 40 leave room for any session id.
+    if not client_id or len(client_id) > 40:
+        raise Invalid(_("A batch needs a client_id (1-40 characters)."), field="client_id")
     done = _receipt("pair", f"{session.pk}:{client_id}")
     if done is not None:
         return {**done, "replayed": True}

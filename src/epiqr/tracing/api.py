@@ -3,10 +3,11 @@
 from datetime import date
 from typing import Literal
 
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.cases.selectors import case_get_visible_to
 from epiqr.core import export
+from epiqr.core.api_schema import Day, Id, Int64, errors
 from epiqr.core.permissions import check_capability
 from epiqr.core.timeutil import local_today
 
@@ -16,12 +17,12 @@ router = Router(tags=["tracing"])
 
 
 class RunIn(Schema):
-    case: int
-    policy: str | None = None
-    degree: int = 1
+    case: Id
+    policy: str | None = Field(None, max_length=40)
+    degree: int = Field(1, ge=1, le=2, description="1 (F1) or 2 (F2)")
 
 
-@router.post("/runs", response={201: dict})
+@router.post("/runs", response={201: dict, **errors(403, 404)})
 def create_run(request, body: RunIn):
     """Trace a case now; returns the run and the contacts you may see."""
     check_capability(request.user, permissions.RUN)
@@ -32,8 +33,8 @@ def create_run(request, body: RunIn):
     return Status(201, selectors.run_payload(run=run, user=request.user))
 
 
-@router.get("/runs/{run_id}", response=dict)
-def get_run(request, run_id: int):
+@router.get("/runs/{run_id}", response={200: dict, **errors(403, 404)})
+def get_run(request, run_id: Id):
     check_capability(request.user, permissions.VIEW)
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
     from epiqr.core.services import audit_record
@@ -49,8 +50,23 @@ def get_run(request, run_id: int):
     return payload
 
 
-@router.get("/runs/{run_id}/export")
-def export_run(request, run_id: int, purpose: str = "", format: Literal["csv", "xlsx"] = "csv"):  # noqa: A002
+_EXPORT_TYPES = {
+    export.CONTENT_TYPES[export.CSV].split(";")[0]: {"schema": {"type": "string"}},
+    export.CONTENT_TYPES[export.XLSX]: {"schema": {"type": "string", "format": "binary"}},
+}
+
+
+@router.get(
+    "/runs/{run_id}/export",
+    response={200: None, **errors(403, 404)},
+    openapi_extra={"responses": {200: {"description": "The contact list", "content": _EXPORT_TYPES}}},
+)
+def export_run(
+    request,
+    run_id: Id,
+    purpose: str = Query("", max_length=255),
+    format: Literal["csv", "xlsx"] = "csv",  # noqa: A002
+):
     """The contact list as CSV or XLSX; `purpose` is required and written to the audit log."""
     check_capability(request.user, permissions.EXPORT)
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
@@ -73,8 +89,8 @@ class TriageOut(Schema):
     cases: list[TriageCase]
 
 
-@router.get("/triage", response=TriageOut)
-def triage(request, day: date | None = None, policy: str | None = None):
+@router.get("/triage", response={200: TriageOut, **errors(403)})
+def triage(request, day: Day | None = None, policy: str | None = Query(None, max_length=40)):
     """The day's active cases in your area (default today) traced together as one F1 batch, most
     high-risk contacts first; counts only, nothing stored."""
     check_capability(request.user, permissions.RUN)
@@ -98,7 +114,7 @@ def triage(request, day: date | None = None, policy: str | None = None):
 
 
 @router.get("/feed", auth=None, response=dict)
-def risky_venue_feed(request, days: int = 14):
+def risky_venue_feed(request, days: Int64 = Query(14, description="1 to 21")):
     """Public on purpose: venue code, start, end and risk level where F0s were present. No personal data."""
     days = max(1, min(days, 21))
     return {"generated_days": days, "entries": selectors.risky_venue_feed(days=days)}

@@ -11,6 +11,7 @@ from epiqr.cases.selectors import case_get_visible_to
 from epiqr.core import export
 from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
+from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import audit_record
 
@@ -31,12 +32,12 @@ def run_list(request):
 def run_create(request, case_id: int):
     case = case_get_visible_to(user=request.user, case_id=case_id)
     policy_name = request.POST.get("policy") or None
-    try:
-        degree = int(request.POST.get("degree") or 1)
-        run = services.run_request(case=case, policy_name=policy_name, degree=degree, by=request.user)
-    except ValueError:
+    degree = int_or_none(request.POST.get("degree") or 1)
+    if degree is None:
         messages.error(request, _("Degree must be 1 or 2."))
         return redirect("cases:detail", case_id=case.pk)
+    try:
+        run = services.run_request(case=case, policy_name=policy_name, degree=degree, by=request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("cases:detail", case_id=case.pk)
@@ -50,17 +51,10 @@ def run_create(request, case_id: int):
     return redirect("tracing:run", run_id=run.pk)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @requires(permissions.VIEW)
 def run_detail(request, run_id: int):
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
-    degree = _int(request.GET.get("degree"))
+    degree = int_or_none(request.GET.get("degree"))
     risk = request.GET.get("risk") if request.GET.get("risk") in ("high", "low") else None
     status = request.GET.get("status") if request.GET.get("status") in FollowUp.values else None
     visible = selectors.contact_list_visible_to(
@@ -184,7 +178,7 @@ def run_notify(request, run_id: int):
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
     channel = request.POST.get("channel") if request.POST.get("channel") in ("sms", "email") else "sms"
     counts = services.run_notify(
-        run=run, user=request.user, channel=channel, degree=_int(request.POST.get("degree"))
+        run=run, user=request.user, channel=channel, degree=int_or_none(request.POST.get("degree"))
     )
     messages.success(
         request,
@@ -219,7 +213,7 @@ def triage(request):
 
 @requires(permissions.CLUSTERS)
 def clusters(request):
-    days = max(1, min(_int(request.GET.get("days")) or 14, 28))
+    days = max(1, min(int_or_none(request.GET.get("days")) or 14, 28))
     rows = selectors.cluster_list(user=request.user, days=days)
     return render(request, "tracing/clusters.html", {"clusters": rows, "days": days})
 
@@ -227,7 +221,7 @@ def clusters(request):
 @login_not_required
 def feed(request):
     """Public on purpose: the risky-venue feed, no personal data."""
-    days = max(1, min(_int(request.GET.get("days")) or 14, 21))
+    days = max(1, min(int_or_none(request.GET.get("days")) or 14, 21))
     response = JsonResponse({"generated_days": days, "entries": selectors.risky_venue_feed(days=days)})
     response["Access-Control-Allow-Origin"] = "*"
     return response

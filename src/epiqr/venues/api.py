@@ -6,9 +6,10 @@ from typing import Literal
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
+from epiqr.core.api_schema import Code, Id, Pages, errors
 from epiqr.core.errors import Forbidden
 from epiqr.core.permissions import check_capability, has_capability
 
@@ -20,12 +21,12 @@ router = Router(tags=["venues"])
 
 
 class VenueIn(Schema):
-    name: str
-    sector: str
-    address: str
-    commune_code: int
-    phone: str = ""
-    capacity: int | None = None
+    name: str = Field(..., max_length=200)
+    sector: str = Field(..., max_length=16)
+    address: str = Field(..., max_length=255)
+    commune_code: Code
+    phone: str = Field("", max_length=32)
+    capacity: int | None = Field(None, ge=1, le=1_000_000)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
@@ -76,12 +77,12 @@ class VenueOut(Schema):
 
 
 class VenueFilter(Schema):
-    commune: int | None = None
+    commune: Code | None = None
     sector: str = ""
     q: str = ""
 
 
-@router.post("", response={201: VenueOut})
+@router.post("", response={201: VenueOut, **errors(403)})
 def venue_create(request, payload: VenueIn):
     """Register a venue. Officers place it in their jurisdiction; a venue owner becomes its owner."""
     user = request.user
@@ -98,8 +99,8 @@ def venue_create(request, payload: VenueIn):
     return Status(201, venue)
 
 
-@router.get("", response=list[VenueOut])
-@paginate(PageNumberPagination, page_size=50)
+@router.get("", response={200: list[VenueOut], **errors(403)})
+@paginate(Pages, page_size=50)
 def venue_list(request, filters: Query[VenueFilter]):
     """Venues in the caller's scope, optionally by commune, sector, and name or code."""
     check_capability(request.user, permissions.VIEW)
@@ -109,14 +110,18 @@ def venue_list(request, filters: Query[VenueFilter]):
     return qs
 
 
-@router.get("/{int:venue_id}", response=VenueOut)
-def venue_get(request, venue_id: int):
+@router.get("/{int:venue_id}", response={200: VenueOut, **errors(403, 404)})
+def venue_get(request, venue_id: Id):
     check_capability(request.user, permissions.VIEW)
     return selectors.venue_get_visible(user=request.user, venue_id=venue_id)
 
 
-@router.get("/{int:venue_id}/poster.pdf")
-def venue_poster_pdf(request, venue_id: int, size: Literal["A4", "A5"] = "A4"):
+@router.get(
+    "/{int:venue_id}/poster.pdf",
+    response={200: None, **errors(403, 404)},
+    openapi_extra={"responses": {200: {"description": "PDF poster", "content": {"application/pdf": {}}}}},
+)
+def venue_poster_pdf(request, venue_id: Id, size: Literal["A4", "A5"] = "A4"):
     """The printable poster; `size` A4 (QR 16 cm) or A5."""
     check_capability(request.user, permissions.PRINT)
     venue = selectors.venue_get_visible(user=request.user, venue_id=venue_id)
@@ -125,8 +130,12 @@ def venue_poster_pdf(request, venue_id: int, size: Literal["A4", "A5"] = "A4"):
     return _file(body, "application/pdf", f"poster-{venue.code}-{size}.pdf")
 
 
-@router.get("/{int:venue_id}/poster.png")
-def venue_poster_png(request, venue_id: int, size: Literal["A4", "A5"] = "A4"):
+@router.get(
+    "/{int:venue_id}/poster.png",
+    response={200: None, **errors(403, 404)},
+    openapi_extra={"responses": {200: {"description": "PNG poster", "content": {"image/png": {}}}}},
+)
+def venue_poster_png(request, venue_id: Id, size: Literal["A4", "A5"] = "A4"):
     check_capability(request.user, permissions.PRINT)
     venue = selectors.venue_get_visible(user=request.user, venue_id=venue_id)
     with translation.override("vi"):
@@ -134,8 +143,8 @@ def venue_poster_png(request, venue_id: int, size: Literal["A4", "A5"] = "A4"):
     return _file(body, "image/png", f"poster-{venue.code}.png")
 
 
-@router.post("/{int:venue_id}/revoke-token", response=VenueOut)
-def venue_revoke_token(request, venue_id: int):
+@router.post("/{int:venue_id}/revoke-token", response={200: VenueOut, **errors(403, 404)})
+def venue_revoke_token(request, venue_id: Id):
     """Invalidate every poster printed so far; the response carries the new poster URL."""
     venue = selectors.venue_get_manageable(user=request.user, venue_id=venue_id)
     venue = services.venue_token_revoke(venue=venue, actor=request.user)
