@@ -18,7 +18,7 @@ from epiqr.core.permissions import REGISTRY, capabilities_of, needs_second_facto
 from epiqr.core.qr import draw_svg
 
 from . import selectors, services
-from .forms import CodeForm
+from .forms import CodeForm, LoginForm
 from .models import User
 
 # Between the password and the second factor the session holds only this (the user is not logged in).
@@ -37,6 +37,7 @@ class LoginView(auth_views.LoginView):
     factor are not logged in yet: the session only remembers who passed step one, for ten minutes."""
 
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
 
     def get_redirect_url(self):
         raw = self.request.POST.get("next", self.request.GET.get("next", ""))
