@@ -153,16 +153,36 @@ def browser():
         b.close()
 
 
+def csp_violations(page) -> list[str]:
+    """Collects the page's Content-Security-Policy violations (Chromium reports each on the console)."""
+    found: list[str] = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.on("console", on_console)
+    return found
+
+
+def _fail_on_csp_violations(found: list[str]) -> None:
+    if found:
+        pytest.fail("the page broke its Content-Security-Policy:\n" + "\n".join(found), pytrace=False)
+
+
 @pytest.fixture
 def phone_page(browser):
-    """A phone-sized page (360x740, touch) in a fresh browser context."""
+    """A phone-sized page (360x740, touch) in a fresh browser context. The test fails if anything on
+    the page is refused by the Content-Security-Policy (see docs/development.md)."""
     context = browser.new_context(
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="vi-VN"
     )
     page = context.new_page()
     page.set_default_timeout(30000)  # generous: CI and shared machines are loaded
+    found = csp_violations(page)
     yield page
     context.close()
+    _fail_on_csp_violations(found)
 
 
 @pytest.fixture
@@ -182,12 +202,14 @@ def phone390_page(browser):
 
 @pytest.fixture
 def desk_page(browser):
-    """A desktop-sized page for staff screens."""
+    """A desktop-sized page for staff screens; fails the test on a CSP violation, as phone_page does."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(30000)  # generous: CI and shared machines are loaded
+    found = csp_violations(page)
     yield page
     context.close()
+    _fail_on_csp_violations(found)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from epiqr.api import api
@@ -14,6 +15,11 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # The admin's own login would skip the second factor: it is our two-step login instead.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("epiqr.checkins.public_urls", namespace="public")),

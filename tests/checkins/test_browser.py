@@ -51,14 +51,14 @@ def test_station_keyboard_wedge(desk_page, live_server, owner, venue, browser_lo
     browser_login(page, live_server, owner.username, PASSWORD)
     page.goto(f"{live_server.url}/checkins/station/{venue.pk}/")
     payload = cccd_payload(name="Đỗ Văn Hùng")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'payload'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'payload'")
     page.keyboard.type(payload)  # what a USB/Bluetooth scanner does
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-result=ok]")
     assert "Đỗ Văn Hùng" in page.inner_text("#result")
     screenshot(page, "green")
     # the input is ready for the next card without touching the mouse; a repeat is the same visit
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'payload'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'payload'")
     page.keyboard.type(payload)
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-result=ok]")

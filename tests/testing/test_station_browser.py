@@ -12,7 +12,7 @@ def _scan(page, text: str) -> None:
     with page.expect_response(lambda r: "/station/scan/" in r.url):
         page.keyboard.type(text)
         page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('[data-scan-input]').value === ''")
+    page.wait_for_function("() => document.querySelector('[data-scan-input]').value === ''")
 
 
 def test_one_tube_of_five_people_a_duplicate_and_a_reused_tube(
@@ -24,7 +24,7 @@ def test_one_tube_of_five_people_a_duplicate_and_a_reused_tube(
     page = desk_page
     browser_login(page, live_server, sampler.username, PASSWORD)
     page.goto(f"{live_server.url}/testing/sessions/{pooled_session.pk}/station/")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'payload'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.name === 'payload'")
 
     _scan(page, "HK-2021-0001")
     assert "HK-2021-0001" in page.inner_text("#panel")
@@ -80,5 +80,5 @@ def test_session_setup_updates_pool_advice_as_the_prevalence_is_typed(
     page.goto(f"{live_server.url}/testing/sessions/new/")
     assert page.inner_text("#advice strong >> nth=0") == "11"  # 1% by default
     page.fill("#id_expected_prevalence", "5")
-    page.wait_for_function("document.querySelector('#advice strong').textContent === '5'")
+    page.wait_for_function("() => document.querySelector('#advice strong').textContent === '5'")
     screenshot(page, "advice-5-percent")

@@ -17,7 +17,7 @@ def test_owner_signs_up_on_a_phone_and_downloads_the_poster(phone_page, live_ser
     page.fill("input[name=address]", "66 Tô Hiến Thành")
     page.locator("input[name=commune]").press_sequentially("hoan kie", delay=30)
     # htmx fills the datalist with matching communes as the owner types
-    page.wait_for_function("document.querySelectorAll('#commune-options option').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#commune-options option').length > 0")
     suggestion = page.eval_on_selector("#commune-options option", "o => o.value")
     assert suggestion == "Phường Hoàn Kiếm, Thành phố Hà Nội"
     page.fill("input[name=commune]", suggestion)

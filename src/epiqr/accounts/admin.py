@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -7,8 +8,26 @@ from . import services
 from .models import ApiToken, User
 
 
+class UserAddForm(AdminUserCreationForm):
+    """The role is chosen with the password, so the password is checked against that role's rules."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "role")
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    add_form = UserAddForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "role", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     list_display = [
         "username",
         "first_name",

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -54,4 +55,9 @@ class StaffSessionGuard:
             return None  # the API and public pages go on as for anyone not logged in
         messages.warning(request, reason)
         target = request.get_full_path() if request.method == "GET" else request.path
-        return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': target})}")
+        login_url = f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': target})}"
+        if getattr(request, "htmx", False):  # a fragment request: send the whole page to the login
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = login_url
+            return response
+        return redirect(login_url)

@@ -1,10 +1,28 @@
 """Password rules beyond Django's own validators (settings.AUTH_PASSWORD_VALIDATORS)."""
 
+from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from epiqr.core.permissions import needs_second_factor
+
+
+class MinimumLength(MinimumLengthValidator):
+    """Django's minimum length, with a message we translate (Django's Vietnamese catalogue lacks the
+    current wording, so the refusal would show in English)."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short: use at least %(min_length)d character.",
+            "This password is too short: use at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "At least %(min_length)d character.", "At least %(min_length)d characters.", self.min_length
+        ) % {"min_length": self.min_length}
 
 
 class StaffMinimumLength:
