@@ -102,3 +102,20 @@ def test_check_deploy_would_catch_a_missing_setting(tmp_path):
         text=True,
     )
     assert result.returncode != 0 and "security.W004" in result.stdout + result.stderr
+
+
+def test_every_htmx_config_keeps_htmx_from_injecting_an_unnonced_style():
+    """htmx reads the first htmx-config meta of the page; each one must switch the indicator <style> off
+    (the CSP would refuse it), and base.html's must come after a page's own (block head)."""
+    from pathlib import Path
+
+    import epiqr
+
+    root = Path(epiqr.__file__).parent
+    for path in root.rglob("templates/**/*.html"):
+        for meta in re.findall(
+            r'<meta name="htmx-config" content=\'([^\']*)\'', path.read_text(encoding="utf-8")
+        ):
+            assert '"includeIndicatorStyles":false' in meta, path
+    base = (root / "templates/base.html").read_text(encoding="utf-8")
+    assert base.index("{% block head %}") < base.index('name="htmx-config"')
