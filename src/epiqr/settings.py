@@ -242,8 +242,6 @@ EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
 
 # Rate limits (result lookup) count in the cache per asker: with several gunicorn workers set
 # EPIQR_CACHE=database (and run `epiqr createcachetable` once) so that all workers share one count.
-# Behind reverse proxies, how many of them set X-Forwarded-For (the asker's address is read from it).
-EPIQR_PROXY_COUNT = int(os.environ.get("EPIQR_PROXY_COUNT", "0"))
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "epiqr_cache"}

@@ -4,27 +4,15 @@ A limit belongs to the asker (their address), never to what they ask about: limi
 number or an ID after some wrong tries lets anyone lock its owner out. With several gunicorn workers set
 EPIQR_CACHE=database so that all workers share the counts.
 
-Behind a reverse proxy (nginx) every request comes from the proxy's address: set EPIQR_PROXY_COUNT to
-the number of proxies in front of EpiQR and the client's address is read from X-Forwarded-For (the
-entry that many hops from the right, so a client cannot choose it by sending its own header).
+The asker's address comes from `core.http.client_ip` (behind EPIQR_PROXY_COUNT trusted proxies).
 """
 
 import ipaddress
 
-from django.conf import settings
 from django.core.cache import cache
 
 from .errors import ServiceError
-
-
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the X-Forwarded-For entry set by the trusted proxies."""
-    hops = int(getattr(settings, "EPIQR_PROXY_COUNT", 0) or 0)
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    if hops <= 0:
-        return remote
-    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-    return forwarded[-hops] if len(forwarded) >= hops else remote
+from .http import client_ip
 
 
 def asker_key(request) -> str:

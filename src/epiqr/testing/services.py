@@ -912,11 +912,6 @@ LOOKUP_FAILURES = 20
 LOOKUP_WINDOW = 3600
 
 
-class RateLimited(Conflict):
-    status = 429
-    code = "rate_limited"
-
-
 def slip_codes_ensure(*, tube: Tube) -> None:
     """Give a code to the members of a tube sampled before slips carried one (first print wins)."""
     for member_id in TubeMember.objects.filter(tube=tube, slip_code="").values_list("id", flat=True):
@@ -950,7 +945,7 @@ def result_lookup(*, barcode: str, code: str, asker: str) -> TubeMember:
     hammering a tube cannot stop its owner getting the result."""
     limit_key = f"testing:lookup:asker:{asker}"
     if ratelimit.spent(limit_key, limit=LOOKUP_FAILURES):
-        raise RateLimited(
+        raise ratelimit.RateLimited(
             _("Too many wrong tries from this connection. Try again in an hour or call %(hotline)s.")
             % {"hotline": settings.EPIQR_HOTLINE}
         )
