@@ -9,6 +9,21 @@ from epiqr.core.errors import NotFound
 from .models import Case, CaseStatus
 from .period import DEFAULT_DAYS_BEFORE, InfectiousPeriod, infectious_period
 
+# Two rules, both here so that no other domain spells them:
+# - a case that counts (clusters, the risky-venue feed, any count of cases): every confirmed case,
+#   whatever became of the person, except one cancelled because it was opened by mistake;
+# - an active case (the person is isolated now: refused at the door, never listed as a contact).
+COUNTED_STATUSES = (CaseStatus.ACTIVE, CaseStatus.RECOVERED, CaseStatus.DECEASED)
+
+
+def case_list_counted(*, user=None, confirmed_since: date | None = None) -> QuerySet[Case]:
+    """The cases that count: confirmed and not cancelled; in the user's jurisdiction (every one for
+    user None, the public feed and the command line)."""
+    qs = Case.objects.filter(status__in=COUNTED_STATUSES).select_related("person", "commune")
+    if confirmed_since is not None:
+        qs = qs.filter(confirmed_on__gte=confirmed_since)
+    return qs if user is None else jurisdiction_filter(qs, user=user, commune_path="commune")
+
 
 def person_active_case(*, person_id: int) -> Case | None:
     return Case.objects.filter(person_id=person_id, status=CaseStatus.ACTIVE).first()
@@ -67,6 +82,18 @@ def case_active_exists_sql(*, person_column: str) -> tuple[str, list]:
         f"EXISTS (SELECT 1 FROM {Case._meta.db_table} WHERE person_id = {person_column} AND status = %s)",
         [CaseStatus.ACTIVE.value],
     )
+
+
+def case_active_sql(*, person_column: str, form: str = "exists") -> str:
+    """The same rule with the status written into the text, for statements built as templates (tracing
+    reads): `exists` gives an EXISTS condition, `in` a `person_column IN (...)` one. The status is a
+    constant of this module, never input."""
+    status = CaseStatus.ACTIVE.value
+    assert status.isalpha()
+    table = Case._meta.db_table
+    if form == "in":
+        return f"{person_column} IN (SELECT person_id FROM {table} WHERE status = '{status}')"
+    return f"EXISTS (SELECT 1 FROM {table} k WHERE k.person_id = {person_column} AND k.status = '{status}')"
 
 
 def case_list_confirmed_on(*, day: date, user=None) -> QuerySet[Case]:

@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_q
-from epiqr.core.errors import Invalid, NotFound
+from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.pgsql import array_literal, int_array_literal
 
 from . import batch, engine
@@ -152,6 +153,8 @@ def _index_visits_sql() -> str:
 
 def _around_sql(before: timedelta, after: timedelta) -> str:
     """The index persons' visits (kind 0) and the check-ins around each of them (kind 1), one query."""
+    from epiqr.cases.selectors import case_active_sql
+
     return (
         _index_visits_sql() + ", "
         "x AS (SELECT 0 AS kind, f.* FROM f UNION ALL "
@@ -159,8 +162,7 @@ def _around_sql(before: timedelta, after: timedelta) -> str:
         # Scalar subqueries: per-row primary-key / index lookups, where a join may scan all venues.
         f"SELECT x.id, x.person_id, x.venue_id, {_times('x')}, "
         "(SELECT v.sector FROM venues_venue v WHERE v.id = x.venue_id), x.kind, "
-        "EXISTS (SELECT 1 FROM cases_case k WHERE k.person_id = x.person_id AND k.status = 'active') "
-        "FROM x"
+        f"{case_active_sql(person_column='x.person_id')} FROM x"
     )
 
 
@@ -204,16 +206,16 @@ class CheckinStore:
         """For batches: each index visit paired with every check-in around it at its venue, as columns
         (batch.PAIR_COLUMNS), and the sector of each venue met. On PostgreSQL the rows come as one
         binary COPY read straight into numpy, never as Python objects."""
-        from epiqr.cases.models import CaseStatus
+        from epiqr.cases.selectors import case_active_sql
         from epiqr.venues.selectors import venue_sectors
 
         if not periods:
             return batch.Pairs.from_rows([]), {}
         pg = connection.vendor == "postgresql"
         is_case = (
-            f"(c.person_id IN (SELECT person_id FROM cases_case WHERE status = '{CaseStatus.ACTIVE}'))::int::int8"
+            f"({case_active_sql(person_column='c.person_id', form='in')})::int::int8"
             if pg
-            else f"EXISTS (SELECT 1 FROM cases_case k WHERE k.person_id = c.person_id AND k.status = '{CaseStatus.ACTIVE}')"
+            else case_active_sql(person_column="c.person_id")
         )
         rows = [(p.person_id, p.start, p.end) for p in periods]
         # PostgreSQL's binary timestamptz is already an integer (microseconds since 2000), '-infinity' the
@@ -298,29 +300,43 @@ def policy_engine(row: TracingPolicy) -> engine.Policy:
     )
 
 
-def _run_scope_q(user) -> Q | None:
-    case_q = jurisdiction_q(user=user, commune_path="case__commune")
-    if case_q is None:
-        return None
-    contact_q = jurisdiction_q(user=user, commune_path="contacts__commune")
-    return case_q | contact_q  # type: ignore[operator]
-
-
 def run_list_visible_to(*, user, case_id: int | None = None) -> QuerySet[TracingRun]:
-    """Runs of cases in the user's jurisdiction, or with contacts in it."""
+    """Runs the user may open, each with `owned`.
+
+    The visibility rule of tracing: the officers of the case's jurisdiction own its runs (the F0, the
+    infectious period, the movements, the review). An officer elsewhere sees a run only when some of its
+    contacts live in their area, and then only those contacts and where and when they were exposed
+    (`owned` False; see run_payload and the run page)."""
     qs = TracingRun.objects.select_related("case__person", "ran_by")
     if case_id is not None:
         qs = qs.filter(case_id=case_id)
-    q = _run_scope_q(user)
-    if q is not None:
-        qs = qs.filter(pk__in=TracingRun.objects.filter(q).values("pk"))
-    return qs
+    owned_q = jurisdiction_q(user=user, commune_path="case__commune")
+    if owned_q is None:
+        return qs.annotate(owned=Value(True, output_field=BooleanField()))
+    contact_q = jurisdiction_q(user=user, commune_path="contacts__commune")
+    scope = owned_q | contact_q  # type: ignore[operator]
+    qs = qs.filter(pk__in=TracingRun.objects.filter(scope).values("pk"))
+    return qs.annotate(owned=ExpressionWrapper(owned_q, output_field=BooleanField()))
 
 
 def run_get_visible_to(*, user, run_id: int) -> TracingRun:
     run = run_list_visible_to(user=user).filter(pk=run_id).first()
     if run is None:
-        raise NotFound("Không tìm thấy lượt truy vết trong phạm vi của bạn.")
+        raise NotFound(_("No tracing run with this number in your area."))
+    return run
+
+
+def run_get_owned_by(*, user, run_id: int) -> TracingRun:
+    """A run the user may act on as a whole (review it): one of their jurisdiction's cases. A run seen
+    only through its contacts is Forbidden; one not seen at all is NotFound."""
+    run = run_get_visible_to(user=user, run_id=run_id)
+    if not run.owned:
+        raise Forbidden(
+            _(
+                "This case belongs to another jurisdiction: only its health officers review or act on the run."
+            ),
+            code="not_owner",
+        )
     return run
 
 
@@ -385,7 +401,9 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
 
 
-def contact_payload(contact: Contact) -> dict:
+def contact_payload(contact: Contact, *, owned: bool = True) -> dict:
+    """A contact as the API gives it; outside the case's jurisdiction (`owned` False) without who the
+    source of each exposure was."""
     p = contact.person
     return {
         "id": contact.pk,
@@ -409,8 +427,8 @@ def contact_payload(contact: Contact) -> dict:
                 "checkin_id": e.checkin_id,
                 "start": _iso(e.start),
                 "end": _iso(e.end),
-                "source_person_id": e.source_person_id,
-                "source_checkin_id": e.source_checkin_id,
+                "source_person_id": e.source_person_id if owned else None,
+                "source_checkin_id": e.source_checkin_id if owned else None,
                 "source_start": _iso(e.source_start),
                 "source_end": _iso(e.source_end),
                 "overlap_minutes": e.overlap_minutes,
@@ -423,27 +441,31 @@ def contact_payload(contact: Contact) -> dict:
 
 
 def run_payload(*, run: TracingRun, user) -> dict:
-    """A run and the contacts the user may see, as the API and the CLI give them."""
+    """A run and the contacts the user may see, as the API and the CLI give them. Outside the case's
+    jurisdiction the case, its infectious period, its total and the changes since the last run are
+    null: the officer sees their own contacts and where and when they were exposed."""
     contacts = list(contact_list_visible_to(user=user, run=run))
+    owned = user is None or getattr(run, "owned", True)
     return {
         "run": {
             "id": run.pk,
-            "case": run.case_id,
+            "owned": owned,
+            "case": run.case_id if owned else None,
             "policy": run.policy_snapshot.get("name"),
             "policy_version": run.policy_snapshot.get("version"),
             "policy_snapshot": run.policy_snapshot,
             "degree": run.degree,
-            "period_start": _iso(run.period_start),
-            "period_end": _iso(run.period_end),
+            "period_start": _iso(run.period_start) if owned else None,
+            "period_end": _iso(run.period_end) if owned else None,
             "ran_at": _iso(run.ran_at),
             "ran_by": run.ran_by.username if run.ran_by else None,
             "trigger": run.trigger,
             "status": run.status,
-            "contact_count": run.contact_count,
+            "contact_count": run.contact_count if owned else None,
             "visible_contacts": len(contacts),
-            "changes": run.changes,
+            "changes": run.changes if owned else None,
         },
-        "contacts": [contact_payload(c) for c in contacts],
+        "contacts": [contact_payload(c, owned=owned) for c in contacts],
     }
 
 
@@ -451,14 +473,12 @@ def run_payload(*, run: TracingRun, user) -> dict:
 
 
 def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
-    """(case, visit) for each check-in of recent cases inside their infectious periods: one query."""
-    from epiqr.cases.models import Case, CaseStatus
-    from epiqr.cases.selectors import case_period
+    """(case, visit) for each check-in of recent cases inside their infectious periods: one query.
+    `cases` defaults to every case that counts (cases.selectors.case_list_counted: not cancelled)."""
+    from epiqr.cases.selectors import case_list_counted, case_period
 
     if cases is None:
-        cases = Case.objects.filter(
-            status__in=[CaseStatus.ACTIVE, CaseStatus.RECOVERED], confirmed_on__gte=since.date()
-        ).select_related("person")
+        cases = case_list_counted(confirmed_since=since.date())
     by_person = {}
     periods = []
     for case in cases:
@@ -474,13 +494,13 @@ def cluster_list(*, user, days: int = 14, until: datetime | None = None) -> list
     """Venues with two or more F0 visits within `days` days, with the cases and overlapping visitors."""
     from datetime import timedelta
 
-    from epiqr.cases.selectors import case_list_visible_to
+    from epiqr.cases.selectors import case_list_counted
     from epiqr.core.timeutil import now
     from epiqr.venues.models import Venue
 
     until = until or now()
     since = until - timedelta(days=days + 14)
-    pairs = f0_visits(since=since, until=until, cases=case_list_visible_to(user=user))
+    pairs = f0_visits(since=since, until=until, cases=case_list_counted(user=user))
     by_venue: dict[int, list] = {}
     for case, visit in pairs:
         by_venue.setdefault(visit.venue_id, []).append((case, visit))

@@ -66,13 +66,7 @@ def run_detail(request, run_id: int):
     audit_record(
         actor=request.user, action="tracing.read", target=run, row_count=len(contacts), reason="page"
     )
-    from epiqr.venues.models import Venue
-
-    venues = Venue.objects.in_bulk({v["venue_id"] for v in run.index_visits})
-    timeline = [
-        {**v, "venue": venues.get(v["venue_id"]), "start_dt": _parse(v["start"]), "end_dt": _parse(v["end"])}
-        for v in run.index_visits
-    ]
+    timeline = _timeline(run) if run.owned else None
     return render(
         request,
         "tracing/run.html",
@@ -93,6 +87,17 @@ def run_detail(request, run_id: int):
     )
 
 
+def _timeline(run) -> list[dict]:
+    """Where the F0 was: for the officers of the case's jurisdiction only."""
+    from epiqr.venues.models import Venue
+
+    venues = Venue.objects.in_bulk({v["venue_id"] for v in run.index_visits})
+    return [
+        {**v, "venue": venues.get(v["venue_id"]), "start_dt": _parse(v["start"]), "end_dt": _parse(v["end"])}
+        for v in run.index_visits
+    ]
+
+
 def _parse(value):
     from datetime import datetime
 
@@ -102,7 +107,7 @@ def _parse(value):
 @require_POST
 @requires(permissions.RUN)
 def run_review(request, run_id: int):
-    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    run = selectors.run_get_owned_by(user=request.user, run_id=run_id)
     services.run_mark_reviewed(run=run, by=request.user)
     return redirect("tracing:run", run_id=run.pk)
 
