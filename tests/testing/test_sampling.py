@@ -1,5 +1,7 @@
 """Pairing tubes with people: the station's rules, the API and the mass-screening batch path."""
 
+from datetime import date
+
 import pytest
 
 from epiqr.core.errors import Conflict, Invalid
@@ -192,3 +194,18 @@ def test_session_setup_refuses_bad_pool_limit(site, sampler):
         services.session_create(
             site=site, team="T", day=local_today(), kind=TestKind.PCR_POOLED, pool_size_limit=99
         )
+
+
+def test_a_member_refused_by_the_api_leaves_no_trace_of_the_new_card(api_client, filled_tube, sampler):
+    """A card nobody has yet would register its holder; when the tube refuses the member, nobody is added."""
+    from epiqr.people.models import Person
+    from tests.people.payloads import cccd, cccd_number
+
+    tube = filled_tube("HN-0900", n=2)
+    people = Person.objects.count()
+    card = cccd(number=cccd_number(born=1988, serial=777001), born=date(1988, 2, 3))
+    r = api_client(sampler).post(
+        f"/api/v1/testing/tubes/{tube.barcode}/members", {"payload": card}, content_type="application/json"
+    )
+    assert r.status_code == 409 and r.json()["code"] == "tube_closed"
+    assert Person.objects.count() == people

@@ -63,7 +63,8 @@ def case_out(case) -> dict:
 
 
 def person_for(*, user, person: UUID | None, scan: str | None, identifier: str | None):
-    """The person a request names (public id, scanned payload or typed identifier), in the user's scope."""
+    """The person a request names (public id, scanned payload or typed identifier), in the user's scope.
+    A scan fills the person's blanks only once the person is known to be in the user's jurisdiction."""
     from epiqr.people.selectors import person_get_visible
     from epiqr.people.services import person_find, person_from_scan
 
@@ -72,9 +73,9 @@ def person_for(*, user, person: UUID | None, scan: str | None, identifier: str |
     if person:
         return person_get_visible(user=user, public_id=person)
     found = (
-        person_from_scan(payload=scan, actor=user, create=False).person
+        person_from_scan(payload=scan, actor=user, create=False, within=user).person
         if scan
-        else person_find(identifier=identifier or "")
+        else person_find(identifier=identifier or "", within=user)
     )
     return person_get_visible(user=user, public_id=found.public_id)
 

@@ -136,12 +136,16 @@ def person_update(
     return person
 
 
-def person_from_scan(*, payload: str, actor=None, create: bool = True, commune=None) -> ScanIdentity:
+def person_from_scan(
+    *, payload: str, actor=None, create: bool = True, commune=None, within=None
+) -> ScanIdentity:
     """The person a scanned payload names: found by identity document (or EpiQR id), else created.
 
     ParseError (422) for an unreadable payload; NotFound when `create` is False and nobody matches, or for
     an EpiQR code of an unknown person; Invalid("qr_revoked") for a personal QR replaced by a newer one.
     Details missing on a found person (date of birth, sex, address) are filled from the card.
+    `within` (a staff user): the person must be in their jurisdiction, checked before anything about the
+    person changes; outside it the answer is the NotFound of people.selectors.person_get_visible.
     """
     doc = parse_payload(payload)
     if doc.kind == KIND_EPIQR:
@@ -153,11 +157,13 @@ def person_from_scan(*, payload: str, actor=None, create: bool = True, commune=N
                 _("This personal QR was replaced by a newer one; ask for the current code."),
                 code="qr_revoked",
             )
+        _check_within(person, within)
         return ScanIdentity(person, False, doc)
     keys = _document_keys(doc)
     for attempt in range(2):
         person = _find_by_keys(keys, doc)
         if person is not None:
+            _check_within(person, within)
             _fill_blanks(person, doc, keys)
             return ScanIdentity(person, False, doc)
         if not create:
@@ -177,13 +183,14 @@ def person_from_scan(*, payload: str, actor=None, create: bool = True, commune=N
     raise AssertionError("unreachable")
 
 
-def person_find(*, identifier: str) -> Person:
-    """A person from what a scan station operator types: ID number, CMND, BHYT number, phone, or a payload."""
+def person_find(*, identifier: str, within=None) -> Person:
+    """A person from what a scan station operator types: ID number, CMND, BHYT number, phone, or a payload.
+    A typed payload fills the person's blanks as a scan does, after the `within` check (person_from_scan)."""
     text = (identifier or "").strip()
     if not text:
         raise Invalid(_("Enter an ID number or a phone number."), code="empty", field="identifier")
     if "|" in text or text.startswith("EPIQR1:"):
-        return person_from_scan(payload=text, create=False).person
+        return person_from_scan(payload=text, create=False, within=within).person
     compact = text.replace(" ", "").replace(".", "").replace("-", "").upper()
     if compact.isascii() and compact.isdigit() and len(compact) == 12:
         id_number_read(compact)
@@ -352,6 +359,13 @@ def _fill_blanks(person: Person, doc: ParsedDocument, keys) -> None:
             kind=kind, number=number
         ).exists():
             IdentityDocument.objects.create(person=person, kind=kind, number=number, issued_on=issued_on)
+
+
+def _check_within(person: Person, user) -> None:
+    from epiqr.accounts.selectors import user_in_jurisdiction
+
+    if user is not None and not user_in_jurisdiction(user=user, commune_id=person.commune_id):
+        raise NotFound(_("This person is not registered in your jurisdiction."), code="not_found")
 
 
 def _one_by_document(kind: str, number: str) -> Person:

@@ -78,8 +78,7 @@ def tube_member_add(request, barcode: Barcode, body: MemberIn):
     """Add one scanned person to an open tube."""
     check_capability(request.user, permissions.SAMPLE)
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
-    person = services.person_from_payload(payload=body.payload, actor=request.user)
-    services.tube_member_add(tube=tube, person=person, actor=request.user)
+    services.tube_member_add_scanned(tube=tube, payload=body.payload, actor=request.user)
     tube.refresh_from_db()
     return Status(201, _tube_out(tube))
 

@@ -213,6 +213,13 @@ def tube_member_add(*, tube: Tube, person, actor=None) -> TubeMember:
     return member
 
 
+@transaction.atomic
+def tube_member_add_scanned(*, tube: Tube, payload: str, actor=None) -> TubeMember:
+    """A scanned person into an open tube; a refused addition (tube closed or full, person already in an
+    open tube) leaves no trace, not even the person registered from a new card."""
+    return tube_member_add(tube=tube, person=person_from_payload(payload=payload, actor=actor), actor=actor)
+
+
 def tube_close(*, tube: Tube, actor=None) -> Tube:
     """Close a tube for transport; an empty tube is thrown away (deleted) instead."""
     with transaction.atomic():
@@ -282,9 +289,10 @@ def station_done(*, session: SamplingSession, actor) -> Tube | None:
     return tube_close(tube=tube, actor=actor)
 
 
+@transaction.atomic
 def station_scan(*, session: SamplingSession, payload: str, actor) -> StationStep:
     """One scan at the sampling station: a tube barcode starts a tube (closing the previous one),
-    anything else is a person's payload for the open tube."""
+    anything else is a person's payload for the open tube. All or nothing: a refused scan changes nothing."""
     payload = (payload or "").strip()
     if not payload:
         raise Invalid(_("Nothing was scanned."), code="empty")

@@ -1,0 +1,638 @@
+"""Capability and scope before every write, on every write route of the pages and the API.
+
+Each route in WRITES is sent a request that is valid in itself by users who must be refused (a holder of
+the capability outside the object's scope, and a user without the capability): the answer is the listed
+4xx (or a per-item refusal) and not one row of personal or operational data changed. The same request
+by the right user then changes something, so the refusals above were about who asked, not about the
+request. test_every_route_is_classified makes a new route join one of the lists below.
+
+The scanned card (`card`) names a registered person whose date of birth and address are blank: a
+route that handled the card before checking scope would fill them in (how `POST /api/v1/cases` with a
+`scan` changed a person outside the officer's jurisdiction before refusing).
+"""
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from epiqr.core.permissions import Role
+from epiqr.core.timeutil import VN_TZ, local_today, now
+from tests.factories import PersonFactory, VenueFactory
+from tests.people.payloads import cccd, cccd_number
+
+# Apps whose rows a refused request must leave alone. The audit log (core) may record the refusal;
+# sessions and login times change by logging in.
+DATA_APPS = {"accounts", "people", "venues", "checkins", "cases", "tracing", "testing", "notify"}
+VOLATILE = {("accounts.User", "last_login"), ("accounts.ApiToken", "last_used_at")}
+
+
+def fingerprint() -> dict:
+    """Every row of every data table, in primary-key order."""
+    out = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in DATA_APPS or model._meta.proxy:
+            continue
+        columns = [
+            f.attname for f in model._meta.concrete_fields if (model._meta.label, f.attname) not in VOLATILE
+        ]
+        out[model._meta.label] = list(model.objects.order_by("pk").values_list(*columns))
+    return out
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return sorted(label for label in before if before[label] != after[label])
+
+
+# --- the world: everything lives in commune A, except what the outsiders are responsible for ------------
+
+
+@dataclass
+class World:
+    a: object
+    b: object
+    users: dict
+    objects: dict = field(default_factory=dict)
+    pages: dict = field(default_factory=dict)
+    api: dict = field(default_factory=dict)
+
+
+def _yesterday_at(hour: int, minute: int = 0) -> datetime:
+    d = local_today() - timedelta(days=1)
+    return datetime(d.year, d.month, d.day, hour, minute, tzinfo=VN_TZ)
+
+
+@pytest.fixture
+def world(db, settings, geo, commune, other_commune, make_user, api_client):
+    from epiqr.accounts.services import api_token_create
+    from epiqr.cases.services import case_open
+    from epiqr.checkins.models import HealthDeclaration
+    from epiqr.checkins.services import checkin_checkout, checkin_record
+    from epiqr.geo.models import Province
+    from epiqr.people.models import DocumentKind, IdentityDocument
+    from epiqr.testing import services as testing
+    from epiqr.testing.models import TestKind
+    from epiqr.tracing.models import FollowUp, RunStatus
+    from epiqr.tracing.services import run_create
+    from tests.tracing.conftest import reseed_policies
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # ten accounts a test
+    reseed_policies()
+    far = Province.objects.exclude(pk=geo.pk).order_by("code").first()
+    a, b = commune, other_commune
+    users = {
+        "officer_a": make_user(Role.COMMUNE_OFFICER, commune=a),
+        "officer_b": make_user(Role.COMMUNE_OFFICER, commune=b),
+        "officer_c": make_user(Role.COMMUNE_OFFICER, commune=geo.communes.order_by("code")[2]),
+        "owner_a": make_user(Role.VENUE_OWNER),
+        "owner_b": make_user(Role.VENUE_OWNER),
+        "sampler_a": make_user(Role.SAMPLER, commune=a),
+        "sampler_b": make_user(Role.SAMPLER, commune=b),
+        "lab_a": make_user(Role.LAB_TECH, province=geo),
+        "lab_far": make_user(Role.LAB_TECH, province=far),
+        "hotline": make_user(Role.HOTLINE_OPERATOR, province=geo),
+    }
+    o: dict = {}
+    # A registered person of commune A with a CCCD on file and no date of birth or address yet.
+    number = cccd_number(born=1991, sex="F", serial=424242)
+    o["person"] = PersonFactory(full_name="Đỗ Thị Lan", birth_year=1991, sex="F", commune=a, address="")
+    IdentityDocument.objects.create(person=o["person"], kind=DocumentKind.CCCD, number=number)
+    o["card"] = cccd(
+        number=number, old="", name="Đỗ Thị Lan", born=date(1991, 5, 6), sex="F", address="7 Ngõ Thử, Hà Nội"
+    )
+    o["venue"] = VenueFactory(commune=a, owner=users["owner_a"])
+    VenueFactory(commune=a, owner=users["owner_b"])
+    # A case in A whose run found two contacts in A and one in B.
+    f0 = PersonFactory(full_name="Nguyễn Văn An", commune=a)
+    near = [
+        PersonFactory(full_name="Trần Thị Bình", commune=a),
+        PersonFactory(full_name="Hoàng Thu Hà", commune=a),
+        PersonFactory(full_name="Lê Minh Châu", commune=b),
+    ]
+    for person, (start, end) in zip([f0, *near], [(10, 11), (10, 11), (10, 11), (10, 11)], strict=True):
+        c = checkin_record(
+            venue_id=o["venue"].pk, person_id=person.pk, method="self", at=_yesterday_at(start)
+        )
+        checkin_checkout(checkin_ids=[c.checkin.pk], person_ids=[person.pk], at=_yesterday_at(end))
+    o["case"] = case_open(person=f0, confirmed_on=local_today(), onset_on=local_today() - timedelta(days=1))
+    o["run"] = run_create(case=o["case"], policy_name="vn-window-60", status=RunStatus.REVIEW)
+    o["contact"] = o["run"].contacts.get(person=near[0])
+    o["tested_contact"] = o["run"].contacts.get(person=near[1])
+    o["tested_contact"].status = FollowUp.TESTED
+    o["tested_contact"].save()
+    o["declaration"] = HealthDeclaration.objects.create(
+        kind="domestic",
+        full_name="Phạm Quốc Dũng",
+        birth_year=1980,
+        phone="0912000999",
+        commune=a,
+        address="3 Phố Thử",
+        symptoms=["fever"],
+        flagged=True,
+    )
+    # Testing: a site and a pooled session in A, an open tube with one member, a closed tube.
+    o["site"] = testing.site_create(name="Trạm y tế", commune_id=a.pk)
+    o["session"] = testing.session_create(
+        site=o["site"], team="Tổ 1", day=local_today(), kind=TestKind.PCR_POOLED, pool_size_limit=5
+    )
+    o["open_tube"] = testing.tube_open(session=o["session"], barcode="OPEN0001", actor=users["sampler_a"])
+    testing.tube_member_add(tube=o["open_tube"], person=PersonFactory(commune=a))
+    closed = testing.tube_open(session=o["session"], barcode="DONE0001", actor=users["sampler_a"])
+    testing.tube_member_add(tube=closed, person=PersonFactory(commune=a))
+    o["closed_tube"] = testing.tube_close(tube=closed)
+    o["token_prefix"] = api_token_create(user=users["owner_a"], name="trạm").split(".")[0]
+
+    pages, api = {}, {}
+    for key, user in users.items():
+        client = Client()
+        client.force_login(user)
+        pages[key] = client
+        api[key] = api_client(user)
+    return World(a=a, b=b, users=users, objects=o, pages=pages, api=api)
+
+
+# --- the write routes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Write:
+    """A request to `route`: refused for each (user, status) in `refused`, changing something for `allowed`.
+    `status` None means any answer in 200..499 that refuses per item (a batch reports each item)."""
+
+    route: str  # as the URL resolver spells it
+    url: Callable[[World], str]
+    body: Callable[[World], dict]
+    refused: tuple[tuple[str, int], ...]
+    allowed: str
+    api: bool = False
+    files: Callable[[World], dict] | None = None
+
+
+def _today() -> str:
+    return local_today().isoformat()
+
+
+def _venue_csv(w: World) -> dict:
+    text = f"Tên địa điểm,Loại hình,Địa chỉ,Xã/phường\r\nTiệm sách Thử,retail,5 Phố Thử,{w.a.code}\r\n"
+    return {"file": SimpleUploadedFile("dia-diem.csv", text.encode(), content_type="text/csv")}
+
+
+def _result_csv(w: World) -> dict:
+    out = io.StringIO()
+    csv.writer(out).writerows([["barcode", "result"], [w.objects["closed_tube"].barcode, "negative"]])
+    return {"file": SimpleUploadedFile("kq.csv", out.getvalue().encode(), content_type="text/csv")}
+
+
+WRITES = [
+    # --- API
+    Write(
+        "api/v1/people",
+        lambda w: "/api/v1/people",
+        lambda w: {"full_name": "Đỗ Văn Minh", "commune_code": w.a.code, "phone": "0912000111"},
+        refused=(("officer_b", 403), ("hotline", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/venues",
+        lambda w: "/api/v1/venues",
+        lambda w: {
+            "name": "Tiệm sách Thử",
+            "sector": "retail",
+            "address": "5 Phố Thử",
+            "commune_code": w.a.code,
+        },
+        refused=(("officer_b", 403), ("lab_a", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/venues/<int:venue_id>/revoke-token",
+        lambda w: f"/api/v1/venues/{w.objects['venue'].pk}/revoke-token",
+        lambda w: {},
+        refused=(("owner_b", 404), ("officer_b", 404)),
+        allowed="owner_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/checkins/scan",
+        lambda w: "/api/v1/checkins/scan",
+        lambda w: {"venue": w.objects["venue"].code, "payload": w.objects["card"]},
+        refused=(("owner_b", 403), ("officer_a", 403)),
+        allowed="owner_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/checkins/batch",
+        lambda w: "/api/v1/checkins/batch",
+        lambda w: {
+            "items": [
+                {
+                    "client_id": "6a0f3c1e-0000-4000-8000-000000000001",
+                    "venue": w.objects["venue"].code,
+                    "payload": w.objects["card"],
+                    "scanned_at": (now() - timedelta(minutes=3)).isoformat(),
+                }
+            ]
+        },
+        refused=(("owner_b", 200), ("officer_a", 403)),
+        allowed="owner_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/cases",
+        lambda w: "/api/v1/cases",
+        lambda w: {"scan": w.objects["card"], "confirmed_on": _today()},
+        refused=(("officer_b", 404), ("owner_a", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/cases/<case_id>/cancel",
+        lambda w: f"/api/v1/cases/{w.objects['case'].pk}/cancel",
+        lambda w: {"reason": "Mở nhầm"},
+        refused=(("officer_b", 404), ("lab_a", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/tracing/runs",
+        lambda w: "/api/v1/tracing/runs",
+        lambda w: {"case": w.objects["case"].pk},
+        refused=(("officer_b", 404), ("sampler_a", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/testing/sessions/<session_id>/tubes",
+        lambda w: f"/api/v1/testing/sessions/{w.objects['session'].pk}/tubes",
+        lambda w: {"barcode": "NEWT0001", "members": [w.objects["card"]]},
+        refused=(("sampler_b", 404), ("owner_a", 403)),
+        allowed="sampler_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/testing/tubes/<barcode>/members",
+        lambda w: f"/api/v1/testing/tubes/{w.objects['open_tube'].barcode}/members",
+        lambda w: {"payload": w.objects["card"]},
+        refused=(("sampler_b", 404), ("lab_a", 403)),
+        allowed="sampler_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/testing/tubes/<barcode>/close",
+        lambda w: f"/api/v1/testing/tubes/{w.objects['open_tube'].barcode}/close",
+        lambda w: {},
+        refused=(("sampler_b", 404), ("lab_a", 403)),
+        allowed="sampler_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/testing/sessions/<session_id>/batch",
+        lambda w: f"/api/v1/testing/sessions/{w.objects['session'].pk}/batch",
+        lambda w: {"client_id": "lo-1", "tubes": [{"barcode": "NEWT0002", "members": [w.objects["card"]]}]},
+        refused=(("sampler_b", 404), ("lab_a", 403)),
+        allowed="sampler_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/testing/results",
+        lambda w: "/api/v1/testing/results",
+        lambda w: {"client_id": "run-1", "results": [{"barcode": "DONE0001", "result": "negative"}]},
+        refused=(("lab_far", 422), ("sampler_a", 403)),
+        allowed="lab_a",
+        api=True,
+    ),
+    # --- pages
+    Write(
+        "people/new/",
+        lambda w: "/people/new/",
+        lambda w: {"full_name": "Đỗ Văn Minh", "commune": w.a.pk, "phone": "0912000111"},
+        refused=(("officer_b", 422), ("hotline", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "people/<uuid:public_id>/edit/",
+        lambda w: f"/people/{w.objects['person'].public_id}/edit/",
+        lambda w: {"full_name": "Đỗ Thị Lan Anh", "commune": w.a.pk, "birth_year": 1991, "sex": "F"},
+        refused=(("officer_b", 404), ("hotline", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "people/<uuid:public_id>/qr/rotate/",
+        lambda w: f"/people/{w.objects['person'].public_id}/qr/rotate/",
+        lambda w: {},
+        refused=(("officer_b", 404), ("hotline", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "venues/new/",
+        lambda w: "/venues/new/",
+        lambda w: {
+            "name": "Tiệm sách Thử",
+            "sector": "retail",
+            "address": "5 Phố Thử",
+            "commune": str(w.a.code),
+        },
+        refused=(("officer_b", 200), ("lab_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "venues/<int:pk>/edit/",
+        lambda w: f"/venues/{w.objects['venue'].pk}/edit/",
+        lambda w: {"name": "Quán mới", "sector": "food", "address": "9 Phố Thử", "commune": str(w.a.code)},
+        refused=(("owner_b", 404), ("officer_b", 404)),
+        allowed="owner_a",
+    ),
+    Write(
+        "venues/<int:pk>/revoke/",
+        lambda w: f"/venues/{w.objects['venue'].pk}/revoke/",
+        lambda w: {},
+        refused=(("owner_b", 404), ("officer_b", 404)),
+        allowed="owner_a",
+    ),
+    Write(
+        "venues/<int:pk>/active/",
+        lambda w: f"/venues/{w.objects['venue'].pk}/active/",
+        lambda w: {"active": "0"},
+        refused=(("owner_b", 404), ("officer_b", 404)),
+        allowed="owner_a",
+    ),
+    Write(
+        "venues/import/",
+        lambda w: "/venues/import/",
+        lambda w: {},
+        files=_venue_csv,
+        refused=(("officer_b", 200), ("owner_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "checkins/station/<int:venue_id>/",
+        lambda w: f"/checkins/station/{w.objects['venue'].pk}/",
+        lambda w: {"payload": w.objects["card"]},
+        refused=(("owner_b", 403), ("officer_a", 403)),
+        allowed="owner_a",
+    ),
+    Write(
+        "checkins/officer/declarations/<int:declaration_id>/done",
+        lambda w: f"/checkins/officer/declarations/{w.objects['declaration'].pk}/done",
+        lambda w: {"note": "Đã gọi"},
+        refused=(("officer_b", 403), ("owner_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "cases/open/",
+        lambda w: "/cases/open/",
+        lambda w: {"scan": w.objects["card"], "confirmed_on": _today()},
+        refused=(("officer_b", 422), ("sampler_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "cases/<int:case_id>/",
+        lambda w: f"/cases/{w.objects['case'].pk}/",
+        lambda w: {
+            "infectious_from": (local_today() - timedelta(days=4)).isoformat() + "T08:00",
+            "reason": "Hỏi lại",
+        },
+        refused=(("officer_b", 404), ("sampler_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "cases/<int:case_id>/cancel/",
+        lambda w: f"/cases/{w.objects['case'].pk}/cancel/",
+        lambda w: {"reason": "Mở nhầm"},
+        refused=(("officer_b", 404), ("sampler_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "tracing/cases/<int:case_id>/run/",
+        lambda w: f"/tracing/cases/{w.objects['case'].pk}/run/",
+        lambda w: {"policy": "vn-window-60"},
+        refused=(("officer_b", 404), ("sampler_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "tracing/runs/<int:run_id>/review/",
+        lambda w: f"/tracing/runs/{w.objects['run'].pk}/review/",
+        lambda w: {},
+        refused=(("officer_b", 403), ("officer_c", 404), ("sampler_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "tracing/runs/<int:run_id>/notify/",
+        lambda w: f"/tracing/runs/{w.objects['run'].pk}/notify/",
+        lambda w: {"channel": "sms", "confirm": "1"},
+        refused=(("officer_c", 404), ("owner_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "tracing/contacts/<int:contact_id>/status/",
+        lambda w: f"/tracing/contacts/{w.objects['contact'].pk}/status/",
+        lambda w: {"status": "reached"},
+        refused=(("officer_b", 404), ("sampler_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "tracing/contacts/<int:contact_id>/case/",
+        lambda w: f"/tracing/contacts/{w.objects['tested_contact'].pk}/case/",
+        lambda w: {},
+        refused=(("officer_b", 404), ("sampler_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "testing/sessions/new/",
+        lambda w: "/testing/sessions/new/",
+        lambda w: {
+            "site": w.objects["site"].pk,
+            "team": "Tổ 9",
+            "day": _today(),
+            "kind": "pcr_pooled",
+            "pool_size_limit": 5,
+        },
+        refused=(("sampler_b", 422), ("lab_a", 403)),
+        allowed="sampler_a",
+    ),
+    Write(
+        "testing/sessions/<int:pk>/station/scan/",
+        lambda w: f"/testing/sessions/{w.objects['session'].pk}/station/scan/",
+        lambda w: {"payload": w.objects["card"]},
+        refused=(("sampler_b", 404), ("lab_a", 403)),
+        allowed="sampler_a",
+    ),
+    Write(
+        "testing/lab/",
+        lambda w: "/testing/lab/",
+        lambda w: {"barcode": "DONE0001", "value": "negative"},
+        refused=(("lab_far", 404), ("sampler_a", 403)),
+        allowed="lab_a",
+    ),
+    Write(
+        "testing/lab/import/",
+        lambda w: "/testing/lab/import/",
+        lambda w: {},
+        files=_result_csv,
+        refused=(("lab_far", 422), ("sampler_a", 403)),
+        allowed="lab_a",
+    ),
+    Write(
+        "testing/lab/receive/",
+        lambda w: "/testing/lab/receive/",
+        lambda w: {"barcodes": "DONE0001"},
+        refused=(("lab_far", 404), ("sampler_a", 403)),
+        allowed="lab_a",
+    ),
+    Write(
+        "accounts/me/tokens/<str:prefix>/revoke/",
+        lambda w: f"/accounts/me/tokens/{w.objects['token_prefix']}/revoke/",
+        lambda w: {},
+        refused=(("owner_b", 302),),
+        allowed="owner_a",
+    ),
+]
+
+# Routes that change nothing in the data tables (reads, audited reads and exports, photo decoding).
+READ_ONLY = {
+    "",
+    "healthz",
+    "api/v1/openapi.json",
+    "api/v1/docs",
+    "api/v1/",
+    "api/v1/people/parse",
+    "api/v1/people/<person_id>",
+    "api/v1/people/<person_id>/qr.png",
+    "api/v1/venues/<int:venue_id>",
+    "api/v1/venues/<int:venue_id>/poster.pdf",
+    "api/v1/venues/<int:venue_id>/poster.png",
+    "api/v1/cases/<case_id>",
+    "api/v1/tracing/runs/<run_id>",
+    "api/v1/tracing/runs/<run_id>/export",
+    "api/v1/tracing/triage",
+    "api/v1/tracing/feed",
+    "api/v1/testing/tubes/<barcode>",
+    "api/v1/geo/communes",
+    "api/v1/accounts/me",
+    "c/mine",
+    "accounts/me/",
+    "people/",
+    "people/my-qr/",
+    "people/scan/",
+    "people/scan/photo/",
+    "people/<uuid:public_id>/",
+    "people/<uuid:public_id>/qr/",
+    "venues/",
+    "venues/import/template.xlsx",
+    "venues/posters/",
+    "venues/communes/",
+    "venues/<int:pk>/",
+    "venues/<int:pk>/poster.pdf",
+    "venues/<int:pk>/poster.png",
+    "checkins/station/",
+    "checkins/station/<int:venue_id>/photo",
+    "checkins/venues/",
+    "checkins/venues/<int:venue_id>/",
+    "checkins/venues/<int:venue_id>/visitors",
+    "checkins/venues/<int:venue_id>/screen",
+    "checkins/officer/",
+    "cases/",
+    "tracing/",
+    "tracing/triage/",
+    "tracing/runs/<int:run_id>/",
+    "tracing/runs/<int:run_id>/export/",
+    "tracing/clusters/",
+    "tracing/feed.json",
+    "tracing/self-check/",
+    "testing/",
+    "testing/sessions/<int:pk>/",
+    "testing/sessions/<int:pk>/station/",
+    "testing/sessions/<int:pk>/station/photo/",
+    "testing/sessions/<int:pk>/manifest.csv",
+    "testing/sessions/<int:pk>/manifest.pdf",
+    "testing/sessions/<int:pk>/recall/",
+    "testing/tubes/<str:barcode>/",
+    "testing/tubes/<str:barcode>/slips/",
+    "testing/stats/",
+    "testing/my/",
+    "notify/outbox/",
+}
+# Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
+# account, and Django's admin (administrators only).
+UNSCOPED = {
+    "i18n/setlang/",
+    "api/v1/checkins/declarations",
+    "v/<str:token>",
+    "c/checkout",
+    "c/forget",
+    "declare/",
+    "accounts/login/",
+    "accounts/logout/",
+    "accounts/me/tokens/",
+    "venues/register/",
+    "testing/result/",
+}
+
+
+def _routes(patterns, prefix: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern)
+
+
+def test_every_route_is_classified():
+    """A new route must say whether it writes; a write must come with its refused-request scenario here."""
+    routes = {r for r in _routes(get_resolver().url_patterns) if not r.startswith("admin/")}
+    covered = {w.route for w in WRITES} | READ_ONLY | UNSCOPED
+    assert not routes - covered, (
+        "Unclassified routes: add each to WRITES (with a request that must be refused outside the user's "
+        "scope and without the capability) or, if it writes nothing, to READ_ONLY / UNSCOPED: "
+        f"{sorted(routes - covered)}"
+    )
+    assert not covered - routes, f"Listed routes that no longer exist: {sorted(covered - routes)}"
+
+
+def _send(w: World, user: str, write: Write):
+    url, body = write.url(w), write.body(w)
+    if write.api:
+        return w.api[user].post(url, body, content_type="application/json")
+    data = dict(body)
+    if write.files:
+        data.update(write.files(w))
+    return w.pages[user].post(url, data)
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[w.route for w in WRITES])
+def test_a_refused_write_changes_nothing(world, write):
+    before = fingerprint()
+    for user, status in write.refused:
+        response = _send(world, user, write)
+        assert response.status_code == status, (user, response.status_code, response.content[:500])
+        assert changed_tables(before, fingerprint()) == [], f"{user} was refused but changed data"
+    response = _send(world, write.allowed, write)
+    assert response.status_code < 400 or write.route == "api/v1/testing/results", response.content[:500]
+    assert changed_tables(before, fingerprint()), (
+        f"{write.allowed}'s request changed nothing: a weak scenario"
+    )
+
+
+def test_the_card_of_the_refused_case_request_is_applied_once_allowed(world):
+    """The reported case: the scan fills the person's blanks only for the officer who may open the case."""
+    person = world.objects["person"]
+    body = {"scan": world.objects["card"], "confirmed_on": _today()}
+    assert (
+        world.api["officer_b"].post("/api/v1/cases", body, content_type="application/json").status_code == 404
+    )
+    person.refresh_from_db()
+    assert person.birth_date is None and person.address == ""
+    assert (
+        world.api["officer_a"].post("/api/v1/cases", body, content_type="application/json").status_code == 201
+    )
+    person.refresh_from_db()
+    assert person.birth_date == date(1991, 5, 6) and person.address == "7 Ngõ Thử, Hà Nội"
