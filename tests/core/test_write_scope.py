@@ -21,12 +21,12 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import VN_TZ, local_today, now
 from tests.factories import PersonFactory, VenueFactory
 from tests.people.payloads import cccd, cccd_number
+from tests.routes import all_routes
 
 # Apps whose rows a refused request must leave alone. The audit log (core) may record the refusal;
 # sessions and login times change by logging in.
@@ -578,17 +578,9 @@ UNSCOPED = {
 }
 
 
-def _routes(patterns, prefix: str = ""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _routes(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern)
-
-
 def test_every_route_is_classified():
     """A new route must say whether it writes; a write must come with its refused-request scenario here."""
-    routes = {r for r in _routes(get_resolver().url_patterns) if not r.startswith("admin/")}
+    routes = {r.pattern for r in all_routes() if not r.is_admin}
     covered = {w.route for w in WRITES} | READ_ONLY | UNSCOPED
     assert not routes - covered, (
         "Unclassified routes: add each to WRITES (with a request that must be refused outside the user's "
