@@ -238,6 +238,9 @@ EPIQR_NOTIFY_ADAPTERS = {
     "email": os.environ.get("EPIQR_EMAIL_ADAPTER", "logging"),
 }
 EPIQR_RETENTION_DAYS = int(os.environ.get("EPIQR_RETENTION_DAYS", "21"))
+# Messages one staff member may send in a (Vietnam) day through bulk actions such as "notify contacts":
+# a runaway or repeated click stops with a message instead of texting thousands of people.
+EPIQR_NOTIFY_DAILY_CAP = int(os.environ.get("EPIQR_NOTIFY_DAILY_CAP", "500"))
 EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
 
 # Rate limits (result lookup) count in the cache per asker: with several gunicorn workers set

@@ -206,13 +206,14 @@ def batch_item(venue, payload, *, minutes_ago, client_id=None):
     }
 
 
-def test_resent_scan_with_a_changed_time_is_still_the_stored_one(owner_api, venue, checkins):
+def test_resent_scan_with_a_changed_time_is_refused_and_the_stored_one_kept(owner_api, venue, checkins):
+    """The same client id with other content is another scan under a reused id (core.idempotency)."""
     payload, client_id = cccd_payload(), str(uuid.uuid4())
     first = upload(owner_api, [batch_item(venue, payload, minutes_ago=90, client_id=client_id)])
     again = upload(owner_api, [batch_item(venue, payload, minutes_ago=20, client_id=client_id)])
-    assert again["items"][0]["status"] == "duplicate" and again["items"][0]["code"] == "already_stored"
-    assert again["items"][0]["checkin_id"] == first["items"][0]["checkin_id"]
+    assert again["items"][0]["status"] == "rejected" and again["items"][0]["code"] == "client_id_reused"
     assert checkins.count() == 1
+    assert checkins.get().pk == first["items"][0]["checkin_id"]
 
 
 def test_batch_scan_near_a_live_scan_is_the_same_visit_and_later_ones_are_new(owner_api, venue, checkins):

@@ -566,6 +566,8 @@ READ_ONLY = {
 UNSCOPED = {
     "i18n/setlang/",
     "api/v1/checkins/declarations",
+    "v",
+    "v/",
     "v/<str:token>",
     "c/checkout",
     "c/forget",

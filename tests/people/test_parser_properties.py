@@ -42,6 +42,25 @@ addresses = st.builds(
 births = st.dates(date(1900, 1, 1), date(2025, 12, 31))
 
 
+def fits_the_registry(doc: ParsedDocument) -> None:
+    """What the parser accepts, the registry stores on every database: within the column lengths (the
+    name as stored, title-cased and folded), and no NUL or lone surrogate in any text."""
+    from epiqr.core.text import fold, normalise_name
+    from epiqr.people.models import IdentityDocument, Person
+
+    def limit(model, name):
+        return model._meta.get_field(name).max_length
+
+    if doc.kind != "epiqr":  # an EpiQR code names a registered person; its name is not stored again
+        name = normalise_name(doc.full_name)
+        assert len(name) <= limit(Person, "full_name") and len(fold(name)) <= limit(Person, "name_folded")
+    assert len(doc.phone) <= limit(Person, "phone")
+    for number in (doc.id_number, doc.old_id_number, doc.social_insurance_number, doc.qid):
+        assert len(number) <= limit(IdentityDocument, "number")
+    for text in (doc.full_name, doc.address, doc.phone, doc.qid, doc.id_number, doc.social_insurance_number):
+        assert "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text), repr(text)
+
+
 def outcome(text: str) -> None:
     try:
         result = parse_payload(text, today=TODAY)
@@ -50,6 +69,22 @@ def outcome(text: str) -> None:
         assert exc.code != "unreadable" and exc.message, exc.__cause__
     else:
         assert isinstance(result, ParsedDocument)
+        fits_the_registry(result)
+
+
+any_text = st.text(alphabet=st.characters(exclude_categories=()), max_size=160)
+
+
+@FAST
+@given(any_text, any_text, any_text)
+def test_hostile_names_ids_and_addresses_are_refused_or_storable(name, qid, address):
+    """The fields a card carries, hex-encoded or not: a NUL, a lone surrogate, a 200-letter name, a name
+    that folds longer (CJK), a long QR id."""
+    hex_name = name.encode("utf-8", "surrogatepass").hex()
+    outcome(bhyt(name="Ă").replace("Ă".encode().hex(), hex_name, 1))
+    outcome(bhyt(name=name.encode("utf-8", "replace").decode(), hex_fields=False))
+    outcome(cccd(name=name, address=address, old=""))
+    outcome(national(name=name, qid=qid))
 
 
 @FAST

@@ -6,8 +6,11 @@ Rules in one place:
 - A scan time may lie at most CLOCK_SKEW in the future (device clocks drift) and no further back than the
   retention period (older data would be purged at once and cannot help tracing).
 - Retried uploads carry a client id; the unique column stores each scan exactly once, even when two
-  uploads of the same batch race. Live scans get a server-made key per visit slot in the same column, so
-  two stations scanning one person at the same instant store one row.
+  uploads of the same batch race. The id is the sender's own (core.idempotency.scoped_uuid): another
+  device's scan with the same id is another scan, and the same sender's id with other content is refused.
+  Live scans get a server-made key per visit slot in the same column, so two stations scanning one person
+  at the same instant store one row.
+- Times are stored as UTC whatever offset a device wrote (PostgreSQL reads no seconds in an offset).
 - A live scan of a person under isolation or quarantine is refused (red at the door) and not recorded:
   the visit does not happen. An offline batch reports what already happened, so it is stored.
 """
@@ -20,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,6 +33,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Forbidden, Invalid, NotFound
+from epiqr.core.idempotency import id_reused, scoped_uuid, sender_of
 from epiqr.core.memory import gc_paused
 from epiqr.core.pgsql import array_literal, int_array_literal
 from epiqr.core.timeutil import VN_TZ, aware, local, now, start_of_local_day
@@ -64,7 +68,7 @@ def checkin_time_check(*, at: datetime, current: datetime | None = None) -> date
             code="too_old",
             field="scanned_at",
         )
-    return at
+    return at.astimezone(UTC)
 
 
 # --- single check-ins ----------------------------------------------------------------------------
@@ -484,8 +488,10 @@ def _as_bool(value) -> bool | None:
 def _as_time(value) -> datetime:
     if isinstance(value, datetime):
         return value
+    text = str(value or "").strip()
     try:
-        parsed = parse_datetime(str(value or "").strip()) if value else None
+        # A NUL ends the text for CPython's parser (and Django's, built on it): "10:20\x00junk" is no time.
+        parsed = parse_datetime(text) if text and "\x00" not in text else None
     except ValueError:  # well formed but impossible, e.g. 31 February
         parsed = None
     if parsed is None:
@@ -680,21 +686,25 @@ def _insert_rows(rows: list[_Row]) -> dict[uuid.UUID, int]:
     return stored
 
 
-def _stored_client_ids(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Which of these client ids are already stored, with their check-in ids."""
+def _stored_rows(client_ids: list) -> dict:
+    """The stored check-ins with these client ids: {client id: (id, venue id, person id, time)}."""
     if not client_ids:
         return {}
     if _postgres():
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT client_id, id FROM {CheckIn._meta.db_table} WHERE client_id = ANY(%s::uuid[])",
+                f"SELECT client_id, id, venue_id, person_id, checked_in_at FROM {CheckIn._meta.db_table} "
+                "WHERE client_id = ANY(%s::uuid[])",
                 [array_literal(client_ids)],
             )
-            return dict(cur.fetchall())
-    known: dict[uuid.UUID, int] = {}
+            return {r[0]: r[1:] for r in cur.fetchall()}
+    known: dict = {}
     for start in range(0, len(client_ids), 900):
         part = client_ids[start : start + 900]
-        known.update(CheckIn.objects.filter(client_id__in=part).values_list("client_id", "pk"))
+        rows = CheckIn.objects.filter(client_id__in=part).values_list(
+            "client_id", "pk", "venue_id", "person_id", "checked_in_at"
+        )
+        known.update({r[0]: r[1:] for r in rows})
     return known
 
 
@@ -747,7 +757,9 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
 
     Each item: client_id (UUID), venue (code), person (public id) or payload (raw scan), scanned_at
     (ISO 8601; without an offset it is Vietnam time), has_symptoms (optional). A bad item is rejected
-    with its reason and never affects the others.
+    with its reason and never affects the others. Client ids are the sender's (the actor's): the same id
+    sent again with the same venue, person and time is "already stored"; with anything else, rejected
+    (`client_id_reused`).
     """
     if not isinstance(items, list):
         raise Invalid(_("items must be a list."), code="bad_items", field="items")
@@ -758,6 +770,7 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
             field="items",
         )
     ctx = _BatchContext(actor=actor, venue_scope=venue_scope)
+    sender = sender_of(actor)
     ctx.preload_venues(items)
     ctx.preload_people(items)
     current = now()
@@ -781,13 +794,15 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
             at = _fast_time(item.get("scanned_at"))
             if not earliest <= at <= latest:
                 at = checkin_time_check(at=at, current=current)  # raises with the reason
+            at = at.astimezone(UTC)
             venue_id = ctx.venue_id(item.get("venue"))
             person_id = ctx.person_id(item)
             has_symptoms = _as_bool(item.get("has_symptoms"))
         except (Invalid, NotFound, Forbidden) as exc:
             result.reason, result.code = exc.message, exc.code
             continue
-        rows.append(_Row(index, client_id, venue_id, person_id, at, has_symptoms))
+        key = scoped_uuid(sender=sender, client_id=client_id)
+        rows.append(_Row(index, key, venue_id, person_id, at, has_symptoms))
 
     # One read answers both questions: was this very scan stored before (same client id), and is there
     # another visit of the person at the venue within the window?
@@ -797,7 +812,9 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
         visits = near.setdefault((r.venue_id, r.person_id), [])
         res = results[r.index]
         same = next((v for v in visits if v[1] == r.client_id), None)
-        if same is not None:
+        if same is not None and same[0] != r.at:
+            _reused(res)
+        elif same is not None:
             res.status, res.code, res.checkin_id = "duplicate", "already_stored", same[2]
             res.reason = _("This scan was already uploaded.")
         elif any(abs(v[0] - r.at) <= DUPLICATE_WINDOW for v in visits):
@@ -813,15 +830,27 @@ def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResu
         with transaction.atomic():
             stored = _insert_rows(to_insert)
     lost = [r.client_id for r in to_insert if r.client_id not in stored]
-    known = _stored_client_ids(lost) if lost else {}
+    known = _stored_rows(lost) if lost else {}
     for r in to_insert:
         res = results[r.index]
         if r.client_id in stored:
             res.status, res.checkin_id = "stored", stored[r.client_id]
-        else:  # stored before under another venue/person, or by a concurrent upload of the same scan
-            res.status, res.code, res.checkin_id = "duplicate", "already_stored", known.get(r.client_id)
+        elif _same_scan(known.get(r.client_id), r):  # a concurrent upload of the same scan stored it
+            res.status, res.code, res.checkin_id = "duplicate", "already_stored", known[r.client_id][0]
             res.reason = _("This scan was already uploaded.")
+        else:  # the sender's id names another scan, stored before
+            _reused(res)
     return results
+
+
+def _reused(res: ItemResult) -> None:
+    exc = id_reused("scan")
+    res.status, res.code, res.reason = "rejected", exc.code, exc.message
+
+
+def _same_scan(stored: tuple | None, row: _Row) -> bool:
+    """Whether a stored row (id, venue, person, time) is the scan `row` describes."""
+    return stored is not None and stored[1:] == (row.venue_id, row.person_id, row.at)
 
 
 # --- CSV import ----------------------------------------------------------------------------------
@@ -843,6 +872,8 @@ _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 def _fast_time(value) -> datetime:
     """ISO 8601 as written by devices, spreadsheets and exports; naive means Vietnam time."""
     try:
+        if "\x00" in value:  # see _as_time
+            raise ValueError(value)
         return aware(datetime.fromisoformat(value.strip()))
     except (ValueError, AttributeError, TypeError):
         return aware(_as_time(value))
@@ -855,9 +886,11 @@ def _import_rows(
     venue_ids: dict[str, int],
     report: ImportReport,
     current: datetime,
+    sender: str,
 ) -> Iterator[list[tuple]]:
     """Parse CSV rows into chunks of (line, client_id, venue_id, person_id, at, has_symptoms), resolving
-    people in bulk per chunk (public id; ID number or phone one by one)."""
+    people in bulk per chunk (public id; ID number or phone one by one). A row's own client id is made
+    the sender's (core.idempotency.scoped_uuid); a row without one is keyed by its content."""
     from epiqr.people.selectors import person_ids_by_public_id_text as people_text
     from epiqr.people.services import person_find
     from epiqr.venues.selectors import venue_by_code
@@ -899,10 +932,10 @@ def _import_rows(
                 raw_client = row[i_client].strip().lower() if i_client is not None else ""
                 if not raw_client:
                     client_id = str(uuid.uuid5(IMPORT_NAMESPACE, f"{code}|{ident}|{at.isoformat()}"))
-                elif len(raw_client) == 36 and _UUID_TEXT.fullmatch(raw_client):
-                    client_id = raw_client  # canonical text: the database reads it as is
                 else:
-                    client_id = str(_as_uuid(raw_client, field_name="client_id", code="bad_client_id"))
+                    device_id = _as_uuid(raw_client, field_name="client_id", code="bad_client_id")
+                    client_id = str(scoped_uuid(sender=sender, client_id=device_id))
+                at = at.astimezone(UTC)
                 has_symptoms = _as_bool(row[i_symptoms]) if i_symptoms is not None else None
             except (Invalid, NotFound) as exc:
                 report.errors.append(f"{line}: {exc.message}")
@@ -926,8 +959,20 @@ IMPORT_CHUNK = 10_000
 _COLUMNS = "venue_id, person_id, checked_in_at, method, client_id, has_symptoms"
 
 
-def _copy_rows_postgres(rows: list[tuple]) -> int:
-    """Store the rows not stored before, with COPY; returns how many were new.
+def _once_per_id(rows: list[tuple]) -> tuple[list[tuple], list[int]]:
+    """The rows once per client id, and the lines that reuse an earlier row's id with other content."""
+    first: dict[str, tuple] = {}
+    reused: list[int] = []
+    for r in rows:
+        seen = first.setdefault(r[1], r)
+        if seen is not r and seen[2:5] != r[2:5]:
+            reused.append(r[0])
+    return list(first.values()), reused
+
+
+def _copy_rows_postgres(fresh: list[tuple]) -> tuple[int, list[str]]:
+    """Store the rows not stored before, with COPY: (how many were new, the client ids stored before
+    for another check-in). Each row's client id appears once in `fresh`.
 
     Fast path: COPY straight into the table. If any row was stored before (a re-import, an overlapping
     file, a concurrent import), the unique client id stops the COPY and the chunk goes again through a
@@ -936,10 +981,6 @@ def _copy_rows_postgres(rows: list[tuple]) -> int:
     import psycopg
 
     table = CheckIn._meta.db_table
-    unique: dict[str, tuple] = {}
-    for r in rows:
-        unique.setdefault(r[1], r)
-    fresh = list(unique.values())
     with connection.cursor() as cur:
         method = Method.IMPORT.value
         try:
@@ -947,7 +988,7 @@ def _copy_rows_postgres(rows: list[tuple]) -> int:
                 with cur.cursor.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN") as copy:
                     for _line, client_id, venue_id, person_id, at, symptoms in fresh:
                         copy.write_row((venue_id, person_id, at, method, client_id, symptoms))
-            return len(fresh)
+            return len(fresh), []
         except psycopg.IntegrityError:
             pass
         cur.execute(
@@ -962,17 +1003,28 @@ def _copy_rows_postgres(rows: list[tuple]) -> int:
             f"INSERT INTO {table} ({_COLUMNS}) SELECT {_COLUMNS} FROM checkin_import "
             "ON CONFLICT (client_id) DO NOTHING"
         )
-        return cur.rowcount
+        stored = cur.rowcount
+        cur.execute(
+            f"SELECT t.client_id::text FROM checkin_import t JOIN {table} c ON c.client_id = t.client_id "
+            "WHERE c.venue_id <> t.venue_id OR c.person_id <> t.person_id OR c.checked_in_at <> t.checked_in_at"
+        )
+        return stored, [r[0] for r in cur.fetchall()]
 
 
 def checkins_import(
-    *, stream: io.TextIOBase, progress: Callable[[int], None] | None = None, current: datetime | None = None
+    *,
+    stream: io.TextIOBase,
+    progress: Callable[[int], None] | None = None,
+    current: datetime | None = None,
+    sender: str = "import",
 ) -> ImportReport:
     """Import check-ins from CSV (venue_code, person, checked_in_at[, client_id, has_symptoms]).
 
     `person` is an EpiQR public id, an ID number or a phone. Rows are stored with COPY on PostgreSQL and
     multi-row inserts elsewhere; a row seen before (same client id; without one, same venue, person and
-    time) is skipped, so importing a file twice stores it once. Bad rows are reported by line and skipped.
+    time) is skipped, so importing a file twice stores it once. Bad rows are reported by line and skipped,
+    among them a row whose client id the same sender (`sender`: the system the file comes from) used
+    for another check-in.
     """
     reader = csv.reader(stream)
     header = [h.strip().lower() for h in next(reader, [])]
@@ -982,11 +1034,14 @@ def checkins_import(
     cols = {name: i for i, name in enumerate(header)}
     report = ImportReport()
     current = current or now()
-    chunks = _import_rows(reader, cols=cols, venue_ids={}, report=report, current=current)
+    chunks = _import_rows(reader, cols=cols, venue_ids={}, report=report, current=current, sender=sender)
 
-    def account(chunk_len: int, stored: int) -> None:
+    def account(chunk_len: int, outcome: tuple[int, list[int]]) -> None:
+        stored, reused = outcome
         report.stored += stored
-        report.duplicates += chunk_len - stored
+        report.duplicates += chunk_len - stored - len(reused)
+        reason = _("This client_id was already used for another check-in: give each row its own id.")
+        report.errors += [f"{line}: {reason}" for line in sorted(reused)]
         if progress:
             progress(report.read)
 
@@ -1010,11 +1065,19 @@ def checkins_import(
     return report
 
 
-def _store_chunk(chunk: list[tuple]) -> int:
+def _store_chunk(chunk: list[tuple]) -> tuple[int, list[int]]:
+    """Store a chunk: (rows new, lines refused for reusing a client id with other content)."""
+    fresh, reused = _once_per_id(chunk)
+    line_of = {r[1]: r[0] for r in fresh}
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            return _copy_rows_postgres(chunk)
-        return len(_insert_rows([_Row(r[0], r[1], r[2], r[3], r[4], r[5], Method.IMPORT) for r in chunk]))
+            stored, taken = _copy_rows_postgres(fresh)
+            return stored, reused + [line_of[client_id] for client_id in taken]
+        rows = [_Row(r[0], uuid.UUID(r[1]), r[2], r[3], r[4], r[5], Method.IMPORT) for r in fresh]
+        stored = _insert_rows(rows)
+        lost = [r for r in rows if r.client_id not in stored]
+        known = _stored_rows([r.client_id for r in lost])
+        return len(stored), reused + [r.index for r in lost if not _same_scan(known.get(r.client_id), r)]
 
 
 # --- daily counts and retention ------------------------------------------------------------------

@@ -31,7 +31,9 @@ def b64url_decode(text: str) -> bytes:
 
 def mac(purpose: str, message: str, *, key: str | None = None) -> str:
     secret = (key or settings.EPIQR_SIGNING_KEY).encode()
-    digest = hmac.new(secret, purpose.encode() + b"\x00" + message.encode(), hashlib.sha256).digest()
+    # surrogatepass: a scanned lone surrogate is just a message whose signature does not match
+    data = purpose.encode() + b"\x00" + message.encode("utf-8", "surrogatepass")
+    digest = hmac.new(secret, data, hashlib.sha256).digest()
     return b64url(digest[:MAC_BYTES])
 
 

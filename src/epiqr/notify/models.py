@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,10 +30,20 @@ class OutboundMessage(models.Model):
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A notice that must reach a person once (tracing: one per person and exposure). Unique, so two
+    # clicks or two officers at the same moment store one; a failed delivery gives the key back.
+    idempotency_key = models.CharField(max_length=160, null=True, blank=True, unique=True)
+    # The staff member whose action sent it: their daily cap (EPIQR_NOTIFY_DAILY_CAP) counts these.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["related_type", "related_id"])]
+        indexes = [
+            models.Index(fields=["related_type", "related_id"]),
+            models.Index(fields=["sent_by", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} -> {self.recipient}: {self.status}"

@@ -42,3 +42,14 @@ def outbox_list_visible_to(*, user, status: str | None = None) -> QuerySet[Outbo
 
 def outbox_counts(*, qs: QuerySet[OutboundMessage]) -> dict[str, int]:
     return {s: qs.filter(status=s).count() for s in ("sent", "failed", "queued")}
+
+
+def notice_keys_taken(*, keys: list[str]) -> set[str]:
+    """Which of these notices were sent (or are being sent) already."""
+    taken: set[str] = set()
+    for start in range(0, len(keys), 900):
+        part = keys[start : start + 900]
+        taken.update(
+            OutboundMessage.objects.filter(idempotency_key__in=part).values_list("idempotency_key", flat=True)
+        )
+    return taken

@@ -1,9 +1,17 @@
-from django.utils import timezone
+from dataclasses import dataclass
 
-from epiqr.core.errors import Invalid
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epiqr.core.errors import Invalid, ServiceError
+from epiqr.core.timeutil import local_today, start_of_local_day
 
 from .adapters import DeliveryFailed, Message, adapter_for
 from .models import Channel, MessageStatus, OutboundMessage
+from .selectors import notice_keys_taken
 
 
 def message_send(
@@ -20,7 +28,6 @@ def message_send(
         raise Invalid(f"Kênh không hỗ trợ: {channel}", field="channel")
     if not recipient:
         raise Invalid("Thiếu người nhận.", field="recipient")
-    adapter = adapter_for(channel)
     row = OutboundMessage.objects.create(
         channel=channel,
         recipient=recipient[:255],
@@ -29,16 +36,120 @@ def message_send(
         template=template,
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
-        adapter=adapter.name,
+        adapter=adapter_for(channel).name,
     )
+    _deliver(row)
+    return row
+
+
+def _deliver(row: OutboundMessage) -> OutboundMessage:
+    """Hand a stored message to its channel's adapter and keep the outcome; a failure frees its key."""
     try:
-        adapter.send(Message(channel, row.recipient, row.subject, row.body))
+        adapter_for(row.channel).send(Message(row.channel, row.recipient, row.subject, row.body))
     except DeliveryFailed as exc:
-        row.status, row.error = MessageStatus.FAILED, str(exc)[:500]
+        row.status, row.error, row.idempotency_key = MessageStatus.FAILED, str(exc)[:500], None
     else:
         row.status, row.sent_at = MessageStatus.SENT, timezone.now()
-    row.save(update_fields=["status", "error", "sent_at"])
+    row.save(update_fields=["status", "error", "sent_at", "idempotency_key"])
     return row
+
+
+# --- notices a staff member sends to many people at once ----------------------------------------------
+
+
+class DailyCapReached(ServiceError):
+    """The send would take the staff member past EPIQR_NOTIFY_DAILY_CAP messages today."""
+
+    status = 429
+    code = "daily_cap"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One templated message to one person; `key` names it for good (never sent twice)."""
+
+    channel: str
+    recipient: str
+    template: str
+    context: dict
+    key: str
+    related: object = None
+
+
+@dataclass
+class NoticeReport:
+    sent: int = 0
+    failed: int = 0
+    already: int = 0  # sent before (their key was taken), so skipped
+
+
+def daily_cap() -> int:
+    return int(settings.EPIQR_NOTIFY_DAILY_CAP)
+
+
+def sends_left_today(*, user) -> int:
+    """How many more messages the user may send today (Vietnam day); failed ones do not count."""
+    used = (
+        OutboundMessage.objects.filter(sent_by=user, created_at__gte=start_of_local_day(local_today()))
+        .exclude(status=MessageStatus.FAILED)
+        .count()
+    )
+    return max(0, daily_cap() - used)
+
+
+def notices_send(*, notices: list[Notice], by) -> NoticeReport:
+    """Send notices a staff member asked for: each at most once ever (by its key), all within their
+    daily cap, or none (DailyCapReached).
+
+    The keys are claimed first, in one transaction holding the sender's row, so two clicks or two
+    tabs cannot both pass the cap; the unique key makes two senders of the same notice store one.
+    The claimed messages are then delivered one by one; a failed delivery frees its key."""
+    report = NoticeReport()
+    wanted = list({n.key: n for n in notices}.values())
+    report.already += len(notices) - len(wanted)
+    claimed: list[OutboundMessage] = []
+    with transaction.atomic():
+        list(get_user_model().objects.select_for_update().filter(pk=by.pk).values_list("pk"))
+        taken = notice_keys_taken(keys=[n.key for n in wanted])
+        fresh = [n for n in wanted if n.key not in taken]
+        report.already += len(wanted) - len(fresh)
+        left = sends_left_today(user=by)
+        if len(fresh) > left:
+            raise DailyCapReached(
+                _(
+                    "This would send %(n)s messages, but you can send only %(left)s more today (limit "
+                    "%(cap)s a day). Send to fewer contacts (F1 only, or by channel), or ask an "
+                    "administrator to raise EPIQR_NOTIFY_DAILY_CAP."
+                )
+                % {"n": len(fresh), "left": left, "cap": daily_cap()}
+            )
+        for n in fresh:
+            subject, body = message_render(template=n.template, context=n.context)
+            try:
+                with transaction.atomic():
+                    claimed.append(
+                        OutboundMessage.objects.create(
+                            channel=n.channel,
+                            recipient=n.recipient[:255],
+                            subject=subject[:255],
+                            body=body,
+                            template=n.template,
+                            related_type=n.related._meta.label_lower if n.related is not None else "",
+                            related_id=str(n.related.pk) if n.related is not None else "",
+                            adapter=adapter_for(n.channel).name,
+                            idempotency_key=n.key,
+                            sent_by=by,
+                        )
+                    )
+            except IntegrityError:  # another sender claimed the same notice a moment ago
+                report.already += 1
+    for row in claimed:
+        _deliver(row)
+        if row.status == MessageStatus.SENT:
+            report.sent += 1
+        else:
+            report.failed += 1
+    return report
 
 
 def message_render(*, template: str, context: dict) -> tuple[str, str]:

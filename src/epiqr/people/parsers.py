@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from epiqr.core import signing
 from epiqr.core.errors import Invalid
+from epiqr.core.text import fold, normalise_name
 
 from .idnumber import IdNumberError, id_number_check, id_number_read
 from .messages import gettext_noop, translate
@@ -20,6 +21,9 @@ from .personal_qr import personal_qr_read
 from .phones import PhoneError, normalise_phone
 
 MAX_PAYLOAD = 1024  # the largest real payload (BHYT with hex fields) is ~400 characters
+# What a parsed document may carry is what the registry can store (people.models), on every database:
+NAME_MAX = 120  # Person.full_name and name_folded, after title-casing and folding
+QID_MAX = 32  # IdentityDocument.number
 CCCD_MIN_FIELDS = 7
 NATIONAL_FIELDS = 6
 BHYT_MIN_FIELDS = 9  # code|name|birth|sex|address|facility|valid from|valid to|issued ... $
@@ -42,7 +46,8 @@ _MOJIBAKE = re.compile(
 )
 # Scanners set to "transmit symbology identifier" prefix the payload with ]Q1 (QR) or ]d2 (Data Matrix).
 _AIM_PREFIX = re.compile(r"^\][Qd][0-9]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters (NUL among them: PostgreSQL text cannot hold it) and lone surrogates (not text at all).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # A diacritic letter lost by a keyboard-wedge scanner on a US layout shows up as "?" inside a word.
 _LOST_LETTER = re.compile(r"\w\?|\?\w")
 
@@ -328,9 +333,12 @@ def _hex_text(field: str) -> tuple[str, bool]:
     """Decode a hex-encoded UTF-8 field; a field that is not valid hex is taken as printed (True)."""
     if _HEX.fullmatch(field):
         try:
-            return field and bytes.fromhex(field).decode("utf-8"), False
+            text = field and bytes.fromhex(field).decode("utf-8")
         except UnicodeDecodeError:
             pass
+        else:
+            _check_not_mangled(text)  # the hex may hide what the payload itself may not carry (a NUL)
+            return text, False
     _check_not_mangled(field)
     return field, True
 
@@ -377,6 +385,14 @@ def parse_national_qr(text: str, *, today: date | None = None) -> ParsedDocument
             count=len(fields),
         )
     number, name, born, sex_code, qid, ext = fields
+    if len(qid) > QID_MAX:
+        raise ParseError(
+            "bad_qid",
+            gettext_noop(
+                "The QR id of a national QR code has at most %(max)s characters: the scan is damaged."
+            ),
+            max=QID_MAX,
+        )
     if not _NATIONAL_ID.fullmatch(number):
         raise ParseError(
             "bad_id_number",
@@ -514,5 +530,12 @@ def _clean_name(name: str) -> str:
     if any(c.isdigit() for c in name):
         raise ParseError(
             "bad_name", gettext_noop("The name field contains digits: the fields are out of order.")
+        )
+    stored = normalise_name(name)
+    if len(stored) > NAME_MAX or len(fold(stored)) > NAME_MAX:
+        raise ParseError(
+            "name_too_long",
+            gettext_noop("The name is longer than %(max)s characters: the fields are out of order."),
+            max=NAME_MAX,
         )
     return name

@@ -1,5 +1,6 @@
 """Writes to the person registry: create, update, find-or-create from a scanned card, personal QR."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +26,7 @@ class _Unset:
 
 _UNSET = _Unset()
 NAME_MAX = 120  # Person.full_name max_length
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: no database stores them
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,7 @@ def person_create(
     actor=None,
 ) -> Person:
     """Register a person; the ID number must be valid, consistent with birth year and sex, and unused."""
-    name = normalise_name(full_name)
-    if not name:
-        raise Invalid(_("Enter the person's full name."), field="full_name")
-    if len(name) > NAME_MAX:
-        raise Invalid(_("The name is too long."), field="full_name")
+    name = _name_clean(full_name)
     if birth_date is not None:
         birth_year = birth_date.year
     if sex not in ("", "M", "F"):
@@ -100,9 +98,7 @@ def person_update(
 ) -> Person:
     """Change the given fields (others stay); a new ID number is validated and must be unused."""
     if full_name is not None:
-        name = normalise_name(full_name)
-        if not name:
-            raise Invalid(_("Enter the person's full name."), field="full_name")
+        name = _name_clean(full_name)
         person.full_name, person.name_folded = name, fold(name)
     if not isinstance(birth_date, _Unset):
         person.birth_date = birth_date
@@ -359,6 +355,16 @@ def _fill_blanks(person: Person, doc: ParsedDocument, keys) -> None:
             kind=kind, number=number
         ).exists():
             IdentityDocument.objects.create(person=person, kind=kind, number=number, issued_on=issued_on)
+
+
+def _name_clean(full_name: str) -> str:
+    """A name as stored; Invalid when empty or longer than the column, as typed or folded."""
+    name = normalise_name(full_name)
+    if not name:
+        raise Invalid(_("Enter the person's full name."), field="full_name")
+    if len(name) > NAME_MAX or len(fold(name)) > NAME_MAX or _UNSTORABLE.search(name):
+        raise Invalid(_("The name is too long."), field="full_name")
+    return name
 
 
 def _check_within(person: Person, user) -> None:

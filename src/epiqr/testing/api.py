@@ -123,10 +123,11 @@ class TubeBatchOut(Schema):
     replayed: bool
 
 
-@router.post("/sessions/{session_id}/batch", response={200: TubeBatchOut, **errors(403, 404)})
+@router.post("/sessions/{session_id}/batch", response={200: TubeBatchOut, **errors(403, 404, 409)})
 def tubes_pair_batch(request, session_id: Id, body: TubeBatchIn):
     """Mass screening: many filled tubes from a scanning device at once. Each tube is stored whole or
-    listed in `rejected` with the reason; a repeated `client_id` returns the first answer."""
+    listed in `rejected` with the reason. A `client_id` is the sender's own: sent again with the same
+    tubes it returns the first answer (`replayed`); with other tubes it is refused (409)."""
     check_capability(request.user, permissions.SAMPLE)
     session = selectors.session_get_visible(user=request.user, pk=session_id)
     tubes = [
@@ -169,7 +170,9 @@ class ResultsOut(Schema):
 @router.post("/results", response={200: ResultsOut, 422: ResultsOut | ApiError, **errors(403, 409)})
 def results_post(request, body: ResultsIn):
     """For lab systems: results of many tubes. All rows are checked first; if any is wrong nothing is
-    stored and the answer (422) lists every wrong row (`line` = position in `results`, from 1)."""
+    stored and the answer (422) lists every wrong row (`line` = position in `results`, from 1).
+    A `client_id` is the sender's own: the same batch sent again returns the first answer (`replayed`);
+    the same id with other rows is refused (409)."""
     check_capability(request.user, permissions.RESULT)
     rows = [
         services.ResultRow(barcode=r.barcode, value=r.result, ct=r.ct, tested_at=r.tested_at, line=i)

@@ -186,10 +186,15 @@ class LabResult(models.Model):
 
 
 class BatchReceipt(models.Model):
-    """A retried batch (pairing or results) is answered from here instead of being stored twice."""
+    """A retried batch (pairing or results) is answered from here instead of being stored twice.
+
+    Keyed by its sender and the sender's own id (core.idempotency): two labs may both call a batch
+    `run-1`. `digest` is the content's: the same id with other content is refused, not replayed."""
 
     kind = models.CharField(max_length=16)
-    client_id = models.CharField(max_length=64)
+    sender = models.CharField(max_length=64, default="")
+    client_id = models.CharField(max_length=100)  # a pairing batch's is prefixed with its session id
+    digest = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -197,7 +202,11 @@ class BatchReceipt(models.Model):
     report = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "client_id"], name="batch_receipt_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "sender", "client_id"], name="batch_receipt_once_per_sender"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.client_id}"
+        return f"{self.kind}:{self.sender}:{self.client_id}"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from epiqr.accounts.selectors import jurisdiction_filter
 from epiqr.core import ratelimit
 from epiqr.core.errors import Conflict, Invalid, NotFound, ServiceError
+from epiqr.core.idempotency import content_digest, id_reused, sender_of
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import aware, local_today, now
 
@@ -353,25 +354,70 @@ class PairTube:
     closed_at: datetime | None = None
 
 
-def _receipt(kind: str, client_id: str) -> dict | None:
-    row = BatchReceipt.objects.filter(kind=kind, client_id=client_id).only("report").first()
-    return None if row is None else row.report
+def _receipt_replay(*, kind: str, sender: str, client_id: str, digest: str) -> dict | None:
+    """The report of the sender's batch with this id, or None; IdReused when that batch was another."""
+    row = (
+        BatchReceipt.objects.filter(kind=kind, sender=sender, client_id=client_id)
+        .only("report", "digest")
+        .first()
+    )
+    if row is None:
+        return None
+    if row.digest and row.digest != digest:
+        raise id_reused()
+    return row.report
+
+
+def _receipt_claim(*, kind: str, sender: str, client_id: str, digest: str, actor) -> tuple:
+    """Claim the batch's receipt first thing in the caller's transaction: (receipt, None) to go on and
+    store, or (None, report) to answer a replay. Of two identical batches sent at the same moment, the
+    second waits on the receipt's unique key until the first commits, then replays its report."""
+    try:
+        with transaction.atomic():
+            receipt = BatchReceipt.objects.create(
+                kind=kind, sender=sender, client_id=client_id, digest=digest, actor=_staff(actor), report={}
+            )
+        return receipt, None
+    except IntegrityError:
+        pass
+    report = _receipt_replay(kind=kind, sender=sender, client_id=client_id, digest=digest)
+    if report is None:  # the other batch's transaction was rolled back after ours tried: send again
+        raise Conflict(_("The same batch is being stored by another request; send it again."), code="busy")
+    return None, report
 
 
 def tubes_pair_bulk(*, session: SamplingSession, tubes: list[PairTube], client_id: str, actor=None) -> dict:
     """Store a batch of filled tubes from a scanning device; each tube is accepted whole or refused with a
-    reason, and a retried batch (same client_id) is answered from its receipt without storing twice.
+    reason, and a retried batch (the same sender's client_id and content) is answered from its receipt
+    without storing twice; the sender's id with other content is refused (core.idempotency).
     A person twice in one tube or in two tubes of the batch is refused; rows are written with COPY.
     """
     client_id = (client_id or "").strip()
-    # The receipt key is "<session>:<client_id>" in 64 characters: 40 leave room for any session id.
-    if not client_id or len(client_id) > 40:
-        raise Invalid(_("A batch needs a client_id (1-40 characters)."), field="client_id")
-    done = _receipt("pair", f"{session.pk}:{client_id}")
-    if done is not None:
-        return {**done, "replayed": True}
+    if not client_id or len(client_id) > 64:
+        raise Invalid(_("A batch needs a client_id (1-64 characters)."), field="client_id")
     if len(tubes) > 5000:
         raise Invalid(_("At most 5000 tubes per batch."), field="tubes")
+    receipt_key = {
+        "kind": "pair",
+        "sender": sender_of(actor),
+        "client_id": f"{session.pk}:{client_id}",
+        "digest": content_digest([[t.barcode, t.payloads, t.closed_at] for t in tubes]),
+    }
+    done = _receipt_replay(**receipt_key)
+    if done is not None:
+        return {**done, "replayed": True}
+    with transaction.atomic():
+        receipt, done = _receipt_claim(**receipt_key, actor=actor)
+        if done is not None:
+            return {**done, "replayed": True}
+        report = _pair(session=session, tubes=tubes, actor=actor)
+        receipt.report = report
+        receipt.save(update_fields=["report"])
+    return report
+
+
+def _pair(*, session: SamplingSession, tubes: list[PairTube], actor) -> dict:
+    """The work of tubes_pair_bulk, inside its transaction."""
     at = now()
     rejected: list[dict] = []
     wanted: list[tuple[PairTube, str]] = []
@@ -475,9 +521,6 @@ def tubes_pair_bulk(*, session: SamplingSession, tubes: list[PairTube], client_i
             "rejected": rejected,
             "replayed": False,
         }
-        BatchReceipt.objects.create(
-            kind="pair", client_id=f"{session.pk}:{client_id}", actor=_staff(actor), report=report
-        )
     return report
 
 
@@ -644,11 +687,20 @@ def results_import(
     *, rows: list[ResultRow], actor=None, source: str = ResultSource.IMPORT, client_id: str = ""
 ) -> ImportReport:
     """Record many tube results: every row is checked first and, if any row is wrong, nothing is stored and
-    the report says which rows and why. A row repeating a tube's current result is left unchanged.
+    the report says which rows and why. A row repeating a tube's current result is left unchanged. With a
+    `client_id` (the sender's own) a retried batch is answered from its receipt, another batch under the
+    same id refused.
     Accepted results resolve the tubes' members at once (bulk updates, one per outcome)."""
     report = ImportReport(rows=len(rows))
+    receipt_key = None
     if client_id:
-        done = _receipt("results", client_id)
+        receipt_key = {
+            "kind": "results",
+            "sender": sender_of(actor),
+            "client_id": client_id,
+            "digest": content_digest([[r.barcode, r.value, r.ct, r.tested_at] for r in rows]),
+        }
+        done = _receipt_replay(**receipt_key)
         if done is not None:
             return ImportReport(**{**done, "replayed": True})
     at = now()
@@ -716,6 +768,11 @@ def results_import(
     if report.errors:
         return report
     with transaction.atomic():
+        receipt = None
+        if receipt_key is not None:
+            receipt, done = _receipt_claim(**receipt_key, actor=actor)
+            if done is not None:
+                return ImportReport(**{**done, "replayed": True})
         # Only tubes still waiting change, so a concurrent import cannot record the same tubes twice.
         by_value: dict[str, list[int]] = defaultdict(list)
         for t, v, *_rest in todo:
@@ -742,10 +799,9 @@ def results_import(
         report.accepted = len(todo)
         report.counts = counts
         report.stored = True
-        if client_id:
-            BatchReceipt.objects.create(
-                kind="results", client_id=client_id, actor=_staff(actor), report=report.as_dict()
-            )
+        if receipt is not None:
+            receipt.report = report.as_dict()
+            receipt.save(update_fields=["report"])
         audit_record(
             actor=actor, action="testing.results_import", row_count=len(todo), detail={"source": source}
         )

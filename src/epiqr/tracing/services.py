@@ -434,36 +434,92 @@ def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[Sheet,
     return sheet, f"truy-vet-{run.pk}.{fmt}"
 
 
-def run_notify(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> dict:
-    """Message each visible contact (template per degree); contacts without an address are counted."""
-    from epiqr.notify.services import message_send_template
+@dataclass
+class NotifyPlan:
+    """What "notify contacts" would send, shown to the officer before anything is sent."""
 
-    counts = {"sent": 0, "failed": 0, "no_address": 0}
+    channel: str
+    degree: int | None
+    notices: list  # notify.services.Notice: the messages to send now
+    already: int  # contacts told before about the same exposure: skipped
+    no_address: int  # contacts without a phone (or email)
+    left_today: int  # messages the officer may still send today
+    sample: str  # the first message, as its recipient will read it
+
+    @property
+    def over_cap(self) -> bool:
+        return len(self.notices) > self.left_today
+
+
+def notice_key(*, degree: int, person_id: int, checkin_id: int) -> str:
+    """A contact notice names the person and the visit that exposed them (their own check-in): whatever
+    run, case or officer finds that exposure again, the person is told once."""
+    return f"tracing_f{degree}:{person_id}:{checkin_id}"
+
+
+def run_notify_plan(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> NotifyPlan:
+    """The notices "notify contacts" would send to the contacts the user may see (template per degree),
+    leaving out those already told about the same exposure and those without an address."""
+    from epiqr.notify.selectors import notice_keys_taken
+    from epiqr.notify.services import Notice, message_render, sends_left_today
+
+    if channel not in ("sms", "email"):
+        raise Invalid(_("Send by SMS or email."), field="channel")
+    notices, no_address = [], 0
     for c in contact_list_visible_to(user=user, run=run, degree=degree):
         recipient = c.person.phone if channel == "sms" else c.person.email
         if not recipient:
-            counts["no_address"] += 1
+            no_address += 1
             continue
         first = min(c.exposures.all(), key=lambda e: e.start)
-        msg = message_send_template(
-            channel=channel,
-            recipient=recipient,
-            template=f"tracing_f{c.degree}",
-            context={
-                "contact": c,
-                "exposure": first,
-                "venue": first.venue,
-                "at": local(first.start),
-                "hotline": settings.EPIQR_HOTLINE,
-            },
-            related=c,
+        notices.append(
+            Notice(
+                channel=channel,
+                recipient=recipient,
+                template=f"tracing_f{c.degree}",
+                context={
+                    "contact": c,
+                    "exposure": first,
+                    "venue": first.venue,
+                    "at": local(first.start),
+                    "hotline": settings.EPIQR_HOTLINE,
+                },
+                key=notice_key(degree=c.degree, person_id=c.person_id, checkin_id=first.checkin_id),
+                related=c,
+            )
         )
-        counts["sent" if msg.status == "sent" else "failed"] += 1
+    taken = notice_keys_taken(keys=[n.key for n in notices])
+    fresh = [n for n in notices if n.key not in taken]
+    sample = message_render(template=fresh[0].template, context=fresh[0].context)[1] if fresh else ""
+    return NotifyPlan(
+        channel=channel,
+        degree=degree,
+        notices=fresh,
+        already=len(notices) - len(fresh),
+        no_address=no_address,
+        left_today=sends_left_today(user=user),
+        sample=sample,
+    )
+
+
+def run_notify(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> dict:
+    """Send what run_notify_plan shows (the officer confirmed it): each contact told at most once per
+    exposure, within the officer's daily cap (notify.services.notices_send refuses the whole send past it)."""
+    from epiqr.notify.services import notices_send
+
+    plan = run_notify_plan(run=run, user=user, channel=channel, degree=degree)
+    report = notices_send(notices=plan.notices, by=user)
+    counts = {
+        "sent": report.sent,
+        "failed": report.failed,
+        "already": plan.already + report.already,
+        "no_address": plan.no_address,
+    }
     audit_record(
         actor=user,
         action="tracing.notify",
         target=run,
         row_count=counts["sent"],
-        detail={"channel": channel, **counts},
+        detail={"channel": channel, "degree": degree, **counts},
     )
     return counts

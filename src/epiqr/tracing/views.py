@@ -180,14 +180,26 @@ def run_export(request, run_id: int):
 @require_POST
 @requires(permissions.NOTIFY)
 def run_notify(request, run_id: int):
+    """First the preview (who gets what, how many, the daily cap); sending needs `confirm`."""
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
     channel = request.POST.get("channel") if request.POST.get("channel") in ("sms", "email") else "sms"
-    counts = services.run_notify(
-        run=run, user=request.user, channel=channel, degree=int_or_none(request.POST.get("degree"))
-    )
+    degree = int_or_none(request.POST.get("degree"))
+    degree = degree if degree in (1, 2) else None
+    if request.POST.get("confirm") != "1":
+        plan = services.run_notify_plan(run=run, user=request.user, channel=channel, degree=degree)
+        return render(request, "tracing/notify_confirm.html", {"run": run, "plan": plan})
+    try:
+        counts = services.run_notify(run=run, user=request.user, channel=channel, degree=degree)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("tracing:run", run_id=run.pk)
     messages.success(
         request,
-        _("Messages sent: %(sent)s, failed: %(failed)s, without phone/email: %(no_address)s.") % counts,
+        _(
+            "Messages sent: %(sent)s, failed: %(failed)s; already told about this exposure (not sent "
+            "again): %(already)s; without phone/email: %(no_address)s."
+        )
+        % counts,
     )
     return redirect("tracing:run", run_id=run.pk)
 

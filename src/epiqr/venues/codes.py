@@ -19,6 +19,7 @@ BODY_LENGTH = 6
 CODE_LENGTH = BODY_LENGTH + 1
 _BASE = len(ALPHABET)  # 31, prime
 _SEPARATORS = re.compile(r"[\s\-_.]+")
+_NOT_CODE = re.compile(r"[^0-9A-Z]")
 LOOK_ALIKES = "01ILO"  # never in a code: what a reader probably saw is one of its neighbours in ALPHABET
 
 
@@ -38,8 +39,10 @@ def code_make(*, rand=secrets.choice) -> str:
 
 
 def code_normalise(text: str) -> str:
-    """What a person typed, as stored: upper case, separators removed ("hk7 m3q-x" -> "HK7M3QX")."""
-    return _SEPARATORS.sub("", (text or "").upper())[:20]
+    """What a person typed, as stored: upper case, separators removed ("hk7 m3q-x" -> "HK7M3QX").
+    Any other character becomes "?", which no code has: a lookup finds nothing, and never sends a
+    database text it cannot hold (a NUL, a lone surrogate)."""
+    return _NOT_CODE.sub("?", _SEPARATORS.sub("", (text or "").upper()))[:20]
 
 
 def code_is_well_formed(code: str) -> bool:

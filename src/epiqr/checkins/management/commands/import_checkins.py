@@ -18,8 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--source",
+            default="",
+            help="the system the file comes from: its client ids are its own (another source may use the same)",
+        )
 
-    def handle(self, *args, file, quiet=False, **options):
+    def handle(self, *args, file, quiet=False, source="", **options):
         try:
             stream = open(file, encoding="utf-8-sig", newline="")  # noqa: SIM115
         except OSError as exc:
@@ -38,7 +43,8 @@ class Command(BaseCommand):
 
         with stream:
             try:
-                report = checkins_import(stream=stream, progress=progress)
+                sender = f"import:{source}" if source else "import"
+                report = checkins_import(stream=stream, progress=progress, sender=sender)
             except ServiceError as exc:
                 raise CommandError(exc.message) from exc
         if not quiet:
