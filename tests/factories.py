@@ -80,3 +80,29 @@ class VenueFactory(factory.django.DjangoModelFactory):
     sector = Sector.FOOD
     address = "1 Phố Thử"
     capacity = 50
+
+
+def citizen_phone(*proven, linked=(), kind: str = "otp"):
+    """A citizen's phone whose holder proved `proven` people (and only typed the `linked` ones):
+    returns (cookie name, cookie value, device). Tests give it to a Client or a browser context."""
+    import secrets
+
+    from django.core import signing
+
+    from epiqr.core.device import COOKIE, SALT
+    from epiqr.people.services import device_create, device_link, proof_grant
+
+    key = secrets.token_urlsafe(32)
+    device = device_create(key=key)
+    for person in linked:
+        device_link(device=device, person=person, label=person.full_name, phone=person.phone)
+    for person in proven:
+        proof_grant(device=device, person=person, kind=kind)
+    return COOKIE, signing.get_cookie_signer(salt=COOKIE + SALT).sign(key), device
+
+
+def give_phone(client, *proven, linked=()):
+    """Put a citizen's phone (see citizen_phone) into a Django test client; returns the device."""
+    name, value, device = citizen_phone(*proven, linked=linked)
+    client.cookies[name] = value
+    return device

@@ -2,11 +2,11 @@
 
 import pytest
 
-from epiqr.core.device import device_remember
 from epiqr.core.models import AuditEvent
 from epiqr.core.permissions import Role
 from epiqr.people.models import Person
 from epiqr.people.services import person_create, person_personal_qr
+from tests.factories import give_phone
 from tests.people.payloads import cccd_number
 
 pytestmark = pytest.mark.django_db
@@ -113,21 +113,20 @@ def test_qr_page_prints_the_signed_code_in_centimetres_and_rotation_replaces_it(
     assert resident.qr_generation == 2 and person_personal_qr(person=resident) != before
 
 
-def test_my_qr_is_public_and_shows_only_the_people_on_this_device(client, db, resident, commune):
+def test_my_qr_shows_only_the_people_this_phone_proved(client, db, resident, commune):
     empty = client.get("/people/my-qr/")
-    assert empty.status_code == 200 and empty.context["cards"] == []
+    assert empty.status_code == 302 and empty["Location"].startswith(
+        "/people/prove/?next=%2Fpeople%2Fmy-qr%2F"
+    )
 
     other = person_create(full_name="Lê Thị Cúc", commune=commune)
-    from django.http import HttpResponse
-    from django.test import RequestFactory
-
-    response = HttpResponse()
-    device_remember(response, RequestFactory().get("/"), [str(resident.public_id), "not-a-uuid"])
-    client.cookies.update(response.cookies)
+    typed_only = person_create(full_name="Đỗ Văn Khải", commune=commune)
+    give_phone(client, resident, linked=[typed_only])
     page = client.get("/people/my-qr/")
     assert [p for p, _svg in page.context["cards"]] == [resident]
     html = page.content.decode()
     assert "Nguyễn Văn An" in html and "Lê Thị Cúc" not in html and cccd_number() not in html
+    assert "Đỗ Văn Khải" in html  # listed by the name the phone typed, with a way to prove it, no code
     assert other.pk
 
 

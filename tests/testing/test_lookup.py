@@ -194,20 +194,28 @@ def test_every_pairing_path_gives_each_person_their_own_code(pooled_session, sam
     assert all(slipcode.normalise(code) == code for code in codes)
 
 
-def test_remembered_device_shows_its_peoples_results(resulted):
-    from django.core import signing
-
-    from epiqr.core.device import COOKIE, SALT
+def test_a_phone_shows_the_results_of_the_people_its_holder_proved(resulted):
+    from tests.factories import give_phone
 
     member = resulted.members.select_related("person").first()
+    other = resulted.members.exclude(pk=member.pk).select_related("person").get()
     client = Client()
-    value = signing.get_cookie_signer(salt=COOKIE + SALT).sign(str(member.person.public_id))
-    client.cookies[COOKIE] = value
+    give_phone(client, member.person, linked=[other.person])  # the other one only typed, never proved
     r = client.get("/testing/my/")
     assert r.status_code == 200
-    assert member.person.full_name in r.content.decode() and b'data-outcome="negative"' in r.content
-    other = resulted.members.exclude(pk=member.pk).select_related("person").get()
-    assert other.person.full_name not in r.content.decode()
+    assert member.person.full_name in r.content.decode() and r.content.count(b'data-outcome="negative"') == 1
+
+
+def test_a_slip_lookup_keeps_that_result_only_on_the_phone(resulted, filled_tube, lab_tech):
+    member = resulted.members.select_related("person").first()
+    later = filled_tube("LK-0002", 1)  # the same person's next test: the slip did not prove that one
+    later.members.update(person=member.person)
+    services.result_record(tube=later, value="negative", actor=lab_tech)
+    client = Client()
+    assert _post(client, "LK-0001", member.person.birth_date.strftime("%d/%m/%Y")).status_code == 200
+    page = client.get("/testing/my/").content.decode()
+    assert page.count("data-outcome=") == 1 and 'data-outcome="negative"' in page and "LK-0002" not in page
+    assert b"data-outcome" not in Client().get("/testing/my/").content
 
 
 def test_without_a_remembered_device_no_results_are_shown(resulted):

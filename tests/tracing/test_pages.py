@@ -125,28 +125,25 @@ def test_risky_venue_feed_is_public_and_has_no_personal_data(cafe_story, case_of
 
 
 def test_self_check_shows_a_citizen_their_risky_visit(cafe_story):
-    from django.http import HttpResponse
-
-    from epiqr.core.device import device_remember
+    from tests.factories import give_phone
 
     client = Client()
-    request = type(
-        "R",
-        (),
-        {
-            "get_signed_cookie": lambda *a, **k: (_ for _ in ()).throw(KeyError()),
-            "is_secure": lambda self: False,
-        },
-    )()
-    response = HttpResponse()
-    device_remember(response, request, [str(cafe_story["binh"].public_id)])
-    client.cookies.update(response.cookies)
+    give_phone(client, cafe_story["binh"])
     html = client.get("/tracing/self-check/").content.decode()
     assert "Trần Thị Bình" in html and "Cà phê Giảng" in html and "Chợ Hôm" in html
     assert html.count("pill bad") == 1  # the café visit overlapped the F0, the market visit did not
     assert "Nguyễn Văn An" not in html
     empty = Client().get("/tracing/self-check/")
     assert empty.status_code == 200 and "Trần Thị Bình" not in empty.content.decode()
+
+
+def test_self_check_of_a_person_only_typed_on_the_phone_shows_only_the_phones_own_visits(cafe_story):
+    from tests.factories import give_phone
+
+    client = Client()
+    give_phone(client, linked=[cafe_story["binh"]])  # typed Bình's details, never proved it
+    html = client.get("/tracing/self-check/").content.decode()
+    assert "Cà phê Giảng" not in html and "Chợ Hôm" not in html and "pill bad" not in html
 
 
 def test_a_long_contact_list_is_cut_on_the_page_with_a_pointer_to_filters_and_export(

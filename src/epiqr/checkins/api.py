@@ -169,7 +169,7 @@ def scan(request):
             "green": out.green,
             "reason": out.reason,
             "code": out.reason_code,
-            "person": {"public_id": str(out.person.public_id), "full_name": out.person.full_name},
+            "person": {"public_id": str(out.person.public_id), "full_name": out.shown_name},
             "person_created": out.person_created,
             "checkin_id": out.checkin.pk if out.checkin else None,
             "checked_in_at": out.checkin.checked_in_at if out.checkin else None,

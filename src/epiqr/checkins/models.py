@@ -37,6 +37,20 @@ class CheckIn(models.Model):
         return f"{self.person_id}@{self.venue_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
 
 
+class DeviceCheckIn(models.Model):
+    """A check-in a citizen's phone recorded itself: the phone may always see it (and check out of it),
+    whoever the person it named turns out to be. Deleted with the check-in by the retention purge."""
+
+    checkin = models.OneToOneField(CheckIn, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey("people.Device", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("check-in from a citizen's phone")
+
+    def __str__(self) -> str:
+        return f"{self.checkin_id} from device {self.device_id}"
+
+
 class VenueDailyCount(models.Model):
     """Check-ins per venue and local day, rolled up from CheckIn. Survives the retention purge."""
 

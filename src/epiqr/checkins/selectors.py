@@ -11,7 +11,7 @@ from epiqr.core.errors import NotFound
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import VN_TZ, local_today, now, start_of_local_day
 
-from .models import CheckIn, HealthDeclaration, VenueDailyCount
+from .models import CheckIn, DeviceCheckIn, HealthDeclaration, VenueDailyCount
 
 # Without a check-out, a visitor is assumed to stay this long when estimating occupancy.
 ASSUMED_STAY = timedelta(hours=1)
@@ -107,24 +107,18 @@ def venue_occupancy(*, venue_id: int) -> int:
 
 
 def visitor_list(*, user, venue_id: int, day: date | None = None, limit: int = 500) -> QuerySet:
-    """The venue's own visitors within the retention period (only for the owner or staff of that venue)."""
+    """The venue's own visits within the retention period, as times only (owner or staff of that venue).
+
+    Venue owners and staff never see who visited: names and phones go to health officers, through tracing.
+    """
     venue = venue_for_owner(user=user, venue_id=venue_id)
-    qs = CheckIn.objects.filter(venue_id=venue.pk).select_related("person").order_by("-checked_in_at")
+    qs = CheckIn.objects.filter(venue_id=venue.pk).order_by("-checked_in_at")
     if day is not None:
         qs = qs.filter(
             checked_in_at__gte=start_of_local_day(day),
             checked_in_at__lt=start_of_local_day(day + timedelta(days=1)),
         )
-    return qs[:limit]
-
-
-def checkins_of_people(*, person_ids: list[int], limit: int = 20) -> QuerySet:
-    """A device's own recent check-ins (what the citizen sees after checking in)."""
-    return (
-        CheckIn.objects.filter(person_id__in=person_ids)
-        .select_related("venue")
-        .order_by("-checked_in_at")[:limit]
-    )
+    return qs.only("checked_in_at", "checked_out_at", "has_symptoms", "method")[:limit]
 
 
 def declaration_list_visible_to(*, user, open_only: bool = True, flagged_only: bool = True) -> QuerySet:
@@ -183,8 +177,21 @@ def counts_need_refresh(*, day: date | None = None) -> bool:
     return now() - updated > COUNTS_STALE_AFTER
 
 
-def people_for_device(*, public_ids: list[str]) -> list:
-    """The people a device remembers, in the device's order; unknown ids are dropped."""
-    from epiqr.people.selectors import people_on_device
+def device_visits(*, device, proven_ids: list[int], limit: int = 100) -> list[CheckIn]:
+    """What a citizen's phone may list: the visits it recorded itself, and every visit of the people its
+    holder proved; newest first, within the retention period (older rows are purged)."""
+    from django.db.models import Q
 
-    return people_on_device(public_ids=public_ids)
+    if device is None and not proven_ids:
+        return []
+    mine = Q(person_id__in=list(proven_ids))
+    if device is not None:
+        mine |= Q(pk__in=DeviceCheckIn.objects.filter(device=device).values("checkin_id"))
+    return list(CheckIn.objects.filter(mine).select_related("venue").order_by("-checked_in_at")[:limit])
+
+
+def device_checkin_ids(*, device) -> set[int]:
+    """Ids of the visits this phone recorded itself."""
+    if device is None:
+        return set()
+    return set(DeviceCheckIn.objects.filter(device=device).values_list("checkin_id", flat=True))

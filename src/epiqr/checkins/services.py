@@ -38,7 +38,7 @@ from epiqr.core.memory import gc_paused
 from epiqr.core.pgsql import array_literal, int_array_literal
 from epiqr.core.timeutil import VN_TZ, aware, local, now, start_of_local_day
 
-from .models import CheckIn, HealthDeclaration, Method, VenueDailyCount
+from .models import CheckIn, DeviceCheckIn, HealthDeclaration, Method, VenueDailyCount
 
 DUPLICATE_WINDOW = timedelta(minutes=5)
 CLOCK_SKEW = timedelta(minutes=10)
@@ -202,6 +202,10 @@ class ScanOutcome:
     person_created: bool = False
     reason: str = ""
     reason_code: str = ""
+    # What venue staff may see of the person: what the scanned card itself says, or only initials when
+    # they typed a number (typing a phone must not tell them whose it is). Never the registry's record.
+    shown_name: str = ""
+    shown_year: int | None = None
 
     @property
     def green(self) -> bool:
@@ -279,14 +283,14 @@ def checkin_scan(
             venue_id=venue_id, doc=doc, method=method, at=at or now(), has_symptoms=has_symptoms
         )
         if found is not None:
-            return found
+            return _shown(found, name=doc.full_name, year=doc.birth_year)
         person, created = None, False
     else:
         person, created = person_for_scanned_document(doc=doc), False
     if person is None:
         scan = person_from_scan(payload=payload, actor=actor, create=True)
         person, created = scan.person, scan.created
-    return _record_for(
+    outcome = _record_for(
         venue_id=venue_id,
         person=person,
         created=created,
@@ -294,6 +298,15 @@ def checkin_scan(
         at=at,
         has_symptoms=has_symptoms,
     )
+    return _shown(outcome, name=doc.full_name, year=doc.birth_year)
+
+
+def _shown(outcome: ScanOutcome, *, name: str, year: int | None) -> ScanOutcome:
+    from epiqr.core.text import initials
+
+    outcome.shown_name = name or initials(outcome.person.full_name)
+    outcome.shown_year = year if name else None
+    return outcome
 
 
 def _outcome(*, person, created: bool, rec: Recorded | None) -> ScanOutcome:
@@ -384,30 +397,53 @@ def checkin_manual(*, venue_id: int, identifier: str, actor=None, at: datetime |
     if not identifier:
         raise Invalid(_("Type an ID number or a phone number."), code="empty", field="identifier")
     person = person_find(identifier=identifier)
-    return _record_for(
+    outcome = _record_for(
         venue_id=venue_id, person=person, created=False, method=Method.STAFF, at=at, has_symptoms=None
     )
+    return _shown(outcome, name="", year=None)
 
 
 def checkin_self(
-    *, venue_id: int, people: list, has_symptoms: bool | None, at: datetime | None = None
+    *, venue_id: int, people: list, has_symptoms: bool | None, device=None, at: datetime | None = None
 ) -> list[ScanOutcome]:
-    """Self check-in from a phone for one person or a family together (people already resolved)."""
+    """Self check-in from a phone for one person or a family together (people already resolved).
+
+    Each visit the phone records is linked to the phone (`DeviceCheckIn`): the phone may see it later,
+    whoever the person turns out to be. A visit already recorded a moment ago by someone else (a staff
+    scan, another phone) is not linked: this phone did not record it.
+    """
     if not people:
         raise Invalid(_("Choose at least one person to check in."), code="nobody")
-    return [
+    outcomes = [
         _record_for(
             venue_id=venue_id, person=p, created=False, method=Method.SELF, at=at, has_symptoms=has_symptoms
         )
         for p in people
     ]
+    if device is not None:
+        fresh = [o.checkin.pk for o in outcomes if o.checkin is not None and o.status == "ok"]
+        DeviceCheckIn.objects.bulk_create(
+            [DeviceCheckIn(checkin_id=pk, device=device) for pk in fresh], ignore_conflicts=True
+        )
+    return outcomes
 
 
-def checkin_checkout(*, checkin_ids: list[int], person_ids: list[int], at: datetime | None = None) -> int:
-    """Record leaving for these visits, only those of the given people (the ones the device remembers)."""
+def checkin_checkout(
+    *, checkin_ids: list[int], device=None, person_ids: list[int] = (), at: datetime | None = None
+) -> int:
+    """Record leaving for these visits: only those the phone recorded itself or of people it proved."""
+    from django.db.models import Q
+
     at = at or now()
+    mine = Q(person_id__in=list(person_ids))
+    if device is not None:
+        mine |= Q(
+            pk__in=DeviceCheckIn.objects.filter(device=device, checkin_id__in=checkin_ids).values(
+                "checkin_id"
+            )
+        )
     return CheckIn.objects.filter(
-        pk__in=checkin_ids, person_id__in=person_ids, checked_out_at__isnull=True, checked_in_at__lte=at
+        mine, pk__in=checkin_ids, checked_out_at__isnull=True, checked_in_at__lte=at
     ).update(checked_out_at=at)
 
 
@@ -418,25 +454,36 @@ def visitor_register(
     birth_year: int | None,
     commune=None,
     id_number: str = "",
+    device=None,
 ):
-    """The person behind a first-time self check-in: the one with this ID number, else the one with this
-    phone, name and birth year (family members share a phone), else a new registration."""
+    """The person behind a first-time self check-in, linked to the phone under the name it typed.
+
+    The one with this ID number, else the one with this phone, name and birth year (family members share
+    a phone), else a new registration. Matching links the phone's check-ins to the person for tracing; it
+    shows the phone nothing of theirs. A typed ID number finds a person, it is never stored on a new one:
+    a stranger typing someone else's number would otherwise own the record that the real card holder's
+    scans, tests and results later land on.
+    """
     from epiqr.people.phones import normalise_phone
     from epiqr.people.selectors import person_same_household
-    from epiqr.people.services import person_create, person_find
+    from epiqr.people.services import device_link, person_create, person_find
 
     phone = normalise_phone(phone)
+    person = None
     if id_number:
         try:
-            return person_find(identifier=id_number)
+            person = person_find(identifier=id_number)
         except NotFound:
-            pass
-    same = person_same_household(phone=phone, full_name=full_name, birth_year=birth_year)
-    if same is not None:
-        return same
-    return person_create(
-        full_name=full_name, birth_year=birth_year, phone=phone, commune=commune, id_number=id_number
-    )
+            person = None
+    if person is None:
+        person = person_same_household(phone=phone, full_name=full_name, birth_year=birth_year)
+    if person is None:
+        person = person_create(full_name=full_name, birth_year=birth_year, phone=phone, commune=commune)
+    if device is not None:
+        device_link(
+            device=device, person=person, label=full_name, phone=phone, birth_year=birth_year, commune=commune
+        )
+    return person
 
 
 # --- offline batches ------------------------------------------------------------------------------

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.core import ratelimit
-from epiqr.core.device import device_people, device_remember
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
+from epiqr.people.citizen import citizen_page
+from epiqr.people.selectors import people_by_id
 
 from . import selectors, services
 from .forms import DeclarationForm, VisitorForm
@@ -95,14 +96,17 @@ def venue_code(request, typed: str | None = None):
 
 
 @login_not_required
+@citizen_page
 def venue_checkin(request, token: str):
-    """GET: the venue page (one tap for remembered people, a short form the first time). POST: check in."""
+    """GET: the venue page (one tap for the people this phone checks in, a short form the first time).
+    POST: check in. The phone shows people under the names it typed until its holder proves who they are."""
     if "." not in token and len(token) <= _TYPED_CODE_MAX:
         return venue_code(request, typed=token)
     venue, invalid = _venue_or_invalid_page(request, token)
     if invalid:
         return invalid
-    known = selectors.people_for_device(public_ids=device_people(request))
+    citizen = request.citizen
+    known = citizen.people
     adding = request.GET.get("add") == "1" or request.POST.get("action") == "register" or not known
     form = VisitorForm(
         request.POST if request.method == "POST" and adding else None,
@@ -125,69 +129,116 @@ def venue_checkin(request, token: str):
                 birth_year=form.cleaned_data["birth_year"],
                 commune=Commune.objects.filter(pk=form.cleaned_data["commune"]).first(),
                 id_number=form.cleaned_data["id_number"],
+                device=citizen.device_obtain(),
             )
+            citizen.refresh()
+            chosen = [p for p in citizen.people if p.person_id == person.pk]
             people = [person]
         else:
-            chosen = set(request.POST.getlist("person"))
-            people = [p for p in known if str(p.public_id) in chosen]
-        outcomes = services.checkin_self(venue_id=venue.pk, people=people, has_symptoms=has_symptoms)
+            ids = {int(v) for v in request.POST.getlist("person") if v.isdigit()}
+            chosen = [p for p in known if p.link_id in ids]
+            people = people_by_id(person_ids=[p.person_id for p in chosen])
+        outcomes = services.checkin_self(
+            venue_id=venue.pk, people=people, has_symptoms=has_symptoms, device=citizen.device
+        )
     except ServiceError as exc:
         context["error"] = exc.message
         return render(request, "checkins/self_checkin.html", context, status=400)
-    response = render(
+    labels = {p.person_id: p for p in chosen}
+    return render(
         request,
         "checkins/confirmed.html",
         {
             "venue": venue,
-            "outcomes": outcomes,
+            "rows": [
+                (labels.get(o.person.pk), _public_outcome(o, labels.get(o.person.pk))) for o in outcomes
+            ],
             "has_symptoms": has_symptoms,
             "any_refused": any(not o.green for o in outcomes),
             "at": next((o.checkin.checked_in_at for o in outcomes if o.checkin), None),
-            "checkin_ids": [o.checkin.pk for o in outcomes if o.checkin],
+            "checkin_ids": [o.checkin.pk for o in outcomes if o.checkin and o.status == "ok"],
         },
     )
-    device_remember(response, request, [str(p.public_id) for p in people])
-    return response
+
+
+def _public_outcome(outcome, who) -> dict:
+    """What the phone is told about one check-in: its own result, nothing about the person's record. A
+    visit already recorded by someone else (a staff scan, another phone) reads as checked in, unless the
+    holder proved who this is."""
+    proven = who is not None and who.proven
+    status = outcome.status
+    if status == "duplicate" and not proven:
+        status = "ok"
+    reason = outcome.reason if proven else _("Not admitted: please talk to the staff at the entrance.")
+    return {"status": status, "reason": reason if status == "refused" else ""}
 
 
 @login_not_required
+@citizen_page
 @require_POST
 def checkout(request):
-    known = selectors.people_for_device(public_ids=device_people(request))
-    ids = [int(i) for i in request.POST.getlist("checkin") if i.isdigit()]
-    count = services.checkin_checkout(checkin_ids=ids, person_ids=[p.pk for p in known])
+    citizen = request.citizen
+    ids = [int(i) for i in request.POST.getlist("checkin") if i.isdigit() and len(i) < 19]
+    count = services.checkin_checkout(
+        checkin_ids=ids, device=citizen.device, person_ids=[p.pk for p in citizen.proven]
+    )
     return render(request, "checkins/checked_out.html", {"count": count}, status=200 if count else 400)
 
 
 @login_not_required
+@citizen_page
 def my_checkins(request):
-    known = selectors.people_for_device(public_ids=device_people(request))
-    visits = selectors.checkins_of_people(person_ids=[p.pk for p in known]) if known else []
-    return render(request, "checkins/my_checkins.html", {"known": known, "visits": visits})
+    """The visits this phone recorded, and every visit of the people its holder proved; each row says whose."""
+    citizen = request.citizen
+    visits = selectors.device_visits(device=citizen.device, proven_ids=[p.pk for p in citizen.proven])
+    rows = [(v, citizen.label_of(v.person_id)) for v in visits]
+    return render(
+        request,
+        "checkins/my_checkins.html",
+        {
+            "known": citizen.people,
+            "unproven": citizen.unproven,
+            "rows": rows,
+            "days": services.retention_days(),
+        },
+    )
 
 
 @login_not_required
+@citizen_page
 @require_POST
 def forget_device(request):
+    """The phone forgets everyone (or one person): what it typed and what it proved. Check-ins stay."""
     from epiqr.core.device import device_forget
+    from epiqr.people.services import device_link_forget
 
+    citizen = request.citizen
+    link = request.POST.get("link", "")
+    if link.isdigit() and citizen.device is not None:
+        device_link_forget(device=citizen.device, link_id=int(link))
+        return redirect("public:my_checkins")
+    citizen.forget()
     response = redirect("public:my_checkins")
     device_forget(response)
     return response
 
 
 @login_not_required
+@citizen_page
 def declare(request):
-    """The public health declaration (domestic or entry)."""
+    """The public health declaration (domestic or entry), prefilled only from what this phone knows: the
+    record of a person its holder proved, or what the phone itself typed for the others."""
     from epiqr.core.input_guard import int_or_none
     from epiqr.geo.models import Province
 
     kind = request.GET.get("kind") or request.POST.get("kind") or DeclarationKind.DOMESTIC
     province_code = int_or_none(request.GET.get("province") or request.POST.get("province")) or 1
+    known = request.citizen.people
+    who = _declaring_for(known, request.GET.get("for"))
     form = DeclarationForm(
         request.POST if request.method == "POST" else None,
         province_code=province_code,
-        initial={"kind": kind},
+        initial={"kind": kind, **_prefill(who, province_code)},
     )
     context = {
         "form": form,
@@ -195,6 +246,8 @@ def declare(request):
         "entry": kind == DeclarationKind.ENTRY,
         "provinces": Province.objects.order_by("name"),
         "province_code": province_code,
+        "known": known,
+        "who": who,
     }
     if request.method == "POST":
         if form.is_valid():
@@ -202,6 +255,31 @@ def declare(request):
             return render(request, "checkins/declared.html", {"declaration": declaration})
         return render(request, "checkins/declare.html", context, status=400)
     return render(request, "checkins/declare.html", context)
+
+
+def _declaring_for(known, chosen):
+    if not known:
+        return None
+    return next((p for p in known if str(p.link_id) == (chosen or "")), known[0])
+
+
+def _prefill(who, province_code: int) -> dict:
+    """Initial declaration fields for one of the phone's people (nothing for a phone that knows nobody)."""
+    if who is None:
+        return {}
+    if who.person is not None:  # proven: their record
+        p = who.person
+        commune = p.commune if p.commune_id and p.commune.province_id == province_code else None
+        return {
+            "full_name": p.full_name,
+            "birth_year": p.birth_year,
+            "sex": p.sex,
+            "phone": p.phone,
+            "email": p.email,
+            "address": p.address,
+            **({"commune": commune.pk} if commune else {}),
+        }
+    return {"full_name": who.label, "birth_year": who.typed_birth_year, "phone": who.typed_phone}
 
 
 # --- staff: scan station ---------------------------------------------------------------------------
@@ -301,7 +379,8 @@ def venue_dashboard(request, venue_id: int):
 
 @requires(VIEW_VISITORS)
 def visitors(request, venue_id: int):
-    """The venue's own visitor list within the retention period; every read is audited."""
+    """The venue's own visits within the retention period: times, check-outs and symptom answers only.
+    Who visited is for health officers (tracing), never for the venue."""
     from datetime import date
 
     try:
@@ -313,14 +392,6 @@ def visitors(request, venue_id: int):
     except ServiceError as exc:
         raise PermissionDenied("not your venue") from exc
     rows = list(selectors.visitor_list(user=request.user, venue_id=venue.pk, day=day))
-    audit_record(
-        actor=request.user,
-        action="checkins.visitor_list",
-        target=venue,
-        reason="venue owner views own visitors",
-        row_count=len(rows),
-        detail={"day": day.isoformat()},
-    )
     days = [local_today() - timedelta(days=i) for i in range(services.retention_days())]
     return render(request, "checkins/visitors.html", {"venue": venue, "rows": rows, "day": day, "days": days})
 

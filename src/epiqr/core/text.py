@@ -20,3 +20,9 @@ def ascii_upper(text: str) -> str:
 def normalise_name(text: str) -> str:
     """Collapse spaces and title-case each word of a personal name."""
     return " ".join(w[:1].upper() + w[1:].lower() for w in _SPACES.split((text or "").strip()) if w)
+
+
+def initials(name: str) -> str:
+    """The first letter of each word of a name ("Nguyễn Văn An" -> "N. V. A."): enough to tell a typo from
+    the right person, too little to learn whose a phone number is."""
+    return " ".join(w[:1].upper() + "." for w in _SPACES.split((name or "").strip()) if w)

@@ -13,3 +13,4 @@ class PeopleConfig(AppConfig):
 
         nav_item(_("People"), "people:list", permissions.VIEW)
         nav_item(_("Scanner check"), "people:scan_check", permissions.SCAN)
+        nav_item(_("Confirm a citizen's phone"), "people:verify_device", permissions.VERIFY_DEVICE)

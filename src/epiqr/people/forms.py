@@ -36,3 +36,28 @@ class PersonForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Name, phone or ID number"), required=False, max_length=100)
+
+
+class ProveForm(forms.Form):
+    """Who the phone's holder says they are: the code goes to the phone on record, never to one typed here."""
+
+    identifier = forms.CharField(
+        label=_("ID card number (12 digits) or phone number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+                "class": "code",
+            }
+        ),
+    )

@@ -25,3 +25,8 @@ SCAN = capability(
         Role.PROVINCE_OFFICER,
     ],
 )
+VERIFY_DEVICE = capability(
+    "people.verify_device",
+    "Xác minh điện thoại của người dân bằng thẻ CCCD gắn chip (đối chiếu ảnh trên thẻ với người trình thẻ)",
+    [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.SAMPLER, Role.VACCINATOR],
+)

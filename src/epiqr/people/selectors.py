@@ -1,6 +1,7 @@
 """Reads of the person registry, always narrowed to what the user may see."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import connection, models
 from django.db.models import Q, QuerySet
@@ -50,16 +51,10 @@ def person_get_visible(*, user, public_id) -> Person:
         raise NotFound(_("This person is not registered in your jurisdiction."), code="not_found") from exc
 
 
-def people_on_device(*, public_ids: list[str]) -> list[Person]:
-    """The people a citizen's device remembers, in the device's order."""
-    valid = []
-    for value in public_ids:
-        try:
-            valid.append(str(uuid.UUID(value)))
-        except ValueError:
-            continue
-    found = {str(p.public_id): p for p in Person.objects.filter(public_id__in=valid)}
-    return [found[v] for v in valid if v in found]
+def people_by_id(*, person_ids: list[int]) -> list[Person]:
+    """People by primary key, in the order asked (unknown ids dropped)."""
+    found = Person.objects.in_bulk(list(person_ids))
+    return [found[i] for i in person_ids if i in found]
 
 
 def commune_for_registration(*, user, code: int | None) -> Commune | None:
@@ -267,3 +262,94 @@ def person_communes(*, person_ids: list[int]) -> dict[int, int | None]:
     """Each person's commune, in one read (a tracing run assigns each contact to their commune's
     health station; an F2 run can name tens of thousands of people)."""
     return _column_map(key="id", value="commune_id", keys=person_ids, pg_type="bigint")
+
+
+# --- citizens' phones ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DevicePerson:
+    """One person as a phone knows them. `label` is the name the phone typed until the holder proved who
+    they are; then it is the registered name and `person` is the record. Unproven, the record stays out
+    of reach (`person` is None) so that a page cannot show it by mistake."""
+
+    link_id: int
+    person_id: int
+    label: str
+    proven: bool
+    person: Person | None
+    typed_phone: str = ""
+    typed_birth_year: int | None = None
+    typed_commune_id: int | None = None
+
+
+def device_for_key(*, key: str | None):
+    """The phone a cookie key names, or None."""
+    from .models import Device
+    from .services import device_key_hash
+
+    if not key:
+        return None
+    return Device.objects.filter(key_hash=device_key_hash(key)).first()
+
+
+def device_people_known(*, device) -> list[DevicePerson]:
+    """Everyone this phone checks in, in the order it added them, each marked proven or not."""
+    from django.utils import timezone
+
+    from .models import DeviceLink, DeviceProof
+
+    if device is None:
+        return []
+    proven = set(
+        DeviceProof.objects.filter(device=device, object_type="", expires_at__gt=timezone.now()).values_list(
+            "person_id", flat=True
+        )
+    )
+    out = []
+    for link in (
+        DeviceLink.objects.filter(device=device).select_related("person").order_by("created_at", "pk")
+    ):
+        is_proven = link.person_id in proven
+        out.append(
+            DevicePerson(
+                link_id=link.pk,
+                person_id=link.person_id,
+                label=link.person.full_name if is_proven else link.label,
+                proven=is_proven,
+                person=link.person if is_proven else None,
+                typed_phone=link.phone,
+                typed_birth_year=link.birth_year,
+                typed_commune_id=link.commune_id,
+            )
+        )
+    return out
+
+
+def device_people_proven(*, device) -> list[Person]:
+    """The people this phone's holder has proven to be (or to hold the phone on record of)."""
+    return [p.person for p in device_people_known(device=device) if p.person is not None]
+
+
+def device_objects_proven(*, device, object_type: str) -> list[str]:
+    """Ids of single objects of `object_type` the phone proved (a result by its slip), still valid."""
+    from django.utils import timezone
+
+    from .models import DeviceProof
+
+    if device is None:
+        return []
+    return list(
+        DeviceProof.objects.filter(
+            device=device, object_type=object_type, expires_at__gt=timezone.now()
+        ).values_list("object_id", flat=True)
+    )
+
+
+def proof_challenge_latest(*, device, kind: str):
+    """The phone's latest proof of this kind, used, open or expired; None if it never started one."""
+    from .models import ProofChallenge
+
+    if device is None:
+        return None
+    return ProofChallenge.objects.filter(device=device, kind=kind).order_by("-created_at", "-pk").first()

@@ -1,8 +1,9 @@
 """Writes to the person registry: create, update, find-or-create from a scanned card, personal QR."""
 
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -225,12 +226,14 @@ def person_find(*, identifier: str, within=None) -> Person:
 
 
 def person_qr_rotate(*, person: Person, actor) -> Person:
-    """Issue a new personal QR: every copy of the previous one stops working."""
+    """Issue a new personal QR: every copy of the previous one stops working, and every phone that had
+    proved to be this person must prove it again (the reasons are the same: a lost card, a stolen phone)."""
     Person.objects.filter(pk=person.pk).update(qr_generation=F("qr_generation") + 1)
     person.refresh_from_db(fields=["qr_generation", "updated_at"])
     audit_record(
         actor=actor, action="people.qr_rotate", target=person, detail={"generation": person.qr_generation}
     )
+    proofs_revoke(person=person, actor=actor, reason="personal QR replaced")
     return person
 
 
@@ -379,3 +382,445 @@ def _one_by_document(kind: str, number: str) -> Person:
     if found is None:
         raise NotFound(_("Nobody with this number is registered yet."), code="unknown_person")
     return found.person
+
+
+# --- citizens' phones: devices, links and proofs ----------------------------------------------------
+#
+# A phone gets what it recorded itself (its own check-ins, under the names it typed) and what its holder
+# proved: a one-time code to the phone ON RECORD (never a phone typed now), a chip ID card checked by
+# staff, or a result slip's second factor (that result only). Typing someone's ID number, name, phone
+# or birth year proves nothing. The threat model and the limits are in docs/security.md.
+
+PROOF_MINUTES = 10  # how long a code (SMS or shown for a card scan) can be used
+OTP_DIGITS = 6
+OTP_ATTEMPTS = 5  # wrong codes per challenge, then a new code is needed
+OTP_PER_RECIPIENT_HOUR = 3  # codes sent to one phone (or asked for one unmatched identifier)
+OTP_PER_RECIPIENT_DAY = 6
+STARTS_PER_DEVICE_HOUR = 5  # proofs started from one phone
+STARTS_PER_IP_HOUR = 30  # from one network (mobile carriers put many phones behind one address)
+MAX_PEOPLE_PER_PHONE = 10  # a phone on record for more people than this (an officer's) proves none of them
+MAX_LINKS = 10  # people one phone checks in
+SLIP_PROOF_DAYS = 30
+CARD_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud or typed from a screen
+CARD_CODE_LENGTH = 8
+
+
+class TooManyAttempts(Invalid):
+    status = 429
+    code = "rate_limited"
+
+
+def proof_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "EPIQR_PROOF_DAYS", 90))
+
+
+def _keyed(purpose: str, value: str) -> str:
+    """A keyed hash (SECRET_KEY): a copy of the table does not reveal codes or addresses."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(f"epiqr.people.{purpose}", value, algorithm="sha256").hexdigest()
+
+
+def device_key_hash(key: str) -> str:
+    return _keyed("device", key)
+
+
+def device_create(*, key: str):
+    """Register a phone by the key its new cookie carries."""
+    from .models import Device
+
+    return Device.objects.create(key_hash=device_key_hash(key))
+
+
+def device_touch(*, device) -> None:
+    """Note that the phone was seen (at most once a day: idle phones are purged after the cookie's life)."""
+    from django.utils import timezone
+
+    from .models import Device
+
+    current = timezone.now()
+    if current - device.last_seen_at > timedelta(days=1):
+        Device.objects.filter(pk=device.pk).update(last_seen_at=current)
+        device.last_seen_at = current
+
+
+def device_forget(*, device) -> None:
+    """The phone forgets everyone: links, proofs and codes in progress. Check-ins stay (tracing needs them)."""
+    device.delete()
+
+
+def device_link(
+    *, device, person: Person, label: str, phone: str = "", birth_year: int | None = None, commune=None
+):
+    """Remember that this phone checks `person` in, under the name it typed (updated if typed again)."""
+    from .models import DeviceLink
+
+    label = normalise_name(label)[:NAME_MAX] or _("Person %(n)s") % {"n": person.pk}
+    link = DeviceLink.objects.filter(device=device, person=person).first()
+    if link is None:
+        if DeviceLink.objects.filter(device=device).count() >= MAX_LINKS:
+            raise Invalid(
+                _("This phone already checks in %(n)s people. Make it forget them (My check-ins) first.")
+                % {"n": MAX_LINKS},
+                code="too_many_people",
+            )
+        try:
+            with transaction.atomic():
+                return DeviceLink.objects.create(
+                    device=device,
+                    person=person,
+                    label=label,
+                    phone=phone,
+                    birth_year=birth_year,
+                    commune=commune,
+                )
+        except IntegrityError:  # the same form sent twice at once
+            link = DeviceLink.objects.get(device=device, person=person)
+    link.label, link.phone, link.birth_year, link.commune = label, phone, birth_year, commune
+    link.save(update_fields=["label", "phone", "birth_year", "commune"])
+    return link
+
+
+def device_link_forget(*, device, link_id: int) -> int:
+    """The phone forgets one person: its link and every proof it holds for them."""
+    from .models import DeviceLink, DeviceProof
+
+    link = DeviceLink.objects.filter(device=device, pk=link_id).first()
+    if link is None:
+        return 0
+    DeviceProof.objects.filter(device=device, person_id=link.person_id).delete()
+    link.delete()
+    return 1
+
+
+def proof_grant(
+    *,
+    device,
+    person: Person,
+    kind: str,
+    object_type: str = "",
+    object_id: str = "",
+    actor=None,
+    days: int | None = None,
+):
+    """Record what the device's holder proved: the whole person, or one object of theirs."""
+    from django.utils import timezone
+
+    from .models import DeviceProof
+
+    expires = timezone.now() + timedelta(days=days if days is not None else proof_days())
+    proof, _created = DeviceProof.objects.update_or_create(
+        device=device,
+        person=person,
+        object_type=object_type,
+        object_id=str(object_id),
+        defaults={"kind": kind, "expires_at": expires, "granted_by": actor},
+    )
+    if not object_type:
+        from .models import DeviceLink
+
+        DeviceLink.objects.get_or_create(device=device, person=person, defaults={"label": person.full_name})
+    return proof
+
+
+def proofs_revoke(*, person: Person, actor=None, reason: str = "") -> int:
+    """Every phone loses what it proved about this person (stolen phone, card taken back)."""
+    from .models import DeviceProof
+
+    count = DeviceProof.objects.filter(person=person).delete()[0]
+    if actor is not None:
+        audit_record(
+            actor=actor, action="people.device_proofs_revoke", target=person, reason=reason, row_count=count
+        )
+    return count
+
+
+def _rate_checks(*, device, ip_hash: str) -> None:
+    """The asker's limits: these may be said plainly, they tell nothing about anyone's registration."""
+    from django.utils import timezone
+
+    from .models import ProofChallenge
+
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = ProofChallenge.objects.filter(created_at__gte=hour_ago)
+    if recent.filter(device=device).count() >= STARTS_PER_DEVICE_HOUR or (
+        recent.filter(ip_hash=ip_hash).count() >= STARTS_PER_IP_HOUR
+    ):
+        raise TooManyAttempts(
+            _(
+                "Too many codes were asked from this phone or network. Try again in an hour, or call %(hotline)s."
+            )
+            % {"hotline": _hotline()},
+        )
+
+
+def _hotline() -> str:
+    from django.conf import settings
+
+    return settings.EPIQR_HOTLINE
+
+
+def _otp_target(*, device, identifier: str, link_id: int | None) -> tuple[Person | None, str, str]:
+    """(person, phone, rate key) of the proof asked for: the person of one of this phone's own links, the
+    holder of an ID number, or everyone with a phone number on record. One query in every case, found or
+    not, so the answer's timing does not tell whether anyone matched."""
+    from .models import DeviceLink
+
+    if link_id is not None:
+        link = DeviceLink.objects.filter(device=device, pk=link_id).select_related("person").first()
+        person = link.person if link else None
+        return person, "", _recipient_key(person, f"link:{device.pk}:{link_id}")
+    text = (identifier or "").strip()
+    compact = "".join(c for c in text if c not in " .-")
+    if compact.isascii() and compact.isdigit() and len(compact) in (9, 12):
+        kind = DocumentKind.CCCD if len(compact) == 12 else DocumentKind.CMND
+        doc = IdentityDocument.objects.filter(kind=kind, number=compact).select_related("person").first()
+        person = doc.person if doc else None
+        return person, "", _recipient_key(person, f"id:{compact}")
+    try:
+        phone = normalise_phone(text)
+    except PhoneError as exc:
+        raise Invalid(
+            _("Enter a 12-digit ID number (or 9-digit CMND) or a phone number."),
+            code="bad_identifier",
+            field="identifier",
+        ) from exc
+    holders = len(Person.objects.filter(phone=phone).values_list("pk", flat=True)[: MAX_PEOPLE_PER_PHONE + 1])
+    matched = 0 < holders <= MAX_PEOPLE_PER_PHONE
+    return None, phone if matched else "", _keyed("rate", f"sms:{phone}")
+
+
+def _recipient_key(person: Person | None, unmatched: str) -> str:
+    """Limits count per receiving phone (however the person was named), else per person or identifier."""
+    if person is not None and person.phone:
+        return _keyed("rate", f"sms:{person.phone}")
+    return _keyed("rate", f"person:{person.pk}" if person is not None else unmatched)
+
+
+def proof_otp_start(*, device, ip: str, identifier: str = "", link_id: int | None = None):
+    """Start a proof by one-time code; the code goes by SMS to the phone on record, if there is one.
+
+    The answer is the same whether or not the identifier matched anyone, and whether or not the person's
+    limit of codes was reached (then nothing is sent): only the asker's own limits are told.
+    """
+    from django.utils import timezone
+
+    from . import tasks
+    from .models import ProofChallenge, ProofKind
+
+    ip_hash = _keyed("ip", ip or "-")
+    person, phone, rate_key = _otp_target(device=device, identifier=identifier, link_id=link_id)
+    _rate_checks(device=device, ip_hash=ip_hash)
+    current = timezone.now()
+    sent = ProofChallenge.objects.filter(
+        rate_key=rate_key, created_at__gte=current - timedelta(days=1)
+    ).values_list("created_at", flat=True)
+    sent = list(sent[: OTP_PER_RECIPIENT_DAY + 1])
+    over = len(sent) >= OTP_PER_RECIPIENT_DAY or (
+        sum(1 for at in sent if at >= current - timedelta(hours=1)) >= OTP_PER_RECIPIENT_HOUR
+    )
+    challenge = ProofChallenge.objects.create(
+        device=device,
+        kind=ProofKind.OTP,
+        person=None if over else person,
+        phone="" if over else phone,
+        nonce=secrets.token_hex(16),
+        rate_key=rate_key,
+        ip_hash=ip_hash,
+        expires_at=current + timedelta(minutes=PROOF_MINUTES),
+    )
+    # Sent by a task in both cases: with the database task backend the request does the same work
+    # whether a code goes out or not (the SMS gateway's time is not in the answer's timing).
+    tasks.proof_code_send.enqueue(challenge_id=challenge.pk)
+    return challenge
+
+
+def proof_otp_deliver(*, challenge_id: int) -> bool:
+    """Make the challenge's code, store its hash and send it by SMS; False when there is nobody to send to."""
+    from django.utils import translation
+
+    from epiqr.notify.services import message_send_template
+
+    from .models import ProofChallenge
+
+    challenge = (
+        ProofChallenge.objects.filter(pk=challenge_id, used_at__isnull=True).select_related("person").first()
+    )
+    if challenge is None:
+        return False
+    recipient = challenge.person.phone if challenge.person is not None else challenge.phone
+    if not recipient:
+        return False
+    code = "".join(secrets.choice("0123456789") for _i in range(OTP_DIGITS))
+    ProofChallenge.objects.filter(pk=challenge.pk).update(
+        code_hash=_keyed("otp", f"{challenge.nonce}:{code}")
+    )
+    with translation.override("vi"):
+        message_send_template(
+            channel="sms",
+            recipient=recipient,
+            template="proof_code",
+            context={"code": code, "minutes": PROOF_MINUTES, "hotline": _hotline()},
+            related=challenge,
+        )
+    return True
+
+
+def proof_otp_verify(*, device, code: str) -> list[Person]:
+    """The code typed on the phone that asked for it: right -> the proof is granted for the people it was
+    sent for. Every try counts before the comparison, so parallel guesses cannot exceed OTP_ATTEMPTS."""
+    from django.utils import timezone
+    from django.utils.crypto import constant_time_compare
+
+    from .models import ProofChallenge, ProofKind
+
+    current = timezone.now()
+    wrong = Invalid(
+        _("This code is wrong or has expired. Check the last SMS, or ask for a new code."),
+        code="bad_code",
+        field="code",
+    )
+    digits = "".join(c for c in (code or "") if c.isascii() and c.isdigit())
+    challenge = (
+        ProofChallenge.objects.filter(
+            device=device, kind=ProofKind.OTP, used_at__isnull=True, expires_at__gt=current
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if challenge is None:
+        raise wrong
+    counted = ProofChallenge.objects.filter(pk=challenge.pk, attempts__lt=OTP_ATTEMPTS).update(
+        attempts=F("attempts") + 1
+    )
+    if not counted:
+        raise Invalid(_("Too many wrong codes. Ask for a new code."), code="too_many_attempts", field="code")
+    challenge.refresh_from_db(fields=["code_hash"])
+    if (
+        len(digits) != OTP_DIGITS
+        or not challenge.code_hash
+        or not constant_time_compare(challenge.code_hash, _keyed("otp", f"{challenge.nonce}:{digits}"))
+    ):
+        raise wrong
+    if not ProofChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(used_at=current):
+        raise wrong  # the same code sent twice at once: the first one used it
+    if challenge.person_id is not None:
+        people = [challenge.person]
+    else:
+        people = list(Person.objects.filter(phone=challenge.phone).order_by("pk")[:MAX_PEOPLE_PER_PHONE])
+    for person in people:
+        proof_grant(device=device, person=person, kind=ProofKind.OTP)
+    return people
+
+
+def proof_card_code(challenge) -> str:
+    """The code a phone shows for a card proof, made from the challenge's nonce with the server key (the
+    table stores only its keyed hash, for the staff lookup)."""
+    from django.utils.crypto import salted_hmac
+
+    digest = salted_hmac("epiqr.people.card", challenge.nonce, algorithm="sha256").digest()
+    return "".join(CARD_ALPHABET[b % len(CARD_ALPHABET)] for b in digest[:CARD_CODE_LENGTH])
+
+
+def card_code_clean(text: str) -> str:
+    """What staff type or scan from the phone's screen, as the code: case, spaces, dashes and the
+    EPIQRDEV1: prefix of the shown QR ignored."""
+    value = (text or "").strip().upper()
+    if value.startswith("EPIQRDEV1:"):
+        value = value[len("EPIQRDEV1:") :]
+    return "".join(c for c in value if c.isalnum())[:32]
+
+
+def proof_card_start(*, device, ip: str):
+    """The phone's open card challenge, or a new one: the phone shows its code for a staff card scan."""
+    from django.utils import timezone
+
+    from .models import ProofChallenge, ProofKind
+
+    current = timezone.now()
+    open_one = (
+        ProofChallenge.objects.filter(
+            device=device,
+            kind=ProofKind.CARD,
+            used_at__isnull=True,
+            expires_at__gt=current + timedelta(minutes=2),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if open_one is not None:
+        return open_one
+    ip_hash = _keyed("ip", ip or "-")
+    _rate_checks(device=device, ip_hash=ip_hash)
+    challenge = ProofChallenge(
+        device=device,
+        kind=ProofKind.CARD,
+        nonce=secrets.token_hex(16),
+        rate_key=_keyed("rate", f"card:{device.pk}"),
+        ip_hash=ip_hash,
+        expires_at=current + timedelta(minutes=PROOF_MINUTES),
+    )
+    challenge.code_hash = _keyed("card", proof_card_code(challenge))
+    challenge.save()
+    return challenge
+
+
+def proof_card_confirm(*, code: str, payload: str, actor) -> Person:
+    """Staff scanned the citizen's chip ID card (and looked at its photo) and the code on the citizen's
+    phone: that phone may now see the card holder's records. Audited."""
+    from django.utils import timezone
+
+    from .models import ProofChallenge, ProofKind
+
+    current = timezone.now()
+    code = card_code_clean(code)
+    challenge = (
+        ProofChallenge.objects.filter(
+            kind=ProofKind.CARD, code_hash=_keyed("card", code), used_at__isnull=True, expires_at__gt=current
+        ).first()
+        if len(code) == CARD_CODE_LENGTH
+        else None
+    )
+    if challenge is None:
+        raise NotFound(
+            _("This phone code is unknown or has expired: ask the citizen to open the page again."),
+            code="unknown_code",
+            field="code",
+        )
+    doc = parse_payload(payload or "")
+    if doc.kind != "cccd":
+        raise Invalid(
+            _("Scan the chip ID card (CCCD) itself: other codes carry no photo to check."),
+            code="not_a_card",
+            field="payload",
+        )
+    person = person_from_scan(
+        payload=payload, actor=actor, create=True, commune=getattr(actor, "commune", None)
+    ).person
+    if not ProofChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(
+        used_at=current, person=person
+    ):
+        raise NotFound(_("This phone code was used a moment ago."), code="unknown_code", field="code")
+    proof_grant(device=challenge.device, person=person, kind=ProofKind.CARD, actor=actor)
+    audit_record(
+        actor=actor, action="people.device_proof_card", target=person, detail={"device": challenge.device_id}
+    )
+    return person
+
+
+def devices_purge() -> dict:
+    """Daily: codes older than a day, expired proofs, and phones idle for longer than their cookie lives."""
+    from django.utils import timezone
+
+    from epiqr.core.device import MAX_AGE
+
+    from .models import Device, DeviceProof, ProofChallenge
+
+    current = timezone.now()
+    return {
+        "challenges": ProofChallenge.objects.filter(created_at__lt=current - timedelta(days=1)).delete()[0],
+        "proofs": DeviceProof.objects.filter(expires_at__lt=current).delete()[0],
+        "devices": Device.objects.filter(last_seen_at__lt=current - timedelta(seconds=MAX_AGE)).delete()[0],
+    }

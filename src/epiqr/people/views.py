@@ -1,5 +1,7 @@
 """People pages: officer search, detail, create/edit, the printable personal QR, and the citizen's my-QR page."""
 
+from urllib.parse import urlencode
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -7,18 +9,20 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
-from epiqr.core.device import device_people
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import read_bytes
 from epiqr.core.services import audit_record
 
 from . import permissions, selectors, services
-from .forms import PersonForm, SearchForm
+from .citizen import citizen_page, client_ip, proof_required, safe_next
+from .forms import CodeForm, PersonForm, ProveForm, SearchForm
 from .models import DocumentKind
 from .parsers import MAX_PAYLOAD, ParseError, parse_payload
 
@@ -180,11 +184,153 @@ def scan_photo(request):
 
 
 @login_not_required
+@proof_required
 def my_qr(request):
-    """Public: the personal QR of every person this device remembers (nothing else, no ID numbers)."""
-    people = selectors.people_on_device(public_ids=device_people(request))
-    cards = [(p, _qr_svg(services.person_personal_qr(person=p))) for p in people]
-    return render(request, "people/my_qr.html", {"cards": cards})
+    """Public: the personal QR of every person this phone's holder proved to be (nothing else, no ID numbers)."""
+    cards = [(p, _qr_svg(services.person_personal_qr(person=p))) for p in request.citizen.proven]
+    return render(request, "people/my_qr.html", {"cards": cards, "unproven": request.citizen.unproven})
+
+
+# --- the proof flow: a phone shows who it is before it sees anyone's records -----------------------
+
+
+@login_not_required
+@citizen_page
+def prove(request):
+    """Start a proof: a code by SMS to the phone on record of one of this phone's people, or of the
+    holder of an ID number or phone number typed here; or the card proof at a health station."""
+    citizen = request.citizen
+    next_path = safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    form = ProveForm(request.POST if request.method == "POST" and "identifier" in request.POST else None)
+    context = {"form": form, "next": next_path, "unproven": citizen.unproven, "proven": citizen.proven}
+    if request.method != "POST":
+        return render(request, "people/prove.html", context)
+    link_id = _int(request.POST.get("link"))
+    if link_id is None and not form.is_valid():
+        return render(request, "people/prove.html", context, status=422)
+    try:
+        services.proof_otp_start(
+            device=citizen.device_obtain(),
+            ip=client_ip(request),
+            link_id=link_id,
+            identifier="" if link_id is not None else form.cleaned_data["identifier"],
+        )
+    except ServiceError as exc:
+        if exc.field == "identifier":
+            form.add_error("identifier", exc.message)
+        else:
+            context["error"] = exc.message
+        return render(request, "people/prove.html", context, status=exc.status)
+    return redirect(f"{reverse('people:prove_code')}?{urlencode({'next': next_path})}")
+
+
+@login_not_required
+@citizen_page
+def prove_code(request):
+    """Type the code the SMS brought; right, and the phone shows that person's records."""
+    next_path = safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    form = CodeForm(request.POST or None)
+    context = {
+        "form": form,
+        "next": next_path,
+        "hotline": settings.EPIQR_HOTLINE,
+        "minutes": services.PROOF_MINUTES,
+    }
+    if request.method != "POST":
+        return render(request, "people/prove_code.html", context)
+    device = request.citizen.device
+    if not form.is_valid() or device is None:
+        if device is None:
+            form.add_error(None, _("Ask for a code first."))
+        return render(request, "people/prove_code.html", context, status=422)
+    try:
+        people = services.proof_otp_verify(device=device, code=form.cleaned_data["code"])
+    except ServiceError as exc:
+        form.add_error("code", exc.message)
+        return render(request, "people/prove_code.html", context, status=exc.status)
+    if people:
+        messages.success(
+            request,
+            _("Done: this phone now shows the records of %(names)s.")
+            % {"names": ", ".join(p.full_name for p in people)},
+        )
+    return redirect(next_path)
+
+
+@login_not_required
+@citizen_page
+def prove_card(request):
+    """The phone shows a code; staff scan it and the holder's chip ID card. The page looks again every few
+    seconds and goes on by itself once staff confirmed."""
+    from .models import ProofKind
+
+    citizen = request.citizen
+    next_path = safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    if request.method == "POST":
+        try:
+            services.proof_card_start(device=citizen.device_obtain(), ip=client_ip(request))
+        except ServiceError as exc:
+            return render(
+                request,
+                "people/prove_card.html",
+                {"next": next_path, "error": exc.message},
+                status=exc.status,
+            )
+        return redirect(f"{reverse('people:prove_card')}?{urlencode({'next': next_path})}")
+    challenge = selectors.proof_challenge_latest(device=citizen.device, kind=ProofKind.CARD)
+    if challenge is not None and challenge.used_at is not None:
+        if request.GET.get("waiting"):
+            messages.success(request, _("Done: this phone now shows your records."))
+            return redirect(next_path)
+        challenge = None
+    if challenge is not None and challenge.expires_at <= timezone.now():
+        challenge = None
+    context = {"next": next_path, "challenge": challenge}
+    if challenge is not None:
+        code = services.proof_card_code(challenge)
+        context.update(code=f"{code[:4]}-{code[4:]}", svg=_qr_svg(f"EPIQRDEV1:{code}"))
+    return render(request, "people/prove_card.html", context)
+
+
+@requires(permissions.VERIFY_DEVICE)
+def verify_device(request):
+    """Staff: scan the code on a citizen's phone and their chip ID card (either first), after checking the
+    card's photo against the face. The phone may then show the card holder's records."""
+    code = services.card_code_clean(request.POST.get("code", ""))
+    payload = request.POST.get("card", "")
+    scanned = (request.POST.get("scan") or "").strip()
+    if scanned:
+        if (
+            scanned.upper().startswith("EPIQRDEV1:")
+            or len(services.card_code_clean(scanned)) == services.CARD_CODE_LENGTH
+        ):
+            code = services.card_code_clean(scanned)
+        else:
+            payload = scanned
+    context = {"code": code, "card": payload, "done": None, "error": None, "max_length": MAX_PAYLOAD}
+    status = 200
+    if request.method == "POST" and code and payload:
+        try:
+            services.proof_card_confirm(code=code, payload=payload, actor=request.user)
+        except ServiceError as exc:
+            context["error"] = exc.message
+            context.update(
+                {
+                    "code": "" if exc.field == "code" else code,
+                    "card": "" if exc.field == "payload" else payload,
+                }
+            )
+            status = exc.status
+        else:
+            context.update(done=parse_payload(payload).full_name, code="", card="")
+    return render(request, "people/verify_device.html", context, status=status)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _shown_fields(doc) -> list[tuple[str, str]]:

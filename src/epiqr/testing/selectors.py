@@ -126,6 +126,21 @@ def person_results(*, person_ids: list[int], limit: int = 20) -> list[TubeMember
     )
 
 
+def results_for_device(*, person_ids: list[int], member_ids: list[str], limit: int = 20) -> list[TubeMember]:
+    """What a citizen's phone may list: every sample of the people its holder proved, and the single
+    samples it proved by their slip; newest first."""
+    from django.db.models import Q
+
+    ids = [int(i) for i in member_ids if str(i).isdigit()]
+    if not person_ids and not ids:
+        return []
+    return list(
+        TubeMember.objects.filter(Q(person_id__in=person_ids) | Q(pk__in=ids))
+        .select_related("tube", "session__site", "person")
+        .order_by("-added_at")[:limit]
+    )
+
+
 @dataclass(frozen=True)
 class DayCommuneStats:
     day: date

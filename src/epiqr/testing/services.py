@@ -1027,6 +1027,26 @@ def result_lookup(*, barcode: str, code: str, asker: str) -> TubeMember:
     return member
 
 
+SLIP_PROOF_TYPE = "testing.tubemember"
+
+
+def result_proofs_grant(*, device, members: list[TubeMember]) -> None:
+    """A phone that looked a result up with the slip's second factor keeps that result, and only that one,
+    on My results (people.services.proof_grant, kind "slip")."""
+    from epiqr.people.models import ProofKind
+    from epiqr.people.services import SLIP_PROOF_DAYS, proof_grant
+
+    for m in members:
+        proof_grant(
+            device=device,
+            person=m.person,
+            kind=ProofKind.SLIP,
+            object_type=SLIP_PROOF_TYPE,
+            object_id=str(m.pk),
+            days=SLIP_PROOF_DAYS,
+        )
+
+
 def results_mark_notified(*, member_ids: list[int]) -> None:
     for qs in _where_in(TubeMember.objects.all(), "id", member_ids):
         qs.update(notified_at=now())

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core import export, ratelimit
-from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import draw_svg
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
+from epiqr.people.citizen import citizen_page
 
 from . import documents, importing, permissions, pools, selectors, services, slipcode
 from .forms import ImportForm, LookupForm, ResultForm, SessionForm
@@ -302,8 +302,10 @@ def stats(request):
 
 
 @login_not_required
+@citizen_page
 def lookup(request):
-    """Public: a result from the slip's tube number and result code; wrong tries are limited per asker."""
+    """Public: a result from the slip's tube number and result code; wrong tries are limited per asker.
+    The phone keeps that result (only that one) on My results."""
     form = LookupForm(request.POST or None, initial={"barcode": request.GET.get("barcode", "")[:64]})
     context = {"form": form, "hotline": settings.EPIQR_HOTLINE}
     if request.method == "POST":
@@ -319,23 +321,27 @@ def lookup(request):
             ]
         except ServiceError as exc:
             return _error(request, "testing/lookup.html", context, exc)
+        services.result_proofs_grant(device=request.citizen.device_obtain(), members=context["members"])
     return render(request, "testing/lookup.html", context)
 
 
 @login_not_required
+@citizen_page
 def my_results(request):
-    """Public: the results of the people this phone remembers (signed device cookie, no login)."""
-    from epiqr.people.models import Person
-
-    public_ids = device_people(request)
-    ids = (
-        list(Person.objects.filter(public_id__in=public_ids).values_list("pk", flat=True))
-        if public_ids
-        else []
+    """Public: the results of the people this phone's holder proved, and the single results proved by their
+    slip (people.citizen); a phone that only typed someone's details sees none."""
+    citizen = request.citizen
+    proven = [p.pk for p in citizen.proven]
+    rows = selectors.results_for_device(
+        person_ids=proven, member_ids=citizen.objects(services.SLIP_PROOF_TYPE)
     )
-    rows = selectors.person_results(person_ids=ids) if ids else []
     return render(
         request,
         "testing/my_results.html",
-        {"rows": rows, "remembered": bool(public_ids), "hotline": settings.EPIQR_HOTLINE},
+        {
+            "rows": rows,
+            "proven": bool(proven),
+            "unproven": citizen.unproven,
+            "hotline": settings.EPIQR_HOTLINE,
+        },
     )

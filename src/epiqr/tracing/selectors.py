@@ -575,16 +575,15 @@ def risky_venue_feed(*, days: int = 14, until: datetime | None = None) -> list[d
     return entries
 
 
-def self_check(*, public_ids: list[str], days: int) -> list[dict]:
-    """For each remembered person: their own check-ins in the last `days` days and which of them
-    overlap an entry of the risky-venue feed."""
+def self_check(*, people: list, own_checkin_ids: set[int], days: int) -> list[dict]:
+    """For each person a citizen's phone checks in (`people.selectors.DevicePerson`): the visits of the
+    last `days` days the phone may see (all of a person its holder proved, only the phone's own visits of
+    the others) and which of them overlap an entry of the risky-venue feed."""
     from datetime import timedelta
 
     from epiqr.core.timeutil import now
-    from epiqr.people.selectors import people_on_device
     from epiqr.venues.models import Venue
 
-    people = people_on_device(public_ids=public_ids)
     since = now() - timedelta(days=days)
     feed = risky_venue_feed(days=days)
     risky: dict[str, list[tuple[datetime, datetime, str]]] = {}
@@ -595,7 +594,9 @@ def self_check(*, public_ids: list[str], days: int) -> list[dict]:
     policy = policy_engine(policy_get(on=now().date()))
     out = []
     for person in people:
-        visits = checkins_of_person(person_id=person.pk, since=since)
+        visits = checkins_of_person(person_id=person.person_id, since=since)
+        if not person.proven:
+            visits = [v for v in visits if v.checkin_id in own_checkin_ids]
         venues = Venue.objects.in_bulk({v.venue_id for v in visits})
         rows = []
         for v in visits:
@@ -603,5 +604,5 @@ def self_check(*, public_ids: list[str], days: int) -> list[dict]:
             start, end = engine.presence(v, policy)
             hit = next((lvl for s, e, lvl in risky.get(venue.code, ()) if start < e and s < end), None)
             rows.append({"venue": venue, "start": start, "end": v.end, "risk": hit})
-        out.append({"person": person, "visits": rows, "risky": sum(1 for r in rows if r["risk"])})
+        out.append({"label": person.label, "visits": rows, "risky": sum(1 for r in rows if r["risk"])})
     return out

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 
 from epiqr.cases.selectors import case_get_visible_to
 from epiqr.core import export
-from epiqr.core.device import device_people
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import audit_record
+from epiqr.people.citizen import citizen_page
 
 from . import permissions, selectors, services
 from .models import FollowUp
@@ -245,11 +245,19 @@ def feed(request):
 
 
 @login_not_required
+@citizen_page
 def self_check(request):
-    """Public on purpose: a citizen's own check-ins (remembered device) against the risky-venue feed."""
+    """Public on purpose: the visits a citizen's phone may see (see people.citizen) against the risky-venue feed."""
     from django.conf import settings
 
-    people = selectors.self_check(public_ids=device_people(request), days=settings.EPIQR_RETENTION_DAYS)
+    from epiqr.checkins.selectors import device_checkin_ids
+
+    citizen = request.citizen
+    people = selectors.self_check(
+        people=citizen.people,
+        own_checkin_ids=device_checkin_ids(device=citizen.device),
+        days=settings.EPIQR_RETENTION_DAYS,
+    )
     return render(
         request, "tracing/self_check.html", {"people": people, "days": settings.EPIQR_RETENTION_DAYS}
     )
