@@ -242,6 +242,8 @@ EPIQR_RETENTION_DAYS = int(os.environ.get("EPIQR_RETENTION_DAYS", "21"))
 # a runaway or repeated click stops with a message instead of texting thousands of people.
 EPIQR_NOTIFY_DAILY_CAP = int(os.environ.get("EPIQR_NOTIFY_DAILY_CAP", "500"))
 EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
+# Days a citizen's phone keeps what its holder proved (SMS code, ID card) before proving again.
+EPIQR_PROOF_DAYS = int(os.environ.get("EPIQR_PROOF_DAYS", "90"))
 
 # Rate limits (result lookup) count in the cache per asker: with several gunicorn workers set
 # EPIQR_CACHE=database (and run `epiqr createcachetable` once) so that all workers share one count.

@@ -190,3 +190,23 @@ def test_person_under_isolation_sees_red_and_nothing_is_stored(
     r = client.post(venue_url(other_venue), {"person": value, "symptoms": "no"})
     assert r.status_code == 200 and 'data-cue="bad"' in r.content.decode()
     assert not checkins.filter(venue=other_venue).exists()
+
+
+def test_a_shared_phone_says_whose_each_visit_is_with_its_check_out_and_can_forget_one(
+    client, venue, venue_url, checkins
+):
+    url = venue_url(venue)
+    register(client, url)
+    register(client, url + "?add=1", full_name="Lê Minh Khôi", birth_year="2015", phone="0912 345 678")
+    khoi = checkins.get(person__full_name="Lê Minh Khôi")
+    assert client.post("/c/checkout", {"checkin": khoi.pk}).status_code == 200
+    page = client.get("/c/mine")
+    rows = {who: visit for visit, who in page.context["rows"]}
+    assert set(rows) == {"Lê Minh Châu", "Lê Minh Khôi"}
+    assert rows["Lê Minh Khôi"].checked_out_at is not None and rows["Lê Minh Châu"].checked_out_at is None
+    assert page.content.decode().count("ra lúc") == 1  # the check-out time is shown on Khôi's row
+    link = next(p for p in page.context["known"] if p.label == "Lê Minh Khôi")
+    client.post("/c/forget", {"link": link.link_id})
+    after = client.get("/c/mine")
+    assert [who for _visit, who in after.context["rows"]] == ["Lê Minh Châu"]
+    assert checkins.count() == 2  # forgetting on the phone deletes nothing officers need

@@ -1,9 +1,7 @@
 """Real Chromium: the printed personal QR card scans, and a citizen's phone shows their own code."""
 
 import pytest
-from django.core.signing import get_cookie_signer
 
-from epiqr.core import device
 from epiqr.core.permissions import Role
 from epiqr.core.qr import read_bytes
 from epiqr.people.services import person_create, person_personal_qr
@@ -36,10 +34,12 @@ def test_printed_personal_qr_is_at_least_5cm_and_decodes(
     assert read_bytes(shot.read_bytes()) == [person_personal_qr(person=resident)]
 
 
-def test_my_qr_on_a_phone_shows_the_remembered_person(live_server, phone_page, screenshot, resident):
+def test_my_qr_on_a_phone_shows_the_proven_person(live_server, phone_page, screenshot, resident):
+    from tests.factories import citizen_phone
+
     host = live_server.url.split("//", 1)[1].split(":")[0]
-    value = get_cookie_signer(salt=device.COOKIE + device.SALT).sign(str(resident.public_id))
-    phone_page.context.add_cookies([{"name": device.COOKIE, "value": value, "domain": host, "path": "/"}])
+    name, value, _device = citizen_phone(resident)
+    phone_page.context.add_cookies([{"name": name, "value": value, "domain": host, "path": "/"}])
     phone_page.goto(f"{live_server.url}/people/my-qr/")
     assert phone_page.get_by_text("Nguyễn Thị Hoa").is_visible()
     shot = screenshot(phone_page, "my-qr")

@@ -108,12 +108,16 @@ def test_a_code_expires_and_works_only_once_and_only_on_the_phone_that_asked(cli
     assert DeviceProof.objects.count() == 1
 
 
-def test_codes_are_stored_only_as_keyed_hashes(client, victim, sent_messages):
+def test_codes_are_stored_only_as_keyed_hashes_and_masked_in_the_outbox(client, victim, sent_messages):
+    from epiqr.notify.models import OutboundMessage
+
     ask(client, identifier=NUMBER)
     code = code_in(sent_messages[0])
     row = ProofChallenge.objects.values().get()
     assert all(code not in str(value) for value in row.values())
     assert len(row["code_hash"]) == 64
+    kept = OutboundMessage.objects.get()
+    assert kept.recipient == "0987654321" and code not in kept.body and "••••••" in kept.body
 
 
 def test_registered_or_not_the_answer_is_the_same(client, victim, commune, sent_messages, settings):

@@ -447,6 +447,11 @@ def checkin_checkout(
     ).update(checked_out_at=at)
 
 
+def device_checkins_forget(*, device, person_id: int) -> int:
+    """A phone that forgets a person stops listing the visits it recorded for them (the visits stay)."""
+    return DeviceCheckIn.objects.filter(device=device, checkin__person_id=person_id).delete()[0]
+
+
 def visitor_register(
     *,
     full_name: str,

@@ -214,8 +214,10 @@ def forget_device(request):
 
     citizen = request.citizen
     link = request.POST.get("link", "")
-    if link.isdigit() and citizen.device is not None:
-        device_link_forget(device=citizen.device, link_id=int(link))
+    if link.isdigit() and len(link) < 19 and citizen.device is not None:
+        person_id = device_link_forget(device=citizen.device, link_id=int(link))
+        if person_id is not None:
+            services.device_checkins_forget(device=citizen.device, person_id=person_id)
         return redirect("public:my_checkins")
     citizen.forget()
     response = redirect("public:my_checkins")

@@ -22,8 +22,12 @@ def message_send(
     subject: str = "",
     template: str = "",
     related=None,
+    secret: str = "",
 ) -> OutboundMessage:
-    """Record the message in the outbox and hand it to the channel's adapter; a failure is kept, not raised."""
+    """Record the message in the outbox and hand it to the channel's adapter; a failure is kept, not raised.
+
+    A `secret` in the body (a one-time code) goes to the adapter but is masked in the outbox row.
+    """
     if channel not in Channel.values:
         raise Invalid(f"Kênh không hỗ trợ: {channel}", field="channel")
     if not recipient:
@@ -32,20 +36,21 @@ def message_send(
         channel=channel,
         recipient=recipient[:255],
         subject=subject[:255],
-        body=body,
+        body=body.replace(secret, "•" * len(secret)) if secret else body,
         template=template,
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
         adapter=adapter_for(channel).name,
     )
-    _deliver(row)
+    _deliver(row, body)
     return row
 
 
-def _deliver(row: OutboundMessage) -> OutboundMessage:
-    """Hand a stored message to its channel's adapter and keep the outcome; a failure frees its key."""
+def _deliver(row: OutboundMessage, body: str = "") -> OutboundMessage:
+    """Hand a stored message to its channel's adapter and keep the outcome; a failure frees its key.
+    `body` is the text to send when the stored one is masked (a one-time code)."""
     try:
-        adapter_for(row.channel).send(Message(row.channel, row.recipient, row.subject, row.body))
+        adapter_for(row.channel).send(Message(row.channel, row.recipient, row.subject, body or row.body))
     except DeliveryFailed as exc:
         row.status, row.error, row.idempotency_key = MessageStatus.FAILED, str(exc)[:500], None
     else:
@@ -166,12 +171,18 @@ def message_render(*, template: str, context: dict) -> tuple[str, str]:
 
 
 def message_send_template(
-    *, channel: str, recipient: str, template: str, context: dict, related=None
+    *, channel: str, recipient: str, template: str, context: dict, related=None, secret: str = ""
 ) -> OutboundMessage:
-    """Render a message template and send it through the outbox."""
+    """Render a message template and send it through the outbox (`secret`: see message_send)."""
     subject, body = message_render(template=template, context=context)
     return message_send(
-        channel=channel, recipient=recipient, body=body, subject=subject, template=template, related=related
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        subject=subject,
+        template=template,
+        related=related,
+        secret=secret,
     )
 
 

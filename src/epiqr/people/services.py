@@ -483,16 +483,17 @@ def device_link(
     return link
 
 
-def device_link_forget(*, device, link_id: int) -> int:
-    """The phone forgets one person: its link and every proof it holds for them."""
+def device_link_forget(*, device, link_id: int) -> int | None:
+    """The phone forgets one person: its link and every proof it holds for them. Returns the person's id
+    (the caller's domain drops the phone's own visits of them), None when the link is not this phone's."""
     from .models import DeviceLink, DeviceProof
 
     link = DeviceLink.objects.filter(device=device, pk=link_id).first()
     if link is None:
-        return 0
+        return None
     DeviceProof.objects.filter(device=device, person_id=link.person_id).delete()
     link.delete()
-    return 1
+    return link.person_id
 
 
 def proof_grant(
@@ -664,6 +665,7 @@ def proof_otp_deliver(*, challenge_id: int) -> bool:
             template="proof_code",
             context={"code": code, "minutes": PROOF_MINUTES, "hotline": _hotline()},
             related=challenge,
+            secret=code,
         )
     return True
 
