@@ -327,10 +327,12 @@ def verify_device(request):
 
 
 def _int(value) -> int | None:
+    """A positive id that fits a database integer, else None."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def _shown_fields(doc) -> list[tuple[str, str]]:
