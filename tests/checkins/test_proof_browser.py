@@ -13,14 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def phone_390(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="vi-VN"
-    )
-    page = context.new_page()
-    page.set_default_timeout(30000)
-    yield page
-    context.close()
+def phone_390(phone_page):
+    phone_page.set_viewport_size({"width": 390, "height": 844})
+    return phone_page
 
 
 def _fits(page) -> bool:
