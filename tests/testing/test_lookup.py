@@ -212,7 +212,7 @@ def test_a_slip_lookup_keeps_that_result_only_on_the_phone(resulted, filled_tube
     later.members.update(person=member.person)
     services.result_record(tube=later, value="negative", actor=lab_tech)
     client = Client()
-    assert _post(client, "LK-0001", member.person.birth_date.strftime("%d/%m/%Y")).status_code == 200
+    assert _post(client, "LK-0001", member.slip_code).status_code == 200
     page = client.get("/testing/my/").content.decode()
     assert page.count("data-outcome=") == 1 and 'data-outcome="negative"' in page and "LK-0002" not in page
     assert b"data-outcome" not in Client().get("/testing/my/").content

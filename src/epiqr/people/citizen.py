@@ -21,9 +21,10 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from epiqr.core import device as cookie
+from epiqr.core.http import safe_next
+from epiqr.core.ratelimit import asker_key
 
 from . import selectors, services
 
@@ -117,17 +118,11 @@ def prove_url(next_path: str = "", *, link_id: int | None = None) -> str:
     return reverse("people:prove") + (f"?{urlencode(query)}" if query else "")
 
 
-def safe_next(request, value: str | None) -> str:
-    """Where to go after a proof: a path on this site only (never another host), else My check-ins."""
-    value = (value or "").strip()
-    if (
-        value.startswith("/")
-        and not value.startswith("//")
-        and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=False)
-    ):
-        return value
-    return DEFAULT_NEXT
+def next_path(request) -> str:
+    """Where to go after a proof (`next`): a path on this site only, else My check-ins."""
+    return safe_next(request.GET.get("next") or request.POST.get("next"), fallback=DEFAULT_NEXT)
 
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+def asker(request) -> str:
+    """The network a proof is asked from, as every public limit counts it (core.ratelimit)."""
+    return asker_key(request)

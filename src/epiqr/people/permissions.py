@@ -28,5 +28,6 @@ SCAN = capability(
 VERIFY_DEVICE = capability(
     "people.verify_device",
     "Xác minh điện thoại của người dân bằng thẻ CCCD gắn chip (đối chiếu ảnh trên thẻ với người trình thẻ)",
-    [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.SAMPLER, Role.VACCINATOR],
+    [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.SAMPLER],
+    personal_data=True,  # it opens a person's records to a phone: the worker must hold a second factor
 )

@@ -21,7 +21,7 @@ from epiqr.core.qr import read_bytes
 from epiqr.core.services import audit_record
 
 from . import permissions, selectors, services
-from .citizen import citizen_page, client_ip, proof_required, safe_next
+from .citizen import asker, citizen_page, next_path, proof_required
 from .forms import CodeForm, PersonForm, ProveForm, SearchForm
 from .models import DocumentKind
 from .parsers import MAX_PAYLOAD, ParseError, parse_payload
@@ -200,9 +200,9 @@ def prove(request):
     """Start a proof: a code by SMS to the phone on record of one of this phone's people, or of the
     holder of an ID number or phone number typed here; or the card proof at a health station."""
     citizen = request.citizen
-    next_path = safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    back = next_path(request)
     form = ProveForm(request.POST if request.method == "POST" and "identifier" in request.POST else None)
-    context = {"form": form, "next": next_path, "unproven": citizen.unproven, "proven": citizen.proven}
+    context = {"form": form, "next": back, "unproven": citizen.unproven, "proven": citizen.proven}
     if request.method != "POST":
         return render(request, "people/prove.html", context)
     link_id = _int(request.POST.get("link"))
@@ -211,7 +211,7 @@ def prove(request):
     try:
         services.proof_otp_start(
             device=citizen.device_obtain(),
-            ip=client_ip(request),
+            ip=asker(request),
             link_id=link_id,
             identifier="" if link_id is not None else form.cleaned_data["identifier"],
         )
@@ -221,18 +221,18 @@ def prove(request):
         else:
             context["error"] = exc.message
         return render(request, "people/prove.html", context, status=exc.status)
-    return redirect(f"{reverse('people:prove_code')}?{urlencode({'next': next_path})}")
+    return redirect(f"{reverse('people:prove_code')}?{urlencode({'next': back})}")
 
 
 @login_not_required
 @citizen_page
 def prove_code(request):
     """Type the code the SMS brought; right, and the phone shows that person's records."""
-    next_path = safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    back = next_path(request)
     form = CodeForm(request.POST or None)
     context = {
         "form": form,
-        "next": next_path,
+        "next": back,
         "hotline": settings.EPIQR_HOTLINE,
         "minutes": services.PROOF_MINUTES,
     }
@@ -254,7 +254,7 @@ def prove_code(request):
             _("Done: this phone now shows the records of %(names)s.")
             % {"names": ", ".join(p.full_name for p in people)},
         )
-    return redirect(next_path)
+    return redirect(back)
 
 
 @login_not_required
@@ -265,27 +265,27 @@ def prove_card(request):
     from .models import ProofKind
 
     citizen = request.citizen
-    next_path = safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    back = next_path(request)
     if request.method == "POST":
         try:
-            services.proof_card_start(device=citizen.device_obtain(), ip=client_ip(request))
+            services.proof_card_start(device=citizen.device_obtain(), ip=asker(request))
         except ServiceError as exc:
             return render(
                 request,
                 "people/prove_card.html",
-                {"next": next_path, "error": exc.message},
+                {"next": back, "error": exc.message},
                 status=exc.status,
             )
-        return redirect(f"{reverse('people:prove_card')}?{urlencode({'next': next_path})}")
+        return redirect(f"{reverse('people:prove_card')}?{urlencode({'next': back})}")
     challenge = selectors.proof_challenge_latest(device=citizen.device, kind=ProofKind.CARD)
     if challenge is not None and challenge.used_at is not None:
         if request.GET.get("waiting"):
             messages.success(request, _("Done: this phone now shows your records."))
-            return redirect(next_path)
+            return redirect(back)
         challenge = None
     if challenge is not None and challenge.expires_at <= timezone.now():
         challenge = None
-    context = {"next": next_path, "challenge": challenge}
+    context = {"next": back, "challenge": challenge}
     if challenge is not None:
         code = services.proof_card_code(challenge)
         context.update(code=f"{code[:4]}-{code[4:]}", svg=_qr_svg(f"EPIQRDEV1:{code}"))
