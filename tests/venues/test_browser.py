@@ -1,5 +1,7 @@
 """Real Chromium: a shop owner registers on a phone, picks the commune from suggestions, gets a poster."""
 
+from pathlib import Path
+
 import pytest
 
 from epiqr.core.qr import read_bytes
