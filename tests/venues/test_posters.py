@@ -1,18 +1,23 @@
-"""Posters: printed and scanned back, the QR must open the venue's check-in URL."""
+"""Posters: printed and scanned back (tests/codes.py), the QR must open the venue's check-in URL."""
 
 import io
 
 import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from PIL import Image
 
-from epiqr.core.qr import read_image
 from epiqr.venues import posters
 from epiqr.venues.codes import code_display
 from epiqr.venues.selectors import venue_url
-
-DPI = 100
+from tests.codes import (
+    PRINTER_DPI,
+    QUEUE_DPI,
+    assert_codes,
+    image_codes,
+    pdf_codes,
+    pdf_images,
+    symbol_width_mm,
+)
 
 
 def pages(pdf_bytes: bytes) -> list:
@@ -20,20 +25,8 @@ def pages(pdf_bytes: bytes) -> list:
     return [doc[i] for i in range(len(doc))]
 
 
-def render(page, dpi=DPI) -> Image.Image:
-    return page.render(scale=dpi / 72).to_pil().convert("L")
-
-
 def page_text(page) -> str:
     return page.get_textpage().get_text_range()
-
-
-def qr_width_mm(image: Image.Image, dpi=DPI) -> float:
-    """Width of the decoded QR symbol on the page, from the corner points the reader found."""
-    (result,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    pos = result.position
-    width_px = max(pos.top_right.x, pos.bottom_right.x) - min(pos.top_left.x, pos.bottom_left.x)
-    return width_px * 25.4 / dpi
 
 
 @pytest.fixture
@@ -50,22 +43,22 @@ def venue(register, make_user):
 
 @pytest.mark.django_db
 class TestPdf:
-    def test_a4_poster_scans_back_to_the_venue_url_and_qr_is_at_least_15cm(self, venue):
+    @pytest.mark.parametrize("dpi", [QUEUE_DPI, PRINTER_DPI])
+    def test_a4_poster_scans_back_to_the_venue_url_and_qr_is_at_least_15cm(self, venue, dpi):
         url = venue_url(venue=venue)
-        (page,) = pages(posters.poster_pdf(venue=venue, url=url, size="A4"))
-        width_pt, height_pt = page.get_size()
+        pdf = posters.poster_pdf(venue=venue, url=url, size="A4")
+        width_pt, height_pt = pages(pdf)[0].get_size()
         assert (round(width_pt * 25.4 / 72), round(height_pt * 25.4 / 72)) == (210, 297)
-        image = render(page)
-        assert read_image(image) == [url]
-        assert qr_width_mm(image) >= 150
+        assert_codes(pdf_codes(pdf, dpi=dpi), [[url]])
+        assert symbol_width_mm(pdf_images(pdf, dpi=dpi)[0], dpi=dpi, text=url) >= 150
 
-    def test_a5_poster_scans_back_with_a_proportionally_smaller_qr(self, venue):
+    @pytest.mark.parametrize("dpi", [QUEUE_DPI, PRINTER_DPI])
+    def test_a5_poster_scans_back_with_a_proportionally_smaller_qr(self, venue, dpi):
         url = venue_url(venue=venue)
-        (page,) = pages(posters.poster_pdf(venue=venue, url=url, size="A5"))
-        assert round(page.get_size()[0] * 25.4 / 72) == 148
-        image = render(page)
-        assert read_image(image) == [url]
-        assert qr_width_mm(image) >= 150 * 148 / 210
+        pdf = posters.poster_pdf(venue=venue, url=url, size="A5")
+        assert round(pages(pdf)[0].get_size()[0] * 25.4 / 72) == 148
+        assert_codes(pdf_codes(pdf, dpi=dpi), [[url]])
+        assert symbol_width_mm(pdf_images(pdf, dpi=dpi)[0], dpi=dpi, text=url) >= 150 * 148 / 210
 
     def test_vietnamese_text_is_in_the_pdf(self, venue):
         (page,) = pages(posters.poster_pdf(venue=venue, url=venue_url(venue=venue)))
@@ -91,16 +84,14 @@ class TestPdf:
             if isinstance(item, posters.Text):
                 assert item.x >= 0
                 assert item.x + posters.text_width_mm(item.text, item.size, item.bold) <= layout.width + 0.01
-        (page,) = pages(posters.poster_pdf(venue=long, url=venue_url(venue=long)))
-        assert read_image(render(page)) == [venue_url(venue=long)]
+        pdf = posters.poster_pdf(venue=long, url=venue_url(venue=long))
+        assert_codes(pdf_codes(pdf, dpi=QUEUE_DPI), [[venue_url(venue=long)]])
 
     def test_batch_has_one_page_per_venue_each_with_its_own_code(self, register):
         venues = [register(name=f"Quán phở số {n}", address=f"{n} Phố Lò Sũ") for n in range(1, 4)]
         pdf = posters.posters_pdf(venues=[(v, venue_url(venue=v)) for v in venues], size="A5")
-        docs = pages(pdf)
-        assert len(docs) == 3
-        for page, v in zip(docs, venues, strict=True):
-            assert read_image(render(page)) == [venue_url(venue=v)]
+        assert_codes(pdf_codes(pdf, dpi=QUEUE_DPI), [[venue_url(venue=v)] for v in venues])
+        for page, v in zip(pages(pdf), venues, strict=True):
             assert v.name in page_text(page)
 
     def test_unknown_size_refused(self, venue):
@@ -114,8 +105,8 @@ def test_png_poster_scans_back_to_the_venue_url(venue):
     blob = posters.poster_png(venue=venue, url=url)
     image = Image.open(io.BytesIO(blob))
     assert image.size == (round(210 / 25.4 * 150), round(297 / 25.4 * 150))
-    assert read_image(image.convert("L")) == [url]
-    assert qr_width_mm(image.convert("L"), dpi=150) >= 150
+    assert_codes(image_codes(blob), [url])
+    assert symbol_width_mm(image, dpi=150, text=url) >= 150
 
 
 def test_text_wrapping_keeps_every_word():

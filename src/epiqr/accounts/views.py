@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
 from epiqr.core.permissions import REGISTRY, capabilities_of, needs_second_factor
-from epiqr.core.qr import draw_svg
+from epiqr.core.qr import svg_inline
 
 from . import selectors, services
 from .forms import CodeForm, LoginForm
@@ -173,7 +173,7 @@ def enrol(request):
         "accounts/enrol.html",
         {
             "form": form,
-            "qr_svg": draw_svg(device.config_url, scale=5),
+            "qr_svg": svg_inline(device.config_url),
             "key_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
             "first_time": bool(pending),
         },

@@ -401,14 +401,14 @@ def visitors(request, venue_id: int):
 @requires(SCAN)
 def venue_screen(request, venue_id: int):
     """A code for a screen at the door that changes every few minutes (a photo of it soon stops working)."""
-    from epiqr.core.qr import draw_svg
+    from epiqr.core.qr import svg_inline
+    from epiqr.venues.posters import QR_ERROR
     from epiqr.venues.selectors import venue_rotating_url
 
     venue = _station_venue(request, venue_id)
     url = venue_rotating_url(venue=venue)
-    return render(
-        request, "checkins/screen.html", {"venue": venue, "svg": draw_svg(url, scale=8), "url": url}
-    )
+    svg = svg_inline(url, error=QR_ERROR, label=_("QR code to check in at %(venue)s") % {"venue": venue.name})
+    return render(request, "checkins/screen.html", {"venue": venue, "svg": svg, "url": url})
 
 
 # --- commune officer --------------------------------------------------------------------------------

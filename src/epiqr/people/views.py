@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.qr import read_bytes
+from epiqr.core.qr import read_bytes, svg_inline
 from epiqr.core.services import audit_record
 
 from . import permissions, selectors, services
@@ -368,6 +367,4 @@ def _visible(request, public_id):
 
 def _qr_svg(payload: str) -> str:
     """Inline SVG that scales to its CSS size (viewBox, no fixed pixels), so the card prints in cm."""
-    return segno.make(payload, error="m", micro=False).svg_inline(
-        scale=1, border=4, omitsize=True, light="#fff"
-    )
+    return svg_inline(payload)

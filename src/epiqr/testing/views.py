@@ -16,7 +16,7 @@ from epiqr.core import export, ratelimit
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.qr import draw_svg
+from epiqr.core.qr import svg_inline
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
 from epiqr.people.citizen import citizen_page
@@ -195,11 +195,11 @@ def slips(request, barcode: str):
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
     services.slip_codes_ensure(tube=tube)
     audit_record(actor=request.user, action="testing.slips_print", target=tube, row_count=tube.member_count)
-    lookup = request.build_absolute_uri(reverse("testing:lookup"))
+    lookup = settings.PUBLIC_BASE_URL + reverse("testing:lookup")  # printed: the public address
     slips = []
     for member in selectors.tube_members(tube=tube):
         url = selectors.slip_url(lookup=lookup, barcode=tube.barcode, code=member.slip_code)
-        slips.append({"member": member, "code": slipcode.display(member.slip_code), "qr": draw_svg(url)})
+        slips.append({"member": member, "code": slipcode.display(member.slip_code), "qr": svg_inline(url)})
     return render(request, "testing/slips.html", {"tube": tube, "slips": slips, "lookup": lookup})
 
 

@@ -136,7 +136,7 @@ def venue_detail(request, pk: int):
             "venue": venue,
             "url": url,
             "code": code_display(venue.code),
-            "qr_svg": qr.draw_svg(url, scale=6, border=2, error=posters.QR_ERROR),
+            "qr_svg": qr.svg_inline(url, error=posters.QR_ERROR),
             "can_manage": selectors.venue_may_manage(user=request.user, venue=venue),
             "can_print": has_capability(request.user, permissions.PRINT),
         },
