@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver serves static files the way production does
     "django.contrib.staticfiles",
+    "ninja",  # its Swagger UI files, so /api/v1/docs needs no CDN
     "django_htmx",
     "ninja",  # serves the API docs (Swagger UI) from its own static files: no CDN, and allowed by the CSP
     "django_otp",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "epiqr.core.middleware.VietnameseFirstLocale",
@@ -183,6 +186,17 @@ STATIC_URL = "/static/"
 # The project-wide static folder (base.css, scanstation.js) is not inside an app, so name it.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+# WhiteNoise serves static files from the app, so gunicorn alone is a complete server. With DEBUG off they
+# are the files `epiqr collectstatic` put in STATIC_ROOT, under content-hashed names (cached by browsers
+# for a year, a new name when a file changes) and pre-compressed; with DEBUG on, straight from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 # Requests bigger than this are refused with 413 before any parsing, on every page and endpoint

@@ -14,6 +14,7 @@ DOMAINS = ("accounts", "geo", "people", "venues", "checkins", "cases", "tracing"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # The admin's own login would skip the second factor: it is our two-step login instead.
     path(
