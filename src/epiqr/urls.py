@@ -7,8 +7,6 @@ from django.views.i18n import set_language
 from epiqr.api import api
 from epiqr.core import views as core_views
 
-handler404 = "epiqr.core.views.not_found"
-
 DOMAINS = ("accounts", "geo", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
 
 urlpatterns = [
@@ -26,3 +24,9 @@ urlpatterns = [
     path("", include("epiqr.checkins.public_urls", namespace="public")),
     *[path(f"{d}/", include(f"epiqr.{d}.urls", namespace=d)) for d in DOMAINS],
 ]
+
+# Styled pages in the active language when DEBUG is off (DEBUG shows Django's technical pages instead).
+handler400 = "epiqr.core.views.bad_request"
+handler403 = "epiqr.core.views.permission_denied"
+handler404 = "epiqr.core.views.page_not_found"
+handler500 = "epiqr.core.views.server_error"

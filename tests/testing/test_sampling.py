@@ -47,6 +47,85 @@ def test_person_in_an_open_tube_of_the_session_is_refused(pooled_session, sample
     assert TubeMember.objects.filter(person=person).count() == 1
 
 
+def test_a_person_already_swabbed_in_the_session_is_added_again_only_on_purpose(
+    pooled_session, sampler, make_person, qr
+):
+    from epiqr.testing.selectors import session_counts, session_repeated_people
+
+    people = [make_person() for _ in range(4)]
+    services.station_scan(session=pooled_session, payload="HN-0250", actor=sampler)
+    for p in people:
+        services.station_scan(session=pooled_session, payload=qr(p), actor=sampler)
+    services.station_scan(session=pooled_session, payload="HN-0251", actor=sampler)  # closes HN-0250
+    with pytest.raises(Conflict) as exc:  # scanned again by mistake: the count would say 5 for 4 people
+        services.station_scan(session=pooled_session, payload=qr(people[0]), actor=sampler)
+    assert exc.value.code == "person_sampled_in_session"
+    assert people[0].full_name in exc.value.message and "HN-0250" in exc.value.message
+    counts = session_counts(session=pooled_session)
+    assert (counts.people, counts.samples) == (4, 4)
+    # A deliberate second swab is recorded; the session then says 4 people, 5 samples, and who.
+    services.station_scan(session=pooled_session, payload=qr(people[0]), actor=sampler, repeat_ok=True)
+    counts = session_counts(session=pooled_session)
+    assert (counts.people, counts.samples) == (4, 5)
+    [repeated] = session_repeated_people(session=pooled_session)
+    assert repeated["person"] == people[0] and [t.barcode for t in repeated["tubes"]] == [
+        "HN-0250",
+        "HN-0251",
+    ]
+
+
+def test_the_station_page_adds_the_second_swab_when_the_same_code_is_scanned_again(
+    client, pooled_session, sampler, make_person, qr
+):
+    person = make_person(full_name="Trần Thị Bình")
+    client.force_login(sampler)
+    url = f"/testing/sessions/{pooled_session.pk}/station/scan/"
+    hx = {"HX-Request": "true"}
+    for payload in ("HN-0260", qr(person), "HN-0261"):
+        assert client.post(url, {"payload": payload}, headers=hx).status_code == 200
+    warned = client.post(url, {"payload": qr(person)}, headers=hx)
+    assert warned.status_code == 409 and "Trần Thị Bình" in warned.content.decode()
+    assert TubeMember.objects.filter(person=person).count() == 1
+    # Another person's scan in between cancels the pending confirmation.
+    other = make_person()
+    assert client.post(url, {"payload": qr(other)}, headers=hx).status_code == 200
+    assert client.post(url, {"payload": qr(person)}, headers=hx).status_code == 409
+    added = client.post(url, {"payload": qr(person)}, headers=hx)
+    assert added.status_code == 200 and TubeMember.objects.filter(person=person).count() == 2
+    assert "2 người. (3 mẫu: có người được lấy mẫu nhiều hơn một lần)" in added.content.decode()
+    # The session keeps no scanned payload, only a digest.
+    assert qr(person) not in str(dict(client.session))
+    page = client.get(f"/testing/sessions/{pooled_session.pk}/").content.decode()
+    assert 'id="repeated"' in page and "Trần Thị Bình" in page
+
+
+def test_api_adds_a_repeat_member_only_when_asked(api_client, pooled_session, sampler, make_person, qr):
+    client = api_client(sampler)
+    person = make_person()
+    url = f"/api/v1/testing/sessions/{pooled_session.pk}/tubes"
+    assert (
+        client.post(
+            url, {"barcode": "API-R1", "members": [qr(person)]}, content_type="application/json"
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            url,
+            {"barcode": "API-R2", "members": [qr(make_person())], "close": False},
+            content_type="application/json",
+        ).status_code
+        == 201
+    )
+    add = "/api/v1/testing/tubes/API-R2/members"
+    refused = client.post(add, {"payload": qr(person)}, content_type="application/json")
+    assert refused.status_code == 409 and refused.json()["code"] == "person_sampled_in_session"
+    assert (
+        client.post(add, {"payload": qr(person), "repeat": True}, content_type="application/json").status_code
+        == 201
+    )
+
+
 def test_used_tube_barcode_is_refused_even_after_closing(pooled_session, sampler, make_person, qr):
     services.station_scan(session=pooled_session, payload="HN-0300", actor=sampler)
     services.station_scan(session=pooled_session, payload=qr(make_person()), actor=sampler)

@@ -33,7 +33,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("user")
-        verbose_name_plural = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -56,6 +56,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name} ({self.prefix})"

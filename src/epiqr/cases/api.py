@@ -3,6 +3,7 @@
 from datetime import date, datetime
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from epiqr.core.api_schema import Day, Id, Moment, errors
@@ -69,7 +70,7 @@ def person_for(*, user, person: UUID | None, scan: str | None, identifier: str |
     from epiqr.people.services import person_find, person_from_scan
 
     if sum(1 for v in (person, scan, identifier) if v) != 1:
-        raise Invalid("Cho biết đúng một trong: person, scan, identifier.", field="person")
+        raise Invalid(_("Give exactly one of: person, scan, identifier."), field="person")
     if person:
         return person_get_visible(user=user, public_id=person)
     found = (
@@ -84,7 +85,10 @@ def person_for(*, user, person: UUID | None, scan: str | None, identifier: str |
 def create_case(request, body: CaseIn):
     check_capability(request.user, permissions.OPEN)
     if body.source not in services.SOURCES:
-        raise Invalid(f"Nguồn không hợp lệ; dùng một trong: {', '.join(services.SOURCES)}.", field="source")
+        raise Invalid(
+            _("Unknown source; use one of: %(sources)s.") % {"sources": ", ".join(services.SOURCES)},
+            field="source",
+        )
     person = person_for(user=request.user, person=body.person, scan=body.scan, identifier=body.identifier)
     case = services.case_open(
         person=person,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "epiqr.cases"
     label = "cases"
+    verbose_name = _("Cases (F0)")
 
     def ready(self) -> None:
         from epiqr.core.context import nav_item

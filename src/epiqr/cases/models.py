@@ -34,7 +34,7 @@ class Case(models.Model):
     class Meta:
         ordering = ["-confirmed_on", "-id"]
         verbose_name = _("case (F0)")
-        verbose_name_plural = _("case (F0)")
+        verbose_name_plural = _("cases (F0)")
 
     def __str__(self) -> str:
         return f"F0 #{self.pk} {self.person}"

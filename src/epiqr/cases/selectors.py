@@ -2,6 +2,7 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter
 from epiqr.core.errors import NotFound
@@ -58,7 +59,7 @@ def case_list_visible_to(*, user, status: str | None = None) -> QuerySet[Case]:
 def case_get_visible_to(*, user, case_id: int) -> Case:
     case = case_list_visible_to(user=user).filter(pk=case_id).first()
     if case is None:
-        raise NotFound("Không tìm thấy ca bệnh trong phạm vi của bạn.")
+        raise NotFound(_("No such case within your jurisdiction."))
     return case
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CheckinsConfig(AppConfig):
     name = "epiqr.checkins"
     label = "checkins"
+    verbose_name = _("Check-ins and declarations")
 
     def ready(self) -> None:
         from epiqr.core.context import nav_item

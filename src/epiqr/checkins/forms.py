@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from epiqr.core.errors import Invalid
+from epiqr.core.forms import PhoneInput
 from epiqr.core.timeutil import local_today
+from epiqr.geo.forms import CommuneSelect
 from epiqr.geo.models import Commune
 
 from .models import EXPOSURES, SYMPTOMS, DeclarationKind, TransportKind
@@ -41,16 +43,17 @@ class VisitorForm(forms.Form):
     """First check-in on a phone: who is checking in."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=120, min_length=2)
-    phone = forms.CharField(label=_("Phone"), max_length=20)
+    phone = forms.CharField(label=_("Phone"), max_length=20, widget=PhoneInput)
     birth_year = BirthYearField(label=_("Year of birth"))
     id_number = forms.CharField(label=_("ID card number (optional)"), max_length=12, required=False)
     commune = forms.TypedChoiceField(
-        label=_("Commune of residence"), coerce=int, required=False, empty_value=None
+        label=_("Commune of residence"), coerce=int, required=False, empty_value=None, widget=CommuneSelect
     )
 
     def __init__(self, *args, province_code: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["commune"].choices = commune_choices(province_code)
+        self.fields["commune"].widget.province_code = province_code
 
     def clean_phone(self):
         return _phone(self.cleaned_data["phone"])
@@ -75,10 +78,10 @@ class DeclarationForm(forms.Form):
     id_number = forms.CharField(label=_("ID or passport number"), max_length=32, required=False)
     bhyt_number = forms.CharField(label=_("Health-insurance card number"), max_length=15, required=False)
     on_behalf = forms.BooleanField(label=_("I am declaring on behalf of someone else"), required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=20)
+    phone = forms.CharField(label=_("Phone"), max_length=20, widget=PhoneInput)
     email = forms.EmailField(label=_("Email"), required=False)
     commune = forms.ModelChoiceField(
-        label=_("Commune"), queryset=Commune.objects.all(), to_field_name="code", widget=forms.Select
+        label=_("Commune"), queryset=Commune.objects.all(), to_field_name="code", widget=CommuneSelect
     )
     address = forms.CharField(label=_("Address (house number, street)"), max_length=255)
     visited = forms.CharField(
@@ -113,6 +116,7 @@ class DeclarationForm(forms.Form):
             self.fields["commune"].queryset = Commune.objects.filter(province_id=province_code).order_by(
                 "name"
             )
+            self.fields["commune"].widget.province_code = province_code
         self.fields["commune"].label_from_instance = lambda c: c.name
 
     def clean_phone(self):

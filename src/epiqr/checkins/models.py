@@ -64,6 +64,7 @@ class VenueDailyCount(models.Model):
 
     class Meta:
         verbose_name = _("daily venue count")
+        verbose_name_plural = _("daily venue counts")
         constraints = [models.UniqueConstraint(fields=["venue", "day"], name="venue_daily_count_unique")]
         indexes = [models.Index(fields=["day", "venue"])]
 

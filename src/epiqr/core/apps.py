@@ -1,9 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "epiqr.core"
     label = "core"
+    verbose_name = _("System")
 
-    def ready(self):
+    def ready(self) -> None:
+        from django.apps import apps
+
+        # The background-task tables' admin section is named in English by their package; the models
+        # inside have translatable names (core/django_strings.py gives the Vietnamese for them).
+        if apps.is_installed("django_tasks_db"):
+            apps.get_app_config("django_tasks_database").verbose_name = _("Background tasks")
+
         from . import checks  # noqa: F401 - registers the deployment checks

@@ -20,7 +20,12 @@ def nav(request):
         for label, url_name, cap in NAV:
             if cap is None or has_capability(user, cap):
                 try:
-                    items.append({"label": label, "url": reverse(url_name)})
+                    url = reverse(url_name)
                 except NoReverseMatch:
                     continue
+                items.append({"label": label, "url": url, "current": False})
+        # The entry whose address is the longest prefix of this page's is the one being shown.
+        here = [i for i in items if request.path.startswith(i["url"])]
+        if here:
+            max(here, key=lambda i: len(i["url"]))["current"] = True
     return {"nav_items": items, "site_name": _("EpiQR")}

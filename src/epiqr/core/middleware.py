@@ -65,6 +65,8 @@ def refusal_response(request, exc):
     from django.http import HttpResponse, JsonResponse
     from django.shortcuts import render
 
+    from .views import back_url
+
     if request.path_info.startswith("/api/"):
         return JsonResponse(exc.as_dict(), status=exc.status)
     if getattr(request, "htmx", False) or request.headers.get("HX-Request"):  # a fragment: the message alone
@@ -74,7 +76,7 @@ def refusal_response(request, exc):
     return render(
         request,
         "core/refused.html",
-        {"message": exc.message, "code": exc.code, "status": exc.status},
+        {"message": exc.message, "code": exc.code, "status": exc.status, "back": back_url(request)},
         status=exc.status,
     )
 

@@ -18,6 +18,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:

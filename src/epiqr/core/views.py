@@ -6,8 +6,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
 
 
 @login_not_required
@@ -38,8 +39,89 @@ def healthz(request):
     return JsonResponse({"ok": True, "database": connection.vendor})
 
 
-def not_found(request, exception):
+# --- error pages (settings: DEBUG off; urls.py names them as Django's handlers) -----------------------
+
+
+def back_url(request) -> str:
+    """Where "Go back" leads: the page the person came from on this site, else nothing."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer if referer != request.build_absolute_uri() else ""
+    return ""
+
+
+def _error_texts(status: int) -> tuple[str, str]:
+    hotline = settings.EPIQR_HOTLINE
+    texts = {
+        400: (
+            _("This request could not be read"),
+            _("Something in the address or in the form was not valid. Go back and try again."),
+        ),
+        403: (
+            _("Not allowed"),
+            _("Your account cannot open this page. If your work needs it, ask your administrator."),
+        ),
+        404: (
+            _("Page not found"),
+            _("The address may be mistyped, or the page no longer exists."),
+        ),
+        500: (
+            _("Something went wrong on our side"),
+            _(
+                "The error has been recorded. Try again in a minute; if it keeps happening, call the "
+                "hotline %(hotline)s."
+            )
+            % {"hotline": hotline},
+        ),
+    }
+    return texts[status]
+
+
+def error_page(request, *, status: int, title: str = "", message: str = "") -> HttpResponse:
+    """A styled error page in the active language; never the exception's own (English, internal) text."""
+    default_title, default_message = _error_texts(status if status in (400, 403, 404) else 500)
+    context = {
+        "status": status,
+        "title": title or default_title,
+        "message": message or default_message,
+        "back": back_url(request),
+        "hotline": settings.EPIQR_HOTLINE,
+    }
+    try:
+        return render(request, "core/error.html", context, status=status)
+    except Exception:  # noqa: BLE001 - what the full page needs (session, database) may be what failed
+        return HttpResponse(render_to_string("core/error.html", context), status=status)
+
+
+def bad_request(request, exception=None):
+    return error_page(request, status=400)
+
+
+def permission_denied(request, exception=None):
+    return error_page(request, status=403)
+
+
+def page_not_found(request, exception=None):
     """404 for an address no route matches: JSON under /api/ (clients parse the answer), a page elsewhere."""
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
-    return page_not_found(request, exception)
+    return error_page(request, status=404)
+
+
+def server_error(request):
+    return error_page(request, status=500)
+
+
+def csrf_failure(request, reason: str = ""):
+    """The form was sent with a missing or stale CSRF token (page open too long, cookies blocked)."""
+    return error_page(
+        request,
+        status=403,
+        title=_("This form has expired"),
+        message=_(
+            "The page was open for a long time or cookies are blocked. Go back, reload the page and send "
+            "the form again: after going back, what you typed is usually still there."
+        ),
+    )

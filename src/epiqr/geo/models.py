@@ -13,7 +13,7 @@ class Province(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("province")
-        verbose_name_plural = _("province")
+        verbose_name_plural = _("provinces")
 
     def __str__(self) -> str:
         return self.name
@@ -31,7 +31,34 @@ class Commune(models.Model):
     class Meta:
         ordering = ["province__name", "name"]
         verbose_name = _("commune")
-        verbose_name_plural = _("commune")
+        verbose_name_plural = _("communes")
 
     def __str__(self) -> str:
         return f"{self.name}, {self.province.name}"
+
+
+class FormerName(models.Model):
+    """A commune, ward or town name from before the 1 July 2025 reorganisation (districts were abolished
+    and most communes merged), with the commune that took its area. People still say "Hàng Trống"; a
+    former commune split between several new ones has a row for each of them (`whole` is then False)."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="former_names")
+    name = models.CharField(max_length=100)  # "Phường Hàng Trống"
+    district = models.CharField(max_length=100, blank=True)  # "Quận Hoàn Kiếm"
+    province_name = models.CharField(max_length=100)  # the province it belonged to then
+    name_folded = models.CharField(max_length=100, db_index=True)
+    search_folded = models.CharField(max_length=320)  # name, district and province, folded
+    whole = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("former commune name")
+        verbose_name_plural = _("former commune names")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "name", "district", "province_name"], name="former_name_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.district} → {self.commune.name}" if self.district else self.name

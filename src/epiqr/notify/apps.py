@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NotifyConfig(AppConfig):
     name = "epiqr.notify"
     label = "notify"
+    verbose_name = _("Notifications")
 
     def ready(self) -> None:
         from epiqr.core.context import nav_item

@@ -29,9 +29,9 @@ def message_send(
     A `secret` in the body (a one-time code) goes to the adapter but is masked in the outbox row.
     """
     if channel not in Channel.values:
-        raise Invalid(f"Kênh không hỗ trợ: {channel}", field="channel")
+        raise Invalid(_("Unsupported channel: %(channel)s") % {"channel": channel}, field="channel")
     if not recipient:
-        raise Invalid("Thiếu người nhận.", field="recipient")
+        raise Invalid(_("The recipient is missing."), field="recipient")
     row = OutboundMessage.objects.create(
         channel=channel,
         recipient=recipient[:255],
@@ -165,7 +165,9 @@ def message_render(*, template: str, context: dict) -> tuple[str, str]:
     try:
         text = render_to_string(f"notify/messages/{template}.txt", context)
     except TemplateDoesNotExist as exc:
-        raise Invalid(f"Không có mẫu tin nhắn '{template}'.", field="template") from exc
+        raise Invalid(
+            _("There is no message template '%(template)s'.") % {"template": template}, field="template"
+        ) from exc
     subject, _sep, body = text.strip().partition("\n")
     return subject.strip(), body.strip()
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "epiqr.people"
     label = "people"
+    verbose_name = _("People")
 
     def ready(self) -> None:
         from epiqr.core.context import nav_item

@@ -125,7 +125,7 @@ def populate(world: dict) -> None:
                 birth_year=year,
                 sex=sex,
                 phone=phone,
-                address=f"Số {rng.randrange(1, 200)} {rng.choice(STREETS)}, {commune.name}, Hà Nội",
+                address=f"Số {rng.randrange(1, 200)} {rng.choice(STREETS)}",  # the commune is its own field
                 commune=commune,
             )
         )

@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from epiqr.core.forms import PhoneInput
+from epiqr.geo.forms import CommuneSelect
+
 from .models import Sex
 
 
@@ -15,10 +18,12 @@ class PersonForm(forms.Form):
         label=_("Birth year (when the date is unknown)"), required=False, min_value=1900, max_value=2100
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=24, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=24, required=False, widget=PhoneInput)
     email = forms.EmailField(label=_("Email"), required=False)
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
-    commune = forms.ModelChoiceField(label=_("Commune / ward"), queryset=None, required=False)
+    commune = forms.ModelChoiceField(
+        label=_("Commune / ward"), queryset=None, required=False, widget=CommuneSelect
+    )
     id_number = forms.CharField(
         label=_("ID number (CCCD, 12 digits)"),
         max_length=12,

@@ -38,7 +38,7 @@ class Person(models.Model):
     class Meta:
         ordering = ["full_name"]
         verbose_name = _("person")
-        verbose_name_plural = _("person")
+        verbose_name_plural = _("people")
 
     def __str__(self) -> str:
         return self.full_name
@@ -65,6 +65,7 @@ class IdentityDocument(models.Model):
             models.UniqueConstraint(fields=["kind", "number"], name="identity_document_unique_number")
         ]
         verbose_name = _("identity document")
+        verbose_name_plural = _("identity documents")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"

@@ -27,6 +27,9 @@ class TubeIn(Schema):
 
 class MemberIn(Schema):
     payload: str = Field(..., max_length=2000)
+    repeat: bool = Field(
+        False, description="a deliberate second swab of someone already in another tube of the session"
+    )
 
 
 class MemberOut(Schema):
@@ -78,7 +81,9 @@ def tube_member_add(request, barcode: Barcode, body: MemberIn):
     """Add one scanned person to an open tube."""
     check_capability(request.user, permissions.SAMPLE)
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
-    services.tube_member_add_scanned(tube=tube, payload=body.payload, actor=request.user)
+    services.tube_member_add_scanned(
+        tube=tube, payload=body.payload, actor=request.user, repeat_ok=body.repeat
+    )
     tube.refresh_from_db()
     return Status(201, _tube_out(tube))
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from epiqr.core.timeutil import local_today
+from epiqr.geo.forms import CommuneSelect
 
 from .models import ResultValue, TestKind
 
@@ -10,7 +11,9 @@ class SessionForm(forms.Form):
     site = forms.ModelChoiceField(queryset=None, required=False, label=_("Sampling site"))
     new_site_name = forms.CharField(required=False, max_length=150, label=_("…or a new site: name"))
     new_site_address = forms.CharField(required=False, max_length=255, label=_("New site: address"))
-    new_site_commune = forms.ModelChoiceField(queryset=None, required=False, label=_("New site: commune"))
+    new_site_commune = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("New site: commune"), widget=CommuneSelect
+    )
     team = forms.CharField(max_length=100, label=_("Team"))
     day = forms.DateField(label=_("Day"), initial=local_today, widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(choices=TestKind.choices, label=_("Test kind"), initial=TestKind.PCR_POOLED)

@@ -130,6 +130,19 @@ class TubeEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.tube_id}: {self.from_status or '-'} -> {self.to_status}"
 
+    @property
+    def from_label(self) -> str:
+        return _status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return _status_label(self.to_status)
+
+
+def _status_label(code: str) -> str:
+    """The status as people read it; a code from an older version is shown as it is."""
+    return str(TubeStatus(code).label) if code in TubeStatus.values else code
+
 
 class TubeMember(models.Model):
     """One person's swab in a tube, and what the tube's result means for that person."""
@@ -151,6 +164,8 @@ class TubeMember(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["tube", "person"], name="tube_member_once")]
         indexes = [models.Index(fields=["person", "added_at"], name="member_person_time")]
+        verbose_name = _("tube member")
+        verbose_name_plural = _("tube members")
 
     def __str__(self) -> str:
         return f"{self.tube_id}/{self.person_id}: {self.outcome}"
@@ -180,6 +195,7 @@ class LabResult(models.Model):
     class Meta:
         ordering = ["entered_at", "id"]
         verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
 
     def __str__(self) -> str:
         return f"{self.tube_id}: {self.value}"

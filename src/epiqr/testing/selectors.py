@@ -34,7 +34,7 @@ def site_list_visible_to(*, user) -> QuerySet[SamplingSite]:
 
 def session_list_visible_to(*, user) -> QuerySet[SamplingSession]:
     qs = SamplingSession.objects.select_related("site", "site__commune").annotate(
-        tube_count=Count("tubes"), people=Coalesce(Sum("tubes__member_count"), 0)
+        tube_count=Count("tubes"), samples=Coalesce(Sum("tubes__member_count"), 0)
     )
     return jurisdiction_filter(qs, user=user, commune_path="site__commune")
 
@@ -70,7 +70,8 @@ def session_tubes(*, session: SamplingSession) -> QuerySet[Tube]:
 @dataclass(frozen=True)
 class SessionCounts:
     tubes: int
-    people: int
+    samples: int  # swabs in tubes; more than `people` when someone was swabbed twice
+    people: int  # distinct people
     open: int
     closed: int
     received: int
@@ -81,14 +82,39 @@ class SessionCounts:
 def session_counts(*, session: SamplingSession) -> SessionCounts:
     row = session.tubes.aggregate(
         tubes=Count("id"),
-        people=Coalesce(Sum("member_count"), 0),
+        samples=Coalesce(Sum("member_count"), 0),
         open=Count("id", filter=Q(status=TubeStatus.OPEN)),
         closed=Count("id", filter=Q(status=TubeStatus.CLOSED)),
         received=Count("id", filter=Q(status=TubeStatus.RECEIVED)),
         resulted=Count("id", filter=Q(status=TubeStatus.RESULTED)),
         pooled_tubes=Count("id", filter=Q(member_count__gt=1)),
     )
+    # Through the tubes (session index) and the (tube, person) constraint's index: no members' index needed.
+    row["people"] = (
+        TubeMember.objects.filter(tube__session=session).values("person_id").distinct().count()
+        if row["samples"]
+        else 0
+    )
     return SessionCounts(**row)
+
+
+def session_repeated_people(*, session: SamplingSession) -> list[dict]:
+    """People swabbed into more than one tube of the session, with those tubes (a slip or a second swab)."""
+    repeated = (
+        TubeMember.objects.filter(tube__session=session)
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values("person_id")
+    )
+    rows: dict[int, dict] = {}
+    for m in (
+        TubeMember.objects.filter(tube__session=session, person_id__in=repeated)
+        .select_related("person", "tube")
+        .order_by("person_id", "added_at")
+    ):
+        rows.setdefault(m.person_id, {"person": m.person, "tubes": []})["tubes"].append(m.tube)
+    return list(rows.values())
 
 
 def tube_members(*, tube: Tube) -> QuerySet[TubeMember]:
@@ -161,8 +187,9 @@ class DayCommuneStats:
         return self.positives / self.resulted_people if self.resulted_people else None
 
     @property
-    def positivity_percent(self) -> str:
-        return "" if self.positivity is None else f"{self.positivity * 100:.2f}%"
+    def positivity_percent(self) -> float | None:
+        """A number: pages format it in the reader's language (33,33 in Vietnamese, 33.33 in English)."""
+        return None if self.positivity is None else self.positivity * 100
 
 
 def stats_by_day_commune(*, user, since: date, until: date) -> list[DayCommuneStats]:

@@ -18,7 +18,7 @@ from epiqr.core import ratelimit
 from epiqr.core.errors import Conflict, Invalid, NotFound, ServiceError
 from epiqr.core.idempotency import content_digest, id_reused, sender_of
 from epiqr.core.services import audit_record
-from epiqr.core.timeutil import aware, local_today, now
+from epiqr.core.timeutil import aware, local, local_today, now
 
 from . import pools, slipcode
 from .models import (
@@ -184,8 +184,10 @@ def person_from_payload(*, payload: str, actor=None):
 
 
 @transaction.atomic
-def tube_member_add(*, tube: Tube, person, actor=None) -> TubeMember:
-    """Put a person's swab in an open tube, within the session's pool size limit."""
+def tube_member_add(*, tube: Tube, person, actor=None, repeat_ok: bool = False) -> TubeMember:
+    """Put a person's swab in an open tube, within the session's pool size limit. Someone already swabbed
+    into another tube of the session is refused unless `repeat_ok` (a deliberate second swab): a person
+    scanned twice by mistake would otherwise count twice and be paired with a tube without their swab."""
     tube = Tube.objects.select_for_update().select_related("session").get(pk=tube.pk)
     session = tube.session
     if tube.status != TubeStatus.OPEN:
@@ -198,16 +200,28 @@ def tube_member_add(*, tube: Tube, person, actor=None) -> TubeMember:
             % {"barcode": tube.barcode, "limit": session.pool_size_limit},
             code="tube_full",
         )
-    clash = (
-        TubeMember.objects.filter(session=session, person=person, tube__status=TubeStatus.OPEN)
-        .select_related("tube")
-        .first()
+    earlier = list(
+        TubeMember.objects.filter(session=session, person=person).select_related("tube").order_by("added_at")
     )
+    clash = next((m for m in earlier if m.tube.status == TubeStatus.OPEN), None)
     if clash is not None:
         raise Conflict(
             _("%(name)s is already in open tube %(barcode)s of this session.")
             % {"name": person.full_name, "barcode": clash.tube.barcode},
             code="person_in_open_tube",
+        )
+    if earlier and not repeat_ok:
+        raise Conflict(
+            _(
+                "%(name)s was already swabbed into tube %(barcode)s of this session at %(time)s. If this is "
+                "a second swab on purpose, scan the same code again to add it to this tube."
+            )
+            % {
+                "name": person.full_name,
+                "barcode": earlier[-1].tube.barcode,
+                "time": local(earlier[-1].added_at).strftime("%H:%M"),
+            },
+            code="person_sampled_in_session",
         )
     member = TubeMember.objects.create(tube=tube, session=session, person=person, added_at=now())
     Tube.objects.filter(pk=tube.pk).update(member_count=F("member_count") + 1)
@@ -215,10 +229,13 @@ def tube_member_add(*, tube: Tube, person, actor=None) -> TubeMember:
 
 
 @transaction.atomic
-def tube_member_add_scanned(*, tube: Tube, payload: str, actor=None) -> TubeMember:
+def tube_member_add_scanned(*, tube: Tube, payload: str, actor=None, repeat_ok: bool = False) -> TubeMember:
     """A scanned person into an open tube; a refused addition (tube closed or full, person already in an
-    open tube) leaves no trace, not even the person registered from a new card."""
-    return tube_member_add(tube=tube, person=person_from_payload(payload=payload, actor=actor), actor=actor)
+    open tube or already swabbed without `repeat_ok`) leaves no trace, not even the person registered from
+    a new card."""
+    return tube_member_add(
+        tube=tube, person=person_from_payload(payload=payload, actor=actor), actor=actor, repeat_ok=repeat_ok
+    )
 
 
 def tube_close(*, tube: Tube, actor=None) -> Tube:
@@ -291,9 +308,10 @@ def station_done(*, session: SamplingSession, actor) -> Tube | None:
 
 
 @transaction.atomic
-def station_scan(*, session: SamplingSession, payload: str, actor) -> StationStep:
+def station_scan(*, session: SamplingSession, payload: str, actor, repeat_ok: bool = False) -> StationStep:
     """One scan at the sampling station: a tube barcode starts a tube (closing the previous one),
-    anything else is a person's payload for the open tube. All or nothing: a refused scan changes nothing."""
+    anything else is a person's payload for the open tube (`repeat_ok`: see tube_member_add).
+    All or nothing: a refused scan changes nothing."""
     payload = (payload or "").strip()
     if not payload:
         raise Invalid(_("Nothing was scanned."), code="empty")
@@ -329,7 +347,7 @@ def station_scan(*, session: SamplingSession, payload: str, actor) -> StationSte
     if tube is None:
         raise Invalid(_("Scan a tube barcode first, then the people whose swabs go in it."), code="no_tube")
     person = person_from_payload(payload=payload, actor=actor)
-    tube_member_add(tube=tube, person=person, actor=actor)
+    tube_member_add(tube=tube, person=person, actor=actor, repeat_ok=repeat_ok)
     tube.refresh_from_db()
     message = _("%(name)s added to tube %(barcode)s (%(n)d/%(limit)d).") % {
         "name": person.full_name,
@@ -942,30 +960,54 @@ def result_record(
     return result
 
 
+@dataclass
+class ReceiveReport:
+    """What one scan of arriving tubes did: each line lands in exactly one list."""
+
+    received: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # at the lab or resulted before this scan
+    still_open: list[str] = field(default_factory=list)  # never closed at the sampling station
+    unknown: list[str] = field(default_factory=list)  # no such tube in the user's scope
+    not_barcodes: list[str] = field(default_factory=list)  # lines that cannot be a tube barcode
+
+    @property
+    def problems(self) -> list[str]:
+        """The lines someone has to look at again, in the order they were given."""
+        return self.not_barcodes + self.unknown + self.still_open
+
+
 @transaction.atomic
-def tubes_receive(*, barcodes: list[str], actor=None) -> int:
-    """The lab scans the tubes that arrived: closed tubes become received; all or nothing, so a wrong
-    barcode in the list is reported before anything changes. Returns how many changed."""
-    wanted = []
+def tubes_receive(*, barcodes: list[str], actor=None) -> ReceiveReport:
+    """The lab scans the tubes that arrived: every closed tube named becomes received, even when other
+    lines are wrong; the report says which lines were unknown, not barcodes or still open."""
+    report = ReceiveReport()
+    wanted: list[str] = []
     for raw in barcodes:
-        if raw.strip():
+        if not raw.strip():
+            continue
+        try:
             wanted.append(barcode_clean(raw))
-    if not wanted:
+        except Invalid:
+            report.not_barcodes.append(raw.strip()[:64])
+    wanted = list(dict.fromkeys(wanted))
+    if not wanted and not report.not_barcodes:
         raise Invalid(_("Scan at least one tube barcode."), field="barcodes")
     visible = Tube.objects.select_for_update()
     if _staff(actor) is not None:
         visible = jurisdiction_filter(visible, user=actor, commune_path="session__site__commune")
     found = {t.barcode: t for t in visible.filter(barcode__in=wanted)}
-    missing = [b for b in wanted if b not in found]
-    if missing:
-        raise NotFound(_("Unknown tube %(barcode)s.") % {"barcode": ", ".join(missing[:10])})
-    count = 0
-    for barcode in dict.fromkeys(wanted):
-        tube = found[barcode]
-        if tube.status == TubeStatus.CLOSED:
+    for barcode in wanted:
+        tube = found.get(barcode)
+        if tube is None:
+            report.unknown.append(barcode)
+        elif tube.status == TubeStatus.CLOSED:
             tube_transition(tube=tube, to=TubeStatus.RECEIVED, actor=actor)
-            count += 1
-    return count
+            report.received.append(barcode)
+        elif tube.status == TubeStatus.OPEN:
+            report.still_open.append(barcode)
+        else:
+            report.already.append(barcode)
+    return report
 
 
 # --- results to citizens --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Pages: sessions and the sampling station, the lab desk, recall and statistics; result lookup for citizens."""
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
@@ -23,6 +25,7 @@ from epiqr.people.citizen import citizen_page
 
 from . import documents, importing, permissions, pools, selectors, services, slipcode
 from .forms import ImportForm, LookupForm, ResultForm, SessionForm
+from .models import OutcomeValue
 
 
 def _error(request, template: str, context: dict, exc: ServiceError):
@@ -40,14 +43,22 @@ def sessions(request):
     )
 
 
-def _advice(prevalence_percent) -> pools.PoolAdvice | None:
+def _advice(prevalence_percent, limit) -> dict | None:
+    """Dorfman advice within the session's pool size limit, and the size the limit rules out, if any."""
     try:
         p = float(prevalence_percent) / 100
+        limit = max(2, min(int(limit), pools.MAX_ADVISED_POOL))
     except (TypeError, ValueError):
         return None
     if not 0 <= p <= 1:
         return None
-    return pools.dorfman_advice(prevalence=p)
+    within = pools.dorfman_advice(prevalence=p, max_pool=limit)
+    unlimited = pools.dorfman_advice(prevalence=p)
+    return {
+        "within": within,
+        "limit": limit,
+        "beyond": unlimited if unlimited.pool_size > within.pool_size else None,
+    }
 
 
 @requires(permissions.SAMPLE)
@@ -57,7 +68,8 @@ def session_new(request):
     form = SessionForm(request.POST or None, sites=sites, communes=communes)
     data = request.POST if request.method == "POST" else request.GET
     prevalence = data.get("expected_prevalence") or data.get("prevalence") or "1"
-    context = {"form": form, "advice": _advice(prevalence), "prevalence": prevalence}
+    limit = data.get("pool_size_limit") or SessionForm.base_fields["pool_size_limit"].initial
+    context = {"form": form, "advice": _advice(prevalence, limit), "prevalence": prevalence}
     if request.htmx and request.method == "GET":
         return render(request, "testing/_advice.html", context)
     if request.method == "POST" and form.is_valid():
@@ -91,15 +103,19 @@ def session_new(request):
 @requires(permissions.VIEW)
 def session_detail(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
+    counts = selectors.session_counts(session=session)
     return render(
         request,
         "testing/session.html",
         {
             "session": session,
-            "counts": selectors.session_counts(session=session),
+            "counts": counts,
+            "repeated": selectors.session_repeated_people(session=session)
+            if counts.samples != counts.people
+            else [],
             "tubes": selectors.session_tubes(session=session)[:500],
             "can_sample": has_capability(request.user, permissions.SAMPLE),
-            "advice": pools.dorfman_advice(prevalence=session.expected_prevalence)
+            "advice": _advice(session.expected_prevalence * 100, session.pool_size_limit)
             if session.expected_prevalence is not None
             else None,
         },
@@ -127,6 +143,9 @@ def station(request, pk: int):
     return render(request, "testing/station.html", _station_context(request, session))
 
 
+STATION_REPEAT = "testing.station_repeat"
+
+
 @requires(permissions.SAMPLE)
 @require_POST
 def station_scan(request, pk: int):
@@ -135,9 +154,17 @@ def station_scan(request, pk: int):
     payload = request.POST.get("payload", "")
     if request.POST.get("action") == "done":
         payload = "XONG"
+    # A person already swabbed in this session is added only when the very same code is scanned again
+    # right after the warning; the session keeps a digest of that code, never the code itself.
+    repeat_key = f"{session.pk}:{hashlib.sha256(payload.strip().encode()).hexdigest()}"
+    repeat_ok = request.session.pop(STATION_REPEAT, None) == repeat_key
     try:
-        step = services.station_scan(session=session, payload=payload, actor=request.user)
+        step = services.station_scan(
+            session=session, payload=payload, actor=request.user, repeat_ok=repeat_ok
+        )
     except ServiceError as exc:
+        if exc.code == "person_sampled_in_session":
+            request.session[STATION_REPEAT] = repeat_key
         context = _station_context(request, session, error=exc.message)
         template = "testing/_station_panel.html" if request.htmx else "testing/station.html"
         return render(request, template, context, status=exc.status)
@@ -262,20 +289,34 @@ def lab_import(request):
     except ServiceError as exc:
         return _error(request, "testing/lab.html", context, exc)
     context["report"] = report
+    context["outcome_counts"] = [(OutcomeValue(code).label, n) for code, n in report.counts.items()]
     return render(request, "testing/lab.html", context, status=200 if report.stored else 422)
 
 
 @requires(permissions.RESULT)
 @require_POST
 def lab_receive(request):
-    """The lab scans arriving tubes (one barcode per line, a keyboard-wedge scanner adds the newlines)."""
-    context = {"form": ResultForm(), "import_form": ImportForm()}
+    """The lab scans arriving tubes (one barcode per line, a keyboard-wedge scanner adds the newlines).
+    Known closed tubes are received whatever else the list holds; the lines that need a second look stay
+    in the box, listed with the reason."""
+    typed = request.POST.get("barcodes", "")
+    context = {"form": ResultForm(), "import_form": ImportForm(), "barcodes": typed}
     try:
-        n = services.tubes_receive(barcodes=request.POST.get("barcodes", "").splitlines(), actor=request.user)
+        report = services.tubes_receive(barcodes=typed.splitlines(), actor=request.user)
     except ServiceError as exc:
         return _error(request, "testing/lab.html", context, exc)
-    messages.success(request, _("%(n)d tubes received.") % {"n": n})
-    return redirect("testing:lab")
+    received = ngettext("%(n)d tube received.", "%(n)d tubes received.", len(report.received)) % {
+        "n": len(report.received)
+    }
+    if report.already:
+        received += " " + ngettext(
+            "%(n)d was already at the lab.", "%(n)d were already at the lab.", len(report.already)
+        ) % {"n": len(report.already)}
+    if not report.problems:
+        messages.success(request, received)
+        return redirect("testing:lab")
+    context.update({"receive": report, "received_message": received, "barcodes": "\n".join(report.problems)})
+    return render(request, "testing/lab.html", context, status=200 if report.received else 422)
 
 
 @requires(permissions.RECALL)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class TracingConfig(AppConfig):
     name = "epiqr.tracing"
     label = "tracing"
+    verbose_name = _("Tracing")
 
     def ready(self) -> None:
         from epiqr.core.context import nav_item

@@ -14,4 +14,10 @@ EXPORT = capability(
     "tracing.export", "Xuất danh sách tiếp xúc (Excel, CSV) có ghi mục đích", OFFICERS, personal_data=True
 )
 NOTIFY = capability("tracing.notify", "Gửi tin nhắn cho người tiếp xúc", OFFICERS)
-CLUSTERS = capability("tracing.clusters", "Xem ổ dịch (chùm ca bệnh) của tỉnh", [Role.PROVINCE_OFFICER])
+# Clusters are formed from the cases the officer may see (cases.selectors): a commune officer sees the
+# venues where cases of their commune met, a province officer those of the whole province.
+CLUSTERS = capability(
+    "tracing.clusters",
+    "Xem ổ dịch (chùm ca bệnh) trong địa bàn phụ trách",
+    [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
+)

@@ -278,13 +278,17 @@ def policy_get(*, name: str | None = None, on: date | None = None) -> TracingPol
         )
         if row is None:
             names = ", ".join(sorted(set(TracingPolicy.objects.values_list("name", flat=True))))
-            raise Invalid(f"Không có quy tắc truy vết '{name}'. Có: {names}.", field="policy")
+            raise Invalid(
+                _("There is no tracing policy '%(name)s'. There are: %(names)s.")
+                % {"name": name, "names": names},
+                field="policy",
+            )
         return row
     qs = TracingPolicy.objects.filter(is_default=True)
     row = qs.filter(effective_from__lte=on or date.today()).order_by("-effective_from", "-version").first()
     row = row or qs.order_by("effective_from").first()
     if row is None:
-        raise NotFound("Chưa có quy tắc truy vết nào.", code="no_policy")
+        raise NotFound(_("There is no tracing policy yet."), code="no_policy")
     return row
 
 
@@ -365,7 +369,7 @@ def contact_get_visible_to(*, user, contact_id: int) -> Contact:
         contact is None
         or not contact_list_visible_to(user=user, run=contact.run).filter(pk=contact.pk).exists()
     ):
-        raise NotFound("Không tìm thấy người tiếp xúc trong phạm vi của bạn.")
+        raise NotFound(_("No such contact within your jurisdiction."))
     return contact
 
 

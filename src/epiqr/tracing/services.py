@@ -39,7 +39,7 @@ def tracing_compute(
 ) -> tuple[Any, engine.TraceResult, Any]:
     """Trace one case without storing anything: (policy row, engine result, infectious period)."""
     if degree not in (1, 2):
-        raise Invalid("Bậc truy vết phải là 1 (F1) hoặc 2 (F2).", field="degree")
+        raise Invalid(_("The tracing degree must be 1 (F1) or 2 (F2)."), field="degree")
     anchor = case.onset_on or case.sample_on or case.confirmed_on
     row = policy_get(name=policy_name, on=anchor)
     policy = policy_engine(row)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class VenuesConfig(AppConfig):
     name = "epiqr.venues"
     label = "venues"
+    verbose_name = _("Venues")
 
     def ready(self) -> None:
         from epiqr.core.context import nav_item

@@ -92,7 +92,7 @@ TEMPLATES = {
         "Trường Mầm non {word}",
         "Trường THPT {school}",
     ),
-    Sector.LODGING: ("Khách sạn {word}", "Khách sạn {street}", "Nhà nghỉ {word}", "Homestay Phố {street}"),
+    Sector.LODGING: ("Khách sạn {word}", "Khách sạn {street}", "Nhà nghỉ {word}", "Homestay {street_name}"),
     Sector.RETAIL: (
         "Chợ {street}",
         "Tạp hoá {person}",
@@ -149,6 +149,11 @@ CAPACITY = {
 }
 
 
+def street_name(street: str) -> str:
+    """The street as written in an address: "Phố Hàng Bạc", and "Phố Huế" once (its name starts with it)."""
+    return street if street.startswith("Phố ") else f"Phố {street}"
+
+
 def populate(world: dict) -> None:
     rng = world["rng"]
     home = world["home_commune"]
@@ -165,9 +170,13 @@ def populate(world: dict) -> None:
         sector = rng.choices(sectors, weights)[0]
         street = rng.choice(STREETS)
         name = rng.choice(TEMPLATES[sector]).format(
-            word=rng.choice(WORDS), street=street, person=rng.choice(PEOPLE), school=rng.choice(SCHOOL_NAMES)
+            word=rng.choice(WORDS),
+            street=street,
+            street_name=street_name(street),
+            person=rng.choice(PEOPLE),
+            school=rng.choice(SCHOOL_NAMES),
         )
-        address = f"{rng.randint(1, 120)} Phố {street}"
+        address = f"{rng.randint(1, 120)} {street_name(street)}"
         if (name, address, commune.code) in seen:
             continue
         seen.add((name, address, commune.code))

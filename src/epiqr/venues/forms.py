@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from epiqr.core.forms import PhoneInput
+
 from .models import Sector
 from .selectors import commune_from_text
 
@@ -37,7 +39,7 @@ class VenueForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), choices=[("", _("Choose…")), *Sector.choices])
     address = forms.CharField(label=_("Address (house number, street)"), max_length=255)
     commune = CommuneField(label=_("Commune or ward"))
-    phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False, widget=PhoneInput)
     capacity = forms.IntegerField(label=_("Capacity (people)"), required=False, min_value=1)
     starts_at = forms.DateTimeField(
         label=_("Starts (events only)"),
@@ -68,7 +70,7 @@ class VenueForm(forms.Form):
 
 class SignupForm(VenueForm):
     full_name = forms.CharField(label=_("Your full name"), max_length=120)
-    owner_phone = forms.CharField(label=_("Your phone"), max_length=30, required=False)
+    owner_phone = forms.CharField(label=_("Your phone"), max_length=30, required=False, widget=PhoneInput)
     username = forms.CharField(label=_("Login name"), max_length=150)
     password = forms.CharField(
         label=_("Password (8+ characters)"), widget=forms.PasswordInput, max_length=128

@@ -206,6 +206,7 @@ class CommuneResolver:
     def __init__(self, *, actor=None):
         self.actor = actor
         self._by_code: dict[int, Commune] | None = None
+        self._former: dict[str, set[int]] | None = None
 
     def _load(self) -> None:
         qs = Commune.objects.select_related("province")
@@ -214,6 +215,15 @@ class CommuneResolver:
         for c in self._by_code.values():
             for key in {c.name_folded, _DIVISION_PREFIX.sub("", c.name_folded)}:
                 self._by_name.setdefault(key, []).append(c)
+
+    def _by_former_name(self, folded: str) -> list[Commune]:
+        """Communes that took a former commune of that name (before July 2025): a split one is ambiguous."""
+        if self._former is None:
+            from epiqr.geo.selectors import former_name_index
+
+            self._former = former_name_index()
+        codes = self._former.get(folded) or self._former.get(_DIVISION_PREFIX.sub("", folded)) or set()
+        return [self._by_code[code] for code in sorted(codes) if code in self._by_code]
 
     def in_scope(self, commune_id: int) -> bool:
         from epiqr.accounts.selectors import user_in_jurisdiction
@@ -236,7 +246,11 @@ class CommuneResolver:
                 raise ValueError(_("Unknown commune code %(code)s.") % {"code": text})
             return commune
         folded = fold(text)
-        candidates = self._by_name.get(folded) or self._by_name.get(_DIVISION_PREFIX.sub("", folded)) or []
+        candidates = (
+            self._by_name.get(folded)
+            or self._by_name.get(_DIVISION_PREFIX.sub("", folded))
+            or self._by_former_name(folded)
+        )
         if province:
             pf = fold(province)
             candidates = [
@@ -249,6 +263,11 @@ class CommuneResolver:
             candidates = [c for c in candidates if c.province_id == self.actor.province_id] or candidates
         if not candidates:
             raise ValueError(_('Unknown commune "%(name)s".') % {"name": text})
+        if len(candidates) > 1 and len({c.province_id for c in candidates}) == 1:
+            raise ValueError(
+                _('"%(name)s" is a former commune now split between %(communes)s; give one of them.')
+                % {"name": text, "communes": ", ".join(c.name for c in candidates)}
+            )
         if len(candidates) > 1:
             raise ValueError(
                 _('Commune name "%(name)s" exists in several provinces; give the province or the code.')

@@ -62,7 +62,7 @@ class Venue(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = _("venue")
-        verbose_name_plural = _("venue")
+        verbose_name_plural = _("venues")
         indexes = [models.Index(fields=["commune", "sector"])]
 
     def __str__(self) -> str:

@@ -196,14 +196,37 @@ def commune_from_text(*, text: str):
         and (not province or bare(c.province.name_folded) == bare(province))
     ]
     if not candidates:
-        raise LookupError(
-            _('No commune or ward named "%(name)s". Pick one from the suggestions.') % {"name": text}
+        return _commune_by_former_name(
+            text=text,
+            name=name,
+            keep=lambda c: not province or bare(c.province.name_folded) == bare(province),
         )
     if len(candidates) > 1:
         raise LookupError(
             _('Several communes are named "%(name)s"; add the province after a comma.') % {"name": text}
         )
     return candidates[0]
+
+
+def _commune_by_former_name(*, text: str, name: str, keep):
+    """The commune that took the area of a former one ("Hàng Trống" before July 2025); LookupError when
+    there is none, or when it was split and the person must choose."""
+    from epiqr.geo.selectors import communes_by_former_name
+
+    matches = [m for m in communes_by_former_name(text=name) if keep(m.commune)]
+    if len(matches) == 1:
+        return matches[0].commune
+    if not matches:
+        raise LookupError(
+            _('No commune or ward named "%(name)s". Pick one from the suggestions.') % {"name": text}
+        )
+    raise LookupError(
+        _('"%(name)s" is a former commune, now part of: %(communes)s. Pick the one you are in.')
+        % {
+            "name": text,
+            "communes": "; ".join(f"{m.commune.name}, {m.commune.province.name}" for m in matches),
+        }
+    )
 
 
 # --- hot path: the scan station's venue check ------------------------------------------------------
