@@ -102,3 +102,47 @@ def test_public_page_declares(client, commune):
     assert HealthDeclaration.objects.get().flagged is True
     r = client.post("/declare/", {**data, "phone": "abc"})
     assert r.status_code == 400 and 'class="error"' in r.content.decode()
+
+
+def _page_form(commune, **extra):
+    return {
+        "kind": "domestic",
+        "province": commune.province_id,
+        "full_name": "Phạm Quốc Dũng",
+        "birth_year": "1979",
+        "phone": "0987654321",
+        "commune": commune.pk,
+        "address": "5 Ngõ Trạm",
+        **extra,
+    }
+
+
+def test_the_sent_page_gives_the_declarations_qr_and_what_happens_next(client, commune, make_user, settings):
+    import re
+
+    from epiqr.core.models import AuditEvent
+
+    page = client.post("/declare/", _page_form(commune, symptoms=["fever"]))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="declaration-qr"><svg' in html
+    assert "Những việc tiếp theo" in html and "sẽ gọi" in html  # flagged: the commune will call
+    declaration = HealthDeclaration.objects.get()
+    code = re.search(r"/declare/d/([\w.-]+)", html)
+    assert code is None  # the address is in the QR only, not printed beside it
+    from epiqr.checkins.selectors import declaration_code
+
+    url = f"/declare/d/{declaration_code(declaration=declaration)}"
+    # Anyone holding the QR learns that the declaration exists and when it was sent, nothing personal.
+    public = client.get(url).content.decode()
+    assert f"#{declaration.pk}" in public and "Phạm Quốc Dũng" not in public and "0987654321" not in public
+    # A health officer of the declarant's commune sees who and what; the read is audited.
+    officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    client.force_login(officer)
+    full = client.get(url).content.decode()
+    assert "Phạm Quốc Dũng" in full and "0987654321" in full
+    assert AuditEvent.objects.filter(action="checkins.declaration_view", actor=officer).count() == 1
+    # A changed or made-up code is refused with a message, never a 500.
+    client.logout()
+    forged = client.get(url[:-2] + ("AA" if not url.endswith("AA") else "BB"))
+    assert forged.status_code == 404 and "không phải mã tờ khai" in forged.content.decode()
+    assert client.get("/declare/d/%00%FF..").status_code == 404

@@ -23,10 +23,20 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.CHOICES, default=Role.VENUE_OWNER)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     province = models.ForeignKey(
-        "geo.Province", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "geo.Province",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("province"),
     )
     commune = models.ForeignKey(
-        "geo.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "geo.Commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("commune"),
     )
     org_kind = models.CharField(_("organisation kind"), max_length=20, choices=OrgKind.choices, blank=True)
     org_id = models.PositiveBigIntegerField(_("organisation id"), null=True, blank=True)
@@ -46,13 +56,15 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A bearer token for one user or one of their devices; only a hash of the secret is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
     name = models.CharField(_("device name"), max_length=100, default="default")
-    prefix = models.CharField(max_length=12, unique=True)
-    secret_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(max_length=12, unique=True, verbose_name=_("prefix"))
+    secret_hash = models.CharField(max_length=64, verbose_name=_("secret (hash)"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked"))
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,5 +1,7 @@
+from django.utils.translation import gettext_lazy as _
+
 from epiqr.core.permissions import Role, capability
 
 MANAGE_USERS = capability(
-    "accounts.manage_users", "Tạo và sửa tài khoản, vai trò, phạm vi", [Role.ADMIN], personal_data=True
+    "accounts.manage_users", _("Create and edit accounts, roles and scopes"), [Role.ADMIN], personal_data=True
 )

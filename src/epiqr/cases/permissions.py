@@ -1,12 +1,14 @@
 """Capabilities of case records. Which cases a holder sees is decided by the jurisdiction (selectors)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from epiqr.core.permissions import Role, capability
 
 OFFICERS = [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER]
 
-VIEW = capability("cases.view", "Xem ca bệnh (F0) trong địa bàn phụ trách", OFFICERS, personal_data=True)
-OPEN = capability("cases.open", "Mở ca bệnh (F0) cho một người trong địa bàn", OFFICERS)
+VIEW = capability("cases.view", _("See the cases (F0) of your jurisdiction"), OFFICERS, personal_data=True)
+OPEN = capability("cases.open", _("Open a case (F0) for a person of your jurisdiction"), OFFICERS)
 OVERRIDE_PERIOD = capability(
-    "cases.override_period", "Sửa thời kỳ lây nhiễm của ca bệnh (có ghi lý do)", OFFICERS
+    "cases.override_period", _("Change a case's infectious period (with a reason)"), OFFICERS
 )
-CANCEL = capability("cases.cancel", "Huỷ ca bệnh mở nhầm (có ghi lý do, được ghi nhật ký)", OFFICERS)
+CANCEL = capability("cases.cancel", _("Cancel a case opened by mistake (with a reason, logged)"), OFFICERS)

@@ -1,23 +1,25 @@
+from django.utils.translation import gettext_lazy as _
+
 from epiqr.core.permissions import Role, capability
 
 SCAN = capability(
     "checkins.scan",
-    "Chạy trạm quét và tải lên lô quét ngoại tuyến tại địa điểm của mình",
+    _("Run the scan station and upload offline scans at your own venue"),
     [Role.VENUE_OWNER, Role.VENUE_STAFF, Role.CHECKPOINT_OFFICER],
 )
 VIEW_VENUE_STATS = capability(
     "checkins.view_venue_stats",
-    "Xem số lượt quét theo giờ và ước tính số người đang có mặt tại địa điểm của mình",
+    _("See check-ins per hour and the estimated people present at your own venue"),
     [Role.VENUE_OWNER, Role.VENUE_STAFF],
 )
 VIEW_VISITORS = capability(
     "checkins.view_visitors",
-    "Xem danh sách khách đã quét tại địa điểm của mình (trong thời hạn lưu giữ)",
+    _("See your own venue's visits (within the retention period)"),
     [Role.VENUE_OWNER],
 )
 FOLLOW_UP = capability(
     "checkins.follow_up",
-    "Xem tờ khai y tế cần theo dõi và địa điểm có lượt quét hôm nay trong địa bàn",
+    _("See the health declarations to follow up and the venues with check-ins today in your jurisdiction"),
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
     personal_data=True,
 )

@@ -15,4 +15,5 @@ urlpatterns = [
     path("c/mine", views.my_checkins, name="my_checkins"),
     path("c/forget", views.forget_device, name="forget_device"),
     path("declare/", views.declare, name="declare"),
+    path("declare/d/<str:code>", views.declaration_check, name="declaration_check"),
 ]

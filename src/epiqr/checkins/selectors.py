@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractHour
+from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter
 from epiqr.core.errors import NotFound
@@ -140,8 +141,35 @@ def declaration_get_visible(*, user, declaration_id: int) -> HealthDeclaration:
         .first()
     )
     if d is None:
-        raise NotFound("Declaration not found, or not in your jurisdiction.", code="declaration_not_found")
+        raise NotFound(_("Declaration not found, or not in your jurisdiction."), code="declaration_not_found")
     return d
+
+
+DECLARATION_CODE = "epiqr.declaration.v1"
+
+
+def declaration_code(*, declaration: HealthDeclaration) -> str:
+    """What the declaration's QR carries: its id, signed (nobody can list declarations by counting)."""
+    from epiqr.core.signing import encode_ints, sign
+
+    return sign(DECLARATION_CODE, encode_ints(declaration.pk))
+
+
+def declaration_from_code(*, code: str) -> HealthDeclaration:
+    """The declaration a QR names; NotFound for a forged code, or one deleted after the retention period."""
+    from epiqr.core.signing import BadSignature, decode_ints, unsign
+
+    try:
+        (pk,) = decode_ints(unsign(DECLARATION_CODE, (code or "")[:64]), 1)
+    except (BadSignature, ValueError) as exc:
+        raise NotFound(_("This is not a health declaration code of EpiQR."), code="bad_code") from exc
+    declaration = HealthDeclaration.objects.select_related("commune").filter(pk=pk).first()
+    if declaration is None:
+        raise NotFound(
+            _("This declaration is no longer kept (declarations are deleted after the retention period)."),
+            code="declaration_gone",
+        )
+    return declaration
 
 
 def venues_scanned_today(*, user) -> list[VenueDailyCount]:

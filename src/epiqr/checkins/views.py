@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.core import ratelimit
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
@@ -254,7 +255,7 @@ def declare(request):
     if request.method == "POST":
         if form.is_valid():
             declaration = services.declaration_submit(data=form.cleaned_data)
-            return render(request, "checkins/declared.html", {"declaration": declaration})
+            return _declared(request, declaration)
         return render(request, "checkins/declare.html", context, status=400)
     return render(request, "checkins/declare.html", context)
 
@@ -282,6 +283,54 @@ def _prefill(who, province_code: int) -> dict:
             **({"commune": commune.pk} if commune else {}),
         }
     return {"full_name": who.label, "birth_year": who.typed_birth_year, "phone": who.typed_phone}
+def _declared(request, declaration):
+    """The page after sending: the declaration's QR (for a checkpoint or a clinic) and what happens next."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from epiqr.core.qr import draw_svg
+
+    url = settings.PUBLIC_BASE_URL + reverse(
+        "public:declaration_check", args=[selectors.declaration_code(declaration=declaration)]
+    )
+    return render(
+        request,
+        "checkins/declared.html",
+        {
+            "declaration": declaration,
+            "qr": draw_svg(url, scale=5),
+            "url": url,
+            "kept_until": local_today() + timedelta(days=services.retention_days()),
+            "hotline": settings.EPIQR_HOTLINE,
+        },
+    )
+
+
+@login_not_required
+def declaration_check(request, code: str):
+    """Public on purpose: what a declaration's QR opens. Anyone sees that it exists and when it was sent;
+    a health officer of its commune or province also sees who declared what (the read is audited)."""
+    declaration = selectors.declaration_from_code(code=code)
+    full = has_capability(request.user, FOLLOW_UP) and user_in_jurisdiction(
+        user=request.user, commune_id=declaration.commune_id, province_id=declaration.commune.province_id
+    )
+    if full:
+        audit_record(
+            actor=request.user,
+            action="checkins.declaration_view",
+            target=declaration,
+            reason="declaration QR scanned by a health officer",
+            row_count=1,
+        )
+    return render(
+        request,
+        "checkins/declaration_check.html",
+        {
+            "declaration": declaration,
+            "full": full,
+            "kept_until": declaration.created_at.date() + timedelta(days=services.retention_days()),
+        },
+    )
 
 
 # --- staff: scan station ---------------------------------------------------------------------------
@@ -321,7 +370,10 @@ def station(request, venue_id: int):
         except ServiceError as exc:
             error, status = exc, exc.status
     template = "checkins/_station_result.html" if request.htmx else "checkins/station.html"
-    return render(request, template, {"venue": venue, "outcome": outcome, "error": error}, status=status)
+    # A typed ID number or phone that was refused stays in its box to be corrected.
+    typed = request.POST.get("identifier", "")[:32] if error is not None else ""
+    context = {"venue": venue, "outcome": outcome, "error": error, "identifier": typed}
+    return render(request, template, context, status=status)
 
 
 @requires(SCAN)

@@ -47,7 +47,7 @@ class Role:
 @dataclass(frozen=True)
 class Capability:
     name: str
-    description: str
+    description: str  # translatable: gettext_lazy("...")
     roles: frozenset[str]
     # Reads lists of people or their results: every role holding it must log in with a second factor.
     personal_data: bool = False

@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class Province(models.Model):
     """A province or centrally-run city (34 since 1 July 2025); `code` is the official code."""
 
-    code = models.PositiveIntegerField(primary_key=True)
-    name = models.CharField(max_length=100)
-    name_folded = models.CharField(max_length=100, db_index=True)
-    division_type = models.CharField(max_length=40)
+    code = models.PositiveIntegerField(primary_key=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    name_folded = models.CharField(max_length=100, db_index=True, verbose_name=_("name without diacritics"))
+    division_type = models.CharField(max_length=40, verbose_name=_("kind of unit"))
 
     class Meta:
         ordering = ["name"]
@@ -22,11 +22,13 @@ class Province(models.Model):
 class Commune(models.Model):
     """A commune, ward or special zone (xã, phường, đặc khu): the lower of the two levels."""
 
-    code = models.PositiveIntegerField(primary_key=True)
-    name = models.CharField(max_length=100)
-    name_folded = models.CharField(max_length=100, db_index=True)
-    division_type = models.CharField(max_length=40)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
+    code = models.PositiveIntegerField(primary_key=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    name_folded = models.CharField(max_length=100, db_index=True, verbose_name=_("name without diacritics"))
+    division_type = models.CharField(max_length=40, verbose_name=_("kind of unit"))
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="communes", verbose_name=_("province")
+    )
 
     class Meta:
         ordering = ["province__name", "name"]
@@ -42,13 +44,21 @@ class FormerName(models.Model):
     and most communes merged), with the commune that took its area. People still say "Hàng Trống"; a
     former commune split between several new ones has a row for each of them (`whole` is then False)."""
 
-    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="former_names")
-    name = models.CharField(max_length=100)  # "Phường Hàng Trống"
-    district = models.CharField(max_length=100, blank=True)  # "Quận Hoàn Kiếm"
-    province_name = models.CharField(max_length=100)  # the province it belonged to then
-    name_folded = models.CharField(max_length=100, db_index=True)
-    search_folded = models.CharField(max_length=320)  # name, district and province, folded
-    whole = models.BooleanField(default=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="former_names", verbose_name=_("commune now")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("former name"))  # "Phường Hàng Trống"
+    district = models.CharField(
+        max_length=100, blank=True, verbose_name=_("former district")
+    )  # "Quận Hoàn Kiếm"
+    province_name = models.CharField(
+        max_length=100, verbose_name=_("former province")
+    )  # the province it belonged to then
+    name_folded = models.CharField(max_length=100, db_index=True, verbose_name=_("name without diacritics"))
+    search_folded = models.CharField(
+        max_length=320, verbose_name=_("search text")
+    )  # name, district and province, folded
+    whole = models.BooleanField(default=True, verbose_name=_("taken over whole"))
 
     class Meta:
         ordering = ["name"]

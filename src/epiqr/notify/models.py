@@ -46,4 +46,4 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} -> {self.recipient}: {self.status}"
+        return f"{self.get_channel_display()} → {self.recipient}: {self.get_status_display()}"

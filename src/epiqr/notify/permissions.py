@@ -1,8 +1,10 @@
+from django.utils.translation import gettext_lazy as _
+
 from epiqr.core.permissions import Role, capability
 
 VIEW_OUTBOX = capability(
     "notify.view_outbox",
-    "Xem hộp thư đi: tin nhắn đã gửi và gửi lỗi",
+    _("See the outbox: messages sent and failed"),
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
     personal_data=True,
 )

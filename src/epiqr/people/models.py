@@ -13,9 +13,9 @@ class Sex(models.TextChoices):
 class Person(models.Model):
     """Someone who checks in, is tested, traced or vaccinated. Identity numbers live in IdentityDocument."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id"))
     full_name = models.CharField(_("full name"), max_length=120)
-    name_folded = models.CharField(max_length=120, db_index=True)
+    name_folded = models.CharField(max_length=120, db_index=True, verbose_name=_("name without diacritics"))
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
@@ -31,9 +31,9 @@ class Person(models.Model):
         verbose_name=_("commune"),
     )
     # Bumped to invalidate every personal QR printed so far (lost card, stolen phone).
-    qr_generation = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    qr_generation = models.PositiveIntegerField(default=1, verbose_name=_("personal QR generation"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
         ordering = ["full_name"]
@@ -54,11 +54,13 @@ class DocumentKind(models.TextChoices):
 
 
 class IdentityDocument(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(max_length=10, choices=DocumentKind.choices)
-    number = models.CharField(max_length=32)
-    issued_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="documents", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    number = models.CharField(_("number"), max_length=32)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         constraints = [

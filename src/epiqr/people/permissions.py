@@ -1,19 +1,21 @@
+from django.utils.translation import gettext_lazy as _
+
 from epiqr.core.permissions import Role, capability
 
 VIEW = capability(
     "people.view",
-    "Tra cứu và xem hồ sơ người dân trong địa bàn",
+    _("Look up and see the people of your jurisdiction"),
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.HOTLINE_OPERATOR],
     personal_data=True,
 )
 EDIT = capability(
     "people.edit",
-    "Đăng ký, sửa hồ sơ người dân và in mã QR cá nhân",
+    _("Register and edit people and print their personal QR"),
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
 )
 SCAN = capability(
     "people.scan",
-    "Quét CCCD, thẻ BHYT, mã QR cá nhân tại điểm quét",
+    _("Scan ID cards (CCCD), health-insurance cards (BHYT) and personal QR codes"),
     [
         Role.VENUE_OWNER,
         Role.VENUE_STAFF,

@@ -34,7 +34,7 @@ class SamplingSite(models.Model):
     commune = models.ForeignKey(
         "geo.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         ordering = ["name"]
@@ -48,16 +48,23 @@ class SamplingSite(models.Model):
 class SamplingSession(models.Model):
     """One team sampling at one site on one day with one kind of test."""
 
-    site = models.ForeignKey(SamplingSite, on_delete=models.PROTECT, related_name="sessions")
+    site = models.ForeignKey(
+        SamplingSite, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("site")
+    )
     team = models.CharField(_("team"), max_length=100)
     day = models.DateField(_("day"), db_index=True)
     kind = models.CharField(_("test kind"), max_length=12, choices=TestKind.choices)
     pool_size_limit = models.PositiveSmallIntegerField(_("pool size limit"), default=10)
     expected_prevalence = models.FloatField(_("expected prevalence"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         ordering = ["-day", "-id"]
@@ -85,11 +92,19 @@ class Tube(models.Model):
     barcode = models.CharField(_("tube barcode"), max_length=64, unique=True)
     # Looked up through the (session, status) index below.
     session = models.ForeignKey(
-        SamplingSession, on_delete=models.PROTECT, related_name="tubes", db_index=False
+        SamplingSession,
+        on_delete=models.PROTECT,
+        related_name="tubes",
+        db_index=False,
+        verbose_name=_("session"),
     )
-    status = models.CharField(max_length=10, choices=TubeStatus.choices, default=TubeStatus.OPEN)
-    member_count = models.PositiveSmallIntegerField(default=0)
-    result = models.CharField(max_length=10, choices=ResultValue.choices, blank=True)
+    status = models.CharField(
+        max_length=10, choices=TubeStatus.choices, default=TubeStatus.OPEN, verbose_name=_("status")
+    )
+    member_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("people"))
+    result = models.CharField(
+        max_length=10, choices=ResultValue.choices, blank=True, verbose_name=_("result")
+    )
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -97,11 +112,12 @@ class Tube(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        verbose_name=_("opened by"),
     )
-    opened_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(null=True, blank=True)
-    resulted_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(verbose_name=_("opened"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at the lab"))
+    resulted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resulted"))
 
     class Meta:
         ordering = ["-opened_at"]
@@ -128,7 +144,7 @@ class TubeEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.tube_id}: {self.from_status or '-'} -> {self.to_status}"
+        return f"{self.tube_id}: {self.from_label or '-'} → {self.to_label}"
 
     @property
     def from_label(self) -> str:
@@ -149,16 +165,26 @@ class TubeMember(models.Model):
 
     # Indexes are few on purpose: resolving a screening day updates a million rows, and with no indexed
     # column changing (and free space left in each page, see migration 0002) PostgreSQL updates in place.
-    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="members", db_index=False)
-    session = models.ForeignKey(SamplingSession, on_delete=models.PROTECT, related_name="+", db_index=False)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
-    added_at = models.DateTimeField()
-    outcome = models.CharField(max_length=14, choices=OutcomeValue.choices, default=Outcome.PENDING)
-    resulted_at = models.DateTimeField(null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    tube = models.ForeignKey(
+        Tube, on_delete=models.CASCADE, related_name="members", db_index=False, verbose_name=_("tube")
+    )
+    session = models.ForeignKey(
+        SamplingSession, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("session")
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("person")
+    )
+    added_at = models.DateTimeField(verbose_name=_("added"))
+    outcome = models.CharField(
+        max_length=14, choices=OutcomeValue.choices, default=Outcome.PENDING, verbose_name=_("outcome")
+    )
+    resulted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resulted"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified"))
     # The second factor printed on the person's slip (see slipcode); not indexed: a lookup finds the tube
     # by its barcode and compares the few members' codes.
-    slip_code = models.CharField(max_length=slipcode.LENGTH, blank=True, default=slipcode.new)
+    slip_code = models.CharField(
+        _("result code on the slip"), max_length=slipcode.LENGTH, blank=True, default=slipcode.new
+    )
 
     class Meta:
         ordering = ["id"]
@@ -168,7 +194,7 @@ class TubeMember(models.Model):
         verbose_name_plural = _("tube members")
 
     def __str__(self) -> str:
-        return f"{self.tube_id}/{self.person_id}: {self.outcome}"
+        return f"{self.tube_id}/{self.person_id}: {self.get_outcome_display()}"
 
 
 class ResultSource(models.TextChoices):
@@ -180,17 +206,22 @@ class ResultSource(models.TextChoices):
 class LabResult(models.Model):
     """A result for a tube. Never edited: a correction adds a row and marks the old one superseded."""
 
-    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="results")
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="results", verbose_name=_("tube"))
     value = models.CharField(_("result"), max_length=10, choices=ResultValue.choices)
     ct = models.DecimalField(_("Ct value"), max_digits=4, decimal_places=1, null=True, blank=True)
     tested_at = models.DateTimeField(_("test time"))
-    source = models.CharField(max_length=8, choices=ResultSource.choices)
+    source = models.CharField(max_length=8, choices=ResultSource.choices, verbose_name=_("source"))
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
     )
-    entered_at = models.DateTimeField()
+    entered_at = models.DateTimeField(verbose_name=_("entered"))
     note = models.CharField(_("reason for correction"), max_length=255, blank=True)
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("corrected"))
 
     class Meta:
         ordering = ["entered_at", "id"]
@@ -198,7 +229,7 @@ class LabResult(models.Model):
         verbose_name_plural = _("lab results")
 
     def __str__(self) -> str:
-        return f"{self.tube_id}: {self.value}"
+        return f"{self.tube_id}: {self.get_value_display()}"
 
 
 class BatchReceipt(models.Model):

@@ -36,23 +36,41 @@ class RunStatus(models.TextChoices):
 class TracingRun(models.Model):
     """One search for a case's contacts, with the policy snapshot it used and what it found."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="tracing_runs")
-    policy = models.ForeignKey(TracingPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
-    policy_snapshot = models.JSONField(default=dict)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="tracing_runs", verbose_name=_("case")
+    )
+    policy = models.ForeignKey(
+        TracingPolicy, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("policy")
+    )
+    policy_snapshot = models.JSONField(default=dict, verbose_name=_("policy used"))
     degree = models.PositiveSmallIntegerField(_("degree"), default=1)
     period_start = models.DateTimeField(_("infectious from"))
     period_end = models.DateTimeField(_("infectious until"))
     ran_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ran by"),
     )
     ran_at = models.DateTimeField(_("ran at"), auto_now_add=True, db_index=True)
     trigger = models.CharField(_("trigger"), max_length=20, default="manual")
-    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.REVIEWED)
-    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    index_visits = models.JSONField(default=list)
-    changes = models.JSONField(default=dict, blank=True)
-    contact_count = models.PositiveIntegerField(default=0)
-    skipped_cases = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.REVIEWED, verbose_name=_("status")
+    )
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("previous run"),
+    )
+    index_visits = models.JSONField(default=list, verbose_name=_("visits of the case"))
+    changes = models.JSONField(default=dict, blank=True, verbose_name=_("changes since the previous run"))
+    contact_count = models.PositiveIntegerField(default=0, verbose_name=_("contacts"))
+    skipped_cases = models.JSONField(default=list, blank=True, verbose_name=_("cases left out"))
 
     class Meta:
         ordering = ["-ran_at", "-id"]
@@ -60,7 +78,7 @@ class TracingRun(models.Model):
         verbose_name_plural = _("tracing runs")
 
     def __str__(self) -> str:
-        return f"Run #{self.pk} F0 #{self.case_id}"
+        return _("Run #%(run)s, F0 #%(case)s") % {"run": self.pk, "case": self.case_id}
 
 
 class FollowUp(models.TextChoices):
@@ -97,7 +115,11 @@ class Contact(models.Model):
         indexes = [models.Index(fields=["commune", "status"])]
 
     def __str__(self) -> str:
-        return f"F{self.degree} {self.person_id} (run {self.run_id})"
+        return _("F%(degree)s %(person)s (run #%(run)s)") % {
+            "degree": self.degree,
+            "person": self.person_id,
+            "run": self.run_id,
+        }
 
 
 class Exposure(models.Model):

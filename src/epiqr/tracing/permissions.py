@@ -1,23 +1,26 @@
 """Capabilities of contact tracing. Runs and contacts are narrowed to the jurisdiction by selectors:
 a commune officer sees the contacts living in their commune, a province officer those of the province."""
 
+from django.utils.translation import gettext_lazy as _
+
 from epiqr.core.permissions import Role, capability
 
 OFFICERS = [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER]
 
-RUN = capability("tracing.run", "Chạy truy vết F1/F2 cho ca bệnh trong địa bàn", OFFICERS)
-VIEW = capability(
-    "tracing.view", "Xem danh sách tiếp xúc trong địa bàn phụ trách", OFFICERS, personal_data=True
-)
-FOLLOW_UP = capability("tracing.follow_up", "Cập nhật trạng thái theo dõi người tiếp xúc", OFFICERS)
+RUN = capability("tracing.run", _("Run F1/F2 tracing for the cases of your jurisdiction"), OFFICERS)
+VIEW = capability("tracing.view", _("See the contacts of your jurisdiction"), OFFICERS, personal_data=True)
+FOLLOW_UP = capability("tracing.follow_up", _("Update the follow-up of contacts"), OFFICERS)
 EXPORT = capability(
-    "tracing.export", "Xuất danh sách tiếp xúc (Excel, CSV) có ghi mục đích", OFFICERS, personal_data=True
+    "tracing.export",
+    _("Export contact lists (Excel, CSV) with a stated purpose"),
+    OFFICERS,
+    personal_data=True,
 )
-NOTIFY = capability("tracing.notify", "Gửi tin nhắn cho người tiếp xúc", OFFICERS)
+NOTIFY = capability("tracing.notify", _("Send messages to contacts"), OFFICERS)
 # Clusters are formed from the cases the officer may see (cases.selectors): a commune officer sees the
 # venues where cases of their commune met, a province officer those of the whole province.
 CLUSTERS = capability(
     "tracing.clusters",
-    "Xem ổ dịch (chùm ca bệnh) trong địa bàn phụ trách",
+    _("See the clusters of cases of your jurisdiction"),
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
 )

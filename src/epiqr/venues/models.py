@@ -36,7 +36,7 @@ class Venue(models.Model):
 
     code = models.CharField(_("venue code"), max_length=12, unique=True)
     name = models.CharField(_("venue name"), max_length=200)
-    name_folded = models.CharField(max_length=200, db_index=True)
+    name_folded = models.CharField(max_length=200, db_index=True, verbose_name=_("name without diacritics"))
     sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices, default=Sector.OTHER)
     address = models.CharField(_("address"), max_length=255)
     commune = models.ForeignKey(
@@ -50,14 +50,15 @@ class Venue(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_venues",
+        verbose_name=_("owner"),
     )
     starts_at = models.DateTimeField(_("starts (event)"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends (event)"), null=True, blank=True)
     # Part of the signed token: bumping it (a reprint) makes every earlier poster invalid.
-    token_generation = models.PositiveIntegerField(default=1)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    token_generation = models.PositiveIntegerField(default=1, verbose_name=_("poster generation"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     class Meta:
         ordering = ["name"]

@@ -1,27 +1,29 @@
 """Capabilities of the venue registry. Which venues a holder may act on is decided by `selectors`."""
 
+from django.utils.translation import gettext_lazy as _
+
 from epiqr.core.permissions import Role, capability
 
 OFFICERS = [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER]
 
 VIEW = capability(
     "venues.view",
-    "Xem địa điểm trong phạm vi của mình (chủ: địa điểm của mình; cán bộ: địa bàn)",
+    _("See the venues of your scope (owners: their own; officers: their jurisdiction)"),
     [Role.VENUE_OWNER, Role.VENUE_STAFF, *OFFICERS],
 )
 MANAGE_OWN = capability(
     "venues.manage_own",
-    "Đăng ký, sửa địa điểm của mình và in lại áp phích (thu hồi áp phích cũ)",
+    _("Register and edit your own venues and reprint their poster (the old one stops working)"),
     [Role.VENUE_OWNER],
 )
 REGISTER = capability(
     "venues.register",
-    "Đăng ký, sửa địa điểm và thu hồi áp phích trong địa bàn phụ trách",
+    _("Register and edit venues and revoke posters in your jurisdiction"),
     OFFICERS,
 )
-IMPORT = capability("venues.import", "Nhập hàng loạt địa điểm từ tệp Excel/CSV", OFFICERS)
+IMPORT = capability("venues.import", _("Import venues from an Excel/CSV file"), OFFICERS)
 PRINT = capability(
     "venues.print",
-    "Tải và in áp phích mã QR của địa điểm trong phạm vi",
+    _("Download and print the QR posters of the venues of your scope"),
     [Role.VENUE_OWNER, Role.VENUE_STAFF, *OFFICERS],
 )
