@@ -79,3 +79,26 @@ def second_factor_status(*, user: User) -> dict:
         "app": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "recovery_left": static.token_set.count() if static else 0,
     }
+
+
+def commune_filter(*, lookup: str = "commune_id", name: str = "commune", label=None):
+    """The shared list filter (epiqr.core.lists) by commune: the choices are the communes of the user's
+    jurisdiction, so a list never offers, or accepts, a commune outside it."""
+    from django.utils.translation import gettext_lazy
+
+    from epiqr.core.lists import Filter
+
+    def choices(user):
+        if user is None:
+            return []
+        return list(commune_list_in_jurisdiction(user=user).values_list("code", "name"))
+
+    return Filter(
+        name,
+        label or gettext_lazy("Commune / ward"),
+        lookup=lookup,
+        choices=choices,
+        api_type=int,
+        placeholder=gettext_lazy("commune code, e.g. 70"),
+        help="commune code (GET /api/v1/geo/communes), one of your area",
+    )

@@ -8,7 +8,9 @@ from ninja import Field, Query, Router, Schema, Status
 from epiqr.cases.selectors import case_get_visible_to
 from epiqr.core import export
 from epiqr.core.api_schema import Day, Id, Int64, errors
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
 
 from . import permissions, selectors, services
@@ -22,32 +24,124 @@ class RunIn(Schema):
     degree: int = Field(1, ge=1, le=2, description="1 (F1) or 2 (F2)")
 
 
-@router.post("/runs", response={201: dict, **errors(403, 404)})
+class TracingRunOut(Schema):
+    id: int
+    owned: bool = Field(description="the run's case is in your jurisdiction; if not, the case, its period, "
+                        "its total and the changes are null and you see only your area's contacts")
+    case: int | None
+    policy: str | None
+    policy_version: int | None
+    policy_snapshot: dict
+    degree: int
+    period_start: str | None
+    period_end: str | None
+    ran_at: str | None
+    ran_by: str | None
+    trigger: str
+    status: str
+    contact_count: int | None
+    changes: dict | None
+
+
+class TracingExposureOut(Schema):
+    venue_code: str
+    venue_name: str
+    checkin_id: int
+    start: str | None
+    end: str | None
+    source_person_id: int | None
+    source_checkin_id: int | None
+    source_start: str | None
+    source_end: str | None
+    overlap_minutes: float
+    weighted_minutes: float | None
+    risk: str
+
+
+class TracingThroughOut(Schema):
+    contact: int | None
+    name: str | None
+
+
+class TracingContactOut(Schema):
+    id: int
+    person_id: int
+    public_id: str
+    full_name: str
+    phone: str
+    address: str
+    commune: str | None
+    commune_code: int | None
+    degree: int
+    risk: str
+    overlap_minutes: float
+    first_exposed_at: str | None
+    status: str
+    new_case: int | None
+    through: list[TracingThroughOut]
+    exposures: list[TracingExposureOut]
+
+
+TracingRunPage = api_page(TracingRunOut, name="TracingRunPage")
+TracingContactPage = api_page(TracingContactOut, name="TracingContactPage")
+RunListQuery = api_query(selectors.RUNS)
+ContactListQuery = api_query(selectors.CONTACTS)
+
+
+@router.post("/runs", response={201: TracingRunOut, **errors(403, 404)})
 def create_run(request, body: RunIn):
-    """Trace a case now; returns the run and the contacts you may see."""
+    """Trace a case now; returns the run (its contacts: GET /runs/{id}/contacts)."""
     check_capability(request.user, permissions.RUN)
     case = case_get_visible_to(user=request.user, case_id=body.case)
     run = services.run_create(
         case=case, policy_name=body.policy, degree=body.degree, by=request.user, trigger="api"
     )
-    return Status(201, selectors.run_payload(run=run, user=request.user))
+    return Status(201, selectors.run_summary(run=run, user=request.user))
 
 
-@router.get("/runs/{run_id}", response={200: dict, **errors(403, 404)})
+@router.get("/runs", response={200: TracingRunPage, **errors(403, 422)})
+def list_runs(request, params: Query[RunListQuery]):
+    """Runs of cases in your area, or with contacts in it: paged, filtered and sorted."""
+    check_capability(request.user, permissions.VIEW)
+    page = selectors.RUNS.get(
+        selectors.run_list_visible_to(user=request.user), api_params(params), user=request.user, strict=True
+    )
+    items = [selectors.run_summary(run=r, user=request.user) for r in page.items]
+    return page.as_api(items, path=request.path)
+
+
+@router.get("/runs/{run_id}", response={200: TracingRunOut, **errors(403, 404)})
 def get_run(request, run_id: Id):
     check_capability(request.user, permissions.VIEW)
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
-    from epiqr.core.services import audit_record
+    return selectors.run_summary(run=run, user=request.user)
 
-    payload = selectors.run_payload(run=run, user=request.user)
+
+@router.get("/runs/{run_id}/contacts", response={200: TracingContactPage, **errors(403, 404, 422)})
+def run_contacts(request, run_id: Id, params: Query[ContactListQuery]):
+    """The run's contacts you may see, a page at a time (filters: degree, risk, follow-up status,
+    commune, venue, name or phone). An F2's `through` names the F1s it was reached through, by name
+    where you may see them, else by their contact id. Every call is audited."""
+    check_capability(request.user, permissions.VIEW)
+    run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    page = selectors.CONTACTS.get(
+        selectors.contact_list_visible_to(user=request.user, run=run),
+        api_params(params),
+        user=request.user,
+        strict=True,
+    )
+    sources = selectors.contact_sources(user=request.user, run=run, contacts=page.items)
     audit_record(
         actor=request.user,
         action="tracing.read",
         target=run,
-        row_count=len(payload["contacts"]),
+        row_count=len(page.items),
         reason="api",
+        detail={"page": page.number, **page.query.params()},
     )
-    return payload
+    owned = getattr(run, "owned", True)
+    items = [selectors.contact_payload(c, owned=owned, through=sources.get(c.pk, [])) for c in page.items]
+    return page.as_api(items, path=request.path)
 
 
 _EXPORT_TYPES = {

@@ -11,15 +11,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
-from django.utils.translation import gettext as _
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.utils.translation import gettext_lazy as _
 
-from epiqr.accounts.selectors import jurisdiction_q
+from epiqr.accounts.selectors import commune_filter, jurisdiction_q
 from epiqr.core.errors import Forbidden, Invalid, NotFound
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.pgsql import array_literal, int_array_literal
 
 from . import batch, engine
-from .models import Contact, TracingPolicy, TracingRun
+from .models import Contact, FollowUp, RunStatus, TracingPolicy, TracingRun
 
 CHUNK = 4000  # periods per statement: well under SQLite's parameter limit
 COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
@@ -323,6 +324,25 @@ def run_list_visible_to(*, user, case_id: int | None = None) -> QuerySet[Tracing
     return qs.annotate(owned=ExpressionWrapper(owned_q, output_field=BooleanField()))
 
 
+# The runs list (/tracing/ and GET /api/v1/tracing/runs).
+RUNS = ListSpec(
+    name="tracing_runs",
+    filters=(
+        Filter("status", _("Status"), choices=RunStatus.choices),
+        Filter("degree", _("Degree"), choices=((1, "F1"), (2, "F1 + F2"))),
+        commune_filter(lookup="case__commune_id", label=_("Commune of the case")),
+        Filter("case", _("Case number"), kind=FilterKind.INT, minimum=1, lookup="case_id"),
+        day_from("since", _("Ran from"), "ran_at"),
+        day_until("until", _("Ran until"), "ran_at"),
+    ),
+    sorts=(
+        Sort("ran_at", _("Time of the run"), ("ran_at", "id")),
+        Sort("contacts", _("Number of contacts"), ("contact_count", "id")),
+    ),
+    default_sort="-ran_at",
+)
+
+
 def run_get_visible_to(*, user, run_id: int) -> TracingRun:
     run = run_list_visible_to(user=user).filter(pk=run_id).first()
     if run is None:
@@ -361,6 +381,73 @@ def contact_list_visible_to(
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def _contact_search(qs: QuerySet[Contact], text: str) -> QuerySet[Contact]:
+    """Contacts whose name holds every word typed (diacritics optional), or whose phone holds the digits."""
+    from epiqr.core.text import fold
+
+    digits = "".join(c for c in text if c.isdigit())
+    if digits and len(digits) >= 4 and not any(c.isalpha() for c in text):
+        return qs.filter(person__phone__contains=digits[-9:])
+    for word in fold(text).split():
+        qs = qs.filter(person__name_folded__contains=word)
+    return qs
+
+
+def _contact_at_venue(qs: QuerySet[Contact], venue_id: int) -> QuerySet[Contact]:
+    from .models import Exposure
+
+    return qs.filter(Exists(Exposure.objects.filter(contact=OuterRef("pk"), venue_id=venue_id)))
+
+
+# The contacts of a run, as the run page and GET /api/v1/tracing/runs/{id}/contacts page them. Both
+# sorts are served by an index that starts with the run (see Contact.Meta.indexes).
+CONTACTS = ListSpec(
+    name="tracing_contacts",
+    filters=(
+        Filter("degree", _("Degree"), choices=((1, "F1"), (2, "F2"))),
+        Filter("risk", _("Risk"), choices=(("high", _("high")), ("low", _("low")))),
+        Filter("status", _("Follow-up"), choices=FollowUp.choices),
+        commune_filter(lookup="commune_id"),
+        Filter("venue", _("Venue"), kind=FilterKind.INT, minimum=1, apply=_contact_at_venue,
+               help="the id of a venue where the contact met the case"),
+        Filter("q", _("Name or phone"), kind=FilterKind.TEXT, apply=_contact_search,
+               placeholder=_("e.g. nguyen van an")),
+    ),
+    sorts=(
+        Sort("priority", _("F1 first, high risk first"), ("degree", "risk", "first_exposed_at", "id")),
+        Sort("exposed", _("Time of exposure"), ("first_exposed_at", "id")),
+    ),
+    default_sort="priority",
+)  # fmt: skip
+
+
+def contact_sources(*, user, run: TracingRun, contacts: Sequence[Contact]) -> dict[int, list[dict]]:
+    """For each F2 among `contacts`: the F1s through whom it was reached, in order of exposure, each as
+    {"contact": F1 contact id, "name": the F1's name, or None when the user may not see that F1}.
+    Two queries for the whole page; exposures must be prefetched."""
+    wanted: dict[int, list[int]] = {}
+    for c in contacts:
+        if c.degree == 2:
+            seen = []
+            for e in sorted(c.exposures.all(), key=lambda e: (e.start, e.id)):
+                if e.source_person_id not in seen:
+                    seen.append(e.source_person_id)
+            wanted[c.pk] = seen
+    people = {p for ids in wanted.values() for p in ids}
+    if not people:
+        return {}
+    every_f1 = run.contacts.filter(degree=1)
+    visible_f1 = contact_list_visible_to(user=user, run=run).filter(degree=1)
+    if len(people) <= 1000:  # a page; an export reads the run's F1s whole rather than name thousands
+        every_f1, visible_f1 = every_f1.filter(person_id__in=people), visible_f1.filter(person_id__in=people)
+    f1 = dict(every_f1.values_list("person_id", "pk"))
+    names = dict(visible_f1.values_list("person_id", "person__full_name"))
+    return {
+        contact_id: [{"contact": f1.get(p), "name": names.get(p)} for p in ids]
+        for contact_id, ids in wanted.items()
+    }
 
 
 def contact_get_visible_to(*, user, contact_id: int) -> Contact:
@@ -405,9 +492,10 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
 
 
-def contact_payload(contact: Contact, *, owned: bool = True) -> dict:
-    """A contact as the API gives it; outside the case's jurisdiction (`owned` False) without who the
-    source of each exposure was."""
+def contact_payload(contact: Contact, *, owned: bool = True, through: list[dict] | None = None) -> dict:
+    """One contact as the API gives it; `through` are the F1s an F2 was reached through (contact_sources:
+    a name only where the reader may see that F1); outside the case's jurisdiction (`owned` False)
+    without who the source of each exposure was."""
     p = contact.person
     return {
         "id": contact.pk,
@@ -424,6 +512,7 @@ def contact_payload(contact: Contact, *, owned: bool = True) -> dict:
         "first_exposed_at": _iso(contact.first_exposed_at),
         "status": contact.status,
         "new_case": contact.new_case_id,
+        "through": through or [],
         "exposures": [
             {
                 "venue_code": e.venue.code,
@@ -444,32 +533,40 @@ def contact_payload(contact: Contact, *, owned: bool = True) -> dict:
     }
 
 
-def run_payload(*, run: TracingRun, user) -> dict:
-    """A run and the contacts the user may see, as the API and the CLI give them. Outside the case's
-    jurisdiction the case, its infectious period, its total and the changes since the last run are
+def run_summary(*, run: TracingRun, user) -> dict:
+    """A run without its contacts (they are paged: GET /api/v1/tracing/runs/{id}/contacts). Outside the
+    case's jurisdiction the case, its infectious period, its total and the changes since the last run are
     null: the officer sees their own contacts and where and when they were exposed."""
-    contacts = list(contact_list_visible_to(user=user, run=run))
     owned = user is None or getattr(run, "owned", True)
     return {
-        "run": {
-            "id": run.pk,
-            "owned": owned,
-            "case": run.case_id if owned else None,
-            "policy": run.policy_snapshot.get("name"),
-            "policy_version": run.policy_snapshot.get("version"),
-            "policy_snapshot": run.policy_snapshot,
-            "degree": run.degree,
-            "period_start": _iso(run.period_start) if owned else None,
-            "period_end": _iso(run.period_end) if owned else None,
-            "ran_at": _iso(run.ran_at),
-            "ran_by": run.ran_by.username if run.ran_by else None,
-            "trigger": run.trigger,
-            "status": run.status,
-            "contact_count": run.contact_count if owned else None,
-            "visible_contacts": len(contacts),
-            "changes": run.changes if owned else None,
-        },
-        "contacts": [contact_payload(c, owned=owned) for c in contacts],
+        "id": run.pk,
+        "owned": owned,
+        "case": run.case_id if owned else None,
+        "policy": run.policy_snapshot.get("name"),
+        "policy_version": run.policy_snapshot.get("version"),
+        "policy_snapshot": run.policy_snapshot,
+        "degree": run.degree,
+        "period_start": _iso(run.period_start) if owned else None,
+        "period_end": _iso(run.period_end) if owned else None,
+        "ran_at": _iso(run.ran_at),
+        "ran_by": run.ran_by.username if run.ran_by else None,
+        "trigger": run.trigger,
+        "status": run.status,
+        "contact_count": run.contact_count if owned else None,
+        "changes": run.changes if owned else None,
+    }
+
+
+def run_payload(*, run: TracingRun, user) -> dict:
+    """A run and every contact the user may see, as the CLI gives them (`epiqr trace --json`)."""
+    contacts = list(contact_list_visible_to(user=user, run=run))
+    sources = contact_sources(user=user, run=run, contacts=contacts)
+    summary = run_summary(run=run, user=user)
+    return {
+        "run": {**summary, "visible_contacts": len(contacts)},
+        "contacts": [
+            contact_payload(c, owned=summary["owned"], through=sources.get(c.pk, [])) for c in contacts
+        ],
     }
 
 

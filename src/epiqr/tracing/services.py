@@ -384,14 +384,29 @@ def _export_headers() -> list[str]:
         _("Overlap (minutes)"),
         _("Follow-up"),
         _("Health station"),
+        _("Reached through (F1)"),
+        _("Reference"),
     ]
 
 
+def _through_text(through: list[dict]) -> str:
+    """The F1s an F2 was reached through: a name where the reader may see that F1, else its reference."""
+    return "; ".join(
+        f"{f1['name']} (#{f1['contact']})" if f1["name"] else f"#{f1['contact']}" for f1 in through
+    )
+
+
 def export_rows(*, run: TracingRun, user) -> list[list]:
-    """One row per exposure of each contact the user may see, times in Vietnam time."""
+    """One row per exposure of each contact the user may see, times in Vietnam time; an F2's row says
+    through which F1 it was reached (see selectors.contact_sources)."""
+    from .selectors import contact_sources
+
     rows = []
-    for c in contact_list_visible_to(user=user, run=run):
+    contacts = list(contact_list_visible_to(user=user, run=run))
+    sources = contact_sources(user=user, run=run, contacts=contacts)
+    for c in contacts:
         station = _("Health station of %(c)s") % {"c": c.commune.name} if c.commune else ""
+        through = _through_text(sources.get(c.pk, []))
         for e in c.exposures.all():
             rows.append(
                 [
@@ -408,6 +423,8 @@ def export_rows(*, run: TracingRun, user) -> list[list]:
                     round(e.overlap_minutes),
                     FollowUp(c.status).label,
                     station,
+                    through,
+                    f"#{c.pk}",
                 ]
             )
     return rows

@@ -18,13 +18,13 @@ from epiqr.people.citizen import citizen_page
 from . import permissions, selectors, services
 from .models import FollowUp
 
-PAGE_LIMIT = 500  # contacts shown on one page; filters and the export give the rest
-
 
 @requires(permissions.VIEW)
 def run_list(request):
-    runs = selectors.run_list_visible_to(user=request.user)[:100]
-    return render(request, "tracing/runs.html", {"runs": runs})
+    page = selectors.RUNS.get(
+        selectors.run_list_visible_to(user=request.user), request.GET, user=request.user
+    )
+    return render(request, "tracing/runs.html", {"page": page}, status=400 if page.query.errors else 200)
 
 
 @require_POST
@@ -54,36 +54,36 @@ def run_create(request, case_id: int):
 @requires(permissions.VIEW)
 def run_detail(request, run_id: int):
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
-    degree = int_or_none(request.GET.get("degree"))
-    risk = request.GET.get("risk") if request.GET.get("risk") in ("high", "low") else None
-    status = request.GET.get("status") if request.GET.get("status") in FollowUp.values else None
-    visible = selectors.contact_list_visible_to(
-        user=request.user, run=run, degree=degree, risk=risk, status=status
+    page = selectors.CONTACTS.get(
+        selectors.contact_list_visible_to(user=request.user, run=run), request.GET, user=request.user
     )
-    contacts = list(visible[: PAGE_LIMIT + 1])
-    truncated = len(contacts) > PAGE_LIMIT
-    contacts = contacts[:PAGE_LIMIT]
     audit_record(
-        actor=request.user, action="tracing.read", target=run, row_count=len(contacts), reason="page"
+        actor=request.user,
+        action="tracing.read",
+        target=run,
+        row_count=len(page.items),
+        reason="page",
+        detail={"page": page.number, **page.query.params()},
     )
     timeline = _timeline(run) if run.owned else None
+    sources = selectors.contact_sources(user=request.user, run=run, contacts=page.items)
+    rows = [(c, _first_exposure(c), sources.get(c.pk, [])) for c in page.items]
     return render(
         request,
         "tracing/run.html",
         {
             "run": run,
             "timeline": timeline,
-            "groups": selectors.contact_groups(contacts),
-            "contacts": contacts,
-            "filters": {"degree": degree, "risk": risk, "status": status},
-            "truncated": truncated,
-            "page_limit": PAGE_LIMIT,
+            "page": page,
+            "rows": rows,
+            "visible_count": selectors.contact_list_visible_to(user=request.user, run=run).count(),
             "statuses": FollowUp.choices,
             "transitions": services.TRANSITIONS,
             "can_follow": has_capability(request.user, permissions.FOLLOW_UP),
             "can_export": has_capability(request.user, permissions.EXPORT),
             "can_notify": has_capability(request.user, permissions.NOTIFY),
         },
+        status=400 if page.query.errors else 200,
     )
 
 
@@ -96,6 +96,10 @@ def _timeline(run) -> list[dict]:
         {**v, "venue": venues.get(v["venue_id"]), "start_dt": _parse(v["start"]), "end_dt": _parse(v["end"])}
         for v in run.index_visits
     ]
+
+
+def _first_exposure(contact):
+    return min(contact.exposures.all(), key=lambda e: (e.start, e.id), default=None)
 
 
 def _parse(value):
