@@ -146,3 +146,38 @@ def test_the_sent_page_gives_the_declarations_qr_and_what_happens_next(client, c
     forged = client.get(url[:-2] + ("AA" if not url.endswith("AA") else "BB"))
     assert forged.status_code == 404 and "không phải mã tờ khai" in forged.content.decode()
     assert client.get("/declare/d/%00%FF..").status_code == 404
+
+
+def test_the_follow_up_list_pages_keeps_its_place_after_a_call_and_shows_the_called_on_request(
+    client, commune, make_user
+):
+    for i in range(5):
+        client.post(
+            URL,
+            body(commune, symptoms=["fever"], full_name=f"Người Khai {i}"),
+            content_type="application/json",
+        )
+    client.post(URL, body(commune, full_name="Không Triệu Chứng"), content_type="application/json")
+    client.force_login(make_user(Role.COMMUNE_OFFICER, commune=commune))
+    page = client.get("/checkins/officer/?page_size=2&page=2")
+    assert [d.full_name for d in page.context["page"].items] == [
+        "Người Khai 2",
+        "Người Khai 1",
+    ]  # newest first
+    called = page.context["page"].items[0]
+    back = client.post(
+        f"/checkins/officer/declarations/{called.pk}/done", {"note": "đã gọi", "list": "?page_size=2&page=2"}
+    )
+    assert back["Location"] == "/checkins/officer/?page_size=2&page=2"
+    hostile = client.post(
+        f"/checkins/officer/declarations/{called.pk}/done", {"list": "//evil.example/\r\nX: y"}
+    )
+    assert hostile["Location"] == "/checkins/officer/"
+    open_now = client.get("/checkins/officer/").context["page"]
+    assert open_now.count == 4 and "Người Khai 2" not in {d.full_name for d in open_now.items}
+    done = client.get("/checkins/officer/?state=done").context["page"]
+    assert [d.full_name for d in done.items] == ["Người Khai 2"]
+    everything = client.get("/checkins/officer/?state=all&q=khai").context["page"]
+    assert everything.count == 5  # "Không Triệu Chứng" was never flagged and does not match
+    api = client.get(URL + "?state=all").json()
+    assert api["count"] == 6 and {"symptoms", "followed_up_at"} <= set(api["items"][0])

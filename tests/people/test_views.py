@@ -36,7 +36,7 @@ def test_search_by_name_without_diacritics_phone_and_id(client, officer, residen
     for query in ("nguyen van an", "Nguyễn Văn", "0912 000 111", cccd_number()):
         page = client.get("/people/", {"q": query})
         assert page.status_code == 200
-        assert list(page.context["page"].object_list) == [resident], query
+        assert page.context["page"].items == [resident], query
     assert AuditEvent.objects.filter(action="people.list", actor=officer).count() == 4
 
 
@@ -189,3 +189,21 @@ def test_person_page_links_cases_and_shows_test_results(client, make_user, commu
     case = case_open(person=person, confirmed_on=local_today(), opened_by=officer)
     page = client.get(f"/people/{person.public_id}/").content.decode()
     assert f"/cases/{case.pk}/" in page and "/cases/open/?person=" not in page
+
+
+def test_people_list_filters_sorts_and_pages_with_the_search_kept(client, officer, commune):
+    for i, year in enumerate((1950, 1980, 1985, 2001)):
+        person_create(full_name=f"Trần Văn Thử {i}", birth_year=year, commune=commune)
+    page = client.get(
+        "/people/", {"q": "tran van", "born_from": "1980", "born_until": "2000", "page_size": "1"}
+    )
+    listed = page.context["page"]
+    assert listed.count == 2 and [p.full_name for p in listed.items] == ["Trần Văn Thử 1"]
+    assert (
+        'href="?q=tran+van&amp;born_from=1980&amp;born_until=2000&amp;page_size=1&amp;page=2"'
+        in page.content.decode()
+    )
+    newest = client.get("/people/", {"q": "tran van", "sort": "-registered"}).context["page"]
+    assert newest.items[0].full_name == "Trần Văn Thử 3"
+    bad = client.get("/people/", {"born_from": "năm ngoái", "q": "tran"})
+    assert bad.status_code == 400 and 'value="năm ngoái"' in bad.content.decode()  # what was typed stays

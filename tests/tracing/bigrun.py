@@ -16,9 +16,12 @@ def made_up_name(i: int) -> str:
     return f"{FAMILY[i % len(FAMILY)]} Thử {GIVEN[(i // len(FAMILY)) % len(GIVEN)]} {i:04d}"
 
 
-def big_run(*, case, venue, communes, f1: int, f2: int = 0, status: str = "reviewed") -> TracingRun:
-    """A run of `case` with `f1` F1 and `f2` F2 contacts at `venue`, living in turn in each of `communes`;
-    every third contact is low risk; F2 number k was reached through F1 number k % f1."""
+def big_run(
+    *, case, venue, communes, f1: int, f2: int = 0, status: str = "reviewed", people=None
+) -> TracingRun:
+    """A run of `case` with `f1` F1 and `f2` F2 contacts at `venue`, living in turn in each of `communes`
+    (or the given `people`); every third contact is low risk; F2 number k was reached through F1 number
+    k % f1."""
     at = now() - timedelta(days=1)
     run = TracingRun.objects.create(
         case=case,
@@ -29,17 +32,21 @@ def big_run(*, case, venue, communes, f1: int, f2: int = 0, status: str = "revie
         contact_count=f1 + f2,
         policy_snapshot={"name": "vn-window-60", "version": 1},
     )
-    people = Person.objects.bulk_create(
-        [
-            Person(
-                full_name=made_up_name(i),
-                name_folded=fold(made_up_name(i)),
-                phone=f"0988{i:06d}",
-                commune=communes[i % len(communes)],
-                birth_year=1980 + i % 30,
-            )
-            for i in range(f1 + f2)
-        ]
+    people = (
+        list(people)
+        if people is not None
+        else Person.objects.bulk_create(
+            [
+                Person(
+                    full_name=made_up_name(i),
+                    name_folded=fold(made_up_name(i)),
+                    phone=f"0988{i:06d}",
+                    commune=communes[i % len(communes)],
+                    birth_year=1980 + i % 30,
+                )
+                for i in range(f1 + f2)
+            ]
+        )
     )
     contacts = Contact.objects.bulk_create(
         [

@@ -4,10 +4,11 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import Day, Id, Moment, errors
 from epiqr.core.errors import Invalid
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
 from . import permissions, selectors, services
@@ -100,6 +101,21 @@ def create_case(request, body: CaseIn):
         opened_by=request.user,
     )
     return Status(201, case_out(case))
+
+
+CasePage = api_page(CaseOut, name="CasePage")
+CaseListQuery = api_query(selectors.CASES)
+
+
+@router.get("", response={200: CasePage, **errors(403, 422)})
+def list_cases(request, params: Query[CaseListQuery]):
+    """Cases of your area, newest confirmation first; by number or name (`q`), status, commune, source and
+    confirmation dates; paged."""
+    check_capability(request.user, permissions.VIEW)
+    page = selectors.CASES.get(
+        selectors.case_list_visible_to(user=request.user), api_params(params), user=request.user, strict=True
+    )
+    return page.as_api([case_out(c) for c in page.items], path=request.path)
 
 
 @router.get("/{case_id}", response={200: CaseOut, **errors(403, 404)})

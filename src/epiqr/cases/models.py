@@ -54,6 +54,11 @@ class Case(models.Model):
         ordering = ["-confirmed_on", "-id"]
         verbose_name = _("case (F0)")
         verbose_name_plural = _("cases (F0)")
+        # The cases list's default sort (cases.selectors.CASES), for a commune and beyond.
+        indexes = [
+            models.Index(fields=["confirmed_on", "id"], name="case_confirmed"),
+            models.Index(fields=["commune", "confirmed_on", "id"], name="case_commune_confirmed"),
+        ]
 
     def __str__(self) -> str:
         return f"F0 #{self.pk} {self.person}"

@@ -3,9 +3,11 @@ from datetime import date
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 
 from .models import Case, CaseStatus
 from .period import DEFAULT_DAYS_BEFORE, InfectiousPeriod, infectious_period
@@ -54,6 +56,44 @@ def case_list_visible_to(*, user, status: str | None = None) -> QuerySet[Case]:
         Case.objects.select_related("person", "commune"), user=user, commune_path="commune"
     )
     return qs.filter(status=status) if status else qs
+
+
+def _case_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """A case by its number (#12 or 12), or cases whose person's name holds every word typed."""
+    from epiqr.core.text import fold
+
+    number = text.lstrip("#").strip()
+    if number.isdigit():
+        return qs.filter(pk=int(number)) if len(number) < 19 else qs.none()
+    for word in fold(text).split():
+        qs = qs.filter(person__name_folded__contains=word)
+    return qs
+
+
+# The cases list (/cases/ and GET /api/v1/cases), newest confirmation first (index case_confirmed).
+CASES = ListSpec(
+    name="cases",
+    filters=(
+        Filter("q", gettext_lazy("Case number or name"), kind=FilterKind.TEXT, apply=_case_search,
+               prominent=True, placeholder=gettext_lazy("e.g. 12 or nguyen van an")),
+        Filter("status", gettext_lazy("Status"), choices=CaseStatus.choices),
+        commune_filter(),
+        Filter("source", gettext_lazy("Opened from"), choices=(
+            ("manual", gettext_lazy("by an officer")), ("scan", gettext_lazy("a scanned card")),
+            ("lab", gettext_lazy("a lab result")), ("contact", gettext_lazy("a traced contact")),
+            ("api", gettext_lazy("the API")),
+        )),
+        Filter("since", gettext_lazy("Confirmed from"), kind=FilterKind.DATE, lookup="confirmed_on__gte"),
+        Filter("until", gettext_lazy("Confirmed until"), kind=FilterKind.DATE, lookup="confirmed_on__lte"),
+    ),
+    sorts=(
+        Sort("confirmed", gettext_lazy("Confirmation date"), ("confirmed_on", "id")),
+        Sort("number", gettext_lazy("Case number"), ("id",)),
+    ),
+    default_sort="-confirmed",
+    model=Case,
+    index_prefixes=((), ("commune",)),
+)  # fmt: skip
 
 
 def case_get_visible_to(*, user, case_id: int) -> Case:

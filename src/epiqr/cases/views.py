@@ -14,11 +14,14 @@ from .forms import CaseOpenForm, PeriodOverrideForm
 
 @requires(permissions.VIEW)
 def case_list(request):
-    cases = selectors.case_list_visible_to(user=request.user, status=request.GET.get("status") or None)[:200]
+    page = selectors.CASES.get(
+        selectors.case_list_visible_to(user=request.user), request.GET, user=request.user
+    )
     return render(
         request,
         "cases/list.html",
-        {"cases": cases, "can_open": has_capability(request.user, permissions.OPEN)},
+        {"page": page, "can_open": has_capability(request.user, permissions.OPEN)},
+        status=400 if page.query.errors else 200,
     )
 
 

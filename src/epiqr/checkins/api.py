@@ -6,17 +6,19 @@ from typing import Any
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
 from epiqr.core.api_schema import errors
 from epiqr.core.errors import Forbidden, Invalid
 from epiqr.core.input_guard import json_loads
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.core.services import audit_record
 
 from . import selectors, services
 from .forms import DeclarationForm, form_invalid
-from .permissions import SCAN
+from .permissions import FOLLOW_UP, SCAN
 
 router = Router(tags=["checkins"])
 
@@ -255,6 +257,69 @@ def declare(request, body: dict[str, Any] = Body(...)):
         raise form_invalid(form)
     d = services.declaration_submit(data=form.cleaned_data)
     return Status(201, {"id": d.pk, "kind": d.kind, "flagged": d.flagged})
+
+
+class DeclarationListItem(Schema):
+    id: int
+    kind: str
+    created_at: datetime
+    full_name: str
+    birth_year: int
+    phone: str
+    address: str
+    commune_code: int
+    commune_name: str
+    symptoms: list[str]
+    exposures: list[str]
+    visited: str
+    flagged: bool
+    followed_up_at: datetime | None
+    follow_up_note: str
+
+
+DeclarationPage = api_page(DeclarationListItem, name="DeclarationPage")
+DeclarationListQuery = api_query(selectors.DECLARATIONS)
+
+
+@router.get("/declarations", response={200: DeclarationPage, **errors(403, 422)})
+def declaration_list(request, params: Query[DeclarationListQuery]):
+    """Declarations of your area, by default the flagged ones nobody has called yet (`state=open`),
+    newest first; paged. Every call is audited."""
+    check_capability(request.user, FOLLOW_UP)
+    page = selectors.DECLARATIONS.get(
+        selectors.declaration_list_visible_to(user=request.user, open_only=False, flagged_only=False),
+        api_params(params),
+        user=request.user,
+        strict=True,
+    )
+    audit_record(
+        actor=request.user,
+        action="checkins.declarations_follow_up_list",
+        reason="api",
+        row_count=len(page.items),
+        detail={"page": page.number, **page.query.params()},
+    )
+    items = [
+        {
+            "id": d.pk,
+            "kind": d.kind,
+            "created_at": d.created_at,
+            "full_name": d.full_name,
+            "birth_year": d.birth_year,
+            "phone": d.phone,
+            "address": d.address,
+            "commune_code": d.commune_id,
+            "commune_name": d.commune.name,
+            "symptoms": list(d.symptoms or []),
+            "exposures": list(d.exposures or []),
+            "visited": d.visited,
+            "flagged": d.flagged,
+            "followed_up_at": d.followed_up_at,
+            "follow_up_note": d.follow_up_note,
+        }
+        for d in page.items
+    ]
+    return page.as_api(items, path=request.path)
 
 
 def _form_data(data: dict):

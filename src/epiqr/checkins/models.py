@@ -158,13 +158,17 @@ class HealthDeclaration(models.Model):
         verbose_name=_("followed up by"),
     )
     follow_up_note = models.CharField(_("follow-up note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("declared at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("health declaration")
         verbose_name_plural = _("health declarations")
-        indexes = [models.Index(fields=["commune", "flagged", "created_at"], name="declaration_followup")]
+        indexes = [
+            models.Index(fields=["commune", "flagged", "created_at"], name="declaration_followup"),
+            # The declarations list's sort (checkins.selectors.DECLARATIONS) and the retention purge.
+            models.Index(fields=["created_at", "id"], name="declaration_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.full_name} {self.created_at:%Y-%m-%d}"

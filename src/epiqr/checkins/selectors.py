@@ -3,16 +3,18 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractHour
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import VN_TZ, local_today, now, start_of_local_day
 
-from .models import CheckIn, DeviceCheckIn, HealthDeclaration, VenueDailyCount
+from .models import CheckIn, DeclarationKind, DeviceCheckIn, HealthDeclaration, VenueDailyCount
 
 # Without a check-out, a visitor is assumed to stay this long when estimating occupancy.
 ASSUMED_STAY = timedelta(hours=1)
@@ -132,6 +134,48 @@ def declaration_list_visible_to(*, user, open_only: bool = True, flagged_only: b
     if open_only:
         qs = qs.filter(followed_up_at__isnull=True)
     return qs.order_by("-created_at")
+
+
+_DECLARATION_STATES = {
+    "open": Q(flagged=True, followed_up_at__isnull=True),
+    "done": Q(followed_up_at__isnull=False),
+    "flagged": Q(flagged=True),
+    "all": Q(),
+}
+
+
+def _declaration_search(qs: QuerySet, text: str) -> QuerySet:
+    """Declarations whose name holds every word typed (case ignored), or whose phone holds the digits."""
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) >= 4 and not any(c.isalpha() for c in text):
+        return qs.filter(phone__contains=digits[-9:])
+    for word in text.split():
+        qs = qs.filter(full_name__icontains=word)
+    return qs
+
+
+# The officer's declarations (/checkins/officer/ and GET /api/v1/checkins/declarations): by default
+# the flagged ones nobody has called yet, newest first (index declaration_followup, then created_at).
+DECLARATIONS = ListSpec(
+    name="declarations",
+    filters=(
+        Filter("q", gettext_lazy("Name or phone"), kind=FilterKind.TEXT, apply=_declaration_search,
+               prominent=True),
+        Filter("state", gettext_lazy("Show"), default="open", choices=(
+            ("open", gettext_lazy("To follow up")),
+            ("done", gettext_lazy("Followed up")),
+            ("flagged", gettext_lazy("Every flagged declaration")),
+            ("all", gettext_lazy("Every declaration")),
+        ), apply=lambda qs, state: qs.filter(_DECLARATION_STATES[state])),
+        Filter("kind", gettext_lazy("Kind"), choices=DeclarationKind.choices),
+        commune_filter(),
+        day_from("since", gettext_lazy("Declared from"), "created_at"),
+        day_until("until", gettext_lazy("Declared until"), "created_at"),
+    ),
+    sorts=(Sort("declared", gettext_lazy("Time of declaration"), ("created_at", "id")),),
+    default_sort="-declared",
+    model=HealthDeclaration,
+)  # fmt: skip
 
 
 def declaration_get_visible(*, user, declaration_id: int) -> HealthDeclaration:

@@ -1,11 +1,13 @@
 """Check-in pages: the public self check-in (/v/<token>), declarations, scan station, venue and officer views."""
 
+import re
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +24,8 @@ from . import selectors, services
 from .forms import DeclarationForm, VisitorForm
 from .models import DeclarationKind
 from .permissions import FOLLOW_UP, SCAN, VIEW_VENUE_STATS, VIEW_VISITORS
+
+LIST_QUERY = re.compile(r"\?[A-Za-z0-9_.~%&=+-]{0,1000}")  # a list's query string as Page.url() writes it
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
@@ -283,6 +287,8 @@ def _prefill(who, province_code: int) -> dict:
             **({"commune": commune.pk} if commune else {}),
         }
     return {"full_name": who.label, "birth_year": who.typed_birth_year, "phone": who.typed_phone}
+
+
 def _declared(request, declaration):
     """The page after sending: the declaration's QR (for a checkpoint or a clinic) and what happens next."""
     from django.conf import settings
@@ -472,21 +478,27 @@ def officer(request):
 
     if selectors.counts_need_refresh():
         tasks.counts_refresh.enqueue()
-    declarations = list(selectors.declaration_list_visible_to(user=request.user)[:200])
+    page = selectors.DECLARATIONS.get(
+        selectors.declaration_list_visible_to(user=request.user, open_only=False, flagged_only=False),
+        request.GET,
+        user=request.user,
+    )
     audit_record(
         actor=request.user,
         action="checkins.declarations_follow_up_list",
         reason="commune officer follow-up list",
-        row_count=len(declarations),
+        row_count=len(page.items),
+        detail={"page": page.number, **page.query.params()},
     )
     return render(
         request,
         "checkins/officer.html",
         {
-            "declarations": declarations,
+            "page": page,
             "venues": selectors.venues_scanned_today(user=request.user),
             "counts_at": selectors.counts_updated_at(),
         },
+        status=400 if page.query.errors else 200,
     )
 
 
@@ -498,4 +510,6 @@ def declaration_done(request, declaration_id: int):
     except ServiceError as exc:
         raise PermissionDenied("outside jurisdiction") from exc
     services.declaration_follow_up(declaration=d, actor=request.user, note=request.POST.get("note", ""))
-    return redirect("checkins:officer")
+    back = request.POST.get("list", "")  # the list's own query string: filters and page stay as they were
+    url = reverse("checkins:officer")
+    return redirect(url + back if LIST_QUERY.fullmatch(back) else url)

@@ -39,6 +39,9 @@ MAX_OFFSET = 100_000
 RESERVED = ("page", "page_size", "sort")
 
 
+SPECS: dict[str, ListSpec] = {}  # every list declared, by name (names are unique: they name API schemas)
+
+
 class FilterKind:
     CHOICE = "choice"  # one of `choices` (a list, or a function of the user: communes in their area)
     INT = "int"  # a whole number in [minimum, maximum]
@@ -67,6 +70,8 @@ class Filter:
     placeholder: Any = ""
     help: str = ""
     api_type: type = str  # how the API documents a choice whose options depend on the user
+    default: Any = None  # the choice used when the parameter is absent (the form then has no "All")
+    prominent: bool = False  # shown above the folded panel (a list's search box)
 
     def options(self, user) -> list[tuple[Any, Any]]:
         if self.choices is None:
@@ -138,7 +143,12 @@ class ListQuery:
 
     @property
     def active(self) -> int:
-        return len(self.values)
+        """How many filters narrow the list (a filter at its default does not count)."""
+        return sum(1 for v in self.typed_filters.values() if v)
+
+    @property
+    def typed_filters(self) -> dict[str, str]:
+        return {k: v for k, v in self.typed.items() if k not in RESERVED}
 
     def params(self) -> dict[str, str]:
         """The query parameters that reproduce this query (defaults left out)."""
@@ -155,6 +165,12 @@ class ListSpec:
     filters: tuple[Filter, ...] = ()
     page_size: int = 50
     count_limit: int = COUNT_LIMIT
+    # For the index check (tests/core/test_every_list.py): the model listed, the columns its lists are
+    # always narrowed by before sorting (a run, a commune: an index may start with them), or why the list
+    # needs no index (it is always a small part of its table).
+    model: Any = None
+    index_prefixes: tuple[tuple[str, ...], ...] = ((),)
+    small: str = ""
 
     def __post_init__(self):
         keys = {s.key for s in self.sorts}
@@ -162,6 +178,7 @@ class ListSpec:
             raise ValueError(f"{self.name}: default sort {self.default_sort!r} is not declared")
         if {f.name for f in self.filters} & set(RESERVED):
             raise ValueError(f"{self.name}: a filter may not be called {RESERVED}")
+        SPECS[self.name] = self
 
     def sort_keys(self) -> list[str]:
         """Every accepted value of `sort`."""
@@ -183,6 +200,8 @@ class ListSpec:
             raw = params.get(f.name)
             raw = "" if raw is None else str(raw).strip()
             typed[f.name] = raw
+            if raw == "" and f.default is not None:
+                raw = str(f.default)
             if raw == "":
                 continue
             try:
@@ -301,6 +320,8 @@ class FilterField:
     error: str
     options: list[tuple[str, Any]] | None
     placeholder: Any
+    prominent: bool = False
+    required: bool = False  # a choice with a default: no "All" option
 
     @property
     def input_type(self) -> str:
@@ -356,6 +377,11 @@ class Page:
             params.pop("sort")
         return "?" + urlencode(params) if params else "?"
 
+    def address(self, path: str) -> str:
+        """This page's canonical address under `path` (what an htmx refresh puts in the address bar)."""
+        query = self.url()
+        return path + (query if query != "?" else "")
+
     def page_url(self, number: int) -> str:
         return self.url(page=number)
 
@@ -401,15 +427,20 @@ class Page:
             if f.kind == FilterKind.CHOICE:
                 opts = f.options(user)
                 options = [(str(v), label) for v, label in opts] if len(opts) <= MAX_OPTIONS else None
+            typed = self.query.typed.get(f.name, "")
+            if options is not None and len(options) <= 1 and not typed and f.default is None:
+                continue  # a choice of one (a commune officer's own commune) is no choice
             out.append(
                 FilterField(
                     f.name,
                     f.label,
                     FilterKind.INT if f.kind == FilterKind.CHOICE and options is None else f.kind,
-                    self.query.typed.get(f.name, ""),
+                    typed or ("" if f.default is None else str(f.default)),
                     self.query.errors.get(f.name, ""),
                     options,
                     f.placeholder,
+                    prominent=f.prominent,
+                    required=f.default is not None,
                 )
             )
         return out

@@ -28,7 +28,7 @@ class OutboundMessage(models.Model):
     status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     adapter = models.CharField(max_length=32, blank=True)
     error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # A notice that must reach a person once (tracing: one per person and exposure). Unique, so two
     # clicks or two officers at the same moment store one; a failed delivery gives the key back.
@@ -43,6 +43,7 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["related_type", "related_id"]),
             models.Index(fields=["sent_by", "created_at"]),
+            models.Index(fields=["created_at", "id"], name="outbox_created"),  # notify.selectors.OUTBOX
         ]
 
     def __str__(self) -> str:

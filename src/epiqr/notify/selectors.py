@@ -1,10 +1,12 @@
 from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.permissions import Role
 
-from .models import OutboundMessage
+from .models import Channel, MessageStatus, OutboundMessage
 
 # Who may see messages about what: each domain registers, for the model label of the objects its
 # messages relate to, a function giving the ids of those objects inside a user's scope.
@@ -38,6 +40,23 @@ def outbox_list_visible_to(*, user, status: str | None = None) -> QuerySet[Outbo
         ids = [str(i) for i in ids_visible_to(user)]
         q |= Q(related_type=label, related_id__in=ids)
     return qs.filter(q)
+
+
+# The outbox page (/notify/outbox/), newest first.
+OUTBOX = ListSpec(
+    name="outbox",
+    filters=(
+        Filter("recipient", gettext_lazy("Recipient"), kind=FilterKind.TEXT, max_length=255,
+               lookup="recipient__icontains", prominent=True),
+        Filter("status", gettext_lazy("Status"), choices=MessageStatus.choices),
+        Filter("channel", gettext_lazy("Channel"), choices=Channel.choices),
+        day_from("since", gettext_lazy("From day"), "created_at"),
+        day_until("until", gettext_lazy("Until day"), "created_at"),
+    ),
+    sorts=(Sort("created", gettext_lazy("Time"), ("created_at", "id")),),
+    default_sort="-created",
+    model=OutboundMessage,
+)  # fmt: skip
 
 
 def outbox_counts(*, qs: QuerySet[OutboundMessage]) -> dict[str, int]:

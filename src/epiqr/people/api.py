@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import Code, Int64, errors
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 from epiqr.core.qr import draw_png
 from epiqr.core.services import audit_record
@@ -16,8 +17,6 @@ from .models import Person
 from .parsers import parse_payload
 
 router = Router(tags=["people"])
-
-MAX_LIMIT = 200
 
 
 class ParseIn(Schema):
@@ -45,11 +44,6 @@ class PersonOut(Schema):
     commune_code: int | None
     commune_name: str
     documents: list[DocumentOut]
-
-
-class PersonListOut(Schema):
-    count: int
-    items: list[PersonOut]
 
 
 class PersonIn(Schema):
@@ -88,29 +82,30 @@ def parse(request, body: ParseIn):
     return {"kind": doc.kind, "fields": doc.as_dict()}
 
 
-@router.get("", response={200: PersonListOut, **errors(403)})
-def person_list(
-    request,
-    q: str = "",
-    limit: Int64 = Query(50, description=f"1 to {MAX_LIMIT}"),
-    offset: Int64 = 0,
-    reason: str = "",
-):
-    """People in the caller's jurisdiction matching a name, phone or ID number. Every call is audited."""
+PeoplePage = api_page(PersonOut, name="PeoplePage")
+PeopleQuery = api_query(selectors.PEOPLE)
+
+
+@router.get("", response={200: PeoplePage, **errors(403, 422)})
+def person_list(request, params: Query[PeopleQuery], reason: str = Query("", max_length=255)):
+    """People in the caller's jurisdiction: search by name (diacritics optional), phone or ID number
+    (`q`), narrow by commune, sex or birth year; paged. Every call is audited with its `reason`."""
     check_capability(request.user, permissions.VIEW)
-    limit = max(1, min(limit, MAX_LIMIT))
-    offset = max(0, offset)
-    qs = selectors.person_list_visible_to(user=request.user, query=q)
-    items = list(qs.prefetch_related("documents")[offset : offset + limit])
-    count = qs.count()
+    page = selectors.PEOPLE.get(
+        selectors.person_list_visible_to(user=request.user).prefetch_related("documents"),
+        api_params(params),
+        user=request.user,
+        strict=True,
+    )
+    query = page.query.values.get("q", "")
     audit_record(
         actor=request.user,
         action="people.list",
-        reason=reason or f"API search: {q[:100]}",
-        row_count=len(items),
-        detail={"query": q[:100], "offset": offset},
+        reason=(reason or f"API search: {query}")[:200],
+        row_count=len(page.items),
+        detail={"query": query, "page": page.number, **page.query.params()},
     )
-    return {"count": count, "items": [_out(p) for p in items]}
+    return page.as_api([_out(p) for p in page.items], path=request.path)
 
 
 @router.post("", response={201: PersonOut, **errors(403, 409)})

@@ -39,10 +39,6 @@ class PersonForm(forms.Form):
             self.fields["commune"].required = True
 
 
-class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Name, phone or ID number"), required=False, max_length=100)
-
-
 class ProveForm(forms.Form):
     """Who the phone's holder says they are: the code goes to the phone on record, never to one typed here."""
 

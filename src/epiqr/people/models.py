@@ -15,7 +15,9 @@ class Person(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id"))
     full_name = models.CharField(_("full name"), max_length=120)
-    name_folded = models.CharField(max_length=120, db_index=True, verbose_name=_("name without diacritics"))
+    name_folded = models.CharField(
+        max_length=120, verbose_name=_("name without diacritics")
+    )  # indexed with the id below
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
@@ -39,6 +41,14 @@ class Person(models.Model):
         ordering = ["full_name"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        # The sorts of the people list (people.selectors.PEOPLE) within a commune and over a province or
+        # the country, so that a page is read in index order instead of sorting millions of rows.
+        indexes = [
+            models.Index(fields=["name_folded", "id"], name="person_name"),
+            models.Index(fields=["commune", "name_folded", "id"], name="person_commune_name"),
+            models.Index(fields=["created_at", "id"], name="person_registered"),
+            models.Index(fields=["commune", "created_at", "id"], name="person_commune_registered"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.selectors import jurisdiction_filter, user_in_jurisdiction
+from epiqr.accounts.selectors import commune_filter, jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, Invalid, NotFound
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 from epiqr.core.pgsql import array_literal
 from epiqr.core.text import fold
 from epiqr.geo.models import Commune
 
-from .models import IdentityDocument, Person
+from .models import IdentityDocument, Person, Sex
 from .phones import PhoneError, normalise_phone
 
 
@@ -41,6 +43,37 @@ def person_search(qs: QuerySet[Person], *, query: str) -> QuerySet[Person]:
     for word in fold(text).split():
         qs = qs.filter(name_folded__contains=word)
     return qs
+
+
+# The people list (/people/ and GET /api/v1/people). Both sorts are served by indexes on the person
+# table (Person.Meta.indexes), so a page of the people of a province is read in order, not sorted.
+PEOPLE = ListSpec(
+    name="people",
+    filters=(
+        Filter(
+            "q",
+            gettext_lazy("Name, phone or ID number"),
+            kind=FilterKind.TEXT,
+            apply=lambda qs, text: person_search(qs, query=text),
+            placeholder=gettext_lazy("e.g. nguyen van an, 0912 345 678, 001090123456"),
+            prominent=True,
+        ),
+        commune_filter(),
+        Filter("sex", gettext_lazy("Sex"), choices=Sex.choices),
+        Filter("born_from", gettext_lazy("Born in or after (year)"), kind=FilterKind.INT,
+               minimum=1900, maximum=2100, lookup="birth_year__gte"),
+        Filter("born_until", gettext_lazy("Born in or before (year)"), kind=FilterKind.INT,
+               minimum=1900, maximum=2100, lookup="birth_year__lte"),
+    ),
+    sorts=(
+        Sort("name", gettext_lazy("Name"), ("name_folded", "id")),
+        Sort("registered", gettext_lazy("Time of registration"), ("created_at", "id")),
+    ),
+    default_sort="name",
+    page_size=25,
+    model=Person,
+    index_prefixes=((), ("commune",)),
+)  # fmt: skip
 
 
 def person_get_visible(*, user, public_id) -> Person:

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,35 +20,30 @@ from epiqr.core.services import audit_record
 
 from . import permissions, selectors, services
 from .citizen import asker, citizen_page, next_path, proof_required
-from .forms import CodeForm, PersonForm, ProveForm, SearchForm
+from .forms import CodeForm, PersonForm, ProveForm
 from .models import DocumentKind
 from .parsers import MAX_PAYLOAD, ParseError, parse_payload
-
-PAGE_SIZE = 25
 
 
 @requires(permissions.VIEW)
 def person_list(request):
-    form = SearchForm(request.GET)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(selectors.person_list_visible_to(user=request.user, query=query), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = selectors.PEOPLE.get(
+        selectors.person_list_visible_to(user=request.user), request.GET, user=request.user
     )
+    query = page.query.values.get("q", "")
     audit_record(
         actor=request.user,
         action="people.list",
         reason=f"search: {query}"[:200],
-        row_count=len(page.object_list),
-        detail={"query": query, "page": page.number},
+        row_count=len(page.items),
+        detail={"query": query, "page": page.number, **page.query.params()},
     )
+    context = {"page": page, "query": query, "can_edit": has_capability(request.user, permissions.EDIT)}
     template = "people/_results.html" if request.htmx else "people/list.html"
-    context = {
-        "form": form,
-        "page": page,
-        "query": query,
-        "can_edit": has_capability(request.user, permissions.EDIT),
-    }
-    return render(request, template, context)
+    response = render(request, template, context, status=400 if page.query.errors else 200)
+    if request.htmx:
+        response["HX-Push-Url"] = page.address(request.path)  # the list's own address, not the raw form
+    return response
 
 
 @requires(permissions.VIEW)

@@ -1,10 +1,12 @@
 """Testing API: tubes for sampling devices (one by one or in mass-screening batches), results for labs."""
 
+from datetime import date, datetime
 from typing import Annotated
 
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import ApiError, Id, Moment, errors
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
 from . import permissions, selectors, services
@@ -99,6 +101,81 @@ def tube_close(request, barcode: Barcode):
 def tube_get(request, barcode: Barcode):
     check_capability(request.user, permissions.VIEW)
     return _tube_out(selectors.tube_get_visible(user=request.user, barcode=barcode))
+
+
+class SessionOut(Schema):
+    id: int
+    day: date
+    site: str
+    commune_code: int
+    team: str
+    kind: str
+    pool_size_limit: int
+    tubes: int
+    people: int
+
+
+class TubeRow(Schema):
+    barcode: str
+    status: str
+    member_count: int
+    result: str
+    opened_at: datetime
+
+
+SessionPage = api_page(SessionOut, name="SamplingSessionPage")
+TubePage = api_page(TubeRow, name="SessionTubePage")
+SessionListQuery = api_query(selectors.SESSIONS)
+TubeListQuery = api_query(selectors.TUBES)
+
+
+@router.get("/sessions", response={200: SessionPage, **errors(403, 422)})
+def session_list(request, params: Query[SessionListQuery]):
+    """Sampling sessions of your area, newest day first, with their tube and people counts; paged."""
+    check_capability(request.user, permissions.VIEW)
+    page = selectors.SESSIONS.get(
+        selectors.session_list_visible_to(user=request.user),
+        api_params(params),
+        user=request.user,
+        strict=True,
+    )
+    counts = selectors.session_tube_counts(sessions=page.items)
+    items = [
+        {
+            "id": s.pk,
+            "day": s.day,
+            "site": s.site.name,
+            "commune_code": s.site.commune_id,
+            "team": s.team,
+            "kind": s.kind,
+            "pool_size_limit": s.pool_size_limit,
+            "tubes": counts[s.pk][0],
+            "people": counts[s.pk][1],
+        }
+        for s in page.items
+    ]
+    return page.as_api(items, path=request.path)
+
+
+@router.get("/sessions/{session_id}/tubes", response={200: TubePage, **errors(403, 404, 422)})
+def session_tube_list(request, session_id: Id, params: Query[TubeListQuery]):
+    """The tubes of a session (no member names; a tube's members: GET /tubes/{barcode}); paged."""
+    check_capability(request.user, permissions.VIEW)
+    session = selectors.session_get_visible(user=request.user, pk=session_id)
+    page = selectors.TUBES.get(
+        selectors.session_tubes(session=session), api_params(params), user=request.user, strict=True
+    )
+    items = [
+        {
+            "barcode": t.barcode,
+            "status": t.status,
+            "member_count": t.member_count,
+            "result": t.result,
+            "opened_at": t.opened_at,
+        }
+        for t in page.items
+    ]
+    return page.as_api(items, path=request.path)
 
 
 class BatchTube(Schema):

@@ -52,7 +52,7 @@ class SamplingSession(models.Model):
         SamplingSite, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("site")
     )
     team = models.CharField(_("team"), max_length=100)
-    day = models.DateField(_("day"), db_index=True)
+    day = models.DateField(_("day"))
     kind = models.CharField(_("test kind"), max_length=12, choices=TestKind.choices)
     pool_size_limit = models.PositiveSmallIntegerField(_("pool size limit"), default=10)
     expected_prevalence = models.FloatField(_("expected prevalence"), null=True, blank=True)
@@ -70,6 +70,7 @@ class SamplingSession(models.Model):
         ordering = ["-day", "-id"]
         verbose_name = _("sampling session")
         verbose_name_plural = _("sampling sessions")
+        indexes = [models.Index(fields=["day", "id"], name="session_day")]  # testing.selectors.SESSIONS
 
     def __str__(self) -> str:
         return f"{self.site} · {self.team} · {self.day:%d/%m/%Y}"

@@ -18,11 +18,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 
-from .models import SamplingSession, SamplingSite, TestKind, Tube, TubeMember, TubeStatus
+from .models import ResultValue, SamplingSession, SamplingSite, TestKind, Tube, TubeMember, TubeStatus
 from .pools import Outcome, Result
 
 
@@ -33,10 +35,59 @@ def site_list_visible_to(*, user) -> QuerySet[SamplingSite]:
 
 
 def session_list_visible_to(*, user) -> QuerySet[SamplingSession]:
-    qs = SamplingSession.objects.select_related("site", "site__commune").annotate(
-        tube_count=Count("tubes"), samples=Coalesce(Sum("tubes__member_count"), 0)
+    """The sessions of the user's area without their counts (a page's counts: session_tube_counts)."""
+    return jurisdiction_filter(
+        SamplingSession.objects.select_related("site", "site__commune"),
+        user=user,
+        commune_path="site__commune",
     )
-    return jurisdiction_filter(qs, user=user, commune_path="site__commune")
+
+
+def session_tube_counts(*, sessions) -> dict[int, tuple[int, int]]:
+    """(tubes, people) of each session of a page, in one query over the tube index."""
+    ids = [s.pk for s in sessions]
+    rows = (
+        Tube.objects.filter(session_id__in=ids)
+        .values("session_id")
+        .annotate(tubes=Count("id"), people=Coalesce(Sum("member_count"), 0))
+        .order_by()
+    )
+    found = {r["session_id"]: (r["tubes"], r["people"]) for r in rows}
+    return {i: found.get(i, (0, 0)) for i in ids}
+
+
+# Sampling sessions (/testing/ and GET /api/v1/testing/sessions), newest day first.
+SESSIONS = ListSpec(
+    name="sampling_sessions",
+    filters=(
+        Filter("kind", gettext_lazy("Test kind"), choices=TestKind.choices),
+        commune_filter(lookup="site__commune_id"),
+        Filter("since", gettext_lazy("From day"), kind=FilterKind.DATE, lookup="day__gte"),
+        Filter("until", gettext_lazy("Until day"), kind=FilterKind.DATE, lookup="day__lte"),
+        Filter("team", gettext_lazy("Team"), kind=FilterKind.TEXT, lookup="team__icontains"),
+    ),
+    sorts=(Sort("day", gettext_lazy("Day"), ("day", "id")),),
+    default_sort="-day",
+    model=SamplingSession,
+)
+
+# The tubes of one session (its page and GET /api/v1/testing/sessions/{id}/tubes).
+TUBES = ListSpec(
+    name="session_tubes",
+    filters=(
+        Filter("status", gettext_lazy("Status"), choices=TubeStatus.choices),
+        Filter("result", gettext_lazy("Result"), choices=ResultValue.choices),
+        Filter("barcode", gettext_lazy("Tube barcode"), kind=FilterKind.TEXT, max_length=64,
+               lookup="barcode__icontains", prominent=True),
+    ),
+    sorts=(
+        Sort("opened", gettext_lazy("Time opened"), ("opened_at", "id")),
+        Sort("barcode", gettext_lazy("Tube barcode"), ("barcode",)),
+    ),
+    default_sort="opened",
+    model=Tube,
+    small="the tubes of one sampling session: a few thousand at most, sorted in memory",
+)  # fmt: skip
 
 
 def session_get_visible(*, user, pk: int) -> SamplingSession:

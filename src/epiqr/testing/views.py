@@ -35,11 +35,19 @@ def _error(request, template: str, context: dict, exc: ServiceError):
 
 @requires(permissions.VIEW)
 def sessions(request):
-    rows = selectors.session_list_visible_to(user=request.user)[:100]
+    page = selectors.SESSIONS.get(
+        selectors.session_list_visible_to(user=request.user), request.GET, user=request.user
+    )
+    counts = selectors.session_tube_counts(sessions=page.items)
     return render(
         request,
         "testing/sessions.html",
-        {"sessions": rows, "can_sample": has_capability(request.user, permissions.SAMPLE)},
+        {
+            "page": page,
+            "rows": [(s, *counts[s.pk]) for s in page.items],
+            "can_sample": has_capability(request.user, permissions.SAMPLE),
+        },
+        status=400 if page.query.errors else 200,
     )
 
 
@@ -104,6 +112,7 @@ def session_new(request):
 def session_detail(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     counts = selectors.session_counts(session=session)
+    page = selectors.TUBES.get(selectors.session_tubes(session=session), request.GET, user=request.user)
     return render(
         request,
         "testing/session.html",
@@ -113,12 +122,13 @@ def session_detail(request, pk: int):
             "repeated": selectors.session_repeated_people(session=session)
             if counts.samples != counts.people
             else [],
-            "tubes": selectors.session_tubes(session=session)[:500],
+            "page": page,
             "can_sample": has_capability(request.user, permissions.SAMPLE),
             "advice": _advice(session.expected_prevalence * 100, session.pool_size_limit)
             if session.expected_prevalence is not None
             else None,
         },
+        status=400 if page.query.errors else 200,
     )
 
 

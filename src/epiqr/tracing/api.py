@@ -26,8 +26,10 @@ class RunIn(Schema):
 
 class TracingRunOut(Schema):
     id: int
-    owned: bool = Field(description="the run's case is in your jurisdiction; if not, the case, its period, "
-                        "its total and the changes are null and you see only your area's contacts")
+    owned: bool = Field(
+        description="the run's case is in your jurisdiction; if not, the case, its period, "
+        "its total and the changes are null and you see only your area's contacts"
+    )
     case: int | None
     policy: str | None
     policy_version: int | None

@@ -54,7 +54,7 @@ class TracingRun(models.Model):
         related_name="+",
         verbose_name=_("ran by"),
     )
-    ran_at = models.DateTimeField(_("ran at"), auto_now_add=True, db_index=True)
+    ran_at = models.DateTimeField(_("ran at"), auto_now_add=True)
     trigger = models.CharField(_("trigger"), max_length=20, default="manual")
     status = models.CharField(
         max_length=10, choices=RunStatus.choices, default=RunStatus.REVIEWED, verbose_name=_("status")
@@ -76,6 +76,11 @@ class TracingRun(models.Model):
         ordering = ["-ran_at", "-id"]
         verbose_name = _("tracing run")
         verbose_name_plural = _("tracing runs")
+        # The sorts of the runs list (tracing.selectors.RUNS).
+        indexes = [
+            models.Index(fields=["ran_at", "id"], name="run_ran_at"),
+            models.Index(fields=["contact_count", "id"], name="run_contact_count"),
+        ]
 
     def __str__(self) -> str:
         return _("Run #%(run)s, F0 #%(case)s") % {"run": self.pk, "case": self.case_id}

@@ -340,6 +340,7 @@ RUNS = ListSpec(
         Sort("contacts", _("Number of contacts"), ("contact_count", "id")),
     ),
     default_sort="-ran_at",
+    model=TracingRun,
 )
 
 
@@ -420,6 +421,8 @@ CONTACTS = ListSpec(
         Sort("exposed", _("Time of exposure"), ("first_exposed_at", "id")),
     ),
     default_sort="priority",
+    model=Contact,
+    index_prefixes=(("run",),),
 )  # fmt: skip
 
 

@@ -7,10 +7,10 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import paginate
 
-from epiqr.core.api_schema import Code, Id, Pages, errors
+from epiqr.core.api_schema import Code, Id, errors
 from epiqr.core.errors import Forbidden
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability, has_capability
 
 from . import permissions, posters, selectors, services
@@ -76,12 +76,6 @@ class VenueOut(Schema):
         return selectors.venue_url(venue=obj)
 
 
-class VenueFilter(Schema):
-    commune: Code | None = None
-    sector: str = ""
-    q: str = ""
-
-
 @router.post("", response={201: VenueOut, **errors(403)})
 def venue_create(request, payload: VenueIn):
     """Register a venue. Officers place it in their jurisdiction; a venue owner becomes its owner."""
@@ -99,15 +93,19 @@ def venue_create(request, payload: VenueIn):
     return Status(201, venue)
 
 
-@router.get("", response={200: list[VenueOut], **errors(403)})
-@paginate(Pages, page_size=50)
-def venue_list(request, filters: Query[VenueFilter]):
-    """Venues in the caller's scope, optionally by commune, sector, and name or code."""
+VenuePage = api_page(VenueOut, name="VenuePage")
+VenueListQuery = api_query(selectors.VENUES)
+
+
+@router.get("", response={200: VenuePage, **errors(403, 422)})
+def venue_list(request, params: Query[VenueListQuery]):
+    """Venues in the caller's scope, by name or code (`q`), commune, sector and whether they are open;
+    paged and sorted."""
     check_capability(request.user, permissions.VIEW)
-    qs = selectors.venue_list_filtered(
-        user=request.user, commune_id=filters.commune, sector=filters.sector, query=filters.q[:100]
+    page = selectors.VENUES.get(
+        selectors.venue_list_visible_to(user=request.user), api_params(params), user=request.user, strict=True
     )
-    return qs
+    return page.as_api(page.items, path=request.path)
 
 
 @router.get("/{int:venue_id}", response={200: VenueOut, **errors(403, 404)})

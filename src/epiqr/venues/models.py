@@ -36,7 +36,9 @@ class Venue(models.Model):
 
     code = models.CharField(_("venue code"), max_length=12, unique=True)
     name = models.CharField(_("venue name"), max_length=200)
-    name_folded = models.CharField(max_length=200, db_index=True, verbose_name=_("name without diacritics"))
+    name_folded = models.CharField(
+        max_length=200, verbose_name=_("name without diacritics")
+    )  # indexed with the id (Meta.indexes)
     sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices, default=Sector.OTHER)
     address = models.CharField(_("address"), max_length=255)
     commune = models.ForeignKey(
@@ -64,7 +66,13 @@ class Venue(models.Model):
         ordering = ["name"]
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
-        indexes = [models.Index(fields=["commune", "sector"])]
+        indexes = [
+            models.Index(fields=["commune", "sector"]),
+            # The sorts of the venues list (venues.selectors.VENUES), for a commune and beyond.
+            models.Index(fields=["name_folded", "id"], name="venue_name"),
+            models.Index(fields=["commune", "name_folded", "id"], name="venue_commune_name"),
+            models.Index(fields=["created_at", "id"], name="venue_registered"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -7,15 +7,17 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.models import OrgKind
-from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core import signing
 from epiqr.core.errors import Invalid, NotFound
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 from epiqr.core.permissions import Role
 
 from .codes import ALPHABET, CODE_LENGTH, code_is_well_formed, code_normalise
-from .models import Venue
+from .models import Sector, Venue
 from .tokens import rotating_token_make, token_make, token_read
 
 
@@ -166,6 +168,34 @@ def venue_list_filtered(
         code = code_normalise(query)
         qs = qs.filter(Q(name_folded__contains=folded) | Q(code=code))
     return qs
+
+
+def _venue_search(qs: QuerySet[Venue], text: str) -> QuerySet[Venue]:
+    from epiqr.core.text import fold
+
+    folded = fold(text)[:100]
+    return qs.filter(Q(name_folded__contains=folded) | Q(code=code_normalise(text))) if folded else qs
+
+
+# The venues list (/venues/ and GET /api/v1/venues); the sorts are served by indexes (Venue.Meta).
+VENUES = ListSpec(
+    name="venues",
+    filters=(
+        Filter("q", gettext_lazy("Name or code"), kind=FilterKind.TEXT, apply=_venue_search, prominent=True,
+               placeholder=gettext_lazy("e.g. pho gia truyen, 2VES-8CN")),
+        commune_filter(),
+        Filter("sector", gettext_lazy("Sector"), choices=Sector.choices),
+        Filter("active", gettext_lazy("Posters"), choices=(("1", gettext_lazy("working")),
+               ("0", gettext_lazy("closed venue"))), apply=lambda qs, v: qs.filter(is_active=v == "1")),
+    ),
+    sorts=(
+        Sort("name", gettext_lazy("Name"), ("name_folded", "id")),
+        Sort("code", gettext_lazy("Code"), ("code",)),
+        Sort("registered", gettext_lazy("Time of registration"), ("created_at", "id")),
+    ),
+    default_sort="name",
+    model=Venue,
+)  # fmt: skip
 
 
 def commune_from_text(*, text: str):

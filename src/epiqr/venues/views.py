@@ -1,11 +1,12 @@
 """Venue pages: self-service sign-up, my venues, detail with posters, officer registration, import
 and batch printing. Thin: parse the form, call one service or selector, render."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -95,32 +96,22 @@ def venue_new(request):
 @requires(permissions.VIEW)
 @require_GET
 def venue_list(request):
-    """My venues (owner, staff) or the venues of my jurisdiction (officer), filterable."""
-    filters = forms.BatchForm(request.GET or None)
-    commune = sector = None
-    if filters.is_bound and filters.is_valid():
-        commune = filters.cleaned_data["commune"]
-        sector = filters.cleaned_data["sector"]
-    query = request.GET.get("q", "")[:100]
-    qs = selectors.venue_list_filtered(
-        user=request.user, commune_id=commune.code if commune else None, sector=sector or "", query=query
+    """My venues (owner, staff) or the venues of my jurisdiction (officer), filtered, sorted and paged."""
+    page = selectors.VENUES.get(
+        selectors.venue_list_visible_to(user=request.user), request.GET, user=request.user
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    batch = {k: v for k, v in page.query.params().items() if k in ("commune", "sector")}
     return render(
         request,
         "venues/list.html",
         {
             "page": page,
-            "filters": filters if filters.is_bound else forms.BatchForm(),
-            "query": query,
             "can_register": _can_register(request.user),
             "can_import": has_capability(request.user, permissions.IMPORT),
             "can_print": has_capability(request.user, permissions.PRINT),
-            "querystring": params.urlencode(),
-            "page_qs": params.urlencode(),
+            "batch_query": urlencode(batch),
         },
+        status=400 if page.query.errors else 200,
     )
 
 

@@ -16,12 +16,22 @@ register = template.Library()
 
 
 @register.inclusion_tag("core/_list_filters.html", takes_context=True)
-def list_filters(context, page, **keep):
-    """The filter and sort form; `keep` are extra parameters the form sends back unchanged."""
+def list_filters(context, page, live: str = "", **keep):
+    """The filter and sort form. `live` is the selector of the element that holds the list: the
+    prominent filters (a search box) then refresh it as one types (htmx), the address following.
+    `keep` are extra parameters the form sends back unchanged."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    sizes = sorted({*PAGE_SIZES, page.page_size})
-    return {"page": page, "fields": page.fields(user), "page_sizes": sizes, "keep": sorted(keep.items())}
+    fields = page.fields(user)
+    return {
+        "page": page,
+        "prominent": [f for f in fields if f.prominent],
+        "fields": [f for f in fields if not f.prominent],
+        "page_sizes": sorted({*PAGE_SIZES, page.page_size}),
+        "keep": sorted(keep.items()),
+        "live": live,
+        "path": getattr(request, "path", ""),
+    }
 
 
 @register.inclusion_tag("core/_pager.html")
