@@ -133,7 +133,23 @@ def build_world(*, commune, admin) -> dict:
     )
     token = api_token_create(user=admin, name="audit-walk")
     message_send(channel="sms", recipient=people[2].phone, body=f"Xin chào {people[2].full_name}")
+    # Exports of the run page are written as jobs (core.jobs): their files are downloads of their own.
+    from epiqr.core.models import JobFile
+    from epiqr.core.services import job_run, job_start
+
+    job_files = {}
+    for fmt in ("csv", "xlsx"):
+        job = job_start(
+            kind="tracing.export",
+            owner=admin,
+            title=fmt,
+            params={"run": run.pk, "format": fmt, "purpose": "kiểm tra"},
+        )
+        job_run(job_id=job.pk)
+        job_files[fmt] = (job.pk, JobFile.objects.get(job=job, role=JobFile.RESULT).pk)
     return {
+        "job_files": job_files,
+        "job": job,
         "people": people,
         "f0": f0,
         "venue": venue,
@@ -162,6 +178,8 @@ def path_for(route: Route, world: dict) -> str:
         "session_id": world["session"].pk,
         "token": world["venue_token"],
         "prefix": world["token_prefix"],
+        "job_id": world["job"].pk,
+        "file_id": world["job_files"]["xlsx"][1],
     }
     if route.pattern.startswith("venues/"):
         values["pk"] = world["venue"].pk

@@ -134,6 +134,7 @@ def _mount() -> None:
     ):
         module = import_module(f"epiqr.{domain}.api")
         api.add_router(f"/{domain}", module.router)
+    api.add_router("/jobs", import_module("epiqr.core.api").router)
 
 
 _mount()

@@ -277,6 +277,8 @@ TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("EPIQR_TASKS", "immediate")]}}
+# Finished jobs (imports, posters, exports: core.jobs) and their files are deleted after this many days.
+EPIQR_JOB_KEEP_DAYS = int(os.environ.get("EPIQR_JOB_KEEP_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

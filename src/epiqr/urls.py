@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("jobs/", include("epiqr.core.urls", namespace="jobs")),
     path("", include("epiqr.checkins.public_urls", namespace="public")),
     *[path(f"{d}/", include(f"epiqr.{d}.urls", namespace=d)) for d in DOMAINS],
 ]

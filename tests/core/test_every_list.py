@@ -25,6 +25,8 @@ LISTS = [
     ("sampling_sessions", "/testing/", "/api/v1/testing/sessions"),
     ("session_tubes", "/testing/sessions/{session}/", "/api/v1/testing/sessions/{session}/tubes"),
     ("outbox", "/notify/outbox/", None),
+    ("jobs", "/jobs/", "/api/v1/jobs"),
+    ("job_issues", "/jobs/{job}/", None),
 ]
 
 
@@ -97,11 +99,22 @@ def world(db, commune, other_commune, make_user):
         for i in range(3)
     ]
     big_run(case=cases[3], venue=venue, communes=[other_commune], f1=1, people=people[other_commune])
-    return {"officer": officer, "stranger": stranger, "run": runs[0].pk, "session": own_session.pk}
+    from epiqr.core.models import Job, JobIssue
+
+    for owner, n in ((officer, 3), (stranger, 1)):
+        for i in range(n):
+            job = Job.objects.create(kind="venues.import", owner=owner, title=f"Nhập {i}", status="refused",
+                                     refused=3, finished_at=now())  # fmt: skip
+    own_job = Job.objects.filter(owner=officer).first()
+    JobIssue.objects.bulk_create([JobIssue(job=own_job, line=n + 2, message=f"Lỗi {n}") for n in range(3)])
+    JobIssue.objects.create(job=job, line=2, message="Lỗi của người khác")
+    return {
+        "officer": officer, "stranger": stranger, "run": runs[0].pk, "session": own_session.pk, "job": own_job.pk
+    }  # fmt: skip
 
 
 def _url(template: str, world) -> str:
-    return template.format(run=world["run"], session=world["session"])
+    return template.format(run=world["run"], session=world["session"], job=world["job"])
 
 
 def _client(user) -> Client:

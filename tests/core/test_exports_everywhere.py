@@ -56,11 +56,18 @@ def test_every_export_of_every_route_is_inert(commune, make_user, api_client):
     files = _files(admin, api_client(admin), world)
 
     # The known exports are among what the walk found (so the walk itself works).
-    produced = " ".join(files)
     run, session = world["run"].pk, world["session"].pk
+    job_csv, file_csv = world["job_files"]["csv"]
+    job_xlsx, file_xlsx = world["job_files"]["xlsx"]
+    for path in (f"/jobs/{job_csv}/files/{file_csv}/",):  # the walk fills one job; the other by hand
+        client = Client()
+        client.force_login(admin)
+        response = client.get(path)
+        files[f"GET {path} csv"] = (response["Content-Type"], response.content)
+    produced = " ".join(files)
     for expected in (
-        f"POST /tracing/runs/{run}/export/ csv",
-        f"POST /tracing/runs/{run}/export/ xlsx",
+        f"GET /jobs/{job_csv}/files/{file_csv}/ csv",  # the run page's exports, written as jobs
+        f"GET /jobs/{job_xlsx}/files/{file_xlsx}/ xlsx",
         f"GET /api/v1/tracing/runs/{run}/export csv",
         f"GET /api/v1/tracing/runs/{run}/export xlsx",
         f"GET /testing/sessions/{session}/manifest.csv",

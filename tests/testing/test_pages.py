@@ -97,16 +97,23 @@ def test_station_works_without_javascript(pooled_session, sampler, make_person, 
     assert person.full_name in slips and "/testing/result/" in slips and display(code) in slips
 
 
-def test_lab_desk_file_upload_reports_rows(filled_tube, lab_tech):
+def test_lab_desk_file_upload_reports_rows(filled_tube, lab_tech, django_capture_on_commit_callbacks):
     filled_tube("UP-0001", 2)
     c = _login(lab_tech)
     bad = io.BytesIO(b"barcode,result\nUP-0001,negative\nUP-0404,negative\n")
     bad.name = "kq.csv"
-    r = c.post("/testing/lab/import/", {"file": bad})
-    assert r.status_code == 422 and 'data-code="unknown_tube"' in r.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/testing/lab/import/", {"file": bad})
+    report = c.get(r["Location"]).content.decode()  # the import's job page
+    assert "UP-0404" in report and "Không có ống mẫu này." in report and "Chưa lưu gì" in report
     good = io.BytesIO(b"barcode,result\nUP-0001,negative\n")
     good.name = "kq.csv"
-    assert c.post("/testing/lab/import/", {"file": good}).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/testing/lab/import/", {"file": good})
+    assert "Đã lưu 1 kết quả" in c.get(r["Location"]).content.decode()
+    wrong = io.BytesIO(b"%PDF")
+    wrong.name = "kq.pdf"
+    assert c.post("/testing/lab/import/", {"file": wrong}).status_code == 422  # refused before any job
     r = c.post("/testing/lab/", {"barcode": "UP-0001", "value": "positive", "ct": "", "tested_at": ""})
     assert r.status_code == 422  # a correction needs a reason
     r = c.post(

@@ -122,8 +122,16 @@ def test_the_api_pages_with_the_same_parameters_and_one_shape(run130, make_user,
     assert refused.status_code == 422 and refused.json()["field"] == "commune"
 
 
+def exported(client, run, capture) -> list[list[str]]:
+    """The run's CSV export as the run page gives it: a job, then its file."""
+    with capture(execute=True):
+        started = client.post(f"/tracing/runs/{run.pk}/export/", {"format": "csv", "purpose": "gọi điện"})
+    file_url = re.search(r'href="(/jobs/\d+/files/\d+/)"', client.get(started["Location"]).content.decode())
+    return list(csv.reader(io.StringIO(client.get(file_url.group(1)).content.decode("utf-8-sig"))))
+
+
 def test_f2_rows_name_their_f1_only_where_the_reader_may_see_that_f1(
-    cafe_story, make_user, api_client, commune, other_commune
+    cafe_story, make_user, api_client, commune, other_commune, django_capture_on_commit_callbacks
 ):
     # overlap-15: Bình (F1, commune) met the F0; Châu (other commune) and Hà (commune) met Bình (F2).
     run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
@@ -135,15 +143,11 @@ def test_f2_rows_name_their_f1_only_where_the_reader_may_see_that_f1(
     assert f"#{binh.pk}" in theirs  # a reference the two health stations can talk about
     api = api_client(make_user(commune=other_commune)).get(f"/api/v1/tracing/runs/{run.pk}/contacts").json()
     assert [c["through"] for c in api["items"]] == [[{"contact": binh.pk, "name": None}]]
-    other = make_user(commune=other_commune)
-    export = login(other).post(f"/tracing/runs/{run.pk}/export/", {"format": "csv", "purpose": "gọi điện"})
-    table = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    table = exported(login(make_user(commune=other_commune)), run, django_capture_on_commit_callbacks)
     header, chau = table
     assert chau[0] == "Lê Minh Châu" and chau[header.index("Được truy qua (F1)")] == f"#{binh.pk}"
-    own = login(make_user(commune=commune)).post(
-        f"/tracing/runs/{run.pk}/export/", {"format": "csv", "purpose": "gọi điện"}
-    )
-    rows = {r[0]: r for r in csv.reader(io.StringIO(b"".join(own.streaming_content).decode("utf-8-sig")))}
+    own = exported(login(make_user(commune=commune)), run, django_capture_on_commit_callbacks)
+    rows = {r[0]: r for r in own}
     assert rows["Hoàng Thu Hà"][13] == f"Trần Thị Bình (#{binh.pk})" and rows["Trần Thị Bình"][13] == ""
 
 
@@ -163,3 +167,25 @@ def test_the_runs_list_filters_sorts_and_pages_on_the_page_and_in_the_api(
     assert body["next"].endswith("page=2")
     stranger = make_user(commune=f0_case.commune.province.communes.order_by("code")[5])
     assert api_client(stranger).get("/api/v1/tracing/runs").json()["count"] == 0
+
+
+def test_the_run_page_export_is_a_job_whose_file_holds_the_visible_contacts(
+    cafe_story, make_user, commune, django_capture_on_commit_callbacks
+):
+    run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
+    officer = make_user(commune=commune)
+    client = login(officer)
+    assert (
+        client.post(f"/tracing/runs/{run.pk}/export/", {"format": "csv", "purpose": " "}).status_code == 302
+    )
+    assert not AuditEvent.objects.filter(action="tracing.export").exists()  # no purpose: no job
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/tracing/runs/{run.pk}/export/", {"format": "csv", "purpose": "gọi điện"})
+    job_page = client.get(started["Location"]).content.decode()
+    assert "Đã xuất 2 dòng" in job_page
+    file_url = re.search(r'href="(/jobs/\d+/files/\d+/)"', job_page).group(1)
+    rows = list(csv.reader(io.StringIO(client.get(file_url).content.decode("utf-8-sig"))))
+    assert {r[0] for r in rows[1:]} == {"Trần Thị Bình", "Hoàng Thu Hà"}  # Châu lives elsewhere
+    export = AuditEvent.objects.get(action="tracing.export")
+    assert (export.actor, export.reason, export.row_count) == (officer, "gọi điện", 2)
+    assert AuditEvent.objects.filter(action="job.download", actor=officer).count() == 1

@@ -1,6 +1,7 @@
 """Venue pages as a shop owner and an officer use them."""
 
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -164,7 +165,9 @@ class TestOfficerPages:
         response = client.post("/venues/new/", {**data, "name": "Quán khác", "commune": "Phường Cửa Nam"})
         assert response.status_code == 200 and Venue.objects.count() == 1
 
-    def test_import_page_reports_rows_and_imports_nothing_on_error(self, officer):
+    def test_import_page_reports_rows_and_imports_nothing_on_error(
+        self, officer, django_capture_on_commit_callbacks
+    ):
         book = Workbook()
         sheet = book.active
         sheet.append(["Tên địa điểm", "Loại hình", "Địa chỉ", "Xã/phường"])
@@ -175,22 +178,29 @@ class TestOfficerPages:
         client = client_for(officer)
         upload = io.BytesIO(out.getvalue())
         upload.name = "venues.xlsx"
-        response = client.post("/venues/import/", {"file": upload})
-        assert response.status_code == 200
-        assert "Quán Hai" in response.text and Venue.objects.count() == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/venues/import/", {"file": upload})
+        assert response.status_code == 302 and response["Location"].startswith("/jobs/")
+        job_page = client.get(response["Location"])  # the job's page: its per-row report
+        assert "Quán Hai" in job_page.text and Venue.objects.count() == 0
         template = client.get("/venues/import/template.xlsx")
         assert template.status_code == 200 and template.getvalue()[:2] == b"PK"
 
     def test_owner_cannot_import(self, owner):
         assert client_for(owner).get("/venues/import/").status_code == 403
 
-    def test_batch_posters_for_a_commune(self, officer, register):
+    def test_batch_posters_for_a_commune(self, officer, register, django_capture_on_commit_callbacks):
         for n in range(3):
             register(name=f"Quán {n}", commune_id=70)
         client = client_for(officer)
         page = client.get("/venues/posters/?commune=70&sector=&size=A5&check=1")
         assert page.status_code == 200 and "3" in page.text
-        pdf = client.get("/venues/posters/?commune=70&sector=food&size=A5&download=1")
+        with django_capture_on_commit_callbacks(execute=True):
+            started = client.get("/venues/posters/?commune=70&sector=food&size=A5&download=1")
+        assert started.status_code == 302  # drawn as a job: its page offers the PDF
+        job_page = client.get(started["Location"]).content.decode()
+        file_url = re.search(r'href="(/jobs/\d+/files/\d+/)"', job_page).group(1)
+        pdf = client.get(file_url)
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
         import pypdfium2 as pdfium
 

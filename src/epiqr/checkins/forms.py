@@ -155,3 +155,13 @@ def form_invalid(form: forms.Form) -> Invalid:
     label = form.fields[name].label if name in form.fields else ""
     message = f"{label}: {errors[0]}" if label else str(errors[0])
     return Invalid(message, code="invalid", field=None if name == "__all__" else name)
+
+
+class CheckinImportForm(forms.Form):
+    file = forms.FileField(label=_("Check-ins (.csv)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError(_("Upload a .csv file."))
+        return upload

@@ -23,3 +23,8 @@ FOLLOW_UP = capability(
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
     personal_data=True,
 )
+IMPORT = capability(
+    "checkins.import",
+    "Nhập lượt quét từ hệ thống khác (tệp CSV) cho các địa điểm trong địa bàn",
+    [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
+)

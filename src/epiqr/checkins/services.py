@@ -20,7 +20,7 @@ import hashlib
 import io
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -36,6 +36,7 @@ from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.idempotency import id_reused, scoped_uuid, sender_of
 from epiqr.core.memory import gc_paused
 from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.core.progress import Progress
 from epiqr.core.timeutil import VN_TZ, aware, local, now, start_of_local_day
 
 from .models import CheckIn, DeviceCheckIn, HealthDeclaration, Method, VenueDailyCount
@@ -939,13 +940,25 @@ def _import_rows(
     report: ImportReport,
     current: datetime,
     sender: str,
+    progress: Progress,
+    actor=None,
 ) -> Iterator[list[tuple]]:
     """Parse CSV rows into chunks of (line, client_id, venue_id, person_id, at, has_symptoms), resolving
     people in bulk per chunk (public id; ID number or phone one by one). A row's own client id is made
-    the sender's (core.idempotency.scoped_uuid); a row without one is keyed by its content."""
+    the sender's (core.idempotency.scoped_uuid); a row without one is keyed by its content. With an
+    `actor`, a row at a venue outside the actor's scope is refused."""
     from epiqr.people.selectors import person_ids_by_public_id_text as people_text
     from epiqr.people.services import person_find
-    from epiqr.venues.selectors import venue_by_code
+    from epiqr.venues.selectors import venue_by_code, venue_list_visible_to
+
+    in_scope: dict[int, bool] = {}
+
+    def venue_in_scope(venue_id: int) -> bool:
+        if actor is None:
+            return True
+        if venue_id not in in_scope:
+            in_scope[venue_id] = venue_list_visible_to(user=actor).filter(pk=venue_id).exists()
+        return in_scope[venue_id]
 
     earliest = current - timedelta(days=retention_days())
     latest = current + CLOCK_SKEW
@@ -973,6 +986,8 @@ def _import_rows(
                 venue_id = venue_ids.get(code)
                 if venue_id is None:
                     venue_id = venue_ids[code] = venue_by_code(code=code).pk
+                if not venue_in_scope(venue_id):
+                    raise Invalid(_("This venue is outside your area."), code="venue_out_of_scope")
                 ident = row[i_person].strip()
                 key = ident.lower()
                 person_id = public.get(key) if key in wanted else person_find(identifier=ident).pk
@@ -991,8 +1006,12 @@ def _import_rows(
                 has_symptoms = _as_bool(row[i_symptoms]) if i_symptoms is not None else None
             except (Invalid, NotFound) as exc:
                 report.errors.append(f"{line}: {exc.message}")
+                progress.refuse(
+                    line=line, key=(row[i_code] if len(row) > i_code else "")[:40], message=exc.message
+                )
                 continue
             out.append((line, client_id, venue_id, person_id, at, has_symptoms))
+        progress.advance(len(pending))
         pending.clear()
         return out
 
@@ -1066,9 +1085,10 @@ def _copy_rows_postgres(fresh: list[tuple]) -> tuple[int, list[str]]:
 def checkins_import(
     *,
     stream: io.TextIOBase,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     current: datetime | None = None,
     sender: str = "import",
+    actor=None,
 ) -> ImportReport:
     """Import check-ins from CSV (venue_code, person, checked_in_at[, client_id, has_symptoms]).
 
@@ -1076,8 +1096,10 @@ def checkins_import(
     multi-row inserts elsewhere; a row seen before (same client id; without one, same venue, person and
     time) is skipped, so importing a file twice stores it once. Bad rows are reported by line and skipped,
     among them a row whose client id the same sender (`sender`: the system the file comes from) used
-    for another check-in.
+    for another check-in, and rows at venues outside the `actor`'s scope (an officer's upload; the
+    operator's command passes none). `progress` hears of rows read and refused (core.progress).
     """
+    progress = progress or Progress()
     reader = csv.reader(stream)
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in IMPORT_COLUMNS if c not in header]
@@ -1086,7 +1108,16 @@ def checkins_import(
     cols = {name: i for i, name in enumerate(header)}
     report = ImportReport()
     current = current or now()
-    chunks = _import_rows(reader, cols=cols, venue_ids={}, report=report, current=current, sender=sender)
+    chunks = _import_rows(
+        reader,
+        cols=cols,
+        venue_ids={},
+        report=report,
+        current=current,
+        sender=sender,
+        progress=progress,
+        actor=actor,
+    )
 
     def account(chunk_len: int, outcome: tuple[int, list[int]]) -> None:
         stored, reused = outcome
@@ -1094,8 +1125,8 @@ def checkins_import(
         report.duplicates += chunk_len - stored - len(reused)
         reason = _("This client_id was already used for another check-in: give each row its own id.")
         report.errors += [f"{line}: {reason}" for line in sorted(reused)]
-        if progress:
-            progress(report.read)
+        for line in sorted(reused):
+            progress.refuse(line=line, key="client_id", message=reason)
 
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Parse the next chunk while a second connection COPYs this one (the database waits overlap

@@ -12,5 +12,6 @@ urlpatterns = [
     path("venues/<int:venue_id>/visitors", views.visitors, name="visitors"),
     path("venues/<int:venue_id>/screen", views.venue_screen, name="venue_screen"),
     path("officer/", views.officer, name="officer"),
+    path("import/", views.checkin_import, name="import"),
     path("officer/declarations/<int:declaration_id>/done", views.declaration_done, name="declaration_done"),
 ]

@@ -23,7 +23,7 @@ from epiqr.people.selectors import people_by_id
 from . import selectors, services
 from .forms import DeclarationForm, VisitorForm
 from .models import DeclarationKind
-from .permissions import FOLLOW_UP, SCAN, VIEW_VENUE_STATS, VIEW_VISITORS
+from .permissions import FOLLOW_UP, IMPORT, SCAN, VIEW_VENUE_STATS, VIEW_VISITORS
 
 LIST_QUERY = re.compile(r"\?[A-Za-z0-9_.~%&=+-]{0,1000}")  # a list's query string as Page.url() writes it
 
@@ -497,6 +497,7 @@ def officer(request):
             "page": page,
             "venues": selectors.venues_scanned_today(user=request.user),
             "counts_at": selectors.counts_updated_at(),
+            "can_import": has_capability(request.user, IMPORT),
         },
         status=400 if page.query.errors else 200,
     )
@@ -513,3 +514,31 @@ def declaration_done(request, declaration_id: int):
     back = request.POST.get("list", "")  # the list's own query string: filters and page stay as they were
     url = reverse("checkins:officer")
     return redirect(url + back if LIST_QUERY.fullmatch(back) else url)
+
+
+@requires(IMPORT)
+def checkin_import(request):
+    """An officer uploads check-ins from another system (CSV); they are stored as a job whose page shows
+    the rows read, the rows refused (with why) and the time left."""
+    from epiqr.core.jobs import JobFileOut
+    from epiqr.core.services import job_start
+
+    from .forms import CheckinImportForm
+
+    form = CheckinImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = job_start(
+            kind="checkins.import",
+            owner=request.user,
+            title=_("Check-ins: %(name)s") % {"name": upload.name[:100]},
+            files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+            back_url=reverse("checkins:officer"),
+        )
+        return redirect("jobs:detail", job_id=job.pk)
+    return render(
+        request,
+        "checkins/import.html",
+        {"form": form, "columns": services.IMPORT_COLUMNS},
+        status=422 if form.errors else 200,
+    )

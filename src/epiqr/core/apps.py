@@ -16,3 +16,6 @@ class CoreConfig(AppConfig):
             apps.get_app_config("django_tasks_database").verbose_name = _("Background tasks")
 
         from . import checks  # noqa: F401 - registers the deployment checks
+        from .context import nav_item
+
+        nav_item(_("My jobs"), "jobs:list", last=True)

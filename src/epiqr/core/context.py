@@ -7,17 +7,19 @@ from .permissions import has_capability
 
 # (label, url name, capability or None for any logged-in user). Domains append to NAV in their apps.
 NAV: list[tuple[str, str, str | None]] = []
+LAST: list[tuple[str, str, str | None]] = []
 
 
-def nav_item(label, url_name: str, capability: str | None = None) -> None:
-    NAV.append((label, url_name, capability))
+def nav_item(label, url_name: str, capability: str | None = None, *, last: bool = False) -> None:
+    """Add an entry to the navigation; `last` entries come after every domain's (core's own pages)."""
+    (LAST if last else NAV).append((label, url_name, capability))
 
 
 def nav(request):
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
-        for label, url_name, cap in NAV:
+        for label, url_name, cap in NAV + LAST:
             if cap is None or has_capability(user, cap):
                 try:
                     url = reverse(url_name)

@@ -33,3 +33,99 @@ class ScheduledJobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_run_at}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused: nothing stored")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """Long work a person asked for (an import, a batch of posters, a big export): its progress, its
+    result files and the rows it refused. Run by the background worker when there is one, at once
+    otherwise (epiqr.core.jobs); only its owner sees it."""
+
+    kind = models.CharField(max_length=64)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    language = models.CharField(max_length=8, default="vi")
+    params = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    stage = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=1000, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    back_url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("job")
+        indexes = [
+            models.Index(fields=["owner", "created_at", "id"], name="job_owner_created"),
+            models.Index(fields=["finished_at"], name="job_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.REFUSED, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, int(self.done * 100 / self.total))
+
+    def seconds_left(self, at) -> float | None:
+        """Time left at the pace so far (rows done since the start), once there is a pace and a total."""
+        if self.finished or not self.total or not self.done or self.started_at is None:
+            return None
+        elapsed = (at - self.started_at).total_seconds()
+        return max(0.0, elapsed / self.done * (self.total - self.done)) if elapsed > 0 else None
+
+
+class JobFile(models.Model):
+    """A file a job read (the upload) or wrote (a PDF, an export, a report), kept in the database so that
+    the worker and the web servers need share nothing else; deleted with the job (core.jobs.jobs_purge)."""
+
+    INPUT, RESULT = "input", "result"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="files")
+    role = models.CharField(max_length=10)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.role}/{self.name}"
+
+
+class JobIssue(models.Model):
+    """A row a job refused, and why: the per-row report the owner fixes the file from."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="issues")
+    line = models.PositiveIntegerField(null=True, blank=True)
+    key = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=1000)
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["job", "line", "id"], name="job_issue_line")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.line} {self.message}"

@@ -125,3 +125,72 @@ def csrf_failure(request, reason: str = ""):
             "the form again: after going back, what you typed is usually still there."
         ),
     )
+
+
+# --- jobs: a person's long work, its progress and results (core.jobs) -------------------------------
+
+
+def job_list(request):
+    from . import selectors
+
+    page = selectors.JOBS.get(
+        selectors.job_list_visible_to(user=request.user), request.GET, user=request.user
+    )
+    return render(request, "core/jobs.html", {"page": page}, status=400 if page.query.errors else 200)
+
+
+def _job_context(request, job) -> dict:
+    from .jobs import runs_in_background
+    from .timeutil import now
+
+    left = job.seconds_left(now())
+    seconds = None if left is None else int(left) + 1
+    return {
+        "job": job,
+        "seconds_left": seconds,
+        "minutes_left": None if seconds is None else round(seconds / 60),
+        "in_background": runs_in_background(),
+    }
+
+
+def job_detail(request, job_id: int):
+    from . import selectors
+
+    job = selectors.job_get_visible_to(user=request.user, job_id=job_id)
+    issues = selectors.JOB_ISSUES.get(job.issues.all(), request.GET, user=request.user)
+    context = {**_job_context(request, job), "page": issues, "files": selectors.job_result_files(job=job)}
+    return render(request, "core/job.html", context, status=400 if issues.query.errors else 200)
+
+
+def job_progress(request, job_id: int):
+    """The progress block alone, polled by the job page (htmx) while the job runs; once it has finished
+    the page reloads to show the result."""
+    from django.http import HttpResponse
+
+    from . import selectors
+
+    job = selectors.job_get_visible_to(user=request.user, job_id=job_id)
+    if job.finished and request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "core/_job_progress.html", _job_context(request, job))
+
+
+def job_file(request, job_id: int, file_id: int):
+    """A result file of one's own job; reading an export of personal data is audited."""
+    from django.http import HttpResponse
+
+    from . import selectors
+    from .services import audit_record
+
+    job = selectors.job_get_visible_to(user=request.user, job_id=job_id)
+    found = selectors.job_file_get(job=job, file_id=file_id)
+    audit_record(
+        actor=request.user, action="job.download", target=job, detail={"file": found.name, "kind": job.kind}
+    )
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -47,6 +47,12 @@ class ResultForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Result file (.csv or .xlsx)"))
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
 
 class LookupForm(forms.Form):
     barcode = forms.CharField(max_length=64, label=_("Tube number (on your slip)"))

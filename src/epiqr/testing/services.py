@@ -17,6 +17,7 @@ from epiqr.accounts.selectors import jurisdiction_filter
 from epiqr.core import ratelimit
 from epiqr.core.errors import Conflict, Invalid, NotFound, ServiceError
 from epiqr.core.idempotency import content_digest, id_reused, sender_of
+from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import aware, local, local_today, now
 
@@ -702,13 +703,21 @@ def tested_at_parse(value, *, default: datetime) -> datetime:
 
 
 def results_import(
-    *, rows: list[ResultRow], actor=None, source: str = ResultSource.IMPORT, client_id: str = ""
+    *,
+    rows: list[ResultRow],
+    actor=None,
+    source: str = ResultSource.IMPORT,
+    client_id: str = "",
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Record many tube results: every row is checked first and, if any row is wrong, nothing is stored and
     the report says which rows and why. A row repeating a tube's current result is left unchanged. With a
     `client_id` (the sender's own) a retried batch is answered from its receipt, another batch under the
     same id refused.
-    Accepted results resolve the tubes' members at once (bulk updates, one per outcome)."""
+    Accepted results resolve the tubes' members at once (bulk updates, one per outcome). `progress`
+    (core.progress) hears of the rows checked and of each row refused."""
+    progress = progress or Progress()
+    progress.start(total=len(rows), stage=_("Checking rows"))
     report = ImportReport(rows=len(rows))
     receipt_key = None
     if client_id:
@@ -725,6 +734,7 @@ def results_import(
     parsed: list[tuple[ResultRow, str, str, Decimal | None, datetime]] = []
     seen: dict[str, int] = {}
     for row in rows:
+        progress.advance()
         try:
             barcode = barcode_clean(row.barcode)
             if barcode in seen:
@@ -783,8 +793,11 @@ def results_import(
         else:
             todo.append((tube, value, ct, tested_at))
     report.errors.sort(key=lambda e: e["line"])
+    for e in report.errors:
+        progress.refuse(line=e["line"], key=e["barcode"], message=e["detail"])
     if report.errors:
         return report
+    progress.stage(_("Storing"))
     with transaction.atomic():
         receipt = None
         if receipt_key is not None:

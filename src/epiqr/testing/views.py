@@ -17,15 +17,15 @@ from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core import export, ratelimit
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
+from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import svg_inline
-from epiqr.core.services import audit_record
+from epiqr.core.services import audit_record, job_start
 from epiqr.core.timeutil import local_today
 from epiqr.people.citizen import citizen_page
 
-from . import documents, importing, permissions, pools, selectors, services, slipcode
+from . import documents, permissions, pools, selectors, services, slipcode
 from .forms import ImportForm, LookupForm, ResultForm, SessionForm
-from .models import OutcomeValue
 
 
 def _error(request, template: str, context: dict, exc: ServiceError):
@@ -288,19 +288,21 @@ def lab(request):
 @requires(permissions.RESULT)
 @require_POST
 def lab_import(request):
+    """A lab file is checked and stored as a job: its page shows the rows checked, the rows refused and
+    the time left, then what was stored or the rows to fix."""
     form = ImportForm(request.POST, request.FILES)
     context = {"form": ResultForm(), "import_form": form}
     if not form.is_valid():
         return render(request, "testing/lab.html", context, status=422)
     upload = form.cleaned_data["file"]
-    try:
-        rows = importing.rows_from_file(name=upload.name, data=upload.read())
-        report = services.results_import(rows=rows, actor=request.user)
-    except ServiceError as exc:
-        return _error(request, "testing/lab.html", context, exc)
-    context["report"] = report
-    context["outcome_counts"] = [(OutcomeValue(code).label, n) for code, n in report.counts.items()]
-    return render(request, "testing/lab.html", context, status=200 if report.stored else 422)
+    job = job_start(
+        kind="testing.results_import",
+        owner=request.user,
+        title=_("Lab results: %(name)s") % {"name": upload.name[:100]},
+        files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+        back_url=reverse("testing:lab"),
+    )
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @requires(permissions.RESULT)

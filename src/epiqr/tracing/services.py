@@ -430,14 +430,21 @@ def export_rows(*, run: TracingRun, user) -> list[list]:
     return rows
 
 
-def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[Sheet, str]:
-    """The contact list as a sheet for the shared export writer (sheet, file name); audited with its
-    purpose."""
+def export_request_clean(*, fmt: str, purpose: str) -> str:
+    """The purpose of an export, stripped; Invalid when it is missing or the format unknown (checked before
+    an export job is started, and again when it runs)."""
     purpose = (purpose or "").strip()
     if not purpose:
         raise Invalid(_("State the purpose of the export."), field="purpose")
     if fmt not in EXPORT_FORMATS:
         raise Invalid(_("Export format must be csv or xlsx."), field="format")
+    return purpose[:300]
+
+
+def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[Sheet, str]:
+    """The contact list as a sheet for the shared export writer (sheet, file name); audited with its
+    purpose."""
+    purpose = export_request_clean(fmt=fmt, purpose=purpose)
     rows = export_rows(run=run, user=user)
     audit_record(
         actor=user,

@@ -16,6 +16,7 @@ import numpy as np
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from epiqr.core.progress import Progress
 from epiqr.core.timeutil import VN_TZ, local_today
 
 SECTORS = ["food", "retail", "workplace", "school", "health", "transport", "religious", "other"]
@@ -170,8 +171,12 @@ def synth_world(
     checked_out_share: float = 0.7,
     fast_indexes: bool = True,
     out=print,
+    progress: Progress | None = None,
 ) -> SynthReport:
-    """Generate the world; `skew` is the Zipf exponent of venue popularity (0 = all venues alike)."""
+    """Generate the world; `skew` is the Zipf exponent of venue popularity (0 = all venues alike).
+    `out` gets one line per step; `progress` (core.progress) counts the rows written."""
+    progress = progress or Progress()
+    progress.start(total=venues + people + checkins, stage="venues")
     from epiqr.checkins.models import CheckIn
     from epiqr.geo.models import Commune
     from epiqr.people.models import Person
@@ -214,6 +219,8 @@ def synth_world(
             venue_rows(),
         )
     _reset_sequence(Venue)
+    progress.advance(venues)
+    progress.stage("people")
     out(f"synth: {venues} venues ({time.perf_counter() - began:.1f}s)")
 
     # People
@@ -264,6 +271,8 @@ def synth_world(
             people_rows(),
         )
     _reset_sequence(Person)
+    progress.advance(people)
+    progress.stage("check-ins")
     out(f"synth: {people} people ({time.perf_counter() - began:.1f}s)")
 
     # Check-ins: venue by Zipf-like popularity, person uniform, day uniform, local hour by HOURLY.
@@ -345,6 +354,7 @@ def synth_world(
                             rows,
                         )
             written += n
+            progress.advance(n)
             out(f"synth: {written} check-ins ({time.perf_counter() - began:.1f}s)")
     finally:
         if dropped:
@@ -353,6 +363,7 @@ def synth_world(
                 # pending, and PostgreSQL refuses CREATE INDEX until they have run.
                 cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cur.execute("SET maintenance_work_mem = '1GB'")
+            progress.stage("indexes")
             with connection.schema_editor() as editor:
                 for index in dropped:
                     editor.add_index(CheckIn, index)

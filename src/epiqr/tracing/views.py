@@ -4,15 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.cases.selectors import case_get_visible_to
-from epiqr.core import export
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.services import audit_record
+from epiqr.core.services import audit_record, job_start
 from epiqr.people.citizen import citizen_page
 
 from . import permissions, selectors, services
@@ -169,16 +169,23 @@ def contact_case(request, contact_id: int):
 @require_POST
 @requires(permissions.EXPORT)
 def run_export(request, run_id: int):
+    """The export is written as a job (a run can have hundreds of thousands of contacts): its page shows
+    the progress, then the file to download."""
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
     fmt = request.POST.get("format", "xlsx")
     try:
-        sheet, name = services.run_export(
-            run=run, user=request.user, fmt=fmt, purpose=request.POST.get("purpose", "")
-        )
+        purpose = services.export_request_clean(fmt=fmt, purpose=request.POST.get("purpose", ""))
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("tracing:run", run_id=run.pk)
-    return export.response(sheet, fmt=fmt, filename=name)
+    job = job_start(
+        kind="tracing.export",
+        owner=request.user,
+        title=_("Contacts of run #%(run)s (%(fmt)s)") % {"run": run.pk, "fmt": fmt.upper()},
+        params={"run": run.pk, "format": fmt, "purpose": purpose},
+        back_url=reverse("tracing:run", args=[run.pk]),
+    )
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @require_POST

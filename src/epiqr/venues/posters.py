@@ -271,14 +271,16 @@ def _draw_pdf_page(pdf, layout: Layout) -> None:
                 pdf.rect(item.x + c * module, item.y + r * module, n * module, module + 0.02, style="F")
 
 
-def posters_pdf(*, venues: list[tuple[Venue, str]], size: str = "A4") -> bytes:
-    """One PDF with one poster page per (venue, url)."""
+def posters_pdf(*, venues: list[tuple[Venue, str]], size: str = "A4", progress=None) -> bytes:
+    """One PDF with one poster page per (venue, url); `progress` (core.progress) counts the pages."""
     if size not in PAGE_SIZES:
         raise ValueError(f"unknown poster size {size!r}")
     pdf = _new_pdf()
     pdf.set_title("EpiQR – áp phích mã QR")
     for venue, url in venues:
         _draw_pdf_page(pdf, poster_layout(venue=venue, url=url, size=size))
+        if progress is not None:
+            progress.advance()
     if not venues:
         pdf.add_page(format=PAGE_SIZES[size])
     return bytes(pdf.output())

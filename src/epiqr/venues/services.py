@@ -16,6 +16,7 @@ from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.core import ratelimit
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.permissions import Role
+from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
 from epiqr.core.text import fold
 from epiqr.core.timeutil import aware
@@ -328,6 +329,7 @@ def venues_import(
     file: bytes | None = None,
     filename: str = "",
     owner=None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Register many venues from a sheet, all or nothing.
 
@@ -336,9 +338,11 @@ def venues_import(
     which rows failed and why; otherwise every venue is inserted in one transaction.
     `rows` are dicts already keyed by field (name, sector, address, commune, phone, capacity, starts_at,
     ends_at, province) with their row number under "_row"; or pass `file` (.xlsx or .csv bytes).
+    `progress` (core.progress) hears of each row checked and each row refused, with the reason.
     """
     from . import importing
 
+    progress = progress or Progress()
     report = ImportReport()
     if rows is None:
         try:
@@ -355,10 +359,12 @@ def venues_import(
             % {"n": len(rows), "max": importing.MAX_ROWS}
         )
         return report
+    progress.start(total=len(rows), stage=_("Checking rows"))
     resolver = importing.CommuneResolver(actor=actor)
     seen: dict[tuple, int] = {}
     cleaned: list[tuple[RowResult, dict]] = []
     for index, raw in enumerate(rows, start=2):
+        progress.advance()
         number = int(raw.get("_row") or index)
         result = RowResult(row=number, name=_clean_text(raw.get("name")))
         report.rows.append(result)
@@ -393,8 +399,11 @@ def venues_import(
         code = existing.get((data["name_folded"], fold(data["address"]), data["commune_id"]))
         if code:
             result.errors.append(_("Already registered (venue code %(code)s).") % {"code": code})
+    for result in report.failed_rows:
+        progress.refuse(line=result.row, key=result.name, message=" ".join(str(e) for e in result.errors))
     if not report.ok:
         return report
+    progress.stage(_("Storing"))
     codes = venue_codes_new(len(cleaned))
     venues = [Venue(code=code, owner=owner, **data) for code, (_r, data) in zip(codes, cleaned, strict=True)]
     with transaction.atomic():

@@ -9,19 +9,23 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from epiqr.core import export, qr
 from epiqr.core.errors import Forbidden, Invalid, ServiceError
+from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.services import job_start
 from epiqr.geo.selectors import commune_search
 
 from . import forms, importing, permissions, posters, selectors, services
 from .codes import code_display
 
-MAX_BATCH = 1000
+MAX_BATCH = 5000  # pages in one PDF (drawn as a job: see venues.jobs)
 
 
 def _form_error(form, exc: ServiceError) -> None:
@@ -215,15 +219,20 @@ def venue_edit(request, pk: int):
 @requires(permissions.IMPORT)
 @require_http_methods(["GET", "POST"])
 def venue_import(request):
-    """Officers upload a sheet; nothing is stored unless every row is valid."""
+    """Officers upload a sheet; it is checked and stored as a job (its page shows the progress and the
+    rows to fix); nothing is stored unless every row is valid."""
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = services.venues_import(actor=request.user, file=upload.read(), filename=upload.name)
-        if report.ok:
-            messages.success(request, _("%(n)d venues imported.") % {"n": len(report.created)})
-    return render(request, "venues/import.html", {"form": form, "report": report})
+        job = job_start(
+            kind="venues.import",
+            owner=request.user,
+            title=_("Import venues: %(name)s") % {"name": upload.name[:100]},
+            files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+            back_url=reverse("venues:list"),
+        )
+        return redirect("jobs:detail", job_id=job.pk)
+    return render(request, "venues/import.html", {"form": form}, status=422 if form.errors else 200)
 
 
 @requires(permissions.IMPORT)
@@ -255,11 +264,21 @@ def batch_posters(request):
             )
         elif count and request.GET.get("download"):
             size = form.cleaned_data["size"]
-            with translation.override("vi"):
-                pdf = posters.posters_pdf(venues=[(v, selectors.venue_url(venue=v)) for v in qs], size=size)
-            response = HttpResponse(pdf, content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="posters-{count}-{size}.pdf"'
-            return response
+            job = job_start(
+                kind="venues.posters",
+                owner=request.user,
+                title=ngettext(
+                    "Posters of %(n)d venue (%(size)s)", "Posters of %(n)d venues (%(size)s)", count
+                )
+                % {"n": count, "size": size},
+                params={
+                    "commune": commune.code if commune else None,
+                    "sector": form.cleaned_data["sector"],
+                    "size": size,
+                },
+                back_url=reverse("venues:batch"),
+            )
+            return redirect("jobs:detail", job_id=job.pk)
     return render(request, "venues/batch.html", {"form": form, "count": count, "max": MAX_BATCH})
 
 

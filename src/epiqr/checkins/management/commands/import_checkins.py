@@ -1,18 +1,25 @@
-import os
-import sys
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 
 from epiqr.checkins.services import checkins_import
 from epiqr.core.errors import ServiceError
+from epiqr.core.progress import TerminalProgress
+
+
+def _lines(path: str) -> int:
+    """Data rows of a CSV file, counted in one pass over its bytes (for the progress bar's total)."""
+    count = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            count += block.count(b"\n")
+    return max(count - 1, 0)
 
 
 class Command(BaseCommand):
     help = (
         "Import check-ins from CSV with columns venue_code, person (EpiQR public id, ID number or phone), "
         "checked_in_at (ISO 8601; without offset = Vietnam time), and optional client_id, has_symptoms. "
-        "Uses COPY on PostgreSQL. Importing the same file twice stores it once."
+        "Uses COPY on PostgreSQL. Importing the same file twice stores it once. A progress bar is drawn "
+        "on a terminal (not when the output goes to a file or a pipe)."
     )
 
     def add_arguments(self, parser):
@@ -27,28 +34,22 @@ class Command(BaseCommand):
     def handle(self, *args, file, quiet=False, source="", **options):
         try:
             stream = open(file, encoding="utf-8-sig", newline="")  # noqa: SIM115
+            total = _lines(file)
         except OSError as exc:
             raise CommandError(f"cannot open {file}: {exc}") from exc
-        total = max(os.path.getsize(file), 1)
-        started = time.monotonic()
-
-        def progress(rows: int) -> None:
-            if quiet:
-                return
-            done = min(stream.buffer.tell() / total, 1.0) if hasattr(stream, "buffer") else 0
-            bar = "#" * int(done * 30)
-            rate = rows / max(time.monotonic() - started, 1e-6)
-            sys.stderr.write(f"\r[{bar:<30}] {done:4.0%} {rows} rows {rate:,.0f}/s")
-            sys.stderr.flush()
-
+        # stderr's own stream: Django's wrapper ends every write with a newline, a bar redraws its line
+        progress = TerminalProgress(
+            label="import_checkins", stream=self.stderr._out, enabled=False if quiet else None
+        )
+        progress.start(total=total, stage="")
         with stream:
             try:
                 sender = f"import:{source}" if source else "import"
                 report = checkins_import(stream=stream, progress=progress, sender=sender)
             except ServiceError as exc:
                 raise CommandError(exc.message) from exc
-        if not quiet:
-            sys.stderr.write("\n")
+            finally:
+                progress.finish()
         for line in report.errors[:50]:
             self.stderr.write(f"line {line}")
         if len(report.errors) > 50:

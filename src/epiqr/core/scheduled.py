@@ -1,0 +1,6 @@
+from datetime import timedelta
+
+from . import tasks
+from .scheduler import Job
+
+JOBS = [Job("core.jobs_purge", timedelta(days=1), tasks.jobs_purge)]

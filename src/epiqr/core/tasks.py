@@ -1,0 +1,11 @@
+"""Core's background tasks."""
+
+from django_tasks import task
+
+
+@task()
+def jobs_purge() -> int:
+    """Delete finished jobs older than EPIQR_JOB_KEEP_DAYS, with their files (exports hold personal data)."""
+    from .services import jobs_purge as purge
+
+    return purge()

@@ -1,0 +1,42 @@
+"""Long tracing work that shows its progress (core.jobs): a run's contact list exported."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from epiqr.core import export
+from epiqr.core.jobs import JobFileOut, JobOutcome, job_kind
+
+from . import permissions, selectors, services
+
+
+def _counted(rows, progress):
+    for row in rows:
+        progress.advance()
+        yield row
+
+
+@job_kind("tracing.export", capability=permissions.EXPORT)
+def run_export(*, job, progress) -> JobOutcome:
+    """The contacts of a run the owner may see, as CSV or XLSX through the shared writer; the run and
+    the contacts are read with the owner's scope when the job runs, and the export is audited then."""
+    p = job.params
+    progress.stage(_("Reading the contacts"))
+    run = selectors.run_get_visible_to(user=job.owner, run_id=p["run"])
+    sheet, name = services.run_export(run=run, user=job.owner, fmt=p["format"], purpose=p["purpose"])
+    rows = list(sheet.rows)
+    progress.start(total=len(rows), stage=_("Writing the file"))
+    sheet.rows = _counted(rows, progress)
+    if p["format"] == export.CSV:
+        data = export.csv_bytes(sheet)
+    else:
+        data = export.xlsx_bytes([sheet])
+    return JobOutcome(
+        message=ngettext(
+            "%(n)d row exported. The file holds personal data: keep it only as long as the work needs.",
+            "%(n)d rows exported. The file holds personal data: keep it only as long as the work needs.",
+            len(rows),
+        )
+        % {"n": len(rows)},
+        summary={"rows": len(rows), "format": p["format"]},
+        files=[JobFileOut(name, export.CONTENT_TYPES[p["format"]], data)],
+    )
