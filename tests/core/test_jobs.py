@@ -180,3 +180,49 @@ def test_the_posters_command_draws_a_bar_only_on_a_terminal(geo, tmp_path, commu
         "posters", "--commune", str(commune.code), "--out", str(tmp_path / "b.pdf"), stderr=pipe, stdout=out
     )
     assert pipe.getvalue() == "" and "3 poster(s)" in out.getvalue()
+
+
+def test_import_checkins_and_synth_draw_a_bar_on_a_terminal_and_print_only_the_summary_in_a_pipe(
+    geo, tmp_path, commune
+):
+    from tests.factories import PersonFactory, VenueFactory
+
+    venue, person = VenueFactory(commune=commune), PersonFactory(commune=commune)
+    at = now() - timedelta(hours=2)
+    rows = [f"{venue.code},{person.public_id},{(at + timedelta(minutes=i)).isoformat()}" for i in range(30)]
+    path = tmp_path / "luot-quet.csv"
+    path.write_text("venue_code,person,checked_in_at\n" + "\n".join(rows) + "\nNOSUCH,x,y\n")
+    tty, out = FakeTerminal(), io.StringIO()
+    call_command("import_checkins", str(path), stderr=tty, stdout=out)
+    bar = tty.getvalue().split("\r")[-1]
+    assert "31/31" in bar and "100%" in bar and "refused 1" in bar
+    assert "stored 30" in out.getvalue()
+    pipe = io.StringIO()
+    call_command("import_checkins", str(path), stderr=pipe, stdout=out)
+    assert "\r" not in pipe.getvalue() and "already present 30" in out.getvalue()
+    tty = FakeTerminal()
+    synth_out = io.StringIO()
+    call_command(
+        "synth",
+        "--venues",
+        "5",
+        "--people",
+        "20",
+        "--checkins",
+        "100",
+        "--days",
+        "1",
+        stderr=tty,
+        stdout=synth_out,
+    )
+    assert "125/125" in tty.getvalue().split("\r")[-1] and "synth: done" in synth_out.getvalue()
+
+
+def test_a_job_without_news_from_the_worker_says_so(officer, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_start(kind="tests.count", owner=officer, title="Bị bỏ quên")
+    client = login(officer)
+    assert "db_worker" not in client.get(f"/jobs/{job.pk}/").content.decode()
+    Job.objects.filter(pk=job.pk).update(created_at=now() - timedelta(minutes=11))
+    assert "epiqr db_worker" in client.get(f"/jobs/{job.pk}/").content.decode()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from epiqr.core.errors import Invalid
 from epiqr.core.idempotency import sender_of
 from epiqr.core.jobs import JobOutcome, job_kind
+from epiqr.core.services import audit_record
 
 from . import permissions, services
 
@@ -26,6 +27,12 @@ def checkins_import(*, job, progress) -> JobOutcome:
         progress=progress,
         actor=job.owner,
         sender=sender_of(job.owner),  # the officer's client ids are theirs, like their API batches
+    )
+    audit_record(
+        actor=job.owner,
+        action="checkins.import",
+        row_count=report.stored,
+        detail={"read": report.read, "refused": len(report.errors), "job": job.pk},
     )
     return JobOutcome(
         message=_(

@@ -66,6 +66,8 @@ class Job(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    STALL_MINUTES = 10
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("job")
@@ -86,6 +88,13 @@ class Job(models.Model):
         if not self.total:
             return None
         return min(100, int(self.done * 100 / self.total))
+
+    def stalled(self, at) -> bool:
+        """Queued or running with no word from the worker for STALL_MINUTES: the worker may have stopped."""
+        from datetime import timedelta
+
+        last = self.updated_at or self.created_at
+        return not self.finished and last is not None and at - last > timedelta(minutes=self.STALL_MINUTES)
 
     def seconds_left(self, at) -> float | None:
         """Time left at the pace so far (rows done since the start), once there is a pace and a total."""

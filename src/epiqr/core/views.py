@@ -143,10 +143,12 @@ def _job_context(request, job) -> dict:
     from .jobs import runs_in_background
     from .timeutil import now
 
-    left = job.seconds_left(now())
+    at = now()
+    left = job.seconds_left(at)
     seconds = None if left is None else int(left) + 1
     return {
         "job": job,
+        "stalled": job.stalled(at),
         "seconds_left": seconds,
         "minutes_left": None if seconds is None else round(seconds / 60),
         "in_background": runs_in_background(),
