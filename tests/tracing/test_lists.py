@@ -189,3 +189,17 @@ def test_the_run_page_export_is_a_job_whose_file_holds_the_visible_contacts(
     export = AuditEvent.objects.get(action="tracing.export")
     assert (export.actor, export.reason, export.row_count) == (officer, "gọi điện", 2)
     assert AuditEvent.objects.filter(action="job.download", actor=officer).count() == 1
+
+
+def test_the_timeline_links_to_the_contacts_met_at_one_venue_and_back(cafe_story, make_user):
+    run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
+    client = login(make_user(Role.ADMIN))
+    page = client.get(f"/tracing/runs/{run.pk}/").content.decode()
+    cafe = cafe_story["cafe"]
+    assert f"?venue={cafe.pk}#contacts" in page
+    at_cafe = client.get(f"/tracing/runs/{run.pk}/?venue={cafe.pk}").content.decode()
+    assert "Chỉ những người tiếp xúc gặp ca bệnh tại Cà phê Giảng." in at_cafe
+    met = set(run.contacts.filter(exposures__venue=cafe).values_list("pk", flat=True))
+    assert set(row_ids(at_cafe)) == met and len(met) < run.contacts.count()
+    assert f'<input type="hidden" name="venue" value="{cafe.pk}">' in at_cafe  # kept when filters change
+    assert f'href="/tracing/runs/{run.pk}/?#contacts"' in at_cafe

@@ -72,6 +72,7 @@ class Filter:
     api_type: type = str  # how the API documents a choice whose options depend on the user
     default: Any = None  # the choice used when the parameter is absent (the form then has no "All")
     prominent: bool = False  # shown above the folded panel (a list's search box)
+    in_form: bool = True  # False: set by links only (a venue of the run's timeline), kept as a hidden field
 
     def options(self, user) -> list[tuple[Any, Any]]:
         if self.choices is None:
@@ -322,6 +323,7 @@ class FilterField:
     placeholder: Any
     prominent: bool = False
     required: bool = False  # a choice with a default: no "All" option
+    in_form: bool = True
 
     @property
     def input_type(self) -> str:
@@ -441,6 +443,7 @@ class Page:
                     f.placeholder,
                     prominent=f.prominent,
                     required=f.default is not None,
+                    in_form=f.in_form,
                 )
             )
         return out

@@ -415,7 +415,7 @@ CONTACTS = ListSpec(
         Filter("risk", _("Risk"), choices=(("high", _("high")), ("low", _("low")))),
         Filter("status", _("Follow-up"), choices=FollowUp.choices),
         commune_filter(lookup="commune_id"),
-        Filter("venue", _("Venue"), kind=FilterKind.INT, minimum=1, apply=_contact_at_venue,
+        Filter("venue", _("Venue"), kind=FilterKind.INT, minimum=1, apply=_contact_at_venue, in_form=False,
                help="the id of a venue where the contact met the case"),
         Filter("q", _("Name or phone"), kind=FilterKind.TEXT, apply=_contact_search,
                placeholder=_("e.g. nguyen van an")),

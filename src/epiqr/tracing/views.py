@@ -68,6 +68,11 @@ def run_detail(request, run_id: int):
     timeline = _timeline(run) if run.owned else None
     sources = selectors.contact_sources(user=request.user, run=run, contacts=page.items)
     rows = [(c, _first_exposure(c), sources.get(c.pk, [])) for c in page.items]
+    at_venue = None
+    if "venue" in page.query.values:  # set from the F0's timeline: a link "contacts met here"
+        from epiqr.venues.models import Venue
+
+        at_venue = Venue.objects.filter(pk=page.query.values["venue"]).first()
     return render(
         request,
         "tracing/run.html",
@@ -77,6 +82,8 @@ def run_detail(request, run_id: int):
             "page": page,
             "rows": rows,
             "visible_count": selectors.contact_list_visible_to(user=request.user, run=run).count(),
+            "at_venue": at_venue,
+            "all_venues_url": page.url(venue=None, page=None),
             "statuses": FollowUp.choices,
             "transitions": services.TRANSITIONS,
             "can_follow": has_capability(request.user, permissions.FOLLOW_UP),

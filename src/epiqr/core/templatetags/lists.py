@@ -25,8 +25,9 @@ def list_filters(context, page, live: str = "", **keep):
     fields = page.fields(user)
     return {
         "page": page,
-        "prominent": [f for f in fields if f.prominent],
-        "fields": [f for f in fields if not f.prominent],
+        "prominent": [f for f in fields if f.prominent and f.in_form],
+        "fields": [f for f in fields if not f.prominent and f.in_form],
+        "hidden": [f for f in fields if not f.in_form and f.typed],
         "page_sizes": sorted({*PAGE_SIZES, page.page_size}),
         "keep": sorted(keep.items()),
         "live": live,
