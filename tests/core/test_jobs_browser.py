@@ -69,13 +69,13 @@ def test_a_worker_job_moves_its_bar_while_the_page_is_open(
 
 
 def test_a_lab_file_with_bad_rows_on_a_phone_ends_with_the_rows_to_fix(
-    staff_phone_page, live_server, make_user, commune, browser_login, screenshot, tmp_path
+    phone390_page, live_server, make_user, commune, browser_login, screenshot, tmp_path
 ):
     lab = make_user(Role.LAB_TECH, commune=commune)
     lines = ["barcode,result"] + [f"KHONG-CO-{n:03d},negative" for n in range(60)]
     path = tmp_path / "ket-qua.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    page = staff_phone_page
+    page = phone390_page
     browser_login(page, live_server, lab.username, PASSWORD)
     page.goto(f"{live_server.url}/testing/lab/")
     page.set_input_files("input[name=file]", str(path))

@@ -10,13 +10,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_searching_people_on_a_phone_updates_the_list_and_the_address(
-    staff_phone_page, live_server, make_user, commune, browser_login, screenshot
+    phone390_page, live_server, make_user, commune, browser_login, screenshot
 ):
     officer = make_user(commune=commune)
     for i in range(30):
         person_create(full_name=f"Nguyễn Thị Mẫu {i:02d}", birth_year=1960 + i, commune=commune)
     person_create(full_name="Lê Văn Khác", birth_year=1990, commune=commune)
-    page = staff_phone_page
+    page = phone390_page
     browser_login(page, live_server, officer.username, PASSWORD)
     page.goto(f"{live_server.url}/people/")
     assert page.locator("#results tbody tr").count() == 25
