@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",  # runserver serves static files the way production does
     "django.contrib.staticfiles",
-    "ninja",  # its Swagger UI files, so /api/v1/docs needs no CDN
     "django_htmx",
     "ninja",  # serves the API docs (Swagger UI) from its own static files: no CDN, and allowed by the CSP
     "django_otp",
