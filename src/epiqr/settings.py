@@ -36,6 +36,18 @@ if PRODUCTION:
             "set both to long random values."
         )
 
+# Private signing keys (core.keyring: certificates, movement permits) are stored encrypted with this
+# secret; production refuses the development default. Losing it loses the keys (rotate new ones).
+DEV_KEYRING_SECRET = "epiqr-dev-keyring-secret-not-for-production"
+EPIQR_KEYRING_SECRET = os.environ.get("EPIQR_KEYRING_SECRET", DEV_KEYRING_SECRET)
+if PRODUCTION and (EPIQR_KEYRING_SECRET == DEV_KEYRING_SECRET or len(EPIQR_KEYRING_SECRET) < 32):
+    raise ImproperlyConfigured(
+        "EPIQR_PRODUCTION is set but EPIQR_KEYRING_SECRET is the development default or shorter than "
+        "32 characters; set it to a long random value (openssl rand -hex 32) and keep it safe."
+    )
+# The organisation named in signer certificates and trust lists.
+EPIQR_KEYRING_ISSUER = os.environ.get("EPIQR_KEYRING_ISSUER", "EpiQR")
+
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*" if not PRODUCTION else "").split(",") if h.strip()

@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("jobs/", include("epiqr.core.urls", namespace="jobs")),
+    path("trust/", include("epiqr.core.trust_urls", namespace="trust")),
     path("", include("epiqr.checkins.public_urls", namespace="public")),
     *[path(f"{d}/", include(f"epiqr.{d}.urls", namespace=d)) for d in DOMAINS],
 ]

@@ -161,7 +161,12 @@ def test_the_demo_hint_is_development_only_and_production_cannot_turn_it_on(clie
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='epiqr.settings'; django.setup();"
         "from django.conf import settings; print(settings.EPIQR_DEMO_2FA_HINT)"
     )
-    env = {"EPIQR_PRODUCTION": "1", "SECRET_KEY": "s" * 50, "EPIQR_SIGNING_KEY": "k" * 50}
+    env = {
+        "EPIQR_PRODUCTION": "1",
+        "SECRET_KEY": "s" * 50,
+        "EPIQR_SIGNING_KEY": "k" * 50,
+        "EPIQR_KEYRING_SECRET": "r" * 50,
+    }
     import os
 
     base = {k: v for k, v in os.environ.items() if not k.startswith("EPIQR_DEMO")}

@@ -38,7 +38,7 @@ SECRET_VENUE = "Nhà hàng Riêng Tư"
 BARCODE = "BM-4242"
 
 # How the stranger fills each kind of path parameter of a public page; a new parameter fails the test.
-PARAMETERS = {"token": "venue_token"}
+PARAMETERS = {"token": "venue_token", "purpose": "purpose"}
 # The Django admin does its own staff login on every view (they are all marked login_not_required).
 SKIPPED_NAMESPACES = {"admin"}
 # Public POST routes, and what the stranger sends to each (GETs are tried on every public page).
@@ -194,7 +194,7 @@ def _public_api() -> set[tuple[str, str]]:
 
 
 def _fill(route: str, world) -> str:
-    values = {"venue_token": _venue_path(world["cafe"]).rsplit("/", 1)[1]}
+    values = {"venue_token": _venue_path(world["cafe"]).rsplit("/", 1)[1], "purpose": "dcc"}
 
     def value(match):
         name = match.group(1).split(":")[-1]

@@ -74,6 +74,7 @@ def _production_env(**extra) -> dict:
         "EPIQR_PRODUCTION": "1",
         "SECRET_KEY": "x7" * 30 + "-production-like-secret",
         "EPIQR_SIGNING_KEY": "k" * 50,
+        "EPIQR_KEYRING_SECRET": "r" * 50,
         "ALLOWED_HOSTS": "qr.example.gov.vn",
         "PUBLIC_BASE_URL": "https://qr.example.gov.vn",
         **extra,

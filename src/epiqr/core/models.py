@@ -138,3 +138,59 @@ class JobIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.line} {self.message}"
+
+
+class SigningKey(models.Model):
+    """An ES256 key of a signing purpose (core.keyring): its certificate (public) and its private half
+    encrypted with EPIQR_KEYRING_SECRET. One active key per purpose; retired keys keep verifying the
+    codes they signed until `verify_until`; a withdrawn key verifies nothing and has no private half."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active (signs)")
+        RETIRED = "retired", _("Retired (verifies what it signed)")
+        WITHDRAWN = "withdrawn", _("Withdrawn (compromised: verifies nothing)")
+
+    purpose = models.CharField(_("purpose"), max_length=20)
+    kid = models.CharField(_("key id"), max_length=16, unique=True)  # base64 of 8 bytes
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    certificate = models.BinaryField(_("certificate (DER)"))
+    private_key = models.TextField(blank=True)  # encrypted PKCS#8 PEM; erased when withdrawn
+    created_at = models.DateTimeField(_("created at"))
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    verify_until = models.DateTimeField(_("verifies until"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["purpose", "-created_at"]
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose"], condition=models.Q(status="active"), name="signing_key_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.kid} ({self.get_status_display()})"
+
+
+class Revocation(models.Model):
+    """A signed code withdrawn before its expiry (issued in error), published by digest (core.keyring)."""
+
+    purpose = models.CharField(_("purpose"), max_length=20)
+    digest = models.CharField(_("digest"), max_length=44)
+    reason = models.CharField(_("reason"), max_length=500)
+    revoked_at = models.DateTimeField(_("revoked at"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-revoked_at"]
+        verbose_name = _("revocation")
+        verbose_name_plural = _("revocations")
+        constraints = [models.UniqueConstraint(fields=["purpose", "digest"], name="revocation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.digest}"

@@ -1,5 +1,7 @@
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .models import AuditEvent
 from .timeutil import now
 
@@ -132,3 +134,119 @@ def jobs_purge(*, days: int | None = None) -> int:
     keep = days if days is not None else settings.EPIQR_JOB_KEEP_DAYS
     deleted, _by_model = Job.objects.filter(finished_at__lt=now() - timedelta(days=keep)).delete()
     return deleted
+
+
+# --- signing keys and revocations (see core.keyring) -------------------------------------------------
+
+
+def signing_key_rotate(*, purpose: str, actor=None, reason: str = ""):
+    """Make a new active key for a purpose; the previous active key is retired (it keeps verifying what
+    it signed for the purpose's longest validity). Audited."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from . import keyring
+    from .models import SigningKey
+
+    p = keyring.get_purpose(purpose)
+    at = now()
+    key, der, kid = keyring.new_key_material(
+        purpose_name=p.name, issuer=settings.EPIQR_KEYRING_ISSUER, country=p.country, at=at
+    )
+    with transaction.atomic():
+        old = list(
+            SigningKey.objects.select_for_update().filter(purpose=p.name, status=SigningKey.Status.ACTIVE)
+        )
+        for row in old:
+            row.status = SigningKey.Status.RETIRED
+            row.retired_at = at
+            row.verify_until = at + timedelta(days=p.max_validity_days)
+            row.save(update_fields=["status", "retired_at", "verify_until"])
+        new = SigningKey.objects.create(
+            purpose=p.name,
+            kid=keyring.b64(kid),
+            status=SigningKey.Status.ACTIVE,
+            certificate=der,
+            private_key=keyring.encrypt_private_key(key, settings.EPIQR_KEYRING_SECRET),
+            created_at=at,
+            note=reason[:500],
+        )
+        audit_record(
+            actor=actor,
+            action="keyring.rotate",
+            target=new,
+            reason=reason,
+            detail={"purpose": p.name, "retired": [r.kid for r in old]},
+        )
+    return new
+
+
+def signing_key_retire(*, kid: str, actor=None, reason: str = ""):
+    """Stop a key signing (no new active key: signing for the purpose stops until a rotation)."""
+    from datetime import timedelta
+
+    from . import keyring
+    from .errors import Conflict, NotFound
+    from .models import SigningKey
+
+    row = SigningKey.objects.filter(kid=kid).first()
+    if row is None:
+        raise NotFound(_("No signing key %(kid)s.") % {"kid": kid}, code="key_not_found")
+    if row.status != SigningKey.Status.ACTIVE:
+        raise Conflict(_("Signing key %(kid)s is not the active one.") % {"kid": kid}, code="key_not_active")
+    p = keyring.get_purpose(row.purpose)
+    row.status = SigningKey.Status.RETIRED
+    row.retired_at = now()
+    row.verify_until = row.retired_at + timedelta(days=p.max_validity_days)
+    row.save(update_fields=["status", "retired_at", "verify_until"])
+    audit_record(actor=actor, action="keyring.retire", target=row, reason=reason)
+    return row
+
+
+def signing_key_withdraw(*, kid: str, actor=None, reason: str):
+    """A compromised key: out of the trust list at once, its private half erased; every code it signed
+    stops verifying (people must be issued new ones). Audited."""
+    from .errors import Invalid, NotFound
+    from .models import SigningKey
+
+    if not reason.strip():
+        raise Invalid(_("Give the reason for withdrawing the key."), field="reason")
+    row = SigningKey.objects.filter(kid=kid).first()
+    if row is None:
+        raise NotFound(_("No signing key %(kid)s.") % {"kid": kid}, code="key_not_found")
+    row.status = SigningKey.Status.WITHDRAWN
+    row.withdrawn_at = now()
+    row.private_key = ""
+    row.note = reason[:500]
+    row.save(update_fields=["status", "withdrawn_at", "private_key", "note"])
+    audit_record(actor=actor, action="keyring.withdraw", target=row, reason=reason)
+    return row
+
+
+def revocation_add(*, purpose: str, identifier: str, reason: str, actor=None):
+    """Revoke one signed code by its identifier (a certificate's UVCI, a permit number); idempotent."""
+    from . import keyring
+    from .errors import Invalid
+    from .models import Revocation
+
+    keyring.get_purpose(purpose)
+    if not identifier.strip():
+        raise Invalid(_("Give the identifier of the code to revoke."), field="identifier")
+    if not reason.strip():
+        raise Invalid(_("Give the reason for the revocation."), field="reason")
+    row, created = Revocation.objects.get_or_create(
+        purpose=purpose,
+        digest=keyring.identifier_digest(identifier),
+        defaults={
+            "reason": reason[:500],
+            "revoked_at": now(),
+            "revoked_by": actor if getattr(actor, "pk", None) else None,
+        },
+    )
+    if created:
+        audit_record(
+            actor=actor, action="keyring.revoke", target=row, reason=reason, detail={"purpose": purpose}
+        )
+    return row

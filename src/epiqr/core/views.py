@@ -196,3 +196,43 @@ def job_file(request, job_id: int, file_id: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- trust lists (core.keyring): public, cacheable, downloadable ---------------------------------------
+
+
+def _keyring_json(request, purpose: str, build, filename: str):
+    import json
+
+    from . import keyring
+
+    if purpose not in keyring.purposes():
+        return error_page(request, status=404)
+    body = json.dumps(build(purpose), ensure_ascii=False, indent=1)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"  # other verifiers read it from their own pages
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_not_required
+def trust_list(request, purpose: str):
+    """The public keys that verify PURPOSE's codes now (?download=1: as a file for offline verifiers)."""
+    from . import keyring
+
+    return _keyring_json(
+        request,
+        purpose,
+        lambda p: keyring.trust_list(p, base_url=settings.PUBLIC_BASE_URL),
+        f"epiqr-trust-list-{purpose}.json",
+    )
+
+
+@login_not_required
+def revocation_list(request, purpose: str):
+    """Digests of PURPOSE's codes revoked before their expiry."""
+    from . import keyring
+
+    return _keyring_json(request, purpose, keyring.revocation_list, f"epiqr-revocations-{purpose}.json")
