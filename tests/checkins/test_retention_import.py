@@ -87,7 +87,7 @@ def test_import_refuses_a_file_without_the_columns():
 @pytest.mark.django_db(transaction=True)
 def test_import_outside_a_transaction_overlaps_parsing_and_copy(require_postgres, venue, tmp_path, capsys):
     """The command's real path on PostgreSQL (a second connection COPYs while the next chunk is parsed)."""
-    from epiqr.checkins import services
+    from epiqr.checkins import importing
 
     people = [PersonFactory() for _ in range(30)]
     start = timezone.now() - timedelta(days=2)
@@ -99,7 +99,7 @@ def test_import_outside_a_transaction_overlaps_parsing_and_copy(require_postgres
     lines.append(f"{venue.code},{people[0].public_id},tomorrow-ish")
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines) + "\n")
-    assert services.IMPORT_CHUNK < 25_000
+    assert importing.IMPORT_CHUNK < 25_000
     call_command("import_checkins", str(path), "--quiet")
     assert "stored 25000" in capsys.readouterr().out
     call_command("import_checkins", str(path), "--quiet")

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from epiqr.checkins.services import _visit_key_sql, visit_key
+from epiqr.checkins.rules import visit_key
+from epiqr.checkins.store import visit_key_sql
 from epiqr.people.models import Person
 
 from .conftest import cccd_payload
@@ -36,7 +37,7 @@ def test_known_card_scan_is_one_statement_on_postgres(owner_api, venue, django_a
 def test_visit_key_made_by_the_database_is_the_one_python_makes(require_postgres):
     at = timezone.now()
     for venue_id, person_id in [(1, 1), (17, 123456), (99999, 7)]:
-        sql, params = _visit_key_sql(venue_id=venue_id, person_column="%s", at=at)
+        sql, params = visit_key_sql(venue_id=venue_id, person_column="%s", at=at)
         # the person column is a parameter here: put it between the expression's own two parameters
         with connection.cursor() as cur:
             cur.execute(f"SELECT {sql}", [params[0], person_id, params[1]])

@@ -1,0 +1,314 @@
+"""Every SQL statement on the check-in table, in one place (docs/development.md: where SQL lives).
+
+Each statement replaces an ORM path that took several round trips or one save per row, and each has
+a parity test that runs on both databases. The table name comes from `CheckIn._meta.db_table`; the
+isolation rule from `cases.selectors.case_active_exists_sql`, never spelled here.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+
+from epiqr.core.pgsql import array_literal, int_array_literal
+
+from .models import CheckIn, Method
+from .rules import DUPLICATE_WINDOW, VISIT_NAMESPACE, _visit_slot, visit_key
+
+INSERT_CHUNK = 500
+COLUMNS = "venue_id, person_id, checked_in_at, method, client_id, has_symptoms"
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def visit_key_sql(*, venue_id: int, person_column: str, at: datetime) -> tuple[str, list]:
+    """visit_key as a PostgreSQL expression on `person_column`."""
+    sql = f"md5(%s || {person_column}::text || %s)::uuid"
+    return sql, [f"{VISIT_NAMESPACE}|{venue_id}|", f"|{_visit_slot(at)}"]
+
+
+def _not_isolated_sql() -> tuple[str, list]:
+    """The cases rule (cases.selectors.case_active_exists_sql) as a condition of the visit insert on a
+    person id parameter, so a live scan needs no separate round trip for it; the refusal is confirmed
+    through case_person_ids_among when the insert does not happen."""
+    from epiqr.cases.selectors import case_active_exists_sql
+
+    sql, params = case_active_exists_sql(person_column="%s")
+    return f"AND NOT {sql} ", params
+
+
+def visit_insert(
+    *,
+    venue_id: int,
+    person_id: int,
+    method: str,
+    at: datetime,
+    has_symptoms: bool | None,
+    unless_isolated: bool,
+) -> int | None:
+    """Insert one visit unless a visit of this person at this venue lies within DUPLICATE_WINDOW, unless
+    its visit key was stored a moment ago by a concurrent scan and, with `unless_isolated`, unless the
+    person has an active case. The new check-in's id, or None when nothing was stored.
+
+    Replaces an existence query, an isolation query and an insert (three round trips) with one; tests:
+    tests/checkins/test_scan_api.py (window, isolation), test_batch.py (concurrent scans: one visit)."""
+    key = visit_key(venue_id=venue_id, person_id=person_id, at=at)
+    f_time = CheckIn._meta.get_field("checked_in_at")
+    f_client = CheckIn._meta.get_field("client_id")
+    t = f_time.get_db_prep_save(at, connection)
+    isolated_sql, isolated_params = _not_isolated_sql()
+    sql = (
+        f"INSERT INTO {CheckIn._meta.db_table} ({COLUMNS}) "
+        "SELECT %s, %s, %s, %s, %s, %s WHERE NOT EXISTS ("
+        f"SELECT 1 FROM {CheckIn._meta.db_table} "
+        "WHERE person_id = %s AND venue_id = %s AND checked_in_at >= %s AND checked_in_at <= %s) "
+        + (isolated_sql if unless_isolated else "")
+        + "ON CONFLICT (client_id) DO NOTHING RETURNING id"
+    )
+    params = [
+        venue_id,
+        person_id,
+        t,
+        method,
+        f_client.get_db_prep_save(key, connection),
+        has_symptoms,
+        person_id,
+        venue_id,
+        f_time.get_db_prep_save(at - DUPLICATE_WINDOW, connection),
+        f_time.get_db_prep_save(at + DUPLICATE_WINDOW, connection),
+    ]
+    if unless_isolated:
+        params += [person_id, *isolated_params]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    return None if row is None else row[0]
+
+
+def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: bool | None) -> tuple | None:
+    """PostgreSQL: the person a known card names and its visit, in one statement (person by card,
+    isolation, duplicate window, visit key, insert). The person's row (people.selectors.person_scan_columns)
+    followed by the new check-in's id and client id (both None when nothing was stored), or None when
+    the card needs the two-step path (unknown, new document, a blank to fill).
+
+    Replaces person_from_scan plus visit_insert (two to four round trips); parity:
+    tests/checkins/test_scan_one_statement.py."""
+    from epiqr.cases.selectors import case_active_exists_sql
+    from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
+
+    match = person_scan_match_sql(doc=doc)
+    if match is None:
+        return None
+    person_sql, person_params = match
+    # The person as an init-plan value, not a join column: the window and isolation probes then search
+    # their indexes by it (as a join column, the window probe read the venue's whole window).
+    isolated_sql, isolated_params = case_active_exists_sql(person_column="(SELECT id FROM p)")
+    key_sql, key_params = visit_key_sql(venue_id=venue_id, person_column="p.id", at=at)
+    table = CheckIn._meta.db_table
+    f_time = CheckIn._meta.get_field("checked_in_at")
+    cols = ", ".join(f"p.{c}" for c in person_scan_columns())
+    sql = (
+        f"WITH p AS ({person_sql}), ins AS ("
+        f"INSERT INTO {table} ({COLUMNS}) "
+        f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = (SELECT id FROM p) AND c.venue_id = %s "
+        f"AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
+        f"ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id) "
+        f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
+    )
+    params = [
+        *person_params,
+        venue_id,
+        f_time.get_db_prep_save(at, connection),
+        method,
+        *key_params,
+        has_symptoms,
+        venue_id,
+        f_time.get_db_prep_save(at - DUPLICATE_WINDOW, connection),
+        f_time.get_db_prep_save(at + DUPLICATE_WINDOW, connection),
+        *isolated_params,
+    ]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
+@dataclass
+class Row:
+    """One scan of a batch or an import, ready to store."""
+
+    index: int
+    client_id: uuid.UUID
+    venue_id: int
+    person_id: int
+    at: datetime
+    has_symptoms: bool | None
+    method: str = Method.BATCH
+
+
+def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
+    """Store rows whose client id is new; returns {client id: check-in id} of the rows this call stored.
+
+    PostgreSQL: INSERT ... SELECT FROM unnest(six arrays) ON CONFLICT (client_id) DO NOTHING RETURNING.
+    SQLite: a multi-row VALUES list with the same clause.
+    """
+    stored: dict[uuid.UUID, int] = {}
+    if not rows:
+        return stored
+    table = CheckIn._meta.db_table
+    if _postgres():
+        # One statement, atomic by itself: no transaction or savepoint round trips, no COPY to fall back
+        # from when a concurrent upload collides, and the new ids come back with it.
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {table} ({COLUMNS}) "
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
+                "%s::uuid[], %s::boolean[]) ON CONFLICT (client_id) DO NOTHING RETURNING client_id, id",
+                [
+                    int_array_literal(r.venue_id for r in rows),
+                    int_array_literal(r.person_id for r in rows),
+                    array_literal(r.at for r in rows),
+                    array_literal(r.method for r in rows),
+                    array_literal(r.client_id for r in rows),
+                    array_literal(r.has_symptoms for r in rows),
+                ],
+            )
+            return dict(cur.fetchall())
+    f_time = CheckIn._meta.get_field("checked_in_at")
+    f_client = CheckIn._meta.get_field("client_id")
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        params: list = []
+        for r in chunk:
+            params += [
+                r.venue_id,
+                r.person_id,
+                f_time.get_db_prep_save(r.at, connection),
+                r.method,
+                f_client.get_db_prep_save(r.client_id, connection),
+                r.has_symptoms,
+            ]
+        values = ",".join(["(%s,%s,%s,%s,%s,%s)"] * len(chunk))
+        sql = (
+            f"INSERT INTO {table} ({COLUMNS}) "
+            f"VALUES {values} ON CONFLICT (client_id) DO NOTHING RETURNING client_id, id"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            for client_id, pk in cur.fetchall():
+                stored[uuid.UUID(str(client_id))] = pk
+    return stored
+
+
+def rows_stored(client_ids: list) -> dict:
+    """The stored check-ins with these client ids: {client id: (id, venue id, person id, time)}."""
+    if not client_ids:
+        return {}
+    if _postgres():
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT client_id, id, venue_id, person_id, checked_in_at FROM {CheckIn._meta.db_table} "
+                "WHERE client_id = ANY(%s::uuid[])",
+                [array_literal(client_ids)],
+            )
+            return {r[0]: r[1:] for r in cur.fetchall()}
+    known: dict = {}
+    for start in range(0, len(client_ids), 900):
+        part = client_ids[start : start + 900]
+        rows = CheckIn.objects.filter(client_id__in=part).values_list(
+            "client_id", "pk", "venue_id", "person_id", "checked_in_at"
+        )
+        known.update({r[0]: r[1:] for r in rows})
+    return known
+
+
+def same_scan(stored: tuple | None, row: Row) -> bool:
+    """Whether a stored row (id, venue, person, time) is the scan `row` describes."""
+    return stored is not None and stored[1:] == (row.venue_id, row.person_id, row.at)
+
+
+def visits_near(rows: list[Row]) -> dict[tuple[int, int], list[tuple]]:
+    """Stored visits (time, client id, id) for the (venue, person) pairs of these rows, around their span."""
+    if not rows:
+        return {}
+    lo = min(r.at for r in rows) - DUPLICATE_WINDOW
+    hi = max(r.at for r in rows) + DUPLICATE_WINDOW
+    found: dict[tuple[int, int], list[tuple]] = {}
+    person_ids = sorted({r.person_id for r in rows})
+    venue_ids = sorted({r.venue_id for r in rows})
+    if _postgres():
+        # Each row's own window, joined on its (venue, person): only visits that can matter come back (the
+        # batch's whole span over all its people and venues returns many times more rows).
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT DISTINCT c.venue_id, c.person_id, c.checked_in_at, c.client_id, c.id "
+                f"FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS w(venue_id, person_id, at) "
+                # OFFSET 0 keeps the lateral subquery as is: one index probe per row (the planner, which
+                # cannot estimate the unnest, otherwise may hash-join the whole table).
+                f"CROSS JOIN LATERAL (SELECT * FROM {CheckIn._meta.db_table} c WHERE c.person_id = w.person_id "
+                "AND c.venue_id = w.venue_id AND c.checked_in_at BETWEEN w.at - %s AND w.at + %s OFFSET 0) c",
+                [
+                    int_array_literal(r.venue_id for r in rows),
+                    int_array_literal(r.person_id for r in rows),
+                    array_literal(r.at for r in rows),
+                    DUPLICATE_WINDOW,
+                    DUPLICATE_WINDOW,
+                ],
+            )
+            for venue_id, person_id, at, client_id, pk in cur.fetchall():
+                found.setdefault((venue_id, person_id), []).append((at, client_id, pk))
+        return found
+    for start in range(0, len(person_ids), 900):
+        qs = CheckIn.objects.filter(
+            person_id__in=person_ids[start : start + 900],
+            venue_id__in=venue_ids,
+            checked_in_at__gte=lo,
+            checked_in_at__lte=hi,
+        ).values_list("venue_id", "person_id", "checked_in_at", "client_id", "pk")
+        for venue_id, person_id, at, client_id, pk in qs:
+            found.setdefault((venue_id, person_id), []).append((at, client_id, pk))
+    return found
+
+
+def rows_copy(fresh: list[tuple]) -> tuple[int, list[str]]:
+    """Store the rows not stored before, with COPY: (how many were new, the client ids stored before
+    for another check-in). Each row's client id appears once in `fresh`.
+
+    Fast path: COPY straight into the table. If any row was stored before (a re-import, an overlapping
+    file, a concurrent import), the unique client id stops the COPY and the chunk goes again through a
+    temporary table and INSERT ... ON CONFLICT DO NOTHING, which skips exactly those rows.
+    """
+    import psycopg
+
+    table = CheckIn._meta.db_table
+    with connection.cursor() as cur:
+        method = Method.IMPORT.value
+        try:
+            with transaction.atomic():
+                with cur.cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
+                    for _line, client_id, venue_id, person_id, at, symptoms in fresh:
+                        copy.write_row((venue_id, person_id, at, method, client_id, symptoms))
+            return len(fresh), []
+        except psycopg.IntegrityError:
+            pass
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS checkin_import "
+            "(venue_id bigint, person_id bigint, checked_in_at timestamptz, method varchar(10), "
+            "client_id uuid, has_symptoms boolean) ON COMMIT DELETE ROWS"
+        )
+        with cur.cursor.copy(f"COPY checkin_import ({COLUMNS}) FROM STDIN") as copy:
+            for _line, client_id, venue_id, person_id, at, symptoms in fresh:
+                copy.write_row((venue_id, person_id, at, method, client_id, symptoms))
+        cur.execute(
+            f"INSERT INTO {table} ({COLUMNS}) SELECT {COLUMNS} FROM checkin_import "
+            "ON CONFLICT (client_id) DO NOTHING"
+        )
+        stored = cur.rowcount
+        cur.execute(
+            f"SELECT t.client_id::text FROM checkin_import t JOIN {table} c ON c.client_id = t.client_id "
+            "WHERE c.venue_id <> t.venue_id OR c.person_id <> t.person_id OR c.checked_in_at <> t.checked_in_at"
+        )
+        return stored, [r[0] for r in cur.fetchall()]
