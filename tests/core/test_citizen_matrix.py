@@ -38,7 +38,8 @@ SECRET_VENUE = "Nhà hàng Riêng Tư"
 BARCODE = "BM-4242"
 
 # How the stranger fills each kind of path parameter of a public page; a new parameter fails the test.
-PARAMETERS = {"token": "venue_token", "purpose": "purpose"}
+# A declaration's code is what its QR carries: the stranger is given the victim's own (the worst case).
+PARAMETERS = {"token": "venue_token", "purpose": "purpose", "code": "declaration_code"}
 # The Django admin does its own staff login on every view (they are all marked login_not_required).
 SKIPPED_NAMESPACES = {"admin"}
 # Public POST routes, and what the stranger sends to each (GETs are tried on every public page).
@@ -98,7 +99,7 @@ def world(commune, make_user, sent_messages):
         value="negative",
         actor=make_user(Role.LAB_TECH, province=commune.province),
     )
-    declaration_submit(
+    declaration = declaration_submit(
         data={
             "kind": "domestic",
             "full_name": victim.full_name,
@@ -111,7 +112,13 @@ def world(commune, make_user, sent_messages):
         }
     )
     sent_messages.clear()
-    return {"victim": victim, "cafe": cafe, "victim_checkin": victim_checkin, "commune": commune}
+    return {
+        "victim": victim,
+        "cafe": cafe,
+        "victim_checkin": victim_checkin,
+        "commune": commune,
+        "declaration": declaration,
+    }
 
 
 def _venue_path(venue) -> str:
@@ -194,7 +201,13 @@ def _public_api() -> set[tuple[str, str]]:
 
 
 def _fill(route: str, world) -> str:
-    values = {"venue_token": _venue_path(world["cafe"]).rsplit("/", 1)[1], "purpose": "dcc"}
+    from epiqr.checkins.selectors import declaration_code
+
+    values = {
+        "venue_token": _venue_path(world["cafe"]).rsplit("/", 1)[1],
+        "declaration_code": declaration_code(declaration=world["declaration"]),
+        "purpose": "dcc",
+    }
 
     def value(match):
         name = match.group(1).split(":")[-1]

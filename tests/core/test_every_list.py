@@ -141,7 +141,7 @@ def test_each_list_pages_sorts_and_filters_on_its_page_and_in_its_api(world, nam
     assert client.get(page_url + "?sort=nonsense").status_code == 400
     for f in spec.filters:
         if f.kind != FilterKind.TEXT:
-            bad = client.get(f"{page_url}?{f.name}=not-a-value%00")
+            bad = client.get(f"{page_url}?{f.name}=not-a-value")
             assert bad.status_code == 400 and f.name in bad.context["page"].query.errors, f.name
     if api_url is None:
         return
