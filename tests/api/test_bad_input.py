@@ -22,6 +22,11 @@ OPERATIONS = [
     for method, operation in methods.items()
 ]
 BODY_OPERATIONS = [op for op in OPERATIONS if "requestBody" in op[2]]
+# The scan and the offline batch judge every string themselves, item by item (issue 9: one bad scan never
+# refuses a thousand good ones): there a NUL or a lone surrogate is the item's own 4xx verdict, with the
+# scan rules' code (tests/checkins/test_hostile_items.py).
+ITEM_JUDGED = {("POST", "/api/v1/checkins/scan"), ("POST", "/api/v1/checkins/batch")}
+TEXT_GUARDED_OPERATIONS = [op for op in BODY_OPERATIONS if op[:2] not in ITEM_JUDGED]
 SECURED_OPERATIONS = [op for op in OPERATIONS if op[2].get("security")]
 
 
@@ -75,7 +80,9 @@ def test_a_nul_in_the_query_string_is_400_on_every_operation(officer_client, met
     refused(send(officer_client, method, target), 400, "nul_character")
 
 
-@pytest.mark.parametrize(("method", "path", "operation"), BODY_OPERATIONS, ids=ids(BODY_OPERATIONS))
+@pytest.mark.parametrize(
+    ("method", "path", "operation"), TEXT_GUARDED_OPERATIONS, ids=ids(TEXT_GUARDED_OPERATIONS)
+)
 def test_a_nul_in_any_json_string_is_400_on_every_operation_with_a_body(
     officer_client, method, path, operation
 ):
@@ -136,7 +143,9 @@ def test_json_nested_too_deep_is_400_on_every_operation_with_a_body(
     refused(send(officer_client, method, url(path, operation), body), 400, "json_too_deep")
 
 
-@pytest.mark.parametrize(("method", "path", "operation"), BODY_OPERATIONS, ids=ids(BODY_OPERATIONS))
+@pytest.mark.parametrize(
+    ("method", "path", "operation"), TEXT_GUARDED_OPERATIONS, ids=ids(TEXT_GUARDED_OPERATIONS)
+)
 def test_a_lone_surrogate_in_json_is_400_on_every_operation_with_a_body(
     officer_client, method, path, operation
 ):
@@ -180,8 +189,8 @@ def test_a_person_that_is_not_a_uuid_is_422_naming_the_field(officer_client):
         "/api/v1/venues?commune=99999999999999999999",
         "/api/v1/venues?page=133221404377829636833280",
         "/api/v1/venues?page_size=99999999999999999999",
-        "/api/v1/people?limit=99999999999999999999",
-        "/api/v1/people?offset=-99999999999999999999",
+        "/api/v1/people?page_size=99999999999999999999",
+        "/api/v1/people?page=-99999999999999999999",
         "/api/v1/tracing/feed?days=99999999999999999999",
         "/api/v1/venues/99999999999999999999",
         "/api/v1/cases/99999999999999999999",

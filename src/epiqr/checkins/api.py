@@ -114,8 +114,10 @@ class ScanOut(Schema):
 
 
 def _json_object(raw: bytes) -> dict:
-    """The body as a JSON object: unreadable JSON is a 400 (the project's JSON rules), another type a 422."""
-    data = json_loads(raw) if raw else None
+    """The body as a JSON object: unreadable JSON is a 400 (the project's JSON rules), another type a 422.
+    NUL and lone surrogates inside strings are left to the scan rules, which refuse each with its reason
+    (code_unknown, bad_time, mangled_text...) item by item."""
+    data = json_loads(raw, check_text=False) if raw else None
     if not isinstance(data, dict):
         raise Invalid(_("The request body must be a JSON object."), code="bad_json")
     return data

@@ -65,8 +65,11 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def json_loads(raw: bytes) -> Any:
-    """The JSON document in `raw`, or BadRequest saying why it cannot be accepted."""
+def json_loads(raw: bytes, *, check_text: bool = True) -> Any:
+    """The JSON document in `raw`, or BadRequest saying why it cannot be accepted. `check_text=False`
+    leaves NUL and lone surrogates inside strings to the caller, which then must judge every string
+    itself (the check-in scan and offline batch: each item gets its own verdict, never one bad item
+    refusing a thousand good ones)."""
     try:
         text = raw.decode("utf-8")
         data = json.loads(text, parse_constant=_no_constants)
@@ -75,7 +78,7 @@ def json_loads(raw: bytes) -> Any:
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(_("The request body is not valid JSON."), code="bad_json") from exc
     # Nesting deeper than the limit needs at least that many brackets; NUL and surrogates need an escape.
-    suspect_text = _SUSPECT_ESCAPE.search(text) is not None
+    suspect_text = check_text and _SUSPECT_ESCAPE.search(text) is not None
     if suspect_text or text.count("[") + text.count("{") > MAX_JSON_DEPTH:
         _inspect(data, check_text=suspect_text)
     return data
