@@ -61,6 +61,7 @@ NOT_PAGES = {
     "testing:manifest_pdf": "PDF file",
     "testing:lab_import": "form target (POST)",
     "testing:lab_receive": "form target (POST)",
+    "jobs:file": "a job's result file (XLSX, CSV or PDF)",
 }
 
 
@@ -86,6 +87,11 @@ def _objects(user) -> dict[str, Callable[[], object]]:
             or Venue.objects.filter(commune__name="Phường Hoàn Kiếm", is_active=True).order_by("pk").first()
         )
 
+    def job():
+        from epiqr.core.models import Job
+
+        return Job.objects.filter(owner=user).order_by("pk").first() if user else None
+
     def person():
         from epiqr.people.models import Person
 
@@ -94,6 +100,7 @@ def _objects(user) -> dict[str, Callable[[], object]]:
     return {
         "venue": venue,
         "person": person,
+        "job": job,
         "case": lambda: Case.objects.order_by("pk").first(),
         "run": lambda: TracingRun.objects.order_by("pk").first(),
         "session": lambda: SamplingSession.objects.filter(tubes__isnull=False).order_by("pk").first(),
@@ -127,6 +134,9 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         return {"pk": objects["venue"]().pk}
     if name in ("checkins:station", "checkins:venue_dashboard", "checkins:visitors", "checkins:venue_screen"):
         return {"venue_id": objects["venue"]().pk}
+    if name in ("jobs:detail", "jobs:progress"):
+        job = objects["job"]()
+        return {"job_id": job.pk} if job else None  # a job is its owner's alone; the demo starts none
     if name == "cases:detail":
         return {"case_id": objects["case"]().pk}
     if name == "tracing:run":
@@ -159,10 +169,12 @@ def url_names() -> list[tuple[str, bool]]:
 def pages_for(user) -> Iterator[Page]:
     """Every HTML page's address, parameters filled with objects this user may see."""
     objects = _objects(user)
-    for name, _has_params in url_names():
+    for name, has_params in url_names():
         if name in NOT_PAGES:
             continue
-        kwargs = _kwargs(name, objects)
+        kwargs = _kwargs(name, objects) if has_params else {}
+        if kwargs is None:
+            continue
         yield Page(name, reverse(name, kwargs=kwargs or None))
 
 

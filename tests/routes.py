@@ -166,6 +166,8 @@ def build_world(*, commune, admin) -> dict:
 
 def path_for(route: Route, world: dict) -> str:
     """The route's URL with its parameters taken from the world."""
+    from epiqr.checkins.selectors import declaration_code
+
     values = {
         "public_id": world["f0"].public_id,
         "person_id": world["f0"].public_id,
@@ -180,6 +182,7 @@ def path_for(route: Route, world: dict) -> str:
         "prefix": world["token_prefix"],
         "job_id": world["job"].pk,
         "file_id": world["job_files"]["xlsx"][1],
+        "code": declaration_code(declaration=world["declaration"]),
     }
     if route.pattern.startswith("venues/"):
         values["pk"] = world["venue"].pk

@@ -74,6 +74,12 @@ class Filter:
     prominent: bool = False  # shown above the folded panel (a list's search box)
     in_form: bool = True  # False: set by links only (a venue of the run's timeline), kept as a hidden field
 
+    def bounds(self) -> tuple[int, int]:
+        """A whole number's allowed range: the filter's own, never beyond what a database integer holds."""
+        lo = -(2**63) if self.minimum is None else max(self.minimum, -(2**63))
+        hi = 2**63 - 1 if self.maximum is None else min(self.maximum, 2**63 - 1)
+        return lo, hi
+
     def options(self, user) -> list[tuple[Any, Any]]:
         if self.choices is None:
             return []
@@ -92,12 +98,9 @@ class Filter:
                 value = int(raw)
             except ValueError:
                 raise ValueError(_("Give a whole number.")) from None
-            if (self.minimum is not None and value < self.minimum) or (
-                self.maximum is not None and value > self.maximum
-            ):
-                raise ValueError(
-                    _("Give a number from %(lo)s to %(hi)s.") % {"lo": self.minimum, "hi": self.maximum}
-                )
+            lo, hi = self.bounds()
+            if not lo <= value <= hi:
+                raise ValueError(_("Give a number from %(lo)s to %(hi)s.") % {"lo": lo, "hi": hi})
             return value
         if self.kind == FilterKind.DATE:
             try:
@@ -516,7 +519,8 @@ def _api_query(spec: ListSpec, Literal, Schema, Field, create_model):  # noqa: N
             kind = f.api_type
         elif f.kind == FilterKind.INT:
             kind = int
-            constraints = {"ge": f.minimum, "le": f.maximum}
+            lo, hi = f.bounds()
+            constraints = {"ge": lo, "le": hi}
         elif f.kind == FilterKind.DATE:
             kind = date
         else:
