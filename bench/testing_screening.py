@@ -157,10 +157,10 @@ def results_csv(session, *, count: int, positive_share: float) -> tuple[bytes, i
 def results_service(data: bytes, lab) -> dict:
     from django.db import transaction
 
-    from epiqr.testing import importing, services
+    from epiqr.testing import importing, results, services
 
     timings = {}
-    original = services._resolve_members
+    original = results._resolve_members
 
     def timed(*args, **kwargs):
         start = time.perf_counter()
@@ -169,7 +169,7 @@ def results_service(data: bytes, lab) -> dict:
         finally:
             timings["resolve"] = time.perf_counter() - start
 
-    services._resolve_members = timed
+    results._resolve_members = timed
     try:
         with transaction.atomic():
             start = time.perf_counter()
@@ -178,7 +178,7 @@ def results_service(data: bytes, lab) -> dict:
             total = time.perf_counter() - start
             transaction.set_rollback(True)
     finally:
-        services._resolve_members = original
+        results._resolve_members = original
     if not report.stored:
         raise SystemExit(f"import refused: {report.errors[:5]}")
     return {

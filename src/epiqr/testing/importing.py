@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from epiqr.core.errors import Invalid
 from epiqr.core.text import fold
 
-from .services import ResultRow
+from .results import ResultRow
 
 MAX_ROWS = 200_000
 
