@@ -66,6 +66,48 @@ def _force_login_with_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "login", login)
 
 
+class EventFailures(list):
+    """Handlers (epiqr.core.events) that raised during the test. The test fails at teardown while any is
+    left: a test that means a handler to fail asserts on `take()`, which empties the list."""
+
+    def take(self) -> list:
+        taken = list(self)
+        self.clear()
+        return taken
+
+
+def watch_event_failures():
+    """Generator behind the `event_failures` fixture: yields the list, fails at the end if not emptied."""
+    from epiqr.core import events
+
+    failures = EventFailures()
+
+    def collect(sender, failure, **kwargs):
+        failures.append(failure)
+
+    uid = f"tests.event_failures.{id(failures)}"
+    events.handler_failed.connect(collect, weak=False, dispatch_uid=uid)
+    try:
+        yield failures
+    finally:
+        events.handler_failed.disconnect(dispatch_uid=uid)
+    if failures:
+        import traceback
+
+        told = "\n".join(
+            f"{f.event} -> {f.handler}({f.payload}):\n" + "".join(traceback.format_exception(f.error))
+            for f in failures
+        )
+        pytest.fail(f"event handlers failed during the test:\n{told}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def event_failures():
+    """A failing event handler never undoes the emitter's write and is only logged in production; in
+    tests it fails the test, so a broken reaction cannot hide behind a passing emitter."""
+    yield from watch_event_failures()
+
+
 @pytest.fixture
 def sent_messages(_fake_notify):
     """Messages handed to the fake SMS/email adapter during the test."""

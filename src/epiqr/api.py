@@ -119,20 +119,12 @@ def _unauthorised(request, exc):
 
 
 def _mount() -> None:
+    """Each domain's `api.router` at `/api/v1/<domain>/` (core's jobs at `/api/v1/jobs/`)."""
     from importlib import import_module
 
-    for domain in (
-        "people",
-        "venues",
-        "checkins",
-        "cases",
-        "tracing",
-        "testing",
-        "notify",
-        "geo",
-        "accounts",
-    ):
-        module = import_module(f"epiqr.{domain}.api")
+    from epiqr.core.domains import DOMAINS, domain_modules
+
+    for domain, module in domain_modules("api", DOMAINS[1:]):
         api.add_router(f"/{domain}", module.router)
     api.add_router("/jobs", import_module("epiqr.core.api").router)
 

@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from epiqr.core.domains import installed_apps
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("EPIQR_VAR_DIR", PROJECT_DIR / "var"))
@@ -71,16 +73,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "epiqr.core",
-    "epiqr.geo",
-    "epiqr.accounts",
-    "epiqr.people",
-    "epiqr.venues",
-    "epiqr.checkins",
-    "epiqr.cases",
-    "epiqr.tracing",
-    "epiqr.testing",
-    "epiqr.notify",
+    *installed_apps(),  # EpiQR's domains, listed once in epiqr/core/domains.py
 ]
 
 MIDDLEWARE = [

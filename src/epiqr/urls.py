@@ -6,8 +6,7 @@ from django.views.i18n import set_language
 
 from epiqr.api import api
 from epiqr.core import views as core_views
-
-DOMAINS = ("accounts", "geo", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
+from epiqr.core.domains import DOMAINS, domain_modules
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -24,7 +23,8 @@ urlpatterns = [
     path("jobs/", include("epiqr.core.urls", namespace="jobs")),
     path("trust/", include("epiqr.core.trust_urls", namespace="trust")),
     path("", include("epiqr.checkins.public_urls", namespace="public")),
-    *[path(f"{d}/", include(f"epiqr.{d}.urls", namespace=d)) for d in DOMAINS],
+    # Each domain's pages at /<domain>/ (core's are the jobs pages above).
+    *[path(f"{d}/", include(module, namespace=d)) for d, module in domain_modules("urls", DOMAINS[1:])],
 ]
 
 # Styled pages in the active language when DEBUG is off (DEBUG shows Django's technical pages instead).

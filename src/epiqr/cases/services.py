@@ -3,10 +3,12 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from epiqr.core import events
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today, now
 
+from .events import CASE_CANCELLED, CASE_OPENED
 from .models import Case, CaseStatus
 
 SOURCES = ("manual", "lab", "contact", "api", "scan")
@@ -50,6 +52,7 @@ def case_open(
         opened_by=opened_by if getattr(opened_by, "is_authenticated", False) else None,
     )
     audit_record(actor=opened_by, action="case.open", target=case, detail={"source": source})
+    events.emit(CASE_OPENED, case_id=case.pk, source=source, actor_id=case.opened_by_id)
     if source == "lab":
         from .flows import enqueue_after_commit
 
@@ -110,6 +113,12 @@ def case_cancel(*, case: Case, reason: str, by=None) -> Case:
     case.status = CaseStatus.CLOSED
     case.save(update_fields=["status"])
     audit_record(actor=by, action="case.cancel", target=case, reason=reason[:255])
+    events.emit(
+        CASE_CANCELLED,
+        case_id=case.pk,
+        reason=reason,
+        actor_id=by.pk if getattr(by, "is_authenticated", False) else None,
+    )
     message_send_to_officers(
         commune_id=case.commune_id,
         template="case_cancelled",

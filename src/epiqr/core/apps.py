@@ -19,3 +19,9 @@ class CoreConfig(AppConfig):
         from .context import nav_item
 
         nav_item(_("My jobs"), "jobs:list", last=True)
+
+        # Every domain's declared events and their handlers (flows.py); a handler of an undeclared
+        # event stops the start-up here.
+        from .events import registry
+
+        registry.load()

@@ -1,10 +1,34 @@
-"""The domain packages in dependency order, and their optional per-domain modules (demo, scheduled)."""
+"""The list of EpiQR's domain packages: the ONE place a domain is added (docs/development.md, "How to add a
+domain"). Settings (INSTALLED_APPS), the page URLs, the API routers, the demo, background jobs,
+scheduled work and events are all derived from it.
+
+The order is the layer order, bottom first: a domain may import the domains listed before it, never one
+listed after it (reactions upward go through `epiqr.core.events`). `core` is the bottom of every other.
+The order is also the order of INSTALLED_APPS (templates, static files and translations of a domain
+listed earlier win) and the order the demo world is built in.
+"""
 
 from collections.abc import Iterator
 from importlib import import_module
 from types import ModuleType
 
-DOMAINS = ("core", "accounts", "geo", "people", "venues", "checkins", "cases", "tracing", "testing", "notify")
+DOMAINS = (
+    "core",
+    "geo",
+    "accounts",
+    "people",
+    "venues",
+    "checkins",
+    "cases",
+    "tracing",
+    "testing",
+    "notify",
+)
+
+
+def installed_apps() -> list[str]:
+    """The domains as Django apps, for INSTALLED_APPS."""
+    return [f"epiqr.{domain}" for domain in DOMAINS]
 
 
 def domain_modules(name: str, order: tuple[str, ...] = DOMAINS) -> Iterator[tuple[str, ModuleType]]:
@@ -17,3 +41,11 @@ def domain_modules(name: str, order: tuple[str, ...] = DOMAINS) -> Iterator[tupl
                 raise
             continue
         yield domain, module
+
+
+def domain_of(module_name: str) -> str | None:
+    """The domain a dotted module name belongs to (`epiqr.cases.flows` -> `cases`), None outside them."""
+    parts = module_name.split(".")
+    if len(parts) >= 2 and parts[0] == "epiqr" and parts[1] in DOMAINS:
+        return parts[1]
+    return None

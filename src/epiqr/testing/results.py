@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.core import events
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.idempotency import content_digest, sender_of
 from epiqr.core.progress import Progress
@@ -18,6 +19,7 @@ from epiqr.core.services import audit_record
 from epiqr.core.timeutil import aware, now
 
 from . import pools, store
+from .events import RESULT_RECORDED
 from .models import LabResult, ResultSource, ResultValue, Tube, TubeEvent, TubeMember, TubeStatus
 from .receipts import receipt_claim, receipt_replay
 from .sampling import barcode_clean, staff_of, tube_transition
@@ -308,6 +310,7 @@ def _react_on_commit(tube_ids: list[int], actor, *, corrected: bool = False) -> 
     transaction.on_commit(
         lambda: flows.results_react(tube_ids=tube_ids, actor_id=actor_id, corrected=corrected)
     )
+    events.emit(RESULT_RECORDED, tube_ids=tube_ids, actor_id=actor_id, corrected=corrected)
 
 
 def result_record(
