@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from epiqr.tracing import batch, engine
-from epiqr.tracing.engine import MemoryStore, Period, Policy, Visit
+from epiqr.tracing.engine import Period, Policy, Visit
+from epiqr.tracing.store import MemoryStore
 from tests.tracing.test_engine_oracle import POLICIES as ORACLE_POLICIES
 from tests.tracing.test_engine_oracle import T0, VN
 

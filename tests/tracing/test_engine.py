@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from epiqr.tracing import engine
-from epiqr.tracing.engine import MemoryStore, Period, Policy, Visit
+from epiqr.tracing.engine import Period, Policy, Visit
+from epiqr.tracing.store import MemoryStore
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 WINDOW = Policy(name="vn-window-60", rule="window", window_minutes=60, high_risk_minutes=15)

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from epiqr.tracing import engine
-from epiqr.tracing.engine import MemoryStore, Period, Policy, Visit
+from epiqr.tracing.engine import Period, Policy, Visit
+from epiqr.tracing.store import MemoryStore
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=VN)

@@ -8,7 +8,7 @@ from operator import attrgetter
 import pytest
 
 from epiqr.tracing import batch, engine
-from epiqr.tracing.selectors import CheckinStore
+from epiqr.tracing.store import CheckinStore, MemoryStore
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def random_world(world, at, visit):
 
 
 def test_database_store_equals_memory_store_on_a_random_world(world, at, random_world):
-    memory = engine.MemoryStore(random_world)
+    memory = MemoryStore(random_world)
     db = CheckinStore()
     periods = [engine.Period(world["f0"].pk, at(8), at(14)), engine.Period(world["binh"].pk, at(12), at(20))]
 
@@ -108,7 +108,7 @@ def test_batch_pairs_from_the_database_give_what_the_memory_pairs_give(
     periods = [engine.Period(world["f0"].pk, at(8), at(14)), engine.Period(world["binh"].pk, at(12), at(20))]
     before, after = engine.reach(policy)
     got, got_sectors = CheckinStore().pairs_around(periods, before, after)
-    memory = engine.MemoryStore(random_world, cases={world["chau"].pk})
+    memory = MemoryStore(random_world, cases={world["chau"].pk})
     want, want_sectors = memory.pairs_around(periods, before, after)
 
     def rows(p, exact=False):
@@ -124,7 +124,7 @@ def test_batch_pairs_from_the_database_give_what_the_memory_pairs_give(
     for period in periods:
         alone = engine.trace(
             periods=[period],
-            store=engine.MemoryStore(random_world, cases={world["chau"].pk}),
+            store=MemoryStore(random_world, cases={world["chau"].pk}),
             policy=policy,
             known_cases=set(ids) - {period.person_id},
         ).contacts

@@ -1,6 +1,6 @@
 """Time is stored in UTC and shown in Asia/Ho_Chi_Minh."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -29,4 +29,9 @@ def aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=VN_TZ)
 
 
-__all__ = ["VN_TZ", "now", "local", "local_today", "start_of_local_day", "aware", "timedelta"]
+def iso_utc(dt: datetime | None) -> str | None:
+    """A moment as ISO 8601 in UTC with a "Z" (what the API and the open feeds give), None for none."""
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
+
+
+__all__ = ["VN_TZ", "now", "local", "local_today", "start_of_local_day", "aware", "iso_utc", "timedelta"]

@@ -198,7 +198,7 @@ class TraceResult:
 
 
 class VisitStore(Protocol):
-    """Where visits come from: the check-in table in production, a list in tests."""
+    """Where visits come from: the check-in table in production, a list in tests (both in `store`)."""
 
     def visits_of(self, periods: Sequence[Period]) -> list[Visit]:
         """Every visit of each period's person that starts inside the period."""
@@ -456,40 +456,3 @@ def _trace(periods, store, policy, degree, known_cases, until) -> TraceResult:
         contacts=assemble(exposures, excluded=cases),
         skipped_cases=skipped,
     )
-
-
-class MemoryStore:
-    """A VisitStore over a list of visits (tests, the demo, small imports)."""
-
-    def __init__(self, visits: Iterable[Visit], *, cases: Iterable[int] = ()):
-        self.visits = list(visits)
-        self.cases = set(cases)
-
-    def cases_among(self, person_ids: set[int]) -> set[int]:
-        return person_ids & self.cases
-
-    def visits_of(self, periods: Sequence[Period]) -> list[Visit]:
-        wanted: dict[int, list[Period]] = defaultdict(list)
-        for p in periods:
-            wanted[p.person_id].append(p)
-        return [
-            v for v in self.visits if any(p.start <= v.start <= p.end for p in wanted.get(v.person_id, ()))
-        ]
-
-    def visits_around(
-        self, periods: Sequence[Period], before: timedelta, after: timedelta
-    ) -> tuple[list[Visit], list[Visit]]:
-        found = self.visits_of(periods)
-        return found, self.visits_in([Window(v.venue_id, v.start - before, v.start + after) for v in found])
-
-    def pairs_around(self, periods: Sequence[Period], before: timedelta, after: timedelta):
-        """The batch path's read (see batch.trace_pairs and CheckinStore.pairs_around)."""
-        from .batch import pairs_of
-
-        return pairs_of(self.visits_of(periods), self.visits, before=before, after=after, cases=self.cases)
-
-    def visits_in(self, windows: Sequence[Window]) -> list[Visit]:
-        by_venue: dict[int, list[Window]] = defaultdict(list)
-        for w in windows:
-            by_venue[w.venue_id].append(w)
-        return [v for v in self.visits if any(w.lo <= v.start <= w.hi for w in by_venue.get(v.venue_id, ()))]

@@ -329,8 +329,8 @@ def synth_world(
                     )
                     with connection.cursor() as cur:
                         sql = (
-                            "COPY checkins_checkin (venue_id, person_id, checked_in_at, checked_out_at, method) "
-                            "FROM STDIN"
+                            f"COPY {CheckIn._meta.db_table} "
+                            "(venue_id, person_id, checked_in_at, checked_out_at, method) FROM STDIN"
                         )
                         with cur.cursor.copy(sql) as copy:
                             copy.write(lines)
@@ -349,8 +349,8 @@ def synth_world(
                     ]
                     with connection.cursor() as cur:
                         cur.executemany(
-                            "INSERT INTO checkins_checkin (venue_id, person_id, checked_in_at, checked_out_at, "
-                            "method) VALUES (%s, %s, %s, %s, %s)",
+                            f"INSERT INTO {CheckIn._meta.db_table} (venue_id, person_id, checked_in_at, "
+                            "checked_out_at, method) VALUES (%s, %s, %s, %s, %s)",
                             rows,
                         )
             written += n
@@ -369,5 +369,5 @@ def synth_world(
                     editor.add_index(CheckIn, index)
             out(f"synth: indexes rebuilt ({time.perf_counter() - began:.1f}s)")
     with connection.cursor() as cur:
-        cur.execute("ANALYZE" if pg else "ANALYZE checkins_checkin")
+        cur.execute("ANALYZE" if pg else f"ANALYZE {CheckIn._meta.db_table}")
     return SynthReport(venues, people, checkins, first_day, last_day, time.perf_counter() - began)

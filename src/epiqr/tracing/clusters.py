@@ -1,0 +1,134 @@
+"""Beyond one case: the F0s' visits, clusters of cases at a venue and the public risky-venue feed (and a
+citizen's own check against it). Which cases count comes from cases.selectors.case_list_counted."""
+
+from datetime import datetime, timedelta
+
+from epiqr.core.timeutil import iso_utc, now
+from epiqr.venues.models import Venue
+
+from . import engine
+from .models import Exposure
+from .policies import policy_engine, policy_get
+from .store import CheckinStore, checkins_of_person
+
+
+def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
+    """(case, visit) for each check-in of recent cases inside their infectious periods: one query.
+    `cases` defaults to every case that counts (cases.selectors.case_list_counted: not cancelled)."""
+    from epiqr.cases.selectors import case_list_counted, case_period
+
+    if cases is None:
+        cases = case_list_counted(confirmed_since=since.date())
+    by_person = {}
+    periods = []
+    for case in cases:
+        p = case_period(case=case)
+        start, end = max(p.start, since), min(p.end, until)
+        if start <= end:
+            by_person[case.person_id] = case
+            periods.append(engine.Period(case.person_id, start, end))
+    return [(by_person[v.person_id], v) for v in CheckinStore().visits_of(periods)]
+
+
+def cluster_list(*, user, days: int = 14, until: datetime | None = None) -> list[dict]:
+    """Venues with two or more F0 visits within `days` days, with the cases and overlapping visitors."""
+    from epiqr.cases.selectors import case_list_counted
+
+    until = until or now()
+    since = until - timedelta(days=days + 14)
+    pairs = f0_visits(since=since, until=until, cases=case_list_counted(user=user))
+    by_venue: dict[int, list] = {}
+    for case, visit in pairs:
+        by_venue.setdefault(visit.venue_id, []).append((case, visit))
+    clusters = []
+    span = timedelta(days=days)
+    for venue_id, items in by_venue.items():
+        items.sort(key=lambda cv: cv[1].start)
+        best: list = []
+        for i, (_c, first) in enumerate(items):  # the densest run of visits inside `days` days
+            window = [cv for cv in items[i:] if cv[1].start - first.start <= span]
+            if len({c.pk for c, _v in window}) > len({c.pk for c, _v in best}):
+                best = window
+        if len({c.pk for c, _v in best}) >= 2:
+            clusters.append({"venue_id": venue_id, "items": best})
+    venues = Venue.objects.in_bulk([c["venue_id"] for c in clusters])
+    for c in clusters:
+        c["venue"] = venues[c["venue_id"]]
+        c["cases"] = list({case.pk: case for case, _v in c["items"]}.values())
+        c["first"] = c["items"][0][1].start
+        c["last"] = c["items"][-1][1].start
+        source_ids = [v.checkin_id for _c, v in c["items"]]
+        c["visitors"] = (
+            Exposure.objects.filter(venue_id=c["venue_id"], source_checkin_id__in=source_ids)
+            .values("contact__person_id")
+            .distinct()
+            .count()
+        )
+    clusters.sort(key=lambda c: (-len(c["cases"]), -c["last"].timestamp()))
+    return clusters
+
+
+def risky_venue_feed(*, days: int = 14, until: datetime | None = None) -> list[dict]:
+    """Places and times where F0s were present: venue code, start, end, risk level. No personal data.
+
+    Presence intervals of all F0s at a venue are merged; the level is "high" where two or more cases
+    were present together, else "medium".
+    """
+
+    until = until or now()
+    policy = policy_engine(policy_get(on=until.date()))
+    pairs = f0_visits(since=until - timedelta(days=days), until=until)
+    by_venue: dict[int, list[tuple[datetime, datetime, int]]] = {}
+    for case, v in pairs:
+        start, end = engine.presence(v, policy)
+        by_venue.setdefault(v.venue_id, []).append((start, end, case.pk))
+    codes = dict(Venue.objects.filter(pk__in=list(by_venue)).values_list("pk", "code"))
+    entries = []
+    for venue_id, items in by_venue.items():
+        items.sort()
+        cur_s, cur_e, cases = items[0][0], items[0][1], {items[0][2]}
+        for s, e, c in items[1:] + [(None, None, None)]:
+            if s is not None and s < cur_e:
+                cur_e, cases = max(cur_e, e), cases | {c}
+                continue
+            entries.append(
+                {
+                    "venue_code": codes[venue_id],
+                    "start": iso_utc(cur_s),
+                    "end": iso_utc(cur_e),
+                    "risk_level": "high" if len(cases) >= 2 else "medium",
+                }
+            )
+            if s is not None:
+                cur_s, cur_e, cases = s, e, {c}
+    entries.sort(key=lambda x: (x["start"], x["venue_code"]))
+    return entries
+
+
+def self_check(*, people: list, own_checkin_ids: set[int], days: int) -> list[dict]:
+    """For each person a citizen's phone checks in (`people.selectors.DevicePerson`): the visits of the
+    last `days` days the phone may see (all of a person its holder proved, only the phone's own visits of
+    the others) and which of them overlap an entry of the risky-venue feed."""
+
+    since = now() - timedelta(days=days)
+    feed = risky_venue_feed(days=days)
+    risky: dict[str, list[tuple[datetime, datetime, str]]] = {}
+    for e in feed:
+        risky.setdefault(e["venue_code"], []).append(
+            (datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"]), e["risk_level"])
+        )
+    policy = policy_engine(policy_get(on=now().date()))
+    out = []
+    for person in people:
+        visits = checkins_of_person(person_id=person.person_id, since=since)
+        if not person.proven:
+            visits = [v for v in visits if v.checkin_id in own_checkin_ids]
+        venues = Venue.objects.in_bulk({v.venue_id for v in visits})
+        rows = []
+        for v in visits:
+            venue = venues[v.venue_id]
+            start, end = engine.presence(v, policy)
+            hit = next((lvl for s, e, lvl in risky.get(venue.code, ()) if start < e and s < end), None)
+            rows.append({"venue": venue, "start": start, "end": v.end, "risk": hit})
+        out.append({"label": person.label, "visits": rows, "risky": sum(1 for r in rows if r["risk"])})
+    return out

@@ -1,0 +1,298 @@
+"""The check-in stores the engine searches (engine.VisitStore): the database one and the memory one.
+
+The check-in table is read with set queries over its two indexes, (person, checked_in_at) and
+(venue, checked_in_at, person): one statement per degree gives the index persons' visits (the periods
+as array parameters on PostgreSQL, a VALUES list on SQLite) and every check-in around each of them at the
+same venue, never a loop over check-ins. Table names come from the models (`_meta.db_table`) and "under
+isolation now" from cases.selectors. `MemoryStore` is the definition the database store is tested
+against (tests/tracing/test_store.py).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from django.db import connection
+
+from epiqr.checkins.models import CheckIn
+from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.venues.models import Venue
+
+from . import batch, engine
+from .engine import Period, Visit, Window
+
+CHUNK = 4000  # periods per statement: well under SQLite's parameter limit
+COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
+PG_MINUS_INFINITY = np.iinfo(np.int64).min
+
+
+def _dt(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return EPOCH + timedelta(microseconds=value)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _param(dt: datetime):
+    return connection.ops.adapt_datetimefield_value(dt)
+
+
+def _times(alias: str) -> str:
+    """The two times of a check-in row; on PostgreSQL as integer microseconds since the epoch, which
+    Python turns into datetimes several times faster than it parses timestamps."""
+    if connection.vendor == "postgresql":
+        return (
+            f"(extract(epoch from {alias}.checked_in_at) * 1000000)::bigint, "
+            f"(extract(epoch from {alias}.checked_out_at) * 1000000)::bigint"
+        )
+    return f"{alias}.checked_in_at, {alias}.checked_out_at"
+
+
+def _row_micros(row) -> tuple[int, ...]:
+    """A pair row from SQLite (times as text) with its times as microseconds (batch.NO_END for none)."""
+    return (
+        row[0], row[1], batch.micros(_dt(row[2])), batch.micros(_dt(row[3])), row[4],
+        row[5], row[6], batch.micros(_dt(row[7])), batch.micros(_dt(row[8])), int(row[9]),
+    )  # fmt: skip
+
+
+def _copy_integers(cur, sql: str, params: list, width: int) -> np.ndarray:
+    """The rows of a query of `width` non-null eight-byte columns (bigint, timestamptz), flattened, via
+    COPY ... (FORMAT BINARY): each row is a field count and, per field, a length and eight big-endian bytes."""
+    with cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
+        data = b"".join(bytes(block) for block in copy)
+    extension = int.from_bytes(data[15:19], "big")
+    body = data[19 + extension : -2]  # after the signature, flags and header extension; before the -1 trailer
+    fields = [("count", ">i2")]
+    for i in range(width):
+        fields += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
+    records = np.frombuffer(body, dtype=np.dtype(fields))
+    if len(records) and not (
+        (records["count"] == width).all() and all((records[f"len{i}"] == 8).all() for i in range(width))
+    ):
+        raise ValueError("COPY returned a null or a column that is not eight bytes wide")
+    return np.stack([records[f"v{i}"].astype(np.int64) for i in range(width)], axis=1).ravel()
+
+
+def _values(rows: Sequence[tuple[int, datetime, datetime]]) -> tuple[str, list]:
+    """The rows (key, lo, hi) as a query `w(k, lo, hi)`: on PostgreSQL three array parameters, so the
+    statement text stays the same whatever the number of rows (psycopg parses a long list of
+    placeholders in Python, and a constant text is prepared once); elsewhere a VALUES list."""
+    if connection.vendor == "postgresql":
+        keys, los, his = zip(*rows, strict=True) if rows else ((), (), ())
+        sql = "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[])"
+        return sql, [int_array_literal(keys), array_literal(los), array_literal(his)]
+    params: list = []
+    for key, lo, hi in rows:
+        params += [key, _param(lo), _param(hi)]
+    return "VALUES " + ", ".join(["(%s, %s, %s)"] * len(rows)), params
+
+
+def _in_windows_sql(column: str) -> str:
+    """Check-ins whose `column` equals w.k with a check-in time in [w.lo, w.hi], for each row w.
+
+    On PostgreSQL a LATERAL subquery makes each row one range scan of the (column, checked_in_at)
+    index; a plain join lets the planner pick the single-column foreign-key index and filter.
+    """
+    if connection.vendor == "postgresql":
+        return (
+            f"CROSS JOIN LATERAL (SELECT {COLUMNS} FROM {CheckIn._meta.db_table} c WHERE c.{column} = w.k "
+            "AND c.checked_in_at >= w.lo AND c.checked_in_at <= w.hi) c"
+        )
+    return (
+        f"JOIN {CheckIn._meta.db_table} c ON c.{column} = w.k "
+        "AND c.checked_in_at >= w.lo AND c.checked_in_at <= w.hi"
+    )
+
+
+def _rows_to_visits(rows) -> list[engine.Visit]:
+    return [engine.Visit(r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5]) for r in rows]  # type: ignore[arg-type]
+
+
+def _visits(rows: Sequence[tuple[int, datetime, datetime]], column: str) -> list[engine.Visit]:
+    out: list[engine.Visit] = []
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), CHUNK):
+            values, params = _values(rows[i : i + CHUNK])
+            cur.execute(
+                f"WITH w(k, lo, hi) AS ({values}) SELECT c.id, c.person_id, c.venue_id, {_times('c')}, "
+                f"v.sector FROM w {_in_windows_sql(column)} "
+                f"JOIN {Venue._meta.db_table} v ON v.id = c.venue_id",
+                params,
+            )
+            out += _rows_to_visits(cur.fetchall())
+    return out
+
+
+def _around_join(before: timedelta, after: timedelta) -> str:
+    """Join each index visit `f` to the check-ins `c` at its venue from `before` ahead of its check-in
+    time to `after` behind it."""
+    # One second of slack each way: SQLite's datetime() drops fractions of a second.
+    b, a = int(before.total_seconds()) + 1, int(after.total_seconds()) + 1
+    if connection.vendor == "postgresql":
+        return (
+            f"CROSS JOIN LATERAL (SELECT {COLUMNS} FROM {CheckIn._meta.db_table} c WHERE c.venue_id = f.venue_id "
+            f"AND c.checked_in_at >= f.checked_in_at - interval '{b} seconds' "
+            f"AND c.checked_in_at <= f.checked_in_at + interval '{a} seconds') c"
+        )
+    return (
+        f"JOIN {CheckIn._meta.db_table} c ON c.venue_id = f.venue_id "
+        f"AND c.checked_in_at >= datetime(f.checked_in_at, '-{b} seconds') "
+        f"AND c.checked_in_at <= datetime(f.checked_in_at, '+{a} seconds')"
+    )
+
+
+def _index_visits_sql() -> str:
+    """`f`: the visits of each period's person inside the period (the periods are `w`, see _values)."""
+    return f"WITH w(k, lo, hi) AS ({{values}}), f AS (SELECT {COLUMNS} FROM w {_in_windows_sql('person_id')})"
+
+
+def _around_sql(before: timedelta, after: timedelta) -> str:
+    """The index persons' visits (kind 0) and the check-ins around each of them (kind 1), one query."""
+    from epiqr.cases.selectors import case_active_sql
+
+    return (
+        _index_visits_sql() + ", "
+        "x AS (SELECT 0 AS kind, f.* FROM f UNION ALL "
+        f"SELECT 1 AS kind, {COLUMNS} FROM f {_around_join(before, after)}) "
+        # Scalar subqueries: per-row primary-key / index lookups, where a join may scan all venues.
+        f"SELECT x.id, x.person_id, x.venue_id, {_times('x')}, "
+        f"(SELECT v.sector FROM {Venue._meta.db_table} v WHERE v.id = x.venue_id), x.kind, "
+        f"{case_active_sql(person_column='x.person_id')} FROM x"
+    )
+
+
+class CheckinStore:
+    """The engine's VisitStore over the check-in table.
+
+    visits_around() also learns which of the people it returns are active cases, so that the engine's
+    following cases_among() needs no query of its own.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[int, bool] = {}
+
+    def visits_of(self, periods: Sequence[engine.Period]) -> list[engine.Visit]:
+        return _visits([(p.person_id, p.start, p.end) for p in periods], "person_id") if periods else []
+
+    def visits_in(self, windows: Sequence[engine.Window]) -> list[engine.Visit]:
+        return _visits([(w.venue_id, w.lo, w.hi) for w in windows], "venue_id") if windows else []
+
+    def visits_around(
+        self, periods: Sequence[engine.Period], before: timedelta, after: timedelta
+    ) -> tuple[list[engine.Visit], list[engine.Visit]]:
+        index: dict[int, engine.Visit] = {}
+        around: dict[int, engine.Visit] = {}
+        rows = [(p.person_id, p.start, p.end) for p in periods]
+        template = _around_sql(before, after)
+        with connection.cursor() as cur:
+            for i in range(0, len(rows), CHUNK):
+                values, params = _values(rows[i : i + CHUNK])
+                cur.execute(template.format(values=values), params)
+                for r in cur.fetchall():
+                    (around if r[6] else index)[r[0]] = engine.Visit(
+                        r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), r[5]
+                    )
+                    self.known[r[1]] = bool(r[7])
+        return list(index.values()), list(around.values())
+
+    def pairs_around(
+        self, periods: Sequence[engine.Period], before: timedelta, after: timedelta
+    ) -> tuple[batch.Pairs, dict[int, str]]:
+        """For batches: each index visit paired with every check-in around it at its venue, as columns
+        (batch.PAIR_COLUMNS), and the sector of each venue met. On PostgreSQL the rows come as one
+        binary COPY read straight into numpy, never as Python objects."""
+        from epiqr.cases.selectors import case_active_sql
+        from epiqr.venues.selectors import venue_sectors
+
+        if not periods:
+            return batch.Pairs.from_rows([]), {}
+        pg = connection.vendor == "postgresql"
+        is_case = (
+            f"({case_active_sql(person_column='c.person_id', form='in')})::int::int8"
+            if pg
+            else case_active_sql(person_column="c.person_id")
+        )
+        rows = [(p.person_id, p.start, p.end) for p in periods]
+        # PostgreSQL's binary timestamptz is already an integer (microseconds since 2000), '-infinity' the
+        # lowest one: no conversion in the query; SQLite's text times are parsed below.
+        times = "{0}.checked_in_at, " + (
+            "coalesce({0}.checked_out_at, '-infinity')" if pg else "{0}.checked_out_at"
+        )
+        template = (
+            _index_visits_sql() + f" SELECT f.person_id, f.id, {times.format('f')}, f.venue_id, "
+            f"c.person_id, c.id, {times.format('c')}, {is_case} FROM f {_around_join(before, after)}"
+        )
+        parts = []
+        with connection.cursor() as cur:
+            for i in range(0, len(rows), CHUNK):
+                values, params = _values(rows[i : i + CHUNK])
+                sql = template.format(values=values)
+                if pg:
+                    parts.append(_copy_integers(cur, sql, params, len(batch.PAIR_COLUMNS)))
+                else:
+                    cur.execute(sql, params)
+                    parts.append(np.array([_row_micros(r) for r in cur.fetchall()], dtype=np.int64))
+        table = np.concatenate(parts).reshape(-1, len(batch.PAIR_COLUMNS))
+        if pg:
+            for column in (2, 3, 7, 8):
+                t = table[:, column]
+                table[:, column] = np.where(t == PG_MINUS_INFINITY, batch.NO_END, t + PG_EPOCH_MICROS)
+        pairs = batch.Pairs.from_columns(table.T)
+        return pairs, venue_sectors(venue_ids=np.unique(pairs.venue).tolist())
+
+    def cases_among(self, person_ids: set[int]) -> set[int]:
+        from epiqr.cases.selectors import case_person_ids_among
+
+        unknown = {p for p in person_ids if p not in self.known}
+        found = case_person_ids_among(person_ids=unknown) if unknown else set()
+        return found | {p for p in person_ids if self.known.get(p)}
+
+
+def checkins_of_person(*, person_id: int, since: datetime) -> list[engine.Visit]:
+    """A person's own visits since a moment (citizen self-check), newest first."""
+    visits = CheckinStore().visits_of([engine.Period(person_id, since, datetime.max.replace(tzinfo=UTC))])
+    return sorted(visits, key=lambda v: v.start, reverse=True)
+
+
+class MemoryStore:
+    """A VisitStore over a list of visits (tests, the demo, small imports)."""
+
+    def __init__(self, visits: Iterable[Visit], *, cases: Iterable[int] = ()):
+        self.visits = list(visits)
+        self.cases = set(cases)
+
+    def cases_among(self, person_ids: set[int]) -> set[int]:
+        return person_ids & self.cases
+
+    def visits_of(self, periods: Sequence[Period]) -> list[Visit]:
+        wanted: dict[int, list[Period]] = defaultdict(list)
+        for p in periods:
+            wanted[p.person_id].append(p)
+        return [
+            v for v in self.visits if any(p.start <= v.start <= p.end for p in wanted.get(v.person_id, ()))
+        ]
+
+    def visits_around(
+        self, periods: Sequence[Period], before: timedelta, after: timedelta
+    ) -> tuple[list[Visit], list[Visit]]:
+        found = self.visits_of(periods)
+        return found, self.visits_in([Window(v.venue_id, v.start - before, v.start + after) for v in found])
+
+    def pairs_around(self, periods: Sequence[Period], before: timedelta, after: timedelta):
+        """The batch path's read (see batch.trace_pairs and CheckinStore.pairs_around)."""
+        return batch.pairs_of(
+            self.visits_of(periods), self.visits, before=before, after=after, cases=self.cases
+        )
+
+    def visits_in(self, windows: Sequence[Window]) -> list[Visit]:
+        by_venue: dict[int, list[Window]] = defaultdict(list)
+        for w in windows:
+            by_venue[w.venue_id].append(w)
+        return [v for v in self.visits if any(w.lo <= v.start <= w.hi for w in by_venue.get(v.venue_id, ()))]
