@@ -10,7 +10,7 @@ from epiqr.core.permissions import Role
 from epiqr.venues import codes
 from epiqr.venues.models import Sector, Venue
 from epiqr.venues.services import (
-    phone_normalise,
+    venue_clean,
     venue_codes_new,
     venue_owner_signup,
     venue_token_revoke,
@@ -113,6 +113,13 @@ class TestRegister:
 
 
 class TestPhone:
+    """A venue's phone goes through the one phone rule (people.phones), 2018 renumbering included."""
+
+    def _phone(self, raw: str) -> str:
+        return venue_clean(name="Quán", sector=Sector.FOOD, address="1 Phố Huế", commune_id=1, phone=raw)[
+            "phone"
+        ]
+
     @pytest.mark.parametrize(
         ("raw", "expected"),
         [
@@ -120,16 +127,18 @@ class TestPhone:
             ("+84912345678", "0912345678"),
             ("84 912 345 678", "0912345678"),
             ("(024) 3825 1234", "02438251234"),
+            ("0168 123 4567", "0381234567"),  # an 11-digit Viettel number from before 2018
             ("", ""),
         ],
     )
     def test_accepted_forms(self, raw, expected):
-        assert phone_normalise(raw) == expected
+        assert self._phone(raw) == expected
 
-    @pytest.mark.parametrize("raw", ["123", "09123456", "abc0912345678", "+1 202 555 0100"])
+    @pytest.mark.parametrize("raw", ["123", "09123456", "abc0912345678", "+1 202 555 0100", "0123456789"])
     def test_refused(self, raw):
-        with pytest.raises(Invalid):
-            phone_normalise(raw)
+        with pytest.raises(Invalid) as caught:
+            self._phone(raw)
+        assert caught.value.field == "phone"
 
 
 @pytest.mark.django_db

@@ -41,10 +41,13 @@ class PhoneError(Invalid):
         super().__init__(translate(msgid, params), code="bad_phone", field="phone")
 
 
-def normalise_phone(text: str) -> str:
-    """The national 10-digit (mobile) or 11-digit (landline) form, or PhoneError."""
+def normalise_phone(text: str, *, optional: bool = False) -> str:
+    """The national 10-digit (mobile) or 11-digit (landline) form, or PhoneError. The one phone rule of
+    EpiQR (people, venues, their owners): with `optional`, a blank number is "" instead of an error."""
     raw = _SEPARATORS.sub("", (text or "").strip())
     if not raw:
+        if optional:
+            return ""
         raise PhoneError(gettext_noop("Enter a phone number."))
     if raw.startswith("+"):
         raw = raw[1:]

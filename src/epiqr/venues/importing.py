@@ -312,11 +312,10 @@ def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict
     phone = _cell(raw.get("phone"))
     if phone:
         from epiqr.core.errors import Invalid
-
-        from .services import phone_normalise
+        from epiqr.people.phones import normalise_phone
 
         try:
-            out["phone"] = phone_normalise(phone)
+            out["phone"] = normalise_phone(phone)
         except Invalid as exc:
             errors.append(exc.message)
     capacity = _cell(raw.get("capacity"))

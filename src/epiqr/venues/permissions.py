@@ -4,12 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from epiqr.core.permissions import Role, capability
 
-OFFICERS = [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER]
-
 VIEW = capability(
     "venues.view",
     _("See the venues of your scope (owners: their own; officers: their jurisdiction)"),
-    [Role.VENUE_OWNER, Role.VENUE_STAFF, *OFFICERS],
+    [Role.VENUE_OWNER, Role.VENUE_STAFF, *Role.OFFICERS],
 )
 MANAGE_OWN = capability(
     "venues.manage_own",
@@ -19,11 +17,11 @@ MANAGE_OWN = capability(
 REGISTER = capability(
     "venues.register",
     _("Register and edit venues and revoke posters in your jurisdiction"),
-    OFFICERS,
+    Role.OFFICERS,
 )
-IMPORT = capability("venues.import", _("Import venues from an Excel/CSV file"), OFFICERS)
+IMPORT = capability("venues.import", _("Import venues from an Excel/CSV file"), Role.OFFICERS)
 PRINT = capability(
     "venues.print",
     _("Download and print the QR posters of the venues of your scope"),
-    [Role.VENUE_OWNER, Role.VENUE_STAFF, *OFFICERS],
+    [Role.VENUE_OWNER, Role.VENUE_STAFF, *Role.OFFICERS],
 )

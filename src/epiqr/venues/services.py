@@ -21,36 +21,13 @@ from epiqr.core.services import audit_record
 from epiqr.core.text import fold
 from epiqr.core.timeutil import aware
 from epiqr.geo.models import Commune
+from epiqr.people.phones import normalise_phone
 
 from .codes import TypedCode, code_display, code_make, code_read
 from .models import Sector, Venue
 
 MAX_CAPACITY = 1_000_000
 _SPACES = re.compile(r"\s+")
-_PHONE_PUNCTUATION = re.compile(r"[\s.\-()]")
-# A Vietnamese number after normalisation: 0 then 9 digits (mobile) or 10 digits (landline 02x...).
-_PHONE = re.compile(r"^0\d{9,10}$")
-
-
-def phone_normalise(raw: str) -> str:
-    """A Vietnamese phone number in national form ("+84 912 345 678" -> "0912345678"); "" stays "".
-
-    Raises Invalid when it cannot be a Vietnamese number.
-    """
-    text = _PHONE_PUNCTUATION.sub("", raw or "")
-    if not text:
-        return ""
-    if text.startswith("+84"):
-        text = "0" + text[3:]
-    elif text.startswith("84") and len(text) in (11, 12):
-        text = "0" + text[2:]
-    if not _PHONE.match(text):
-        raise Invalid(
-            _("Phone number %(phone)s is not a valid Vietnamese number (e.g. 0912345678).")
-            % {"phone": raw.strip()},
-            field="phone",
-        )
-    return text
 
 
 def _clean_text(value: Any) -> str:
@@ -86,7 +63,7 @@ def venue_clean(
         raise Invalid(_("The address is too long (at most 255 characters)."), field="address")
     if not commune_id:
         raise Invalid(_("Choose the commune or ward."), field="commune")
-    phone = phone_normalise(phone)
+    phone = normalise_phone(phone, optional=True)
     if capacity is not None:
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
             raise Invalid(_("Capacity must be a whole number of people, at least 1."), field="capacity")
@@ -220,7 +197,7 @@ def venue_owner_signup(
     except ValidationError as exc:
         raise Invalid(" ".join(exc.messages), field="password") from exc
     try:
-        owner_phone = phone_normalise(owner_phone)
+        owner_phone = normalise_phone(owner_phone, optional=True)
     except Invalid as exc:
         raise Invalid(exc.message, field="owner_phone") from exc
     venue_clean(**venue)
