@@ -62,6 +62,8 @@ NOT_PAGES = {
     "testing:lab_import": "form target (POST)",
     "testing:lab_receive": "form target (POST)",
     "jobs:file": "a job's result file (XLSX, CSV or PDF)",
+    "trust:keys": "public JSON trust list of a signing purpose",
+    "trust:revocations": "public JSON revocation list of a signing purpose",
 }
 
 

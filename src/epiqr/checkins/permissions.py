@@ -25,6 +25,6 @@ FOLLOW_UP = capability(
 )
 IMPORT = capability(
     "checkins.import",
-    "Nhập lượt quét từ hệ thống khác (tệp CSV) cho các địa điểm trong địa bàn",
+    _("Import check-ins from another system (a CSV file) for the venues of your jurisdiction"),
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
 )

@@ -29,7 +29,10 @@ SCAN = capability(
 )
 VERIFY_DEVICE = capability(
     "people.verify_device",
-    "Xác minh điện thoại của người dân bằng thẻ CCCD gắn chip (đối chiếu ảnh trên thẻ với người trình thẻ)",
+    _(
+        "Confirm a citizen's phone with their chip ID card (the photo on the card checked against the "
+        "person showing it)"
+    ),
     [Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER, Role.SAMPLER],
     personal_data=True,  # it opens a person's records to a phone: the worker must hold a second factor
 )
