@@ -34,10 +34,11 @@ def main():
     from django.db import connection, transaction
 
     from epiqr.cases.services import case_open
+    from epiqr.core.pgsql import rows_insert
     from epiqr.core.timeutil import local_today
     from epiqr.people.models import Person
     from epiqr.tracing.models import Contact, Exposure, TracingRun
-    from epiqr.tracing.services import CONTACT_FIELDS, EXPOSURE_FIELDS, _insert_rows
+    from epiqr.tracing.services import CONTACT_FIELDS, EXPOSURE_FIELDS
     from epiqr.tracing.synth import synth_world
     from epiqr.venues.models import Venue
 
@@ -89,7 +90,7 @@ def main():
                 run = TracingRun.objects.create(case=case, period_start=base, period_end=base)
                 t0 = time.perf_counter()
                 if fast:
-                    _insert_rows(Contact, CONTACT_FIELDS, ((run.pk, *c) for c in contacts))
+                    rows_insert(Contact, CONTACT_FIELDS, ((run.pk, *c) for c in contacts))
                 else:
                     Contact.objects.bulk_create(
                         [Contact(run=run, **dict(zip(contact_names[1:], c, strict=True))) for c in contacts],
@@ -98,7 +99,7 @@ def main():
                 ids = dict(run.contacts.values_list("person_id", "pk"))
                 rows = ((ids[e[0]], *e[1:]) for e in exposures)
                 if fast:
-                    stored = _insert_rows(Exposure, EXPOSURE_FIELDS, rows)
+                    stored = rows_insert(Exposure, EXPOSURE_FIELDS, rows)
                 else:
                     made = Exposure.objects.bulk_create(
                         [Exposure(**dict(zip(exposure_names, r, strict=True))) for r in rows], batch_size=1000

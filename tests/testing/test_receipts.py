@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from epiqr.cases.models import Case
+from epiqr.core import pgsql
 from epiqr.core.permissions import Role
-from epiqr.testing import store
 from epiqr.testing.models import BatchReceipt, LabResult, Tube, TubeMember, TubeStatus
 
 pytestmark = pytest.mark.django_db
@@ -176,7 +176,7 @@ def test_two_identical_pairing_batches_at_the_same_moment(
     require_postgres, api_client, pooled_session, sampler, make_person, qr, hold_open, widen
 ):
     if widen:
-        hold_open(store, "rows_insert")
+        hold_open(pgsql, "rows_insert")
     people = [make_person() for _ in range(6)]
     body = {
         "client_id": "lo-42",
@@ -200,7 +200,7 @@ def test_two_identical_pairing_batches_at_the_same_moment(
 def test_two_identical_result_batches_at_the_same_moment(
     require_postgres, api_client, filled_tube, lab_tech, hold_open
 ):
-    hold_open(store, "rows_insert")
+    hold_open(pgsql, "rows_insert")
     for i in range(3):
         filled_tube(f"RR-{i:04d}", n=2)
     body = {

@@ -11,13 +11,14 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
-from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.core.pgsql import array_literal, copy_into, int_array_literal
 
 from .models import CheckIn, Method
 from .rules import DUPLICATE_WINDOW, VISIT_NAMESPACE, _visit_slot, visit_key
 
 INSERT_CHUNK = 500
-COLUMNS = "venue_id, person_id, checked_in_at, method, client_id, has_symptoms"
+COLUMN_LIST = ("venue_id", "person_id", "checked_in_at", "method", "client_id", "has_symptoms")
+COLUMNS = ", ".join(COLUMN_LIST)
 
 
 def _postgres() -> bool:
@@ -284,13 +285,15 @@ def rows_copy(fresh: list[tuple]) -> tuple[int, list[str]]:
     import psycopg
 
     table = CheckIn._meta.db_table
+    method = Method.IMPORT.value
+
+    def values():
+        return ((v, p, at, method, client_id, symptoms) for _line, client_id, v, p, at, symptoms in fresh)
+
     with connection.cursor() as cur:
-        method = Method.IMPORT.value
         try:
             with transaction.atomic():
-                with cur.cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
-                    for _line, client_id, venue_id, person_id, at, symptoms in fresh:
-                        copy.write_row((venue_id, person_id, at, method, client_id, symptoms))
+                copy_into(cur, table, COLUMN_LIST, values())
             return len(fresh), []
         except psycopg.IntegrityError:
             pass
@@ -299,9 +302,7 @@ def rows_copy(fresh: list[tuple]) -> tuple[int, list[str]]:
             "(venue_id bigint, person_id bigint, checked_in_at timestamptz, method varchar(10), "
             "client_id uuid, has_symptoms boolean) ON COMMIT DELETE ROWS"
         )
-        with cur.cursor.copy(f"COPY checkin_import ({COLUMNS}) FROM STDIN") as copy:
-            for _line, client_id, venue_id, person_id, at, symptoms in fresh:
-                copy.write_row((venue_id, person_id, at, method, client_id, symptoms))
+        copy_into(cur, "checkin_import", COLUMN_LIST, values())
         cur.execute(
             f"INSERT INTO {table} ({COLUMNS}) SELECT {COLUMNS} FROM checkin_import "
             "ON CONFLICT (client_id) DO NOTHING"

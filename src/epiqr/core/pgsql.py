@@ -1,4 +1,10 @@
-"""PostgreSQL-only helpers: migration steps (SQLite, the embedded default, skips them) and array parameters."""
+"""PostgreSQL helpers: migration steps (SQLite, the embedded default, skips them), array parameters, and the
+one COPY writer (with its SQLite fallback)."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.db import connection
 
 
 def postgres_only(statements: list[str]):
@@ -38,3 +44,50 @@ def _element(value) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def copy_into(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+    """PostgreSQL: plain tuples into `table` (a quoted name or a temporary table) with COPY ... FROM STDIN,
+    one stream and no model objects; how many rows were written. `cur` is a Django cursor."""
+    count = 0
+    with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def rows_insert(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Plain tuples into a model's table, no model instances: COPY on PostgreSQL, one executemany per
+    20,000 rows elsewhere (datetimes adapted once per distinct value: bulk rows repeat their times a lot).
+    `fields` are field names or attnames (`tube` or `tube_id`); give every column without a database
+    default. The one bulk writer of plain rows (tracing runs, tubes and results, check-ins)."""
+    meta = model._meta
+    columns = [connection.ops.quote_name(meta.get_field(f).column) for f in fields]
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            return copy_into(cur, table, columns, rows)
+        adapted: dict[datetime, str] = {}
+
+        def adapt(value):
+            if isinstance(value, datetime):
+                out = adapted.get(value)
+                if out is None:
+                    out = adapted[value] = connection.ops.adapt_datetimefield_value(value)
+                return out
+            return value
+
+        count = 0
+        batch: list[tuple] = []
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        for row in rows:
+            batch.append(tuple(adapt(v) for v in row))
+            if len(batch) >= 20_000:
+                cur.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            cur.executemany(sql, batch)
+            count += len(batch)
+    return count

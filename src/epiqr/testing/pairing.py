@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from epiqr.core import pgsql
 from epiqr.core.errors import Invalid, NotFound, ServiceError
 from epiqr.core.idempotency import content_digest, sender_of
 from epiqr.core.timeutil import aware, now
@@ -140,12 +141,12 @@ def _pair(*, session: SamplingSession, tubes: list[PairTube], actor) -> dict:
     with transaction.atomic():
         created = Tube.objects.bulk_create(new_tubes, batch_size=2000)
         actor_id = getattr(staff_of(actor), "pk", None)
-        store.rows_insert(
+        pgsql.rows_insert(
             TubeEvent,
             ("tube_id", "from_status", "to_status", "at", "actor_id"),
             [(t.pk, TubeStatus.OPEN, TubeStatus.CLOSED, t.closed_at, actor_id) for t in created],
         )
-        store.rows_insert(
+        pgsql.rows_insert(
             TubeMember,
             ("tube_id", "session_id", "person_id", "added_at", "outcome", "slip_code"),
             [

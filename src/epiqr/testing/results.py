@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import jurisdiction_filter
-from epiqr.core import events
+from epiqr.core import events, pgsql
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.idempotency import content_digest, sender_of
 from epiqr.core.progress import Progress
@@ -254,12 +254,12 @@ def results_import(
         if changed != len(todo):
             raise Conflict(_("Some tubes were resulted meanwhile by someone else; import the file again."))
         actor_id = getattr(staff_of(actor), "pk", None)
-        store.rows_insert(
+        pgsql.rows_insert(
             LabResult,
             ("tube_id", "value", "ct", "tested_at", "source", "entered_by_id", "entered_at", "note"),
             [(t.pk, v, ct, ta, source, actor_id, at, "") for t, v, ct, ta in todo],
         )
-        store.rows_insert(
+        pgsql.rows_insert(
             TubeEvent,
             ("tube_id", "from_status", "to_status", "at", "actor_id"),
             [(t.pk, t.status, TubeStatus.RESULTED, at, actor_id) for t, *_rest in todo],

@@ -1,12 +1,11 @@
 """Writes for tracing: runs, follow-up of contacts, exports and notifications."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from epiqr.cases.models import Case
@@ -14,6 +13,7 @@ from epiqr.cases.selectors import case_period
 from epiqr.core import export
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
+from epiqr.core.pgsql import rows_insert
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, local_today, now
 
@@ -133,44 +133,6 @@ EXPOSURE_FIELDS = (
 )
 
 
-def _insert_rows(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> int:
-    """Plain tuples into a model's table, no model instances: COPY on PostgreSQL, one executemany
-    elsewhere (datetimes adapted once per distinct value: a run repeats its source times a lot)."""
-    meta = model._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
-    table = connection.ops.quote_name(meta.db_table)
-    count = 0
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-            return count
-        adapted: dict[datetime, str] = {}
-
-        def adapt(value):
-            if isinstance(value, datetime):
-                out = adapted.get(value)
-                if out is None:
-                    out = adapted[value] = connection.ops.adapt_datetimefield_value(value)
-                return out
-            return value
-
-        batch: list[tuple] = []
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        for row in rows:
-            batch.append(tuple(adapt(v) for v in row))
-            if len(batch) >= 20_000:
-                cur.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            cur.executemany(sql, batch)
-            count += len(batch)
-    return count
-
-
 @transaction.atomic
 def run_create(
     *,
@@ -228,9 +190,9 @@ def run_create(
         )
         for c in result.contacts
     ]
-    _insert_rows(Contact, CONTACT_FIELDS, contact_rows)
+    rows_insert(Contact, CONTACT_FIELDS, contact_rows)
     ids = dict(run.contacts.values_list("person_id", "pk"))
-    _insert_rows(
+    rows_insert(
         Exposure,
         EXPOSURE_FIELDS,
         (
