@@ -170,7 +170,7 @@ def test_scan_photo_reads_the_code_in_a_picture(client, make_user, resident):
     assert client.post("/people/scan/photo/", {"photo": photo}).json()["codes"] == [payload]
     junk = SimpleUploadedFile("card.png", b"not an image", content_type="image/png")
     response = client.post("/people/scan/photo/", {"photo": junk})
-    assert response.status_code == 200 and response.json()["codes"] == [] and response.json()["detail"]
+    assert response.status_code == 422 and response.json()["codes"] == [] and response.json()["detail"]
     assert client.post("/people/scan/photo/", {}).status_code == 422
 
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
+from epiqr.core.views import photo_codes
 from epiqr.people.citizen import citizen_page
 from epiqr.people.selectors import people_by_id
 
@@ -27,7 +27,6 @@ from .permissions import FOLLOW_UP, IMPORT, SCAN, VIEW_VENUE_STATS, VIEW_VISITOR
 
 LIST_QUERY = re.compile(r"\?[A-Za-z0-9_.~%&=+-]{0,1000}")  # a list's query string as Page.url() writes it
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 # --- public: self check-in -------------------------------------------------------------------------
 
@@ -386,20 +385,8 @@ def station(request, venue_id: int):
 @require_POST
 def station_photo(request, venue_id: int):
     """Decode a photo taken by a phone without BarcodeDetector; the codes go back to the station script."""
-    from epiqr.core.qr import read_bytes
-
     _station_venue(request, venue_id)
-    photo = request.FILES.get("photo")
-    if photo is None:
-        return JsonResponse({"detail": _("No photo was sent."), "codes": []}, status=400)
-    if photo.size > MAX_PHOTO_BYTES:
-        return JsonResponse({"detail": _("The photo is too large."), "codes": []}, status=413)
-    codes = read_bytes(photo.read())
-    if not codes:
-        return JsonResponse(
-            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
-        )
-    return JsonResponse({"codes": codes})
+    return photo_codes(request)
 
 
 # --- venue owner --------------------------------------------------------------------------------

@@ -39,6 +39,31 @@ def healthz(request):
     return JsonResponse({"ok": True, "database": connection.vendor})
 
 
+# --- scan stations: codes read from a photo ------------------------------------------------------------
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+def photo_codes(request) -> JsonResponse:
+    """The answer of every scan station's photo upload (check-ins, sampling, the scanner self-test), for
+    phones without a live camera scanner: {"codes": [...]} read by zxing-cpp, or a `detail` the station
+    script shows (422 no photo or no code in it, 413 over MAX_PHOTO_BYTES). The caller checks capability
+    and scope first; nothing is stored."""
+    from epiqr.core.qr import read_bytes
+
+    photo = request.FILES.get("photo")
+    if photo is None:
+        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
+    if photo.size > MAX_PHOTO_BYTES:
+        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
+    codes = read_bytes(photo.read())
+    if not codes:
+        return JsonResponse(
+            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
+        )
+    return JsonResponse({"codes": codes})
+
+
 # --- error pages (settings: DEBUG off; urls.py names them as Django's handlers) -----------------------
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.qr import read_bytes, svg_inline
+from epiqr.core.qr import svg_inline
 from epiqr.core.services import audit_record
+from epiqr.core.views import photo_codes
 
 from . import permissions, selectors, services
 from .citizen import asker, citizen_page, next_path, proof_required
@@ -137,9 +138,6 @@ def person_qr_rotate(request, public_id):
     return redirect("people:qr", public_id=person.public_id)
 
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-
-
 @requires(permissions.SCAN)
 def scan_check(request):
     """A scan station's self-test: scan any card and see what EpiQR reads from it, or exactly why not.
@@ -163,17 +161,7 @@ def scan_check(request):
 @requires(permissions.SCAN)
 def scan_photo(request):
     """Codes found in a photo of a card, for phones without a live camera scanner."""
-    upload = request.FILES.get("photo")
-    if upload is None:
-        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
-    if upload.size > MAX_PHOTO_BYTES:
-        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
-    codes = read_bytes(upload.read())
-    if not codes:
-        return JsonResponse(
-            {"detail": _("No code was found in the photo; take it closer and sharper."), "codes": []}
-        )
-    return JsonResponse({"codes": codes})
+    return photo_codes(request)
 
 
 @login_not_required

@@ -22,6 +22,7 @@ from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import svg_inline
 from epiqr.core.services import audit_record, job_start
 from epiqr.core.timeutil import local_today
+from epiqr.core.views import photo_codes
 from epiqr.people.citizen import citizen_page
 
 from . import documents, permissions, pools, selectors, services, slipcode
@@ -182,31 +183,16 @@ def station_scan(request, pk: int):
     return render(request, template, _station_context(request, session, step=step))
 
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-
-
 @requires(permissions.SAMPLE)
 @require_POST
 def station_photo(request, pk: int):
     """Codes (tube Code128/QR, personal QR, CCCD) in a photo from a phone without a live scanner; the
     station script puts the first one in the scan input and submits it."""
-    from epiqr.core.qr import read_bytes
-
     try:
         selectors.session_get_visible(user=request.user, pk=pk)
     except ServiceError as exc:
         return JsonResponse({"detail": exc.message, "codes": []}, status=exc.status)
-    photo = request.FILES.get("photo")
-    if photo is None:
-        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
-    if photo.size > MAX_PHOTO_BYTES:
-        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
-    codes = read_bytes(photo.read())
-    if not codes:
-        return JsonResponse(
-            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
-        )
-    return JsonResponse({"codes": codes})
+    return photo_codes(request)
 
 
 @requires(permissions.VIEW)

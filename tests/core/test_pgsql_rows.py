@@ -1,0 +1,58 @@
+"""core.pgsql.rows_insert, the one bulk writer of plain rows: what it writes reads back through the ORM
+exactly as given, on both databases (COPY on PostgreSQL, executemany elsewhere)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from epiqr.core.models import AuditEvent
+from epiqr.core.pgsql import rows_insert
+from epiqr.core.timeutil import VN_TZ
+
+FIELDS = ("at", "actor_id", "action", "target_type", "target_id", "reason", "row_count", "detail")
+
+pytestmark = pytest.mark.django_db
+
+
+def _read() -> list[tuple]:
+    return [
+        (e.at, e.actor_id, e.action, e.target_type, e.target_id, e.reason, e.row_count, e.detail)
+        for e in AuditEvent.objects.order_by("id")
+    ]
+
+
+def test_rows_read_back_as_written_with_text_that_copy_must_escape(make_user):
+    user = make_user("admin")
+    at = datetime(2026, 12, 3, 9, 30, 15, 123456, tzinfo=UTC)
+    hostile = 'tab\there, new\nline, back\\slash, "quotes", comma, \\N, Nguyễn Thị Ánh'
+    rows = [
+        (at, user.pk, "test.one", "person", "42", hostile, 3, '{"n": 1}'),
+        (at, None, "test.two", "", "", "", None, "{}"),  # the same moment again, NULLs
+        (at.astimezone(VN_TZ) + timedelta(hours=1), None, "test.three", "", "", "", 0, "[]"),
+    ]
+    assert rows_insert(AuditEvent, FIELDS, iter(rows)) == 3
+    got = _read()
+    assert [r[:7] for r in got] == [r[:7] for r in rows]
+    assert [r[7] for r in got] == [{"n": 1}, {}, []]
+    assert got[2][0] == datetime(2026, 12, 3, 10, 30, 15, 123456, tzinfo=UTC)
+
+
+def test_field_names_and_attnames_both_name_a_foreign_key(make_user):
+    user = make_user("admin")
+    at = datetime(2026, 12, 3, tzinfo=UTC)
+    row = (at, user.pk, "test.fk", "", "", "", None, "{}")
+    rows_insert(AuditEvent, FIELDS, [row])
+    rows_insert(AuditEvent, ("at", "actor", *FIELDS[2:]), [row])
+    assert [e.actor_id for e in AuditEvent.objects.all()] == [user.pk, user.pk]
+
+
+def test_many_rows_past_one_executemany_and_none_at_all():
+    assert rows_insert(AuditEvent, FIELDS, []) == 0
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    rows = (
+        (start + timedelta(seconds=i % 50), None, "test.bulk", "", str(i), "", i, "{}") for i in range(20_003)
+    )
+    assert rows_insert(AuditEvent, FIELDS, rows) == 20_003
+    assert AuditEvent.objects.filter(action="test.bulk").count() == 20_003
+    last = AuditEvent.objects.get(target_id="20002")
+    assert last.row_count == 20_002 and last.at == start + timedelta(seconds=20_002 % 50)
