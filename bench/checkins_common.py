@@ -127,7 +127,7 @@ class Server:
             env=env,
             cwd=ROOT,
         )
-        deadline = time.time() + 30
+        deadline = time.time() + 180  # workers import Django slowly on a loaded machine
         while time.time() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
