@@ -14,11 +14,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Invalid
-from epiqr.core.timeutil import aware, now
+from epiqr.core.timeutil import aware, now, parse_local
 
 DUPLICATE_WINDOW = timedelta(minutes=5)
 CLOCK_SKEW = timedelta(minutes=10)
@@ -87,30 +86,15 @@ def parse_bool(value) -> bool | None:
     raise Invalid(_("has_symptoms must be true or false."), code="bad_symptoms", field="has_symptoms")
 
 
-def _parse_iso(value) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    text = str(value or "").strip()
+def parse_time(value) -> datetime:
+    """A scan time as written by devices, spreadsheets and exports (core.timeutil.parse_local: ISO 8601,
+    naive means Vietnam time), or Invalid."""
     try:
-        # A NUL ends the text for CPython's parser (and Django's, built on it): "10:20\x00junk" is no time.
-        parsed = parse_datetime(text) if text and "\x00" not in text else None
-    except ValueError:  # well formed but impossible, e.g. 31 February
-        parsed = None
-    if parsed is None:
+        return parse_local(value)
+    except ValueError:
         raise Invalid(
             _("The scan time is missing or not an ISO 8601 time."), code="bad_time", field="scanned_at"
-        )
-    return parsed
-
-
-def parse_time(value) -> datetime:
-    """ISO 8601 as written by devices, spreadsheets and exports; naive means Vietnam time."""
-    try:
-        if "\x00" in value:  # see _parse_iso
-            raise ValueError(value)
-        return aware(datetime.fromisoformat(value.strip()))
-    except (ValueError, AttributeError, TypeError):
-        return aware(_parse_iso(value))
+        ) from None
 
 
 def scan_time_parse(value) -> datetime:

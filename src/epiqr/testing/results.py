@@ -16,7 +16,7 @@ from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.idempotency import content_digest, sender_of
 from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
-from epiqr.core.timeutil import aware, now
+from epiqr.core.timeutil import SHEET_FORMATS, now, parse_local
 
 from . import pools, store
 from .events import RESULT_RECORDED
@@ -99,42 +99,20 @@ def ct_parse(text) -> Decimal | None:
     return ct
 
 
-_TIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%Y-%m-%d",
-    "%d/%m/%Y",
-)
-
-
 def tested_at_parse(value, *, default: datetime) -> datetime:
-    """A test time as a lab writes it (ISO or dd/mm/yyyy, Vietnam time unless it says otherwise)."""
+    """A test time as a lab writes it (core.timeutil.parse_local: ISO or dd/mm/yyyy, Vietnam time unless
+    it says otherwise); `default` (now) when blank, Invalid when unreadable or later than `default`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    if isinstance(value, datetime):
-        parsed = aware(value)
-    else:
-        text = str(value).strip()
-        parsed = None
-        try:
-            parsed = aware(datetime.fromisoformat(text))
-        except ValueError:
-            for fmt in _TIME_FORMATS:
-                try:
-                    parsed = aware(datetime.strptime(text, fmt))
-                    break
-                except ValueError:
-                    continue
-        if parsed is None:
-            raise Invalid(
-                _("Unreadable test time “%(value)s” (use 2021-09-15 14:30).") % {"value": text[:30]},
-                field="tested_at",
-                code="bad_time",
-            )
+    try:
+        parsed = parse_local(value, formats=SHEET_FORMATS)
+    except ValueError:
+        raise Invalid(
+            _("Unreadable test time “%(value)s” (use 2021-09-15 14:30).")
+            % {"value": str(value).strip()[:30]},
+            field="tested_at",
+            code="bad_time",
+        ) from None
     if parsed > default:
         raise Invalid(_("The test time is in the future."), field="tested_at", code="bad_time")
     return parsed

@@ -9,7 +9,6 @@ import csv
 import io
 import re
 import zipfile
-from datetime import date, datetime, time
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from epiqr.core.export import Sheet, xlsx_bytes
 from epiqr.core.text import fold
+from epiqr.core.timeutil import SHEET_FORMATS, parse_local
 from epiqr.geo.models import Commune
 
 from .models import Sector
@@ -90,17 +90,6 @@ _SECTOR_SYNONYMS = {
     "khac": Sector.OTHER,
 }
 _DIVISION_PREFIX = re.compile(r"^(phuong|xa|dac khu|thi tran|ward|commune)\s+")
-_DATE_FORMATS = (
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d",
-    "%d-%m-%Y %H:%M",
-    "%d-%m-%Y",
-)
 
 
 class SheetError(ValueError):
@@ -276,20 +265,6 @@ class CommuneResolver:
         return candidates[0]
 
 
-def _parse_datetime(value) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time.min)
-    text = _cell(value)
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
 def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict:
     """Turn one sheet row into venue_clean() arguments, appending every problem found to `errors`."""
     out: dict = {"name": _cell(raw.get("name")), "address": _cell(raw.get("address"))}
@@ -328,7 +303,7 @@ def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict
         value = raw.get(key)
         if _cell(value):
             try:
-                out[key] = _parse_datetime(value)
+                out[key] = parse_local(value, formats=SHEET_FORMATS)
             except ValueError:
                 errors.append(
                     _('Cannot read the %(what)s "%(v)s"; write it as 31/12/2026 18:00.')
