@@ -75,13 +75,14 @@ def main():
 
     def truncate():
         with connection.cursor() as cur:
-            cur.execute("TRUNCATE checkins_checkin")
+            # CASCADE: the phones' links to their visits (DeviceCheckIn) go with them.
+            cur.execute(f"TRUNCATE {CheckIn._meta.db_table} CASCADE")
 
     def raw_copy(rows):
         t0 = time.perf_counter()
         with connection.cursor() as cur:
             with cur.cursor.copy(
-                "COPY checkins_checkin (venue_id, person_id, checked_in_at, method, client_id) FROM STDIN"
+                f"COPY {CheckIn._meta.db_table} (venue_id, person_id, checked_in_at, method, client_id) FROM STDIN"
             ) as copy:
                 for venue_id, _code, pk, _pub, at, cid in rows:
                     copy.write_row((venue_id, pk, at, "import", cid))
