@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Conflict, Invalid, ServiceError
 from epiqr.core.services import audit_record
+from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
 
 from .models import SamplingSession, SamplingSite, TestKind, Tube, TubeEvent, TubeMember, TubeStatus
@@ -45,12 +46,15 @@ def staff_of(actor):
 
 def tube_transition(*, tube: Tube, to: str, actor=None, at: datetime | None = None) -> Tube:
     """The one guard for tube status: refuses a move TRANSITIONS does not list, stamps it, writes history."""
-    if to not in TRANSITIONS.get(tube.status, set()):
-        raise Conflict(
-            _("Tube %(barcode)s cannot go from “%(from)s” to “%(to)s”.")
-            % {"barcode": tube.barcode, "from": TubeStatus(tube.status).label, "to": TubeStatus(to).label},
-            code="tube_status",
-        )
+    transition_check(
+        TRANSITIONS,
+        states=TubeStatus,
+        current=tube.status,
+        to=to,
+        refused=_("Tube %(barcode)s cannot go from “%(from)s” to “%(to)s”."),
+        code="tube_status",
+        barcode=tube.barcode,
+    )
     at = at or now()
     previous = tube.status
     tube.status = to

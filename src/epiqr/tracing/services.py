@@ -15,6 +15,7 @@ from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
 from epiqr.core.pgsql import rows_insert
 from epiqr.core.services import audit_record
+from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
 
 from . import batch, engine
@@ -275,14 +276,14 @@ def run_mark_reviewed(*, run: TracingRun, by) -> TracingRun:
 def contact_transition(*, contact: Contact, to: str, by, note: str = "") -> Contact:
     """The one guard of the follow-up state machine: refuses moves not in TRANSITIONS, writes history."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    if to not in FollowUp.values:
-        raise Invalid(_("Unknown follow-up status."), field="status")
-    if to not in TRANSITIONS[contact.status]:
-        raise Conflict(
-            _("Cannot go from “%(a)s” to “%(b)s”.")
-            % {"a": FollowUp(contact.status).label, "b": FollowUp(to).label},
-            code="bad_transition",
-        )
+    transition_check(
+        TRANSITIONS,
+        states=FollowUp,
+        current=contact.status,
+        to=to,
+        refused=_("Cannot go from “%(from)s” to “%(to)s”."),
+        code="bad_transition",
+    )
     StatusChange.objects.create(
         contact=contact,
         from_status=contact.status,
