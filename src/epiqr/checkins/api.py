@@ -69,23 +69,18 @@ def _station_venue_id(user, *, venue: str = "", venue_token: str = "") -> int:
 
     check_capability(user, SCAN)
     if venue_token:
-        venue_id = venue_from_token(token=venue_token).pk
-        allowed = selectors.venues_for_station(user=user).filter(pk=venue_id).exists()
-    elif venue:
+        return selectors.station_venue_get(user=user, venue_id=venue_from_token(token=venue_token).pk).pk
+    if venue:
         code = code_normalise(venue)
         facts = venue_facts_by_code(code=code) if code else None
         if facts is not None and facts.is_active and venue_facts_visible_to(user=user, facts=facts):
             return facts.id
-        mine = selectors.venues_for_station(user=user)
-        venue_id = mine.filter(code=code).values_list("pk", flat=True).first()
-        if venue_id is None:
-            venue_by_code(code=venue)  # raises the precise reason when there is one
-        allowed = venue_id is not None
-    else:
-        raise Invalid(_("Name the venue (code or poster token)."), code="venue_missing", field="venue")
-    if not allowed:
-        raise Forbidden(_("You cannot record check-ins at this venue."), code="venue_not_allowed")
-    return venue_id
+        try:
+            return selectors.station_venue_get(user=user, code=code).pk
+        except Forbidden:
+            venue_by_code(code=venue)  # raises the more precise reason when there is one
+            raise
+    raise Invalid(_("Name the venue (code or poster token)."), code="venue_missing", field="venue")
 
 
 class ScanIn(Schema):

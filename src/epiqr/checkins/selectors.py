@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
-from epiqr.core.errors import NotFound
+from epiqr.core.errors import Forbidden, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import VN_TZ, local_today, now, start_of_local_day
@@ -26,6 +26,17 @@ def venues_for_station(*, user) -> QuerySet:
     from epiqr.venues.selectors import venue_list_visible_to
 
     return venue_list_visible_to(user=user).filter(is_active=True)
+
+
+def station_venue_get(*, user, venue_id: int | None = None, code: str = ""):
+    """The venue (by id, or by normalised code) if the user may run a scan station there or see its
+    counts: the one rule, an active venue of their `venues_for_station`; else Forbidden. (The API's
+    happy path decides the same rule from cached facts: venues.selectors.venue_facts_visible_to.)"""
+    lookup = {"pk": venue_id} if venue_id is not None else {"code": code}
+    venue = venues_for_station(user=user).filter(**lookup).first()
+    if venue is None:
+        raise Forbidden(_("You cannot record check-ins at this venue."), code="venue_not_allowed")
+    return venue
 
 
 def venues_with_visitor_lists(*, user) -> QuerySet:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.core import ratelimit
-from epiqr.core.errors import ServiceError
+from epiqr.core.errors import Forbidden, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
@@ -350,10 +350,10 @@ def station_pick(request):
 
 
 def _station_venue(request, venue_id: int):
-    venue = selectors.venues_for_station(user=request.user).filter(pk=venue_id).first()
-    if venue is None:
-        raise PermissionDenied("venue outside scope")
-    return venue
+    try:
+        return selectors.station_venue_get(user=request.user, venue_id=venue_id)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 @requires(SCAN)
@@ -402,9 +402,7 @@ def venue_list(request):
 
 @requires(VIEW_VENUE_STATS)
 def venue_dashboard(request, venue_id: int):
-    venue = selectors.venues_for_station(user=request.user).filter(pk=venue_id).first()
-    if venue is None:
-        raise PermissionDenied("venue outside scope")
+    venue = _station_venue(request, venue_id)
     hours = selectors.checkin_hourly_today(venue_id=venue.pk)
     occupancy = selectors.venue_occupancy(venue_id=venue.pk)
     peak = max(hours) or 1
