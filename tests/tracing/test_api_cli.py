@@ -56,6 +56,41 @@ def test_api_and_cli_give_the_same_contacts(cafe_story, make_user, api_client, c
     assert "Trần Thị Bình" in text.getvalue()
 
 
+def test_with_a_worker_the_api_queues_an_f2_run_as_the_page_does(
+    cafe_story, make_user, api_client, commune, settings, sent_messages, django_capture_on_commit_callbacks
+):
+    from django_tasks import task_backends
+
+    from epiqr.core.events import deliver
+
+    officer = make_user(commune=commune, email="xa@example.test")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    backend.clear()
+    client = api_client(officer)
+    case = cafe_story["case"]
+    body = {"case": case.pk, "policy": "nope", "degree": 2}
+    unknown = client.post("/api/v1/tracing/runs", body, content_type="application/json")
+    assert unknown.status_code == 422 and backend.results == [], unknown.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/tracing/runs", {**body, "policy": "overlap-15"}, content_type="application/json"
+        )
+    assert response.status_code == 202, response.content
+    assert response.json()["case"] == case.pk and response.json()["degree"] == 2
+    assert case.tracing_runs.count() == 0
+    (queued,) = backend.results
+    assert queued.kwargs["event"] == "run_queued" and queued.kwargs["payload"]["trigger"] == "api"
+    deliver.call(**queued.kwargs)  # what the worker does
+    run = case.tracing_runs.get()
+    assert run.degree == 2 and run.trigger == "api" and run.ran_by == officer and run.contact_count == 3
+    assert [m.recipient for m in sent_messages] == [officer.email]
+    f1 = client.post(
+        "/api/v1/tracing/runs", {**body, "degree": 1, "policy": None}, content_type="application/json"
+    )
+    assert f1.status_code == 201  # F1 takes milliseconds: always at once
+
+
 def test_an_officer_of_another_commune_cannot_see_the_runs_contacts(
     cafe_story, make_user, api_client, commune, other_commune, geo
 ):

@@ -6,13 +6,15 @@ import time
 from django.core.management import call_command
 
 
-def test_demo_traces_a_believable_outbreak_quickly(geo, tmp_path, settings, monkeypatch):
+def test_demo_traces_a_believable_outbreak_quickly(
+    geo, tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     from epiqr.accounts.models import User
     from epiqr.cases import demo as cases_demo
     from epiqr.notify.models import OutboundMessage
     from epiqr.people.models import Person
     from epiqr.tracing import demo as tracing_demo
-    from epiqr.tracing.models import FollowUp, TracingRun
+    from epiqr.tracing.models import FollowUp, RunStatus, TracingRun
     from epiqr.tracing.selectors import cluster_list
 
     settings.VAR_DIR = tmp_path
@@ -30,12 +32,19 @@ def test_demo_traces_a_believable_outbreak_quickly(geo, tmp_path, settings, monk
 
     for module in (cases_demo, tracing_demo):
         monkeypatch.setattr(module, "populate", timed(module.__name__, module.populate))
-    call_command("demo")
+    with django_capture_on_commit_callbacks(execute=True):  # the lab case is traced once committed
+        call_command("demo")
     assert set(timings) == {"epiqr.cases.demo", "epiqr.tracing.demo"}
 
     population = Person.objects.count()
     runs = list(TracingRun.objects.all())
-    assert len(runs) == 3
+    # The demo's three F0s, and the positive the testing demo's lab found (a fourth case): the lab
+    # cases are traced automatically and left for the officer's review.
+    assert len(runs) == 4
+    review = [r for r in runs if r.status == RunStatus.REVIEW]
+    assert sorted(r.case.source for r in review) == ["lab", "lab"]
+    assert all(r.contacts.filter(status=FollowUp.TO_CALL).count() == r.contact_count for r in review)
+    runs = [r for r in runs if r.status != RunStatus.REVIEW]
     for run in runs:  # tens of F1s; F1 + F2 a few hundred at most (the demo's check-ins follow the clock)
         limit = 100 if run.degree == 1 else population // 6
         assert 1 <= run.contact_count <= limit, (run.degree, run.contact_count, population)

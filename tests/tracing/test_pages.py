@@ -213,7 +213,7 @@ def test_with_a_worker_an_f2_run_is_queued_and_the_officer_told_when_ready(
     it and returns at once; the worker stores the run and messages the officer with its link."""
     from django_tasks import task_backends
 
-    from epiqr.tracing.flows import run_in_background
+    from epiqr.core.events import deliver
 
     officer = make_user(commune=commune, email="xa@example.test")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -228,15 +228,20 @@ def test_with_a_worker_an_f2_run_is_queued_and_the_officer_told_when_ready(
     assert response["Location"] == f"/cases/{case.pk}/" and case.tracing_runs.count() == 0
     (queued,) = backend.results
     assert queued.kwargs == {
-        "case_id": case.pk,
-        "policy_name": "overlap-15",
-        "degree": 2,
-        "user_id": officer.pk,
+        "event": "run_queued",
+        "handler": "epiqr.tracing.flows.run_in_background",
+        "payload": {
+            "case_id": case.pk,
+            "policy_name": "overlap-15",
+            "degree": 2,
+            "actor_id": officer.pk,
+            "trigger": "manual",
+        },
     }
     assert f"Đang truy vết F2 cho ca #{case.pk}" in client.get(response["Location"]).content.decode()
-    run_id = run_in_background.call(**queued.kwargs)
+    deliver.call(**queued.kwargs)  # what the worker does
     run = case.tracing_runs.get()
-    assert run.pk == run_id and run.degree == 2 and run.ran_by == officer and run.contact_count == 3
+    assert run.degree == 2 and run.ran_by == officer and run.contact_count == 3 and run.trigger == "manual"
     (ready,) = [m for m in sent_messages if m.recipient == officer.email]
     assert f"/tracing/runs/{run.pk}/" in ready.body and "3" in ready.body
     f1 = client.post(f"/tracing/cases/{case.pk}/run/", {"policy": "overlap-15", "degree": "1"})

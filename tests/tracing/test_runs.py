@@ -116,7 +116,7 @@ def test_a_contact_not_yet_tested_cannot_become_a_case(cafe_story):
 
 
 def test_a_lab_confirmed_case_is_traced_for_review_and_the_officer_told(
-    world, visit, at, make_user, commune, sent_messages
+    world, visit, at, make_user, commune, sent_messages, django_capture_on_commit_callbacks
 ):
     from epiqr.cases.services import case_open
     from epiqr.core.timeutil import local_today
@@ -125,15 +125,23 @@ def test_a_lab_confirmed_case_is_traced_for_review_and_the_officer_told(
     make_user(commune=world["chau"].commune, email="other@example.test")  # another commune: not told
     visit(world["f0"], world["cafe"], at(10), at(10, 40))
     visit(world["binh"], world["cafe"], at(10, 20), at(10, 50))
-    case = case_open(person=world["f0"], confirmed_on=local_today(), sample_on=local_today(), source="lab")
+    with django_capture_on_commit_callbacks(execute=True):  # tracing reacts once the case is committed
+        case = case_open(
+            person=world["f0"], confirmed_on=local_today(), sample_on=local_today(), source="lab"
+        )
+        assert case.tracing_runs.count() == 0
     run = case.tracing_runs.get()
     assert run.status == RunStatus.REVIEW and run.trigger == "lab" and names(run) == {"Trần Thị Bình": 1}
     assert [m.recipient for m in sent_messages] == [officer.email]
     assert f"/tracing/runs/{run.pk}/" in sent_messages[0].body and "F0" in sent_messages[0].subject
 
 
-def test_a_manual_case_is_not_traced_automatically(world, case_of, sent_messages):
-    case = case_of(world["f0"])
+def test_a_manual_case_is_not_traced_automatically(
+    world, case_of, sent_messages, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        case = case_of(world["f0"])
+    assert callbacks, "case_opened was delivered"
     assert case.tracing_runs.count() == 0 and sent_messages == []
 
 
@@ -166,4 +174,9 @@ def test_with_a_worker_backend_the_lab_reaction_is_queued_only_after_commit(
     assert len(callbacks) == 1
     callbacks[0]()
     (queued,) = backend.results
-    assert queued.kwargs == {"case_id": case.pk} and case.tracing_runs.count() == 0
+    assert queued.kwargs == {
+        "event": "case_opened",
+        "handler": "epiqr.tracing.flows.trace_lab_case_for_review",
+        "payload": {"case_id": case.pk, "source": "lab", "actor_id": None},
+    }
+    assert case.tracing_runs.count() == 0

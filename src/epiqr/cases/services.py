@@ -27,8 +27,8 @@ def case_open(
 ) -> Case:
     """Open an F0 case for a person; a person has at most one active case.
 
-    A case confirmed by a lab result queues a tracing run for the commune officer's review and tells
-    the officer (see cases.flows).
+    Emits `case_opened` after commit: tracing traces a lab-confirmed case for the commune officer's
+    review and tells the officer (tracing/flows.py).
     """
     if confirmed_on > local_today():
         raise Invalid(_("The confirmation date cannot be in the future."), field="confirmed_on")
@@ -53,10 +53,6 @@ def case_open(
     )
     audit_record(actor=opened_by, action="case.open", target=case, detail={"source": source})
     events.emit(CASE_OPENED, case_id=case.pk, source=source, actor_id=case.opened_by_id)
-    if source == "lab":
-        from .flows import enqueue_after_commit
-
-        enqueue_after_commit(case_id=case.pk)
     return case
 
 

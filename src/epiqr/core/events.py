@@ -38,6 +38,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.dispatch import Signal
 from django_tasks import task
+from django_tasks.backends.immediate import ImmediateBackend
 
 from .domains import DOMAINS, domain_modules, domain_of
 
@@ -219,6 +220,11 @@ class Registry:
 registry = Registry()
 on = registry.on
 emit = registry.emit
+
+
+def in_background() -> bool:
+    """Whether background handlers go to a worker (EPIQR_TASKS=database), not run at once in-process."""
+    return not isinstance(deliver.get_backend(), ImmediateBackend)
 
 
 @task()

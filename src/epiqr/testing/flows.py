@@ -1,37 +1,36 @@
-"""Reactions to results, run as background tasks after the results are committed:
-a confirmed positive opens a case (source "lab"; the cases/tracing side queues tracing and tells the
-commune officer), and every resolved person gets a message saying what their result means."""
+"""Reactions to results (the `result_recorded` event, testing/events.py), each run by a worker after the
+results are committed: a confirmed positive opens a case (source "lab"; tracing reacts to `case_opened`
+and tells the commune officer), a correction no longer positive cancels the case its positive opened, and
+every resolved person gets a message saying what their result means."""
 
 import logging
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django_tasks import task
 
+from epiqr.accounts.models import User
+from epiqr.cases.selectors import person_active_case
+from epiqr.cases.services import case_cancel, case_open
+from epiqr.core import events
 from epiqr.core.errors import Conflict, ServiceError
 from epiqr.core.timeutil import local, now
+from epiqr.notify.services import message_send
 
 from .models import TubeMember
 from .pools import Outcome
+from .results import results_mark_notified
 
 log = logging.getLogger("epiqr.testing")
 
 
-def results_react(*, tube_ids: list[int], actor_id: int | None = None, corrected: bool = False) -> None:
-    """Queue the reactions for freshly resolved tubes; a correction may also undo a case."""
-    open_cases_for_positives.enqueue(tube_ids=tube_ids, actor_id=actor_id)
-    if corrected:
-        cancel_cases_no_longer_positive.enqueue(tube_ids=tube_ids, actor_id=actor_id)
-    notify_results.enqueue(tube_ids=tube_ids)
+def _staff(actor_id: int | None) -> User | None:
+    return User.objects.filter(pk=actor_id).first() if actor_id else None
 
 
-@task()
-def open_cases_for_positives(*, tube_ids: list[int], actor_id: int | None = None) -> int:
+@events.on("result_recorded", background=True)
+def open_cases_for_positives(*, tube_ids: list[int], actor_id: int | None, corrected: bool) -> int:
     """Open a case for every confirmed positive in these tubes; someone already a case is left as is."""
-    from epiqr.accounts.models import User
-    from epiqr.cases.services import case_open
-
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    actor = _staff(actor_id)
     opened = 0
     positives = TubeMember.objects.filter(tube_id__in=tube_ids, outcome=Outcome.POSITIVE).select_related(
         "person"
@@ -53,16 +52,14 @@ def open_cases_for_positives(*, tube_ids: list[int], actor_id: int | None = None
     return opened
 
 
-@task()
-def cancel_cases_no_longer_positive(*, tube_ids: list[int], actor_id: int | None = None) -> int:
+@events.on("result_recorded", background=True)
+def cancel_cases_no_longer_positive(*, tube_ids: list[int], actor_id: int | None, corrected: bool) -> int:
     """A corrected result that is no longer positive cancels the case its positive opened: an active
     lab case of the member with that sample date, when none of the person's results is still positive.
-    Cases opened by hand or from another sample are left to the officer."""
-    from epiqr.accounts.models import User
-    from epiqr.cases.selectors import person_active_case
-    from epiqr.cases.services import case_cancel
-
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    Cases opened by hand or from another sample are left to the officer. Only a correction can do it."""
+    if not corrected:
+        return 0
+    actor = _staff(actor_id)
     cancelled = 0
     members = (
         TubeMember.objects.filter(tube_id__in=tube_ids)
@@ -120,13 +117,9 @@ def result_message(*, outcome: str, name: str, barcode: str) -> str:
     raise ValueError(f"no message for outcome {outcome!r}")
 
 
-@task()
-def notify_results(*, tube_ids: list[int]) -> int:
+@events.on("result_recorded", background=True)
+def notify_results(*, tube_ids: list[int], actor_id: int | None, corrected: bool) -> int:
     """Send each not-yet-notified member of these tubes their result by SMS (or email without a phone)."""
-    from epiqr.notify.services import message_send
-
-    from .services import results_mark_notified
-
     sent: list[int] = []
     members = (
         TubeMember.objects.filter(tube_id__in=tube_ids, notified_at__isnull=True)

@@ -282,12 +282,8 @@ def _resolve_members(tubes: list[tuple[int, str, int]], *, at: datetime) -> dict
 
 
 def _react_on_commit(tube_ids: list[int], actor, *, corrected: bool = False) -> None:
-    from . import flows
-
+    """Tell the other domains (and testing's own flows) once the results are committed."""
     actor_id = getattr(staff_of(actor), "pk", None)
-    transaction.on_commit(
-        lambda: flows.results_react(tube_ids=tube_ids, actor_id=actor_id, corrected=corrected)
-    )
     events.emit(RESULT_RECORDED, tube_ids=tube_ids, actor_id=actor_id, corrected=corrected)
 
 

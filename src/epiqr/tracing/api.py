@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.cases.selectors import case_get_visible_to
@@ -90,14 +91,27 @@ RunListQuery = api_query(selectors.RUNS)
 ContactListQuery = api_query(selectors.CONTACTS)
 
 
-@router.post("/runs", response={201: TracingRunOut, **errors(403, 404)})
+class TracingRunQueuedOut(Schema):
+    detail: str
+    case: int
+    degree: int
+
+
+@router.post("/runs", response={201: TracingRunOut, 202: TracingRunQueuedOut, **errors(403, 404)})
 def create_run(request, body: RunIn):
-    """Trace a case now; returns the run (its contacts: GET /runs/{id}/contacts)."""
+    """Trace a case; returns the run (201; its contacts: GET /runs/{id}/contacts). An F2 run, when a
+    worker takes tasks, is queued as from the case page (202): you are messaged when it is ready, and
+    it is listed at GET /runs."""
     check_capability(request.user, permissions.RUN)
     case = case_get_visible_to(user=request.user, case_id=body.case)
-    run = services.run_create(
+    run = services.run_request(
         case=case, policy_name=body.policy, degree=body.degree, by=request.user, trigger="api"
     )
+    if run is None:
+        detail = _("F2 tracing of case #%(id)s is running; you will get a message when it is ready.") % {
+            "id": case.pk
+        }
+        return Status(202, {"detail": detail, "case": case.pk, "degree": body.degree})
     return Status(201, selectors.run_summary(run=run, user=request.user))
 
 

@@ -1,26 +1,35 @@
-"""Tracing runs in the background: an F2 run at national density can name hundreds of thousands of
-people and take tens of seconds to compute and store, longer than an officer should wait on a page or
-a web worker may take. With a worker (EPIQR_TASKS=database) the page queues the run and the officer is
-told when it is ready; in development the in-process backend runs it at once, as before."""
+"""Tracing's reactions, run by a worker when there is one (in development and tests at once):
+- a case confirmed by a lab (`case_opened`, source "lab") is traced to F1 for the commune officer's review
+  and the officer is told;
+- a run too long for a page (`run_queued`: an F2 run at national density can name hundreds of thousands
+  of people and take tens of seconds) is traced and stored, then the officer who asked is told."""
 
 from django.conf import settings
-from django.db import transaction
-from django_tasks import task
+
+from epiqr.accounts.models import User
+from epiqr.cases.models import Case
+from epiqr.core import events
+from epiqr.notify.services import message_send_template
+
+from .services import run_create, run_create_for_review
 
 
-@task()
-def run_in_background(*, case_id: int, policy_name: str | None, degree: int, user_id: int | None) -> int:
+@events.on("case_opened", background=True)
+def trace_lab_case_for_review(*, case_id: int, source: str, actor_id: int | None) -> int | None:
+    """A lab-confirmed case: trace its F1s for the commune officer's review and tell the officer."""
+    if source != "lab":
+        return None
+    return run_create_for_review(case_id=case_id).pk
+
+
+@events.on("run_queued", background=True)
+def run_in_background(
+    *, case_id: int, policy_name: str | None, degree: int, actor_id: int | None, trigger: str
+) -> int:
     """Trace and store the run, then tell the officer who asked for it where to find it."""
-    from epiqr.accounts.models import User
-    from epiqr.cases.models import Case
-    from epiqr.notify.services import message_send_template
-
-    from .services import run_create
-
-    user = User.objects.filter(pk=user_id).first() if user_id else None
-    with transaction.atomic():
-        case = Case.objects.select_related("person").get(pk=case_id)
-        run = run_create(case=case, policy_name=policy_name, degree=degree, by=user)
+    user = User.objects.filter(pk=actor_id).first() if actor_id else None
+    case = Case.objects.select_related("person").get(pk=case_id)
+    run = run_create(case=case, policy_name=policy_name, degree=degree, by=user, trigger=trigger)
     recipient = (user.email or user.phone) if user is not None else ""
     if recipient:
         message_send_template(
@@ -31,20 +40,3 @@ def run_in_background(*, case_id: int, policy_name: str | None, degree: int, use
             related=run,
         )
     return run.pk
-
-
-def runs_in_background() -> bool:
-    """Whether a worker takes the queued runs (not the in-process backend of development and tests)."""
-    from django_tasks.backends.immediate import ImmediateBackend
-
-    return not isinstance(run_in_background.get_backend(), ImmediateBackend)
-
-
-def run_enqueue(*, case_id: int, policy_name: str | None, degree: int, user_id: int | None) -> None:
-    """Queue the run once the request's transaction has committed."""
-    transaction.on_commit(
-        lambda: run_in_background.enqueue(
-            case_id=case_id, policy_name=policy_name, degree=degree, user_id=user_id
-        ),
-        robust=True,
-    )

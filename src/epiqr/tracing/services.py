@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.cases.models import Case
 from epiqr.cases.selectors import case_period
-from epiqr.core import export
+from epiqr.core import events, export
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
 from epiqr.core.pgsql import rows_insert
@@ -19,6 +19,7 @@ from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
 
 from . import batch, engine
+from .events import RUN_QUEUED
 from .models import Contact, Exposure, FollowUp, RunStatus, StatusChange, TracingRun
 from .selectors import CheckinStore, contact_list_visible_to, policy_engine, policy_get
 
@@ -235,18 +236,24 @@ def run_create(
     return run
 
 
-def run_request(*, case: Case, policy_name: str | None = None, degree: int = 1, by=None) -> TracingRun | None:
-    """An officer asks for a run: at once, or, for F2 when a worker takes tasks, queued (returns None;
-    the officer is messaged when it is ready). An unknown policy or degree is refused here either way."""
-    from . import flows
-
-    if degree == 2 and flows.runs_in_background():
+def run_request(
+    *, case: Case, policy_name: str | None = None, degree: int = 1, by=None, trigger: str = "manual"
+) -> TracingRun | None:
+    """An officer asks for a run (the case page, the API): at once, or, for F2 when a worker takes
+    tasks, queued (returns None; the officer is messaged when it is ready, tracing/flows.py). An unknown
+    policy or degree is refused here either way."""
+    if degree == 2 and events.in_background():
         policy_get(name=policy_name)
-        flows.run_enqueue(
-            case_id=case.pk, policy_name=policy_name, degree=degree, user_id=getattr(by, "pk", None)
+        events.emit(
+            RUN_QUEUED,
+            case_id=case.pk,
+            policy_name=policy_name,
+            degree=degree,
+            actor_id=by.pk if getattr(by, "is_authenticated", False) else None,
+            trigger=trigger,
         )
         return None
-    return run_create(case=case, policy_name=policy_name, degree=degree, by=by)
+    return run_create(case=case, policy_name=policy_name, degree=degree, by=by, trigger=trigger)
 
 
 def run_create_for_review(*, case_id: int) -> TracingRun:

@@ -1,0 +1,11 @@
+"""What the tracing domain tells the others (epiqr.core.events; subscribe in your domain's flows.py)."""
+
+from epiqr.core.events import Event
+
+RUN_QUEUED = Event(
+    "run_queued",
+    fields=("case_id", "policy_name", "degree", "actor_id", "trigger"),
+    when="A tracing run was asked for that a worker computes (an F2 run when EPIQR_TASKS=database), from "
+    "the case page or the API; tracing's flows trace and store it, then tell the officer who asked "
+    "(actor_id) where it is. policy_name null: the policy in force for the case.",
+)
