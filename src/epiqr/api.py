@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
-from epiqr.core.api_auth import API_AUTH
+from epiqr.accounts.api_auth import API_AUTH
 from epiqr.core.api_schema import document_common_errors
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import json_loads

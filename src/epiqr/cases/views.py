@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from epiqr.core import panels
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import aware, local_today
@@ -91,8 +93,6 @@ def case_detail(request, case_id: int):
             else:
                 messages.success(request, _("Infectious period changed."))
                 return redirect("cases:detail", case_id=case.pk)
-    from epiqr.tracing.selectors import policy_list, run_list_visible_to
-
     return render(
         request,
         "cases/detail.html",
@@ -100,9 +100,8 @@ def case_detail(request, case_id: int):
             "case": case,
             "period": selectors.case_period(case=case),
             "form": form,
-            "runs": run_list_visible_to(user=request.user, case_id=case.pk)[:20],
-            "policies": policy_list(),
             "can_cancel": has_capability(request.user, permissions.CANCEL),
+            "panels": panels.render("cases.detail", request, case=case),  # tracing's (tracing/apps.py)
         },
         status=422 if form.errors else 200,
     )
@@ -119,3 +118,13 @@ def case_cancel(request, case_id: int):
     else:
         messages.success(request, _("Case F0 #%(id)s cancelled.") % {"id": case.pk})
     return redirect("cases:detail", case_id=case.pk)
+
+
+def person_panel(request, *, person) -> str:
+    """The person page's case section (core.panels): the active case, or a way to open one."""
+    context = {
+        "person": person,
+        "active_case": selectors.person_active_case(person_id=person.pk),
+        "can_open_case": has_capability(request.user, permissions.OPEN),
+    }
+    return render_to_string("cases/_person_panel.html", context, request=request)

@@ -11,7 +11,9 @@ LAST: list[tuple[str, str, str | None]] = []
 
 
 def nav_item(label, url_name: str, capability: str | None = None, *, last: bool = False) -> None:
-    """Add an entry to the navigation; `last` entries come after every domain's (core's own pages)."""
+    """Add an entry to the navigation, in the order of the domain list (the apps' ready() order).
+    `last` entries (tools rather than a domain's work: the outbox, core's jobs) come after every other,
+    the upper domain's first, so core's own pages close the menu."""
     (LAST if last else NAV).append((label, url_name, capability))
 
 
@@ -19,7 +21,7 @@ def nav(request):
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
-        for label, url_name, cap in NAV + LAST:
+        for label, url_name, cap in NAV + LAST[::-1]:
             if cap is None or has_capability(user, cap):
                 try:
                     url = reverse(url_name)

@@ -13,16 +13,16 @@ from importlib import import_module
 from types import ModuleType
 
 DOMAINS = (
-    "core",
-    "geo",
-    "accounts",
-    "people",
-    "venues",
-    "checkins",
-    "cases",
-    "tracing",
-    "testing",
-    "notify",
+    "core",  # shared pieces: permissions registry, audit, jobs, events, exports, codes, time
+    "geo",  # provinces and communes
+    "accounts",  # staff users, roles, scopes, API tokens
+    "notify",  # the outbox: SMS, email, push behind adapters
+    "people",  # the person registry, documents, citizen proofs
+    "venues",  # venues, their codes and posters
+    "cases",  # F0 cases (a check-in refused at the door asks cases)
+    "checkins",  # check-ins, declarations, imports
+    "tracing",  # exposure engine, runs, contacts, clusters
+    "testing",  # sampling, tubes, pools, lab results
 )
 
 

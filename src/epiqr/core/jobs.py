@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.db import connection
-from django_tasks import task
+from django_tasks import task_backends
+from django_tasks.backends.immediate import ImmediateBackend
 
 from .domains import domain_modules
 from .progress import Progress
@@ -132,16 +133,6 @@ class JobProgress(Progress):
         self.write()
 
 
-@task()
-def job_run_task(*, job_id: int) -> str:
-    """The worker's side of a job (see core.services.job_run)."""
-    from .services import job_run
-
-    return job_run(job_id=job_id).status
-
-
 def runs_in_background() -> bool:
     """Whether a worker takes the jobs (not the in-process backend of development and tests)."""
-    from django_tasks.backends.immediate import ImmediateBackend
-
-    return not isinstance(job_run_task.get_backend(), ImmediateBackend)
+    return not isinstance(task_backends["default"], ImmediateBackend)

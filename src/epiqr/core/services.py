@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from .models import AuditEvent
 from .timeutil import now
@@ -45,7 +46,7 @@ def job_start(
     from django.db import transaction
     from django.utils import translation
 
-    from .jobs import job_run_task, kinds
+    from .jobs import kinds
     from .models import Job, JobFile
     from .permissions import check_capability
 
@@ -120,6 +121,12 @@ def job_run(*, job_id: int):
     )
     job.refresh_from_db()
     return job
+
+
+@task()
+def job_run_task(*, job_id: int) -> str:
+    """The worker's side of a job (job_run)."""
+    return job_run(job_id=job_id).status
 
 
 def jobs_purge(*, days: int | None = None) -> int:

@@ -12,4 +12,4 @@ class NotifyConfig(AppConfig):
 
         from . import permissions
 
-        nav_item(_("Outbox"), "notify:outbox", permissions.VIEW_OUTBOX)
+        nav_item(_("Outbox"), "notify:outbox", permissions.VIEW_OUTBOX, last=True)

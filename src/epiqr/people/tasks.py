@@ -1,19 +1,12 @@
-"""Background work of the person registry: sending proof codes, and the daily purge of old codes and phones."""
+"""Background work of the person registry: the daily purge of old codes and phones (the proof code is sent
+by `services.proof_code_send`, next to the service that queues it)."""
 
 from django_tasks import task
 
-
-@task()
-def proof_code_send(challenge_id: int) -> bool:
-    """Make and send the SMS code of a proof (nothing when the challenge matched nobody)."""
-    from .services import proof_otp_deliver
-
-    return proof_otp_deliver(challenge_id=challenge_id)
+from . import services
 
 
 @task()
 def devices_purge() -> dict:
     """Codes older than a day, expired proofs, phones idle longer than their cookie lives."""
-    from .services import devices_purge as purge
-
-    return purge()
+    return services.devices_purge()

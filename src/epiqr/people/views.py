@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
+from epiqr.core import panels
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import svg_inline
@@ -51,12 +52,6 @@ def person_list(request):
 def person_detail(request, public_id):
     person = _visible(request, public_id)
     audit_record(actor=request.user, action="people.view", target=person)
-    from epiqr.cases import permissions as case_permissions
-    from epiqr.cases.selectors import person_active_case
-    from epiqr.testing import permissions as testing_permissions
-    from epiqr.testing.selectors import person_results
-
-    can_see_results = has_capability(request.user, testing_permissions.VIEW)
     return render(
         request,
         "people/detail.html",
@@ -64,10 +59,8 @@ def person_detail(request, public_id):
             "person": person,
             "documents": person.documents.all(),
             "can_edit": has_capability(request.user, permissions.EDIT),
-            "active_case": person_active_case(person_id=person.pk),
-            "can_open_case": has_capability(request.user, case_permissions.OPEN),
-            "results": person_results(person_ids=[person.pk]) if can_see_results else None,
-            "hotline": settings.EPIQR_HOTLINE,
+            # The case and the test results: panels of the domains above (cases, testing: their apps.py).
+            "panels": panels.render("people.detail", request, person=person),
         },
     )
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -384,3 +385,11 @@ def my_results(request):
             "hotline": settings.EPIQR_HOTLINE,
         },
     )
+
+
+def person_panel(request, *, person) -> str:
+    """The person page's test results (core.panels), for those who may see results."""
+    if not has_capability(request.user, permissions.VIEW):
+        return ""
+    context = {"results": selectors.person_results(person_ids=[person.pk]), "hotline": settings.EPIQR_HOTLINE}
+    return render_to_string("testing/_person_panel.html", context, request=request)

@@ -8,9 +8,10 @@ class TracingConfig(AppConfig):
     verbose_name = _("Tracing")
 
     def ready(self) -> None:
+        from epiqr.core import panels
         from epiqr.core.context import nav_item
 
-        from . import permissions
+        from . import permissions, views
 
         nav_item(_("Tracing"), "tracing:runs", permissions.VIEW)
         nav_item(_("Clusters"), "tracing:clusters", permissions.CLUSTERS)
@@ -21,3 +22,4 @@ class TracingConfig(AppConfig):
 
         outbox_scope("tracing.contact", contact_ids_visible_to)
         outbox_scope("tracing.tracingrun", run_ids_visible_to)
+        panels.register("cases.detail", views.case_panel)

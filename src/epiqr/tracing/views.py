@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -279,3 +280,13 @@ def self_check(request):
     return render(
         request, "tracing/self_check.html", {"people": people, "days": settings.EPIQR_RETENTION_DAYS}
     )
+
+
+def case_panel(request, *, case) -> str:
+    """The case page's tracing section (core.panels): run a trace, and the case's latest runs."""
+    context = {
+        "case": case,
+        "runs": selectors.run_list_visible_to(user=request.user, case_id=case.pk)[:20],
+        "policies": selectors.policy_list(),
+    }
+    return render_to_string("tracing/_case_panel.html", context, request=request)

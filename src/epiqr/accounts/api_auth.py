@@ -2,11 +2,11 @@
 
 from ninja.security import HttpBearer, django_auth
 
+from .services import api_token_authenticate
+
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
-        from epiqr.accounts.services import api_token_authenticate
-
         user = api_token_authenticate(raw=token)
         if user is not None:
             request.user = user

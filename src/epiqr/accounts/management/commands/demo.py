@@ -4,10 +4,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from epiqr.accounts.demo import demo_otp_key, logins_refresh
+from epiqr.accounts.models import User
 from epiqr.core.demo import DEMO_PASSWORD, demo_populate
 
 
 class Command(BaseCommand):
+    """`epiqr demo`: the world is built by core.demo (each domain's demo.py in turn); the logins it
+    prints and refreshes are accounts', hence the command's home here."""
+
     help = "Fill an empty database with a small believable world (made-up people) and demo logins."
 
     def add_arguments(self, parser):
@@ -20,16 +25,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **o):
-        from epiqr.accounts.models import User
-
         if settings.PRODUCTION:
             raise CommandError("epiqr demo makes logins with a published password: not in production.")
 
         hints = settings.VAR_DIR / "demo-hints.txt"
         if o["if_empty"] and User.objects.filter(username="admin").exists():
             self.stdout.write("demo data already loaded.")
-            from epiqr.accounts.demo import logins_refresh
-
             if logins_refresh(password=DEMO_PASSWORD):
                 self.stdout.write("demo logins updated: new password and second-factor key.")
         else:
@@ -46,9 +47,6 @@ class Command(BaseCommand):
         self.stdout.write("Open http://127.0.0.1:8000/ and log in.\n")
 
     def print_logins(self):
-        from epiqr.accounts.demo import demo_otp_key
-        from epiqr.accounts.models import User
-
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         key = demo_otp_key()
         if key:
