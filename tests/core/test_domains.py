@@ -58,3 +58,14 @@ def test_every_event_is_in_the_documented_event_list():
             assert f"`{name}`" in row, f"{event.name}: the table misses the payload field {name}"
         assert event.domain in row, f"{event.name}: the table does not say {event.domain} emits it"
     assert set(table) <= {e.name for e, _ in declared}, "the table lists an event nobody declares"
+
+
+def test_message_templates_live_in_their_domain():
+    """notify sends the messages; each domain writes its own (`<domain>/templates/notify/messages/`)."""
+    found: dict[str, list[str]] = {}
+    for path in SRC.glob("*/templates/notify/messages/*.txt"):
+        found.setdefault(path.name, []).append(path.parts[-5])
+    assert found, "the domains' message templates"
+    assert not [name for name, owners in found.items() if "notify" in owners], "notify holds no domain's text"
+    assert {name: owners for name, owners in found.items() if len(owners) > 1} == {}
+    assert found["tracing_review.txt"] == ["tracing"] and found["case_cancelled.txt"] == ["cases"]

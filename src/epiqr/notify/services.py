@@ -158,7 +158,8 @@ def notices_send(*, notices: list[Notice], by) -> NoticeReport:
 
 
 def message_render(*, template: str, context: dict) -> tuple[str, str]:
-    """(subject, body) of a message template: notify/messages/<template>.txt, first line the subject."""
+    """(subject, body) of a message template: notify/messages/<template>.txt, first line the subject.
+    Each domain keeps its own messages in its package (`<domain>/templates/notify/messages/`)."""
     from django.template import TemplateDoesNotExist
     from django.template.loader import render_to_string
 
