@@ -134,8 +134,9 @@ def test_order_events_in_emit_order_handlers_in_domain_then_written_order(monkey
 
         return run
 
-    # Registered out of domain order: notify's first, then tracing's two, then cases'.
-    for module, label in (("epiqr.notify.flows", "notify"), ("epiqr.tracing.flows", "tracing-1")):
+    # Registered out of domain order (core.domains.DOMAINS: notify, ..., cases, ..., tracing): tracing's
+    # first, then notify's, then cases'.
+    for module, label in (("epiqr.tracing.flows", "tracing-1"), ("epiqr.notify.flows", "notify")):
         fn = handler(label)
         fn.__module__, fn.__qualname__ = module, label.replace("-", "_")
         registry.on("sample_taken")(fn)
@@ -152,15 +153,15 @@ def test_order_events_in_emit_order_handlers_in_domain_then_written_order(monkey
         registry.emit(other, n=2)
         registry.emit(SAMPLE_TAKEN, sample_id=3, site="a")
     assert seen == [
+        ("notify", 1),
         ("cases", 1),
         ("tracing-1", 1),
         ("tracing-2", 1),
-        ("notify", 1),
         ("other", 2),
+        ("notify", 3),
         ("cases", 3),
         ("tracing-1", 3),
         ("tracing-2", 3),
-        ("notify", 3),
     ]
 
 
