@@ -183,6 +183,7 @@ def path_for(route: Route, world: dict) -> str:
         "job_id": world["job"].pk,
         "file_id": world["job_files"]["xlsx"][1],
         "code": declaration_code(declaration=world["declaration"]),
+        "purpose": "dcc",  # a signing purpose of core.keyring (its public trust and revocation lists)
     }
     if route.pattern.startswith("venues/"):
         values["pk"] = world["venue"].pk

@@ -528,6 +528,8 @@ READ_ONLY = {
     "jobs/<int:job_id>/",
     "jobs/<int:job_id>/files/<int:file_id>/",
     "jobs/<int:job_id>/progress/",
+    "trust/<slug:purpose>/keys.json",
+    "trust/<slug:purpose>/revocations.json",
     "",
     "healthz",
     "api/v1/openapi.json",
