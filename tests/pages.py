@@ -48,6 +48,7 @@ NOT_PAGES = {
     "checkins:station_photo": "JSON answer to a photo upload (POST)",
     "checkins:declaration_done": "form target (POST)",
     "cases:cancel": "form target (POST)",
+    "dashboards:recompute": "form target (POST)",
     "tracing:run_create": "form target (POST)",
     "tracing:run_review": "form target (POST)",
     "tracing:run_export": "XLSX/CSV file (POST, with a purpose)",
@@ -147,6 +148,8 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         return {"pk": objects["session"]().pk}
     if name in ("testing:tube", "testing:slips"):
         return {"barcode": objects["tube"]().barcode}
+    if name == "dashboards:level_history":
+        return {"kind": "commune", "code": objects["person"]().commune_id}
     return {}
 
 

@@ -99,6 +99,7 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
         "lab_a": make_user(Role.LAB_TECH, province=geo),
         "lab_far": make_user(Role.LAB_TECH, province=far),
         "hotline": make_user(Role.HOTLINE_OPERATOR, province=geo),
+        "province": make_user(Role.PROVINCE_OFFICER, province=geo),
     }
     o: dict = {}
     # A registered person of commune A with a CCCD on file and no date of birth or address yet.
@@ -514,6 +515,13 @@ WRITES = [
         refused=(("owner_b", 302),),
         allowed="owner_a",
     ),
+    Write(
+        "dashboards/levels/recompute/",
+        lambda w: "/dashboards/levels/recompute/",
+        lambda w: {},
+        refused=(("officer_a", 403), ("hotline", 403), ("owner_a", 403)),
+        allowed="province",
+    ),
 ]
 
 # Routes that change nothing in the data tables (reads, audited reads and exports, photo decoding).
@@ -591,6 +599,8 @@ READ_ONLY = {
     "testing/stats/",
     "testing/my/",
     "notify/outbox/",
+    "dashboards/",
+    "dashboards/levels/<str:kind>/<int:code>/",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).

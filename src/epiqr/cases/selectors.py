@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -146,3 +146,32 @@ def case_list_confirmed_on(*, day: date, user=None) -> QuerySet[Case]:
         .order_by("pk")
     )
     return qs if user is None else jurisdiction_filter(qs, user=user, commune_path="commune")
+
+
+def case_counts_by_commune_day(
+    *, since: date, until: date, by: str = "confirmed"
+) -> dict[tuple[int, date], int]:
+    """Cases that count per (commune, day) of confirmation (`by="confirmed"`) or of symptom onset
+    (`by="onset"`), every commune: for read models (dashboards), which scope what they show."""
+    field = {"confirmed": "confirmed_on", "onset": "onset_on"}[by]
+    rows = (
+        Case.objects.filter(status__in=COUNTED_STATUSES, commune__isnull=False)
+        .filter(**{f"{field}__gte": since, f"{field}__lte": until})
+        .values_list("commune_id", field)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(commune, day): n for commune, day, n in rows}
+
+
+def case_days(*, case_id: int) -> list[date]:
+    """The days a case is counted on (confirmation, onset), whatever its status: what a change to it
+    changes in per-day counts."""
+    row = Case.objects.filter(pk=case_id).values_list("confirmed_on", "onset_on").first()
+    return [d for d in (row or ()) if d is not None]
+
+
+def case_active_counts_by_commune(*, user) -> dict[int | None, int]:
+    """Active cases (isolated now) per commune of the user's jurisdiction."""
+    qs = jurisdiction_filter(Case.objects.filter(status=CaseStatus.ACTIVE), user=user, commune_path="commune")
+    return dict(qs.values_list("commune_id").annotate(n=Count("id")).order_by())

@@ -23,6 +23,7 @@ DOMAINS = (
     "checkins",  # check-ins, declarations, imports
     "tracing",  # exposure engine, runs, contacts, clusters
     "testing",  # sampling, tubes, pools, lab results
+    "dashboards",  # read models: epidemic levels, curves, deployment campaign (the top layer)
 )
 
 

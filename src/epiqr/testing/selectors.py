@@ -252,22 +252,7 @@ def stats_by_day_commune(*, user, since: date, until: date) -> list[DayCommuneSt
         user=user,
         commune_path="session__site__commune",
     )
-    rows = (
-        tubes.values("session__day", "session__site__commune__name", "session__site__commune_id")
-        .annotate(
-            samples=Coalesce(Sum("member_count"), 0),
-            tube_count=Count("id"),
-            pooled=Count("id", filter=Q(member_count__gt=1)),
-            pending=Coalesce(Sum("member_count", filter=~Q(status=TubeStatus.RESULTED)), 0),
-            resulted_people=Coalesce(Sum("member_count", filter=Q(status=TubeStatus.RESULTED)), 0),
-            # outcomes follow from the tube (pools.tube_outcome), so no person row is read
-            positives=Count("id", filter=Q(result=Result.POSITIVE, member_count=1)),
-            pool_positives=Coalesce(
-                Sum("member_count", filter=Q(result=Result.POSITIVE, member_count__gt=1)), 0
-            ),
-        )
-        .order_by("-session__day", "session__site__commune__name")
-    )
+    rows = _day_commune_rows(tubes, "session__site__commune__name")
     hours = _turnaround_hours(tubes)
     out = []
     for r in rows:
@@ -288,6 +273,46 @@ def stats_by_day_commune(*, user, since: date, until: date) -> list[DayCommuneSt
             )
         )
     return out
+
+
+def _day_commune_rows(tubes: QuerySet[Tube], *extra: str):
+    """Per sampling day and commune of these tubes: samples, tubes, pooled, pending, resulted people,
+    positives and pool positives (the one place these counts are spelled)."""
+    return (
+        tubes.values("session__day", "session__site__commune_id", *extra)
+        .annotate(
+            samples=Coalesce(Sum("member_count"), 0),
+            tube_count=Count("id"),
+            pooled=Count("id", filter=Q(member_count__gt=1)),
+            pending=Coalesce(Sum("member_count", filter=~Q(status=TubeStatus.RESULTED)), 0),
+            resulted_people=Coalesce(Sum("member_count", filter=Q(status=TubeStatus.RESULTED)), 0),
+            # outcomes follow from the tube (pools.tube_outcome), so no person row is read
+            positives=Count("id", filter=Q(result=Result.POSITIVE, member_count=1)),
+            pool_positives=Coalesce(
+                Sum("member_count", filter=Q(result=Result.POSITIVE, member_count__gt=1)), 0
+            ),
+        )
+        .order_by("-session__day", *extra)
+    )
+
+
+def counts_by_day_commune(*, since: date, until: date) -> dict[tuple[int, date], tuple[int, int, int]]:
+    """Every commune's (samples, resulted people, confirmed positives) per sampling day, for read models
+    (dashboards); no jurisdiction: the caller scopes what it shows."""
+    tubes = Tube.objects.filter(session__day__gte=since, session__day__lte=until)
+    return {
+        (r["session__site__commune_id"], r["session__day"]): (
+            r["samples"],
+            r["resulted_people"],
+            r["positives"],
+        )
+        for r in _day_commune_rows(tubes)
+    }
+
+
+def tube_sampling_days(*, tube_ids: list[int]) -> set[date]:
+    """The sampling days of these tubes (what a result changes in per-day counts)."""
+    return set(Tube.objects.filter(pk__in=tube_ids).values_list("session__day", flat=True).distinct())
 
 
 def _turnaround_hours(tubes: QuerySet[Tube]) -> dict:

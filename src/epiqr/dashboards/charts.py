@@ -1,0 +1,47 @@
+"""Server-side SVG charts as geometry (no Django import): the template draws what this computes, and
+every chart's numbers are shown in a table beside it.
+
+Contract: `bars_with_line(values, line, width, height)` places one bar per value and a polyline through
+`line` (same length), both scaled to the larger maximum; a zero maximum draws flat bars at the base.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: tuple[Bar, ...]
+    line_points: str  # "x,y x,y ..." for an SVG polyline
+    maximum: float
+
+
+def bars_with_line(
+    values: list[float], line: list[float], *, width: int = 600, height: int = 160
+) -> BarChart:
+    if len(line) != len(values):
+        raise ValueError("the line needs one point per bar")
+    top = max([0.0, *values, *line])
+    n = max(len(values), 1)
+    slot = width / n
+    gap = min(2.0, slot / 4)
+    scale = (height - 4) / top if top else 0.0
+    bars = []
+    points = []
+    for i, (value, avg) in enumerate(zip(values, line, strict=True)):
+        h = value * scale
+        bars.append(
+            Bar(round(i * slot + gap / 2, 2), round(height - h, 2), round(slot - gap, 2), round(h, 2), value)
+        )
+        points.append(f"{round(i * slot + slot / 2, 2)},{round(height - avg * scale, 2)}")
+    return BarChart(width, height, tuple(bars), " ".join(points), top)

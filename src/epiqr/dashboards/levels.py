@@ -1,0 +1,119 @@
+"""The epidemic level of a place (commune or province) by a versioned policy. No Django import.
+
+Contract: `assess(inputs, policy)` is a pure function of the week's figures of ONE place and the level
+it had before; it returns the level (1 to 4) and the reasons, in the order the policy applied them, so a
+page can say why. `policy_for(day)` chooses the policy in force on a day (policies are data, never
+constants in code: a new decision is a new `Policy` appended to `POLICIES`).
+
+The policy in force since 12 October 2021 (Nghị quyết 128/NQ-CP of 11/10/2021 and its guidance,
+Quyết định 4800/QĐ-BYT of 12/10/2021), as encoded here:
+1. Criterion 1, new community cases per 100,000 people in the last 7 days, gives the base level by bands:
+   < 20 level 1, 20 to < 50 level 2, 50 to < 150 level 3, >= 150 level 4.
+2. Criterion 2, vaccination coverage of adults (share of people aged 18+ with at least one dose): when it
+   does not reach the threshold (70%), the level is raised by one (at most 4). Coverage not reported
+   counts as not reached (a place is not graded better than it can prove).
+3. Criterion 3, treatment capacity: a place whose capacity criteria fail is not lowered; it keeps at
+   least the level it had before. Capacity not reported is not treated as a failure.
+No population on record: no level (the rate cannot be computed).
+
+Levels: 1 low risk (green, "new normal"), 2 medium (yellow), 3 high (orange), 4 very high (red).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+LEVELS = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    source: str  # the official text it encodes
+    effective_from: date
+    # Upper bounds (exclusive) of the weekly rate per 100,000 for levels 1, 2 and 3; above: level 4.
+    rate_bands: tuple[float, float, float]
+    adult_coverage_threshold: float  # share (0..1) of adults with at least one dose
+    per: int = 100_000
+    window_days: int = 7
+
+
+QD_4800 = Policy(
+    id="qd4800-2021",
+    source="Quyết định 4800/QĐ-BYT, 12/10/2021 (Nghị quyết 128/NQ-CP, 11/10/2021)",
+    effective_from=date(2021, 10, 12),
+    rate_bands=(20.0, 50.0, 150.0),
+    adult_coverage_threshold=0.70,
+)
+
+POLICIES: tuple[Policy, ...] = (QD_4800,)
+
+
+def policy_for(day: date, policies: tuple[Policy, ...] = POLICIES) -> Policy:
+    """The policy in force on `day`: the latest whose effective date is on or before it (the first one
+    for a day before every policy, so old data is still graded)."""
+    chosen = policies[0]
+    for policy in sorted(policies, key=lambda p: p.effective_from):
+        if policy.effective_from <= day:
+            chosen = policy
+    return chosen
+
+
+@dataclass(frozen=True)
+class PlaceWeek:
+    """One place's figures for the week ending on the assessed day."""
+
+    new_cases: int
+    population: int | None
+    adult_coverage: float | None = None  # None: not reported (no vaccination data)
+    capacity_ok: bool | None = None  # None: not reported
+    previous_level: int | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str  # "rate", "coverage_low", "coverage_unknown", "capacity_kept", "no_population"...
+    values: dict
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: int | None
+    rate: float | None  # new cases per `policy.per` people in the window
+    reasons: tuple[Reason, ...]
+    policy_id: str
+
+
+def band_level(rate: float, policy: Policy) -> int:
+    """Criterion 1 alone: the level of a weekly rate per 100,000."""
+    for level, upper in zip(LEVELS, policy.rate_bands, strict=False):
+        if rate < upper:
+            return level
+    return LEVELS[-1]
+
+
+def assess(place: PlaceWeek, policy: Policy) -> Assessment:
+    if not place.population or place.population <= 0:
+        return Assessment(None, None, (Reason("no_population", {}),), policy.id)
+    rate = place.new_cases * policy.per / place.population
+    level = band_level(rate, policy)
+    reasons = [Reason("rate", {"cases": place.new_cases, "rate": round(rate, 1), "level": level})]
+    if place.adult_coverage is None or place.adult_coverage < policy.adult_coverage_threshold:
+        raised = min(level + 1, LEVELS[-1])
+        code = "coverage_unknown" if place.adult_coverage is None else "coverage_low"
+        reasons.append(
+            Reason(
+                code,
+                {
+                    "coverage": None
+                    if place.adult_coverage is None
+                    else round(place.adult_coverage * 100, 1),
+                    "threshold": round(policy.adult_coverage_threshold * 100, 1),
+                    "level": raised,
+                },
+            )
+        )
+        level = raised
+    if place.capacity_ok is False and place.previous_level is not None and place.previous_level > level:
+        level = place.previous_level
+        reasons.append(Reason("capacity_kept", {"level": level}))
+    return Assessment(level, rate, tuple(reasons), policy.id)

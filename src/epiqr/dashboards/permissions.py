@@ -1,0 +1,12 @@
+"""Capabilities of the dashboards: aggregates only (no person is shown), scoped by jurisdiction."""
+
+from django.utils.translation import gettext_lazy as _
+
+from epiqr.core.permissions import Role, capability
+
+VIEW = capability(
+    "dashboards.view", _("See the dashboards of your jurisdiction (counts only)"), Role.OFFICERS
+)
+RECOMPUTE = capability(
+    "dashboards.recompute", _("Recompute the epidemic levels now"), [Role.PROVINCE_OFFICER]
+)

@@ -1,0 +1,200 @@
+"""Reads of the dashboards: pre-aggregated counts in the user's jurisdiction (never a raw-table scan)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Sum
+
+from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
+from epiqr.cases.selectors import case_active_counts_by_commune
+from epiqr.core.errors import NotFound
+
+from .models import CommuneDayCount, LevelAssessment, PlaceKind
+
+AVERAGE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Area:
+    """What a dashboard shows: the whole jurisdiction (`commune_id` None) or one commune of it."""
+
+    commune_id: int | None
+    label: str
+
+
+def area_for(*, user, commune_id: int | None) -> Area:
+    """The area asked for, refused (NotFound) if outside the user's jurisdiction."""
+    if commune_id is None:
+        return Area(None, _jurisdiction_label(user))
+    commune = commune_list_in_jurisdiction(user=user).filter(pk=commune_id).first()
+    if commune is None:
+        raise NotFound("commune")
+    return Area(commune.pk, commune.name)
+
+
+def _jurisdiction_label(user) -> str:
+    if getattr(user, "commune", None) is not None:
+        return user.commune.name
+    if getattr(user, "province", None) is not None:
+        return user.province.name
+    from django.utils.translation import gettext as _
+
+    return _("Whole country")
+
+
+def _counts(*, user, area: Area):
+    qs = jurisdiction_filter(CommuneDayCount.objects.all(), user=user, commune_path="commune")
+    return qs if area.commune_id is None else qs.filter(commune_id=area.commune_id)
+
+
+@dataclass(frozen=True)
+class CurveDay:
+    day: date
+    confirmed: int
+    onset: int
+    confirmed_avg: float  # trailing 7-day mean, the day included
+    onset_avg: float
+
+
+def trailing_mean(values: list[int], window: int = AVERAGE_DAYS) -> list[float]:
+    """The mean of each value and the `window - 1` before it (fewer at the start of the list)."""
+    out = []
+    total = 0
+    for i, v in enumerate(values):
+        total += v
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
+def epidemic_curve(*, user, area: Area, since: date, until: date) -> list[CurveDay]:
+    """New cases per day by confirmation and by onset, with their 7-day averages (the 6 days before
+    `since` are read so the first average is whole)."""
+    start = since - timedelta(days=AVERAGE_DAYS - 1)
+    rows = (
+        _counts(user=user, area=area)
+        .filter(day__gte=start, day__lte=until)
+        .values("day")
+        .annotate(c=Sum("confirmed"), o=Sum("onset"))
+        .order_by()
+    )
+    by_day = {r["day"]: (r["c"], r["o"]) for r in rows}
+    days = [start + timedelta(days=i) for i in range((until - start).days + 1)]
+    confirmed = [by_day.get(d, (0, 0))[0] for d in days]
+    onset = [by_day.get(d, (0, 0))[1] for d in days]
+    c_avg, o_avg = trailing_mean(confirmed), trailing_mean(onset)
+    skip = AVERAGE_DAYS - 1
+    return [CurveDay(d, confirmed[i], onset[i], c_avg[i], o_avg[i]) for i, d in enumerate(days) if i >= skip]
+
+
+@dataclass(frozen=True)
+class CommuneRow:
+    commune_id: int
+    name: str
+    confirmed: int
+    active: int
+    samples: int
+    resulted: int
+    positives: int
+    level: int | None
+
+    @property
+    def positivity_percent(self) -> float | None:
+        return self.positives * 100 / self.resulted if self.resulted else None
+
+
+def commune_table(*, user, since: date, until: date) -> list[CommuneRow]:
+    """Per commune of the jurisdiction with anything to show: cases confirmed in the period, active
+    cases now, people sampled, with a result, positives, and the latest level."""
+    sums = (
+        _counts(user=user, area=Area(None, ""))
+        .filter(day__gte=since, day__lte=until)
+        .values("commune_id")
+        .annotate(c=Sum("confirmed"), s=Sum("samples"), r=Sum("resulted"), p=Sum("positives"))
+        .order_by()
+    )
+    data = {r["commune_id"]: r for r in sums}
+    active = case_active_counts_by_commune(user=user)
+    latest = levels_latest(user=user, kind=PlaceKind.COMMUNE)
+    ids = set(data) | {c for c in active if c is not None} | set(latest)
+    names = dict(commune_list_in_jurisdiction(user=user).filter(pk__in=ids).values_list("pk", "name"))
+    out = []
+    for cid in ids:
+        if cid not in names:
+            continue
+        r = data.get(cid, {})
+        level = latest.get(cid)
+        out.append(
+            CommuneRow(
+                cid,
+                names[cid],
+                r.get("c") or 0,
+                active.get(cid, 0),
+                r.get("s") or 0,
+                r.get("r") or 0,
+                r.get("p") or 0,
+                level.level if level else None,
+            )
+        )
+    out.sort(key=lambda row: (-(row.level or 0), -row.confirmed, row.name))
+    return out
+
+
+def levels_latest(*, user, kind: str) -> dict[int, LevelAssessment]:
+    """The latest assessment of each place of this kind in the user's jurisdiction."""
+    qs = LevelAssessment.objects.filter(kind=kind)
+    last = qs.order_by("-day").values_list("day", flat=True).first()
+    if last is None:
+        return {}
+    rows = qs.filter(day=last)
+    if kind == PlaceKind.COMMUNE:
+        allowed = set(commune_list_in_jurisdiction(user=user).values_list("pk", flat=True))
+    else:
+        allowed = _provinces_of(user)
+    return {r.code: r for r in rows if allowed is None or r.code in allowed}
+
+
+def _provinces_of(user) -> set[int] | None:
+    from epiqr.core.permissions import Role
+
+    if user.is_superuser or user.role == Role.ADMIN:
+        return None
+    if user.province_id:
+        return {user.province_id}
+    if getattr(user, "commune", None) is not None:
+        return {user.commune.province_id}
+    return set()
+
+
+def area_level(*, user, area: Area) -> LevelAssessment | None:
+    """The latest level of the area shown: the commune's, or the province's for a province officer."""
+    if area.commune_id is not None:
+        return levels_latest(user=user, kind=PlaceKind.COMMUNE).get(area.commune_id)
+    if user.commune_id:
+        return levels_latest(user=user, kind=PlaceKind.COMMUNE).get(user.commune_id)
+    if user.province_id:
+        return levels_latest(user=user, kind=PlaceKind.PROVINCE).get(user.province_id)
+    return None
+
+
+def level_history(*, user, kind: str, code: int, limit: int = 90) -> list[LevelAssessment]:
+    """A place's assessments, newest first; NotFound outside the user's jurisdiction."""
+    if kind == PlaceKind.COMMUNE:
+        if not commune_list_in_jurisdiction(user=user).filter(pk=code).exists():
+            raise NotFound("commune")
+    elif kind == PlaceKind.PROVINCE:
+        allowed = _provinces_of(user)
+        if allowed is not None and code not in allowed:
+            raise NotFound("province")
+    else:
+        raise NotFound("kind")
+    return list(LevelAssessment.objects.filter(kind=kind, code=code).order_by("-day")[:limit])
+
+
+def level_counts(latest: dict[int, LevelAssessment]) -> dict[int | None, int]:
+    counts: dict[int | None, int] = defaultdict(int)
+    for row in latest.values():
+        counts[row.level] += 1
+    return dict(counts)

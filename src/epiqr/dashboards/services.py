@@ -1,0 +1,142 @@
+"""Writes of the dashboards: the read models rebuilt from the other domains' selectors."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from epiqr.cases.selectors import case_counts_by_commune_day
+from epiqr.core.timeutil import now
+from epiqr.geo.models import Commune
+from epiqr.testing.selectors import counts_by_day_commune
+
+from . import levels
+from .models import AreaPopulation, CommuneDayCount, LevelAssessment, PlaceKind
+
+
+def day_counts_refresh(*, days: set[date]) -> int:
+    """Rebuild CommuneDayCount for these days, every commune, from the cases and testing selectors
+    (so the counts equal the raw rows whatever arrived, changed or was cancelled); returns rows written.
+    Runs per contiguous span of days: one grouped query per source."""
+    written = 0
+    for since, until in _spans(sorted(days)):
+        confirmed = case_counts_by_commune_day(since=since, until=until, by="confirmed")
+        onset = case_counts_by_commune_day(since=since, until=until, by="onset")
+        tests = counts_by_day_commune(since=since, until=until)
+        keys = set(confirmed) | set(onset) | {(c, d) for c, d in tests}
+        rows = []
+        for commune, day in keys:
+            samples, resulted, positives = tests.get((commune, day), (0, 0, 0))
+            rows.append(
+                CommuneDayCount(
+                    commune_id=commune,
+                    day=day,
+                    confirmed=confirmed.get((commune, day), 0),
+                    onset=onset.get((commune, day), 0),
+                    samples=samples,
+                    resulted=resulted,
+                    positives=positives,
+                )
+            )
+        with transaction.atomic():
+            CommuneDayCount.objects.filter(day__gte=since, day__lte=until).delete()
+            CommuneDayCount.objects.bulk_create(rows, batch_size=2000)
+        written += len(rows)
+    return written
+
+
+def _spans(days: list[date]) -> list[tuple[date, date]]:
+    spans: list[tuple[date, date]] = []
+    for day in days:
+        if spans and day - spans[-1][1] <= timedelta(days=1):
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def levels_recompute(*, day: date, trigger: str = "daily") -> int:
+    """Grade every commune with a population on record, and every province of them, for `day` by the
+    policy in force that day; writes (or replaces) that day's LevelAssessment rows; returns how many."""
+    policy = levels.policy_for(day)
+    since = day - timedelta(days=policy.window_days - 1)
+    cases: dict[int, int] = defaultdict(int)
+    for commune, n in CommuneDayCount.objects.filter(day__gte=since, day__lte=day).values_list(
+        "commune_id", "confirmed"
+    ):
+        cases[commune] += n
+    populations = dict(AreaPopulation.objects.values_list("commune_id", "population"))
+    province_of = dict(Commune.objects.filter(pk__in=list(populations)).values_list("code", "province_id"))
+    previous = _previous_levels(day=day)
+    by_province_cases: dict[int, int] = defaultdict(int)
+    by_province_people: dict[int, int] = defaultdict(int)
+    places: list[tuple[str, int, levels.PlaceWeek]] = []
+    for commune, population in populations.items():
+        n = cases.get(commune, 0)
+        by_province_cases[province_of[commune]] += n
+        by_province_people[province_of[commune]] += population
+        places.append(
+            (
+                PlaceKind.COMMUNE,
+                commune,
+                levels.PlaceWeek(n, population, None, None, previous.get(("commune", commune))),
+            )
+        )
+    for province, people in by_province_people.items():
+        places.append(
+            (
+                PlaceKind.PROVINCE,
+                province,
+                levels.PlaceWeek(
+                    by_province_cases[province], people, None, None, previous.get(("province", province))
+                ),
+            )
+        )
+    at = now()
+    rows = []
+    for kind, code, week in places:
+        result = levels.assess(week, policy)
+        rows.append(
+            LevelAssessment(
+                kind=kind,
+                code=code,
+                day=day,
+                level=result.level,
+                rate=result.rate,
+                policy=result.policy_id,
+                reasons=[{"code": r.code, **r.values} for r in result.reasons],
+                inputs={
+                    "new_cases": week.new_cases,
+                    "population": week.population,
+                    "since": since.isoformat(),
+                },
+                trigger=trigger,
+                computed_at=at,
+            )
+        )
+    with transaction.atomic():
+        LevelAssessment.objects.filter(day=day).delete()
+        LevelAssessment.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _previous_levels(*, day: date) -> dict[tuple[str, int], int]:
+    """Each place's level on the latest day before `day` that has one."""
+    out: dict[tuple[str, int], int] = {}
+    last = LevelAssessment.objects.filter(day__lt=day).order_by("-day").values_list("day", flat=True).first()
+    if last is None:
+        return out
+    for kind, code, level in LevelAssessment.objects.filter(day=last, level__isnull=False).values_list(
+        "kind", "code", "level"
+    ):
+        out[(kind, code)] = level
+    return out
+
+
+def population_set(
+    *, commune_id: int, population: int, adults: int | None = None, source: str = ""
+) -> AreaPopulation:
+    row, _ = AreaPopulation.objects.update_or_create(
+        commune_id=commune_id, defaults={"population": population, "adults": adults, "source": source}
+    )
+    return row

@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epiqr.accounts.selectors import commune_list_in_jurisdiction
+from epiqr.core.input_guard import int_or_none
+from epiqr.core.permissions import has_capability, requires
+from epiqr.core.timeutil import local_today
+
+from . import charts, permissions, selectors, services
+from .levels import POLICIES
+from .models import PlaceKind
+from .presenting import LEVEL_COLOURS, LEVEL_LABELS, reason_text
+
+PERIODS = (14, 28, 90)
+POLICY_SOURCES = {p.id: p.source for p in POLICIES}
+
+
+def _level_view(row):
+    if row is None:
+        return None
+    return {
+        "row": row,
+        "label": LEVEL_LABELS.get(row.level, LEVEL_LABELS[None]),
+        "colour": LEVEL_COLOURS.get(row.level, "grey"),
+        "reasons": [reason_text(r) for r in row.reasons],
+        "source": POLICY_SOURCES.get(row.policy, row.policy),
+    }
+
+
+@requires(permissions.VIEW)
+def home(request):
+    """The epidemic dashboard of the officer's jurisdiction or one commune of it."""
+    days = int_or_none(request.GET.get("days"))
+    days = days if days in PERIODS else PERIODS[0]
+    area = selectors.area_for(user=request.user, commune_id=int_or_none(request.GET.get("commune")))
+    until = local_today()
+    since = until - timedelta(days=days - 1)
+    curve = selectors.epidemic_curve(user=request.user, area=area, since=since, until=until)
+    chart = charts.bars_with_line([d.confirmed for d in curve], [d.confirmed_avg for d in curve])
+    onset_chart = charts.bars_with_line([d.onset for d in curve], [d.onset_avg for d in curve])
+    rows = selectors.commune_table(user=request.user, since=since, until=until)
+    if area.commune_id is not None:
+        rows = [r for r in rows if r.commune_id == area.commune_id]
+    totals = {
+        "confirmed": sum(d.confirmed for d in curve),
+        "active": sum(r.active for r in rows),
+        "samples": sum(r.samples for r in rows),
+        "resulted": sum(r.resulted for r in rows),
+        "positives": sum(r.positives for r in rows),
+    }
+    totals["positivity"] = totals["positives"] * 100 / totals["resulted"] if totals["resulted"] else None
+    latest = selectors.levels_latest(user=request.user, kind=PlaceKind.COMMUNE)
+    counts = selectors.level_counts(latest)
+    return render(
+        request,
+        "dashboards/home.html",
+        {
+            "area": area,
+            "days": days,
+            "periods": PERIODS,
+            "since": since,
+            "until": until,
+            "curve": curve,
+            "chart": chart,
+            "onset_chart": onset_chart,
+            "rows": rows,
+            "totals": totals,
+            "level": _level_view(selectors.area_level(user=request.user, area=area)),
+            "level_counts": [
+                (LEVEL_LABELS[k], LEVEL_COLOURS[k], counts.get(k, 0)) for k in (4, 3, 2, 1, None)
+            ],
+            "communes": commune_list_in_jurisdiction(user=request.user),
+            "may_recompute": has_capability(request.user, permissions.RECOMPUTE),
+        },
+    )
+
+
+@requires(permissions.VIEW)
+def level_history(request, kind: str, code: int):
+    rows = selectors.level_history(user=request.user, kind=kind, code=code)
+    return render(
+        request,
+        "dashboards/level_history.html",
+        {"kind": kind, "code": code, "rows": [_level_view(r) for r in rows]},
+    )
+
+
+@require_POST
+@requires(permissions.RECOMPUTE)
+def recompute(request):
+    """On demand: rebuild the last two weeks' counts and grade today's levels again."""
+    today = local_today()
+    services.day_counts_refresh(days={today - timedelta(days=i) for i in range(14)})
+    n = services.levels_recompute(day=today, trigger="on_demand")
+    messages.success(request, _("Levels recomputed for %(n)s places.") % {"n": n})
+    return redirect("dashboards:home")
