@@ -110,6 +110,18 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
         number=number, old="", name="Đỗ Thị Lan", born=date(1991, 5, 6), sex="F", address="7 Ngõ Thử, Hà Nội"
     )
     o["venue"] = VenueFactory(commune=a, owner=users["owner_a"])
+    from epiqr.dashboards.models import DeploymentTarget
+
+    o["target"] = DeploymentTarget.objects.create(
+        province=geo,
+        commune=a,
+        name="Quán Thử",
+        sector="food",
+        agency="Sở Công Thương",
+        status="review",
+        venue=o["venue"],
+        score=0.8,
+    )
     VenueFactory(commune=a, owner=users["owner_b"])
     # A case in A whose run found two contacts in A and one in B.
     f0 = PersonFactory(full_name="Nguyễn Văn An", commune=a)
@@ -516,6 +528,41 @@ WRITES = [
         allowed="owner_a",
     ),
     Write(
+        "dashboards/deployment/review/decide/",
+        lambda w: "/dashboards/deployment/review/decide/",
+        lambda w: {"target": w.objects["target"].pk, "accept": "1"},
+        refused=(("officer_a", 403), ("hotline", 403)),
+        allowed="province",
+    ),
+    Write(
+        "dashboards/deployment/deadline/",
+        lambda w: "/dashboards/deployment/deadline/",
+        lambda w: {"sector": "health", "agency": "Sở Y tế", "deadline": _today()},
+        refused=(("officer_a", 403), ("hotline", 403)),
+        allowed="province",
+    ),
+    Write(
+        "dashboards/deployment/match/",
+        lambda w: "/dashboards/deployment/match/",
+        lambda w: {},
+        refused=(("officer_a", 403), ("owner_a", 403)),
+        allowed="province",
+    ),
+    Write(
+        "dashboards/deployment/import/",
+        lambda w: "/dashboards/deployment/import/",
+        lambda w: {},
+        refused=(("officer_a", 403), ("hotline", 403)),
+        allowed="province",
+        files=lambda w: {
+            "file": SimpleUploadedFile(
+                "ds.csv",
+                f"Tên đơn vị,Xã/phường,Ngành\r\nQuán Mới,{w.a.code},food\r\n".encode(),
+                content_type="text/csv",
+            )
+        },
+    ),
+    Write(
         "dashboards/levels/recompute/",
         lambda w: "/dashboards/levels/recompute/",
         lambda w: {},
@@ -601,6 +648,11 @@ READ_ONLY = {
     "notify/outbox/",
     "dashboards/",
     "dashboards/levels/<str:kind>/<int:code>/",
+    "dashboards/deployment/",
+    "dashboards/deployment/calls/",
+    "dashboards/deployment/review/",
+    "trust/<slug:purpose>/keys.json",
+    "trust/<slug:purpose>/revocations.json",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).

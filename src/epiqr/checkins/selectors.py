@@ -108,6 +108,15 @@ def venue_recent_days(*, venue_id: int, days: int = 7) -> list[DayCount]:
     return out
 
 
+def venue_ids_scanned_since(*, since: date, venue_ids: list[int] | None = None) -> set[int]:
+    """Venues with at least one check-in from `since` on, from the daily counts (today's count is
+    kept current by the rollup every few minutes)."""
+    qs = VenueDailyCount.objects.filter(day__gte=since, checkins__gt=0)
+    if venue_ids is not None:
+        qs = qs.filter(venue_id__in=venue_ids)
+    return set(qs.values_list("venue_id", flat=True).distinct())
+
+
 def venue_occupancy(*, venue_id: int) -> int:
     """People probably inside now: checked in within ASSUMED_STAY and not checked out."""
     return (

@@ -13,3 +13,4 @@ class DashboardsConfig(AppConfig):
         from . import permissions
 
         nav_item(_("Dashboards"), "dashboards:home", permissions.VIEW)
+        nav_item(_("QR deployment"), "dashboards:deployment", permissions.DEPLOYMENT)

@@ -24,6 +24,7 @@ def populate(world: dict) -> None:
     day_counts_refresh(days={today - timedelta(days=i) for i in range(90)})
     for i in range(13, -1, -1):
         levels_recompute(day=today - timedelta(days=i), trigger="daily")
+    _campaign(world, province, today)
     world["logins"].append(
         (
             "demo-tinh",
@@ -31,3 +32,64 @@ def populate(world: dict) -> None:
             "Epidemic dashboard: /dashboards/ (levels with their reasons, curve, tests by commune)",
         )
     )
+
+
+UNREGISTERED = (
+    ("Nhà nghỉ Hoa Mai", "lodging"),
+    ("Quầy thuốc Bình An", "health"),
+    ("Trường Tiểu học Thử Nghiệm", "school"),
+    ("Chợ tạm Thử", "retail"),
+    ("Bến xe Thử", "transport"),
+    ("Quán cơm Thử Nghiệm", "food"),
+)
+
+
+def _campaign(world: dict, province, today) -> None:
+    """A Huế-like campaign: each sector given to a department with a deadline, a list of units that must
+    deploy (most of the demo venues, typed the way an agency's sheet types them, and a few units that
+    have not registered), matched to the venues; today's progress stored."""
+    from epiqr.venues.models import SECTOR_AGENCY
+
+    from .deployment import deployment_snapshot, targets_match
+    from .models import DeploymentTarget, SectorDeadline
+
+    rng = world["rng"]
+    for i, (sector, agency) in enumerate(SECTOR_AGENCY.items()):
+        SectorDeadline.objects.update_or_create(
+            province=province,
+            sector=sector,
+            defaults={"agency": str(agency), "deadline": today + timedelta(days=(i % 5) * 3 - 3)},
+        )
+    agencies = {str(s): str(a) for s, a in SECTOR_AGENCY.items()}
+    targets = []
+    for venue in world.get("venues", [])[:400]:
+        if rng.random() < 0.8:
+            targets.append(
+                DeploymentTarget(
+                    province=province,
+                    commune_id=venue.commune_id,
+                    name=venue.name.upper(),
+                    address=venue.address,
+                    sector=venue.sector,
+                    agency=agencies.get(venue.sector, ""),
+                    phone=venue.phone,
+                )
+            )
+    communes = world["communes"]
+    for n in range(30):
+        name, sector = UNREGISTERED[n % len(UNREGISTERED)]
+        targets.append(
+            DeploymentTarget(
+                province=province,
+                commune=communes[n % len(communes)],
+                name=f"{name} {n + 1}",
+                address=f"{n + 1} Phố Thử",
+                sector=sector,
+                agency=agencies.get(sector, ""),
+                phone=f"09120{n:05d}",
+                contact="Người liên hệ (demo)",
+            )
+        )
+    DeploymentTarget.objects.bulk_create(targets)
+    targets_match(province_id=province.pk)
+    deployment_snapshot(day=today)

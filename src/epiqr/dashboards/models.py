@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from epiqr.venues.models import Sector
+
 
 class CommuneDayCount(models.Model):
     """Per commune and local day: cases by confirmation and by onset, people sampled, people with a
@@ -77,3 +79,107 @@ class LevelAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.code} {self.day}: {self.level}"
+
+
+class SectorDeadline(models.Model):
+    """Who answers for putting QR codes up in a sector of a province, and by when (Huế gave each
+    department a sector and a date)."""
+
+    province = models.ForeignKey(
+        "geo.Province", on_delete=models.CASCADE, related_name="+", verbose_name=_("province")
+    )
+    sector = models.CharField(_("sector"), max_length=16)
+    agency = models.CharField(_("responsible agency"), max_length=200)
+    deadline = models.DateField(_("deadline"))
+
+    class Meta:
+        verbose_name = _("deployment deadline")
+        verbose_name_plural = _("deployment deadlines")
+        constraints = [models.UniqueConstraint(fields=["province", "sector"], name="deadline_per_sector")]
+
+    def __str__(self) -> str:
+        return f"{self.sector}: {self.deadline}"
+
+
+class MatchStatus(models.TextChoices):
+    MATCHED = "matched", _("Matched to a venue")
+    REVIEW = "review", _("To review")
+    UNMATCHED = "unmatched", _("Not registered")
+    CONFIRMED = "confirmed", _("Confirmed by an officer")
+
+
+class DeploymentTarget(models.Model):
+    """A unit that must put up its QR code (from a business registry or an agency's sheet), and the
+    registered venue it was matched to, if any."""
+
+    province = models.ForeignKey(
+        "geo.Province", on_delete=models.CASCADE, related_name="+", verbose_name=_("province")
+    )
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.PROTECT, related_name="+", verbose_name=_("commune")
+    )
+    name = models.CharField(_("unit name"), max_length=200)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices)
+    agency = models.CharField(_("responsible agency"), max_length=200)
+    tax_code = models.CharField(_("tax code"), max_length=20, blank=True)
+    licence = models.CharField(_("licence number"), max_length=40, blank=True)
+    phone = models.CharField(_("contact phone"), max_length=16, blank=True)
+    contact = models.CharField(_("contact person"), max_length=120, blank=True)
+    status = models.CharField(
+        _("match"), max_length=10, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED
+    )
+    score = models.FloatField(_("match score"), default=0)
+    venue = models.ForeignKey(
+        "venues.Venue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("venue"),
+    )
+    rejected_venues = models.JSONField(_("venues rejected by an officer"), default=list, blank=True)
+    imported_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deployment target")
+        verbose_name_plural = _("deployment targets")
+        indexes = [
+            models.Index(fields=["province", "sector"], name="target_province_sector"),
+            models.Index(fields=["commune", "status"], name="target_commune_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeploymentDay(models.Model):
+    """A sector's progress on one day (the line against the deadline): required, deployed, active."""
+
+    province = models.ForeignKey(
+        "geo.Province", on_delete=models.CASCADE, related_name="+", verbose_name=_("province")
+    )
+    sector = models.CharField(_("sector"), max_length=16)
+    day = models.DateField(_("day"))
+    required = models.PositiveIntegerField(_("units required"), default=0)
+    deployed = models.PositiveIntegerField(_("deployed"), default=0)
+    active = models.PositiveIntegerField(_("active in the last 7 days"), default=0)
+
+    class Meta:
+        verbose_name = _("deployment progress of a day")
+        verbose_name_plural = _("deployment progress by day")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "sector", "day"], name="deployment_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sector} {self.day}: {self.deployed}/{self.required}"

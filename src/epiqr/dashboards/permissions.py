@@ -10,3 +10,13 @@ VIEW = capability(
 RECOMPUTE = capability(
     "dashboards.recompute", _("Recompute the epidemic levels now"), [Role.PROVINCE_OFFICER]
 )
+DEPLOYMENT = capability(
+    "dashboards.deployment",
+    _("See the QR deployment progress of your jurisdiction and the units to call"),
+    Role.OFFICERS,
+)
+TARGETS = capability(
+    "dashboards.targets",
+    _("Import the units that must deploy, review their matches and set the deadlines per sector"),
+    [Role.PROVINCE_OFFICER],
+)

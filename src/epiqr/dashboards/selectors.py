@@ -4,11 +4,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
 from epiqr.cases.selectors import case_active_counts_by_commune
 from epiqr.core.errors import NotFound
+from epiqr.core.timeutil import local_today
 
 from .models import CommuneDayCount, LevelAssessment, PlaceKind
 
@@ -198,3 +199,134 @@ def level_counts(latest: dict[int, LevelAssessment]) -> dict[int | None, int]:
     for row in latest.values():
         counts[row.level] += 1
     return dict(counts)
+
+
+# --- Deployment (who has not put up their QR yet)
+
+ACTIVE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    key: str | int  # a sector, an agency or a commune code
+    label: str
+    required: int
+    deployed: int  # matched to a venue whose poster is active
+    active: int  # deployed, with a scan in the last 7 days
+    review: int
+    deadline: date | None = None
+
+    @property
+    def not_deployed(self) -> int:
+        return self.required - self.deployed
+
+    @property
+    def percent(self) -> float:
+        return self.deployed * 100 / self.required if self.required else 0.0
+
+
+def targets_visible_to(*, user):
+    from .models import DeploymentTarget
+
+    return jurisdiction_filter(DeploymentTarget.objects.all(), user=user, commune_path="commune")
+
+
+def deployed_venue_ids(*, targets, day: date | None = None) -> tuple[set[int], set[int]]:
+    """(venues of these targets with an active poster, those of them scanned in the last 7 days)."""
+    from epiqr.checkins.selectors import venue_ids_scanned_since
+    from epiqr.venues.models import Venue
+
+    from .models import MatchStatus
+
+    ids = set(
+        targets.filter(
+            status__in=(MatchStatus.MATCHED, MatchStatus.CONFIRMED), venue__isnull=False
+        ).values_list("venue_id", flat=True)
+    )
+    posted = set(Venue.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    day = day or local_today()
+    scanned = venue_ids_scanned_since(since=day - timedelta(days=ACTIVE_DAYS - 1), venue_ids=list(posted))
+    return posted, scanned
+
+
+def progress_rows(
+    *, targets, by: str, day: date | None = None, deadlines: dict | None = None
+) -> list[ProgressRow]:
+    """Units required, deployed, active and waiting for review, grouped by sector, agency or commune."""
+    from epiqr.venues.models import Sector
+
+    from .models import MatchStatus
+
+    posted, scanned = deployed_venue_ids(targets=targets, day=day)
+    field = {"sector": "sector", "agency": "agency", "commune": "commune_id"}[by]
+    acc: dict = {}
+    for key, status, venue_id in targets.values_list(field, "status", "venue_id"):
+        row = acc.setdefault(key, [0, 0, 0, 0])
+        row[0] += 1
+        counted = status in (MatchStatus.MATCHED, MatchStatus.CONFIRMED) and venue_id in posted
+        row[1] += counted
+        row[2] += counted and venue_id in scanned
+        row[3] += status == MatchStatus.REVIEW
+    if by == "sector":
+        labels = {k: str(v) for k, v in Sector.choices}
+    elif by == "commune":
+        from epiqr.geo.models import Commune
+
+        labels = dict(Commune.objects.filter(pk__in=list(acc)).values_list("pk", "name"))
+    else:
+        labels = {k: k for k in acc}
+    deadlines = deadlines or {}
+    out = [
+        ProgressRow(
+            key, labels.get(key, str(key)), *counts, deadline=deadlines.get(key) if by == "sector" else None
+        )
+        for key, counts in acc.items()
+    ]
+    out.sort(key=lambda r: (r.percent, r.label))
+    return out
+
+
+def deadlines_for(*, user) -> dict[str, object]:
+    from .models import SectorDeadline
+
+    province = user.province_id or (user.commune.province_id if getattr(user, "commune", None) else None)
+    return {d.sector: d for d in SectorDeadline.objects.filter(province_id=province)}
+
+
+def call_list(*, user, sector: str = "", agency: str = "", commune_id: int | None = None):
+    """Units not deployed yet (not matched, waiting for review, or matched to a venue whose poster was
+    withdrawn), with their contact: who to call."""
+    from .models import MatchStatus
+
+    qs = targets_visible_to(user=user).select_related("commune")
+    if sector:
+        qs = qs.filter(sector=sector)
+    if agency:
+        qs = qs.filter(agency=agency)
+    if commune_id is not None:
+        qs = qs.filter(commune_id=commune_id)
+    posted, _scanned = deployed_venue_ids(targets=qs)
+    done = Q(status__in=(MatchStatus.MATCHED, MatchStatus.CONFIRMED), venue_id__in=posted)
+    return qs.exclude(done).order_by("commune__name", "sector", "name", "pk")
+
+
+def review_queue(*, user):
+    from .models import MatchStatus
+
+    return (
+        targets_visible_to(user=user)
+        .filter(status=MatchStatus.REVIEW, venue__isnull=False)
+        .select_related("commune", "venue")
+        .order_by("-score", "pk")
+    )
+
+
+def progress_history(*, user, sector: str, days: int = 60):
+    from .models import DeploymentDay
+
+    province = user.province_id or (user.commune.province_id if getattr(user, "commune", None) else None)
+    return list(
+        DeploymentDay.objects.filter(
+            province_id=province, sector=sector, day__gte=local_today() - timedelta(days=days)
+        ).order_by("day")
+    )

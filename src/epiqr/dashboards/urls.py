@@ -1,10 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import deployment_views, views
 
 app_name = "dashboards"
 urlpatterns = [
     path("", views.home, name="home"),
     path("levels/recompute/", views.recompute, name="recompute"),
     path("levels/<str:kind>/<int:code>/", views.level_history, name="level_history"),
+    path("deployment/", deployment_views.progress, name="deployment"),
+    path("deployment/calls/", deployment_views.calls, name="calls"),
+    path("deployment/review/", deployment_views.review, name="review"),
+    path("deployment/review/decide/", deployment_views.review_decide, name="review_decide"),
+    path("deployment/deadline/", deployment_views.deadline, name="deadline"),
+    path("deployment/match/", deployment_views.rematch, name="rematch"),
+    path("deployment/import/", deployment_views.targets_import, name="targets_import"),
 ]

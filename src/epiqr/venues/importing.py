@@ -122,6 +122,18 @@ def read_sheet(blob: bytes, *, filename: str = "") -> list[dict]:
     return _rows_from_table(table)
 
 
+def read_table(blob: bytes, *, filename: str = "") -> list[tuple[int, list]]:
+    """(row number, cell values) of every row of an .xlsx or .csv file, any columns (other domains'
+    imports read their own headers from it); SheetError when the file cannot be read."""
+    if not blob:
+        raise SheetError(_("The file is empty."))
+    if len(blob) > MAX_BYTES:
+        raise SheetError(_("The file is too large (over 5 MB); split it into smaller files."))
+    if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        return _read_xlsx(blob)
+    return _read_csv(blob)
+
+
 def _read_xlsx(blob: bytes) -> list[tuple[int, list]]:
     from openpyxl import load_workbook
 
