@@ -51,3 +51,51 @@ def test_the_dashboard_shows_level_curve_and_numbers(
     page.click("#level a")
     page.wait_for_url("**/levels/**")
     assert "4800" in page.locator("main, body").first.inner_text()
+
+
+@pytest.fixture
+def campaign(geo, commune, other_commune):
+    from epiqr.dashboards.deployment import deadline_set, targets_match
+    from epiqr.dashboards.models import DeploymentTarget
+    from tests.factories import VenueFactory
+
+    officer = make_officer(geo)
+    VenueFactory(name="Nhà thuốc Minh Châu", address="5 phố Huế", commune=commune, sector="health")
+    for name, c in (("NHÀ THUỐC MINH CHÂU", commune), ("Nhà nghỉ Hoa Mai", other_commune)):
+        DeploymentTarget.objects.create(
+            province=geo,
+            commune=c,
+            name=name,
+            address="5 phố Huế",
+            sector="health",
+            agency="Sở Y tế",
+            phone="0912000111",
+        )
+    targets_match(province_id=geo.pk)
+    deadline_set(actor=officer, sector="health", agency="Sở Y tế", deadline=local_today() - timedelta(days=2))
+    return officer
+
+
+def make_officer(geo):
+    from tests.factories import user_factory
+
+    return user_factory(Role.PROVINCE_OFFICER, province=geo)
+
+
+@pytest.mark.parametrize("fixture", ["desk_page", "phone390_page"])
+def test_the_deployment_page_and_the_list_to_call(
+    request, fixture, campaign, live_server, browser_login, screenshot
+):
+    page = request.getfixturevalue(fixture)
+    browser_login(page, live_server, campaign.username, PASSWORD)
+    page.goto(f"{live_server.url}/dashboards/deployment/")
+    row = page.locator("#by-sector tbody tr").first
+    assert "Sở Y tế" in row.inner_text() and "trễ 2 ngày" in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, f"progress-{fixture}")
+    page.click("#deployment-totals .tile:last-child b a")
+    page.wait_for_url("**/deployment/calls/**")
+    assert page.locator("tbody tr[id^=target-]").count() == 1
+    assert "Nhà nghỉ Hoa Mai" in page.locator("tbody").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, f"calls-{fixture}")
