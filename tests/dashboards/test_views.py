@@ -102,3 +102,20 @@ def test_odd_addresses_are_a_clear_answer_not_a_crash(province_officer, query):
 
 def test_history_of_an_unknown_kind_is_404(province_officer):
     assert client_for(province_officer).get("/dashboards/levels/district/1/").status_code == 404
+
+
+def test_activity_counts_check_ins_of_the_area_only(province_officer, make_user, commune, other_commune):
+    from epiqr.checkins.models import VenueDailyCount
+    from tests.factories import VenueFactory
+
+    today = local_today()
+    a, b = VenueFactory(commune=commune), VenueFactory(commune=other_commune)
+    VenueDailyCount.objects.create(venue=a, day=today, checkins=30, people=25)
+    VenueDailyCount.objects.create(venue=b, day=today, checkins=12, people=10)
+    VenueDailyCount.objects.create(venue=b, day=today - timedelta(days=1), checkins=5, people=5)
+    page = client_for(province_officer).get("/dashboards/")
+    last = page.context["activity"][-1]
+    assert (last.checkins, last.venues) == (42, 2) and page.context["activity"][-2].checkins == 5
+    officer_a = make_user(Role.COMMUNE_OFFICER, commune=commune)
+    mine = client_for(officer_a).get("/dashboards/").context["activity"]
+    assert (mine[-1].checkins, mine[-2].checkins) == (30, 0)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -115,6 +115,18 @@ def venue_ids_scanned_since(*, since: date, venue_ids: list[int] | None = None) 
     if venue_ids is not None:
         qs = qs.filter(venue_id__in=venue_ids)
     return set(qs.values_list("venue_id", flat=True).distinct())
+
+
+def daily_counts_by_day(
+    *, since: date, until: date, commune_ids: list[int] | None = None
+) -> dict[date, tuple[int, int]]:
+    """Per local day: check-ins and venues with at least one, from the daily counts (read models use
+    this, never the check-in table); `commune_ids` None for every commune."""
+    qs = VenueDailyCount.objects.filter(day__gte=since, day__lte=until, checkins__gt=0)
+    if commune_ids is not None:
+        qs = qs.filter(venue__commune_id__in=commune_ids)
+    rows = qs.values("day").annotate(n=Sum("checkins"), venues=Count("venue_id")).order_by()
+    return {r["day"]: (r["n"], r["venues"]) for r in rows}
 
 
 def venue_occupancy(*, venue_id: int) -> int:

@@ -9,6 +9,7 @@ from django.db.models import Q, Sum
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
 from epiqr.cases.selectors import case_active_counts_by_commune
 from epiqr.core.errors import NotFound
+from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today
 
 from .models import CommuneDayCount, LevelAssessment, PlaceKind
@@ -88,6 +89,28 @@ def epidemic_curve(*, user, area: Area, since: date, until: date) -> list[CurveD
     c_avg, o_avg = trailing_mean(confirmed), trailing_mean(onset)
     skip = AVERAGE_DAYS - 1
     return [CurveDay(d, confirmed[i], onset[i], c_avg[i], o_avg[i]) for i, d in enumerate(days) if i >= skip]
+
+
+@dataclass(frozen=True)
+class ActivityDay:
+    day: date
+    checkins: int
+    venues: int  # venues with at least one check-in
+
+
+def activity(*, user, area: Area, since: date, until: date) -> list[ActivityDay]:
+    """Check-ins and active venues per day in the area, from the check-ins domain's daily counts."""
+    from epiqr.checkins.selectors import daily_counts_by_day
+
+    if area.commune_id is not None:
+        communes = [area.commune_id]
+    elif user.is_superuser or user.role == Role.ADMIN:
+        communes = None
+    else:
+        communes = list(commune_list_in_jurisdiction(user=user).values_list("pk", flat=True))
+    by_day = daily_counts_by_day(since=since, until=until, commune_ids=communes)
+    days = [since + timedelta(days=i) for i in range((until - since).days + 1)]
+    return [ActivityDay(d, *by_day.get(d, (0, 0))) for d in days]
 
 
 @dataclass(frozen=True)

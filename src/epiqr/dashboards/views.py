@@ -43,6 +43,10 @@ def home(request):
     chart = charts.bars_with_line([d.confirmed for d in curve], [d.confirmed_avg for d in curve])
     onset_chart = charts.bars_with_line([d.onset for d in curve], [d.onset_avg for d in curve])
     rows = selectors.commune_table(user=request.user, since=since, until=until)
+    activity = selectors.activity(user=request.user, area=area, since=since, until=until)
+    activity_chart = charts.bars_with_line(
+        [d.checkins for d in activity], selectors.trailing_mean([d.checkins for d in activity])
+    )
     if area.commune_id is not None:
         rows = [r for r in rows if r.commune_id == area.commune_id]
     totals = {
@@ -67,6 +71,8 @@ def home(request):
             "curve": curve,
             "chart": chart,
             "onset_chart": onset_chart,
+            "activity": activity,
+            "activity_chart": activity_chart,
             "rows": rows,
             "totals": totals,
             "level": _level_view(selectors.area_level(user=request.user, area=area)),
