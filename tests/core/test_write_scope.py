@@ -651,8 +651,6 @@ READ_ONLY = {
     "dashboards/deployment/",
     "dashboards/deployment/calls/",
     "dashboards/deployment/review/",
-    "trust/<slug:purpose>/keys.json",
-    "trust/<slug:purpose>/revocations.json",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).
