@@ -39,3 +39,28 @@ def test_photo_is_decoded_server_side(client, owner, venue):
     r = client.post(f"/checkins/station/{venue.pk}/photo", {"photo": blank})
     assert r.status_code == 422 and r.json()["detail"]
     assert client.post(f"/checkins/station/{venue.pk}/photo").status_code == 422  # as every station
+
+
+def test_a_scan_is_parsed_once_on_the_staff_path(client, owner, venue, checkins, monkeypatch):
+    """A new card (registered by the scan) and the same card again: each scan reads the payload once,
+    the station's known-card lookup and the people service sharing the parsed card."""
+    from epiqr.people import parsers
+    from epiqr.people import services as people_services
+
+    calls = []
+    real = parsers.parse_payload
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parsers, "parse_payload", counted)
+    monkeypatch.setattr(people_services, "parse_payload", counted)
+    client.force_login(owner)
+    payload = cccd_payload(name="Đỗ Văn Lâm")
+    for scan in ("new card", "known card, a moment later"):
+        calls.clear()
+        r = client.post(f"/checkins/station/{venue.pk}/", {"payload": payload})
+        assert 'data-result="ok"' in r.content.decode()  # green both times (the second is one visit)
+        assert len(calls) == 1, scan
+    assert checkins.count() == 1

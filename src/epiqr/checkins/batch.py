@@ -63,6 +63,7 @@ class _BatchContext:
         self.public_ids: dict[uuid.UUID, int] = {}
         self.by_text: dict[str, int] = {}
         self.payload_ids: dict[str, int | None] = {}
+        self.docs: dict[str, object] = {}  # payloads parsed by _preload_payloads, not parsed again
 
     def preload_venues(self, items: list) -> None:
         from epiqr.venues.codes import code_normalise
@@ -113,7 +114,9 @@ class _BatchContext:
             return known
         if payload not in self.people:
             try:
-                self.people[payload] = person_from_scan(payload=payload, actor=self.actor, create=True).person
+                self.people[payload] = person_from_scan(
+                    payload=payload, actor=self.actor, create=True, doc=self.docs.get(payload)
+                ).person
             except (Invalid, NotFound) as exc:
                 self.people[payload] = exc
         person = self.people[payload]
@@ -154,6 +157,7 @@ class _BatchContext:
                 docs.append(parse_payload(text))
             except Invalid:  # the item's own lookup reports why, in its answer
                 continue
+            self.docs[text] = docs[-1]
             texts.append(text)
             self.payload_ids[text] = None
         for text, person_id in zip(texts, person_ids_for_scanned_documents(docs=docs), strict=True):

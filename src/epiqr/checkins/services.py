@@ -218,7 +218,7 @@ def checkin_scan(
     else:
         person, created = person_for_scanned_document(doc=doc), False
     if person is None:
-        scan = person_from_scan(payload=payload, actor=actor, create=True)
+        scan = person_from_scan(payload=payload, actor=actor, create=True, doc=doc)
         person, created = scan.person, scan.created
     outcome = _record_for(
         venue_id=venue_id,

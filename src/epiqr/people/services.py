@@ -135,7 +135,13 @@ def person_update(
 
 
 def person_from_scan(
-    *, payload: str, actor=None, create: bool = True, commune=None, within=None
+    *,
+    payload: str,
+    actor=None,
+    create: bool = True,
+    commune=None,
+    within=None,
+    doc: ParsedDocument | None = None,
 ) -> ScanIdentity:
     """The person a scanned payload names: found by identity document (or EpiQR id), else created.
 
@@ -144,8 +150,10 @@ def person_from_scan(
     Details missing on a found person (date of birth, sex, address) are filled from the card.
     `within` (a staff user): the person must be in their jurisdiction, checked before anything about the
     person changes; outside it the answer is the NotFound of people.selectors.person_get_visible.
+    `doc`: the payload already parsed by the caller (parse_payload), so a scan is parsed once.
     """
-    doc = parse_payload(payload)
+    if doc is None:
+        doc = parse_payload(payload)
     if doc.kind == KIND_EPIQR:
         person = Person.objects.filter(public_id=doc.person_public_id).first()
         if person is None:
