@@ -186,7 +186,7 @@ class BatchTube(Schema):
 
 class TubeBatchIn(Schema):
     client_id: str = Field(
-        ..., max_length=40, description="the device's id for this batch; a retry stores nothing twice"
+        ..., max_length=64, description="the device's id for this batch; a retry stores nothing twice"
     )
     tubes: list[BatchTube] = Field(..., max_length=5000)
 
