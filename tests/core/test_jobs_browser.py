@@ -51,8 +51,8 @@ def test_a_worker_job_moves_its_bar_while_the_page_is_open(
     thread.start()
     try:
         page.wait_for_function(
-            "(() => { const p = document.querySelector('#job-progress progress');"
-            " return p && p.value > 0 && p.value < 12; })()"
+            "() => { const p = document.querySelector('#job-progress progress');"
+            " return p && p.value > 0 && p.value < 12; }"
         )
         screenshot(page, "running")
         running = page.inner_text("#job-progress")

@@ -23,11 +23,11 @@ def test_searching_people_on_a_phone_updates_the_list_and_the_address(
     assert not page.locator("select[name=sex]").is_visible()  # the panel is folded on a phone
     page.fill("input[name=q]", "le van")
     page.wait_for_url("**q=le+van**")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert "Lê Văn Khác" in page.inner_text("#results")
     page.fill("input[name=q]", "mau")
     page.wait_for_url("**q=mau**")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 25")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 25")
     page.click("#results a[rel=next] >> nth=0")
     page.wait_for_url("**page=2**")
     assert page.locator("#results tbody tr").count() == 5 and "q=mau" in page.url
@@ -35,4 +35,4 @@ def test_searching_people_on_a_phone_updates_the_list_and_the_address(
     screenshot(page, "page-2")
     page.go_back()
     page.wait_for_url(lambda url: "page=2" not in url)
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 25")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 25")

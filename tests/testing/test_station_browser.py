@@ -82,7 +82,7 @@ def test_session_setup_updates_pool_advice_as_the_prevalence_is_typed(
     assert page.inner_text("#advice strong >> nth=0") == "10"
     assert page.locator("#advice-beyond").is_visible()
     page.fill("#id_pool_size_limit", "20")
-    page.wait_for_function("document.querySelector('#advice strong').textContent === '11'")
+    page.wait_for_function("() => document.querySelector('#advice strong').textContent === '11'")
     page.fill("#id_expected_prevalence", "5")
     page.wait_for_function("() => document.querySelector('#advice strong').textContent === '5'")
     screenshot(page, "advice-5-percent")

@@ -71,7 +71,7 @@ def test_on_a_desk_the_filters_are_open_and_column_titles_sort(
     page = desk_page
     browser_login(page, live_server, admin.username, PASSWORD)
     page.goto(f"{live_server.url}/tracing/runs/{run300.pk}/?page_size=25")
-    page.wait_for_function("document.querySelector('details[data-list-filters]').open")
+    page.wait_for_function("() => document.querySelector('details[data-list-filters]').open")
     assert page.locator("select[name=risk]").is_visible() and rows(page) == 25
     page.click("th a:has-text('Tiếp xúc')")
     page.wait_for_url("**sort=exposed**")
