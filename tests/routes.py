@@ -184,7 +184,10 @@ def path_for(route: Route, world: dict) -> str:
         "file_id": world["job_files"]["xlsx"][1],
         "code": declaration_code(declaration=world["declaration"]),
         "purpose": "dcc",  # a signing purpose of core.keyring (its public trust and revocation lists)
+        "kind": "commune",  # a place kind of the dashboards' level history
     }
+    if route.pattern.startswith("dashboards/"):
+        values["code"] = world["venue"].commune_id  # a commune's level history
     if route.pattern.startswith("venues/"):
         values["pk"] = world["venue"].pk
     elif route.pattern.startswith("testing/sessions/"):

@@ -175,8 +175,9 @@ def test_bad_identifiers_are_a_clear_422_and_junk_never_a_500(client, victim):
         {},
     ):
         assert ask(Client(), **data).status_code < 500, data
-    for code in ("", "abcdef", "1" * 5000, "\x00"):
+    for code in ("", "abcdef", "1" * 5000):
         assert confirm(Client(), code).status_code == 422
+    assert confirm(Client(), "\x00").status_code == 400  # the request guard refuses a NUL in any field
     assert Client().post("/people/prove/card/", {"next": "//evil.example"}).status_code == 302
 
 
