@@ -53,9 +53,10 @@ def test_the_same_id_for_another_scan_is_rejected_and_the_first_scan_kept(
 ):
     a, b = PersonFactory(), PersonFactory()
     same = str(uuid.uuid4())
-    stored = upload(owner_api, [scan(venue, a, 30, same)])[0]
+    first = scan(venue, a, 30, same)  # built once: the same scan sent again, to the second
+    stored = upload(owner_api, [first])[0]
     assert stored["status"] == "stored"
-    again = upload(owner_api, [scan(venue, a, 30, same)])[0]
+    again = upload(owner_api, [first])[0]
     assert (again["status"], again["code"], again["checkin_id"]) == (
         "duplicate",
         "already_stored",

@@ -1,12 +1,11 @@
 """The personal QR as the API hands it out for printing, and on a 390 px phone."""
 
 import pytest
-from django.core.signing import get_cookie_signer
 
-from epiqr.core import device
 from epiqr.core.permissions import Role
 from epiqr.people.services import person_create, person_personal_qr
 from tests.codes import assert_codes, element_codes, image_codes
+from tests.factories import citizen_phone
 
 
 @pytest.fixture
@@ -28,8 +27,8 @@ def test_the_api_png_reads_back_at_every_scale_it_allows(api_client, make_user, 
 @pytest.mark.django_db(transaction=True)
 def test_my_qr_on_a_390px_phone(live_server, phone390_page, screenshot, resident):
     host = live_server.url.split("//", 1)[1].split(":")[0]
-    value = get_cookie_signer(salt=device.COOKIE + device.SALT).sign(str(resident.public_id))
-    phone390_page.context.add_cookies([{"name": device.COOKIE, "value": value, "domain": host, "path": "/"}])
+    name, value, _device = citizen_phone(resident)  # a phone that proved it holds this person
+    phone390_page.context.add_cookies([{"name": name, "value": value, "domain": host, "path": "/"}])
     phone390_page.goto(f"{live_server.url}/people/my-qr/")
     code = phone390_page.locator(".qr-code svg")
     assert code.bounding_box()["width"] >= 200

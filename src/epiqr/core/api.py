@@ -4,6 +4,7 @@ from datetime import datetime
 
 from ninja import Query, Router, Schema
 
+from .api_schema import Id
 from .lists import api_page, api_params, api_query
 from .timeutil import now
 
@@ -77,7 +78,7 @@ def job_list(request, params: Query[JobListQuery]):
 
 
 @router.get("/{job_id}", response=JobOut)
-def job_get(request, job_id: int):
+def job_get(request, job_id: Id):
     """One of your jobs (poll it for its progress); its result files are downloaded from `files`."""
     from . import selectors
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .errors import Invalid
+from .input_guard import INT64_MAX, INT64_MIN
 
 MAX_PAGE_SIZE = 200
 PAGE_SIZES = (25, 50, 100, 200)
@@ -498,7 +499,7 @@ def api_query(spec: ListSpec):
 
 def _api_query(spec: ListSpec, Literal, Schema, Field, create_model):  # noqa: N803 - typing names
     fields: dict[str, Any] = {
-        "page": (int, Field(1, ge=1, description="1, 2, ...")),
+        "page": (int, Field(1, ge=1, le=INT64_MAX, description="1, 2, ...")),
         "page_size": (
             int,
             Field(
@@ -526,6 +527,9 @@ def _api_query(spec: ListSpec, Literal, Schema, Field, create_model):  # noqa: N
         else:
             kind = str
             constraints = {"max_length": f.max_length}
+        if kind is int:  # every integer reaches the database as a signed 64-bit value
+            given = {k: v for k, v in constraints.items() if v is not None}
+            constraints = {"ge": INT64_MIN, "le": INT64_MAX, **given}
         constraints = {k: v for k, v in constraints.items() if v is not None}
         fields[f.name] = (kind | None, Field(None, description=description, **constraints))
     model_name = "".join(part.capitalize() for part in spec.name.split("_")) + "ListQuery"

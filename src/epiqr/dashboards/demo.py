@@ -44,23 +44,37 @@ UNREGISTERED = (
 )
 
 
+# The agencies of each sector (venues.models.SECTOR_AGENCY) as a province's officers type them in their
+# sheets: data, in Vietnamese and abbreviated whatever the page's language.
+AGENCIES_AS_TYPED = {
+    "health": "Sở YT",
+    "school": "Sở GD&ĐT",
+    "lodging": "Sở DL",
+    "retail": "Sở CT",
+    "food": "Sở CT",
+    "workplace": "Sở NV / BQL các KCN",
+    "transport": "Sở GTVT",
+    "religious": "Ban TG",
+    "event": "Sở VH&TT",
+    "other": "UBND cấp xã",
+}
+
+
 def _campaign(world: dict, province, today) -> None:
     """A Huế-like campaign: each sector given to a department with a deadline, a list of units that must
     deploy (most of the demo venues, typed the way an agency's sheet types them, and a few units that
     have not registered), matched to the venues; today's progress stored."""
-    from epiqr.venues.models import SECTOR_AGENCY
-
     from .deployment import deployment_snapshot, targets_match
     from .models import DeploymentTarget, SectorDeadline
 
     rng = world["rng"]
-    for i, (sector, agency) in enumerate(SECTOR_AGENCY.items()):
+    agencies = {sector: f"{agency} {province.name}" for sector, agency in AGENCIES_AS_TYPED.items()}
+    for i, sector in enumerate(agencies):
         SectorDeadline.objects.update_or_create(
             province=province,
             sector=sector,
-            defaults={"agency": str(agency), "deadline": today + timedelta(days=(i % 5) * 3 - 3)},
+            defaults={"agency": agencies[sector], "deadline": today + timedelta(days=(i % 5) * 3 - 3)},
         )
-    agencies = {str(s): str(a) for s, a in SECTOR_AGENCY.items()}
     targets = []
     for venue in world.get("venues", [])[:400]:
         if rng.random() < 0.8:
