@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "epiqr.core.middleware.AuditReads",
     "epiqr.core.middleware.ServiceErrorPages",
     "axes.middleware.AxesMiddleware",
 ]

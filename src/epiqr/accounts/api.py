@@ -1,5 +1,6 @@
 from ninja import Router, Schema
 
+from epiqr.core.audit import OWN_ACCOUNT, no_personal_data
 from epiqr.core.permissions import capabilities_of
 
 router = Router(tags=["accounts"])
@@ -16,6 +17,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut)
+@no_personal_data(OWN_ACCOUNT)
 def me(request):
     """Who the token or session belongs to, and what it may do (scan devices call this on start)."""
     u = request.user

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from epiqr.core.audit import OWN_ACCOUNT, no_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
 from epiqr.core.permissions import REGISTRY, capabilities_of, needs_second_factor
@@ -32,6 +33,7 @@ def _home() -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
+@no_personal_data(OWN_ACCOUNT)
 class LoginView(auth_views.LoginView):
     """Step one: login name and password (throttled by django-axes). Accounts that need a second
     factor are not logged in yet: the session only remembers who passed step one, for ten minutes."""
@@ -97,6 +99,7 @@ def _restart(request):
 
 @login_not_required
 @never_cache
+@no_personal_data(OWN_ACCOUNT)
 def second_factor(request):
     """Step two: a code from the authenticator app, or one of the recovery codes."""
     user, pending = _pending_user(request)
@@ -139,6 +142,7 @@ def _demo_hint(user: User) -> str:
 
 @login_not_required
 @never_cache
+@no_personal_data(OWN_ACCOUNT)
 def enrol(request):
     """Set up the authenticator app: a QR code and the key typed by hand, confirmed by one code.
 
@@ -181,6 +185,7 @@ def enrol(request):
 
 
 @require_POST
+@no_personal_data(OWN_ACCOUNT)
 def recovery_codes_new(request):
     codes = services.recovery_codes_create(user=request.user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _profile_url()})
@@ -201,17 +206,20 @@ def _profile_context(request) -> dict:
     }
 
 
+@no_personal_data(OWN_ACCOUNT)
 def profile(request):
     return render(request, "accounts/profile.html", _profile_context(request))
 
 
 @require_POST
+@no_personal_data(OWN_ACCOUNT)
 def token_create(request):
     raw = services.api_token_create(user=request.user, name=request.POST.get("name", "")[:100])
     return render(request, "accounts/profile.html", {**_profile_context(request), "new_token": raw})
 
 
 @require_POST
+@no_personal_data(OWN_ACCOUNT)
 def token_revoke(request, prefix: str):
     services.api_token_revoke(user=request.user, prefix=prefix)
     return redirect("accounts:profile")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import Day, Id, Moment, errors
+from epiqr.core.audit import reads_personal_data
 from epiqr.core.errors import Invalid
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
@@ -83,6 +84,7 @@ def person_for(*, user, person: UUID | None, scan: str | None, identifier: str |
 
 
 @router.post("", response={201: CaseOut, **errors(403, 404, 409)})
+@reads_personal_data("cases.open")
 def create_case(request, body: CaseIn):
     check_capability(request.user, permissions.OPEN)
     if body.source not in services.SOURCES:
@@ -108,6 +110,7 @@ CaseListQuery = api_query(selectors.CASES)
 
 
 @router.get("", response={200: CasePage, **errors(403, 422)})
+@reads_personal_data("cases.list")
 def list_cases(request, params: Query[CaseListQuery]):
     """Cases of your area, newest confirmation first; by number or name (`q`), status, commune, source and
     confirmation dates; paged."""
@@ -119,6 +122,7 @@ def list_cases(request, params: Query[CaseListQuery]):
 
 
 @router.get("/{case_id}", response={200: CaseOut, **errors(403, 404)})
+@reads_personal_data("cases.view", target=("cases.case", "case_id"))
 def get_case(request, case_id: Id):
     check_capability(request.user, permissions.VIEW)
     return case_out(selectors.case_get_visible_to(user=request.user, case_id=case_id))
@@ -129,6 +133,7 @@ class CancelIn(Schema):
 
 
 @router.post("/{case_id}/cancel", response={200: CaseOut, **errors(403, 404, 409)})
+@reads_personal_data("cases.view", target=("cases.case", "case_id"))
 def cancel_case(request, case_id: Id, body: CancelIn):
     """Close a case opened by mistake as cancelled; the reason is required and audited."""
     check_capability(request.user, permissions.CANCEL)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.core import panels
+from epiqr.core.audit import WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import aware, local_today
@@ -15,6 +16,7 @@ from .forms import CaseOpenForm, PeriodOverrideForm
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("cases.list")
 def case_list(request):
     page = selectors.CASES.get(
         selectors.case_list_visible_to(user=request.user), request.GET, user=request.user
@@ -28,6 +30,7 @@ def case_list(request):
 
 
 @requires(permissions.OPEN)
+@reads_personal_data("cases.open")
 def case_open(request):
     """Open a case for a person named by ?person=<public id> (from the person's page) or by a scan."""
     person = None
@@ -72,6 +75,7 @@ def case_open(request):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("cases.view", target=("cases.case", "case_id"))
 def case_detail(request, case_id: int):
     case = selectors.case_get_visible_to(user=request.user, case_id=case_id)
     form = PeriodOverrideForm(request.POST or None)
@@ -109,6 +113,7 @@ def case_detail(request, case_id: int):
 
 @require_POST
 @requires(permissions.CANCEL)
+@no_personal_data(WRITE_THEN_REDIRECT)
 def case_cancel(request, case_id: int):
     case = selectors.case_get_visible_to(user=request.user, case_id=case_id)
     try:

@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 
+from epiqr.core import audit
 from epiqr.core.api_schema import errors
+from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.errors import Forbidden, Invalid
 from epiqr.core.input_guard import json_loads
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
-from epiqr.core.services import audit_record
 
 from . import selectors, services
 from .forms import DeclarationForm, form_invalid
@@ -149,6 +150,7 @@ _SCAN_SCHEMA = {"content": {"application/json": {"schema": ScanIn.model_json_sch
     openapi_extra={"requestBody": _SCAN_SCHEMA},
 )
 @decorate_view(body_limit(MAX_SCAN_BYTES))
+@no_personal_data("the check-in hot path: answers with what the scanned card carries, never the registry")
 def scan(request):
     body = _scan_body(request.body)
     venue_id = _station_venue_id(request.user, venue=body.venue, venue_token=body.venue_token)
@@ -209,6 +211,7 @@ _BATCH_SCHEMA = {
     openapi_extra={"requestBody": _BATCH_SCHEMA},
 )
 @decorate_view(body_limit(MAX_BATCH_BYTES))
+@no_personal_data("offline check-in batches: answers with counts and refusals of the items sent")
 def batch(request):
     check_capability(request.user, SCAN)
     data = _json_object(request.body)
@@ -244,6 +247,7 @@ class DeclarationOut(Schema):
     summary="Submit a health declaration (public; domestic or entry)",
 )
 @decorate_view(body_limit(MAX_SCAN_BYTES))
+@no_personal_data("the declarant's own submission")
 def declare(request, body: dict[str, Any] = Body(...)):
     data = dict(body)
     for many in ("symptoms", "exposures"):
@@ -279,6 +283,7 @@ DeclarationListQuery = api_query(selectors.DECLARATIONS)
 
 
 @router.get("/declarations", response={200: DeclarationPage, **errors(403, 422)})
+@reads_personal_data("checkins.declarations_follow_up_list")
 def declaration_list(request, params: Query[DeclarationListQuery]):
     """Declarations of your area, by default the flagged ones nobody has called yet (`state=open`),
     newest first; paged. Every call is audited."""
@@ -289,9 +294,7 @@ def declaration_list(request, params: Query[DeclarationListQuery]):
         user=request.user,
         strict=True,
     )
-    audit_record(
-        actor=request.user,
-        action="checkins.declarations_follow_up_list",
+    audit.annotate(
         reason="api",
         row_count=len(page.items),
         detail={"page": page.number, **page.query.params()},

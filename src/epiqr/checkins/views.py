@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import user_in_jurisdiction
-from epiqr.core import ratelimit
+from epiqr.core import audit, ratelimit
+from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import Forbidden, ServiceError
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
 from epiqr.core.views import photo_codes
 from epiqr.people.citizen import citizen_page
@@ -82,6 +82,7 @@ _TYPED_CODE_MAX = 24
 
 
 @login_not_required
+@no_personal_data("the public venue-code lookup: a venue, nobody's data")
 def venue_code(request, typed: str | None = None):
     """The address printed under the poster's QR: a citizen who cannot scan types the venue code and
     lands on the same check-in page the QR code opens."""
@@ -101,6 +102,7 @@ def venue_code(request, typed: str | None = None):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def venue_checkin(request, token: str):
     """GET: the venue page (one tap for the people this phone checks in, a short form the first time).
     POST: check in. The phone shows people under the names it typed until its holder proves who they are."""
@@ -180,6 +182,7 @@ def _public_outcome(outcome, who) -> dict:
 @login_not_required
 @citizen_page
 @require_POST
+@no_personal_data(CITIZEN)
 def checkout(request):
     citizen = request.citizen
     ids = [int(i) for i in request.POST.getlist("checkin") if i.isdigit() and len(i) < 19]
@@ -191,6 +194,7 @@ def checkout(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def my_checkins(request):
     """The visits this phone recorded, and every visit of the people its holder proved; each row says whose."""
     citizen = request.citizen
@@ -211,6 +215,7 @@ def my_checkins(request):
 @login_not_required
 @citizen_page
 @require_POST
+@no_personal_data(CITIZEN)
 def forget_device(request):
     """The phone forgets everyone (or one person): what it typed and what it proved. Check-ins stay."""
     from epiqr.core.device import device_forget
@@ -231,6 +236,7 @@ def forget_device(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def declare(request):
     """The public health declaration (domestic or entry), prefilled only from what this phone knows: the
     record of a person its holder proved, or what the phone itself typed for the others."""
@@ -312,6 +318,7 @@ def _declared(request, declaration):
 
 
 @login_not_required
+@reads_personal_data("checkins.declaration_view")
 def declaration_check(request, code: str):
     """Public on purpose: what a declaration's QR opens. Anyone sees that it exists and when it was sent;
     a health officer of its commune or province also sees who declared what (the read is audited)."""
@@ -320,13 +327,9 @@ def declaration_check(request, code: str):
         user=request.user, commune_id=declaration.commune_id, province_id=declaration.commune.province_id
     )
     if full:
-        audit_record(
-            actor=request.user,
-            action="checkins.declaration_view",
-            target=declaration,
-            reason="declaration QR scanned by a health officer",
-            row_count=1,
-        )
+        audit.annotate(target=declaration, reason="declaration QR scanned by a health officer", row_count=1)
+    else:
+        audit.skip()  # existence and time only: nobody's data
     return render(
         request,
         "checkins/declaration_check.html",
@@ -342,6 +345,7 @@ def declaration_check(request, code: str):
 
 
 @requires(SCAN)
+@no_personal_data("the venues the caller scans for")
 def station_pick(request):
     venues = list(selectors.venues_for_station(user=request.user)[:200])
     if len(venues) == 1:
@@ -357,6 +361,9 @@ def _station_venue(request, venue_id: int):
 
 
 @requires(SCAN)
+@no_personal_data(
+    "a scan station shows only what the scanned card carries (ScanOutcome.shown_name), never the registry; the check-in hot path"
+)
 def station(request, venue_id: int):
     """The scan station: keyboard wedge or camera payloads, or a typed ID number / phone."""
     venue = _station_venue(request, venue_id)
@@ -383,6 +390,7 @@ def station(request, venue_id: int):
 
 @requires(SCAN)
 @require_POST
+@no_personal_data("codes read from an uploaded photo; nothing from the database")
 def station_photo(request, venue_id: int):
     """Decode a photo taken by a phone without BarcodeDetector; the codes go back to the station script."""
     _station_venue(request, venue_id)
@@ -393,6 +401,7 @@ def station_photo(request, venue_id: int):
 
 
 @requires(VIEW_VENUE_STATS)
+@no_personal_data("counts and times of the caller's venues")
 def venue_list(request):
     venues = list(selectors.venues_for_station(user=request.user)[:200])
     if len(venues) == 1:
@@ -401,6 +410,7 @@ def venue_list(request):
 
 
 @requires(VIEW_VENUE_STATS)
+@no_personal_data("counts and times of the caller's venue")
 def venue_dashboard(request, venue_id: int):
     venue = _station_venue(request, venue_id)
     hours = selectors.checkin_hourly_today(venue_id=venue.pk)
@@ -423,6 +433,7 @@ def venue_dashboard(request, venue_id: int):
 
 
 @requires(VIEW_VISITORS)
+@no_personal_data("a venue's own visits: times, check-outs and symptom answers, never who visited")
 def visitors(request, venue_id: int):
     """The venue's own visits within the retention period: times, check-outs and symptom answers only.
     Who visited is for health officers (tracing), never for the venue."""
@@ -442,6 +453,7 @@ def visitors(request, venue_id: int):
 
 
 @requires(SCAN)
+@no_personal_data("the venue's QR code for a screen")
 def venue_screen(request, venue_id: int):
     """A code for a screen at the door that changes every few minutes (a photo of it soon stops working)."""
     from epiqr.core.qr import svg_inline
@@ -458,6 +470,7 @@ def venue_screen(request, venue_id: int):
 
 
 @requires(FOLLOW_UP)
+@reads_personal_data("checkins.declarations_follow_up_list")
 def officer(request):
     from . import tasks
 
@@ -468,9 +481,7 @@ def officer(request):
         request.GET,
         user=request.user,
     )
-    audit_record(
-        actor=request.user,
-        action="checkins.declarations_follow_up_list",
+    audit.annotate(
         reason="commune officer follow-up list",
         row_count=len(page.items),
         detail={"page": page.number, **page.query.params()},
@@ -490,6 +501,7 @@ def officer(request):
 
 @requires(FOLLOW_UP)
 @require_POST
+@no_personal_data(WRITE_THEN_REDIRECT)
 def declaration_done(request, declaration_id: int):
     try:
         d = selectors.declaration_get_visible(user=request.user, declaration_id=declaration_id)
@@ -502,6 +514,7 @@ def declaration_done(request, declaration_id: int):
 
 
 @requires(IMPORT)
+@no_personal_data("an upload form; the import is audited by its job (checkins.import)")
 def checkin_import(request):
     """An officer uploads check-ins from another system (CSV); they are stored as a job whose page shows
     the rows read, the rows refused (with why) and the time left."""

@@ -5,6 +5,7 @@ from datetime import datetime
 from ninja import Query, Router, Schema
 
 from .api_schema import Id
+from .audit import no_personal_data
 from .lists import api_page, api_params, api_query
 from .timeutil import now
 
@@ -67,6 +68,7 @@ JobListQuery = api_query(_spec())
 
 
 @router.get("", response=JobPage)
+@no_personal_data("the caller's own jobs")
 def job_list(request, params: Query[JobListQuery]):
     """Your jobs, newest first: their status, rows done and refused, and time left."""
     from . import selectors
@@ -78,6 +80,7 @@ def job_list(request, params: Query[JobListQuery]):
 
 
 @router.get("/{job_id}", response=JobOut)
+@no_personal_data("the caller's own job")
 def job_get(request, job_id: Id):
     """One of your jobs (poll it for its progress); its result files are downloaded from `files`."""
     from . import selectors

@@ -148,3 +148,41 @@ class RequestGuard:
 def text_safe(value: str) -> str:
     """`value` without the characters that made it refused, to name it in the message."""
     return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+class AuditReads:
+    """Writes the audit event of every request to a route declared `reads_personal_data` (core.audit):
+    one per request, after the answer is produced (a streamed file: when it ends), successes only."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from . import audit
+
+        reading, token = audit.begin()
+        try:
+            response = self.get_response(request)
+        finally:
+            audit.end(token)
+        if reading.declared is None:
+            return response
+        status = response.status_code
+        if response.streaming and status < 400:
+            response.streaming_content = audit.stream_within(
+                reading,
+                response.streaming_content,
+                lambda: audit.record(request=request, reading=reading, status=status),
+            )
+        else:
+            audit.record(request=request, reading=reading, status=status)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from . import audit
+
+        match = getattr(request, "resolver_match", None)
+        for namespace in match.namespaces if match else ():
+            if namespace in audit.NAMESPACES:
+                audit.declare_current(audit.NAMESPACES[namespace], view_kwargs)
+        return None

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     """Who read or changed personal data, when, and why. Append-only."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)
@@ -14,15 +15,45 @@ class AuditEvent(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # Distinct people the request read (core.audit); their ids, up to core.audit.PEOPLE_PER_EVENT, are
+    # AuditPerson rows.
+    people_count = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("people read"))
 
     class Meta:
         ordering = ["-at"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target_type}:{self.target_id}"
+
+
+class AuditPerson(models.Model):
+    """One person an audited request read: "who read this person, when?" and "how many different people
+    did this account read in the last hour?". Actor and time are copied from the event so that both
+    questions are answered from one index, without a join."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="people")
+    # A plain id, not a foreign key: the log outlives the person's record, and core sits below people.
+    person_id = models.BigIntegerField(verbose_name=_("person"))
+    actor_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("actor"))
+    at = models.DateTimeField(verbose_name=_("at"))
+
+    class Meta:
+        verbose_name = _("person read")
+        verbose_name_plural = _("people read")
+        indexes = [
+            models.Index(fields=["person_id", "at"], name="auditperson_person_at"),
+            models.Index(fields=["actor_id", "at", "person_id"], name="auditperson_actor_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.person_id}"
 
 
 class ScheduledJobRun(models.Model):

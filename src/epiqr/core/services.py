@@ -3,7 +3,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from .models import AuditEvent
+from .models import AuditEvent, AuditPerson
 from .timeutil import now
 
 
@@ -26,6 +26,77 @@ def audit_record(
         row_count=row_count,
         detail=detail or {},
     )
+
+
+def audit_people_record(
+    *,
+    actor,
+    action: str,
+    target_type: str = "",
+    target_id: str = "",
+    reason: str = "",
+    people=(),
+    row_count: int | None = None,
+    detail: dict | None = None,
+    at=None,
+) -> AuditEvent:
+    """One audited read (core.audit): the event and the people it read, in ONE insert statement on
+    PostgreSQL (a data-modifying CTE), so that an audited page costs one round trip to write."""
+    import json
+
+    from django.db import connection
+
+    from .audit import PEOPLE_PER_EVENT
+
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    at = at or now()
+    ids = sorted(people)
+    kept = ids[:PEOPLE_PER_EVENT]
+    event = AuditEvent(
+        at=at,
+        actor_id=actor_id,
+        action=action[:64],
+        target_type=target_type[:64],
+        target_id=target_id[:64],
+        reason=reason[:500],
+        row_count=row_count,
+        people_count=len(ids),
+        detail={**(detail or {}), **({"people_truncated": True} if len(kept) < len(ids) else {})},
+    )
+    if kept and connection.vendor == "postgresql":
+        from .pgsql import int_array_literal
+
+        events, people = AuditEvent._meta.db_table, AuditPerson._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH e AS (INSERT INTO {events} (at, actor_id, action, target_type, target_id, reason,"
+                " row_count, detail, people_count) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"
+                f" RETURNING id) INSERT INTO {people} (event_id, person_id, actor_id, at)"
+                " SELECT e.id, p, %s, %s FROM e, unnest(%s::bigint[]) AS p RETURNING event_id",
+                [
+                    event.at,
+                    event.actor_id,
+                    event.action,
+                    event.target_type,
+                    event.target_id,
+                    event.reason,
+                    event.row_count,
+                    json.dumps(event.detail),
+                    event.people_count,
+                    actor_id,
+                    at,
+                    int_array_literal(kept),
+                ],
+            )
+            event.pk = cursor.fetchone()[0]
+        event._state.adding = False
+        return event
+    event.save(force_insert=True)
+    if kept:
+        AuditPerson.objects.bulk_create(
+            [AuditPerson(event=event, person_id=p, actor_id=actor_id, at=at) for p in kept]
+        )
+    return event
 
 
 # --- jobs: long work with its progress (see core.jobs) ----------------------------------------------

@@ -10,13 +10,18 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from . import audit
+from .audit import no_personal_data, reads_personal_data
+
 
 @login_not_required
+@no_personal_data("the start page: links and the hotline number")
 def home(request):
     return render(request, "core/home.html", {"hotline": settings.EPIQR_HOTLINE})
 
 
 @login_not_required
+@no_personal_data("the site icon")
 def favicon(request):
     """Browsers ask for /favicon.ico at the site root whatever a page links: the icon drawn by
     tools/favicon.py, from the installed static files."""
@@ -33,6 +38,7 @@ def _favicon_bytes() -> bytes:
 
 
 @login_not_required
+@no_personal_data("the server's health: no data")
 def healthz(request):
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
@@ -155,6 +161,7 @@ def csrf_failure(request, reason: str = ""):
 # --- jobs: a person's long work, its progress and results (core.jobs) -------------------------------
 
 
+@no_personal_data("the caller's own jobs: titles, counts and times")
 def job_list(request):
     from . import selectors
 
@@ -180,6 +187,7 @@ def _job_context(request, job) -> dict:
     }
 
 
+@no_personal_data("the caller's own job: its progress, files and the rows it refused from their own upload")
 def job_detail(request, job_id: int):
     from . import selectors
 
@@ -189,6 +197,7 @@ def job_detail(request, job_id: int):
     return render(request, "core/job.html", context, status=400 if issues.query.errors else 200)
 
 
+@no_personal_data("the caller's own job: its progress")
 def job_progress(request, job_id: int):
     """The progress block alone, polled by the job page (htmx) while the job runs; once it has finished
     the page reloads to show the result."""
@@ -204,18 +213,16 @@ def job_progress(request, job_id: int):
     return render(request, "core/_job_progress.html", _job_context(request, job))
 
 
+@reads_personal_data("job.download", target=("core.job", "job_id"))
 def job_file(request, job_id: int, file_id: int):
     """A result file of one's own job; reading an export of personal data is audited."""
     from django.http import HttpResponse
 
     from . import selectors
-    from .services import audit_record
 
     job = selectors.job_get_visible_to(user=request.user, job_id=job_id)
     found = selectors.job_file_get(job=job, file_id=file_id)
-    audit_record(
-        actor=request.user, action="job.download", target=job, detail={"file": found.name, "kind": job.kind}
-    )
+    audit.annotate(detail={"file": found.name, "kind": job.kind})
     response = HttpResponse(bytes(found.data), content_type=found.content_type)
     response["Content-Disposition"] = f'attachment; filename="{found.name}"'
     response["X-Content-Type-Options"] = "nosniff"

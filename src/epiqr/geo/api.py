@@ -1,6 +1,7 @@
 from ninja import Field, Query, Router, Schema
 
 from epiqr.core.api_schema import Code, Int64
+from epiqr.core.audit import no_personal_data
 
 from . import selectors
 
@@ -18,6 +19,7 @@ class CommuneOut(Schema):
 
 
 @router.get("/communes", response=list[CommuneOut], auth=None)
+@no_personal_data("administrative units")
 def communes(
     request, q: str = "", province: Code | None = None, limit: Int64 = Query(20, description="1 to 100")
 ):

@@ -6,11 +6,12 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from epiqr.core import audit
 from epiqr.core.api_schema import Code, Int64, errors
+from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 from epiqr.core.qr import draw_png
-from epiqr.core.services import audit_record
 
 from . import permissions, selectors, services
 from .models import Person
@@ -75,6 +76,7 @@ def _out(person: Person) -> dict:
 
 
 @router.post("/parse", response={200: ParseOut, **errors(403)})
+@no_personal_data("parses the payload the caller sent; no database read")
 def parse(request, body: ParseIn):
     """What a scanned payload contains (CCCD, BHYT, 2021 national QR, EpiQR personal QR), or 422 with why."""
     check_capability(request.user, permissions.SCAN)
@@ -87,6 +89,7 @@ PeopleQuery = api_query(selectors.PEOPLE)
 
 
 @router.get("", response={200: PeoplePage, **errors(403, 422)})
+@reads_personal_data("people.list", reason="reason")
 def person_list(request, params: Query[PeopleQuery], reason: str = Query("", max_length=255)):
     """People in the caller's jurisdiction: search by name (diacritics optional), phone or ID number
     (`q`), narrow by commune, sex or birth year; paged. Every call is audited with its `reason`."""
@@ -98,9 +101,7 @@ def person_list(request, params: Query[PeopleQuery], reason: str = Query("", max
         strict=True,
     )
     query = page.query.values.get("q", "")
-    audit_record(
-        actor=request.user,
-        action="people.list",
+    audit.annotate(
         reason=(reason or f"API search: {query}")[:200],
         row_count=len(page.items),
         detail={"query": query, "page": page.number, **page.query.params()},
@@ -109,6 +110,7 @@ def person_list(request, params: Query[PeopleQuery], reason: str = Query("", max
 
 
 @router.post("", response={201: PersonOut, **errors(403, 409)})
+@no_personal_data("answers with the person the caller registered (audited as people.create)")
 def person_create(request, body: PersonIn):
     """Register a person in a commune of the caller's jurisdiction (a commune officer's own by default)."""
     check_capability(request.user, permissions.EDIT)
@@ -119,10 +121,10 @@ def person_create(request, body: PersonIn):
 
 
 @router.get("/{person_id}", response={200: PersonOut, **errors(403, 404)})
+@reads_personal_data("people.view", target=("people.person", "person_id"))
 def person_get(request, person_id: UUID):
     check_capability(request.user, permissions.VIEW)
     person = selectors.person_get_visible(user=request.user, public_id=person_id)
-    audit_record(actor=request.user, action="people.view", target=person)
     return _out(person)
 
 
@@ -131,10 +133,10 @@ def person_get(request, person_id: UUID):
     response={200: None, **errors(403, 404)},
     openapi_extra={"responses": {200: {"description": "PNG image", "content": {"image/png": {}}}}},
 )
+@reads_personal_data("people.qr_print", target=("people.person", "person_id"))
 def person_qr_png(request, person_id: UUID, scale: Int64 = Query(10, description="2 to 40")):
     """The person's signed personal QR as PNG (for printing a card for someone without a smartphone)."""
     check_capability(request.user, permissions.EDIT)
     person = selectors.person_get_visible(user=request.user, public_id=person_id)
     png = draw_png(services.person_personal_qr(person=person), scale=max(2, min(scale, 40)))
-    audit_record(actor=request.user, action="people.qr_print", target=person)
     return HttpResponse(png, content_type="image/png")

@@ -8,9 +8,14 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
+        from epiqr.core.audit import track_reads
         from epiqr.core.context import nav_item
 
         from . import permissions
+        from .models import Person
+
+        # Every person loaded while an audited route answers is a person it read (core.audit).
+        track_reads(Person, person_id=lambda person: person.pk)
 
         nav_item(_("People"), "people:list", permissions.VIEW)
         nav_item(_("Scanner check"), "people:scan_check", permissions.SCAN)

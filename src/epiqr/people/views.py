@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
-from epiqr.core import panels
+from epiqr.core import audit, panels
+from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import NotFound, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import svg_inline
-from epiqr.core.services import audit_record
 from epiqr.core.views import photo_codes
 
 from . import permissions, selectors, services
@@ -28,14 +28,13 @@ from .parsers import MAX_PAYLOAD, ParseError, parse_payload
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("people.list")
 def person_list(request):
     page = selectors.PEOPLE.get(
         selectors.person_list_visible_to(user=request.user), request.GET, user=request.user
     )
     query = page.query.values.get("q", "")
-    audit_record(
-        actor=request.user,
-        action="people.list",
+    audit.annotate(
         reason=f"search: {query}"[:200],
         row_count=len(page.items),
         detail={"query": query, "page": page.number, **page.query.params()},
@@ -49,9 +48,9 @@ def person_list(request):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("people.view", target=("people.person", "public_id"))
 def person_detail(request, public_id):
     person = _visible(request, public_id)
-    audit_record(actor=request.user, action="people.view", target=person)
     return render(
         request,
         "people/detail.html",
@@ -66,6 +65,7 @@ def person_detail(request, public_id):
 
 
 @requires(permissions.EDIT)
+@no_personal_data("a registration form: the caller's own input, then the new person's page")
 def person_create(request):
     communes = commune_list_in_jurisdiction(user=request.user)
     form = PersonForm(request.POST or None, communes=communes)
@@ -84,6 +84,7 @@ def person_create(request):
 
 
 @requires(permissions.EDIT)
+@reads_personal_data("people.edit", target=("people.person", "public_id"))
 def person_edit(request, public_id):
     person = _visible(request, public_id)
     communes = commune_list_in_jurisdiction(user=request.user)
@@ -114,16 +115,17 @@ def person_edit(request, public_id):
 
 
 @requires(permissions.EDIT)
+@reads_personal_data("people.qr_print", target=("people.person", "public_id"))
 def person_qr(request, public_id):
     """A personal QR card to print (at least 5x5 cm) for someone without a smartphone."""
     person = _visible(request, public_id)
-    audit_record(actor=request.user, action="people.qr_print", target=person)
     svg = _qr_svg(services.person_personal_qr(person=person))
     return render(request, "people/qr.html", {"person": person, "svg": svg})
 
 
 @require_POST
 @requires(permissions.EDIT)
+@no_personal_data(WRITE_THEN_REDIRECT)
 def person_qr_rotate(request, public_id):
     person = _visible(request, public_id)
     services.person_qr_rotate(person=person, actor=request.user)
@@ -132,6 +134,7 @@ def person_qr_rotate(request, public_id):
 
 
 @requires(permissions.SCAN)
+@no_personal_data("the scanner self-test parses the card it is shown; it reads nothing from the database")
 def scan_check(request):
     """A scan station's self-test: scan any card and see what EpiQR reads from it, or exactly why not.
 
@@ -152,6 +155,7 @@ def scan_check(request):
 
 @require_POST
 @requires(permissions.SCAN)
+@no_personal_data("codes read from an uploaded photo; nothing from the database")
 def scan_photo(request):
     """Codes found in a photo of a card, for phones without a live camera scanner."""
     return photo_codes(request)
@@ -159,6 +163,7 @@ def scan_photo(request):
 
 @login_not_required
 @proof_required
+@no_personal_data(CITIZEN)
 def my_qr(request):
     """Public: the personal QR of every person this phone's holder proved to be (nothing else, no ID numbers)."""
     cards = [(p, _qr_svg(services.person_personal_qr(person=p))) for p in request.citizen.proven]
@@ -170,6 +175,7 @@ def my_qr(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def prove(request):
     """Start a proof: a code by SMS to the phone on record of one of this phone's people, or of the
     holder of an ID number or phone number typed here; or the card proof at a health station."""
@@ -200,6 +206,7 @@ def prove(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def prove_code(request):
     """Type the code the SMS brought; right, and the phone shows that person's records."""
     back = next_path(request)
@@ -233,6 +240,7 @@ def prove_code(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def prove_card(request):
     """The phone shows a code; staff scan it and the holder's chip ID card. The page looks again every few
     seconds and goes on by itself once staff confirmed."""
@@ -267,6 +275,7 @@ def prove_card(request):
 
 
 @requires(permissions.VERIFY_DEVICE)
+@reads_personal_data("people.verify_device")
 def verify_device(request):
     """Staff: scan the code on a citizen's phone and their chip ID card (either first), after checking the
     card's photo against the face. The phone may then show the card holder's records."""

@@ -6,6 +6,7 @@ from typing import Annotated
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import ApiError, Id, Moment, errors
+from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
@@ -68,6 +69,7 @@ def _tube_out(tube) -> dict:
 
 
 @router.post("/sessions/{session_id}/tubes", response={201: TubeOut, **errors(403, 404, 409)})
+@no_personal_data("answers with the new, empty tube")
 def tube_create(request, session_id: Id, body: TubeIn):
     """Create a tube with its members (closed unless `close` is false); refused whole on any bad member."""
     check_capability(request.user, permissions.SAMPLE)
@@ -79,6 +81,7 @@ def tube_create(request, session_id: Id, body: TubeIn):
 
 
 @router.post("/tubes/{barcode}/members", response={201: TubeOut, **errors(403, 404, 409)})
+@reads_personal_data("testing.station", target=("testing.tube", "barcode"))
 def tube_member_add(request, barcode: Barcode, body: MemberIn):
     """Add one scanned person to an open tube."""
     check_capability(request.user, permissions.SAMPLE)
@@ -91,6 +94,7 @@ def tube_member_add(request, barcode: Barcode, body: MemberIn):
 
 
 @router.post("/tubes/{barcode}/close", response={200: TubeOut, **errors(403, 404, 409)})
+@reads_personal_data("testing.station", target=("testing.tube", "barcode"))
 def tube_close(request, barcode: Barcode):
     check_capability(request.user, permissions.SAMPLE)
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
@@ -98,6 +102,7 @@ def tube_close(request, barcode: Barcode):
 
 
 @router.get("/tubes/{barcode}", response={200: TubeOut, **errors(403, 404)})
+@reads_personal_data("testing.tube_view", target=("testing.tube", "barcode"))
 def tube_get(request, barcode: Barcode):
     check_capability(request.user, permissions.VIEW)
     return _tube_out(selectors.tube_get_visible(user=request.user, barcode=barcode))
@@ -130,6 +135,7 @@ TubeListQuery = api_query(selectors.TUBES)
 
 
 @router.get("/sessions", response={200: SessionPage, **errors(403, 422)})
+@no_personal_data("sampling sessions: sites, teams, days and counts")
 def session_list(request, params: Query[SessionListQuery]):
     """Sampling sessions of your area, newest day first, with their tube and people counts; paged."""
     check_capability(request.user, permissions.VIEW)
@@ -158,6 +164,7 @@ def session_list(request, params: Query[SessionListQuery]):
 
 
 @router.get("/sessions/{session_id}/tubes", response={200: TubePage, **errors(403, 404, 422)})
+@reads_personal_data("testing.tubes", target=("testing.samplingsession", "session_id"))
 def session_tube_list(request, session_id: Id, params: Query[TubeListQuery]):
     """The tubes of a session (no member names; a tube's members: GET /tubes/{barcode}); paged."""
     check_capability(request.user, permissions.VIEW)
@@ -206,6 +213,7 @@ class TubeBatchOut(Schema):
 
 
 @router.post("/sessions/{session_id}/batch", response={200: TubeBatchOut, **errors(403, 404, 409)})
+@no_personal_data("answers with counts and refusals of the pairs sent")
 def tubes_pair_batch(request, session_id: Id, body: TubeBatchIn):
     """Mass screening: many filled tubes from a scanning device at once. Each tube is stored whole or
     listed in `rejected` with the reason. A `client_id` is the sender's own: sent again with the same
@@ -250,6 +258,7 @@ class ResultsOut(Schema):
 
 
 @router.post("/results", response={200: ResultsOut, 422: ResultsOut | ApiError, **errors(403, 409)})
+@no_personal_data("answers with counts and row errors of the results sent")
 def results_post(request, body: ResultsIn):
     """For lab systems: results of many tubes. All rows are checked first; if any is wrong nothing is
     stored and the answer (422) lists every wrong row (`line` = position in `results`, from 1).

@@ -15,13 +15,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
-from epiqr.core import export, ratelimit
+from epiqr.core import audit, export, ratelimit
+from epiqr.core.audit import CITIZEN, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
 from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import svg_inline
-from epiqr.core.services import audit_record, job_start
+from epiqr.core.services import job_start
 from epiqr.core.timeutil import local_today
 from epiqr.core.views import photo_codes
 from epiqr.people.citizen import citizen_page
@@ -36,6 +37,7 @@ def _error(request, template: str, context: dict, exc: ServiceError):
 
 
 @requires(permissions.VIEW)
+@no_personal_data("sampling sessions: sites, teams, days and counts")
 def sessions(request):
     page = selectors.SESSIONS.get(
         selectors.session_list_visible_to(user=request.user), request.GET, user=request.user
@@ -72,6 +74,7 @@ def _advice(prevalence_percent, limit) -> dict | None:
 
 
 @requires(permissions.SAMPLE)
+@no_personal_data("a form for a new sampling session")
 def session_new(request):
     sites = selectors.site_list_visible_to(user=request.user)
     communes = commune_list_in_jurisdiction(user=request.user)
@@ -111,6 +114,7 @@ def session_new(request):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("testing.session", target=("testing.samplingsession", "pk"))
 def session_detail(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     counts = selectors.session_counts(session=session)
@@ -150,6 +154,7 @@ def _station_context(request, session, step=None, error=None):
 
 
 @requires(permissions.SAMPLE)
+@reads_personal_data("testing.station", target=("testing.samplingsession", "pk"))
 def station(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     return render(request, "testing/station.html", _station_context(request, session))
@@ -160,6 +165,7 @@ STATION_REPEAT = "testing.station_repeat"
 
 @requires(permissions.SAMPLE)
 @require_POST
+@reads_personal_data("testing.station", target=("testing.samplingsession", "pk"))
 def station_scan(request, pk: int):
     """One keyboard-wedge scan (tube barcode, person payload or XONG); answers the station panel."""
     session = selectors.session_get_visible(user=request.user, pk=pk)
@@ -186,6 +192,7 @@ def station_scan(request, pk: int):
 
 @requires(permissions.SAMPLE)
 @require_POST
+@no_personal_data("codes read from an uploaded photo; nothing from the database")
 def station_photo(request, pk: int):
     """Codes (tube Code128/QR, personal QR, CCCD) in a photo from a phone without a live scanner; the
     station script puts the first one in the scan input and submits it."""
@@ -197,6 +204,7 @@ def station_photo(request, pk: int):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("testing.manifest", target=("testing.samplingsession", "pk"))
 def manifest_csv(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     return export.response(
@@ -205,6 +213,7 @@ def manifest_csv(request, pk: int):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("testing.manifest", target=("testing.samplingsession", "pk"))
 def manifest_pdf(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     response = HttpResponse(documents.manifest_pdf(session=session), content_type="application/pdf")
@@ -213,12 +222,13 @@ def manifest_pdf(request, pk: int):
 
 
 @requires(permissions.SAMPLE)
+@reads_personal_data("testing.slips_print", target=("testing.tube", "barcode"))
 def slips(request, barcode: str):
     """Printable slips (one per person) for people without a phone: name, tube, result code, and a QR
     that opens the lookup with both filled in (the code after '#', so it is never sent in a URL)."""
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
     services.slip_codes_ensure(tube=tube)
-    audit_record(actor=request.user, action="testing.slips_print", target=tube, row_count=tube.member_count)
+    audit.annotate(row_count=tube.member_count)
     lookup = settings.PUBLIC_BASE_URL + reverse("testing:lookup")  # printed: the public address
     slips = []
     for member in selectors.tube_members(tube=tube):
@@ -228,10 +238,11 @@ def slips(request, barcode: str):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("testing.tube_view", target=("testing.tube", "barcode"))
 def tube_detail(request, barcode: str):
     tube = selectors.tube_get_visible(user=request.user, barcode=barcode)
     members = list(selectors.tube_members(tube=tube))
-    audit_record(actor=request.user, action="testing.tube_view", target=tube, row_count=len(members))
+    audit.annotate(row_count=len(members))
     return render(
         request,
         "testing/tube.html",
@@ -247,6 +258,7 @@ def tube_detail(request, barcode: str):
 
 
 @requires(permissions.RESULT)
+@reads_personal_data("testing.lab")
 def lab(request):
     """The lab desk: one tube's result by hand, or a whole file."""
     form = ResultForm(request.POST or None)
@@ -274,6 +286,7 @@ def lab(request):
 
 @requires(permissions.RESULT)
 @require_POST
+@reads_personal_data("testing.lab")
 def lab_import(request):
     """A lab file is checked and stored as a job: its page shows the rows checked, the rows refused and
     the time left, then what was stored or the rows to fix."""
@@ -294,6 +307,7 @@ def lab_import(request):
 
 @requires(permissions.RESULT)
 @require_POST
+@reads_personal_data("testing.lab")
 def lab_receive(request):
     """The lab scans arriving tubes (one barcode per line, a keyboard-wedge scanner adds the newlines).
     Known closed tubes are received whatever else the list holds; the lines that need a second look stay
@@ -319,16 +333,16 @@ def lab_receive(request):
 
 
 @requires(permissions.RECALL)
+@reads_personal_data("testing.recall_list", target=("testing.samplingsession", "pk"))
 def recall(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     rows = list(selectors.recall_list(user=request.user, session=session)[:2000])
-    audit_record(
-        actor=request.user, action="testing.recall_list", target=session, reason="recall", row_count=len(rows)
-    )
+    audit.annotate(reason="recall", row_count=len(rows))
     return render(request, "testing/recall.html", {"session": session, "rows": rows})
 
 
 @requires(permissions.VIEW)
+@no_personal_data("counts and positivity rates")
 def stats(request):
     until = local_today()
     try:
@@ -343,6 +357,9 @@ def stats(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(
+    "a citizen's result lookup with the slip's second factor (audited by the service as testing.result_lookup)"
+)
 def lookup(request):
     """Public: a result from the slip's tube number and result code; wrong tries are limited per asker.
     The phone keeps that result (only that one) on My results."""
@@ -367,6 +384,7 @@ def lookup(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def my_results(request):
     """Public: the results of the people this phone's holder proved, and the single results proved by their
     slip (people.citizen); a phone that only typed someone's details sees none."""

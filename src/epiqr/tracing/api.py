@@ -7,11 +7,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.cases.selectors import case_get_visible_to
-from epiqr.core import export
+from epiqr.core import audit, export
 from epiqr.core.api_schema import Day, Id, Int64, errors
+from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
-from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
 
 from . import permissions, selectors, services
@@ -98,6 +98,7 @@ class TracingRunQueuedOut(Schema):
 
 
 @router.post("/runs", response={201: TracingRunOut, 202: TracingRunQueuedOut, **errors(403, 404)})
+@reads_personal_data("tracing.read")
 def create_run(request, body: RunIn):
     """Trace a case; returns the run (201; its contacts: GET /runs/{id}/contacts). An F2 run, when a
     worker takes tasks, is queued as from the case page (202): you are messaged when it is ready, and
@@ -116,6 +117,7 @@ def create_run(request, body: RunIn):
 
 
 @router.get("/runs", response={200: TracingRunPage, **errors(403, 422)})
+@reads_personal_data("tracing.runs")
 def list_runs(request, params: Query[RunListQuery]):
     """Runs of cases in your area, or with contacts in it: paged, filtered and sorted."""
     check_capability(request.user, permissions.VIEW)
@@ -127,6 +129,7 @@ def list_runs(request, params: Query[RunListQuery]):
 
 
 @router.get("/runs/{run_id}", response={200: TracingRunOut, **errors(403, 404)})
+@reads_personal_data("tracing.read", target=("tracing.tracingrun", "run_id"))
 def get_run(request, run_id: Id):
     check_capability(request.user, permissions.VIEW)
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
@@ -134,6 +137,7 @@ def get_run(request, run_id: Id):
 
 
 @router.get("/runs/{run_id}/contacts", response={200: TracingContactPage, **errors(403, 404, 422)})
+@reads_personal_data("tracing.read", target=("tracing.tracingrun", "run_id"))
 def run_contacts(request, run_id: Id, params: Query[ContactListQuery]):
     """The run's contacts you may see, a page at a time (filters: degree, risk, follow-up status,
     commune, venue, name or phone). An F2's `through` names the F1s it was reached through, by name
@@ -147,10 +151,7 @@ def run_contacts(request, run_id: Id, params: Query[ContactListQuery]):
         strict=True,
     )
     sources = selectors.contact_sources(user=request.user, run=run, contacts=page.items)
-    audit_record(
-        actor=request.user,
-        action="tracing.read",
-        target=run,
+    audit.annotate(
         row_count=len(page.items),
         reason="api",
         detail={"page": page.number, **page.query.params()},
@@ -171,6 +172,7 @@ _EXPORT_TYPES = {
     response={200: None, **errors(403, 404)},
     openapi_extra={"responses": {200: {"description": "The contact list", "content": _EXPORT_TYPES}}},
 )
+@reads_personal_data("tracing.export", target=("tracing.tracingrun", "run_id"), reason="purpose")
 def export_run(
     request,
     run_id: Id,
@@ -200,6 +202,7 @@ class TriageOut(Schema):
 
 
 @router.get("/triage", response={200: TriageOut, **errors(403)})
+@reads_personal_data("tracing.triage")
 def triage(request, day: Day | None = None, policy: str | None = Query(None, max_length=40)):
     """The day's active cases in your area (default today) traced together as one F1 batch, most
     high-risk contacts first; counts only, nothing stored."""
@@ -224,6 +227,7 @@ def triage(request, day: Day | None = None, policy: str | None = Query(None, max
 
 
 @router.get("/feed", auth=None, response=dict)
+@no_personal_data("the public risky-venue feed: venues and times, no people")
 def risky_venue_feed(request, days: Int64 = Query(14, description="1 to 21")):
     """Public on purpose: venue code, start, end and risk level where F0s were present. No personal data."""
     days = max(1, min(days, 21))

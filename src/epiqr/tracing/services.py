@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.cases.models import Case
 from epiqr.cases.selectors import case_period
-from epiqr.core import events, export
+from epiqr.core import audit, events, export
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
 from epiqr.core.pgsql import rows_insert
@@ -416,7 +416,7 @@ def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[Sheet,
     purpose."""
     purpose = export_request_clean(fmt=fmt, purpose=purpose)
     rows = export_rows(run=run, user=user)
-    audit_record(
+    audit.read_event(
         actor=user,
         action="tracing.export",
         target=run,

@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.cases.selectors import case_get_visible_to
+from epiqr.core import audit
+from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.services import audit_record, job_start
+from epiqr.core.services import job_start
 from epiqr.people.citizen import citizen_page
 
 from . import permissions, selectors, services
@@ -21,6 +23,7 @@ from .models import FollowUp
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("tracing.runs")
 def run_list(request):
     page = selectors.RUNS.get(
         selectors.run_list_visible_to(user=request.user), request.GET, user=request.user
@@ -30,6 +33,7 @@ def run_list(request):
 
 @require_POST
 @requires(permissions.RUN)
+@no_personal_data(WRITE_THEN_REDIRECT)
 def run_create(request, case_id: int):
     case = case_get_visible_to(user=request.user, case_id=case_id)
     policy_name = request.POST.get("policy") or None
@@ -53,15 +57,13 @@ def run_create(request, case_id: int):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("tracing.read", target=("tracing.tracingrun", "run_id"))
 def run_detail(request, run_id: int):
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
     page = selectors.CONTACTS.get(
         selectors.contact_list_visible_to(user=request.user, run=run), request.GET, user=request.user
     )
-    audit_record(
-        actor=request.user,
-        action="tracing.read",
-        target=run,
+    audit.annotate(
         row_count=len(page.items),
         reason="page",
         detail={"page": page.number, **page.query.params()},
@@ -118,6 +120,7 @@ def _parse(value):
 
 @require_POST
 @requires(permissions.RUN)
+@no_personal_data(WRITE_THEN_REDIRECT)
 def run_review(request, run_id: int):
     run = selectors.run_get_owned_by(user=request.user, run_id=run_id)
     services.run_mark_reviewed(run=run, by=request.user)
@@ -126,6 +129,7 @@ def run_review(request, run_id: int):
 
 @require_POST
 @requires(permissions.FOLLOW_UP)
+@reads_personal_data("tracing.contact_status", target=("tracing.contact", "contact_id"))
 def contact_status(request, contact_id: int):
     contact = selectors.contact_get_visible_to(user=request.user, contact_id=contact_id)
     error = None
@@ -159,6 +163,7 @@ def contact_status(request, contact_id: int):
 
 @require_POST
 @requires(permissions.FOLLOW_UP)
+@no_personal_data(WRITE_THEN_REDIRECT)
 def contact_case(request, contact_id: int):
     from epiqr.cases import permissions as case_permissions
 
@@ -176,6 +181,9 @@ def contact_case(request, contact_id: int):
 
 @require_POST
 @requires(permissions.EXPORT)
+@no_personal_data(
+    "starts an export job: the export is audited when it runs (tracing.export) and when its file is downloaded (jobs.download)"
+)
 def run_export(request, run_id: int):
     """The export is written as a job (a run can have hundreds of thousands of contacts): its page shows
     the progress, then the file to download."""
@@ -198,6 +206,7 @@ def run_export(request, run_id: int):
 
 @require_POST
 @requires(permissions.NOTIFY)
+@reads_personal_data("tracing.notify", target=("tracing.tracingrun", "run_id"))
 def run_notify(request, run_id: int):
     """First the preview (who gets what, how many, the daily cap); sending needs `confirm`."""
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
@@ -224,6 +233,7 @@ def run_notify(request, run_id: int):
 
 
 @requires(permissions.RUN)
+@reads_personal_data("tracing.triage")
 def triage(request):
     """The day's cases with their contact counts, from one batch trace; nothing stored."""
     from epiqr.core.timeutil import local_today
@@ -248,6 +258,7 @@ def triage(request):
 
 
 @requires(permissions.CLUSTERS)
+@reads_personal_data("tracing.clusters")
 def clusters(request):
     days = max(1, min(int_or_none(request.GET.get("days")) or 14, 28))
     rows = selectors.cluster_list(user=request.user, days=days)
@@ -255,6 +266,7 @@ def clusters(request):
 
 
 @login_not_required
+@no_personal_data("the public risky-venue feed: venues and times, no people")
 def feed(request):
     """Public on purpose: the risky-venue feed, no personal data."""
     days = max(1, min(int_or_none(request.GET.get("days")) or 14, 21))
@@ -265,6 +277,7 @@ def feed(request):
 
 @login_not_required
 @citizen_page
+@no_personal_data(CITIZEN)
 def self_check(request):
     """Public on purpose: the visits a citizen's phone may see (see people.citizen) against the risky-venue feed."""
     from django.conf import settings

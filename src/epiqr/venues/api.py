@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import Code, Id, errors
+from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Forbidden
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability, has_capability
@@ -77,6 +78,7 @@ class VenueOut(Schema):
 
 
 @router.post("", response={201: VenueOut, **errors(403)})
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_create(request, payload: VenueIn):
     """Register a venue. Officers place it in their jurisdiction; a venue owner becomes its owner."""
     user = request.user
@@ -98,6 +100,7 @@ VenueListQuery = api_query(selectors.VENUES)
 
 
 @router.get("", response={200: VenuePage, **errors(403, 422)})
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_list(request, params: Query[VenueListQuery]):
     """Venues in the caller's scope, by name or code (`q`), commune, sector and whether they are open;
     paged and sorted."""
@@ -109,6 +112,7 @@ def venue_list(request, params: Query[VenueListQuery]):
 
 
 @router.get("/{int:venue_id}", response={200: VenueOut, **errors(403, 404)})
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_get(request, venue_id: Id):
     check_capability(request.user, permissions.VIEW)
     return selectors.venue_get_visible(user=request.user, venue_id=venue_id)
@@ -119,6 +123,7 @@ def venue_get(request, venue_id: Id):
     response={200: None, **errors(403, 404)},
     openapi_extra={"responses": {200: {"description": "PDF poster", "content": {"application/pdf": {}}}}},
 )
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_poster_pdf(request, venue_id: Id, size: Literal["A4", "A5"] = "A4"):
     """The printable poster; `size` A4 (QR 16 cm) or A5."""
     check_capability(request.user, permissions.PRINT)
@@ -133,6 +138,7 @@ def venue_poster_pdf(request, venue_id: Id, size: Literal["A4", "A5"] = "A4"):
     response={200: None, **errors(403, 404)},
     openapi_extra={"responses": {200: {"description": "PNG poster", "content": {"image/png": {}}}}},
 )
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_poster_png(request, venue_id: Id, size: Literal["A4", "A5"] = "A4"):
     check_capability(request.user, permissions.PRINT)
     venue = selectors.venue_get_visible(user=request.user, venue_id=venue_id)
@@ -142,6 +148,7 @@ def venue_poster_png(request, venue_id: Id, size: Literal["A4", "A5"] = "A4"):
 
 
 @router.post("/{int:venue_id}/revoke-token", response={200: VenueOut, **errors(403, 404)})
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_revoke_token(request, venue_id: Id):
     """Invalidate every poster printed so far; the response carries the new poster URL."""
     venue = selectors.venue_get_manageable(user=request.user, venue_id=venue_id)

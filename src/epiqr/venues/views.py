@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from epiqr.core import export, qr
+from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Forbidden, Invalid, ServiceError
 from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
@@ -41,6 +42,7 @@ def _can_register(user) -> bool:
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def signup(request):
     """Public: a shop owner registers their venue (and their account if not logged in)."""
     user = request.user
@@ -71,6 +73,7 @@ def signup(request):
 
 
 @require_http_methods(["GET", "POST"])
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_new(request):
     """A logged-in owner adds another venue; an officer registers one in their jurisdiction."""
     user = request.user
@@ -99,6 +102,7 @@ def venue_new(request):
 
 @requires(permissions.VIEW)
 @require_GET
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_list(request):
     """My venues (owner, staff) or the venues of my jurisdiction (officer), filtered, sorted and paged."""
     page = selectors.VENUES.get(
@@ -121,6 +125,7 @@ def venue_list(request):
 
 @requires(permissions.VIEW)
 @require_GET
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_detail(request, pk: int):
     venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
     url = selectors.venue_url(venue=venue)
@@ -140,6 +145,7 @@ def venue_detail(request, pk: int):
 
 @requires(permissions.PRINT)
 @require_GET
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_poster(request, pk: int, kind: str):
     venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
     size = request.GET.get("size", "A4")
@@ -161,6 +167,7 @@ def venue_poster(request, pk: int, kind: str):
 
 
 @require_http_methods(["GET", "POST"])
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_revoke(request, pk: int):
     """GET asks for confirmation; POST invalidates every printed poster of the venue."""
     venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
@@ -174,6 +181,7 @@ def venue_revoke(request, pk: int):
 
 
 @require_POST
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_set_active(request, pk: int):
     """Close a venue (its posters stop working) or reopen it (the same posters work again)."""
     venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
@@ -190,6 +198,7 @@ def venue_set_active(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_edit(request, pk: int):
     venue = selectors.venue_get_manageable(user=request.user, venue_id=pk)
     initial = {
@@ -218,6 +227,7 @@ def venue_edit(request, pk: int):
 
 @requires(permissions.IMPORT)
 @require_http_methods(["GET", "POST"])
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def venue_import(request):
     """Officers upload a sheet; it is checked and stored as a job (its page shows the progress and the
     rows to fix); nothing is stored unless every row is valid."""
@@ -237,12 +247,14 @@ def venue_import(request):
 
 @requires(permissions.IMPORT)
 @require_GET
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def import_template(request):
     return export.response(importing.template_sheets(), fmt=export.XLSX, filename="mau-nhap-dia-diem.xlsx")
 
 
 @requires(permissions.PRINT)
 @require_GET
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def batch_posters(request):
     """Posters for every active venue of a commune and sector in the user's scope, one PDF."""
     form = forms.BatchForm(request.GET or None)
@@ -284,6 +296,7 @@ def batch_posters(request):
 
 @login_not_required
 @require_GET
+@no_personal_data("venues: places, their codes and posters; no citizen's data")
 def commune_options(request):
     """<option>s for the commune datalist, searched with or without diacritics (htmx)."""
     text = (request.GET.get("commune") or request.GET.get("q") or "")[:100]
