@@ -250,6 +250,7 @@ def _keyring_json(request, purpose: str, build, filename: str):
 
 
 @login_not_required
+@no_personal_data("public keys that verify signed codes")
 def trust_list(request, purpose: str):
     """The public keys that verify PURPOSE's codes now (?download=1: as a file for offline verifiers)."""
     from . import keyring
@@ -263,6 +264,7 @@ def trust_list(request, purpose: str):
 
 
 @login_not_required
+@no_personal_data("digests of revoked codes: nobody's name or data")
 def revocation_list(request, purpose: str):
     """Digests of PURPOSE's codes revoked before their expiry."""
     from . import keyring
