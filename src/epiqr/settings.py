@@ -261,6 +261,8 @@ EPIQR_RETENTION_DAYS = int(os.environ.get("EPIQR_RETENTION_DAYS", "21"))
 # Messages one staff member may send in a (Vietnam) day through bulk actions such as "notify contacts":
 # a runaway or repeated click stops with a message instead of texting thousands of people.
 EPIQR_NOTIFY_DAILY_CAP = int(os.environ.get("EPIQR_NOTIFY_DAILY_CAP", "500"))
+# One account reading more different people than this within an hour alerts the administrators (epiqr.audit).
+EPIQR_AUDIT_PEOPLE_PER_HOUR = int(os.environ.get("EPIQR_AUDIT_PEOPLE_PER_HOUR", "500"))
 EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
 # Days a citizen's phone keeps what its holder proved (SMS code, ID card) before proving again.
 EPIQR_PROOF_DAYS = int(os.environ.get("EPIQR_PROOF_DAYS", "90"))

@@ -90,6 +90,11 @@ def commune_officers(*, commune_id: int | None) -> list[User]:
     return list(User.objects.filter(role=Role.COMMUNE_OFFICER, commune_id=commune_id, is_active=True))
 
 
+def administrators() -> list[User]:
+    """The active administrators (told of audit alerts)."""
+    return list(User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True).order_by("pk"))
+
+
 def second_factor_status(*, user: User) -> dict:
     """Whether an authenticator app is enrolled and how many recovery codes are left."""
     static = StaticDevice.objects.filter(user=user, confirmed=True).first()
