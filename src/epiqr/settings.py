@@ -263,6 +263,8 @@ EPIQR_RETENTION_DAYS = int(os.environ.get("EPIQR_RETENTION_DAYS", "21"))
 EPIQR_NOTIFY_DAILY_CAP = int(os.environ.get("EPIQR_NOTIFY_DAILY_CAP", "500"))
 # One account reading more different people than this within an hour alerts the administrators (epiqr.audit).
 EPIQR_AUDIT_PEOPLE_PER_HOUR = int(os.environ.get("EPIQR_AUDIT_PEOPLE_PER_HOUR", "500"))
+# Audit events (who read whose data) are kept this long, then purged daily (core.audit_purge).
+EPIQR_AUDIT_KEEP_DAYS = int(os.environ.get("EPIQR_AUDIT_KEEP_DAYS", "730"))
 EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
 # Days a citizen's phone keeps what its holder proved (SMS code, ID card) before proving again.
 EPIQR_PROOF_DAYS = int(os.environ.get("EPIQR_PROOF_DAYS", "90"))

@@ -18,9 +18,6 @@ class FakeClock:
 
 @pytest.fixture
 def clock(monkeypatch):
-    from django.core.cache import cache
-
-    cache.clear()  # the alert's per-hour counters
     fake = FakeClock(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))
     monkeypatch.setattr("epiqr.core.services.now", fake)
     return fake

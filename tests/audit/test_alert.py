@@ -100,3 +100,21 @@ def test_the_limit_is_500_unless_configured(settings):
     assert people_per_hour_limit() == 500
     settings.EPIQR_AUDIT_PEOPLE_PER_HOUR = 40
     assert people_per_hour_limit() == 40
+
+
+def test_events_older_than_the_retention_are_purged_with_their_people(
+    make_user, commune, people, clock, settings
+):
+    from epiqr.core.models import AuditPerson
+    from epiqr.core.services import audit_purge
+
+    settings.EPIQR_AUDIT_KEEP_DAYS = 30
+    officer, reader = _reader(make_user, commune)
+    _read(reader, people[0])
+    clock.advance(days=31)
+    _read(reader, people[1])
+    assert AuditEvent.objects.filter(action="people.view").count() == 2
+    assert audit_purge() == 1  # the old event (its person row went first)
+    kept = AuditEvent.objects.get(action="people.view")
+    assert list(AuditPerson.objects.values_list("person_id", flat=True)) == [people[1].pk]
+    assert kept.people.get().person_id == people[1].pk

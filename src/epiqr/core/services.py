@@ -41,7 +41,8 @@ def audit_people_record(
     at=None,
 ) -> AuditEvent:
     """One audited read (core.audit): the event and the people it read, in ONE insert statement on
-    PostgreSQL (a data-modifying CTE), so that an audited page costs one round trip to write."""
+    PostgreSQL (a data-modifying CTE), so that an audited page costs one round trip to write; two on
+    SQLite (the event, then its people from a JSON array)."""
     import json
 
     from django.db import connection
@@ -92,7 +93,15 @@ def audit_people_record(
         event._state.adding = False
         return event
     event.save(force_insert=True)
-    if kept:
+    if kept and connection.vendor == "sqlite":
+        # One statement over a JSON array: bulk_create spends ~0.1 ms of Python per row.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {AuditPerson._meta.db_table} (event_id, person_id, actor_id, at)"
+                " SELECT %s, value, %s, %s FROM json_each(%s)",
+                [event.pk, actor_id, connection.ops.adapt_datetimefield_value(at), json.dumps(kept)],
+            )
+    elif kept:
         AuditPerson.objects.bulk_create(
             [AuditPerson(event=event, person_id=p, actor_id=actor_id, at=at) for p in kept]
         )
@@ -211,6 +220,21 @@ def jobs_purge(*, days: int | None = None) -> int:
 
     keep = days if days is not None else settings.EPIQR_JOB_KEEP_DAYS
     deleted, _by_model = Job.objects.filter(finished_at__lt=now() - timedelta(days=keep)).delete()
+    return deleted
+
+
+def audit_purge(*, days: int | None = None) -> int:
+    """Delete audit events older than `days` (EPIQR_AUDIT_KEEP_DAYS) with the people they read (those rows
+    first, in plain DELETE statements); returns the number of events deleted."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    keep = days if days is not None else settings.EPIQR_AUDIT_KEEP_DAYS
+    cut = now() - timedelta(days=keep)
+    AuditPerson.objects.filter(at__lt=cut).delete()
+    AuditPerson.objects.filter(event__at__lt=cut).delete()  # an event's people carry its time; to be sure
+    deleted, _by_model = AuditEvent.objects.filter(at__lt=cut).delete()
     return deleted
 
 
