@@ -26,6 +26,7 @@ nothing personal costs one context-variable lookup per person loaded, and no que
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
@@ -278,19 +279,51 @@ def record(*, request, reading: Reading, status: int) -> None:
         if value is None:
             value = request.POST.get(declared.reason) or request.GET.get(declared.reason) or ""
         reason = str(value)
-    actor = getattr(request, "user", None)
+    _write(
+        reading,
+        actor=getattr(request, "user", None),
+        target=(target_type, target_id),
+        reason=reason,
+        detail={"path": request.get_full_path()[:300], "method": request.method},
+    )
+
+
+def _write(reading: Reading, *, actor, target: tuple[str, str], reason: str, detail: dict) -> None:
+    from .services import audit_people_record
+
     event = audit_people_record(
         actor=actor,
-        action=declared.action,
-        target_type=target_type,
-        target_id=target_id,
+        action=reading.declared.action,
+        target_type=target[0],
+        target_id=target[1],
         reason=reason,
         people=reading.people,
         row_count=reading.row_count,
-        detail={"path": request.get_full_path()[:300], "method": request.method, **reading.detail},
+        detail={**detail, **reading.detail},
     )
     for listener in LISTENERS:
         listener(event=event, people=len(reading.people))
+
+
+@contextmanager
+def reading(*, actor, action: str, target=None) -> Iterator[Reading]:
+    """Audit a read done outside a request (a job writing an export, a command) as a declared route is:
+    the people loaded inside the block are recorded in one event when it ends without an error."""
+    current_reading = Reading(declared=PersonalRead(action=action))
+    if target is not None:
+        current_reading.target = (target._meta.label_lower, str(target.pk))
+    token = _reading.set(current_reading)
+    try:
+        yield current_reading
+    finally:
+        _reading.reset(token)
+    _write(
+        current_reading,
+        actor=actor,
+        target=current_reading.target or ("", ""),
+        reason=current_reading.reason,
+        detail={},
+    )
 
 
 # Called after each recorded read with (event=, people=): the audit package's alert registers itself here

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from epiqr.core import export
+from epiqr.core import audit, export
 from epiqr.core.jobs import JobFileOut, JobOutcome, job_kind
 
 from . import permissions, selectors, services
@@ -22,8 +22,10 @@ def run_export(*, job, progress) -> JobOutcome:
     p = job.params
     progress.stage(_("Reading the contacts"))
     run = selectors.run_get_visible_to(user=job.owner, run_id=p["run"])
-    sheet, name = services.run_export(run=run, user=job.owner, fmt=p["format"], purpose=p["purpose"])
-    rows = list(sheet.rows)
+    # One audit event with every contact written to the file (core.audit), the purpose as its reason.
+    with audit.reading(actor=job.owner, action="tracing.export", target=run):
+        sheet, name = services.run_export(run=run, user=job.owner, fmt=p["format"], purpose=p["purpose"])
+        rows = list(sheet.rows)
     progress.start(total=len(rows), stage=_("Writing the file"))
     sheet.rows = _counted(rows, progress)
     if p["format"] == export.CSV:
