@@ -266,7 +266,6 @@ def record(*, request, reading: Reading, status: int) -> None:
         return
     if declared.only_if_people and not reading.people:
         return
-    from .services import audit_people_record
 
     target_type, target_id = reading.target or ("", "")
     if declared.target is not None and reading.target is None:
