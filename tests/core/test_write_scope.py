@@ -651,6 +651,7 @@ READ_ONLY = {
     "dashboards/deployment/",
     "dashboards/deployment/calls/",
     "dashboards/deployment/review/",
+    "audit/",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).
