@@ -13,14 +13,15 @@ Every page and API operation says what it reads, next to its code:
 or, deliberately, that it reads none: `@no_personal_data("the venue's own poster")`. A test walks every
 URL pattern and API operation (tests/core/test_audit_routes.py) and fails on a route with neither.
 
-One mechanism records them: `core.middleware.AuditReads` opens a `Reading` for each request; the declared
-view marks it; every row of a table holding people's data that is loaded while the request is answered (template
-rendering, API serialisation and streamed files included) notes its person (`track_reads(Model,
-person_id=...)` in the domain's AppConfig.ready(): people.Person, checkins.HealthDeclaration), and raw-SQL
-or `values()` reads note theirs with `note_people(ids)`. When the answer is a success,
-one AuditEvent row is written with the actor, the action, the target, the number of distinct people and
-their ids (at most `PEOPLE_PER_EVENT`, in AuditPerson: "who read this person?"). A request that reads
-nothing personal costs one context-variable lookup per person loaded, and no query.
+One mechanism records them: `core.middleware.AuditReads` opens a `Reading` for each request and the
+declared view marks it. Every row of a table holding people's data that is loaded while the request is
+answered (template rendering, API serialisation and streamed files included) notes its person: each
+domain registers such tables with `track_reads(Model, person_id=...)` in its AppConfig.ready()
+(people.Person, checkins.HealthDeclaration); raw-SQL or `values()` reads note theirs with
+`note_people(ids)`. When the answer is a success, one AuditEvent row is written with the actor, the
+action, the target, the number of distinct people and their ids (at most `PEOPLE_PER_EVENT`, in
+AuditPerson: "who read this person?"). A request to an undeclared route costs one context-variable lookup
+per person loaded, and no query. Work outside a request uses `with reading(actor=, action=, target=)`.
 """
 
 from __future__ import annotations
