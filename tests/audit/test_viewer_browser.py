@@ -24,6 +24,7 @@ def test_an_administrator_finds_who_read_a_person_on_a_phone(
     for person in people[:5]:  # over the limit of 3: an alert
         assert reader.get(f"/people/{person.public_id}/").status_code == 200
     assert AuditEvent.objects.filter(action="audit.people_limit", actor=officer).count() == 1
+    assert reader.get("/people/", {"q": "nguyenvanan" * 9}).status_code == 200  # a long address, no spaces
 
     admin = make_user(Role.ADMIN, username="quan-tri-dien-thoai")
     page = phone390_page
