@@ -32,8 +32,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
 
-# Person ids kept per event (the count is always exact). Above the alert limit, so that the alert counts
-# distinct people from the stored ids.
+# Person ids kept per event (the count is always exact); raised to the alert's limit + 1 when that is
+# set higher (see _people_kept).
 PEOPLE_PER_EVENT = 2000
 
 
@@ -300,9 +300,18 @@ def _write(reading: Reading, *, actor, target: tuple[str, str], reason: str, det
         people=reading.people,
         row_count=reading.row_count,
         detail={**detail, **reading.detail},
+        keep=_people_kept(),
     )
     for listener in LISTENERS:
         listener(event=event, people=len(reading.people))
+
+
+def _people_kept() -> int:
+    """Ids kept per event: PEOPLE_PER_EVENT, or more when the alert's hourly limit is set higher (the alert
+    counts distinct people from the stored ids, so one read above the limit must keep limit + 1)."""
+    from django.conf import settings
+
+    return max(PEOPLE_PER_EVENT, getattr(settings, "EPIQR_AUDIT_PEOPLE_PER_HOUR", 0) + 1)
 
 
 @contextmanager

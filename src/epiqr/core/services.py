@@ -39,20 +39,20 @@ def audit_people_record(
     row_count: int | None = None,
     detail: dict | None = None,
     at=None,
+    keep: int = 2000,
 ) -> AuditEvent:
     """One audited read (core.audit): the event and the people it read, in ONE insert statement on
     PostgreSQL (a data-modifying CTE), so that an audited page costs one round trip to write; two on
-    SQLite (the event, then its people from a JSON array)."""
+    SQLite (the event, then its people from a JSON array). At most `keep` person ids are stored
+    (core.audit.PEOPLE_PER_EVENT); the count is always exact."""
     import json
 
     from django.db import connection
 
-    from .audit import PEOPLE_PER_EVENT
-
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     at = at or now()
     ids = sorted(people)
-    kept = ids[:PEOPLE_PER_EVENT]
+    kept = ids[:keep]
     event = AuditEvent(
         at=at,
         actor_id=actor_id,
