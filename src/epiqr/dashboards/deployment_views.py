@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core import export
+from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.jobs import JobFileOut
@@ -22,6 +23,9 @@ from epiqr.venues.models import Sector
 from . import deployment, permissions, selectors
 
 CALLS_SHOWN = 200
+
+# Units to put a poster at and their business contact (a shop, an office): no citizen's data.
+NO_CITIZEN_DATA = "deployment targets: units, their business contact and their venue match; no citizen's data"
 
 
 class DeadlineForm(forms.Form):
@@ -35,6 +39,7 @@ class TargetsImportForm(forms.Form):
 
 
 @requires(permissions.DEPLOYMENT)
+@no_personal_data(NO_CITIZEN_DATA)
 def progress(request):
     """Per sector (against its deadline), agency and commune: required, deployed, active, not yet."""
     targets = selectors.targets_visible_to(user=request.user)
@@ -89,6 +94,7 @@ def _call_filters(request) -> dict:
 
 
 @requires(permissions.DEPLOYMENT)
+@no_personal_data(NO_CITIZEN_DATA)
 def calls(request):
     """The units to call (not deployed yet); the whole list as CSV or Excel (audited)."""
     filters = _call_filters(request)
@@ -145,6 +151,7 @@ def calls(request):
 
 
 @requires(permissions.TARGETS)
+@no_personal_data(NO_CITIZEN_DATA)
 def review(request):
     return render(
         request, "dashboards/review.html", {"rows": selectors.review_queue(user=request.user)[:100]}
@@ -153,6 +160,7 @@ def review(request):
 
 @require_POST
 @requires(permissions.TARGETS)
+@no_personal_data(NO_CITIZEN_DATA)
 def review_decide(request):
     target_id = int_or_none(request.POST.get("target"))
     try:
@@ -168,6 +176,7 @@ def review_decide(request):
 
 @require_POST
 @requires(permissions.TARGETS)
+@no_personal_data(NO_CITIZEN_DATA)
 def deadline(request):
     form = DeadlineForm(request.POST)
     if form.is_valid():
@@ -183,6 +192,7 @@ def deadline(request):
 
 @require_POST
 @requires(permissions.TARGETS)
+@no_personal_data(NO_CITIZEN_DATA)
 def rematch(request):
     """Match the province's units again (venues registered since) and store today's progress."""
     counts = deployment.targets_match(province_id=request.user.province_id or -1)
@@ -196,6 +206,7 @@ def rematch(request):
 
 @requires(permissions.TARGETS)
 @require_http_methods(["GET", "POST"])
+@no_personal_data(NO_CITIZEN_DATA)
 def targets_import(request):
     form = TargetsImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

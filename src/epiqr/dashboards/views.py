@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
+from epiqr.core.audit import WRITE_THEN_REDIRECT, no_personal_data
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import local_today
@@ -32,6 +33,7 @@ def _level_view(row):
 
 
 @requires(permissions.VIEW)
+@no_personal_data("epidemic levels and counts by commune and province: aggregates, nobody's data")
 def home(request):
     """The epidemic dashboard of the officer's jurisdiction or one commune of it."""
     days = int_or_none(request.GET.get("days"))
@@ -86,6 +88,7 @@ def home(request):
 
 
 @requires(permissions.VIEW)
+@no_personal_data("an area's epidemic levels over time: aggregates")
 def level_history(request, kind: str, code: int):
     rows = selectors.level_history(user=request.user, kind=kind, code=code)
     return render(
@@ -97,6 +100,7 @@ def level_history(request, kind: str, code: int):
 
 @require_POST
 @requires(permissions.RECOMPUTE)
+@no_personal_data(WRITE_THEN_REDIRECT)
 def recompute(request):
     """On demand: rebuild the last two weeks' counts and grade today's levels again."""
     today = local_today()
