@@ -115,6 +115,25 @@ def sent_messages(_fake_notify):
 
 
 @pytest.fixture
+def reference_data():
+    """The rows the migrations ship (communes, tracing policies), loaded again when an earlier
+    transactional test flushed them (its flush empties every table). A domain whose migrations ship
+    rows adds its loader here."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from epiqr.geo.models import Province
+    from epiqr.geo.services import units_load
+    from epiqr.tracing.models import TracingPolicy
+
+    if not Province.objects.exists():
+        units_load()
+    if not TracingPolicy.objects.exists():
+        import_module("epiqr.tracing.migrations.0002_seed_policies").seed(apps, None)
+
+
+@pytest.fixture
 def geo(db):
     """Administrative units; reloaded if a transactional test flushed them."""
     from epiqr.geo.models import Province

@@ -42,7 +42,7 @@ def _session_cookie(login: str) -> str:
     return client.cookies["sessionid"].value
 
 
-def test_every_page_fits_a_390px_phone(browser, live_server):
+def test_every_page_fits_a_390px_phone(browser, live_server, reference_data):
     call_command("demo", "--scale", "0.1", stdout=open("/dev/null", "w"))  # noqa: SIM115
     walk = _first_opener()
     assert len(walk) > 50, len(walk)  # the walk reached the pages of every role
