@@ -15,6 +15,7 @@ from ninja.parser import Parser
 
 from epiqr.accounts.api_auth import API_AUTH
 from epiqr.core.api_schema import document_common_errors
+from epiqr.core.domains import DOMAINS, domain_modules
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import json_loads
 
@@ -121,8 +122,6 @@ def _unauthorised(request, exc):
 def _mount() -> None:
     """Each domain's `api.router` at `/api/v1/<domain>/` (core's jobs at `/api/v1/jobs/`)."""
     from importlib import import_module
-
-    from epiqr.core.domains import DOMAINS, domain_modules
 
     for domain, module in domain_modules("api", DOMAINS[1:]):
         api.add_router(f"/{domain}", module.router)

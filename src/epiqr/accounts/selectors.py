@@ -9,7 +9,9 @@ from django.db.models import Q, QuerySet
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from epiqr.core.lists import Filter
 from epiqr.core.permissions import Role
+from epiqr.geo.models import Commune
 
 from .models import ApiToken, User
 
@@ -36,8 +38,6 @@ _PROVINCE_CODES: dict[int, tuple[int, ...]] = {}
 
 def province_commune_codes(*, province_id: int) -> tuple[int, ...]:
     """The codes of a province's communes (reference data, kept for the process once found)."""
-    from epiqr.geo.models import Commune
-
     codes = _PROVINCE_CODES.get(province_id)
     if codes is None:
         codes = tuple(
@@ -71,8 +71,6 @@ def api_token_list(*, user: User) -> list[ApiToken]:
 
 def commune_list_in_jurisdiction(*, user: User):
     """Communes a user may place people, sites or venues in: their commune, their province's, or all."""
-    from epiqr.geo.models import Commune
-
     qs = Commune.objects.select_related("province").order_by("name")
     if user.is_superuser or user.role == Role.ADMIN:
         return qs
@@ -108,8 +106,6 @@ def commune_filter(*, lookup: str = "commune_id", name: str = "commune", label=N
     """The shared list filter (epiqr.core.lists) by commune: the choices are the communes of the user's
     jurisdiction, so a list never offers, or accepts, a commune outside it."""
     from django.utils.translation import gettext_lazy
-
-    from epiqr.core.lists import Filter
 
     def choices(user):
         if user is None:

@@ -14,6 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from epiqr.core.errors import Invalid
 from epiqr.core.permissions import Role
+from epiqr.core.services import audit_record
+from epiqr.geo.models import Commune
 
 from .models import ApiToken, OrgKind, User
 
@@ -46,8 +48,6 @@ def user_create(
     if User.objects.filter(username=username).exists():
         raise Invalid(_("This username is taken: %(username)s") % {"username": username}, field="username")
     if commune_id and not province_id:
-        from epiqr.geo.models import Commune
-
         province_id = Commune.objects.values_list("province_id", flat=True).get(pk=commune_id)
     first, _sp, last = full_name.rpartition(" ")
     user = User(
@@ -146,8 +146,6 @@ def second_factor_reset(*, actor, user: User) -> None:
 
     Signs the account out everywhere, so a session opened with the lost phone ends too."""
     from django.contrib.sessions.models import Session
-
-    from epiqr.core.services import audit_record
 
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()

@@ -19,6 +19,7 @@ from epiqr.core.permissions import REGISTRY, capabilities_of, needs_second_facto
 from epiqr.core.qr import svg_inline
 
 from . import selectors, services
+from .demo import demo_current_code
 from .forms import CodeForm, LoginForm
 from .models import User
 
@@ -135,7 +136,6 @@ def _demo_hint(user: User) -> str:
     """Development only (EPIQR_DEMO_2FA_HINT, refused in production): a demo account's current code."""
     if not settings.EPIQR_DEMO_2FA_HINT:
         return ""
-    from .demo import demo_current_code
 
     return demo_current_code(user=user)
 

@@ -11,6 +11,8 @@ from epiqr.core.audit import reads_personal_data
 from epiqr.core.errors import Invalid
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.people.selectors import person_get_visible
+from epiqr.people.services import person_find, person_from_scan
 
 from . import permissions, selectors, services
 
@@ -68,9 +70,6 @@ def case_out(case) -> dict:
 def person_for(*, user, person: UUID | None, scan: str | None, identifier: str | None):
     """The person a request names (public id, scanned payload or typed identifier), in the user's scope.
     A scan fills the person's blanks only once the person is known to be in the user's jurisdiction."""
-    from epiqr.people.selectors import person_get_visible
-    from epiqr.people.services import person_find, person_from_scan
-
     if sum(1 for v in (person, scan, identifier) if v) != 1:
         raise Invalid(_("Give exactly one of: person, scan, identifier."), field="person")
     if person:

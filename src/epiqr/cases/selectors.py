@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
+from epiqr.core.text import fold
 
 from .models import Case, CaseStatus
 from .period import DEFAULT_DAYS_BEFORE, InfectiousPeriod, infectious_period
@@ -60,8 +61,6 @@ def case_list_visible_to(*, user, status: str | None = None) -> QuerySet[Case]:
 
 def _case_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
     """A case by its number (#12 or 12), or cases whose person's name holds every word typed."""
-    from epiqr.core.text import fold
-
     number = text.lstrip("#").strip()
     if number.isdigit():
         return qs.filter(pk=int(number)) if len(number) < 19 else qs.none()

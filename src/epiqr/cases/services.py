@@ -7,6 +7,7 @@ from epiqr.core import events
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today, now
+from epiqr.notify.services import message_send_to_officers
 
 from .events import CASE_CANCELLED, CASE_OPENED
 from .models import Case, CaseStatus
@@ -97,8 +98,6 @@ def case_cancel(*, case: Case, reason: str, by=None) -> Case:
     result). The record, its tracing runs and the audit trail stay; the commune officers are told, so
     that nobody calls or isolates contacts because of it."""
     from django.conf import settings
-
-    from epiqr.notify.services import message_send_to_officers
 
     reason = (reason or "").strip()
     if not reason:

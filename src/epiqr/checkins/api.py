@@ -16,6 +16,13 @@ from epiqr.core.errors import Forbidden, Invalid
 from epiqr.core.input_guard import json_loads
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.venues.codes import code_normalise
+from epiqr.venues.selectors import (
+    venue_by_code,
+    venue_facts_by_code,
+    venue_facts_visible_to,
+    venue_from_token,
+)
 
 from . import selectors, services
 from .forms import DeclarationForm, form_invalid
@@ -60,14 +67,6 @@ def _station_venue_id(user, *, venue: str = "", venue_token: str = "") -> int:
     venues.selectors.VENUE_FACTS_SECONDS); a refusal looks up the precise reason afresh (typo, unknown
     code, inactive venue, someone else's venue).
     """
-    from epiqr.venues.codes import code_normalise
-    from epiqr.venues.selectors import (
-        venue_by_code,
-        venue_facts_by_code,
-        venue_facts_visible_to,
-        venue_from_token,
-    )
-
     check_capability(user, SCAN)
     if venue_token:
         return selectors.station_venue_get(user=user, venue_id=venue_from_token(token=venue_token).pk).pk

@@ -17,6 +17,11 @@ from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.idempotency import id_reused, scoped_uuid, sender_of
 from epiqr.core.memory import gc_paused
 from epiqr.core.timeutil import now
+from epiqr.people.parsers import parse_payload
+from epiqr.people.selectors import person_ids_by_public_id, person_ids_for_scanned_documents
+from epiqr.people.services import person_from_scan
+from epiqr.venues.codes import code_normalise
+from epiqr.venues.selectors import venue_by_code
 
 from .rules import (
     CLOCK_SKEW,
@@ -66,17 +71,12 @@ class _BatchContext:
         self.docs: dict[str, object] = {}  # payloads parsed by _preload_payloads, not parsed again
 
     def preload_venues(self, items: list) -> None:
-        from epiqr.venues.codes import code_normalise
-
         if self.scope is None:
             return
         codes = {code_normalise(str(i.get("venue") or "")) for i in items if isinstance(i, dict)}
         self.venues.update(self.scope.filter(code__in=codes - {""}).values_list("code", "pk"))
 
     def venue_id(self, code) -> int:
-        from epiqr.venues.codes import code_normalise
-        from epiqr.venues.selectors import venue_by_code
-
         found = self.venues.get(code) if isinstance(code, str) else None
         if isinstance(found, int):
             return found
@@ -97,8 +97,6 @@ class _BatchContext:
         return venue
 
     def person_id(self, item: dict) -> int:
-        from epiqr.people.services import person_from_scan
-
         raw = item.get("person")
         if raw:
             found = self.by_text.get(raw) if isinstance(raw, str) else None
@@ -133,7 +131,6 @@ class _BatchContext:
                     wanted[raw] = uuid.UUID(raw)
                 except ValueError:
                     continue
-        from epiqr.people.selectors import person_ids_by_public_id
 
         self.public_ids = person_ids_by_public_id(public_ids=set(wanted.values()))
         self.by_text = {text: self.public_ids[u] for text, u in wanted.items() if u in self.public_ids}
@@ -142,9 +139,6 @@ class _BatchContext:
     def _preload_payloads(self, items: list) -> None:
         """Known cards among the raw payloads, found in one query; the rest go one by one through
         people.services.person_from_scan (new cards, details to fill, personal QR codes, bad payloads)."""
-        from epiqr.people.parsers import parse_payload
-        from epiqr.people.selectors import person_ids_for_scanned_documents
-
         texts, docs = [], []
         for item in items:
             raw = item.get("payload") if isinstance(item, dict) and not item.get("person") else None

@@ -3,14 +3,13 @@ exposure, and the officer's follow-up call."""
 
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.timeutil import now
+from epiqr.people.services import person_find
 
 from .models import HealthDeclaration
 
 
 def declaration_submit(*, data: dict, actor=None) -> HealthDeclaration:
     """Store a validated declaration (see forms.DeclarationForm); flag it when symptoms or exposure."""
-    from epiqr.people.services import person_find
-
     person = None
     for ident in (data.get("id_number"), data.get("phone")):
         if ident and person is None:

@@ -9,13 +9,12 @@ from epiqr.core.forms import PhoneInput
 from epiqr.core.timeutil import local_today
 from epiqr.geo.forms import CommuneSelect
 from epiqr.geo.models import Commune
+from epiqr.people.phones import normalise_phone
 
 from .models import EXPOSURES, SYMPTOMS, DeclarationKind, TransportKind
 
 
 def _phone(value: str) -> str:
-    from epiqr.people.phones import normalise_phone
-
     try:
         return normalise_phone(value)
     except Invalid as exc:

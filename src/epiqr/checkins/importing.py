@@ -20,6 +20,9 @@ from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.idempotency import scoped_uuid
 from epiqr.core.progress import Progress
 from epiqr.core.timeutil import now
+from epiqr.people.selectors import person_ids_by_public_id_text as people_text
+from epiqr.people.services import person_find
+from epiqr.venues.selectors import venue_by_code, venue_list_visible_to
 
 from .models import Method
 from .rules import CLOCK_SKEW, checkin_time_check, parse_bool, parse_time, parse_uuid, retention_days
@@ -55,10 +58,6 @@ def _import_rows(
     people in bulk per chunk (public id; ID number or phone one by one). A row's own client id is made
     the sender's (core.idempotency.scoped_uuid); a row without one is keyed by its content. With an
     `actor`, a row at a venue outside the actor's scope is refused."""
-    from epiqr.people.selectors import person_ids_by_public_id_text as people_text
-    from epiqr.people.services import person_find
-    from epiqr.venues.selectors import venue_by_code, venue_list_visible_to
-
     in_scope: dict[int, bool] = {}
 
     def venue_in_scope(venue_id: int) -> bool:

@@ -12,7 +12,9 @@ from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import Forbidden, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.permissions import Role
+from epiqr.core.signing import BadSignature, decode_ints, encode_ints, sign, unsign
 from epiqr.core.timeutil import VN_TZ, local_today, now, start_of_local_day
+from epiqr.venues.selectors import venue_list_visible_to
 
 from .models import CheckIn, DeclarationKind, DeviceCheckIn, HealthDeclaration, VenueDailyCount
 
@@ -23,8 +25,6 @@ COUNTS_STALE_AFTER = timedelta(minutes=5)
 
 def venues_for_station(*, user) -> QuerySet:
     """Venues where the user may run a scan station or upload batches."""
-    from epiqr.venues.selectors import venue_list_visible_to
-
     return venue_list_visible_to(user=user).filter(is_active=True)
 
 
@@ -44,8 +44,6 @@ def venues_with_visitor_lists(*, user) -> QuerySet:
 
     Officers reach visitors through tracing, not through the venue's list.
     """
-    from epiqr.venues.selectors import venue_list_visible_to
-
     qs = venue_list_visible_to(user=user)
     if user.is_superuser or user.role == Role.ADMIN:
         return qs
@@ -226,15 +224,11 @@ DECLARATION_CODE = "epiqr.declaration.v1"
 
 def declaration_code(*, declaration: HealthDeclaration) -> str:
     """What the declaration's QR carries: its id, signed (nobody can list declarations by counting)."""
-    from epiqr.core.signing import encode_ints, sign
-
     return sign(DECLARATION_CODE, encode_ints(declaration.pk))
 
 
 def declaration_from_code(*, code: str) -> HealthDeclaration:
     """The declaration a QR names; NotFound for a forged code, or one deleted after the retention period."""
-    from epiqr.core.signing import BadSignature, decode_ints, unsign
-
     try:
         (pk,) = decode_ints(unsign(DECLARATION_CODE, (code or "")[:64]), 1)
     except (BadSignature, ValueError) as exc:
@@ -251,8 +245,6 @@ def declaration_from_code(*, code: str) -> HealthDeclaration:
 def venues_scanned_today(*, user) -> list[VenueDailyCount]:
     """Venues of the officer's jurisdiction with check-ins today, from the daily counts (refreshed by the
     rollup task; see `counts_need_refresh`)."""
-    from epiqr.venues.selectors import venue_list_visible_to
-
     if user.role not in Role.OFFICERS and not (user.is_superuser or user.role == Role.ADMIN):
         return []
     venue_ids = venue_list_visible_to(user=user).values("pk")

@@ -17,8 +17,14 @@ from datetime import datetime
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from epiqr.cases.selectors import case_person_ids_among
 from epiqr.core.errors import Invalid, NotFound
+from epiqr.core.text import initials
 from epiqr.core.timeutil import now
+from epiqr.people.parsers import parse_payload
+from epiqr.people.phones import normalise_phone
+from epiqr.people.selectors import person_for_scanned_document, person_from_scan_row, person_same_household
+from epiqr.people.services import device_link, person_create, person_find, person_from_scan
 
 from . import store
 from .batch import ItemResult, checkin_batch
@@ -164,8 +170,6 @@ class ScanOutcome:
 
 
 def _active_case_reason(person_id: int) -> str:
-    from epiqr.cases.selectors import case_person_ids_among
-
     if person_id not in case_person_ids_among(person_ids={person_id}):
         return ""
     return _("Under isolation or quarantine: do not admit. Call the commune health station.")
@@ -198,10 +202,6 @@ def checkin_scan(
 
     Unreadable or forged payloads raise Invalid (the people parsers' ParseError) and record nothing.
     """
-    from epiqr.people.parsers import parse_payload
-    from epiqr.people.selectors import person_for_scanned_document
-    from epiqr.people.services import person_from_scan
-
     payload = payload_clean(payload)
     if at is not None:
         at = checkin_time_check(at=at)
@@ -232,8 +232,6 @@ def checkin_scan(
 
 
 def _shown(outcome: ScanOutcome, *, name: str, year: int | None) -> ScanOutcome:
-    from epiqr.core.text import initials
-
     outcome.shown_name = name or initials(outcome.person.full_name)
     outcome.shown_year = year if name else None
     return outcome
@@ -256,8 +254,6 @@ def _scan_in_one_statement(
     """PostgreSQL: a known card that changes nothing about its person, checked in with one statement
     (`store.scan_insert`); the rules of checkin_scan's two-step path. None when the card needs that path
     (unknown, new document, a blank to fill)."""
-    from epiqr.people.selectors import person_from_scan_row
-
     row = store.scan_insert(venue_id=venue_id, doc=doc, method=method, at=at, has_symptoms=has_symptoms)
     if row is None:
         return None
@@ -286,8 +282,6 @@ def checkin_manual(*, venue_id: int, identifier: str, actor=None, at: datetime |
 
     Nobody found is NotFound; an ambiguous phone (a family sharing it) is Invalid.
     """
-    from epiqr.people.services import person_find
-
     identifier = (identifier or "").strip()
     if not identifier:
         raise Invalid(_("Type an ID number or a phone number."), code="empty", field="identifier")
@@ -364,10 +358,6 @@ def visitor_register(
     a stranger typing someone else's number would otherwise own the record that the real card holder's
     scans, tests and results later land on.
     """
-    from epiqr.people.phones import normalise_phone
-    from epiqr.people.selectors import person_same_household
-    from epiqr.people.services import device_link, person_create, person_find
-
     phone = normalise_phone(phone)
     person = None
     if id_number:

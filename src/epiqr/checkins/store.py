@@ -11,7 +11,9 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from epiqr.cases.selectors import case_active_exists_sql
 from epiqr.core.pgsql import array_literal, copy_into, int_array_literal
+from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
 
 from .models import CheckIn, Method
 from .rules import DUPLICATE_WINDOW, VISIT_NAMESPACE, _visit_slot, visit_key
@@ -35,8 +37,6 @@ def _not_isolated_sql() -> tuple[str, list]:
     """The cases rule (cases.selectors.case_active_exists_sql) as a condition of the visit insert on a
     person id parameter, so a live scan needs no separate round trip for it; the refusal is confirmed
     through case_person_ids_among when the insert does not happen."""
-    from epiqr.cases.selectors import case_active_exists_sql
-
     sql, params = case_active_exists_sql(person_column="%s")
     return f"AND NOT {sql} ", params
 
@@ -97,9 +97,6 @@ def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: 
 
     Replaces person_from_scan plus visit_insert (two to four round trips); parity:
     tests/checkins/test_scan_one_statement.py."""
-    from epiqr.cases.selectors import case_active_exists_sql
-    from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
-
     match = person_scan_match_sql(doc=doc)
     if match is None:
         return None

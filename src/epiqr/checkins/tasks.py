@@ -6,12 +6,12 @@ from django_tasks import task
 
 from epiqr.core.timeutil import local_today
 
+from .services import checkins_purge, venue_counts_rollup
+
 
 @task()
 def counts_refresh() -> int:
     """Roll up today's and yesterday's check-ins into VenueDailyCount (dashboards read these)."""
-    from .services import venue_counts_rollup
-
     today = local_today()
     return venue_counts_rollup(day=today - timedelta(days=1)) + venue_counts_rollup(day=today)
 
@@ -19,7 +19,5 @@ def counts_refresh() -> int:
 @task()
 def purge() -> dict:
     """Delete check-ins and declarations older than EPIQR_RETENTION_DAYS; daily counts stay. Run daily."""
-    from .services import checkins_purge
-
     report = checkins_purge()
     return {"checkins": report.checkins, "declarations": report.declarations, "days": report.days_rolled_up}

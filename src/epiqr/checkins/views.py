@@ -13,15 +13,25 @@ from django.views.decorators.http import require_POST
 from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.core import audit, ratelimit
 from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
+from epiqr.core.device import device_forget
 from epiqr.core.errors import Forbidden, ServiceError
+from epiqr.core.input_guard import int_or_none
+from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.qr import draw_svg, svg_inline
+from epiqr.core.services import job_start
 from epiqr.core.timeutil import local_today
 from epiqr.core.views import photo_codes
+from epiqr.geo.models import Commune, Province
 from epiqr.people.citizen import citizen_page
 from epiqr.people.selectors import people_by_id
+from epiqr.people.services import device_link_forget
+from epiqr.venues.posters import QR_ERROR
+from epiqr.venues.selectors import venue_from_token, venue_rotating_url, venue_token
+from epiqr.venues.services import venue_code_lookup
 
-from . import selectors, services
-from .forms import DeclarationForm, VisitorForm
+from . import selectors, services, tasks
+from .forms import CheckinImportForm, DeclarationForm, VisitorForm
 from .models import DeclarationKind
 from .permissions import FOLLOW_UP, IMPORT, SCAN, VIEW_VENUE_STATS, VIEW_VISITORS
 
@@ -61,8 +71,6 @@ def _refusal_words(exc: ServiceError) -> tuple[str, list[str]]:
 
 
 def _venue_or_invalid_page(request, token: str):
-    from epiqr.venues.selectors import venue_from_token
-
     try:
         return venue_from_token(token=token), None
     except ServiceError as exc:
@@ -86,9 +94,6 @@ _TYPED_CODE_MAX = 24
 def venue_code(request, typed: str | None = None):
     """The address printed under the poster's QR: a citizen who cannot scan types the venue code and
     lands on the same check-in page the QR code opens."""
-    from epiqr.venues.selectors import venue_token
-    from epiqr.venues.services import venue_code_lookup
-
     text = request.GET.get("code") if typed is None else typed
     if text is None:
         return render(request, "checkins/venue_code.html", {"typed": ""})
@@ -127,8 +132,6 @@ def venue_checkin(request, token: str):
         if adding:
             if not form.is_valid():
                 return render(request, "checkins/self_checkin.html", context, status=400)
-            from epiqr.geo.models import Commune
-
             person = services.visitor_register(
                 full_name=form.cleaned_data["full_name"],
                 phone=form.cleaned_data["phone"],
@@ -218,9 +221,6 @@ def my_checkins(request):
 @no_personal_data(CITIZEN)
 def forget_device(request):
     """The phone forgets everyone (or one person): what it typed and what it proved. Check-ins stay."""
-    from epiqr.core.device import device_forget
-    from epiqr.people.services import device_link_forget
-
     citizen = request.citizen
     link = request.POST.get("link", "")
     if link.isdigit() and len(link) < 19 and citizen.device is not None:
@@ -240,9 +240,6 @@ def forget_device(request):
 def declare(request):
     """The public health declaration (domestic or entry), prefilled only from what this phone knows: the
     record of a person its holder proved, or what the phone itself typed for the others."""
-    from epiqr.core.input_guard import int_or_none
-    from epiqr.geo.models import Province
-
     kind = request.GET.get("kind") or request.POST.get("kind") or DeclarationKind.DOMESTIC
     province_code = int_or_none(request.GET.get("province") or request.POST.get("province")) or 1
     known = request.citizen.people
@@ -298,8 +295,6 @@ def _declared(request, declaration):
     """The page after sending: the declaration's QR (for a checkpoint or a clinic) and what happens next."""
     from django.conf import settings
     from django.urls import reverse
-
-    from epiqr.core.qr import draw_svg
 
     url = settings.PUBLIC_BASE_URL + reverse(
         "public:declaration_check", args=[selectors.declaration_code(declaration=declaration)]
@@ -456,10 +451,6 @@ def visitors(request, venue_id: int):
 @no_personal_data("the venue's QR code for a screen")
 def venue_screen(request, venue_id: int):
     """A code for a screen at the door that changes every few minutes (a photo of it soon stops working)."""
-    from epiqr.core.qr import svg_inline
-    from epiqr.venues.posters import QR_ERROR
-    from epiqr.venues.selectors import venue_rotating_url
-
     venue = _station_venue(request, venue_id)
     url = venue_rotating_url(venue=venue)
     svg = svg_inline(url, error=QR_ERROR, label=_("QR code to check in at %(venue)s") % {"venue": venue.name})
@@ -472,8 +463,6 @@ def venue_screen(request, venue_id: int):
 @requires(FOLLOW_UP)
 @reads_personal_data("checkins.declarations_follow_up_list")
 def officer(request):
-    from . import tasks
-
     if selectors.counts_need_refresh():
         tasks.counts_refresh.enqueue()
     page = selectors.DECLARATIONS.get(
@@ -518,10 +507,6 @@ def declaration_done(request, declaration_id: int):
 def checkin_import(request):
     """An officer uploads check-ins from another system (CSV); they are stored as a job whose page shows
     the rows read, the rows refused (with why) and the time left."""
-    from epiqr.core.jobs import JobFileOut
-    from epiqr.core.services import job_start
-
-    from .forms import CheckinImportForm
 
     form = CheckinImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -4,9 +4,11 @@ from datetime import datetime
 
 from ninja import Query, Router, Schema
 
+from . import selectors
 from .api_schema import Id
 from .audit import no_personal_data
 from .lists import api_page, api_params, api_query
+from .selectors import JOBS, job_result_files
 from .timeutil import now
 
 router = Router(tags=["jobs"])
@@ -33,8 +35,6 @@ class JobOut(Schema):
 def _out(job, request) -> dict:
     from django.urls import reverse
 
-    from .selectors import job_result_files
-
     left = job.seconds_left(now())
     return {
         "id": job.pk,
@@ -58,8 +58,6 @@ def _out(job, request) -> dict:
 
 
 def _spec():
-    from .selectors import JOBS
-
     return JOBS
 
 
@@ -71,8 +69,6 @@ JobListQuery = api_query(_spec())
 @no_personal_data("the caller's own jobs")
 def job_list(request, params: Query[JobListQuery]):
     """Your jobs, newest first: their status, rows done and refused, and time left."""
-    from . import selectors
-
     page = selectors.JOBS.get(
         selectors.job_list_visible_to(user=request.user), api_params(params), user=request.user, strict=True
     )
@@ -83,6 +79,4 @@ def job_list(request, params: Query[JobListQuery]):
 @no_personal_data("the caller's own job")
 def job_get(request, job_id: Id):
     """One of your jobs (poll it for its progress); its result files are downloaded from `files`."""
-    from . import selectors
-
     return _out(selectors.job_get_visible_to(user=request.user, job_id=job_id), request)

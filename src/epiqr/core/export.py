@@ -31,6 +31,8 @@ from typing import Any
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
+from .timeutil import local
+
 CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
@@ -162,8 +164,6 @@ def _xlsx_cell(ws, value: Any, *, bold: bool = False):
         cell = WriteOnlyCell(ws, value=value)
     elif isinstance(value, dt.datetime):
         # Excel has no time zones: aware times are written as Vietnam wall-clock time.
-        from .timeutil import local
-
         cell = WriteOnlyCell(ws, value=local(value).replace(tzinfo=None) if value.tzinfo else value)
         cell.number_format = "dd/mm/yyyy hh:mm"
     elif isinstance(value, dt.date):

@@ -25,6 +25,7 @@ from django_tasks import task_backends
 from django_tasks.backends.immediate import ImmediateBackend
 
 from .domains import domain_modules
+from .models import Job, JobIssue
 from .progress import Progress
 from .timeutil import now
 
@@ -95,8 +96,6 @@ class JobProgress(Progress):
         self.kept = 0
 
     def refuse(self, *, line: int | None = None, key: str = "", message: str) -> None:
-        from .models import JobIssue
-
         if self.kept < MAX_ISSUES:
             self.pending.append(
                 JobIssue(job_id=self.job.pk, line=line, key=str(key)[:200], message=str(message)[:1000])
@@ -116,8 +115,6 @@ class JobProgress(Progress):
         self.write()
 
     def write(self) -> None:
-        from .models import Job, JobIssue
-
         if self.pending:
             JobIssue.objects.bulk_create(self.pending, batch_size=1000)
             self.pending = []

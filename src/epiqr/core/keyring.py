@@ -38,6 +38,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from .models import Revocation, SigningKey
+
 TRUST_LIST_FORMAT = "epiqr-trust-list/1"
 REVOCATION_LIST_FORMAT = "epiqr-revocation-list/1"
 KID_BYTES = 8  # EU DCC: the first 8 bytes of SHA-256(DER of the signer certificate)
@@ -192,8 +194,6 @@ def signer(purpose_name: str) -> Signer:
     a rotation takes effect on every worker at its next signature."""
     from django.conf import settings
 
-    from .models import SigningKey
-
     get_purpose(purpose_name)
     row = (
         SigningKey.objects.filter(purpose=purpose_name, status=SigningKey.Status.ACTIVE)
@@ -231,8 +231,6 @@ def published_keys(purpose_name: str, *, at: datetime | None = None) -> list[Pub
     from django.db.models import Q
     from django.utils import timezone
 
-    from .models import SigningKey
-
     at = at or timezone.now()
     rows = SigningKey.objects.filter(
         Q(status=SigningKey.Status.ACTIVE) | Q(status=SigningKey.Status.RETIRED, verify_until__gt=at),
@@ -256,8 +254,6 @@ def published_keys(purpose_name: str, *, at: datetime | None = None) -> list[Pub
 
 
 def withdrawn_kids(purpose_name: str) -> list[str]:
-    from .models import SigningKey
-
     return list(
         SigningKey.objects.filter(purpose=purpose_name, status=SigningKey.Status.WITHDRAWN)
         .order_by("withdrawn_at")
@@ -304,8 +300,6 @@ def trust_list(purpose_name: str, *, base_url: str = "") -> dict:
 def revocation_list(purpose_name: str) -> dict:
     from django.utils import timezone
 
-    from .models import Revocation
-
     p = get_purpose(purpose_name)
     rows = (
         Revocation.objects.filter(purpose=p.name)
@@ -322,6 +316,4 @@ def revocation_list(purpose_name: str) -> dict:
 
 
 def is_revoked(purpose_name: str, identifier: str) -> bool:
-    from .models import Revocation
-
     return Revocation.objects.filter(purpose=purpose_name, digest=identifier_digest(identifier)).exists()

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from .errors import Invalid
 from .input_guard import INT64_MAX, INT64_MIN
+from .timeutil import start_of_local_day
 
 MAX_PAGE_SIZE = 200
 PAGE_SIZES = (25, 50, 100, 200)
@@ -283,8 +284,6 @@ class ListSpec:
 
 def day_from(name: str, label, column: str) -> Filter:
     """A date filter keeping rows whose datetime `column` falls on or after that day in Vietnam."""
-    from .timeutil import start_of_local_day
-
     return Filter(
         name,
         label,
@@ -296,8 +295,6 @@ def day_from(name: str, label, column: str) -> Filter:
 def day_until(name: str, label, column: str) -> Filter:
     """A date filter keeping rows whose datetime `column` falls on or before that day in Vietnam."""
     from datetime import timedelta
-
-    from .timeutil import start_of_local_day
 
     return Filter(
         name,

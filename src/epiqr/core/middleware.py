@@ -1,5 +1,9 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 
+from .errors import BadRequest, Invalid, ServiceError, TooLarge
+from .input_guard import text_problem, text_refusal
+from .views import back_url
+
 
 class LoginRequiredExceptApi(LoginRequiredMiddleware):
     """Pages need a login unless marked `@login_not_required`; the API checks its own tokens."""
@@ -50,8 +54,6 @@ class ServiceErrorPages:
     def process_exception(self, request, exception):
         from django.core.exceptions import ValidationError
 
-        from .errors import Invalid, ServiceError
-
         if isinstance(exception, ValidationError):  # an ORM lookup refused a value (a malformed UUID...)
             exception = Invalid(" ".join(exception.messages))
         if not isinstance(exception, ServiceError):
@@ -64,8 +66,6 @@ def refusal_response(request, exc):
     Accept), the bare message for an htmx fragment, otherwise the refused page."""
     from django.http import HttpResponse, JsonResponse
     from django.shortcuts import render
-
-    from .views import back_url
 
     if request.path_info.startswith("/api/"):
         return JsonResponse(exc.as_dict(), status=exc.status)
@@ -95,8 +95,6 @@ class RequestGuard:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .errors import ServiceError
-
         try:
             self.check(request)
         except ServiceError as exc:
@@ -108,9 +106,6 @@ class RequestGuard:
         from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
         from django.http.multipartparser import MultiPartParserError
         from django.utils.translation import gettext as _
-
-        from .errors import BadRequest, TooLarge
-        from .input_guard import text_problem, text_refusal
 
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from .domains import domain_modules
+from .models import ScheduledJobRun
 from .timeutil import now
 
 
@@ -30,8 +31,6 @@ def jobs() -> list[Job]:
 
 def jobs_run_due(*, at: datetime | None = None) -> list[str]:
     """Enqueue every job that is due and record it; returns the names enqueued."""
-    from .models import ScheduledJobRun
-
     at = at or now()
     started = []
     for job in jobs():

@@ -1,8 +1,9 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .errors import NotFound
 from .lists import Filter, FilterKind, ListSpec, Sort
-from .models import AuditEvent, Job, JobIssue, JobStatus
+from .models import AuditEvent, Job, JobFile, JobIssue, JobStatus
 
 
 def audit_list_for(*, target) -> list[AuditEvent]:
@@ -13,16 +14,12 @@ def audit_list_for(*, target) -> list[AuditEvent]:
 
 
 def job_list_visible_to(*, user):
-    from .models import Job
-
     if not getattr(user, "is_authenticated", False):
         return Job.objects.none()
     return Job.objects.filter(owner=user)
 
 
 def job_get_visible_to(*, user, job_id: int):
-    from .errors import NotFound
-
     job = job_list_visible_to(user=user).filter(pk=job_id).first()
     if job is None:
         raise NotFound(_("No such job among yours."), code="job_not_found")
@@ -30,9 +27,6 @@ def job_get_visible_to(*, user, job_id: int):
 
 
 def job_file_get(*, job, file_id: int):
-    from .errors import NotFound
-    from .models import JobFile
-
     found = JobFile.objects.filter(job=job, pk=file_id, role=JobFile.RESULT).first()
     if found is None:
         raise NotFound(_("No such file in this job."), code="job_file_not_found")
@@ -41,8 +35,6 @@ def job_file_get(*, job, file_id: int):
 
 def job_result_files(*, job) -> list:
     """The files a job wrote (without their bytes)."""
-    from .models import JobFile
-
     return list(JobFile.objects.filter(job=job, role=JobFile.RESULT).defer("data").order_by("id"))
 
 

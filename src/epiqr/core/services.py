@@ -3,7 +3,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from .models import AuditEvent, AuditPerson
+from .errors import Conflict, Invalid, NotFound, ServiceError
+from .jobs import JobProgress, kinds
+from .models import AuditEvent, AuditPerson, Job, JobFile, JobStatus, Revocation, SigningKey
+from .permissions import check_capability
+from .pgsql import int_array_literal
 from .timeutil import now
 
 
@@ -65,8 +69,6 @@ def audit_people_record(
         detail={**(detail or {}), **({"people_truncated": True} if len(kept) < len(ids) else {})},
     )
     if kept and connection.vendor == "postgresql":
-        from .pgsql import int_array_literal
-
         events, people = AuditEvent._meta.db_table, AuditPerson._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -126,10 +128,6 @@ def job_start(
     from django.db import transaction
     from django.utils import translation
 
-    from .jobs import kinds
-    from .models import Job, JobFile
-    from .permissions import check_capability
-
     check_capability(owner, kinds()[kind].capability)
     job = Job.objects.create(
         kind=kind,
@@ -161,11 +159,6 @@ def job_run(*, job_id: int):
     from django.core.exceptions import PermissionDenied
     from django.utils import translation
     from django.utils.translation import gettext as _
-
-    from .errors import ServiceError
-    from .jobs import JobProgress, kinds
-    from .models import Job, JobFile, JobStatus
-    from .permissions import check_capability
 
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=now(), updated_at=now()
@@ -216,8 +209,6 @@ def jobs_purge(*, days: int | None = None) -> int:
 
     from django.conf import settings
 
-    from .models import Job
-
     keep = days if days is not None else settings.EPIQR_JOB_KEEP_DAYS
     deleted, _by_model = Job.objects.filter(finished_at__lt=now() - timedelta(days=keep)).delete()
     return deleted
@@ -250,7 +241,6 @@ def signing_key_rotate(*, purpose: str, actor=None, reason: str = ""):
     from django.db import transaction
 
     from . import keyring
-    from .models import SigningKey
 
     p = keyring.get_purpose(purpose)
     at = now()
@@ -290,8 +280,6 @@ def signing_key_retire(*, kid: str, actor=None, reason: str = ""):
     from datetime import timedelta
 
     from . import keyring
-    from .errors import Conflict, NotFound
-    from .models import SigningKey
 
     row = SigningKey.objects.filter(kid=kid).first()
     if row is None:
@@ -310,9 +298,6 @@ def signing_key_retire(*, kid: str, actor=None, reason: str = ""):
 def signing_key_withdraw(*, kid: str, actor=None, reason: str):
     """A compromised key: out of the trust list at once, its private half erased; every code it signed
     stops verifying (people must be issued new ones). Audited."""
-    from .errors import Invalid, NotFound
-    from .models import SigningKey
-
     if not reason.strip():
         raise Invalid(_("Give the reason for withdrawing the key."), field="reason")
     row = SigningKey.objects.filter(kid=kid).first()
@@ -330,8 +315,6 @@ def signing_key_withdraw(*, kid: str, actor=None, reason: str):
 def revocation_add(*, purpose: str, identifier: str, reason: str, actor=None):
     """Revoke one signed code by its identifier (a certificate's UVCI, a permit number); idempotent."""
     from . import keyring
-    from .errors import Invalid
-    from .models import Revocation
 
     keyring.get_purpose(purpose)
     if not identifier.strip():

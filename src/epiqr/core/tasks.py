@@ -2,6 +2,8 @@
 
 from django_tasks import task
 
+from .services import jobs_purge as purge
+
 
 @task()
 def audit_purge() -> int:
@@ -14,6 +16,4 @@ def audit_purge() -> int:
 @task()
 def jobs_purge() -> int:
     """Delete finished jobs older than EPIQR_JOB_KEEP_DAYS, with their files (exports hold personal data)."""
-    from .services import jobs_purge as purge
-
     return purge()

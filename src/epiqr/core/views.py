@@ -10,8 +10,12 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from . import audit
+from epiqr.core.qr import read_bytes
+
+from . import audit, keyring, selectors
 from .audit import no_personal_data, reads_personal_data
+from .jobs import runs_in_background
+from .timeutil import now
 
 
 @login_not_required
@@ -55,8 +59,6 @@ def photo_codes(request) -> JsonResponse:
     phones without a live camera scanner: {"codes": [...]} read by zxing-cpp, or a `detail` the station
     script shows (422 no photo or no code in it, 413 over MAX_PHOTO_BYTES). The caller checks capability
     and scope first; nothing is stored."""
-    from epiqr.core.qr import read_bytes
-
     photo = request.FILES.get("photo")
     if photo is None:
         return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
@@ -163,8 +165,6 @@ def csrf_failure(request, reason: str = ""):
 
 @no_personal_data("the caller's own jobs: titles, counts and times")
 def job_list(request):
-    from . import selectors
-
     page = selectors.JOBS.get(
         selectors.job_list_visible_to(user=request.user), request.GET, user=request.user
     )
@@ -172,9 +172,6 @@ def job_list(request):
 
 
 def _job_context(request, job) -> dict:
-    from .jobs import runs_in_background
-    from .timeutil import now
-
     at = now()
     left = job.seconds_left(at)
     seconds = None if left is None else int(left) + 1
@@ -189,8 +186,6 @@ def _job_context(request, job) -> dict:
 
 @no_personal_data("the caller's own job: its progress, files and the rows it refused from their own upload")
 def job_detail(request, job_id: int):
-    from . import selectors
-
     job = selectors.job_get_visible_to(user=request.user, job_id=job_id)
     issues = selectors.JOB_ISSUES.get(job.issues.all(), request.GET, user=request.user)
     context = {**_job_context(request, job), "page": issues, "files": selectors.job_result_files(job=job)}
@@ -202,8 +197,6 @@ def job_progress(request, job_id: int):
     """The progress block alone, polled by the job page (htmx) while the job runs; once it has finished
     the page reloads to show the result."""
     from django.http import HttpResponse
-
-    from . import selectors
 
     job = selectors.job_get_visible_to(user=request.user, job_id=job_id)
     if job.finished and request.htmx:
@@ -217,8 +210,6 @@ def job_progress(request, job_id: int):
 def job_file(request, job_id: int, file_id: int):
     """A result file of one's own job; reading an export of personal data is audited."""
     from django.http import HttpResponse
-
-    from . import selectors
 
     job = selectors.job_get_visible_to(user=request.user, job_id=job_id)
     found = selectors.job_file_get(job=job, file_id=file_id)
@@ -236,8 +227,6 @@ def job_file(request, job_id: int, file_id: int):
 def _keyring_json(request, purpose: str, build, filename: str):
     import json
 
-    from . import keyring
-
     if purpose not in keyring.purposes():
         return error_page(request, status=404)
     body = json.dumps(build(purpose), ensure_ascii=False, indent=1)
@@ -253,8 +242,6 @@ def _keyring_json(request, purpose: str, build, filename: str):
 @no_personal_data("public keys that verify signed codes")
 def trust_list(request, purpose: str):
     """The public keys that verify PURPOSE's codes now (?download=1: as a file for offline verifiers)."""
-    from . import keyring
-
     return _keyring_json(
         request,
         purpose,
@@ -267,6 +254,4 @@ def trust_list(request, purpose: str):
 @no_personal_data("digests of revoked codes: nobody's name or data")
 def revocation_list(request, purpose: str):
     """Digests of PURPOSE's codes revoked before their expiry."""
-    from . import keyring
-
     return _keyring_json(request, purpose, keyring.revocation_list, f"epiqr-revocations-{purpose}.json")

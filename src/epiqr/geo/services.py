@@ -11,6 +11,8 @@ from vietnam_provinces import Ward as PkgWard
 
 from epiqr.core.text import fold
 
+from .models import Commune, FormerName, Province
+
 
 def units_load(*, province_model=None, commune_model=None, former_model=None) -> tuple[int, int]:
     """Insert or update every province and commune; safe to run again after a package update.
@@ -18,8 +20,6 @@ def units_load(*, province_model=None, commune_model=None, former_model=None) ->
     The model classes may be passed in so a data migration can call it with historical models; the former
     names are loaded too unless historical models without that table were passed.
     """
-    from .models import Commune, FormerName, Province
-
     if former_model is None and province_model is None:
         former_model = FormerName
     province_model = province_model or Province
@@ -64,8 +64,6 @@ def former_names_load(*, former_model=None, commune_model=None) -> int:
     Its data maps each pre-2025 commune (province, district, commune) to the commune or communes that took
     its area. Read from the package's data files, without importing the package (which loads map libraries).
     """
-    from .models import Commune, FormerName
-
     former_model = former_model or FormerName
     commune_model = commune_model or Commune
     # The two packages number some communes differently: match on the province and the commune's name.

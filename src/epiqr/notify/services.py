@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.selectors import commune_officers
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.timeutil import local_today, start_of_local_day
 
@@ -191,8 +192,6 @@ def message_send_template(
 
 def message_send_to_officers(*, commune_id: int | None, template: str, context: dict, related=None) -> int:
     """Tell every health officer of a commune (email when they have one, else SMS); returns how many."""
-    from epiqr.accounts.selectors import commune_officers
-
     sent = 0
     for officer in commune_officers(commune_id=commune_id):
         channel, recipient = ("email", officer.email) if officer.email else ("sms", officer.phone)

@@ -12,11 +12,13 @@ from epiqr.accounts.selectors import commune_filter, jurisdiction_filter, user_i
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 from epiqr.core.pgsql import array_literal
-from epiqr.core.text import fold
+from epiqr.core.text import fold, normalise_name
 from epiqr.geo.models import Commune
 
-from .models import IdentityDocument, Person, Sex
+from .models import Device, DeviceLink, DeviceProof, IdentityDocument, Person, ProofChallenge, Sex
+from .parsers import KIND_EPIQR
 from .phones import PhoneError, normalise_phone
+from .services import _document_keys, device_key_hash
 
 
 def person_list_visible_to(*, user, query: str = "") -> QuerySet[Person]:
@@ -185,8 +187,6 @@ def person_ids_by_public_id_text(*, texts: set[str]) -> dict[str, int]:
 def person_same_household(*, phone: str, full_name: str, birth_year: int | None) -> Person | None:
     """The person registered with this phone, name (diacritics ignored) and birth year, if any: family
     members share a phone, so the phone alone does not name one person."""
-    from epiqr.core.text import normalise_name
-
     return Person.objects.filter(
         phone=phone, name_folded=fold(normalise_name(full_name)), birth_year=birth_year
     ).first()
@@ -198,8 +198,6 @@ def person_ids_for_scanned_documents(*, docs: list) -> list[int | None]:
 
     EpiQR personal codes and masked national QRs are always None here: the full path checks them.
     """
-    from .services import _document_keys
-
     wanted = [[(str(k), n) for k, n, _issued in _document_keys(doc)] for doc in docs]
     pairs = sorted({key for keys in wanted for key in keys})
     if not pairs:
@@ -242,9 +240,6 @@ def person_scan_match_sql(*, doc) -> tuple[str, list] | None:
     """A SELECT of the scan columns (`person_scan_columns`) of the person a parsed payload names, under the
     rule of person_for_scanned_document, for a caller that joins it into its own statement; it returns
     no row when that function would return None. None when the payload cannot be matched this way."""
-    from .parsers import KIND_EPIQR
-    from .services import _document_keys
-
     person_cols = ", ".join(f"p.{c}" for c in _SCAN_FIELDS)
     table = Person._meta.db_table
     if doc.kind == KIND_EPIQR:
@@ -318,9 +313,6 @@ class DevicePerson:
 
 def device_for_key(*, key: str | None):
     """The phone a cookie key names, or None."""
-    from .models import Device
-    from .services import device_key_hash
-
     if not key:
         return None
     return Device.objects.filter(key_hash=device_key_hash(key)).first()
@@ -329,8 +321,6 @@ def device_for_key(*, key: str | None):
 def device_people_known(*, device) -> list[DevicePerson]:
     """Everyone this phone checks in, in the order it added them, each marked proven or not."""
     from django.utils import timezone
-
-    from .models import DeviceLink, DeviceProof
 
     if device is None:
         return []
@@ -368,8 +358,6 @@ def device_objects_proven(*, device, object_type: str) -> list[str]:
     """Ids of single objects of `object_type` the phone proved (a result by its slip), still valid."""
     from django.utils import timezone
 
-    from .models import DeviceProof
-
     if device is None:
         return []
     return list(
@@ -381,8 +369,6 @@ def device_objects_proven(*, device, object_type: str) -> list[str]:
 
 def proof_challenge_latest(*, device, kind: str):
     """The phone's latest proof of this kind, used, open or expired; None if it never started one."""
-    from .models import ProofChallenge
-
     if device is None:
         return None
     return ProofChallenge.objects.filter(device=device, kind=kind).order_by("-created_at", "-pk").first()

@@ -10,13 +10,25 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from epiqr.accounts.selectors import user_in_jurisdiction
+from epiqr.core.device import MAX_AGE
 from epiqr.core.errors import Conflict, Invalid, NotFound
 from epiqr.core.services import audit_record
 from epiqr.core.text import fold, normalise_name
 from epiqr.geo.models import Commune
+from epiqr.notify.services import message_send_template
 
 from .idnumber import id_number_check, id_number_read
-from .models import DocumentKind, IdentityDocument, Person
+from .models import (
+    Device,
+    DeviceLink,
+    DeviceProof,
+    DocumentKind,
+    IdentityDocument,
+    Person,
+    ProofChallenge,
+    ProofKind,
+)
 from .parsers import KIND_BHYT, KIND_EPIQR, KIND_NATIONAL, ParsedDocument, parse_payload
 from .personal_qr import personal_qr_make
 from .phones import PhoneError, normalise_phone
@@ -380,8 +392,6 @@ def _name_clean(full_name: str) -> str:
 
 
 def _check_within(person: Person, user) -> None:
-    from epiqr.accounts.selectors import user_in_jurisdiction
-
     if user is not None and not user_in_jurisdiction(user=user, commune_id=person.commune_id):
         raise NotFound(_("This person is not registered in your jurisdiction."), code="not_found")
 
@@ -438,16 +448,12 @@ def device_key_hash(key: str) -> str:
 
 def device_create(*, key: str):
     """Register a phone by the key its new cookie carries."""
-    from .models import Device
-
     return Device.objects.create(key_hash=device_key_hash(key))
 
 
 def device_touch(*, device) -> None:
     """Note that the phone was seen (at most once a day: idle phones are purged after the cookie's life)."""
     from django.utils import timezone
-
-    from .models import Device
 
     current = timezone.now()
     if current - device.last_seen_at > timedelta(days=1):
@@ -464,8 +470,6 @@ def device_link(
     *, device, person: Person, label: str, phone: str = "", birth_year: int | None = None, commune=None
 ):
     """Remember that this phone checks `person` in, under the name it typed (updated if typed again)."""
-    from .models import DeviceLink
-
     label = normalise_name(label)[:NAME_MAX] or _("Person %(n)s") % {"n": person.pk}
     link = DeviceLink.objects.filter(device=device, person=person).first()
     if link is None:
@@ -495,8 +499,6 @@ def device_link(
 def device_link_forget(*, device, link_id: int) -> int | None:
     """The phone forgets one person: its link and every proof it holds for them. Returns the person's id
     (the caller's domain drops the phone's own visits of them), None when the link is not this phone's."""
-    from .models import DeviceLink, DeviceProof
-
     link = DeviceLink.objects.filter(device=device, pk=link_id).first()
     if link is None:
         return None
@@ -518,8 +520,6 @@ def proof_grant(
     """Record what the device's holder proved: the whole person, or one object of theirs."""
     from django.utils import timezone
 
-    from .models import DeviceProof
-
     expires = timezone.now() + timedelta(days=days if days is not None else proof_days())
     proof, _created = DeviceProof.objects.update_or_create(
         device=device,
@@ -529,16 +529,12 @@ def proof_grant(
         defaults={"kind": kind, "expires_at": expires, "granted_by": actor},
     )
     if not object_type:
-        from .models import DeviceLink
-
         DeviceLink.objects.get_or_create(device=device, person=person, defaults={"label": person.full_name})
     return proof
 
 
 def proofs_revoke(*, person: Person, actor=None, reason: str = "") -> int:
     """Every phone loses what it proved about this person (stolen phone, card taken back)."""
-    from .models import DeviceProof
-
     count = DeviceProof.objects.filter(person=person).delete()[0]
     if actor is not None:
         audit_record(
@@ -550,8 +546,6 @@ def proofs_revoke(*, person: Person, actor=None, reason: str = "") -> int:
 def _rate_checks(*, device, ip_hash: str) -> None:
     """The asker's limits: these may be said plainly, they tell nothing about anyone's registration."""
     from django.utils import timezone
-
-    from .models import ProofChallenge
 
     hour_ago = timezone.now() - timedelta(hours=1)
     recent = ProofChallenge.objects.filter(created_at__gte=hour_ago)
@@ -576,8 +570,6 @@ def _otp_target(*, device, identifier: str, link_id: int | None) -> tuple[Person
     """(person, phone, rate key) of the proof asked for: the person of one of this phone's own links, the
     holder of an ID number, or everyone with a phone number on record. One query in every case, found or
     not, so the answer's timing does not tell whether anyone matched."""
-    from .models import DeviceLink
-
     if link_id is not None:
         link = DeviceLink.objects.filter(device=device, pk=link_id).select_related("person").first()
         person = link.person if link else None
@@ -617,8 +609,6 @@ def proof_otp_start(*, device, ip: str, identifier: str = "", link_id: int | Non
     """
     from django.utils import timezone
 
-    from .models import ProofChallenge, ProofKind
-
     ip_hash = _keyed("ip", ip or "-")
     person, phone, rate_key = _otp_target(device=device, identifier=identifier, link_id=link_id)
     _rate_checks(device=device, ip_hash=ip_hash)
@@ -649,10 +639,6 @@ def proof_otp_start(*, device, ip: str, identifier: str = "", link_id: int | Non
 def proof_otp_deliver(*, challenge_id: int) -> bool:
     """Make the challenge's code, store its hash and send it by SMS; False when there is nobody to send to."""
     from django.utils import translation
-
-    from epiqr.notify.services import message_send_template
-
-    from .models import ProofChallenge
 
     challenge = (
         ProofChallenge.objects.filter(pk=challenge_id, used_at__isnull=True).select_related("person").first()
@@ -689,8 +675,6 @@ def proof_otp_verify(*, device, code: str) -> list[Person]:
     sent for. Every try counts before the comparison, so parallel guesses cannot exceed OTP_ATTEMPTS."""
     from django.utils import timezone
     from django.utils.crypto import constant_time_compare
-
-    from .models import ProofChallenge, ProofKind
 
     current = timezone.now()
     wrong = Invalid(
@@ -753,8 +737,6 @@ def proof_card_start(*, device, ip: str):
     """The phone's open card challenge, or a new one: the phone shows its code for a staff card scan."""
     from django.utils import timezone
 
-    from .models import ProofChallenge, ProofKind
-
     current = timezone.now()
     open_one = (
         ProofChallenge.objects.filter(
@@ -787,8 +769,6 @@ def proof_card_confirm(*, code: str, payload: str, actor) -> Person:
     """Staff scanned the citizen's chip ID card (and looked at its photo) and the code on the citizen's
     phone: that phone may now see the card holder's records. Audited."""
     from django.utils import timezone
-
-    from .models import ProofChallenge, ProofKind
 
     current = timezone.now()
     code = card_code_clean(code)
@@ -829,10 +809,6 @@ def proof_card_confirm(*, code: str, payload: str, actor) -> Person:
 def devices_purge() -> dict:
     """Daily: codes older than a day, expired proofs, and phones idle for longer than their cookie lives."""
     from django.utils import timezone
-
-    from epiqr.core.device import MAX_AGE
-
-    from .models import Device, DeviceProof, ProofChallenge
 
     current = timezone.now()
     return {

@@ -23,7 +23,7 @@ from epiqr.core.views import photo_codes
 from . import permissions, selectors, services
 from .citizen import asker, citizen_page, next_path, proof_required
 from .forms import CodeForm, PersonForm, ProveForm
-from .models import DocumentKind
+from .models import DocumentKind, ProofKind
 from .parsers import MAX_PAYLOAD, ParseError, parse_payload
 
 
@@ -244,8 +244,6 @@ def prove_code(request):
 def prove_card(request):
     """The phone shows a code; staff scan it and the holder's chip ID card. The page looks again every few
     seconds and goes on by itself once staff confirmed."""
-    from .models import ProofKind
-
     citizen = request.citizen
     back = next_path(request)
     if request.method == "POST":

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from epiqr.core import ratelimit
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.services import audit_record
+from epiqr.people.models import ProofKind
+from epiqr.people.services import SLIP_PROOF_DAYS, proof_grant
 
 from . import slipcode
 from .models import Tube, TubeMember
@@ -77,9 +79,6 @@ SLIP_PROOF_TYPE = "testing.tubemember"
 def result_proofs_grant(*, device, members: list[TubeMember]) -> None:
     """A phone that looked a result up with the slip's second factor keeps that result, and only that one,
     on My results (people.services.proof_grant, kind "slip")."""
-    from epiqr.people.models import ProofKind
-    from epiqr.people.services import SLIP_PROOF_DAYS, proof_grant
-
     for m in members:
         proof_grant(
             device=device,

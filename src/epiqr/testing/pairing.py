@@ -12,6 +12,8 @@ from epiqr.core import pgsql
 from epiqr.core.errors import Invalid, NotFound, ServiceError
 from epiqr.core.idempotency import content_digest, sender_of
 from epiqr.core.timeutil import aware, now
+from epiqr.people.models import Person
+from epiqr.people.parsers import KIND_EPIQR, parse_payload
 
 from . import pools, slipcode, store
 from .models import SamplingSession, Tube, TubeEvent, TubeMember, TubeStatus
@@ -168,9 +170,6 @@ def _resolve_payloads(payloads: set[str], actor) -> dict:
     """Payload -> person id (or the ServiceError that refuses it). EpiQR personal codes, what mass
     screening scans, are checked by signature and then found with one query per batch; cards (CCCD,
     BHYT, national QR) go through person_from_scan one by one, since they may create the person."""
-    from epiqr.people.models import Person
-    from epiqr.people.parsers import KIND_EPIQR, parse_payload
-
     out: dict = {}
     claims: dict[str, tuple[str, int | None]] = {}
     for payload in payloads:

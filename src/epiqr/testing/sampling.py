@@ -16,6 +16,8 @@ from epiqr.core.errors import Conflict, Invalid, ServiceError
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
+from epiqr.geo.models import Commune
+from epiqr.people.services import person_from_scan
 
 from .models import SamplingSession, SamplingSite, TestKind, Tube, TubeEvent, TubeMember, TubeStatus
 
@@ -66,8 +68,6 @@ def tube_transition(*, tube: Tube, to: str, actor=None, at: datetime | None = No
 
 def site_create(*, name: str, commune_id: int, address: str = "", actor=None) -> SamplingSite:
     """Register a sampling site in a commune."""
-    from epiqr.geo.models import Commune
-
     name = (name or "").strip()
     if not name:
         raise Invalid(_("Give the site a name."), field="name")
@@ -161,8 +161,6 @@ def tube_open(*, session: SamplingSession, barcode: str, actor=None) -> Tube:
 
 def person_from_payload(*, payload: str, actor=None):
     """The person a scanned payload names (created from a CCCD/BHYT on first sight), or Invalid."""
-    from epiqr.people.services import person_from_scan
-
     return person_from_scan(payload=payload, actor=actor).person
 
 

@@ -3,6 +3,7 @@ citizen's own check against it). Which cases count comes from cases.selectors.ca
 
 from datetime import datetime, timedelta
 
+from epiqr.cases.selectors import case_list_counted, case_period
 from epiqr.core.timeutil import iso_utc, now
 from epiqr.venues.models import Venue
 
@@ -15,8 +16,6 @@ from .store import CheckinStore, checkins_of_person
 def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
     """(case, visit) for each check-in of recent cases inside their infectious periods: one query.
     `cases` defaults to every case that counts (cases.selectors.case_list_counted: not cancelled)."""
-    from epiqr.cases.selectors import case_list_counted, case_period
-
     if cases is None:
         cases = case_list_counted(confirmed_since=since.date())
     by_person = {}
@@ -32,8 +31,6 @@ def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
 
 def cluster_list(*, user, days: int = 14, until: datetime | None = None) -> list[dict]:
     """Venues with two or more F0 visits within `days` days, with the cases and overlapping visitors."""
-    from epiqr.cases.selectors import case_list_counted
-
     until = until or now()
     since = until - timedelta(days=days + 14)
     pairs = f0_visits(since=since, until=until, cases=case_list_counted(user=user))

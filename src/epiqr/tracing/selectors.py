@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from epiqr.accounts.selectors import commune_filter, jurisdiction_q, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
+from epiqr.core.text import fold
 from epiqr.core.timeutil import iso_utc
 
 from .clusters import cluster_list, f0_visits, risky_venue_feed, self_check
-from .models import Contact, FollowUp, RunStatus, TracingRun
+from .models import Contact, Exposure, FollowUp, RunStatus, TracingRun
 from .policies import policy_engine, policy_get, policy_list
 from .store import CheckinStore, MemoryStore, checkins_of_person
 
@@ -134,8 +135,6 @@ def contact_list_visible_to(
 
 def _contact_search(qs: QuerySet[Contact], text: str) -> QuerySet[Contact]:
     """Contacts whose name holds every word typed (diacritics optional), or whose phone holds the digits."""
-    from epiqr.core.text import fold
-
     digits = "".join(c for c in text if c.isdigit())
     if digits and len(digits) >= 4 and not any(c.isalpha() for c in text):
         return qs.filter(person__phone__contains=digits[-9:])
@@ -145,8 +144,6 @@ def _contact_search(qs: QuerySet[Contact], text: str) -> QuerySet[Contact]:
 
 
 def _contact_at_venue(qs: QuerySet[Contact], venue_id: int) -> QuerySet[Contact]:
-    from .models import Exposure
-
     return qs.filter(Exists(Exposure.objects.filter(contact=OuterRef("pk"), venue_id=venue_id)))
 
 

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from epiqr.cases.models import Case
-from epiqr.cases.selectors import case_period
+from epiqr.cases.selectors import case_list_confirmed_on, case_period
+from epiqr.cases.services import case_open
 from epiqr.core import audit, events, export
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
@@ -17,11 +18,20 @@ from epiqr.core.pgsql import rows_insert
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
+from epiqr.notify.selectors import notice_keys_taken
+from epiqr.notify.services import (
+    Notice,
+    message_render,
+    message_send_to_officers,
+    notices_send,
+    sends_left_today,
+)
+from epiqr.people.selectors import person_communes
 
 from . import batch, engine
 from .events import RUN_QUEUED
 from .models import Contact, Exposure, FollowUp, RunStatus, StatusChange, TracingRun
-from .selectors import CheckinStore, contact_list_visible_to, policy_engine, policy_get
+from .selectors import CheckinStore, contact_list_visible_to, contact_sources, policy_engine, policy_get
 
 # Follow-up as a state machine: the statuses each status may move to.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -85,8 +95,6 @@ def tracing_triage(
     """The day's active cases in the user's area (every case for the command line, user None), traced
     together as one batch (nothing stored), those with the most high-risk contacts first: where the
     calling teams start."""
-    from epiqr.cases.selectors import case_list_confirmed_on
-
     cases = list(case_list_confirmed_on(day=day, user=user))
     result = tracing_compute_batch(cases=cases, policy_name=policy_name)
     counts = result.counts()
@@ -166,7 +174,6 @@ def run_create(
         contact_count=len(result.contacts),
         skipped_cases=sorted(result.skipped_cases),
     )
-    from epiqr.people.selectors import person_communes
 
     communes = person_communes(person_ids=[c.person_id for c in result.contacts])
     carried: dict[int, tuple[str, int | None]] = {}
@@ -258,8 +265,6 @@ def run_request(
 
 def run_create_for_review(*, case_id: int) -> TracingRun:
     """The automatic F1 run for a lab-confirmed case, left for the commune officer, who is told."""
-    from epiqr.notify.services import message_send_to_officers
-
     case = Case.objects.select_related("person", "commune").get(pk=case_id)
     run = run_create(case=case, trigger="lab", status=RunStatus.REVIEW)
     message_send_to_officers(
@@ -306,8 +311,6 @@ def contact_transition(*, contact: Contact, to: str, by, note: str = "") -> Cont
 @transaction.atomic
 def contact_open_case(*, contact: Contact, by, confirmed_on: date | None = None) -> Case:
     """A positive contact becomes a new case in one step (a tested contact is first marked positive)."""
-    from epiqr.cases.services import case_open
-
     if contact.new_case_id:
         raise Conflict(_("This contact is already a case."), code="already_case")
     if contact.status == FollowUp.TESTED:
@@ -369,8 +372,6 @@ def _through_text(through: list[dict]) -> str:
 def export_rows(*, run: TracingRun, user) -> list[list]:
     """One row per exposure of each contact the user may see, times in Vietnam time; an F2's row says
     through which F1 it was reached (see selectors.contact_sources)."""
-    from .selectors import contact_sources
-
     rows = []
     contacts = list(contact_list_visible_to(user=user, run=run))
     sources = contact_sources(user=user, run=run, contacts=contacts)
@@ -454,9 +455,6 @@ def notice_key(*, degree: int, person_id: int, checkin_id: int) -> str:
 def run_notify_plan(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> NotifyPlan:
     """The notices "notify contacts" would send to the contacts the user may see (template per degree),
     leaving out those already told about the same exposure and those without an address."""
-    from epiqr.notify.selectors import notice_keys_taken
-    from epiqr.notify.services import Notice, message_render, sends_left_today
-
     if channel not in ("sms", "email"):
         raise Invalid(_("Send by SMS or email."), field="channel")
     notices, no_address = [], 0
@@ -499,8 +497,6 @@ def run_notify_plan(*, run: TracingRun, user, channel: str = "sms", degree: int 
 def run_notify(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> dict:
     """Send what run_notify_plan shows (the officer confirmed it): each contact told at most once per
     exposure, within the officer's daily cap (notify.services.notices_send refuses the whole send past it)."""
-    from epiqr.notify.services import notices_send
-
     plan = run_notify_plan(run=run, user=user, channel=channel, degree=degree)
     report = notices_send(notices=plan.notices, by=user)
     counts = {

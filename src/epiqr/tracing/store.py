@@ -15,9 +15,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from django.db import connection
 
+from epiqr.cases.selectors import case_active_sql, case_person_ids_among
 from epiqr.checkins.models import CheckIn
 from epiqr.core.pgsql import array_literal, int_array_literal
 from epiqr.venues.models import Venue
+from epiqr.venues.selectors import venue_sectors
 
 from . import batch, engine
 from .engine import Period, Visit, Window
@@ -155,8 +157,6 @@ def _index_visits_sql() -> str:
 
 def _around_sql(before: timedelta, after: timedelta) -> str:
     """The index persons' visits (kind 0) and the check-ins around each of them (kind 1), one query."""
-    from epiqr.cases.selectors import case_active_sql
-
     return (
         _index_visits_sql() + ", "
         "x AS (SELECT 0 AS kind, f.* FROM f UNION ALL "
@@ -208,9 +208,6 @@ class CheckinStore:
         """For batches: each index visit paired with every check-in around it at its venue, as columns
         (batch.PAIR_COLUMNS), and the sector of each venue met. On PostgreSQL the rows come as one
         binary COPY read straight into numpy, never as Python objects."""
-        from epiqr.cases.selectors import case_active_sql
-        from epiqr.venues.selectors import venue_sectors
-
         if not periods:
             return batch.Pairs.from_rows([]), {}
         pg = connection.vendor == "postgresql"
@@ -248,8 +245,6 @@ class CheckinStore:
         return pairs, venue_sectors(venue_ids=np.unique(pairs.venue).tolist())
 
     def cases_among(self, person_ids: set[int]) -> set[int]:
-        from epiqr.cases.selectors import case_person_ids_among
-
         unknown = {p for p in person_ids if p not in self.known}
         found = case_person_ids_among(person_ids=unknown) if unknown else set()
         return found | {p for p in person_ids if self.known.get(p)}

@@ -16,8 +16,14 @@ import numpy as np
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from epiqr.checkins.models import CheckIn
 from epiqr.core.progress import Progress
+from epiqr.core.text import fold
 from epiqr.core.timeutil import VN_TZ, local_today
+from epiqr.geo.models import Commune
+from epiqr.people.models import Person
+from epiqr.venues.codes import ALPHABET, check_char
+from epiqr.venues.models import Venue
 
 SECTORS = ["food", "retail", "workplace", "school", "health", "transport", "religious", "other"]
 SECTOR_P = [0.35, 0.25, 0.15, 0.06, 0.05, 0.04, 0.03, 0.07]
@@ -65,8 +71,6 @@ class SynthReport:
 
 
 def _venue_code(n: int) -> str:
-    from epiqr.venues.codes import ALPHABET, check_char
-
     body = ""
     for _ in range(6):
         n, r = divmod(n, len(ALPHABET))
@@ -177,10 +181,6 @@ def synth_world(
     `out` gets one line per step; `progress` (core.progress) counts the rows written."""
     progress = progress or Progress()
     progress.start(total=venues + people + checkins, stage="venues")
-    from epiqr.checkins.models import CheckIn
-    from epiqr.geo.models import Commune
-    from epiqr.people.models import Person
-    from epiqr.venues.models import Venue
 
     began = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -191,7 +191,6 @@ def synth_world(
     )
     if not communes:
         raise RuntimeError("no communes: run migrations first")
-    from epiqr.core.text import fold
 
     # Venues
     v0 = _next_id(Venue)

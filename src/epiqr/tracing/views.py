@@ -9,14 +9,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from epiqr.cases import permissions as case_permissions
 from epiqr.cases.selectors import case_get_visible_to
+from epiqr.checkins.selectors import device_checkin_ids
 from epiqr.core import audit
 from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import job_start
+from epiqr.core.timeutil import local_today
 from epiqr.people.citizen import citizen_page
+from epiqr.venues.models import Venue
 
 from . import permissions, selectors, services
 from .models import FollowUp
@@ -73,8 +77,6 @@ def run_detail(request, run_id: int):
     rows = [(c, _first_exposure(c), sources.get(c.pk, [])) for c in page.items]
     at_venue = None
     if "venue" in page.query.values:  # set from the F0's timeline: a link "contacts met here"
-        from epiqr.venues.models import Venue
-
         at_venue = Venue.objects.filter(pk=page.query.values["venue"]).first()
     return render(
         request,
@@ -99,8 +101,6 @@ def run_detail(request, run_id: int):
 
 def _timeline(run) -> list[dict]:
     """Where the F0 was: for the officers of the case's jurisdiction only."""
-    from epiqr.venues.models import Venue
-
     venues = Venue.objects.in_bulk({v["venue_id"] for v in run.index_visits})
     return [
         {**v, "venue": venues.get(v["venue_id"]), "start_dt": _parse(v["start"]), "end_dt": _parse(v["end"])}
@@ -165,8 +165,6 @@ def contact_status(request, contact_id: int):
 @requires(permissions.FOLLOW_UP)
 @no_personal_data(WRITE_THEN_REDIRECT)
 def contact_case(request, contact_id: int):
-    from epiqr.cases import permissions as case_permissions
-
     if not has_capability(request.user, case_permissions.OPEN):
         return HttpResponse(status=403)
     contact = selectors.contact_get_visible_to(user=request.user, contact_id=contact_id)
@@ -236,8 +234,6 @@ def run_notify(request, run_id: int):
 @reads_personal_data("tracing.triage")
 def triage(request):
     """The day's cases with their contact counts, from one batch trace; nothing stored."""
-    from epiqr.core.timeutil import local_today
-
     policies = selectors.policy_list()
     context = {"policies": policies, "rows": None}
     raw_day = (request.GET.get("day") or "").strip()
@@ -281,8 +277,6 @@ def feed(request):
 def self_check(request):
     """Public on purpose: the visits a citizen's phone may see (see people.citizen) against the risky-venue feed."""
     from django.conf import settings
-
-    from epiqr.checkins.selectors import device_checkin_ids
 
     citizen = request.citizen
     people = selectors.self_check(

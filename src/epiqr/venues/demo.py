@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from epiqr.accounts.models import OrgKind, User
 from epiqr.core.text import fold
 from epiqr.core.timeutil import now
 
@@ -221,7 +222,6 @@ def _staff_venue(world: dict) -> None:
     owned = [v for v in world["venues"] if v.owner_id]
     if staff is None or not owned:
         return
-    from epiqr.accounts.models import OrgKind, User
 
     User.objects.filter(pk=staff.pk).update(org_kind=OrgKind.VENUE, org_id=owned[0].pk)
     staff.org_kind, staff.org_id = OrgKind.VENUE, owned[0].pk

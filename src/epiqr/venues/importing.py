@@ -14,10 +14,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from epiqr.accounts.selectors import user_in_jurisdiction
+from epiqr.core.errors import Invalid
 from epiqr.core.export import Sheet, xlsx_bytes
 from epiqr.core.text import fold
 from epiqr.core.timeutil import SHEET_FORMATS, parse_local
 from epiqr.geo.models import Commune
+from epiqr.geo.selectors import former_name_index
+from epiqr.people.phones import normalise_phone
 
 from .models import Sector
 
@@ -220,15 +224,11 @@ class CommuneResolver:
     def _by_former_name(self, folded: str) -> list[Commune]:
         """Communes that took a former commune of that name (before July 2025): a split one is ambiguous."""
         if self._former is None:
-            from epiqr.geo.selectors import former_name_index
-
             self._former = former_name_index()
         codes = self._former.get(folded) or self._former.get(_DIVISION_PREFIX.sub("", folded)) or set()
         return [self._by_code[code] for code in sorted(codes) if code in self._by_code]
 
     def in_scope(self, commune_id: int) -> bool:
-        from epiqr.accounts.selectors import user_in_jurisdiction
-
         commune = self._by_code.get(commune_id) if self._by_code else None
         return user_in_jurisdiction(
             user=self.actor, commune_id=commune_id, province_id=commune.province_id if commune else None
@@ -298,9 +298,6 @@ def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict
         out["commune_id"] = None
     phone = _cell(raw.get("phone"))
     if phone:
-        from epiqr.core.errors import Invalid
-        from epiqr.people.phones import normalise_phone
-
         try:
             out["phone"] = normalise_phone(phone)
         except Invalid as exc:

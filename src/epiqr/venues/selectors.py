@@ -12,12 +12,16 @@ from django.utils.translation import gettext_lazy
 from epiqr.accounts.models import OrgKind
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core import signing
-from epiqr.core.errors import Invalid, NotFound
+from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
-from epiqr.core.permissions import Role
+from epiqr.core.permissions import Role, has_capability
+from epiqr.core.text import fold
+from epiqr.geo.models import Commune
+from epiqr.geo.selectors import commune_search, communes_by_former_name
 
 from .codes import ALPHABET, CODE_LENGTH, code_is_well_formed, code_normalise
 from .models import Sector, Venue
+from .permissions import MANAGE_OWN, REGISTER
 from .tokens import rotating_token_make, token_make, token_read
 
 
@@ -127,9 +131,6 @@ def venue_by_code(*, code: str) -> Venue:
 
 def venue_may_manage(*, user, venue: Venue) -> bool:
     """Edit and revoke: an administrator; an officer for a venue in their jurisdiction; the owner."""
-    from epiqr.core.permissions import has_capability
-
-    from .permissions import MANAGE_OWN, REGISTER
 
     if not getattr(user, "is_authenticated", False):
         return False
@@ -142,8 +143,6 @@ def venue_may_manage(*, user, venue: Venue) -> bool:
 
 def venue_get_manageable(*, user, venue_id: int) -> Venue:
     """A venue the user may edit or revoke; NotFound outside their scope, Forbidden if only visible."""
-    from epiqr.core.errors import Forbidden
-
     venue = venue_get_visible(user=user, venue_id=venue_id)
     if not venue_may_manage(user=user, venue=venue):
         raise Forbidden(_("Only the venue's owner or a health officer can change this venue."))
@@ -154,8 +153,6 @@ def venue_list_filtered(
     *, user, commune_id: int | None = None, sector: str = "", query: str = "", active_only: bool = False
 ) -> QuerySet[Venue]:
     """The user's visible venues narrowed by commune, sector and a name/code search (diacritics optional)."""
-    from epiqr.core.text import fold
-
     qs = venue_list_visible_to(user=user)
     if commune_id:
         qs = qs.filter(commune_id=commune_id)
@@ -171,8 +168,6 @@ def venue_list_filtered(
 
 
 def _venue_search(qs: QuerySet[Venue], text: str) -> QuerySet[Venue]:
-    from epiqr.core.text import fold
-
     folded = fold(text)[:100]
     return qs.filter(Q(name_folded__contains=folded) | Q(code=code_normalise(text))) if folded else qs
 
@@ -201,10 +196,6 @@ VENUES = ListSpec(
 def commune_from_text(*, text: str):
     """The commune someone typed: its code, its name (diacritics optional, "Phường" optional), or
     "name, province" as the suggestions show it. LookupError with a message when none or several match."""
-    from epiqr.core.text import fold
-    from epiqr.geo.models import Commune
-    from epiqr.geo.selectors import commune_search
-
     text = (text or "").strip()[:200]
     if text.isdigit():
         commune = Commune.objects.select_related("province").filter(pk=int(text)).first()
@@ -241,8 +232,6 @@ def commune_from_text(*, text: str):
 def _commune_by_former_name(*, text: str, name: str, keep):
     """The commune that took the area of a former one ("Hàng Trống" before July 2025); LookupError when
     there is none, or when it was split and the person must choose."""
-    from epiqr.geo.selectors import communes_by_former_name
-
     matches = [m for m in communes_by_former_name(text=name) if keep(m.commune)]
     if len(matches) == 1:
         return matches[0].commune
@@ -287,7 +276,6 @@ def venue_facts_by_code(*, code: str) -> VenueFacts | None:
     hit = _venue_facts.get(code)
     if hit is not None and hit[0] > _clock():
         return hit[1]
-    from epiqr.geo.models import Commune
 
     with connection.cursor() as cur:
         cur.execute(

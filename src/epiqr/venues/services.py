@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.selectors import user_in_jurisdiction
+from epiqr.accounts.services import user_create
 from epiqr.core import ratelimit
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.permissions import Role
@@ -23,6 +24,7 @@ from epiqr.core.timeutil import aware
 from epiqr.geo.models import Commune
 from epiqr.people.phones import normalise_phone
 
+from . import importing
 from .codes import TypedCode, code_display, code_make, code_read
 from .models import Sector, Venue
 
@@ -181,8 +183,6 @@ def venue_owner_signup(
 
     Both are validated before anything is stored; if either fails nothing is created.
     """
-    from epiqr.accounts.services import user_create
-
     username = (username or "").strip()
     if not re.fullmatch(r"[\w.@+-]{3,150}", username):
         raise Invalid(
@@ -317,8 +317,6 @@ def venues_import(
     ends_at, province) with their row number under "_row"; or pass `file` (.xlsx or .csv bytes).
     `progress` (core.progress) hears of each row checked and each row refused, with the reason.
     """
-    from . import importing
-
     progress = progress or Progress()
     report = ImportReport()
     if rows is None:

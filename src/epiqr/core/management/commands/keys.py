@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from epiqr.core import keyring
+from epiqr.core import keyring, services
 from epiqr.core.errors import ServiceError
+from epiqr.core.models import SigningKey
 
 
 class Command(BaseCommand):
@@ -35,8 +36,6 @@ class Command(BaseCommand):
         revoke.add_argument("--reason", required=True)
 
     def handle(self, *args, action, **o):
-        from epiqr.core import services
-
         try:
             if action == "list":
                 self._list()
@@ -58,8 +57,6 @@ class Command(BaseCommand):
             raise CommandError(getattr(exc, "message", str(exc))) from exc
 
     def _list(self):
-        from epiqr.core.models import SigningKey
-
         for name in sorted(keyring.purposes()):
             self.stdout.write(f"{name}:")
             rows = SigningKey.objects.filter(purpose=name).order_by("-created_at")

@@ -2,6 +2,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand
 
+from epiqr.core.progress import TerminalProgress
+from epiqr.tracing.synth import synth_world
+
 
 class Command(BaseCommand):
     help = "Generate a reproducible synthetic world (venues, people, check-ins) for benchmarks."
@@ -18,9 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def handle(self, *args, **opts):
-        from epiqr.core.progress import TerminalProgress
-        from epiqr.tracing.synth import synth_world
-
         # A bar on a terminal (stderr's own stream: Django's wrapper ends every write with a newline);
         # nothing but the summary when the output goes to a file or a pipe.
         progress = TerminalProgress(

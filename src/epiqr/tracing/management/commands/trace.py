@@ -3,7 +3,10 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from epiqr.cases.models import Case
 from epiqr.core.errors import ServiceError
+from epiqr.tracing.selectors import run_payload
+from epiqr.tracing.services import run_create, tracing_triage
 
 
 class Command(BaseCommand):
@@ -36,10 +39,6 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _run(self, case_id, policy, degree, as_json):
-        from epiqr.cases.models import Case
-        from epiqr.tracing.selectors import run_payload
-        from epiqr.tracing.services import run_create
-
         case = Case.objects.select_related("person").filter(pk=case_id).first()
         if case is None:
             raise CommandError(f"no case {case_id}")
@@ -62,8 +61,6 @@ class Command(BaseCommand):
 
     def _triage(self, day, policy, as_json):
         """Which of the day's cases have the most contacts: where the calling teams start."""
-        from epiqr.tracing.services import tracing_triage
-
         used, found = tracing_triage(user=None, day=day, policy_name=policy)
         rows = [
             {
