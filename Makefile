@@ -32,6 +32,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests bench tools
 	$(VENV)/bin/ruff format --check src tests bench tools
+	$(VENV)/bin/mypy  # the modules listed in pyproject.toml [tool.mypy] files
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix src tests bench tools

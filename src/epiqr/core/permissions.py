@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,7 +48,7 @@ class Role:
 @dataclass(frozen=True)
 class Capability:
     name: str
-    description: str  # translatable: gettext_lazy("...")
+    description: str | Promise  # translatable: gettext_lazy("...")
     roles: frozenset[str]
     # Reads lists of people or their results: every role holding it must log in with a second factor.
     personal_data: bool = False
@@ -57,7 +58,7 @@ REGISTRY: dict[str, Capability] = {}
 
 
 def capability(
-    name: str, description: str, roles: tuple[str, ...] | list[str], *, personal_data: bool = False
+    name: str, description: str | Promise, roles: tuple[str, ...] | list[str], *, personal_data: bool = False
 ) -> str:
     """Declare a capability; administrators hold every capability.
 

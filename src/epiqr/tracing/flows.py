@@ -30,10 +30,10 @@ def run_in_background(
     user = User.objects.filter(pk=actor_id).first() if actor_id else None
     case = Case.objects.select_related("person").get(pk=case_id)
     run = run_create(case=case, policy_name=policy_name, degree=degree, by=user, trigger=trigger)
-    recipient = (user.email or user.phone) if user is not None else ""
+    channel, recipient = ("email", user.email) if user and user.email else ("sms", user.phone if user else "")
     if recipient:
         message_send_template(
-            channel="email" if user.email else "sms",
+            channel=channel,
             recipient=recipient,
             template="tracing_ready",
             context={"case": case, "run": run, "base_url": settings.PUBLIC_BASE_URL},
