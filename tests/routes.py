@@ -110,7 +110,7 @@ def build_world(*, commune, admin) -> dict:
         checkin = checkin_record(venue_id=venue.pk, person_id=person.pk, method="self", at=start).checkin
         checkin_checkout(checkin_ids=[checkin.pk], person_ids=[person.pk], at=end)
     case = case_open(person=f0, confirmed_on=local_today(), onset_on=yesterday)
-    run = run_create(case=case, policy_name="vn-window-60", by=admin)
+    run = run_create(case=case, policy_name="vn-window-60", actor=admin)
     site = testing.site_create(name=HOSTILE_SITE, commune_id=commune.pk, address="=1+1")
     session = testing.session_create(
         site=site, team=HOSTILE_TEAM, day=local_today(), kind=TestKind.PCR_POOLED, pool_size_limit=5

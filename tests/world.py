@@ -54,7 +54,7 @@ def build_world(scale: float = 0.05) -> dict:
     today = SamplingSession.objects.filter(day=local_today()).order_by("pk").first()
     tube = tube_open(session=today, barcode="FZ-OPEN-0001", actor=users["demo-lay-mau"])
     tube_member_add(tube=tube, person=Person.objects.filter(commune=home).last(), actor=users["demo-lay-mau"])
-    case_cancel(case=Case.objects.order_by("-pk").first(), reason="Mở nhầm", by=users["demo-xa"])
+    case_cancel(case=Case.objects.order_by("-pk").first(), reason="Mở nhầm", actor=users["demo-xa"])
     staff_venue = Venue.objects.get(pk=users["demo-nhan-vien"].org_id)
     mine = Q(commune=home) | Q(owner=users["demo-chu-quan"])
     venues = [

@@ -43,21 +43,23 @@ def test_officer_override_needs_a_reason_and_is_audited(commune, make_user):
     case = case_open(person=PersonFactory(commune=commune), confirmed_on=local_today())
     start = datetime.now(VN_TZ) - timedelta(days=6)
     with pytest.raises(Invalid):
-        case_period_override(case=case, infectious_from=start, infectious_until=None, reason="  ", by=officer)
+        case_period_override(
+            case=case, infectious_from=start, infectious_until=None, reason="  ", actor=officer
+        )
     with pytest.raises(Invalid):
         case_period_override(
             case=case,
             infectious_from=start,
             infectious_until=start - timedelta(hours=1),
             reason="x",
-            by=officer,
+            actor=officer,
         )
     case_period_override(
         case=case,
         infectious_from=start,
         infectious_until=None,
         reason="Ca bệnh khai đi đám cưới sớm hơn",
-        by=officer,
+        actor=officer,
     )
     case.refresh_from_db()
     assert case_period(case=case).start == start
@@ -163,23 +165,23 @@ def test_cancelling_a_case_needs_a_reason_and_an_active_case(commune, make_user)
     officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
     case = case_open(person=PersonFactory(commune=commune), confirmed_on=local_today())
     with pytest.raises(Invalid):
-        case_cancel(case=case, reason="  ", by=officer)
+        case_cancel(case=case, reason="  ", actor=officer)
     case.refresh_from_db()
     assert case.status == "active"
-    case_cancel(case=case, reason="Nhập nhầm người", by=officer)
+    case_cancel(case=case, reason="Nhập nhầm người", actor=officer)
     case.refresh_from_db()
     assert case.status == "closed"
     assert (
         AuditEvent.objects.filter(action="case.cancel", actor=officer, reason="Nhập nhầm người").count() == 1
     )
     with pytest.raises(Conflict):
-        case_cancel(case=case, reason="lần nữa", by=officer)
+        case_cancel(case=case, reason="lần nữa", actor=officer)
 
 
 @pytest.mark.django_db
 def test_an_officer_cancels_a_case_opened_by_mistake_from_its_page(commune, other_commune, make_user):
     officer = make_user(Role.COMMUNE_OFFICER, commune=commune)
-    case = case_open(person=PersonFactory(commune=commune), confirmed_on=local_today(), opened_by=officer)
+    case = case_open(person=PersonFactory(commune=commune), confirmed_on=local_today(), actor=officer)
     client = Client()
     assert client.login(username=officer.username, password=PASSWORD)
     assert "Huỷ ca bệnh" in client.get(f"/cases/{case.pk}/").content.decode()

@@ -186,7 +186,7 @@ def test_person_page_links_cases_and_shows_test_results(client, make_user, commu
     client.force_login(officer)
     page = client.get(f"/people/{person.public_id}/").content.decode()
     assert f"/cases/open/?person={person.public_id}" in page
-    case = case_open(person=person, confirmed_on=local_today(), opened_by=officer)
+    case = case_open(person=person, confirmed_on=local_today(), actor=officer)
     page = client.get(f"/people/{person.public_id}/").content.decode()
     assert f"/cases/{case.pk}/" in page and "/cases/open/?person=" not in page
 

@@ -14,7 +14,7 @@ def test_officer_marks_a_contact_reached_on_a_phone(
 ):
     # A login as long as a suite-wide counter makes it: the run's facts wrap instead of widening the page.
     officer = make_user(commune=commune, username="commune_officer_1234567")
-    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", by=officer)
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", actor=officer)
     binh = run.contacts.get(person=cafe_story["binh"])
     page = phone_page
     browser_login(page, live_server, officer.username, PASSWORD)

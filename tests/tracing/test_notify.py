@@ -73,12 +73,12 @@ def test_an_email_after_the_sms_tells_only_those_not_told_yet(
     run, admin, sent_messages, cafe_story, _fake_notify
 ):
     _fake_notify.failing.add(cafe_story["ha"].phone)
-    counts = services.run_notify(run=run, user=admin, channel="sms")
+    counts = services.run_notify(run=run, actor=admin, channel="sms")
     assert counts == {"sent": 2, "failed": 1, "already": 0, "no_address": 0}
-    email = services.run_notify(run=run, user=admin, channel="email")
+    email = services.run_notify(run=run, actor=admin, channel="email")
     assert email == {"sent": 0, "failed": 0, "already": 1, "no_address": 2}  # Bình was told by SMS
     _fake_notify.failing.clear()
-    retry = services.run_notify(run=run, user=admin, channel="sms")  # a failed message frees its notice
+    retry = services.run_notify(run=run, actor=admin, channel="sms")  # a failed message frees its notice
     assert retry == {"sent": 1, "failed": 0, "already": 2, "no_address": 0}
     assert [m.recipient for m in sent_messages].count(cafe_story["ha"].phone) == 1
 
@@ -109,7 +109,7 @@ def test_two_officers_sending_at_the_same_moment_tell_each_person_once(
     def send(user):
         try:
             barrier.wait()
-            services.run_notify(run=run, user=user, channel="sms")
+            services.run_notify(run=run, actor=user, channel="sms")
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

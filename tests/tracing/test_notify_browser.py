@@ -14,7 +14,7 @@ def test_officer_previews_then_sends_the_notices_once_on_a_phone(
     phone_page, live_server, cafe_story, make_user, commune, browser_login, screenshot, sent_messages
 ):
     officer = make_user(commune=commune)
-    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", by=officer)
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", actor=officer)
     page = phone_page
     browser_login(page, live_server, officer.username, PASSWORD)
     page.goto(f"{live_server.url}/tracing/runs/{run.pk}/")

@@ -80,7 +80,7 @@ def test_notifying_contacts_uses_a_template_per_degree_and_the_outbox_shows_fail
     admin = make_user(Role.ADMIN)
     run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
     _fake_notify.failing.add(cafe_story["ha"].phone)
-    counts = services.run_notify(run=run, user=admin, channel="sms")
+    counts = services.run_notify(run=run, actor=admin, channel="sms")
     assert counts == {"sent": 2, "failed": 1, "already": 0, "no_address": 0}
     by_phone = {m.recipient: m for m in sent_messages}
     assert "F1" in by_phone[cafe_story["binh"].phone].subject
@@ -88,7 +88,7 @@ def test_notifying_contacts_uses_a_template_per_degree_and_the_outbox_shows_fail
     assert "F2" in by_phone[cafe_story["chau"].phone].subject
     page = login(admin).get("/notify/outbox/?status=failed").content.decode()
     assert cafe_story["ha"].phone in page and cafe_story["binh"].phone not in page
-    email = services.run_notify(run=run, user=admin, channel="email")
+    email = services.run_notify(run=run, actor=admin, channel="email")
     assert email["no_address"] == 2  # only Bình has an email address, and was told by SMS already
     assert email["sent"] == 0 and email["already"] == 1
 
@@ -98,7 +98,7 @@ def test_outbox_of_a_commune_officer_lists_only_messages_about_their_contacts(
 ):
     admin = make_user(Role.ADMIN)
     run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
-    services.run_notify(run=run, user=admin, channel="sms")
+    services.run_notify(run=run, actor=admin, channel="sms")
     html = login(make_user(commune=other_commune)).get("/notify/outbox/").content.decode()
     assert cafe_story["chau"].phone in html and cafe_story["binh"].phone not in html
 

@@ -17,7 +17,7 @@ def names(run):
 
 def test_an_and_binh_at_the_same_cafe_twenty_minutes_apart(cafe_story, make_user, commune):
     officer = make_user(commune=commune)
-    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", by=officer)
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", actor=officer)
     assert names(run) == {"Trần Thị Bình": 1, "Lê Minh Châu": 1}
     binh = run.contacts.get(person=cafe_story["binh"])
     (exposure,) = binh.exposures.all()
@@ -69,7 +69,7 @@ def test_policy_is_chosen_by_date_or_by_name():
 def test_rerun_with_new_check_ins_shows_who_is_new_and_keeps_follow_up(cafe_story, visit, at):
     first = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
     binh = first.contacts.get(person=cafe_story["binh"])
-    services.contact_transition(contact=binh, to=FollowUp.REACHED, by=None)
+    services.contact_transition(contact=binh, to=FollowUp.REACHED, actor=None)
     visit(cafe_story["dung"], cafe_story["cafe"], at(10, 50), at(11, 20))  # a late upload from a scanner
     second = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
     assert second.previous == first
@@ -89,11 +89,11 @@ def test_follow_up_state_machine_refuses_skipping_steps_and_writes_history(cafe_
     run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
     binh = run.contacts.get(person=cafe_story["binh"])
     with pytest.raises(Conflict):
-        services.contact_transition(contact=binh, to=FollowUp.NEGATIVE, by=officer)
+        services.contact_transition(contact=binh, to=FollowUp.NEGATIVE, actor=officer)
     with pytest.raises(Invalid):
-        services.contact_transition(contact=binh, to="asleep", by=officer)
+        services.contact_transition(contact=binh, to="asleep", actor=officer)
     for step in (FollowUp.UNREACHABLE, FollowUp.REACHED, FollowUp.QUARANTINED, FollowUp.TESTED):
-        binh = services.contact_transition(contact=binh, to=step, by=officer, note="gọi lúc 9h")
+        binh = services.contact_transition(contact=binh, to=step, actor=officer, note="gọi lúc 9h")
     history = list(StatusChange.objects.filter(contact=binh).values_list("from_status", "to_status"))
     assert history == [
         ("to_call", "unreachable"),
@@ -101,18 +101,18 @@ def test_follow_up_state_machine_refuses_skipping_steps_and_writes_history(cafe_
         ("reached", "quarantined"),
         ("quarantined", "tested"),
     ]
-    case = services.contact_open_case(contact=binh, by=officer)
+    case = services.contact_open_case(contact=binh, actor=officer)
     binh.refresh_from_db()
     assert binh.status == FollowUp.POSITIVE and binh.new_case == case and case.source == "contact"
     assert case.person == cafe_story["binh"]
     with pytest.raises(Conflict):
-        services.contact_open_case(contact=binh, by=officer)
+        services.contact_open_case(contact=binh, actor=officer)
 
 
 def test_a_contact_not_yet_tested_cannot_become_a_case(cafe_story):
     run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
     with pytest.raises(Conflict):
-        services.contact_open_case(contact=run.contacts.first(), by=None)
+        services.contact_open_case(contact=run.contacts.first(), actor=None)
 
 
 def test_a_lab_confirmed_case_is_traced_for_review_and_the_officer_told(

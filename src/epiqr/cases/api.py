@@ -99,7 +99,7 @@ def create_case(request, body: CaseIn):
         sample_on=body.sample_on,
         isolated_at=body.isolated_at,
         source=body.source,
-        opened_by=request.user,
+        actor=request.user,
     )
     return Status(201, case_out(case))
 
@@ -137,4 +137,4 @@ def cancel_case(request, case_id: Id, body: CancelIn):
     """Close a case opened by mistake as cancelled; the reason is required and audited."""
     check_capability(request.user, permissions.CANCEL)
     case = selectors.case_get_visible_to(user=request.user, case_id=case_id)
-    return case_out(services.case_cancel(case=case, reason=body.reason, by=request.user))
+    return case_out(services.case_cancel(case=case, reason=body.reason, actor=request.user))

@@ -3,6 +3,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.core import events
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.services import audit_record
@@ -23,7 +24,7 @@ def case_open(
     onset_on: date | None = None,
     sample_on: date | None = None,
     source: str = "manual",
-    opened_by=None,
+    actor: User | None = None,
     isolated_at: datetime | None = None,
 ) -> Case:
     """Open an F0 case for a person; a person has at most one active case.
@@ -50,16 +51,21 @@ def case_open(
         isolated_at=isolated_at,
         source=source,
         commune_id=person.commune_id,
-        opened_by=opened_by if getattr(opened_by, "is_authenticated", False) else None,
+        opened_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit_record(actor=opened_by, action="case.open", target=case, detail={"source": source})
+    audit_record(actor=actor, action="case.open", target=case, detail={"source": source})
     events.emit(CASE_OPENED, case_id=case.pk, source=source, actor_id=case.opened_by_id)
     return case
 
 
 @transaction.atomic
 def case_period_override(
-    *, case: Case, infectious_from: datetime | None, infectious_until: datetime | None, reason: str, by
+    *,
+    case: Case,
+    infectious_from: datetime | None,
+    infectious_until: datetime | None,
+    reason: str,
+    actor: User,
 ) -> Case:
     """An officer sets the infectious period by hand; the reason is required and audited."""
     reason = (reason or "").strip()
@@ -79,7 +85,7 @@ def case_period_override(
     case.override_reason = reason[:500]
     case.save(update_fields=["infectious_from_override", "infectious_until_override", "override_reason"])
     audit_record(
-        actor=by,
+        actor=actor,
         action="case.period_override",
         target=case,
         reason=reason,
@@ -93,7 +99,7 @@ def case_period_override(
 
 
 @transaction.atomic
-def case_cancel(*, case: Case, reason: str, by=None) -> Case:
+def case_cancel(*, case: Case, reason: str, actor: User | None = None) -> Case:
     """Close an active case as cancelled: it should not have been opened (the lab corrected the positive
     result). The record, its tracing runs and the audit trail stay; the commune officers are told, so
     that nobody calls or isolates contacts because of it."""
@@ -107,12 +113,12 @@ def case_cancel(*, case: Case, reason: str, by=None) -> Case:
         raise Conflict(_("Only an active case can be cancelled."), code="not_active")
     case.status = CaseStatus.CLOSED
     case.save(update_fields=["status"])
-    audit_record(actor=by, action="case.cancel", target=case, reason=reason[:255])
+    audit_record(actor=actor, action="case.cancel", target=case, reason=reason[:255])
     events.emit(
         CASE_CANCELLED,
         case_id=case.pk,
         reason=reason,
-        actor_id=by.pk if getattr(by, "is_authenticated", False) else None,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
     )
     message_send_to_officers(
         commune_id=case.commune_id,

@@ -62,7 +62,7 @@ def case_open(request):
                 sample_on=data["sample_on"],
                 isolated_at=aware(data["isolated_at"]) if data["isolated_at"] else None,
                 source="scan" if data["scan"] else "manual",
-                opened_by=request.user,
+                actor=request.user,
             )
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -90,7 +90,7 @@ def case_detail(request, case_id: int):
                     infectious_from=aware(d["infectious_from"]) if d["infectious_from"] else None,
                     infectious_until=aware(d["infectious_until"]) if d["infectious_until"] else None,
                     reason=d["reason"],
-                    by=request.user,
+                    actor=request.user,
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)
@@ -117,7 +117,7 @@ def case_detail(request, case_id: int):
 def case_cancel(request, case_id: int):
     case = selectors.case_get_visible_to(user=request.user, case_id=case_id)
     try:
-        services.case_cancel(case=case, reason=request.POST.get("reason", ""), by=request.user)
+        services.case_cancel(case=case, reason=request.POST.get("reason", ""), actor=request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_officers
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.timeutil import local_today, start_of_local_day
@@ -93,17 +94,17 @@ def daily_cap() -> int:
     return int(settings.EPIQR_NOTIFY_DAILY_CAP)
 
 
-def sends_left_today(*, user) -> int:
+def sends_left_today(*, actor: User) -> int:
     """How many more messages the user may send today (Vietnam day); failed ones do not count."""
     used = (
-        OutboundMessage.objects.filter(sent_by=user, created_at__gte=start_of_local_day(local_today()))
+        OutboundMessage.objects.filter(sent_by=actor, created_at__gte=start_of_local_day(local_today()))
         .exclude(status=MessageStatus.FAILED)
         .count()
     )
     return max(0, daily_cap() - used)
 
 
-def notices_send(*, notices: list[Notice], by) -> NoticeReport:
+def notices_send(*, notices: list[Notice], actor: User) -> NoticeReport:
     """Send notices a staff member asked for: each at most once ever (by its key), all within their
     daily cap, or none (DailyCapReached).
 
@@ -115,11 +116,11 @@ def notices_send(*, notices: list[Notice], by) -> NoticeReport:
     report.already += len(notices) - len(wanted)
     claimed: list[OutboundMessage] = []
     with transaction.atomic():
-        list(get_user_model().objects.select_for_update().filter(pk=by.pk).values_list("pk"))
+        list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk"))
         taken = notice_keys_taken(keys=[n.key for n in wanted])
         fresh = [n for n in wanted if n.key not in taken]
         report.already += len(wanted) - len(fresh)
-        left = sends_left_today(user=by)
+        left = sends_left_today(actor=actor)
         if len(fresh) > left:
             raise DailyCapReached(
                 _(
@@ -144,7 +145,7 @@ def notices_send(*, notices: list[Notice], by) -> NoticeReport:
                             related_id=str(n.related.pk) if n.related is not None else "",
                             adapter=adapter_for(n.channel).name,
                             idempotency_key=n.key,
-                            sent_by=by,
+                            sent_by=actor,
                         )
                     )
             except IntegrityError:  # another sender claimed the same notice a moment ago

@@ -42,7 +42,7 @@ def open_cases_for_positives(*, tube_ids: list[int], actor_id: int | None, corre
                 confirmed_on=local(member.resulted_at or now()).date(),
                 sample_on=local(member.added_at).date(),
                 source="lab",
-                opened_by=actor,
+                actor=actor,
             )
             opened += 1
         except Conflict:
@@ -77,7 +77,7 @@ def cancel_cases_no_longer_positive(*, tube_ids: list[int], actor_id: int | None
             "result": member.tube.get_result_display(),
         }
         try:
-            case_cancel(case=case, reason=reason[:1].upper() + reason[1:], by=actor)
+            case_cancel(case=case, reason=reason[:1].upper() + reason[1:], actor=actor)
             cancelled += 1
         except ServiceError as exc:
             log.warning("case %s not cancelled: %s", case.pk, exc.message)

@@ -106,7 +106,7 @@ def create_run(request, body: RunIn):
     check_capability(request.user, permissions.RUN)
     case = case_get_visible_to(user=request.user, case_id=body.case)
     run = services.run_request(
-        case=case, policy_name=body.policy, degree=body.degree, by=request.user, trigger="api"
+        case=case, policy_name=body.policy, degree=body.degree, actor=request.user, trigger="api"
     )
     if run is None:
         detail = _("F2 tracing of case #%(id)s is running; you will get a message when it is ready.") % {
@@ -182,7 +182,7 @@ def export_run(
     """The contact list as CSV or XLSX; `purpose` is required and written to the audit log."""
     check_capability(request.user, permissions.EXPORT)
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
-    sheet, name = services.run_export(run=run, user=request.user, fmt=format, purpose=purpose)
+    sheet, name = services.run_export(run=run, actor=request.user, fmt=format, purpose=purpose)
     return export.response(sheet, fmt=format, filename=name)
 
 
@@ -208,7 +208,7 @@ def triage(request, day: Day | None = None, policy: str | None = Query(None, max
     high-risk contacts first; counts only, nothing stored."""
     check_capability(request.user, permissions.RUN)
     day = day or local_today()
-    used, rows = services.tracing_triage(user=request.user, day=day, policy_name=policy)
+    used, rows = services.tracing_triage(actor=request.user, day=day, policy_name=policy)
     return {
         "day": day,
         "policy": used.name,

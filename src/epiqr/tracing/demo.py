@@ -93,7 +93,7 @@ def cases_open(world: dict) -> None:
     officer = world.get("users", {}).get("demo-xa")
     cases = [
         case_open(
-            person=everyone[first], confirmed_on=today, onset_on=today - timedelta(days=1), opened_by=officer
+            person=everyone[first], confirmed_on=today, onset_on=today - timedelta(days=1), actor=officer
         )
     ]
     if second is not None:
@@ -102,7 +102,7 @@ def cases_open(world: dict) -> None:
                 person=everyone[second],
                 confirmed_on=today,
                 sample_on=today - timedelta(days=1),
-                opened_by=officer,
+                actor=officer,
             )
         )
     if third is not None:  # a lab-confirmed case: traced automatically, waiting for review
@@ -151,7 +151,7 @@ def populate(world: dict) -> None:
     for i, case in enumerate(cases):
         if case.source == "lab" or case.tracing_runs.exists():
             continue  # a lab case is traced for review by tracing's flows once the demo is committed
-        run = run_create(case=case, policy_name="vn-window-60", degree=2 if i == 0 else 1, by=officer)
+        run = run_create(case=case, policy_name="vn-window-60", degree=2 if i == 0 else 1, actor=officer)
         steps = [
             [FollowUp.REACHED],
             [FollowUp.UNREACHABLE],
@@ -163,9 +163,9 @@ def populate(world: dict) -> None:
         mine = run.contacts.filter(commune_id=getattr(officer, "commune_id", None)).order_by("degree", "pk")
         for contact in list(mine or run.contacts.order_by("degree", "pk"))[: rng.randint(3, 8)]:
             for step in rng.choice(steps):
-                contact = contact_transition(contact=contact, to=step, by=officer, note="demo")
+                contact = contact_transition(contact=contact, to=step, actor=officer, note="demo")
         if i == 0 and officer is not None:
-            run_notify(run=run, user=officer, channel="sms")
+            run_notify(run=run, actor=officer, channel="sms")
         if run.status == RunStatus.REVIEW:
             continue
     world["logins"].append(("demo-tinh", world["password"], "clusters of the province: /tracing/clusters/"))

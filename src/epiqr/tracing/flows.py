@@ -29,7 +29,7 @@ def run_in_background(
     """Trace and store the run, then tell the officer who asked for it where to find it."""
     user = User.objects.filter(pk=actor_id).first() if actor_id else None
     case = Case.objects.select_related("person").get(pk=case_id)
-    run = run_create(case=case, policy_name=policy_name, degree=degree, by=user, trigger=trigger)
+    run = run_create(case=case, policy_name=policy_name, degree=degree, actor=user, trigger=trigger)
     channel, recipient = ("email", user.email) if user and user.email else ("sms", user.phone if user else "")
     if recipient:
         message_send_template(

@@ -24,7 +24,7 @@ def run_export(*, job, progress) -> JobOutcome:
     run = selectors.run_get_visible_to(user=job.owner, run_id=p["run"])
     # One audit event with every contact written to the file (core.audit), the purpose as its reason.
     with audit.reading(actor=job.owner, action="tracing.export", target=run):
-        sheet, name = services.run_export(run=run, user=job.owner, fmt=p["format"], purpose=p["purpose"])
+        sheet, name = services.run_export(run=run, actor=job.owner, fmt=p["format"], purpose=p["purpose"])
         rows = list(sheet.rows)
     progress.start(total=len(rows), stage=_("Writing the file"))
     sheet.rows = _counted(rows, progress)

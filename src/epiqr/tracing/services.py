@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.cases.models import Case
 from epiqr.cases.selectors import case_list_confirmed_on, case_period
 from epiqr.cases.services import case_open
@@ -90,12 +91,12 @@ class TriageRow:
 
 
 def tracing_triage(
-    *, user, day: date, policy_name: str | None = None
+    *, actor: User, day: date, policy_name: str | None = None
 ) -> tuple[engine.Policy, list[TriageRow]]:
     """The day's active cases in the user's area (every case for the command line, user None), traced
     together as one batch (nothing stored), those with the most high-risk contacts first: where the
     calling teams start."""
-    cases = list(case_list_confirmed_on(day=day, user=user))
+    cases = list(case_list_confirmed_on(day=day, user=actor))
     result = tracing_compute_batch(cases=cases, policy_name=policy_name)
     counts = result.counts()
     last_runs = dict(
@@ -149,7 +150,7 @@ def run_create(
     case: Case,
     policy_name: str | None = None,
     degree: int = 1,
-    by=None,
+    actor: User | None = None,
     trigger: str = "manual",
     status: str = RunStatus.REVIEWED,
 ) -> TracingRun:
@@ -166,7 +167,7 @@ def run_create(
         degree=degree,
         period_start=period.start,
         period_end=period.end,
-        ran_by=by if getattr(by, "is_authenticated", False) else None,
+        ran_by=actor if getattr(actor, "is_authenticated", False) else None,
         trigger=trigger,
         status=status,
         previous=previous,
@@ -233,7 +234,7 @@ def run_create(
         }
         run.save(update_fields=["changes"])
     audit_record(
-        actor=by,
+        actor=actor,
         action="tracing.run",
         target=run,
         row_count=len(contact_rows),
@@ -244,7 +245,12 @@ def run_create(
 
 
 def run_request(
-    *, case: Case, policy_name: str | None = None, degree: int = 1, by=None, trigger: str = "manual"
+    *,
+    case: Case,
+    policy_name: str | None = None,
+    degree: int = 1,
+    actor: User | None = None,
+    trigger: str = "manual",
 ) -> TracingRun | None:
     """An officer asks for a run (the case page, the API): at once, or, for F2 when a worker takes
     tasks, queued (returns None; the officer is messaged when it is ready, tracing/flows.py). An unknown
@@ -256,11 +262,11 @@ def run_request(
             case_id=case.pk,
             policy_name=policy_name,
             degree=degree,
-            actor_id=by.pk if getattr(by, "is_authenticated", False) else None,
+            actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
             trigger=trigger,
         )
         return None
-    return run_create(case=case, policy_name=policy_name, degree=degree, by=by, trigger=trigger)
+    return run_create(case=case, policy_name=policy_name, degree=degree, actor=actor, trigger=trigger)
 
 
 def run_create_for_review(*, case_id: int) -> TracingRun:
@@ -276,16 +282,16 @@ def run_create_for_review(*, case_id: int) -> TracingRun:
     return run
 
 
-def run_mark_reviewed(*, run: TracingRun, by) -> TracingRun:
+def run_mark_reviewed(*, run: TracingRun, actor: User) -> TracingRun:
     if run.status != RunStatus.REVIEWED:
         run.status = RunStatus.REVIEWED
         run.save(update_fields=["status"])
-        audit_record(actor=by, action="tracing.review", target=run)
+        audit_record(actor=actor, action="tracing.review", target=run)
     return run
 
 
 @transaction.atomic
-def contact_transition(*, contact: Contact, to: str, by, note: str = "") -> Contact:
+def contact_transition(*, contact: Contact, to: str, actor: User | None, note: str = "") -> Contact:
     """The one guard of the follow-up state machine: refuses moves not in TRANSITIONS, writes history."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     transition_check(
@@ -301,7 +307,7 @@ def contact_transition(*, contact: Contact, to: str, by, note: str = "") -> Cont
         from_status=contact.status,
         to_status=to,
         note=note[:300],
-        by=by if getattr(by, "is_authenticated", False) else None,
+        by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     contact.status, contact.status_changed_at = to, now()
     contact.save(update_fields=["status", "status_changed_at"])
@@ -309,16 +315,16 @@ def contact_transition(*, contact: Contact, to: str, by, note: str = "") -> Cont
 
 
 @transaction.atomic
-def contact_open_case(*, contact: Contact, by, confirmed_on: date | None = None) -> Case:
+def contact_open_case(*, contact: Contact, actor: User | None, confirmed_on: date | None = None) -> Case:
     """A positive contact becomes a new case in one step (a tested contact is first marked positive)."""
     if contact.new_case_id:
         raise Conflict(_("This contact is already a case."), code="already_case")
     if contact.status == FollowUp.TESTED:
-        contact = contact_transition(contact=contact, to=FollowUp.POSITIVE, by=by, note="case opened")
+        contact = contact_transition(contact=contact, to=FollowUp.POSITIVE, actor=actor, note="case opened")
     if contact.status != FollowUp.POSITIVE:
         raise Conflict(_("Only a positive (or tested) contact can become a case."), code="bad_transition")
     case = case_open(
-        person=contact.person, confirmed_on=confirmed_on or local_today(), source="contact", opened_by=by
+        person=contact.person, confirmed_on=confirmed_on or local_today(), source="contact", actor=actor
     )
     contact.new_case = case
     contact.save(update_fields=["new_case"])
@@ -369,12 +375,12 @@ def _through_text(through: list[dict]) -> str:
     )
 
 
-def export_rows(*, run: TracingRun, user) -> list[list]:
+def export_rows(*, run: TracingRun, actor: User) -> list[list]:
     """One row per exposure of each contact the user may see, times in Vietnam time; an F2's row says
     through which F1 it was reached (see selectors.contact_sources)."""
     rows = []
-    contacts = list(contact_list_visible_to(user=user, run=run))
-    sources = contact_sources(user=user, run=run, contacts=contacts)
+    contacts = list(contact_list_visible_to(user=actor, run=run))
+    sources = contact_sources(user=actor, run=run, contacts=contacts)
     for c in contacts:
         station = _("Health station of %(c)s") % {"c": c.commune.name} if c.commune else ""
         through = _through_text(sources.get(c.pk, []))
@@ -412,13 +418,13 @@ def export_request_clean(*, fmt: str, purpose: str) -> str:
     return purpose[:300]
 
 
-def run_export(*, run: TracingRun, user, fmt: str, purpose: str) -> tuple[Sheet, str]:
+def run_export(*, run: TracingRun, actor: User, fmt: str, purpose: str) -> tuple[Sheet, str]:
     """The contact list as a sheet for the shared export writer (sheet, file name); audited with its
     purpose."""
     purpose = export_request_clean(fmt=fmt, purpose=purpose)
-    rows = export_rows(run=run, user=user)
+    rows = export_rows(run=run, actor=actor)
     audit.read_event(
-        actor=user,
+        actor=actor,
         action="tracing.export",
         target=run,
         reason=purpose,
@@ -452,13 +458,15 @@ def notice_key(*, degree: int, person_id: int, checkin_id: int) -> str:
     return f"tracing_f{degree}:{person_id}:{checkin_id}"
 
 
-def run_notify_plan(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> NotifyPlan:
+def run_notify_plan(
+    *, run: TracingRun, actor: User, channel: str = "sms", degree: int | None = None
+) -> NotifyPlan:
     """The notices "notify contacts" would send to the contacts the user may see (template per degree),
     leaving out those already told about the same exposure and those without an address."""
     if channel not in ("sms", "email"):
         raise Invalid(_("Send by SMS or email."), field="channel")
     notices, no_address = [], 0
-    for c in contact_list_visible_to(user=user, run=run, degree=degree):
+    for c in contact_list_visible_to(user=actor, run=run, degree=degree):
         recipient = c.person.phone if channel == "sms" else c.person.email
         if not recipient:
             no_address += 1
@@ -489,16 +497,16 @@ def run_notify_plan(*, run: TracingRun, user, channel: str = "sms", degree: int 
         notices=fresh,
         already=len(notices) - len(fresh),
         no_address=no_address,
-        left_today=sends_left_today(user=user),
+        left_today=sends_left_today(actor=actor),
         sample=sample,
     )
 
 
-def run_notify(*, run: TracingRun, user, channel: str = "sms", degree: int | None = None) -> dict:
+def run_notify(*, run: TracingRun, actor: User, channel: str = "sms", degree: int | None = None) -> dict:
     """Send what run_notify_plan shows (the officer confirmed it): each contact told at most once per
     exposure, within the officer's daily cap (notify.services.notices_send refuses the whole send past it)."""
-    plan = run_notify_plan(run=run, user=user, channel=channel, degree=degree)
-    report = notices_send(notices=plan.notices, by=user)
+    plan = run_notify_plan(run=run, actor=actor, channel=channel, degree=degree)
+    report = notices_send(notices=plan.notices, actor=actor)
     counts = {
         "sent": report.sent,
         "failed": report.failed,
@@ -506,7 +514,7 @@ def run_notify(*, run: TracingRun, user, channel: str = "sms", degree: int | Non
         "no_address": plan.no_address,
     }
     audit_record(
-        actor=user,
+        actor=actor,
         action="tracing.notify",
         target=run,
         row_count=counts["sent"],

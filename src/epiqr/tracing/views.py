@@ -46,7 +46,7 @@ def run_create(request, case_id: int):
         messages.error(request, _("Degree must be 1 or 2."))
         return redirect("cases:detail", case_id=case.pk)
     try:
-        run = services.run_request(case=case, policy_name=policy_name, degree=degree, by=request.user)
+        run = services.run_request(case=case, policy_name=policy_name, degree=degree, actor=request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("cases:detail", case_id=case.pk)
@@ -123,7 +123,7 @@ def _parse(value):
 @no_personal_data(WRITE_THEN_REDIRECT)
 def run_review(request, run_id: int):
     run = selectors.run_get_owned_by(user=request.user, run_id=run_id)
-    services.run_mark_reviewed(run=run, by=request.user)
+    services.run_mark_reviewed(run=run, actor=request.user)
     return redirect("tracing:run", run_id=run.pk)
 
 
@@ -137,7 +137,7 @@ def contact_status(request, contact_id: int):
         contact = services.contact_transition(
             contact=contact,
             to=request.POST.get("status", ""),
-            by=request.user,
+            actor=request.user,
             note=request.POST.get("note", ""),
         )
     except ServiceError as exc:
@@ -169,7 +169,7 @@ def contact_case(request, contact_id: int):
         return HttpResponse(status=403)
     contact = selectors.contact_get_visible_to(user=request.user, contact_id=contact_id)
     try:
-        case = services.contact_open_case(contact=contact, by=request.user)
+        case = services.contact_open_case(contact=contact, actor=request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("tracing:run", run_id=contact.run_id)
@@ -212,10 +212,10 @@ def run_notify(request, run_id: int):
     degree = int_or_none(request.POST.get("degree"))
     degree = degree if degree in (1, 2) else None
     if request.POST.get("confirm") != "1":
-        plan = services.run_notify_plan(run=run, user=request.user, channel=channel, degree=degree)
+        plan = services.run_notify_plan(run=run, actor=request.user, channel=channel, degree=degree)
         return render(request, "tracing/notify_confirm.html", {"run": run, "plan": plan})
     try:
-        counts = services.run_notify(run=run, user=request.user, channel=channel, degree=degree)
+        counts = services.run_notify(run=run, actor=request.user, channel=channel, degree=degree)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("tracing:run", run_id=run.pk)
@@ -245,7 +245,7 @@ def triage(request):
     context.update(day=day, policy_name=request.GET.get("policy") or "")
     try:
         policy, rows = services.tracing_triage(
-            user=request.user, day=day, policy_name=context["policy_name"] or None
+            actor=request.user, day=day, policy_name=context["policy_name"] or None
         )
     except ServiceError as exc:
         messages.error(request, exc.message)

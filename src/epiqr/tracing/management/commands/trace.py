@@ -61,7 +61,7 @@ class Command(BaseCommand):
 
     def _triage(self, day, policy, as_json):
         """Which of the day's cases have the most contacts: where the calling teams start."""
-        used, found = tracing_triage(user=None, day=day, policy_name=policy)
+        used, found = tracing_triage(actor=None, day=day, policy_name=policy)
         rows = [
             {
                 "case": r.case.pk,
