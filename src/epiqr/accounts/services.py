@@ -141,7 +141,7 @@ def second_factor_verify(*, user: User, token: str):
     return None
 
 
-def second_factor_reset(*, actor, user: User) -> None:
+def second_factor_reset(*, actor: User | None, user: User) -> None:
     """Remove an account's app and recovery codes (lost phone); it enrols again at its next login.
 
     Signs the account out everywhere, so a session opened with the lost phone ends too."""

@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
@@ -20,7 +21,7 @@ from .period import DEFAULT_DAYS_BEFORE, InfectiousPeriod, infectious_period
 COUNTED_STATUSES = (CaseStatus.ACTIVE, CaseStatus.RECOVERED, CaseStatus.DECEASED)
 
 
-def case_list_counted(*, user=None, confirmed_since: date | None = None) -> QuerySet[Case]:
+def case_list_counted(*, user: User | None = None, confirmed_since: date | None = None) -> QuerySet[Case]:
     """The cases that count: confirmed and not cancelled; in the user's jurisdiction (every one for
     user None, the public feed and the command line)."""
     qs = Case.objects.filter(status__in=COUNTED_STATUSES).select_related("person", "commune")
@@ -52,7 +53,7 @@ def case_person_ids_among(*, person_ids: set[int]) -> set[int]:
     return found
 
 
-def case_list_visible_to(*, user, status: str | None = None) -> QuerySet[Case]:
+def case_list_visible_to(*, user: User, status: str | None = None) -> QuerySet[Case]:
     qs = jurisdiction_filter(
         Case.objects.select_related("person", "commune"), user=user, commune_path="commune"
     )
@@ -95,7 +96,7 @@ CASES = ListSpec(
 )  # fmt: skip
 
 
-def case_get_visible_to(*, user, case_id: int) -> Case:
+def case_get_visible_to(*, user: User, case_id: int) -> Case:
     case = case_list_visible_to(user=user).filter(pk=case_id).first()
     if case is None:
         raise NotFound(_("No such case within your jurisdiction."))
@@ -136,7 +137,7 @@ def case_active_sql(*, person_column: str, form: str = "exists") -> str:
     return f"EXISTS (SELECT 1 FROM {table} k WHERE k.person_id = {person_column} AND k.status = '{status}')"
 
 
-def case_list_confirmed_on(*, day: date, user=None) -> QuerySet[Case]:
+def case_list_confirmed_on(*, day: date, user: User | None = None) -> QuerySet[Case]:
     """The active cases confirmed on a day, oldest first (the morning's tracing triage): in the user's
     jurisdiction, or all of them for the command line (user None)."""
     qs = (

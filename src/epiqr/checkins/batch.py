@@ -13,6 +13,7 @@ from datetime import UTC, timedelta
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.idempotency import id_reused, scoped_uuid, sender_of
 from epiqr.core.memory import gc_paused
@@ -162,7 +163,7 @@ class _BatchContext:
 
 
 @gc_paused()
-def checkin_batch(*, items: list, actor=None, venue_scope=None) -> list[ItemResult]:
+def checkin_batch(*, items: list, actor: User | None = None, venue_scope=None) -> list[ItemResult]:
     """Store an offline device's scans, each exactly once; report per item stored/duplicate/rejected.
 
     Each item: client_id (UUID), venue (code), person (public id) or payload (raw scan), scanned_at

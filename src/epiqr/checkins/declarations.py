@@ -1,6 +1,7 @@
 """Health declarations: a person's own declaration, flagged for the commune when it names symptoms or
 exposure, and the officer's follow-up call."""
 
+from epiqr.accounts.models import User
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.timeutil import now
 from epiqr.people.services import person_find
@@ -8,7 +9,7 @@ from epiqr.people.services import person_find
 from .models import HealthDeclaration
 
 
-def declaration_submit(*, data: dict, actor=None) -> HealthDeclaration:
+def declaration_submit(*, data: dict, actor: User | None = None) -> HealthDeclaration:
     """Store a validated declaration (see forms.DeclarationForm); flag it when symptoms or exposure."""
     person = None
     for ident in (data.get("id_number"), data.get("phone")):
@@ -29,7 +30,9 @@ def declaration_submit(*, data: dict, actor=None) -> HealthDeclaration:
     return declaration
 
 
-def declaration_follow_up(*, declaration: HealthDeclaration, actor, note: str = "") -> HealthDeclaration:
+def declaration_follow_up(
+    *, declaration: HealthDeclaration, actor: User | None, note: str = ""
+) -> HealthDeclaration:
     """The commune officer has called the person: the declaration leaves the follow-up list."""
     declaration.followed_up_at = now()
     declaration.followed_up_by = actor

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.idempotency import scoped_uuid
 from epiqr.core.progress import Progress
@@ -150,7 +151,7 @@ def checkins_import(
     progress: Progress | None = None,
     current: datetime | None = None,
     sender: str = "import",
-    actor=None,
+    actor: User | None = None,
 ) -> ImportReport:
     """Import check-ins from CSV (venue_code, person, checked_in_at[, client_id, has_symptoms]).
 

@@ -8,6 +8,7 @@ from django.db.models.functions import ExtractHour
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import Forbidden, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
@@ -23,12 +24,12 @@ ASSUMED_STAY = timedelta(hours=1)
 COUNTS_STALE_AFTER = timedelta(minutes=5)
 
 
-def venues_for_station(*, user) -> QuerySet:
+def venues_for_station(*, user: User) -> QuerySet:
     """Venues where the user may run a scan station or upload batches."""
     return venue_list_visible_to(user=user).filter(is_active=True)
 
 
-def station_venue_get(*, user, venue_id: int | None = None, code: str = ""):
+def station_venue_get(*, user: User, venue_id: int | None = None, code: str = ""):
     """The venue (by id, or by normalised code) if the user may run a scan station there or see its
     counts: the one rule, an active venue of their `venues_for_station`; else Forbidden. (The API's
     happy path decides the same rule from cached facts: venues.selectors.venue_facts_visible_to.)"""
@@ -39,7 +40,7 @@ def station_venue_get(*, user, venue_id: int | None = None, code: str = ""):
     return venue
 
 
-def venues_with_visitor_lists(*, user) -> QuerySet:
+def venues_with_visitor_lists(*, user: User) -> QuerySet:
     """Venues whose visitor identities the user may see: only their own (owner or staff of the venue).
 
     Officers reach visitors through tracing, not through the venue's list.
@@ -52,7 +53,7 @@ def venues_with_visitor_lists(*, user) -> QuerySet:
     return qs
 
 
-def venue_for_owner(*, user, venue_id: int):
+def venue_for_owner(*, user: User, venue_id: int):
     venue = venues_with_visitor_lists(user=user).filter(pk=venue_id).first()
     if venue is None:
         raise NotFound("Venue not found, or not yours.", code="venue_not_found")
@@ -139,7 +140,7 @@ def venue_occupancy(*, venue_id: int) -> int:
     )
 
 
-def visitor_list(*, user, venue_id: int, day: date | None = None, limit: int = 500) -> QuerySet:
+def visitor_list(*, user: User, venue_id: int, day: date | None = None, limit: int = 500) -> QuerySet:
     """The venue's own visits within the retention period, as times only (owner or staff of that venue).
 
     Venue owners and staff never see who visited: names and phones go to health officers, through tracing.
@@ -154,7 +155,7 @@ def visitor_list(*, user, venue_id: int, day: date | None = None, limit: int = 5
     return qs.only("checked_in_at", "checked_out_at", "has_symptoms", "method")[:limit]
 
 
-def declaration_list_visible_to(*, user, open_only: bool = True, flagged_only: bool = True) -> QuerySet:
+def declaration_list_visible_to(*, user: User, open_only: bool = True, flagged_only: bool = True) -> QuerySet:
     qs = HealthDeclaration.objects.select_related("commune")
     if user.role not in Role.OFFICERS and not (user.is_superuser or user.role == Role.ADMIN):
         return qs.none()
@@ -208,7 +209,7 @@ DECLARATIONS = ListSpec(
 )  # fmt: skip
 
 
-def declaration_get_visible(*, user, declaration_id: int) -> HealthDeclaration:
+def declaration_get_visible(*, user: User, declaration_id: int) -> HealthDeclaration:
     d = (
         declaration_list_visible_to(user=user, open_only=False, flagged_only=False)
         .filter(pk=declaration_id)
@@ -242,7 +243,7 @@ def declaration_from_code(*, code: str) -> HealthDeclaration:
     return declaration
 
 
-def venues_scanned_today(*, user) -> list[VenueDailyCount]:
+def venues_scanned_today(*, user: User) -> list[VenueDailyCount]:
     """Venues of the officer's jurisdiction with check-ins today, from the daily counts (refreshed by the
     rollup task; see `counts_need_refresh`)."""
     if user.role not in Role.OFFICERS and not (user.is_superuser or user.role == Role.ADMIN):

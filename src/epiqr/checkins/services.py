@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.cases.selectors import case_person_ids_among
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.text import initials
@@ -193,7 +194,7 @@ def checkin_scan(
     *,
     venue_id: int,
     payload: str,
-    actor=None,
+    actor: User | None = None,
     at: datetime | None = None,
     method: str = Method.STAFF,
     has_symptoms: bool | None = None,
@@ -277,7 +278,9 @@ def _scan_in_one_statement(
     return _outcome(person=person, created=False, rec=rec)
 
 
-def checkin_manual(*, venue_id: int, identifier: str, actor=None, at: datetime | None = None) -> ScanOutcome:
+def checkin_manual(
+    *, venue_id: int, identifier: str, actor: User | None = None, at: datetime | None = None
+) -> ScanOutcome:
     """Fallback for a damaged card: the staff types the ID number or phone of a registered person.
 
     Nobody found is NotFound; an ambiguous phone (a family sharing it) is Invalid.

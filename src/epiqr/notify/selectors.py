@@ -3,6 +3,7 @@ from collections.abc import Callable
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
+from epiqr.accounts.models import User
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.permissions import Role
 
@@ -26,7 +27,7 @@ def outbox_list(*, related=None, status: str | None = None) -> QuerySet[Outbound
     return qs
 
 
-def outbox_list_visible_to(*, user, status: str | None = None) -> QuerySet[OutboundMessage]:
+def outbox_list_visible_to(*, user: User, status: str | None = None) -> QuerySet[OutboundMessage]:
     """Administrators see the whole outbox; others the messages about objects in their scope and
     the messages sent to themselves."""
     qs = outbox_list(status=status)

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
@@ -21,7 +22,7 @@ from .phones import PhoneError, normalise_phone
 from .services import _document_keys, device_key_hash
 
 
-def person_list_visible_to(*, user, query: str = "") -> QuerySet[Person]:
+def person_list_visible_to(*, user: User, query: str = "") -> QuerySet[Person]:
     """People in the user's jurisdiction matching a name (with or without diacritics), phone or ID number."""
     qs = jurisdiction_filter(Person.objects.select_related("commune"), user=user, commune_path="commune")
     return person_search(qs, query=query)
@@ -78,7 +79,7 @@ PEOPLE = ListSpec(
 )  # fmt: skip
 
 
-def person_get_visible(*, user, public_id) -> Person:
+def person_get_visible(*, user: User, public_id) -> Person:
     """One person by public id, or NotFound when unknown or outside the user's jurisdiction."""
     try:
         return person_list_visible_to(user=user).prefetch_related("documents").get(public_id=public_id)
@@ -92,7 +93,7 @@ def people_by_id(*, person_ids: list[int]) -> list[Person]:
     return [found[i] for i in person_ids if i in found]
 
 
-def commune_for_registration(*, user, code: int | None) -> Commune | None:
+def commune_for_registration(*, user: User, code: int | None) -> Commune | None:
     """The commune a new person is registered in: the given one if in the user's jurisdiction, else theirs."""
     if code is None:
         return user.commune

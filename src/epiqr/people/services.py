@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.core.device import MAX_AGE
 from epiqr.core.errors import Conflict, Invalid, NotFound
@@ -65,7 +66,7 @@ def person_create(
     id_number: str = "",
     old_id_number: str = "",
     bhyt_number: str = "",
-    actor=None,
+    actor: User | None = None,
 ) -> Person:
     """Register a person; the ID number must be valid, consistent with birth year and sex, and unused."""
     name = _name_clean(full_name)
@@ -99,7 +100,7 @@ def person_create(
 def person_update(
     *,
     person: Person,
-    actor=None,
+    actor: User | None = None,
     full_name: str | None = None,
     birth_date: date | None | _Unset = _UNSET,
     birth_year: int | None | _Unset = _UNSET,
@@ -149,7 +150,7 @@ def person_update(
 def person_from_scan(
     *,
     payload: str,
-    actor=None,
+    actor: User | None = None,
     create: bool = True,
     commune=None,
     within=None,
@@ -246,7 +247,7 @@ def person_find(*, identifier: str, within=None) -> Person:
     )
 
 
-def person_qr_rotate(*, person: Person, actor) -> Person:
+def person_qr_rotate(*, person: Person, actor: User | None) -> Person:
     """Issue a new personal QR: every copy of the previous one stops working, and every phone that had
     proved to be this person must prove it again (the reasons are the same: a lost card, a stolen phone)."""
     Person.objects.filter(pk=person.pk).update(qr_generation=F("qr_generation") + 1)
@@ -514,7 +515,7 @@ def proof_grant(
     kind: str,
     object_type: str = "",
     object_id: str = "",
-    actor=None,
+    actor: User | None = None,
     days: int | None = None,
 ):
     """Record what the device's holder proved: the whole person, or one object of theirs."""
@@ -533,7 +534,7 @@ def proof_grant(
     return proof
 
 
-def proofs_revoke(*, person: Person, actor=None, reason: str = "") -> int:
+def proofs_revoke(*, person: Person, actor: User | None = None, reason: str = "") -> int:
     """Every phone loses what it proved about this person (stolen phone, card taken back)."""
     count = DeviceProof.objects.filter(person=person).delete()[0]
     if actor is not None:
@@ -765,7 +766,7 @@ def proof_card_start(*, device, ip: str):
     return challenge
 
 
-def proof_card_confirm(*, code: str, payload: str, actor) -> Person:
+def proof_card_confirm(*, code: str, payload: str, actor: User | None) -> Person:
     """Staff scanned the citizen's chip ID card (and looked at its photo) and the code on the citizen's
     phone: that phone may now see the card holder's records. Audited."""
     from django.utils import timezone

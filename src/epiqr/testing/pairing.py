@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.core import pgsql
 from epiqr.core.errors import Invalid, NotFound, ServiceError
 from epiqr.core.idempotency import content_digest, sender_of
@@ -28,7 +29,9 @@ class PairTube:
     closed_at: datetime | None = None
 
 
-def tubes_pair_bulk(*, session: SamplingSession, tubes: list[PairTube], client_id: str, actor=None) -> dict:
+def tubes_pair_bulk(
+    *, session: SamplingSession, tubes: list[PairTube], client_id: str, actor: User | None = None
+) -> dict:
     """Store a batch of filled tubes from a scanning device; each tube is accepted whole or refused with a
     reason, and a retried batch (the same sender's client_id and content) is answered from its receipt
     without storing twice; the sender's id with other content is refused (core.idempotency).

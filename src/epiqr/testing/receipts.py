@@ -4,6 +4,7 @@ answer and refuses the same id with other content (core.idempotency)."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.core.errors import Conflict
 from epiqr.core.idempotency import id_reused
 
@@ -25,7 +26,7 @@ def receipt_replay(*, kind: str, sender: str, client_id: str, digest: str) -> di
     return row.report
 
 
-def receipt_claim(*, kind: str, sender: str, client_id: str, digest: str, actor) -> tuple:
+def receipt_claim(*, kind: str, sender: str, client_id: str, digest: str, actor: User | None) -> tuple:
     """Claim the batch's receipt first thing in the caller's transaction: (receipt, None) to go on and
     store, or (None, report) to answer a replay. Of two identical batches sent at the same moment, the
     second waits on the receipt's unique key until the first commits, then replays its report."""

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import jurisdiction_filter
 from epiqr.core import events, pgsql
 from epiqr.core.errors import Conflict, Invalid
@@ -121,7 +122,7 @@ def tested_at_parse(value, *, default: datetime) -> datetime:
 def results_import(
     *,
     rows: list[ResultRow],
-    actor=None,
+    actor: User | None = None,
     source: str = ResultSource.IMPORT,
     client_id: str = "",
     progress: Progress | None = None,
@@ -173,8 +174,9 @@ def results_import(
             )
     tubes = {}
     visible = Tube.objects.all()
-    if staff_of(actor) is not None:  # a lab only results tubes from its own jurisdiction
-        visible = jurisdiction_filter(visible, user=actor, commune_path="session__site__commune")
+    staff = staff_of(actor)
+    if staff is not None:  # a lab only results tubes from its own jurisdiction
+        visible = jurisdiction_filter(visible, user=staff, commune_path="session__site__commune")
     for qs in store.where_in(visible, "barcode", [b for _r, b, *_rest in parsed]):
         for t in qs.values_list("id", "barcode", "status", "result", "member_count"):
             tubes[t[1]] = _TubeRow(*t)
@@ -293,7 +295,7 @@ def result_record(
     value: str,
     ct=None,
     tested_at=None,
-    actor=None,
+    actor: User | None = None,
     source: str = ResultSource.MANUAL,
     note: str = "",
 ) -> LabResult:
@@ -361,7 +363,7 @@ class ReceiveReport:
 
 
 @transaction.atomic
-def tubes_receive(*, barcodes: list[str], actor=None) -> ReceiveReport:
+def tubes_receive(*, barcodes: list[str], actor: User | None = None) -> ReceiveReport:
     """The lab scans the tubes that arrived: every closed tube named becomes received, even when other
     lines are wrong; the report says which lines were unknown, not barcodes or still open."""
     report = ReceiveReport()
@@ -377,8 +379,9 @@ def tubes_receive(*, barcodes: list[str], actor=None) -> ReceiveReport:
     if not wanted and not report.not_barcodes:
         raise Invalid(_("Scan at least one tube barcode."), field="barcodes")
     visible = Tube.objects.select_for_update()
-    if staff_of(actor) is not None:
-        visible = jurisdiction_filter(visible, user=actor, commune_path="session__site__commune")
+    staff = staff_of(actor)
+    if staff is not None:
+        visible = jurisdiction_filter(visible, user=staff, commune_path="session__site__commune")
     found = {t.barcode: t for t in visible.filter(barcode__in=wanted)}
     for barcode in wanted:
         tube = found.get(barcode)

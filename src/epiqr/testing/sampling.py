@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.core.errors import Conflict, Invalid, ServiceError
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
@@ -41,12 +42,12 @@ _STAMP = {
 }
 
 
-def staff_of(actor):
+def staff_of(actor: User | None) -> User | None:
     """The acting staff user to store on a row, or None (an anonymous or system actor)."""
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def tube_transition(*, tube: Tube, to: str, actor=None, at: datetime | None = None) -> Tube:
+def tube_transition(*, tube: Tube, to: str, actor: User | None = None, at: datetime | None = None) -> Tube:
     """The one guard for tube status: refuses a move TRANSITIONS does not list, stamps it, writes history."""
     transition_check(
         TRANSITIONS,
@@ -66,7 +67,7 @@ def tube_transition(*, tube: Tube, to: str, actor=None, at: datetime | None = No
     return tube
 
 
-def site_create(*, name: str, commune_id: int, address: str = "", actor=None) -> SamplingSite:
+def site_create(*, name: str, commune_id: int, address: str = "", actor: User | None = None) -> SamplingSite:
     """Register a sampling site in a commune."""
     name = (name or "").strip()
     if not name:
@@ -88,7 +89,7 @@ def session_create(
     kind: str,
     pool_size_limit: int | None = None,
     expected_prevalence: float | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> SamplingSession:
     """Open a sampling session; individual kinds hold one person per tube."""
     team = (team or "").strip()
@@ -132,7 +133,7 @@ def barcode_clean(barcode: str) -> str:
     return barcode.upper()
 
 
-def tube_open(*, session: SamplingSession, barcode: str, actor=None) -> Tube:
+def tube_open(*, session: SamplingSession, barcode: str, actor: User | None = None) -> Tube:
     """Start filling a tube; a barcode is used once, ever."""
     barcode = barcode_clean(barcode)
     if Tube.objects.filter(barcode=barcode).exists():
@@ -159,13 +160,13 @@ def tube_open(*, session: SamplingSession, barcode: str, actor=None) -> Tube:
     return tube
 
 
-def person_from_payload(*, payload: str, actor=None):
+def person_from_payload(*, payload: str, actor: User | None = None):
     """The person a scanned payload names (created from a CCCD/BHYT on first sight), or Invalid."""
     return person_from_scan(payload=payload, actor=actor).person
 
 
 @transaction.atomic
-def tube_member_add(*, tube: Tube, person, actor=None, repeat_ok: bool = False) -> TubeMember:
+def tube_member_add(*, tube: Tube, person, actor: User | None = None, repeat_ok: bool = False) -> TubeMember:
     """Put a person's swab in an open tube, within the session's pool size limit. Someone already swabbed
     into another tube of the session is refused unless `repeat_ok` (a deliberate second swab): a person
     scanned twice by mistake would otherwise count twice and be paired with a tube without their swab."""
@@ -210,7 +211,9 @@ def tube_member_add(*, tube: Tube, person, actor=None, repeat_ok: bool = False) 
 
 
 @transaction.atomic
-def tube_member_add_scanned(*, tube: Tube, payload: str, actor=None, repeat_ok: bool = False) -> TubeMember:
+def tube_member_add_scanned(
+    *, tube: Tube, payload: str, actor: User | None = None, repeat_ok: bool = False
+) -> TubeMember:
     """A scanned person into an open tube; a refused addition (tube closed or full, person already in an
     open tube or already swabbed without `repeat_ok`) leaves no trace, not even the person registered from
     a new card."""
@@ -219,7 +222,7 @@ def tube_member_add_scanned(*, tube: Tube, payload: str, actor=None, repeat_ok: 
     )
 
 
-def tube_close(*, tube: Tube, actor=None) -> Tube:
+def tube_close(*, tube: Tube, actor: User | None = None) -> Tube:
     """Close a tube for transport; an empty tube is thrown away (deleted) instead."""
     with transaction.atomic():
         tube = Tube.objects.select_for_update().get(pk=tube.pk)
@@ -239,7 +242,12 @@ def tube_discard_if_empty(*, tube: Tube) -> bool:
 
 @transaction.atomic
 def tube_create(
-    *, session: SamplingSession, barcode: str, payloads: list[str], close: bool = True, actor=None
+    *,
+    session: SamplingSession,
+    barcode: str,
+    payloads: list[str],
+    close: bool = True,
+    actor: User | None = None,
 ) -> Tube:
     """API: a tube with its members in one call; all or nothing."""
     if not payloads:
@@ -269,7 +277,7 @@ class StationStep:
     person: object = None
 
 
-def station_open_tube(*, session: SamplingSession, actor) -> Tube | None:
+def station_open_tube(*, session: SamplingSession, actor: User | None) -> Tube | None:
     """The tube this technician is filling in this session, if any."""
     return (
         Tube.objects.filter(session=session, status=TubeStatus.OPEN, opened_by=staff_of(actor))
@@ -278,7 +286,7 @@ def station_open_tube(*, session: SamplingSession, actor) -> Tube | None:
     )
 
 
-def station_done(*, session: SamplingSession, actor) -> Tube | None:
+def station_done(*, session: SamplingSession, actor: User | None) -> Tube | None:
     """Done (XONG): close the technician's open tube (an empty one is discarded)."""
     tube = station_open_tube(session=session, actor=actor)
     if tube is None:
@@ -289,7 +297,9 @@ def station_done(*, session: SamplingSession, actor) -> Tube | None:
 
 
 @transaction.atomic
-def station_scan(*, session: SamplingSession, payload: str, actor, repeat_ok: bool = False) -> StationStep:
+def station_scan(
+    *, session: SamplingSession, payload: str, actor: User | None, repeat_ok: bool = False
+) -> StationStep:
     """One scan at the sampling station: a tube barcode starts a tube (closing the previous one),
     anything else is a person's payload for the open tube (`repeat_ok`: see tube_member_add).
     All or nothing: a refused scan changes nothing."""

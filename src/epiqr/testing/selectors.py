@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
@@ -28,13 +29,13 @@ from .models import ResultValue, SamplingSession, SamplingSite, TestKind, Tube, 
 from .pools import Outcome, Result
 
 
-def site_list_visible_to(*, user) -> QuerySet[SamplingSite]:
+def site_list_visible_to(*, user: User) -> QuerySet[SamplingSite]:
     return jurisdiction_filter(
         SamplingSite.objects.select_related("commune"), user=user, commune_path="commune"
     )
 
 
-def session_list_visible_to(*, user) -> QuerySet[SamplingSession]:
+def session_list_visible_to(*, user: User) -> QuerySet[SamplingSession]:
     """The sessions of the user's area without their counts (a page's counts: session_tube_counts)."""
     return jurisdiction_filter(
         SamplingSession.objects.select_related("site", "site__commune"),
@@ -90,7 +91,7 @@ TUBES = ListSpec(
 )  # fmt: skip
 
 
-def session_get_visible(*, user, pk: int) -> SamplingSession:
+def session_get_visible(*, user: User, pk: int) -> SamplingSession:
     qs = jurisdiction_filter(
         SamplingSession.objects.select_related("site", "site__commune"),
         user=user,
@@ -102,7 +103,7 @@ def session_get_visible(*, user, pk: int) -> SamplingSession:
     return session
 
 
-def tube_get_visible(*, user, barcode: str) -> Tube:
+def tube_get_visible(*, user: User, barcode: str) -> Tube:
     qs = jurisdiction_filter(
         Tube.objects.select_related("session", "session__site"),
         user=user,
@@ -178,7 +179,7 @@ def slip_url(*, lookup: str, barcode: str, code: str) -> str:
     return f"{lookup}?{urlencode({'barcode': barcode})}#code={code}"
 
 
-def recall_list(*, user, session: SamplingSession | None = None) -> QuerySet[TubeMember]:
+def recall_list(*, user: User, session: SamplingSession | None = None) -> QuerySet[TubeMember]:
     """People to call back: members of positive pools (individual retest) and of invalid tubes (new swab)
     who have not been sampled again since."""
     qs = TubeMember.objects.filter(
@@ -243,7 +244,7 @@ class DayCommuneStats:
         return None if self.positivity is None else self.positivity * 100
 
 
-def stats_by_day_commune(*, user, since: date, until: date) -> list[DayCommuneStats]:
+def stats_by_day_commune(*, user: User, since: date, until: date) -> list[DayCommuneStats]:
     """Per sampling day and commune: samples, tubes (pooled vs individual), pending, positives,
     positivity and the mean hours from closing a tube to its result. Reads only tubes (ten times fewer
     rows than people), narrowed by day through the sessions."""

@@ -3,6 +3,7 @@ citizen's own check against it). Which cases count comes from cases.selectors.ca
 
 from datetime import datetime, timedelta
 
+from epiqr.accounts.models import User
 from epiqr.cases.selectors import case_list_counted, case_period
 from epiqr.core.timeutil import iso_utc, now
 from epiqr.venues.models import Venue
@@ -29,7 +30,7 @@ def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
     return [(by_person[v.person_id], v) for v in CheckinStore().visits_of(periods)]
 
 
-def cluster_list(*, user, days: int = 14, until: datetime | None = None) -> list[dict]:
+def cluster_list(*, user: User, days: int = 14, until: datetime | None = None) -> list[dict]:
     """Venues with two or more F0 visits within `days` days, with the cases and overlapping visitors."""
     until = until or now()
     since = until - timedelta(days=days + 14)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_q, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 
-def run_list_visible_to(*, user, case_id: int | None = None) -> QuerySet[TracingRun]:
+def run_list_visible_to(*, user: User, case_id: int | None = None) -> QuerySet[TracingRun]:
     """Runs the user may open, each with `owned`.
 
     The visibility rule of tracing: the officers of the case's jurisdiction own its runs (the F0, the
@@ -89,14 +90,14 @@ RUNS = ListSpec(
 )
 
 
-def run_get_visible_to(*, user, run_id: int) -> TracingRun:
+def run_get_visible_to(*, user: User, run_id: int) -> TracingRun:
     run = run_list_visible_to(user=user).filter(pk=run_id).first()
     if run is None:
         raise NotFound(_("No tracing run with this number in your area."))
     return run
 
 
-def run_get_owned_by(*, user, run_id: int) -> TracingRun:
+def run_get_owned_by(*, user: User, run_id: int) -> TracingRun:
     """A run the user may act on as a whole (review it): one of their jurisdiction's cases. A run seen
     only through its contacts is Forbidden; one not seen at all is NotFound."""
     run = run_get_visible_to(user=user, run_id=run_id)
@@ -111,7 +112,12 @@ def run_get_owned_by(*, user, run_id: int) -> TracingRun:
 
 
 def contact_list_visible_to(
-    *, user, run: TracingRun, degree: int | None = None, risk: str | None = None, status: str | None = None
+    *,
+    user: User,
+    run: TracingRun,
+    degree: int | None = None,
+    risk: str | None = None,
+    status: str | None = None,
 ) -> QuerySet[Contact]:
     """A run's contacts the user may see: those living in the user's jurisdiction; contacts of
     unknown commune go to the officers of the case's jurisdiction. `user=None` is the operator's CLI."""
@@ -171,7 +177,7 @@ CONTACTS = ListSpec(
 )  # fmt: skip
 
 
-def contact_sources(*, user, run: TracingRun, contacts: Sequence[Contact]) -> dict[int, list[dict]]:
+def contact_sources(*, user: User, run: TracingRun, contacts: Sequence[Contact]) -> dict[int, list[dict]]:
     """For each F2 among `contacts`: the F1s through whom it was reached, in order of exposure, each as
     {"contact": F1 contact id, "name": the F1's name, or None when the user may not see that F1}.
     Two queries for the whole page; exposures must be prefetched."""
@@ -198,7 +204,7 @@ def contact_sources(*, user, run: TracingRun, contacts: Sequence[Contact]) -> di
     }
 
 
-def contact_get_visible_to(*, user, contact_id: int) -> Contact:
+def contact_get_visible_to(*, user: User, contact_id: int) -> Contact:
     contact = Contact.objects.select_related("run__case", "person").filter(pk=contact_id).first()
     if (
         contact is None
@@ -222,12 +228,12 @@ def contact_groups(contacts) -> list[dict]:
     return sorted(groups.values(), key=lambda g: (g["source_start"], g["venue"].name))
 
 
-def contact_ids_visible_to(user) -> QuerySet:
+def contact_ids_visible_to(user: User) -> QuerySet:
     q = jurisdiction_q(user=user, commune_path="commune")
     return Contact.objects.filter(q).values_list("pk", flat=True) if q is not None else Contact.objects.none()
 
 
-def run_ids_visible_to(user) -> QuerySet:
+def run_ids_visible_to(user: User) -> QuerySet:
     q = jurisdiction_q(user=user, commune_path="case__commune")
     return (
         TracingRun.objects.filter(q).values_list("pk", flat=True)
@@ -277,7 +283,7 @@ def contact_payload(contact: Contact, *, owned: bool = True, through: list[dict]
     }
 
 
-def run_summary(*, run: TracingRun, user) -> dict:
+def run_summary(*, run: TracingRun, user: User) -> dict:
     """A run without its contacts (they are paged: GET /api/v1/tracing/runs/{id}/contacts). Outside the
     case's jurisdiction the case, its infectious period, its total and the changes since the last run are
     null: the officer sees their own contacts and where and when they were exposed."""
@@ -301,7 +307,7 @@ def run_summary(*, run: TracingRun, user) -> dict:
     }
 
 
-def run_payload(*, run: TracingRun, user) -> dict:
+def run_payload(*, run: TracingRun, user: User) -> dict:
     """A run and every contact the user may see, as the CLI gives them (`epiqr trace --json`)."""
     contacts = list(contact_list_visible_to(user=user, run=run))
     sources = contact_sources(user=user, run=run, contacts=contacts)

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.models import OrgKind
+from epiqr.accounts.models import OrgKind, User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core import signing
 from epiqr.core.errors import Forbidden, Invalid, NotFound
@@ -25,7 +25,7 @@ from .permissions import MANAGE_OWN, REGISTER
 from .tokens import rotating_token_make, token_make, token_read
 
 
-def venue_list_visible_to(*, user) -> QuerySet[Venue]:
+def venue_list_visible_to(*, user: User) -> QuerySet[Venue]:
     """Administrators see every venue; officers the venues of their jurisdiction; a venue owner the venues
     they own; venue staff the venue their account belongs to; anyone else none."""
     qs = Venue.objects.select_related("commune", "commune__province")
@@ -41,7 +41,7 @@ def venue_list_visible_to(*, user) -> QuerySet[Venue]:
     return qs.filter(scope)
 
 
-def venue_get_visible(*, user, venue_id: int) -> Venue:
+def venue_get_visible(*, user: User, venue_id: int) -> Venue:
     """One venue the user may see; NotFound otherwise (a venue outside one's scope is not revealed)."""
     try:
         return venue_list_visible_to(user=user).get(pk=venue_id)
@@ -129,7 +129,7 @@ def venue_by_code(*, code: str) -> Venue:
     return venue
 
 
-def venue_may_manage(*, user, venue: Venue) -> bool:
+def venue_may_manage(*, user: User, venue: Venue) -> bool:
     """Edit and revoke: an administrator; an officer for a venue in their jurisdiction; the owner."""
 
     if not getattr(user, "is_authenticated", False):
@@ -141,7 +141,7 @@ def venue_may_manage(*, user, venue: Venue) -> bool:
     return has_capability(user, MANAGE_OWN) and venue.owner_id == user.pk
 
 
-def venue_get_manageable(*, user, venue_id: int) -> Venue:
+def venue_get_manageable(*, user: User, venue_id: int) -> Venue:
     """A venue the user may edit or revoke; NotFound outside their scope, Forbidden if only visible."""
     venue = venue_get_visible(user=user, venue_id=venue_id)
     if not venue_may_manage(user=user, venue=venue):
@@ -150,7 +150,7 @@ def venue_get_manageable(*, user, venue_id: int) -> Venue:
 
 
 def venue_list_filtered(
-    *, user, commune_id: int | None = None, sector: str = "", query: str = "", active_only: bool = False
+    *, user: User, commune_id: int | None = None, sector: str = "", query: str = "", active_only: bool = False
 ) -> QuerySet[Venue]:
     """The user's visible venues narrowed by commune, sector and a name/code search (diacritics optional)."""
     qs = venue_list_visible_to(user=user)
@@ -292,7 +292,7 @@ def venue_facts_by_code(*, code: str) -> VenueFacts | None:
     return facts
 
 
-def venue_facts_visible_to(*, user, facts: VenueFacts) -> bool:
+def venue_facts_visible_to(*, user: User, facts: VenueFacts) -> bool:
     """The rule of venue_list_visible_to for one venue, decided in Python (no query)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

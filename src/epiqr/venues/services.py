@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
 from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.accounts.services import user_create
 from epiqr.core import ratelimit
@@ -137,7 +138,7 @@ def venue_register(
     owner=None,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> Venue:
     """Register one venue and give it a fresh public code.
 
@@ -216,7 +217,7 @@ def venue_owner_signup(
 _UPDATABLE = {"name", "sector", "address", "commune_id", "phone", "capacity", "starts_at", "ends_at"}
 
 
-def venue_update(*, venue: Venue, actor, is_active: bool | None = None, **changes) -> Venue:
+def venue_update(*, venue: Venue, actor: User | None, is_active: bool | None = None, **changes) -> Venue:
     """Change a venue's details; the code and poster token stay the same (posters keep working)."""
     unknown = set(changes) - _UPDATABLE
     if unknown:
@@ -257,7 +258,7 @@ def venue_update(*, venue: Venue, actor, is_active: bool | None = None, **change
     return venue
 
 
-def venue_token_revoke(*, venue: Venue, actor) -> Venue:
+def venue_token_revoke(*, venue: Venue, actor: User | None) -> Venue:
     """Invalidate every poster printed so far (lost, copied or misused posters): the owner reprints."""
     Venue.objects.filter(pk=venue.pk).update(token_generation=F("token_generation") + 1)
     venue.refresh_from_db(fields=["token_generation", "updated_at"])
@@ -301,7 +302,7 @@ class ImportReport:
 
 def venues_import(
     *,
-    actor,
+    actor: User | None,
     rows: list[dict] | None = None,
     file: bytes | None = None,
     filename: str = "",
