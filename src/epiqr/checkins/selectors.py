@@ -15,6 +15,7 @@ from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_u
 from epiqr.core.permissions import Role
 from epiqr.core.signing import BadSignature, decode_ints, encode_ints, sign, unsign
 from epiqr.core.timeutil import VN_TZ, local_today, now, start_of_local_day
+from epiqr.people.models import Device
 from epiqr.venues.selectors import venue_list_visible_to
 
 from .models import CheckIn, DeclarationKind, DeviceCheckIn, HealthDeclaration, VenueDailyCount
@@ -274,7 +275,7 @@ def counts_need_refresh(*, day: date | None = None) -> bool:
     return now() - updated > COUNTS_STALE_AFTER
 
 
-def device_visits(*, device, proven_ids: list[int], limit: int = 100) -> list[CheckIn]:
+def device_visits(*, device: Device, proven_ids: list[int], limit: int = 100) -> list[CheckIn]:
     """What a citizen's phone may list: the visits it recorded itself, and every visit of the people its
     holder proved; newest first, within the retention period (older rows are purged)."""
     from django.db.models import Q
@@ -287,7 +288,7 @@ def device_visits(*, device, proven_ids: list[int], limit: int = 100) -> list[Ch
     return list(CheckIn.objects.filter(mine).select_related("venue").order_by("-checked_in_at")[:limit])
 
 
-def device_checkin_ids(*, device) -> set[int]:
+def device_checkin_ids(*, device: Device) -> set[int]:
     """Ids of the visits this phone recorded itself."""
     if device is None:
         return set()

@@ -22,6 +22,7 @@ from epiqr.cases.selectors import case_person_ids_among
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.text import initials
 from epiqr.core.timeutil import now
+from epiqr.people.models import Device
 from epiqr.people.parsers import parse_payload
 from epiqr.people.phones import normalise_phone
 from epiqr.people.selectors import person_for_scanned_document, person_from_scan_row, person_same_household
@@ -296,7 +297,12 @@ def checkin_manual(
 
 
 def checkin_self(
-    *, venue_id: int, people: list, has_symptoms: bool | None, device=None, at: datetime | None = None
+    *,
+    venue_id: int,
+    people: list,
+    has_symptoms: bool | None,
+    device: Device | None = None,
+    at: datetime | None = None,
 ) -> list[ScanOutcome]:
     """Self check-in from a phone for one person or a family together (people already resolved).
 
@@ -321,7 +327,11 @@ def checkin_self(
 
 
 def checkin_checkout(
-    *, checkin_ids: list[int], device=None, person_ids: list[int] = (), at: datetime | None = None
+    *,
+    checkin_ids: list[int],
+    device: Device | None = None,
+    person_ids: list[int] = (),
+    at: datetime | None = None,
 ) -> int:
     """Record leaving for these visits: only those the phone recorded itself or of people it proved."""
     from django.db.models import Q
@@ -339,7 +349,7 @@ def checkin_checkout(
     ).update(checked_out_at=at)
 
 
-def device_checkins_forget(*, device, person_id: int) -> int:
+def device_checkins_forget(*, device: Device, person_id: int) -> int:
     """A phone that forgets a person stops listing the visits it recorded for them (the visits stay)."""
     return DeviceCheckIn.objects.filter(device=device, checkin__person_id=person_id).delete()[0]
 
@@ -351,7 +361,7 @@ def visitor_register(
     birth_year: int | None,
     commune=None,
     id_number: str = "",
-    device=None,
+    device: Device | None = None,
 ):
     """The person behind a first-time self check-in, linked to the phone under the name it typed.
 

@@ -11,6 +11,7 @@ typing someone's identifiers, so they prove nothing: they are ignored and delete
 import secrets
 
 from django.core import signing
+from django.http import HttpRequest
 
 COOKIE = "epiqr_phone"
 SALT = "epiqr.device.v2"
@@ -19,7 +20,7 @@ LEGACY_COOKIE = "epiqr_device"
 _ATTR = "_epiqr_device_key"
 
 
-def device_key(request) -> str | None:
+def device_key(request: HttpRequest) -> str | None:
     """The key this phone's cookie carries (minted during this request included); None when absent or forged."""
     minted = getattr(request, _ATTR, None)
     if minted:
@@ -28,17 +29,17 @@ def device_key(request) -> str | None:
         value = request.get_signed_cookie(COOKIE, salt=SALT, max_age=MAX_AGE)
     except (KeyError, signing.BadSignature):
         return None
-    return value if 20 <= len(value) <= 64 else None
+    return value if value is not None and 20 <= len(value) <= 64 else None
 
 
-def device_key_mint(request) -> str:
+def device_key_mint(request: HttpRequest) -> str:
     """A fresh random key for a phone without one; `device_cookie_write` puts it on the response."""
     key = secrets.token_urlsafe(32)
     setattr(request, _ATTR, key)
     return key
 
 
-def device_cookie_write(response, request) -> None:
+def device_cookie_write(response, request: HttpRequest) -> None:
     """Set the cookie when this request minted a key, and drop a first-version cookie if one is still sent."""
     key = getattr(request, _ATTR, None)
     if key:
@@ -55,7 +56,7 @@ def device_cookie_write(response, request) -> None:
         response.delete_cookie(LEGACY_COOKIE)
 
 
-def legacy_cookie_seen(request) -> bool:
+def legacy_cookie_seen(request: HttpRequest) -> bool:
     return LEGACY_COOKIE in request.COOKIES
 
 

@@ -10,12 +10,13 @@ The asker's address comes from `core.http.client_ip` (behind EPIQR_PROXY_COUNT t
 import ipaddress
 
 from django.core.cache import cache
+from django.http import HttpRequest
 
 from .errors import ServiceError
 from .http import client_ip
 
 
-def asker_key(request) -> str:
+def asker_key(request: HttpRequest) -> str:
     """The asker as a rate limit sees them: an IPv4 address, or the /64 network of an IPv6 address
     (one home or phone gets a whole /64, so single IPv6 addresses would be free to change)."""
     raw = client_ip(request)

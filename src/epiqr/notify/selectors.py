@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +19,9 @@ def outbox_scope(label: str, ids_visible_to: Callable) -> None:
     RELATED_SCOPES[label] = ids_visible_to
 
 
-def outbox_list(*, related=None, status: str | None = None) -> QuerySet[OutboundMessage]:
+def outbox_list(
+    *, related: models.Model | None = None, status: str | None = None
+) -> QuerySet[OutboundMessage]:
     qs = OutboundMessage.objects.all()
     if related is not None:
         qs = qs.filter(related_type=related._meta.label_lower, related_id=str(related.pk))

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ def message_send(
     body: str,
     subject: str = "",
     template: str = "",
-    related=None,
+    related: models.Model | None = None,
     secret: str = "",
 ) -> OutboundMessage:
     """Record the message in the outbox and hand it to the channel's adapter; a failure is kept, not raised.
@@ -176,7 +176,13 @@ def message_render(*, template: str, context: dict) -> tuple[str, str]:
 
 
 def message_send_template(
-    *, channel: str, recipient: str, template: str, context: dict, related=None, secret: str = ""
+    *,
+    channel: str,
+    recipient: str,
+    template: str,
+    context: dict,
+    related: models.Model | None = None,
+    secret: str = "",
 ) -> OutboundMessage:
     """Render a message template and send it through the outbox (`secret`: see message_send)."""
     subject, body = message_render(template=template, context=context)
@@ -191,7 +197,9 @@ def message_send_template(
     )
 
 
-def message_send_to_officers(*, commune_id: int | None, template: str, context: dict, related=None) -> int:
+def message_send_to_officers(
+    *, commune_id: int | None, template: str, context: dict, related: models.Model | None = None
+) -> int:
     """Tell every health officer of a commune (email when they have one, else SMS); returns how many."""
     sent = 0
     for officer in commune_officers(commune_id=commune_id):

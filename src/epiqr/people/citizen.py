@@ -19,6 +19,7 @@ What a phone may see, and why, is in docs/security.md.
 from functools import cached_property, wraps
 from urllib.parse import urlencode
 
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -118,11 +119,11 @@ def prove_url(next_path: str = "", *, link_id: int | None = None) -> str:
     return reverse("people:prove") + (f"?{urlencode(query)}" if query else "")
 
 
-def next_path(request) -> str:
+def next_path(request: HttpRequest) -> str:
     """Where to go after a proof (`next`): a path on this site only, else My check-ins."""
     return safe_next(request.GET.get("next") or request.POST.get("next"), fallback=DEFAULT_NEXT)
 
 
-def asker(request) -> str:
+def asker(request: HttpRequest) -> str:
     """The network a proof is asked from, as every public limit counts it (core.ratelimit)."""
     return asker_key(request)

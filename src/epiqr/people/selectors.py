@@ -319,7 +319,7 @@ def device_for_key(*, key: str | None):
     return Device.objects.filter(key_hash=device_key_hash(key)).first()
 
 
-def device_people_known(*, device) -> list[DevicePerson]:
+def device_people_known(*, device: Device) -> list[DevicePerson]:
     """Everyone this phone checks in, in the order it added them, each marked proven or not."""
     from django.utils import timezone
 
@@ -350,12 +350,12 @@ def device_people_known(*, device) -> list[DevicePerson]:
     return out
 
 
-def device_people_proven(*, device) -> list[Person]:
+def device_people_proven(*, device: Device) -> list[Person]:
     """The people this phone's holder has proven to be (or to hold the phone on record of)."""
     return [p.person for p in device_people_known(device=device) if p.person is not None]
 
 
-def device_objects_proven(*, device, object_type: str) -> list[str]:
+def device_objects_proven(*, device: Device, object_type: str) -> list[str]:
     """Ids of single objects of `object_type` the phone proved (a result by its slip), still valid."""
     from django.utils import timezone
 
@@ -368,7 +368,7 @@ def device_objects_proven(*, device, object_type: str) -> list[str]:
     )
 
 
-def proof_challenge_latest(*, device, kind: str):
+def proof_challenge_latest(*, device: Device, kind: str):
     """The phone's latest proof of this kind, used, open or expired; None if it never started one."""
     if device is None:
         return None

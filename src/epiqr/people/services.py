@@ -153,7 +153,7 @@ def person_from_scan(
     actor: User | None = None,
     create: bool = True,
     commune=None,
-    within=None,
+    within: User | None = None,
     doc: ParsedDocument | None = None,
 ) -> ScanIdentity:
     """The person a scanned payload names: found by identity document (or EpiQR id), else created.
@@ -202,7 +202,7 @@ def person_from_scan(
     raise AssertionError("unreachable")
 
 
-def person_find(*, identifier: str, within=None) -> Person:
+def person_find(*, identifier: str, within: User | None = None) -> Person:
     """A person from what a scan station operator types: ID number, CMND, BHYT number, phone, or a payload.
     A typed payload fills the person's blanks as a scan does, after the `within` check (person_from_scan)."""
     text = (identifier or "").strip()
@@ -452,7 +452,7 @@ def device_create(*, key: str):
     return Device.objects.create(key_hash=device_key_hash(key))
 
 
-def device_touch(*, device) -> None:
+def device_touch(*, device: Device) -> None:
     """Note that the phone was seen (at most once a day: idle phones are purged after the cookie's life)."""
     from django.utils import timezone
 
@@ -462,13 +462,19 @@ def device_touch(*, device) -> None:
         device.last_seen_at = current
 
 
-def device_forget(*, device) -> None:
+def device_forget(*, device: Device) -> None:
     """The phone forgets everyone: links, proofs and codes in progress. Check-ins stay (tracing needs them)."""
     device.delete()
 
 
 def device_link(
-    *, device, person: Person, label: str, phone: str = "", birth_year: int | None = None, commune=None
+    *,
+    device: Device,
+    person: Person,
+    label: str,
+    phone: str = "",
+    birth_year: int | None = None,
+    commune=None,
 ):
     """Remember that this phone checks `person` in, under the name it typed (updated if typed again)."""
     label = normalise_name(label)[:NAME_MAX] or _("Person %(n)s") % {"n": person.pk}
@@ -497,7 +503,7 @@ def device_link(
     return link
 
 
-def device_link_forget(*, device, link_id: int) -> int | None:
+def device_link_forget(*, device: Device, link_id: int) -> int | None:
     """The phone forgets one person: its link and every proof it holds for them. Returns the person's id
     (the caller's domain drops the phone's own visits of them), None when the link is not this phone's."""
     link = DeviceLink.objects.filter(device=device, pk=link_id).first()
@@ -510,7 +516,7 @@ def device_link_forget(*, device, link_id: int) -> int | None:
 
 def proof_grant(
     *,
-    device,
+    device: Device,
     person: Person,
     kind: str,
     object_type: str = "",
@@ -602,7 +608,7 @@ def _recipient_key(person: Person | None, unmatched: str) -> str:
     return _keyed("rate", f"person:{person.pk}" if person is not None else unmatched)
 
 
-def proof_otp_start(*, device, ip: str, identifier: str = "", link_id: int | None = None):
+def proof_otp_start(*, device: Device, ip: str, identifier: str = "", link_id: int | None = None):
     """Start a proof by one-time code; the code goes by SMS to the phone on record, if there is one.
 
     The answer is the same whether or not the identifier matched anyone, and whether or not the person's
@@ -671,7 +677,7 @@ def proof_code_send(challenge_id: int) -> bool:
     return proof_otp_deliver(challenge_id=challenge_id)
 
 
-def proof_otp_verify(*, device, code: str) -> list[Person]:
+def proof_otp_verify(*, device: Device, code: str) -> list[Person]:
     """The code typed on the phone that asked for it: right -> the proof is granted for the people it was
     sent for. Every try counts before the comparison, so parallel guesses cannot exceed OTP_ATTEMPTS."""
     from django.utils import timezone
@@ -734,7 +740,7 @@ def card_code_clean(text: str) -> str:
     return "".join(c for c in value if c.isalnum())[:32]
 
 
-def proof_card_start(*, device, ip: str):
+def proof_card_start(*, device: Device, ip: str):
     """The phone's open card challenge, or a new one: the phone shows its code for a staff card scan."""
     from django.utils import timezone
 

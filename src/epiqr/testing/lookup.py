@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from epiqr.core import ratelimit
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.services import audit_record
-from epiqr.people.models import ProofKind
+from epiqr.people.models import Device, ProofKind
 from epiqr.people.services import SLIP_PROOF_DAYS, proof_grant
 
 from . import slipcode
@@ -76,7 +76,7 @@ def result_lookup(*, barcode: str, code: str, asker: str) -> TubeMember:
 SLIP_PROOF_TYPE = "testing.tubemember"
 
 
-def result_proofs_grant(*, device, members: list[TubeMember]) -> None:
+def result_proofs_grant(*, device: Device, members: list[TubeMember]) -> None:
     """A phone that looked a result up with the slip's second factor keeps that result, and only that one,
     on My results (people.services.proof_grant, kind "slip")."""
     for m in members:
