@@ -44,6 +44,7 @@ def test_photo_is_decoded_server_side(client, owner, venue):
 def test_a_scan_is_parsed_once_on_the_staff_path(client, owner, venue, checkins, monkeypatch):
     """A new card (registered by the scan) and the same card again: each scan reads the payload once,
     the station's known-card lookup and the people service sharing the parsed card."""
+    from epiqr.checkins import services as checkins_services
     from epiqr.people import parsers
     from epiqr.people import services as people_services
 
@@ -56,6 +57,7 @@ def test_a_scan_is_parsed_once_on_the_staff_path(client, owner, venue, checkins,
 
     monkeypatch.setattr(parsers, "parse_payload", counted)
     monkeypatch.setattr(people_services, "parse_payload", counted)
+    monkeypatch.setattr(checkins_services, "parse_payload", counted)  # every module that reads a scan
     client.force_login(owner)
     payload = cccd_payload(name="Đỗ Văn Lâm")
     for scan in ("new card", "known card, a moment later"):
