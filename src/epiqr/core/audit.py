@@ -31,6 +31,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import TypeVar
+
+M = TypeVar("M")  # a model class whose rows name a person
 
 # Person ids kept per event (the count is always exact); raised to the alert's limit + 1 when that is
 # set higher (see _people_kept).
@@ -189,7 +192,7 @@ def read_event(*, actor, action: str, target=None, reason: str = "", row_count=N
     audit_record(actor=actor, action=action, target=target, reason=reason, row_count=row_count, detail=detail)
 
 
-def track_reads(model, *, person_id: Callable[[object], int | None]) -> None:
+def track_reads(model: type[M], *, person_id: Callable[[M], int | None]) -> None:
     """Every row of `model` loaded while an audited route answers is a read of the person
     `person_id(row)` names: a domain calls this from its AppConfig.ready() for each table holding people's
     data (people.Person itself, a declaration carrying a name and phone...)."""
