@@ -11,6 +11,7 @@ class OrgKind(models.TextChoices):
     FACILITY = "facility", _("Treatment facility")
     CHECKPOINT = "checkpoint", _("Checkpoint")
     SAMPLING_SITE = "sampling_site", _("Sampling site")
+    ORGANISATION = "organisation", _("Organisation (movement permits)")
 
 
 class User(AbstractUser):

@@ -26,6 +26,7 @@ class Role:
     FACILITY_COORDINATOR = "facility_coordinator"
     CHECKPOINT_OFFICER = "checkpoint_officer"
     HOTLINE_OPERATOR = "hotline_operator"
+    ORGANISATION = "organisation"
     ADMIN = "admin"
 
     CHOICES = [
@@ -40,6 +41,7 @@ class Role:
         (FACILITY_COORDINATOR, _("Facility coordinator")),
         (CHECKPOINT_OFFICER, _("Checkpoint officer")),
         (HOTLINE_OPERATOR, _("Hotline operator (1022)")),
+        (ORGANISATION, _("Organisation applying for movement permits")),
         (ADMIN, _("Administrator")),
     ]
     OFFICERS = (COMMUNE_OFFICER, PROVINCE_OFFICER)

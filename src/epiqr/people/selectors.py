@@ -16,7 +16,16 @@ from epiqr.core.pgsql import array_literal
 from epiqr.core.text import fold, normalise_name
 from epiqr.geo.models import Commune
 
-from .models import Device, DeviceLink, DeviceProof, IdentityDocument, Person, ProofChallenge, Sex
+from .models import (
+    Device,
+    DeviceLink,
+    DeviceProof,
+    DocumentKind,
+    IdentityDocument,
+    Person,
+    ProofChallenge,
+    Sex,
+)
 from .parsers import KIND_EPIQR
 from .phones import PhoneError, normalise_phone
 from .services import _document_keys, device_key_hash
@@ -85,6 +94,20 @@ def person_get_visible(*, user: User, public_id) -> Person:
         return person_list_visible_to(user=user).prefetch_related("documents").get(public_id=public_id)
     except (Person.DoesNotExist, ValueError) as exc:
         raise NotFound(_("This person is not registered in your jurisdiction."), code="not_found") from exc
+
+
+def person_by_id_number(*, number: str) -> Person | None:
+    """The person holding this CCCD, old CMND or passport number (None when nobody, or several, do)."""
+    number = (number or "").strip().upper()
+    if not number or len(number) > 32:
+        return None
+    kinds = (DocumentKind.CCCD, DocumentKind.CMND, DocumentKind.PASSPORT)
+    found = list(
+        Person.objects.filter(documents__kind__in=kinds, documents__number=number)
+        .select_related("commune__province")
+        .distinct()[:2]
+    )
+    return found[0] if len(found) == 1 else None
 
 
 def people_by_id(*, person_ids: list[int]) -> list[Person]:

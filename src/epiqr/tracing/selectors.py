@@ -7,6 +7,7 @@ visits, clusters, the risky-venue feed and a citizen's check against it).
 """
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
@@ -318,3 +319,24 @@ def run_payload(*, run: TracingRun, user: User) -> dict:
             contact_payload(c, owned=summary["owned"], through=sources.get(c.pk, [])) for c in contacts
         ],
     }
+
+
+# F1 in quarantine, as far as tracing knows it (until a care domain keeps quarantines with their own
+# dates): a contact whose follow-up status was set to "quarantined" within the last QUARANTINE_DAYS.
+QUARANTINE_DAYS = 14  # the F1 quarantine Việt Nam applied through 2021; a later, shorter rule needs the care domain
+
+
+def person_quarantined_since(*, person_id: int, at: datetime) -> datetime | None:
+    """When this person's current F1 quarantine began (the latest contact put in quarantine within
+    QUARANTINE_DAYS before `at`), or None."""
+    return (
+        Contact.objects.filter(
+            person_id=person_id,
+            status=FollowUp.QUARANTINED,
+            status_changed_at__gt=at - timedelta(days=QUARANTINE_DAYS),
+            status_changed_at__lte=at,
+        )
+        .order_by("-status_changed_at")
+        .values_list("status_changed_at", flat=True)
+        .first()
+    )
