@@ -37,6 +37,8 @@ CODE_SOURCES = {
     "epiqr/people/views.py": "tests/people/test_codes_render.py",
     "epiqr/people/api.py": "tests/people/test_codes_render.py",
     "epiqr/accounts/views.py": "tests/accounts/test_codes_render.py",
+    "epiqr/checkpoints/documents.py": "tests/checkpoints/test_codes_render.py",
+    "epiqr/checkpoints/views.py": "tests/checkpoints/test_codes_render.py",
 }
 
 

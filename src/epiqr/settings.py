@@ -288,6 +288,9 @@ TASK_BACKENDS = {
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[os.environ.get("EPIQR_TASKS", "immediate")]}}
 # Finished jobs (imports, posters, exports: core.jobs) and their files are deleted after this many days.
 EPIQR_JOB_KEEP_DAYS = int(os.environ.get("EPIQR_JOB_KEEP_DAYS", "7"))
+# Checkpoints: where an ID number is looked up (checkpoints.registry): "own" (EpiQR's person registry),
+# "fake" (tests), or the dotted path of an adapter class for a national population registry.
+EPIQR_POPULATION_REGISTRY = os.environ.get("EPIQR_POPULATION_REGISTRY", "own")
 
 LOGGING = {
     "version": 1,

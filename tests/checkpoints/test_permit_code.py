@@ -99,7 +99,10 @@ def test_garbage_is_refused_with_a_code(text, code):
 def test_non_canonical_or_trailing_bytes_are_refused():
     message = pc.message_bytes(CLAIM, kid=KID)
     sig = pc.es256_signer(KEY)(pc.CONTEXT + message)
-    for tampered in (message + b"\x00", message.replace(cbor2.dumps(4821), b"\x1a" + (4821).to_bytes(4, "big"))):
+    for tampered in (
+        message + b"\x00",
+        message.replace(cbor2.dumps(4821), b"\x1a" + (4821).to_bytes(4, "big")),
+    ):
         with pytest.raises(pc.PermitCodeError):
             pc.decode(pc.PREFIX + base45.b45encode(tampered + sig).decode())
 

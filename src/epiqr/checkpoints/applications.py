@@ -71,7 +71,9 @@ def _date(value, what: str, errors: list[str]) -> date | None:
             return datetime.strptime(text[:20], fmt).date()
         except ValueError:
             continue
-    errors.append(_('Cannot read the %(what)s "%(v)s"; write it as 31/12/2026.') % {"what": what, "v": text[:40]})
+    errors.append(
+        _('Cannot read the %(what)s "%(v)s"; write it as 31/12/2026.') % {"what": what, "v": text[:40]}
+    )
     return None
 
 
@@ -126,11 +128,15 @@ def id_from_text(text: str, errors: list[str]) -> tuple[str, str]:
             return compact, ""
         if len(compact) == 9:
             return compact, ""
-        errors.append(_("An ID number has 12 digits (CCCD) or 9 (old CMND); %(n)s were given.") % {"n": len(compact)})
+        errors.append(
+            _("An ID number has 12 digits (CCCD) or 9 (old CMND); %(n)s were given.") % {"n": len(compact)}
+        )
         return "", ""
     if compact.isascii() and _PASSPORT.fullmatch(compact) and any(c.isalpha() for c in compact):
         return compact, ""
-    errors.append(_("Cannot read the ID number %(v)s: a CCCD, a CMND or a passport number.") % {"v": text[:30]})
+    errors.append(
+        _("Cannot read the ID number %(v)s: a CCCD, a CMND or a passport number.") % {"v": text[:30]}
+    )
     return "", ""
 
 
@@ -218,7 +224,8 @@ def application_clean(raw: dict, *, today: date, areas: AreaResolver) -> tuple[A
     out.purpose = purpose_from_text(raw.get("purpose"))
     if out.purpose is None:
         errors.append(
-            _('Unknown purpose "%(v)s"; write its number or name from the list.') % {"v": cell(raw.get("purpose"))[:40]}
+            _('Unknown purpose "%(v)s"; write its number or name from the list.')
+            % {"v": cell(raw.get("purpose"))[:40]}
         )
     out.valid_from = _date(raw.get("valid_from"), _("start date"), errors)
     out.valid_until = _date(raw.get("valid_until"), _("end date"), errors)
@@ -226,7 +233,9 @@ def application_clean(raw: dict, *, today: date, areas: AreaResolver) -> tuple[A
         if out.valid_until < out.valid_from:
             errors.append(_("The end date is before the start date."))
         elif out.valid_until - out.valid_from >= timedelta(days=MAX_DAYS):
-            errors.append(_("A permit runs at most %(n)s days; apply again for the next period.") % {"n": MAX_DAYS})
+            errors.append(
+                _("A permit runs at most %(n)s days; apply again for the next period.") % {"n": MAX_DAYS}
+            )
         if out.valid_until < today:
             errors.append(_("The permit would already have ended."))
         elif out.valid_from < today - timedelta(days=1):

@@ -23,7 +23,9 @@ def area_names(permit: Permit) -> str:
     from epiqr.geo.models import Commune, Province
 
     names = [p.name for p in Province.objects.filter(code__in=permit.area_provinces).order_by("name")]
-    names += [str(c) for c in Commune.objects.filter(code__in=permit.area_communes).select_related("province")]
+    names += [
+        str(c) for c in Commune.objects.filter(code__in=permit.area_communes).select_related("province")
+    ]
     return "; ".join(names) or _("Everywhere")
 
 
@@ -46,7 +48,7 @@ def permits_pdf(*, permits: list[Permit]) -> bytes:
     """One A5 page per approved permit (a revoked one is printed with REVOKED across it, for the file)."""
     from fpdf import FPDF
 
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=(148, 210))  # A5 in millimetres
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(12, 12, 12)

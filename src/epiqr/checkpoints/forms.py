@@ -16,16 +16,24 @@ class ApplicationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
     full_name = forms.CharField(label=_("Full name"), max_length=120, required=False)
-    phone = forms.CharField(label=_("Phone (the permit is sent to it)"), max_length=30, required=False, widget=PhoneInput)
+    phone = forms.CharField(
+        label=_("Phone (the permit is sent to it)"), max_length=30, required=False, widget=PhoneInput
+    )
     email = forms.CharField(label=_("Email"), max_length=254, required=False)
     purpose = forms.TypedChoiceField(label=_("Purpose"), choices=Purpose.choices, coerce=int)
     valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
     weekdays = forms.CharField(
-        label=_("Weekdays"), max_length=60, required=False, help_text=_('e.g. T2-T6, or "cả tuần" for every day')
+        label=_("Weekdays"),
+        max_length=60,
+        required=False,
+        help_text=_('e.g. T2-T6, or "cả tuần" for every day'),
     )
     hours = forms.CharField(
-        label=_("Hours"), max_length=40, required=False, help_text=_('e.g. 06:00-22:00, or "cả ngày" for all day')
+        label=_("Hours"),
+        max_length=40,
+        required=False,
+        help_text=_('e.g. 06:00-22:00, or "cả ngày" for all day'),
     )
     area = forms.CharField(
         label=_("Area"),

@@ -68,7 +68,11 @@ def read_sheet(blob: bytes, *, filename: str = "") -> list[dict]:
         raise SheetError(_("The file is empty."))
     if len(blob) > MAX_BYTES:
         raise SheetError(_("The file is too large (over 5 MB); split it into smaller files."))
-    table = _read_xlsx(blob) if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx") else _read_csv(blob)
+    table = (
+        _read_xlsx(blob)
+        if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx")
+        else _read_csv(blob)
+    )
     return _rows(table)
 
 
@@ -96,7 +100,9 @@ def _read_csv(blob: bytes) -> list[tuple[int, list]]:
     try:
         text = blob.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SheetError(_('The CSV file is not UTF-8 text. In Excel choose "CSV UTF-8" when saving.')) from exc
+        raise SheetError(
+            _('The CSV file is not UTF-8 text. In Excel choose "CSV UTF-8" when saving.')
+        ) from exc
     if "\x00" in text:
         raise SheetError(_("The file contains characters that are not allowed."))
     first = text.split("\n", 1)[0]
@@ -115,7 +121,9 @@ def _rows(table: list[tuple[int, list]]) -> list[dict]:
     fields = [_HEADERS.get(fold(cell(h)).rstrip(" *")) for h in table[header_at][1]]
     missing = [vi for key, vi, _en, required in COLUMNS if required and key not in fields]
     if missing:
-        raise SheetError(_("Missing column(s): %(cols)s. Use the template's header row.") % {"cols": ", ".join(missing)})
+        raise SheetError(
+            _("Missing column(s): %(cols)s. Use the template's header row.") % {"cols": ", ".join(missing)}
+        )
     rows = []
     for number, values in table[header_at + 1 :]:
         if not any(cell(v) for v in values):
@@ -153,4 +161,3 @@ def template_sheets() -> list[Sheet]:
         Sheet(title="Vi du", header=header, rows=examples, widths=widths),
         Sheet(title="Muc dich", header=(), rows=[[p] for p in purposes], hidden=True),
     ]
-

@@ -28,13 +28,17 @@ def permits_import(*, job, progress) -> JobOutcome:
         title=_("Applications"),
         header=[_("Row"), _("Full name"), _("Result"), _("Permit number"), _("Problems")],
         rows=[
-            (r.row, r.name, _("applied") if r.permit_id else _("refused"), r.permit_id or "", " ".join(r.errors))
+            (
+                r.row,
+                r.name,
+                _("applied") if r.permit_id else _("refused"),
+                r.permit_id or "",
+                " ".join(r.errors),
+            )
             for r in report.rows
         ],
     )
-    message = ngettext(
-        "%(n)d application stored", "%(n)d applications stored", stored
-    ) % {"n": stored}
+    message = ngettext("%(n)d application stored", "%(n)d applications stored", stored) % {"n": stored}
     if refused:
         message += "; " + ngettext(
             "%(n)d row refused: fix it and upload that row again.",
@@ -47,7 +51,9 @@ def permits_import(*, job, progress) -> JobOutcome:
         message=message,
         summary={"stored": stored, "refused": refused},
         files=[
-            JobFileOut(f"ket-qua-nhap-{job.pk}.csv", export.CONTENT_TYPES[export.CSV], export.csv_bytes(sheet))
+            JobFileOut(
+                f"ket-qua-nhap-{job.pk}.csv", export.CONTENT_TYPES[export.CSV], export.csv_bytes(sheet)
+            )
         ],
         stored=stored > 0,
     )

@@ -40,7 +40,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 PREFIX = "GD1:"
-CONTEXT = b"EpiQR movement permit v1\x00"  # signed with the message: a signature made for anything else never fits
+CONTEXT = (
+    b"EpiQR movement permit v1\x00"  # signed with the message: a signature made for anything else never fits
+)
 EPOCH = date(2020, 1, 1)
 SIGNATURE_BYTES = 64
 NAME_MAX = 30

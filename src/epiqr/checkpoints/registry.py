@@ -93,7 +93,9 @@ class OwnRegistry:
             statuses.append(RegistryStatus("active_case", labels["active_case"], case.confirmed_on))
         quarantined = person_quarantined_since(person_id=person.pk, at=at)
         if quarantined is not None:
-            statuses.append(RegistryStatus("f1_quarantine", labels["f1_quarantine"], local(quarantined).date()))
+            statuses.append(
+                RegistryStatus("f1_quarantine", labels["f1_quarantine"], local(quarantined).date())
+            )
         commune = person.commune
         residence = ", ".join(x for x in (person.address, str(commune) if commune else "") if x)
         return RegistryRecord(
@@ -127,7 +129,9 @@ class OwnRegistry:
         if not people:
             return None
         person = people[0]
-        number = next((d.number for d in person.documents.all() if d.kind in ("cccd", "cmnd", "passport")), "")
+        number = next(
+            (d.number for d in person.documents.all() if d.kind in ("cccd", "cmnd", "passport")), ""
+        )
         return self._record(person, number, at)
 
 

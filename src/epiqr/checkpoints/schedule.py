@@ -103,7 +103,9 @@ def weekdays_text(mask: int) -> str:
         else:
             runs.append([d])
     parts = [
-        SHORT_VI[r[0]] if len(r) == 1 else f"{SHORT_VI[r[0]]}-{SHORT_VI[r[-1]]}"
+        SHORT_VI[r[0]]
+        if len(r) == 1
+        else f"{SHORT_VI[r[0]]}-{SHORT_VI[r[-1]]}"
         if len(r) > 2
         else f"{SHORT_VI[r[0]]}, {SHORT_VI[r[1]]}"
         for r in runs

@@ -49,7 +49,9 @@ def permit_list_visible_to(*, user) -> QuerySet[Permit]:
 def permit_list_decidable_by(*, user) -> QuerySet[Permit]:
     if not has_capability(user, permissions.PERMIT_DECIDE):
         return Permit.objects.none()
-    return jurisdiction_filter(Permit.objects.select_related("organisation"), user=user, commune_path="commune")
+    return jurisdiction_filter(
+        Permit.objects.select_related("organisation"), user=user, commune_path="commune"
+    )
 
 
 def permit_get_visible(*, user, permit_id: int) -> Permit:
@@ -210,7 +212,9 @@ def shift_counts(*, checkpoint: Checkpoint, at: datetime | None = None) -> Shift
     at = at or now()
     here = local(at)
     if checkpoint.opens_at is not None:
-        start = start_of_local_day(here.date()) + timedelta(hours=checkpoint.opens_at.hour, minutes=checkpoint.opens_at.minute)
+        start = start_of_local_day(here.date()) + timedelta(
+            hours=checkpoint.opens_at.hour, minutes=checkpoint.opens_at.minute
+        )
         if start > at:
             start -= timedelta(days=1)
     else:
@@ -283,7 +287,9 @@ def card_ids(text: str) -> list[str]:
     return [n for n in (doc.id_number if not doc.id_masked else "", doc.old_id_number) if n]
 
 
-def scan_verify(*, user, checkpoint: Checkpoint, permit_text: str = "", card_text: str = "", at: datetime | None = None) -> dict:
+def scan_verify(
+    *, user, checkpoint: Checkpoint, permit_text: str = "", card_text: str = "", at: datetime | None = None
+) -> dict:
     """The checkpoint's answer for what was scanned: a permit (with, if the officer scanned it, the
     holder's ID card), or a card or personal QR alone. VALID/NOT VALID with the reasons, and what the
     population registry says of the person (red for an active case or F1 in quarantine). The registry
@@ -343,9 +349,14 @@ def scan_verify(*, user, checkpoint: Checkpoint, permit_text: str = "", card_tex
                 "available": True,
                 "name": source.name,
                 "full_name": record.full_name,
-                "birth": record.birth_date.strftime("%d/%m/%Y") if record.birth_date else (record.birth_year or ""),
+                "birth": record.birth_date.strftime("%d/%m/%Y")
+                if record.birth_date
+                else (record.birth_year or ""),
                 "residence": record.residence,
-                "statuses": [{"code": s.code, "label": s.label, "since": s.since.isoformat() if s.since else None} for s in record.statuses],
+                "statuses": [
+                    {"code": s.code, "label": s.label, "since": s.since.isoformat() if s.since else None}
+                    for s in record.statuses
+                ],
                 "knows_status": record.knows_status,
             }
             out["alert"] = record.red

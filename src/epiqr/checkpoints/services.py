@@ -60,7 +60,9 @@ def _move(permit: Permit, to: str, *, by, reason: str = "") -> None:
 # --- organisations ---------------------------------------------------------------------------------
 
 
-def organisation_register(*, name: str, tax_code: str, commune_id: int, address: str = "", phone: str = "") -> Organisation:
+def organisation_register(
+    *, name: str, tax_code: str, commune_id: int, address: str = "", phone: str = ""
+) -> Organisation:
     """An organisation that may apply for permits (registered by an officer or an administrator)."""
     tax = "".join(ch for ch in (tax_code or "") if ch.isdigit() or ch == "-")
     if not (10 <= len(tax.replace("-", "")) <= 13):
@@ -68,7 +70,11 @@ def organisation_register(*, name: str, tax_code: str, commune_id: int, address:
     if Organisation.objects.filter(tax_code=tax).exists():
         raise Invalid(_("An organisation with this tax code is registered already."), field="tax_code")
     return Organisation.objects.create(
-        name=(name or "").strip()[:200], tax_code=tax, commune_id=commune_id, address=address[:255], phone=phone[:16]
+        name=(name or "").strip()[:200],
+        tax_code=tax,
+        commune_id=commune_id,
+        address=address[:255],
+        phone=phone[:16],
     )
 
 
@@ -101,7 +107,7 @@ def permit_apply(*, by, data: dict) -> Permit:
     org = organisation_of(by)
     app, errors = application_clean(data, today=local_today(), areas=AreaResolver())
     if not errors:
-        for holder, start, end, pk in _overlapping(org, [app.holder_id_number]):
+        for _holder, start, end, pk in _overlapping(org, [app.holder_id_number]):
             if start <= app.valid_until and app.valid_from <= end:
                 errors.append(_("This person already has permit No. %(n)s for these days.") % {"n": pk})
     if errors:
@@ -146,7 +152,8 @@ def permits_import(*, by, rows: list[dict], progress: Progress | None = None) ->
         return report
     if len(rows) > MAX_IMPORT_ROWS:
         report.file_errors.append(
-            _("Too many rows (%(n)d); import at most %(max)d at a time.") % {"n": len(rows), "max": MAX_IMPORT_ROWS}
+            _("Too many rows (%(n)d); import at most %(max)d at a time.")
+            % {"n": len(rows), "max": MAX_IMPORT_ROWS}
         )
         return report
     progress.start(total=len(rows), stage=_("Checking rows"))
@@ -161,17 +168,23 @@ def permits_import(*, by, rows: list[dict], progress: Progress | None = None) ->
         progress.advance()
     # What each person already has for which days: permits stored before, then the rows above in this file.
     taken: dict[str, list[tuple]] = {}
-    for holder, start, end, pk in _overlapping(org, {a.holder_id_number for _r, a in cleaned if a.holder_id_number}):
+    for holder, start, end, pk in _overlapping(
+        org, {a.holder_id_number for _r, a in cleaned if a.holder_id_number}
+    ):
         taken.setdefault(holder, []).append((start, end, _("permit No. %(n)s") % {"n": pk}))
     to_store = []
     for result, app in cleaned:
         if not result.errors:
             for start, end, what in taken.get(app.holder_id_number, []):
                 if start <= app.valid_until and app.valid_from <= end:
-                    result.errors.append(_("This person already has %(what)s for these days.") % {"what": what})
+                    result.errors.append(
+                        _("This person already has %(what)s for these days.") % {"what": what}
+                    )
                     break
         if result.errors:
-            progress.refuse(line=result.row, key=app.holder_id_number or result.name, message=" ".join(result.errors))
+            progress.refuse(
+                line=result.row, key=app.holder_id_number or result.name, message=" ".join(result.errors)
+            )
             continue
         taken.setdefault(app.holder_id_number, []).append(
             (app.valid_from, app.valid_until, _("row %(n)s of this file") % {"n": result.row})
@@ -180,7 +193,9 @@ def permits_import(*, by, rows: list[dict], progress: Progress | None = None) ->
     progress.stage(_("Storing"))
     with transaction.atomic():
         for result, app in to_store:
-            result.permit_id = Permit.objects.create(organisation=org, commune_id=org.commune_id, applied_by=by, **app.fields()).pk
+            result.permit_id = Permit.objects.create(
+                organisation=org, commune_id=org.commune_id, applied_by=by, **app.fields()
+            ).pk
         audit_record(
             actor=by,
             action="checkpoints.permits_import",
@@ -227,7 +242,9 @@ def permits_decide(*, by, permit_ids: list[int], approve: bool, reason: str = ""
     check_capability(by, permissions.PERMIT_DECIDE)
     reason = (reason or "").strip()[:REASON_MAX]
     if not approve and not reason:
-        raise Invalid(_("Give the reason for refusing: the organisation and the person will read it."), field="reason")
+        raise Invalid(
+            _("Give the reason for refusing: the organisation and the person will read it."), field="reason"
+        )
     ids = sorted({int(i) for i in permit_ids if isinstance(i, int) and 0 < i < 2**63})
     if not ids:
         raise Invalid(_("Choose at least one application."), field="permits")
@@ -235,7 +252,10 @@ def permits_decide(*, by, permit_ids: list[int], approve: bool, reason: str = ""
         raise Invalid(_("Decide at most %(n)s applications at a time.") % {"n": MAX_DECIDE}, field="permits")
     report = DecisionReport()
     with transaction.atomic():
-        found = {p.pk: p for p in permit_list_decidable_by(user=by).filter(pk__in=ids).select_for_update(of=("self",))}
+        found = {
+            p.pk: p
+            for p in permit_list_decidable_by(user=by).filter(pk__in=ids).select_for_update(of=("self",))
+        }
         kid, sign = keys.permit_signer() if approve else (b"", None)
         decided_at = now()
         for pk in ids:
@@ -274,7 +294,9 @@ def _tell_holders(permits: list[Permit], *, approved: bool) -> None:
     from .selectors import permit_link
 
     for permit in permits:
-        channel, recipient = ("sms", permit.holder_phone) if permit.holder_phone else ("email", permit.holder_email)
+        channel, recipient = (
+            ("sms", permit.holder_phone) if permit.holder_phone else ("email", permit.holder_email)
+        )
         if not recipient:
             continue
         message_send_template(
@@ -296,7 +318,9 @@ def permit_revoke(*, by, permit_id: int, reason: str) -> Permit:
     if not reason:
         raise Invalid(_("Give the reason for revoking."), field="reason")
     with transaction.atomic():
-        permit = permit_list_decidable_by(user=by).select_for_update(of=("self",)).filter(pk=permit_id).first()
+        permit = (
+            permit_list_decidable_by(user=by).select_for_update(of=("self",)).filter(pk=permit_id).first()
+        )
         if permit is None:
             raise NotFound(_("No such permit in your jurisdiction."))
         _move(permit, PermitStatus.REVOKED, by=by, reason=reason)
@@ -311,10 +335,16 @@ def permit_revoke(*, by, permit_id: int, reason: str) -> Permit:
 def _tell_revoked(permit: Permit) -> None:
     from epiqr.notify.services import message_send_template
 
-    channel, recipient = ("sms", permit.holder_phone) if permit.holder_phone else ("email", permit.holder_email)
+    channel, recipient = (
+        ("sms", permit.holder_phone) if permit.holder_phone else ("email", permit.holder_email)
+    )
     if recipient:
         message_send_template(
-            channel=channel, recipient=recipient, template="permit_revoked", context={"permit": permit}, related=permit
+            channel=channel,
+            recipient=recipient,
+            template="permit_revoked",
+            context={"permit": permit},
+            related=permit,
         )
 
 
@@ -357,7 +387,9 @@ def _passage_fields(item: dict, *, checkpoints: dict[str, Checkpoint], current: 
     code = _text(item.get("checkpoint"), 32)
     checkpoint = checkpoints.get(code)
     if checkpoint is None:
-        raise Forbidden(_("You are not an officer of checkpoint %(c)s.") % {"c": code or "?"}, code="not_your_checkpoint")
+        raise Forbidden(
+            _("You are not an officer of checkpoint %(c)s.") % {"c": code or "?"}, code="not_your_checkpoint"
+        )
     try:
         at = datetime.fromisoformat(_text(item.get("at"), 40))
     except ValueError as exc:
@@ -375,7 +407,11 @@ def _passage_fields(item: dict, *, checkpoints: dict[str, Checkpoint], current: 
     if direction and direction not in Direction.values:
         raise Invalid(_("The direction must be in or out."), code="bad_direction")
     reasons = item.get("reasons") or []
-    if not isinstance(reasons, list) or len(reasons) > 12 or not all(isinstance(r, str) and len(r) <= 32 for r in reasons):
+    if (
+        not isinstance(reasons, list)
+        or len(reasons) > 12
+        or not all(isinstance(r, str) and len(r) <= 32 for r in reasons)
+    ):
         raise Invalid(_("The reasons must be a short list of codes."), code="bad_reasons")
     serial = item.get("permit")
     serial = int_or_none(serial) if serial not in (None, "") else None
@@ -417,7 +453,11 @@ def passages_sync(*, by, items: list) -> list[SyncItem]:
     if not isinstance(items, list):
         raise Invalid(_("items must be a list."), code="bad_items", field="items")
     if len(items) > MAX_SYNC_ITEMS:
-        raise Invalid(_("At most %(n)s passages per upload.") % {"n": MAX_SYNC_ITEMS}, code="batch_too_large", field="items")
+        raise Invalid(
+            _("At most %(n)s passages per upload.") % {"n": MAX_SYNC_ITEMS},
+            code="batch_too_large",
+            field="items",
+        )
     checkpoints = {c.code: c for c in checkpoint_list_for_officer(user=by)}
     sender, current = sender_of(by), now()
     out: list[SyncItem] = []
@@ -458,14 +498,18 @@ def passages_sync(*, by, items: list) -> list[SyncItem]:
             result.reason = _("This passage was already uploaded.")
         else:
             result.code = "client_id_reused"
-            result.reason = _("This client_id was already used for another passage: give each passage its own id.")
+            result.reason = _(
+                "This client_id was already used for another passage: give each passage its own id."
+            )
     stored = sum(1 for r in out if r.status == "stored")
     if stored:
         audit_record(actor=by, action="checkpoints.passages_sync", row_count=stored)
     return out
 
 
-def passage_record_camera(*, checkpoint: Checkpoint, camera_code: str, at: datetime, verdict: dict) -> Passage:
+def passage_record_camera(
+    *, checkpoint: Checkpoint, camera_code: str, at: datetime, verdict: dict
+) -> Passage:
     """A passage read by a checkpoint camera (cameras domain): `verdict` as selectors.verify_scan gives it."""
     return Passage.objects.create(
         checkpoint=checkpoint,
@@ -484,4 +528,3 @@ def passage_record_camera(*, checkpoint: Checkpoint, camera_code: str, at: datet
 
 def checkpoint_may_work(*, user, checkpoint: Checkpoint) -> bool:
     return has_capability(user, permissions.VERIFY) and checkpoint.officers.filter(pk=user.pk).exists()
-

@@ -48,7 +48,10 @@ def permit_list(request):
 @requires(permissions.PERMIT_APPLY)
 @require_http_methods(["GET", "POST"])
 def permit_apply(request):
-    form = forms.ApplicationForm(request.POST or None, initial={"valid_from": local_today(), "hours": "06:00-22:00", "weekdays": "T2-T6"})
+    form = forms.ApplicationForm(
+        request.POST or None,
+        initial={"valid_from": local_today(), "hours": "06:00-22:00", "weekdays": "T2-T6"},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             permit = services.permit_apply(by=request.user, data=dict(form.cleaned_data))
@@ -90,22 +93,32 @@ def import_template(request):
 def permits_decide(request):
     ids = [i for i in (int_or_none(v) for v in request.POST.getlist("permits")) if i is not None]
     decision = request.POST.get("decision")
-    back = reverse("checkpoints:permits") + ("?" + request.POST.get("back", "")[:500] if request.POST.get("back") else "")
+    back = reverse("checkpoints:permits") + (
+        "?" + request.POST.get("back", "")[:500] if request.POST.get("back") else ""
+    )
     if decision not in ("approve", "refuse"):
         messages.error(request, _("Choose to approve or to refuse."))
         return redirect(back)
     try:
         report = services.permits_decide(
-            by=request.user, permit_ids=ids, approve=decision == "approve", reason=request.POST.get("reason", "")
+            by=request.user,
+            permit_ids=ids,
+            approve=decision == "approve",
+            reason=request.POST.get("reason", ""),
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     n = len(report.done)
     if decision == "approve":
-        messages.success(request, ngettext("%(n)d permit approved and signed.", "%(n)d permits approved and signed.", n) % {"n": n})
+        messages.success(
+            request,
+            ngettext("%(n)d permit approved and signed.", "%(n)d permits approved and signed.", n) % {"n": n},
+        )
     else:
-        messages.success(request, ngettext("%(n)d application refused.", "%(n)d applications refused.", n) % {"n": n})
+        messages.success(
+            request, ngettext("%(n)d application refused.", "%(n)d applications refused.", n) % {"n": n}
+        )
     for pk, why in report.skipped[:20]:
         messages.warning(request, _("No. %(n)s skipped: %(why)s") % {"n": pk, "why": why})
     return redirect(back)
@@ -130,7 +143,8 @@ def permit_detail(request, permit_id: int):
     context = _permit_context(permit)
     context.update(
         history=permit.history.select_related("by"),
-        can_revoke=has_capability(request.user, permissions.PERMIT_DECIDE) and permit.status == PermitStatus.APPROVED,
+        can_revoke=has_capability(request.user, permissions.PERMIT_DECIDE)
+        and permit.status == PermitStatus.APPROVED,
         revoke_form=forms.RevokeForm(),
     )
     return render(request, "checkpoints/permit.html", context)
@@ -141,7 +155,12 @@ def permit_detail(request, permit_id: int):
 def permit_pdf(request, permit_id: int):
     permit = selectors.permit_get_visible(user=request.user, permit_id=permit_id)
     if not permit.payload:
-        return render(request, "core/refused.html", {"message": _("Only an approved permit can be printed.")}, status=409)
+        return render(
+            request,
+            "core/refused.html",
+            {"message": _("Only an approved permit can be printed.")},
+            status=409,
+        )
     audit_record(actor=request.user, action="checkpoints.permit_pdf", target=permit)
     response = HttpResponse(documents.permits_pdf(permits=[permit]), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="giay-di-duong-{permit.pk}.pdf"'
@@ -192,7 +211,12 @@ def station(request, checkpoint_id: int):
     the trust and revocation lists cached, permits verified with WebCrypto, passages queued and synced)."""
     checkpoint = selectors.checkpoint_list_for_officer(user=request.user).filter(pk=checkpoint_id).first()
     if checkpoint is None:
-        return render(request, "core/refused.html", {"message": _("You are not an officer of this checkpoint.")}, status=403)
+        return render(
+            request,
+            "core/refused.html",
+            {"message": _("You are not an officer of this checkpoint.")},
+            status=403,
+        )
     return render(
         request,
         "checkpoints/station.html",
@@ -200,9 +224,28 @@ def station(request, checkpoint_id: int):
             "checkpoint": checkpoint,
             "counts": selectors.shift_counts(checkpoint=checkpoint),
             "labels": selectors.reason_labels(),
+            "words": _station_words(),
             "place": selectors.place_of(checkpoint),
         },
     )
+
+
+def _station_words() -> dict[str, str]:
+    """The page script's words, in the page's language."""
+    return {
+        "valid": _("VALID"),
+        "not_valid": _("NOT VALID"),
+        "checking": _("Checking…"),
+        "permit_no": _("Permit No."),
+        "online": _("Online"),
+        "offline": _("OFFLINE: permits are checked on this phone, passages are kept and sent later"),
+        "lists": _("keys and revocations of"),
+        "no_lists": _("keys not downloaded yet: connect once"),
+        "waiting": _("%(n)s passages to send"),
+        "login_again": _("Log in again to send the passages kept on this phone."),
+        "registry_offline": _("No network: the population registry was not asked."),
+        "scan_card": _("Scan the holder's ID card to compare (optional)."),
+    }
 
 
 @login_not_required
@@ -216,7 +259,18 @@ def service_worker(request):
     path = finders.find("checkpoints/sw.js")
     with open(path, encoding="utf-8") as f:
         body = f.read()
-    assets = [static(name) for name in ("checkpoints/station.js", "checkpoints/verify.js", "checkpoints/station.css", "epiqr/base.css", "epiqr/base.js", "epiqr/page.js", "epiqr/scanstation.js")]
+    assets = [
+        static(name)
+        for name in (
+            "checkpoints/station.js",
+            "checkpoints/verify.js",
+            "checkpoints/station.css",
+            "epiqr/base.css",
+            "epiqr/base.js",
+            "epiqr/page.js",
+            "epiqr/scanstation.js",
+        )
+    ]
     body = body.replace("/*ASSETS*/[]", repr(assets).replace("'", '"'))
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
@@ -237,14 +291,24 @@ def checkpoint_list(request):
 def checkpoint_detail(request, checkpoint_id: int):
     checkpoint = selectors.checkpoint_get_visible(user=request.user, checkpoint_id=checkpoint_id)
     page = selectors.PASSAGES.get(
-        selectors.passage_list_visible_to(user=request.user, checkpoint=checkpoint), request.GET, user=request.user
+        selectors.passage_list_visible_to(user=request.user, checkpoint=checkpoint),
+        request.GET,
+        user=request.user,
     )
+    labels = selectors.reason_labels()
+    for passage in page.items:
+        passage.reason_texts = [labels.get(r, r) for r in passage.reasons]
     audit_record(
         actor=request.user, action="checkpoints.passages_view", target=checkpoint, row_count=len(page.items)
     )
     return render(
         request,
         "checkpoints/checkpoint.html",
-        {"checkpoint": checkpoint, "page": page, "counts": selectors.shift_counts(checkpoint=checkpoint), "labels": selectors.reason_labels()},
+        {
+            "checkpoint": checkpoint,
+            "page": page,
+            "counts": selectors.shift_counts(checkpoint=checkpoint),
+            "labels": selectors.reason_labels(),
+        },
         status=400 if page.query.errors else 200,
     )

@@ -23,6 +23,7 @@ DOMAINS = (
     "checkins",  # check-ins, declarations, imports
     "tracing",  # exposure engine, runs, contacts, clusters
     "testing",  # sampling, tubes, pools, lab results
+    "checkpoints",  # movement permits, checkpoints and their officers, passages
     "dashboards",  # read models: epidemic levels, curves, deployment campaign (the top layer)
     "audit",  # the audit log viewer and its alert (reads every domain's people through people)
 )

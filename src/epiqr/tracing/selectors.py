@@ -323,7 +323,9 @@ def run_payload(*, run: TracingRun, user: User) -> dict:
 
 # F1 in quarantine, as far as tracing knows it (until a care domain keeps quarantines with their own
 # dates): a contact whose follow-up status was set to "quarantined" within the last QUARANTINE_DAYS.
-QUARANTINE_DAYS = 14  # the F1 quarantine Việt Nam applied through 2021; a later, shorter rule needs the care domain
+QUARANTINE_DAYS = (
+    14  # the F1 quarantine Việt Nam applied through 2021; a later, shorter rule needs the care domain
+)
 
 
 def person_quarantined_since(*, person_id: int, at: datetime) -> datetime | None:
