@@ -26,6 +26,7 @@ STAFF_LOGINS = (
     "demo-dieu-phoi",
     "demo-chot",
     "demo-1022",
+    "demo-to-chuc",
 )
 
 # URL names that are not HTML pages a person reads, and why (files, JSON, form targets, redirects).
@@ -68,6 +69,11 @@ NOT_PAGES = {
     "jobs:file": "a job's result file (XLSX, CSV or PDF)",
     "trust:keys": "public JSON trust list of a signing purpose",
     "trust:revocations": "public JSON revocation list of a signing purpose",
+    "checkpoints:service_worker": "JavaScript (the station page's service worker)",
+    "checkpoints:import_template": "XLSX file",
+    "checkpoints:decide": "form target (POST)",
+    "checkpoints:revoke": "form target (POST)",
+    "checkpoints:permit_pdf": "PDF file",
 }
 
 
@@ -103,10 +109,26 @@ def _objects(user) -> dict[str, Callable[[], object]]:
 
         return Person.objects.filter(commune__name="Phường Hoàn Kiếm").order_by("pk").first()
 
+    def permit():
+        from epiqr.checkpoints.models import Permit
+
+        qs = Permit.objects.order_by("pk")
+        if user is not None and user.org_kind == "organisation" and user.org_id:
+            qs = qs.filter(organisation_id=user.org_id)
+        return qs.filter(status="approved").first() or qs.first()
+
+    def checkpoint():
+        from epiqr.checkpoints.models import Checkpoint
+
+        qs = Checkpoint.objects.order_by("pk")
+        return (qs.filter(officers=user).first() if user is not None else None) or qs.first()
+
     return {
         "venue": venue,
         "person": person,
         "job": job,
+        "permit": permit,
+        "checkpoint": checkpoint,
         "case": lambda: Case.objects.order_by("pk").first(),
         "run": lambda: TracingRun.objects.order_by("pk").first(),
         "session": lambda: SamplingSession.objects.filter(tubes__isnull=False).order_by("pk").first(),
@@ -153,6 +175,16 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         return {"barcode": objects["tube"]().barcode}
     if name == "dashboards:level_history":
         return {"kind": "commune", "code": objects["person"]().commune_id}
+    if name == "checkpoints:permit":
+        return {"permit_id": objects["permit"]().pk}
+    if name == "checkpoints:holder_permit":
+        from epiqr.checkpoints.models import Permit
+        from epiqr.checkpoints.selectors import permit_link
+
+        link = permit_link(permit=Permit.objects.filter(status="approved").order_by("pk").first())
+        return {"token": link.rstrip("/").rsplit("/", 1)[1]}
+    if name in ("checkpoints:checkpoint", "checkpoints:station"):
+        return {"checkpoint_id": objects["checkpoint"]().pk}
     return {}
 
 
