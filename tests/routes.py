@@ -147,7 +147,26 @@ def build_world(*, commune, admin) -> dict:
         )
         job_run(job_id=job.pk)
         job_files[fmt] = (job.pk, JobFile.objects.get(job=job, role=JobFile.RESULT).pk)
+    # Checkpoints: a permit approved for a hostile name, and a checkpoint with one passage.
+    from epiqr.checkpoints.models import Checkpoint, Passage, Permit
+    from epiqr.checkpoints.services import organisation_register, permits_decide
+    from epiqr.core.timeutil import now
+
+    org = organisation_register(name=HOSTILE_VENUE, tax_code="0100000099", commune_id=commune.pk)
+    permit = Permit.objects.create(
+        organisation=org, commune=commune, holder_id_number="001980000001", holder_name=HOSTILE_NAMES[0],
+        purpose=1, valid_from=local_today(), valid_until=local_today(), area_provinces=[commune.province_id],
+    )  # fmt: skip
+    permits_decide(by=admin, permit_ids=[permit.pk], approve=True)
+    checkpoint = Checkpoint.objects.create(
+        code="chot-thu", name=HOSTILE_SITE, kind="gateway", commune=commune
+    )
+    Passage.objects.create(
+        checkpoint=checkpoint, at=now(), outcome="valid", holder_name=HOSTILE_NAMES[2], source="phone"
+    )
     return {
+        "permit": permit,
+        "checkpoint": checkpoint,
         "job_files": job_files,
         "job": job,
         "people": people,
@@ -185,9 +204,15 @@ def path_for(route: Route, world: dict) -> str:
         "code": declaration_code(declaration=world["declaration"]),
         "purpose": "dcc",  # a signing purpose of core.keyring (its public trust and revocation lists)
         "kind": "commune",  # a place kind of the dashboards' level history
+        "permit_id": world["permit"].pk,
+        "checkpoint_id": world["checkpoint"].pk,
     }
     if route.pattern.startswith("dashboards/"):
         values["code"] = world["venue"].commune_id  # a commune's level history
+    if route.pattern.startswith("checkpoints/p/"):
+        from epiqr.checkpoints.selectors import permit_link
+
+        values["token"] = permit_link(permit=world["permit"]).rstrip("/").rsplit("/", 1)[1]
     if route.pattern.startswith("venues/"):
         values["pk"] = world["venue"].pk
     elif route.pattern.startswith("testing/sessions/"):

@@ -27,6 +27,8 @@ LISTS = [
     ("outbox", "/notify/outbox/", None),
     ("jobs", "/jobs/", "/api/v1/jobs"),
     ("job_issues", "/jobs/{job}/", None),
+    ("permits", "/checkpoints/permits/", "/api/v1/checkpoints/permits"),
+    ("passages", "/checkpoints/{checkpoint}/", None),
 ]
 # Lists only administrators read, national by design (no scope to page over), exercised in their own tests.
 ADMIN_LISTS = {"audit_events": "tests/audit/test_viewer.py"}
@@ -110,13 +112,32 @@ def world(db, commune, other_commune, make_user):
     own_job = Job.objects.filter(owner=officer).first()
     JobIssue.objects.bulk_create([JobIssue(job=own_job, line=n + 2, message=f"Lỗi {n}") for n in range(3)])
     JobIssue.objects.create(job=job, line=2, message="Lỗi của người khác")
+    from epiqr.checkpoints.models import Checkpoint, Passage, Permit
+    from epiqr.checkpoints.services import organisation_register
+
+    checkpoints = {}
+    for where, n in ((commune, 3), (other_commune, 1)):
+        org = organisation_register(
+            name=f"Công ty {where.code}", tax_code=f"{where.code:010d}", commune_id=where.code
+        )
+        checkpoints[where] = Checkpoint.objects.create(code=f"chot-{where.code}", name="Chốt", kind="gateway",
+                                                       commune=where)  # fmt: skip
+        for i in range(n):
+            Permit.objects.create(organisation=org, commune=where, holder_id_number=f"00109000000{i}",
+                                  holder_name=f"Người {i}", purpose=1, valid_from=local_today(),
+                                  valid_until=local_today())  # fmt: skip
+            Passage.objects.create(checkpoint=checkpoints[where], at=now() - timedelta(minutes=i), outcome="valid",
+                                   source="phone")  # fmt: skip
     return {
-        "officer": officer, "stranger": stranger, "run": runs[0].pk, "session": own_session.pk, "job": own_job.pk
+        "officer": officer, "stranger": stranger, "run": runs[0].pk, "session": own_session.pk, "job": own_job.pk,
+        "checkpoint": checkpoints[commune].pk,
     }  # fmt: skip
 
 
 def _url(template: str, world) -> str:
-    return template.format(run=world["run"], session=world["session"], job=world["job"])
+    return template.format(
+        run=world["run"], session=world["session"], job=world["job"], checkpoint=world["checkpoint"]
+    )
 
 
 def _client(user) -> Client:

@@ -100,8 +100,25 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
         "lab_far": make_user(Role.LAB_TECH, province=far),
         "hotline": make_user(Role.HOTLINE_OPERATOR, province=geo),
         "province": make_user(Role.PROVINCE_OFFICER, province=geo),
+        "chot_a": make_user(Role.CHECKPOINT_OFFICER, province=geo),
+        "chot_b": make_user(Role.CHECKPOINT_OFFICER, province=geo),
     }
     o: dict = {}
+    # Checkpoints: an organisation of A with its account, an application and an approved permit; a
+    # checkpoint in A where chot_a (not chot_b) works; an organisation of B with its account.
+    from epiqr.checkpoints.models import Checkpoint
+    from epiqr.checkpoints.services import organisation_register, permit_apply, permits_decide
+    from tests.checkpoints.conftest import application
+
+    org_a = organisation_register(name="Công ty A", tax_code="0100000001", commune_id=a.code)
+    org_b = organisation_register(name="Công ty B", tax_code="0100000002", commune_id=b.code)
+    users["org_a"] = make_user(Role.ORGANISATION, org_kind="organisation", org_id=org_a.pk)
+    users["org_b"] = make_user(Role.ORGANISATION, org_kind="organisation", org_id=org_b.pk)
+    o["application"] = permit_apply(by=users["org_a"], data=application(id_number=cccd_number(serial=1)))
+    o["permit"] = permit_apply(by=users["org_a"], data=application(id_number=cccd_number(serial=2)))
+    permits_decide(by=users["officer_a"], permit_ids=[o["permit"].pk], approve=True)
+    o["checkpoint"] = Checkpoint.objects.create(code="chot-a", name="Chốt A", kind="gateway", commune=a)
+    o["checkpoint"].officers.add(users["chot_a"])
     # A registered person of commune A with a CCCD on file and no date of birth or address yet.
     number = cccd_number(born=1991, sex="F", serial=424242)
     o["person"] = PersonFactory(full_name="Đỗ Thị Lan", birth_year=1991, sex="F", commune=a, address="")
@@ -208,6 +225,36 @@ def _result_csv(w: World) -> dict:
     out = io.StringIO()
     csv.writer(out).writerows([["barcode", "result"], [w.objects["closed_tube"].barcode, "negative"]])
     return {"file": SimpleUploadedFile("kq.csv", out.getvalue().encode(), content_type="text/csv")}
+
+
+def _application_json() -> dict:
+    return {
+        "id_number": cccd_number(born=1985, serial=31415),
+        "full_name": "Phan Văn Tài",
+        "purpose": "1",
+        "valid_from": _today(),
+        "valid_until": (local_today() + timedelta(days=6)).isoformat(),
+        "area": "Hà Nội",
+    }
+
+
+def _staff_csv(w: World) -> dict:
+    header = "Số CCCD/CMND/hộ chiếu,Họ và tên,Mục đích,Từ ngày,Đến ngày,Khu vực (tỉnh hoặc xã)"
+    day = local_today()
+    row = f"{cccd_number(born=1986, serial=27182)},Vũ Thị Mơ,1,{day:%d/%m/%Y},{day + timedelta(days=3):%d/%m/%Y},Hà Nội"
+    return {
+        "file": SimpleUploadedFile("nhan-su.csv", f"{header}\r\n{row}\r\n".encode(), content_type="text/csv")
+    }
+
+
+def _passage() -> dict:
+    return {
+        "client_id": "0b9f3c1e-4a57-4d2b-9a63-2f1d5e7c8a90",
+        "checkpoint": "chot-a",
+        "at": (now() - timedelta(minutes=3)).isoformat(),
+        "outcome": "valid",
+        "permit": 1,
+    }
 
 
 WRITES = [
@@ -520,6 +567,70 @@ WRITES = [
         refused=(("lab_far", 422), ("sampler_a", 403)),
         allowed="lab_a",
     ),
+    # --- checkpoints
+    Write(
+        "api/v1/checkpoints/permits",
+        lambda w: "/api/v1/checkpoints/permits",
+        lambda w: _application_json(),
+        refused=(("officer_a", 403), ("hotline", 403)),
+        allowed="org_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/checkpoints/permits/decide",
+        lambda w: "/api/v1/checkpoints/permits/decide",
+        lambda w: {"permits": [w.objects["application"].pk], "approve": True},
+        # officer_b's answer lists the application as skipped: not in B's jurisdiction
+        refused=(("officer_b", 200), ("org_a", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/checkpoints/permits/<permit_id>/revoke",
+        lambda w: f"/api/v1/checkpoints/permits/{w.objects['permit'].pk}/revoke",
+        lambda w: {"reason": "Nghỉ việc"},
+        refused=(("officer_b", 404), ("org_a", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/checkpoints/passages",
+        lambda w: "/api/v1/checkpoints/passages",
+        lambda w: {"items": [_passage()]},
+        # chot_b's item is refused alone (not an officer of that checkpoint)
+        refused=(("chot_b", 200), ("officer_a", 403)),
+        allowed="chot_a",
+        api=True,
+    ),
+    Write(
+        "checkpoints/permits/apply/",
+        lambda w: "/checkpoints/permits/apply/",
+        lambda w: _application_json(),
+        refused=(("officer_a", 403), ("hotline", 403)),
+        allowed="org_a",
+    ),
+    Write(
+        "checkpoints/permits/import/",
+        lambda w: "/checkpoints/permits/import/",
+        lambda w: {},
+        files=_staff_csv,
+        refused=(("officer_a", 403), ("hotline", 403)),
+        allowed="org_a",
+    ),
+    Write(
+        "checkpoints/permits/decide/",
+        lambda w: "/checkpoints/permits/decide/",
+        lambda w: {"permits": [w.objects["application"].pk], "decision": "approve"},
+        refused=(("officer_b", 302), ("org_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "checkpoints/permits/<int:permit_id>/revoke/",
+        lambda w: f"/checkpoints/permits/{w.objects['permit'].pk}/revoke/",
+        lambda w: {"reason": "Nghỉ việc"},
+        refused=(("officer_b", 302), ("org_a", 403)),
+        allowed="officer_a",
+    ),
     Write(
         "accounts/me/tokens/<str:prefix>/revoke/",
         lambda w: f"/accounts/me/tokens/{w.objects['token_prefix']}/revoke/",
@@ -573,6 +684,19 @@ WRITES = [
 
 # Routes that change nothing in the data tables (reads, audited reads and exports, photo decoding).
 READ_ONLY = {
+    "api/v1/checkpoints/permits/<permit_id>",
+    "api/v1/checkpoints/verify",
+    "api/v1/checkpoints/checkpoints",
+    "checkpoints/",
+    "checkpoints/<int:checkpoint_id>/",
+    "checkpoints/station/",
+    "checkpoints/station/<int:checkpoint_id>/",
+    "checkpoints/sw.js",
+    "checkpoints/permits/",
+    "checkpoints/permits/import/template.xlsx",
+    "checkpoints/permits/<int:permit_id>/",
+    "checkpoints/permits/<int:permit_id>/pdf/",
+    "checkpoints/p/<str:token>/",
     "api/v1/jobs",
     "api/v1/jobs/<job_id>",
     "api/v1/testing/sessions",

@@ -104,16 +104,6 @@ def apply(request, body: PermitIn):
     return Status(201, permit_out(permit))
 
 
-@router.get("/permits/{permit_id}", response={200: PermitOut, **errors(403, 404)})
-def get_permit(request, permit_id: Id):
-    check_capability(request.user, permissions.PERMIT_LIST)
-    permit = selectors.permit_get_visible(user=request.user, permit_id=permit_id)
-    from epiqr.core.services import audit_record
-
-    audit_record(actor=request.user, action="checkpoints.permit_view", target=permit)
-    return permit_out(permit)
-
-
 class DecideIn(Schema):
     permits: list[Id] = Field(..., max_length=500)
     approve: bool
@@ -135,6 +125,16 @@ def decide(request, body: DecideIn):
         "decided": [p.pk for p in report.done],
         "skipped": [{"id": i, "reason": r} for i, r in report.skipped],
     }
+
+
+@router.get("/permits/{permit_id}", response={200: PermitOut, **errors(403, 404)})
+def get_permit(request, permit_id: Id):
+    check_capability(request.user, permissions.PERMIT_LIST)
+    permit = selectors.permit_get_visible(user=request.user, permit_id=permit_id)
+    from epiqr.core.services import audit_record
+
+    audit_record(actor=request.user, action="checkpoints.permit_view", target=permit)
+    return permit_out(permit)
 
 
 class RevokeIn(Schema):

@@ -33,7 +33,7 @@ COLUMNS = [
     ("valid_until", "Đến ngày", "Valid until", True),
     ("weekdays", "Ngày trong tuần", "Weekdays", False),
     ("hours", "Khung giờ", "Hours", False),
-    ("area", "Khu vực (tỉnh/xã, cách nhau bởi ;)", "Area (provinces or communes, separated by ;)", True),
+    ("area", "Khu vực (tỉnh hoặc xã)", "Area (provinces or communes)", True),
     ("plate", "Biển số xe", "Vehicle plate", False),
 ]
 _ALIASES = {
@@ -47,7 +47,8 @@ _ALIASES = {
     "weekdays": ["ngay trong tuan", "thu", "weekdays", "days"],
     "hours": ["khung gio", "gio", "thoi gian", "hours"],
     "area": [
-        "khu vuc (tinh/xa, cach nhau boi ;)",
+        "khu vuc (tinh hoac xa)",
+        "area (provinces or communes)",
         "khu vuc",
         "dia ban",
         "pham vi",
