@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from epiqr.core import events
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.idempotency import scoped_uuid, sender_of
 from epiqr.core.permissions import check_capability, has_capability
@@ -19,6 +20,7 @@ from epiqr.core.timeutil import local_today, now
 
 from . import keys, permissions, permit_code
 from .applications import AreaResolver, application_clean, ascii_name
+from .events import PERMIT_REVOKED
 from .models import (
     Checkpoint,
     Direction,
@@ -328,6 +330,7 @@ def permit_revoke(*, by, permit_id: int, reason: str) -> Permit:
         permit.save(update_fields=["status", "reason", "revoked_at"])
         keys.revocation_publish(serial=permit.pk, actor=by, reason=reason)
         audit_record(actor=by, action="checkpoints.permit_revoke", target=permit, reason=reason)
+        events.emit(PERMIT_REVOKED, permit_id=permit.pk, reason=reason, actor_id=by.pk)
         transaction.on_commit(lambda: _tell_revoked(permit), robust=True)
     return permit
 
@@ -484,6 +487,8 @@ def passages_sync(*, by, items: list) -> list[SyncItem]:
                         officer=by, source=PassageSource.PHONE, client_key=key, **fields
                     )
                 result.status, result.passage_id = "stored", existing.pk
+                if existing.alert:
+                    _red(existing)
                 continue
             except IntegrityError:
                 existing = Passage.objects.filter(client_key=key).first()
@@ -524,6 +529,9 @@ def passage_record_camera(
         source=PassageSource.CAMERA,
         source_ref=camera_code[:32],
     )
+    if passage.alert:
+        _red(passage)
+    return passage
 
 
 def checkpoint_may_work(*, user, checkpoint: Checkpoint) -> bool:
