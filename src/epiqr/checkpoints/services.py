@@ -512,11 +512,17 @@ def passages_sync(*, by, items: list) -> list[SyncItem]:
     return out
 
 
+def _red(passage: Passage) -> None:
+    events.emit(
+        PASSAGE_RED, passage_id=passage.pk, checkpoint_id=passage.checkpoint_id, reasons=list(passage.reasons)
+    )
+
+
 def passage_record_camera(
     *, checkpoint: Checkpoint, camera_code: str, at: datetime, verdict: dict
 ) -> Passage:
-    """A passage read by a checkpoint camera (cameras domain): `verdict` as selectors.verify_scan gives it."""
-    return Passage.objects.create(
+    """A passage read by a checkpoint camera (cameras domain): `verdict` as selectors.scan_verify gives it."""
+    passage = Passage.objects.create(
         checkpoint=checkpoint,
         at=at,
         outcome=Outcome.VALID if verdict["valid"] else Outcome.NOT_VALID,
