@@ -20,7 +20,7 @@ from epiqr.core.timeutil import local_today, now
 
 from . import keys, permissions, permit_code
 from .applications import AreaResolver, application_clean, ascii_name
-from .events import PERMIT_REVOKED
+from .events import PASSAGE_RED, PERMIT_REVOKED
 from .models import (
     Checkpoint,
     Direction,
