@@ -74,6 +74,7 @@ NOT_PAGES = {
     "checkpoints:decide": "form target (POST)",
     "checkpoints:revoke": "form target (POST)",
     "checkpoints:permit_pdf": "PDF file",
+    "cameras:alert_frame": "JPEG file (a frame kept for an alert, audited)",
 }
 
 
@@ -183,6 +184,11 @@ def _kwargs(name: str, objects: dict) -> dict | None:
 
         link = permit_link(permit=Permit.objects.filter(status="approved").order_by("pk").first())
         return {"token": link.rstrip("/").rsplit("/", 1)[1]}
+    if name == "cameras:detail":
+        from epiqr.cameras.models import Camera
+
+        camera = Camera.objects.order_by("pk").first()
+        return {"camera_id": camera.pk} if camera else None
     if name in ("checkpoints:checkpoint", "checkpoints:station"):
         return {"checkpoint_id": objects["checkpoint"]().pk}
     return {}

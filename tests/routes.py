@@ -164,7 +164,16 @@ def build_world(*, commune, admin) -> dict:
     Passage.objects.create(
         checkpoint=checkpoint, at=now(), outcome="valid", holder_name=HOSTILE_NAMES[2], source="phone"
     )
+    from epiqr.cameras.models import Camera
+    from epiqr.cameras.services import _alert
+
+    camera = Camera.objects.create(code="cam-thu", name=HOSTILE_SITE, kind="quarantine", commune=commune)
+    import numpy as np
+
+    alert = _alert(camera, kind="door", at=now(), frame=np.zeros((60, 80), np.uint8))
     return {
+        "camera": camera,
+        "alert": alert,
         "permit": permit,
         "checkpoint": checkpoint,
         "job_files": job_files,
@@ -206,9 +215,13 @@ def path_for(route: Route, world: dict) -> str:
         "kind": "commune",  # a place kind of the dashboards' level history
         "permit_id": world["permit"].pk,
         "checkpoint_id": world["checkpoint"].pk,
+        "camera_id": world["camera"].pk,
+        "alert_id": world["alert"].pk,
     }
     if route.pattern.startswith("dashboards/"):
         values["code"] = world["venue"].commune_id  # a commune's level history
+    if route.pattern.startswith("api/v1/cameras/"):
+        values["code"] = world["camera"].code
     if route.pattern.startswith("checkpoints/p/"):
         from epiqr.checkpoints.selectors import permit_link
 

@@ -291,6 +291,9 @@ EPIQR_JOB_KEEP_DAYS = int(os.environ.get("EPIQR_JOB_KEEP_DAYS", "7"))
 # Checkpoints: where an ID number is looked up (checkpoints.registry): "own" (EpiQR's person registry),
 # "fake" (tests), or the dotted path of an adapter class for a national population registry.
 EPIQR_POPULATION_REGISTRY = os.environ.get("EPIQR_POPULATION_REGISTRY", "own")
+# Cameras: hours a frame kept for an alert stays before the hourly purge deletes it (frames are personal
+# data; frames of valid passages, counts and quiet doors are never kept).
+EPIQR_CAMERA_FRAME_HOURS = int(os.environ.get("EPIQR_CAMERA_FRAME_HOURS", "72"))
 
 LOGGING = {
     "version": 1,

@@ -119,6 +119,11 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
     permits_decide(by=users["officer_a"], permit_ids=[o["permit"].pk], approve=True)
     o["checkpoint"] = Checkpoint.objects.create(code="chot-a", name="Chốt A", kind="gateway", commune=a)
     o["checkpoint"].officers.add(users["chot_a"])
+    from epiqr.cameras.models import Camera
+
+    o["camera"] = Camera.objects.create(
+        code="cam-a", name="Camera A", kind="crowd", commune=a, detector="blobs"
+    )
     # A registered person of commune A with a CCCD on file and no date of birth or address yet.
     number = cccd_number(born=1991, sex="F", serial=424242)
     o["person"] = PersonFactory(full_name="Đỗ Thị Lan", birth_year=1991, sex="F", commune=a, address="")
@@ -245,6 +250,14 @@ def _staff_csv(w: World) -> dict:
     return {
         "file": SimpleUploadedFile("nhan-su.csv", f"{header}\r\n{row}\r\n".encode(), content_type="text/csv")
     }
+
+
+def _frame_png(w: World) -> dict:
+    import cv2
+    import numpy as np
+
+    blob = cv2.imencode(".png", np.full((240, 320), 128, np.uint8))[1].tobytes()
+    return {"frame": SimpleUploadedFile("f.png", blob, content_type="image/png")}
 
 
 def _passage() -> dict:
@@ -631,6 +644,23 @@ WRITES = [
         refused=(("officer_b", 302), ("org_a", 403)),
         allowed="officer_a",
     ),
+    # --- cameras: a frame counted (a CrowdCount row) only for a camera of the sender's jurisdiction
+    Write(
+        "cameras/<int:camera_id>/",
+        lambda w: f"/cameras/{w.objects['camera'].pk}/",
+        lambda w: {},
+        files=_frame_png,
+        refused=(("officer_b", 404), ("org_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "api/v1/cameras/<code>/frames",
+        lambda w: "/api/v1/cameras/cam-a/frames",
+        lambda w: {},
+        files=_frame_png,
+        refused=(("officer_b", 404), ("org_a", 403)),
+        allowed="officer_a",
+    ),
     Write(
         "accounts/me/tokens/<str:prefix>/revoke/",
         lambda w: f"/accounts/me/tokens/{w.objects['token_prefix']}/revoke/",
@@ -684,6 +714,9 @@ WRITES = [
 
 # Routes that change nothing in the data tables (reads, audited reads and exports, photo decoding).
 READ_ONLY = {
+    "cameras/",
+    "cameras/alerts/<int:alert_id>/frame.jpg",
+    "api/v1/cameras/crowding",
     "api/v1/checkpoints/permits/<permit_id>",
     "api/v1/checkpoints/verify",
     "api/v1/checkpoints/checkpoints",

@@ -24,6 +24,7 @@ DOMAINS = (
     "tracing",  # exposure engine, runs, contacts, clusters
     "testing",  # sampling, tubes, pools, lab results
     "checkpoints",  # movement permits, checkpoints and their officers, passages
+    "cameras",  # camera frames: codes into passages, crowd counts, quarantined doors, alerts
     "dashboards",  # read models: epidemic levels, curves, deployment campaign (the top layer)
     "audit",  # the audit log viewer and its alert (reads every domain's people through people)
 )

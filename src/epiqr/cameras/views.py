@@ -1,0 +1,61 @@
+"""Camera pages for the officers of the jurisdiction: cameras with their last count and alerts, a camera's
+counts and alerts, the frame kept for an alert (audited), a frame uploaded by hand (testing a camera)."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from epiqr.core.errors import ServiceError
+from epiqr.core.permissions import has_capability, requires
+from epiqr.core.services import audit_record
+
+from . import forms, permissions, selectors, services, vision
+
+
+@requires(permissions.VIEW)
+def camera_list(request):
+    cameras = list(selectors.camera_list_visible_to(user=request.user))
+    latest = selectors.crowd_latest(cameras=[c for c in cameras if c.kind == "crowd"])
+    rows = [(c, latest.get(c.pk)) for c in cameras]
+    return render(request, "cameras/list.html", {"rows": rows})
+
+
+@requires(permissions.VIEW)
+@require_http_methods(["GET", "POST"])
+def camera_detail(request, camera_id: int):
+    camera = selectors.camera_get_visible(user=request.user, camera_id=camera_id)
+    form = forms.FrameForm(request.POST or None, request.FILES or None)
+    result = None
+    can_feed = has_capability(request.user, permissions.FEED)
+    if request.method == "POST" and can_feed and form.is_valid():
+        blob = form.cleaned_data["frame"].read()
+        try:
+            if form.cleaned_data["reference"]:
+                services.camera_reference_set(by=request.user, camera=camera, blob=blob)
+                messages.success(request, _("Empty-scene reference saved."))
+                return redirect("cameras:detail", camera_id=camera.pk)
+            result = services.frame_ingest(by=request.user, code=camera.code, blob=blob)
+        except ServiceError as exc:
+            form.add_error("frame", exc.message)
+    alerts = selectors.alert_list(camera=camera)
+    counts = list(camera.counts.order_by("-at")[:30])
+    return render(
+        request,
+        "cameras/detail.html",
+        {"camera": camera, "alerts": alerts, "counts": counts, "form": form, "result": result, "can_feed": can_feed,
+         "region": vision.region_check(camera.region), "frame_hours": services.frame_hours()},
+        status=422 if form.errors else 200,
+    )  # fmt: skip
+
+
+@requires(permissions.VIEW)
+@require_GET
+def alert_frame(request, alert_id: int):
+    """The frame kept for one alert: personal data, every view audited."""
+    frame = selectors.frame_get_visible(user=request.user, alert_id=alert_id)
+    audit_record(actor=request.user, action="cameras.frame_view", target=frame.alert, row_count=1)
+    response = HttpResponse(bytes(frame.image), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
