@@ -11,7 +11,7 @@ from tests.checkpoints.scenes import frame_with_codes, jpeg
 
 from .people import draw_person, street
 
-PERMITS = [f"GD1:{'%06d' % i}" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 $%*+-./:" * 4 for i in range(4)]
+PERMITS = [f"GD1:{i:06d}" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 $%*+-./:" * 4 for i in range(4)]
 
 
 @pytest.mark.parametrize("seed", range(6))
