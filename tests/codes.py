@@ -39,6 +39,7 @@ CODE_SOURCES = {
     "epiqr/accounts/views.py": "tests/accounts/test_codes_render.py",
     "epiqr/checkpoints/documents.py": "tests/checkpoints/test_codes_render.py",
     "epiqr/checkpoints/views.py": "tests/checkpoints/test_codes_render.py",
+    "epiqr/cameras/demo.py": "tests/cameras/test_demo_frames.py",
 }
 
 

@@ -79,7 +79,7 @@ def test_the_phone_page_verifies_offline_and_syncs_its_log_once(
     browser_login(page, live_server, chot.username, PASSWORD)
     page.goto(f"{live_server.url}/checkpoints/station/")  # the only checkpoint: straight to its page
     page.wait_for_function("() => document.getElementById('net').dataset.lists === '1'")
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => document.getElementById('station').dataset.offline === '1'")  # page kept
 
     # Online: the phone's answer is the server's rule, reason for reason.
     for name, text in claims.items():

@@ -16,6 +16,7 @@ from epiqr.core.idempotency import scoped_uuid, sender_of
 from epiqr.core.permissions import check_capability, has_capability
 from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
+from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local_today, now
 
 from . import keys, permissions, permit_code
@@ -47,12 +48,14 @@ REASON_MAX = 300
 
 def _move(permit: Permit, to: str, *, by, reason: str = "") -> None:
     """The one guard of a permit's status: refuses a move TRANSITIONS does not list, writes history."""
-    if to not in TRANSITIONS[permit.status]:
-        raise Invalid(
-            _("A permit that is %(status)s cannot become %(to)s.")
-            % {"status": permit.get_status_display().lower(), "to": PermitStatus(to).label.lower()},
-            code="bad_transition",
-        )
+    transition_check(
+        TRANSITIONS,
+        states=PermitStatus,
+        current=permit.status,
+        to=to,
+        refused=_("A permit that is %(from)s cannot become %(to)s."),
+        code="bad_transition",
+    )
     PermitHistory.objects.create(
         permit=permit, from_status=permit.status, to_status=to, by=by if by and by.pk else None, reason=reason
     )

@@ -277,7 +277,14 @@
   setInterval(function () { if (navigator.onLine) refreshMaterial(); }, 10 * 60000);
 
   if ("serviceWorker" in navigator && d.swUrl) {
-    navigator.serviceWorker.register(d.swUrl).catch(function () { /* the page still works while it stays open */ });
+    navigator.serviceWorker.register(d.swUrl).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      // Keep this very page for a reload without network (see sw.js).
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function (e) { root.dataset.offline = e.data && e.data.kept ? "1" : "0"; };
+      registration.active.postMessage({ keep: location.href }, [channel.port2]);
+    }).catch(function () { /* the page still works while it stays open */ });
   }
   drawLog();
   showNet();

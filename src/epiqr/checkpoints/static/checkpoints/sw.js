@@ -16,13 +16,25 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+/* The page that registered the worker asks for itself to be kept (its first load came before the worker
+   existed, so the fetch handler never saw it): {keep: url} is answered {kept: true|false} on the port. */
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  var port = event.ports && event.ports[0];
+  if (!data.keep || new URL(data.keep, self.location.href).origin !== self.location.origin) return;
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return cache.add(new Request(data.keep, { credentials: "same-origin" }));
+  }).then(function () { if (port) port.postMessage({ kept: true }); })
+    .catch(function () { if (port) port.postMessage({ kept: false }); }));
+});
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf("/api/") === 0) return;
   var isStatic = ASSETS.indexOf(url.pathname) >= 0;
-  var isPage = url.pathname.indexOf("/checkpoints/station/") === 0 || url.pathname.indexOf("/trust/permit/") === 0;
+  var isPage = url.pathname.indexOf("/checkpoints/station/") === 0;
   if (isStatic) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
   } else if (isPage) {
