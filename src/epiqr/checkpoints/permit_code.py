@@ -176,24 +176,24 @@ _B45_VALUE = np.full(256, 255, dtype=np.uint8)
 _B45_VALUE[np.frombuffer(_B45.encode("ascii"), dtype=np.uint8)] = np.arange(45, dtype=np.uint8)
 
 
+_B45_WEIGHTS = np.array([1, 45, 2025], dtype=np.uint32)
+
+
 def b45decode(text: str) -> bytes:
     """base45 (RFC 9285) over whole arrays: the scanned text is decoded before every check, so it is
     kept cheap next to the signature verification (the `base45` package loops in Python)."""
     if not text.isascii():
         raise ValueError("not base45")
-    values = _B45_VALUE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)].astype(np.uint32)
-    if (values == 255).any() or len(values) % 3 == 1:
+    values = _B45_VALUE[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+    if len(values) % 3 == 1 or (len(values) and values.max() == 255):
         raise ValueError("not base45")
     whole = len(values) - len(values) % 3
-    triples = values[:whole].reshape(-1, 3)
-    numbers = triples[:, 0] + triples[:, 1] * 45 + triples[:, 2] * 2025
-    if (numbers > 0xFFFF).any():
+    numbers = values[:whole].reshape(-1, 3).astype(np.uint32) @ _B45_WEIGHTS
+    if len(numbers) and numbers.max() > 0xFFFF:
         raise ValueError("not base45")
-    out = np.empty(len(numbers) * 2, dtype=np.uint8)
-    out[0::2], out[1::2] = numbers >> 8, numbers & 0xFF
-    blob = out.tobytes()
+    blob = numbers.astype(">u2").tobytes()
     if whole < len(values):
-        last = int(values[whole] + values[whole + 1] * 45)
+        last = int(values[whole]) + 45 * int(values[whole + 1])
         if last > 0xFF:
             raise ValueError("not base45")
         blob += bytes([last])
