@@ -1,7 +1,7 @@
 """Camera frames: every QR code in a 1920x1080 frame decoded and verified, and how well the people
 counters count.
 
-  .venv/bin/python bench/checkpoints_frames.py [--frames 20] [--rounds 3]
+  .venv/bin/python bench/checkpoints_frames.py [--frames 20] [--rounds 3] [--scenes 4] [--skip-codes | --skip-counting]
 
 No database. Frames are made by tests/checkpoints/scenes.py and tests/cameras/people.py (QR codes drawn
 with segno on phone screens and paper, perspective-warped, in a street-like background; pedestrians
@@ -112,9 +112,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scenes", type=int, default=4, help="scenes per people count")
     parser.add_argument("--skip-counting", action="store_true")
+    parser.add_argument("--skip-codes", action="store_true")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    codes(args)
+    if not args.skip_codes:
+        codes(args)
     if not args.skip_counting:
         counting(args)
 
