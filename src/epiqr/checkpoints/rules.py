@@ -4,7 +4,7 @@
 reads them: a code that is not a permit or does not carry a valid signature from a trusted key says
 nothing else (its claims cannot be believed); otherwise revoked, then the dates, the weekday, the
 hours, the area, and the holder's ID card when one was scanned. The checkpoint page's script
-(static checkpoints/verify.js) applies the same rules offline; tests/checkpoints/test_verify_browser.py
+(static checkpoints/verify.js) applies the same rules offline; tests/checkpoints/test_station_browser.py
 holds the two to the same answers.
 
 Time: the permit's days, weekdays and hours are Vietnam local time (Asia/Ho_Chi_Minh), whatever zone

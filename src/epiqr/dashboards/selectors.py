@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from django.db.models import Q, Sum
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
+from epiqr.cameras.selectors import crowd_hourly
 from epiqr.cases.selectors import case_active_counts_by_commune
 from epiqr.core.errors import NotFound
 from epiqr.core.permissions import Role
-from epiqr.core.timeutil import local_today
+from epiqr.core.timeutil import local_today, now
 
 from .models import CommuneDayCount, LevelAssessment, PlaceKind
 
@@ -353,3 +354,40 @@ def progress_history(*, user, sector: str, days: int = 60):
             province_id=province, sector=sector, day__gte=local_today() - timedelta(days=days)
         ).order_by("day")
     )
+
+
+@dataclass(frozen=True)
+class CrowdRow:
+    """One crowd camera over the last hours, from its counts (never a frame, never a person)."""
+
+    camera: str
+    name: str
+    threshold: int
+    latest: float  # average count of the latest hour with counts
+    highest: int
+    hours_above: int  # hours whose average count was above the threshold
+    hours: int  # hours with counts
+
+
+def crowding(*, user, area: Area, hours: int = 24) -> list[CrowdRow]:
+    """The crowd cameras of the area (those the user may see) over the last `hours`: next to the check-ins,
+    where people gather in the street. Cameras with no count in the period are left out."""
+    by_camera: dict[str, list[dict]] = defaultdict(list)
+    for row in crowd_hourly(user=user, since=now() - timedelta(hours=hours), commune_id=area.commune_id):
+        by_camera[row["camera"]].append(row)
+    out = []
+    for rows in by_camera.values():
+        rows.sort(key=lambda r: r["hour"])
+        threshold = rows[0]["threshold"]
+        out.append(
+            CrowdRow(
+                camera=rows[0]["camera"],
+                name=rows[0]["name"],
+                threshold=threshold,
+                latest=rows[-1]["average"],
+                highest=max(r["highest"] for r in rows),
+                hours_above=sum(1 for r in rows if r["average"] > threshold),
+                hours=len(rows),
+            )
+        )
+    return sorted(out, key=lambda r: (-r.hours_above, -r.highest, r.name))

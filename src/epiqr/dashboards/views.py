@@ -75,6 +75,7 @@ def home(request):
             "onset_chart": onset_chart,
             "activity": activity,
             "activity_chart": activity_chart,
+            "crowding": selectors.crowding(user=request.user, area=area),
             "rows": rows,
             "totals": totals,
             "level": _level_view(selectors.area_level(user=request.user, area=area)),
