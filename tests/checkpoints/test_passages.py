@@ -158,6 +158,9 @@ def test_own_registry_reads_cases_and_quarantine(api_client, chot, checkpoint, c
     assert ask("an")["reasons"] == ["f1_quarantine"]
     chi = ask("chi")
     assert chi["valid"] and not chi["alert"] and chi["registry"]["full_name"] == "Phạm Minh Chi"
+    # Each lookup is one audited read of the person it found.
+    last = AuditEvent.objects.filter(action="checkpoints.registry_lookup", actor=chot).order_by("pk").last()
+    assert list(last.people.values_list("person_id", flat=True)) == [people["chi"].pk]
 
 
 def test_verifying_at_someone_elses_checkpoint_is_refused(api_client, make_user, geo, checkpoint, approved):

@@ -192,11 +192,26 @@ def test_the_import_page_runs_a_job_with_a_per_row_report(org_user, django_captu
     assert issue.line == 3 and "12 chữ số" in issue.message  # the page's language: Vietnamese
 
 
-def test_reads_of_permits_are_audited(approved, authority):
+def test_reads_of_permits_are_audited_with_the_holder_they_show(approved, authority, commune):
+    """The holder is in the person registry: opening, printing or listing the permit is a read of them."""
+    from epiqr.people.services import person_create
+
+    holder = person_create(
+        full_name=approved.holder_name, birth_year=1987, commune=commune, id_number=approved.holder_id_number
+    )
     client = Client()
     client.force_login(authority)
-    assert client.get(f"/checkpoints/permits/{approved.pk}/").status_code == 200
-    assert AuditEvent.objects.filter(action="checkpoints.permit_view", actor=authority).exists()
+    for path, action in (
+        (f"/checkpoints/permits/{approved.pk}/", "checkpoints.permit_view"),
+        (f"/checkpoints/permits/{approved.pk}/pdf/", "checkpoints.permit_pdf"),
+        ("/checkpoints/permits/", "checkpoints.permit_list"),
+    ):
+        assert client.get(path).status_code == 200
+        (event,) = AuditEvent.objects.filter(action=action, actor=authority)
+        assert list(event.people.values_list("person_id", flat=True)) == [holder.pk], path
+    # A refused read (another commune's officer) writes no read.
+    assert client.get("/checkpoints/permits/999999/").status_code == 404
+    assert AuditEvent.objects.filter(action="checkpoints.permit_view").count() == 1
 
 
 def test_an_organisation_sees_only_its_own_permits(approved, make_user, commune):

@@ -28,14 +28,17 @@ API_POSTS = {  # the status each POST below answers (a refusal must write no rea
     "/api/v1/testing/tubes/{barcode}/members": 422,
     "/api/v1/testing/tubes/{barcode}/close": 409,
     "/api/v1/cases/{case_id}/cancel": 200,
+    "/api/v1/checkpoints/verify": 403,  # the administrator is no officer of the checkpoint: no read
 }
 
 
 @pytest.fixture(scope="module")
 def world(demo_world, django_db_blocker):
+    from epiqr.cameras.models import CameraAlert
     from epiqr.cases.models import Case
     from epiqr.checkins.models import HealthDeclaration
     from epiqr.checkins.selectors import declaration_code
+    from epiqr.checkpoints.models import Checkpoint, Permit
     from epiqr.people.models import DocumentKind, IdentityDocument, Person
     from epiqr.testing.models import SamplingSession, Tube
     from epiqr.tracing.models import Contact, TracingRun
@@ -59,6 +62,9 @@ def world(demo_world, django_db_blocker):
             .barcode,
         }
         values["person_id"] = values["public_id"]
+        values["permit_id"] = Permit.objects.filter(status="approved").order_by("pk").first().pk
+        values["checkpoint_id"] = Checkpoint.objects.filter(passages__isnull=False).order_by("pk").first().pk
+        values["alert_id"] = CameraAlert.objects.filter(frame__isnull=False).order_by("pk").first().pk
         declaration = HealthDeclaration.objects.filter(commune=demo_world["demo"]["home_commune"]).first()
         values["code"] = declaration_code(declaration=declaration)
         values["uncased_cccd"] = (
@@ -190,6 +196,8 @@ def _api_body(path: str, world: dict) -> dict:
         return {"payload": "NOT-A-CARD"}
     if path.endswith("/cancel"):
         return {"reason": "Kiểm tra nhật ký"}
+    if path == "/api/v1/checkpoints/verify":
+        return {"checkpoint": world["values"]["checkpoint_id"], "card": world["values"]["uncased_cccd"]}
     return {}
 
 

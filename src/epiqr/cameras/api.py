@@ -8,6 +8,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from epiqr.core.api_schema import Code, Moment, errors
+from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Invalid
 from epiqr.core.permissions import check_capability
 
@@ -31,6 +32,9 @@ class FrameMeta(Schema):
 
 
 @router.post("/{code}/frames", response={200: FrameOut, **errors(403, 404)})
+@no_personal_data(
+    "a camera gateway's frame: the answer is counts, passage numbers and outcomes; registry reads are audited"
+)
 def post_frame(request, code: str, frame: File[UploadedFile], meta: Form[FrameMeta]):
     """One JPEG or PNG frame of a camera of yours (multipart field `frame`, optional `at`): its QR codes
     become passages (checkpoint cameras), its people are counted (crowd cameras), movement through the door
@@ -57,6 +61,7 @@ class CrowdQuery(Schema):
 
 
 @router.get("/crowding", response={200: list[CrowdHourOut], **errors(403)})
+@no_personal_data("people counted per crowd camera and hour: counts only")
 def crowding(request, params: Query[CrowdQuery]):
     """Crowd cameras of your jurisdiction, per hour: average and highest people counted, and the threshold
     (counts only: the dashboards' crowding view next to check-in occupancy)."""

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import Day, Id, errors
+from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.errors import Forbidden, Invalid
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
@@ -85,6 +86,7 @@ PermitListQuery = api_query(selectors.PERMITS)
 
 
 @router.get("/permits", response={200: PermitPage, **errors(403, 422)})
+@reads_personal_data("checkpoints.permit_list")
 def list_permits(request, params: Query[PermitListQuery]):
     """Your organisation's permits, or those of your jurisdiction's organisations; paged and filtered."""
     check_capability(request.user, permissions.PERMIT_LIST)
@@ -94,10 +96,14 @@ def list_permits(request, params: Query[PermitListQuery]):
         user=request.user,
         strict=True,
     )
+    selectors.holders_note(numbers=[p.holder_id_number for p in page.items])
     return page.as_api([permit_out(p) for p in page.items], path=request.path)
 
 
 @router.post("/permits", response={201: PermitOut, **errors(403)})
+@no_personal_data(
+    "a write (audited as checkpoints.permit_apply): answers with the application the caller has just sent"
+)
 def apply(request, body: PermitIn):
     """Apply for one person of your organisation (422 lists every problem)."""
     permit = services.permit_apply(by=request.user, data=body.dict())
@@ -116,6 +122,7 @@ class DecideOut(Schema):
 
 
 @router.post("/permits/decide", response={200: DecideOut, **errors(403)})
+@no_personal_data("a write: answers with the numbers of the permits decided and skipped")
 def decide(request, body: DecideIn):
     """Approve (signed, holders told) or refuse (reason required) applications of your jurisdiction."""
     report = services.permits_decide(
@@ -128,12 +135,11 @@ def decide(request, body: DecideIn):
 
 
 @router.get("/permits/{permit_id}", response={200: PermitOut, **errors(403, 404)})
+@reads_personal_data("checkpoints.permit_view", target=("checkpoints.permit", "permit_id"))
 def get_permit(request, permit_id: Id):
     check_capability(request.user, permissions.PERMIT_LIST)
     permit = selectors.permit_get_visible(user=request.user, permit_id=permit_id)
-    from epiqr.core.services import audit_record
-
-    audit_record(actor=request.user, action="checkpoints.permit_view", target=permit)
+    selectors.holders_note(numbers=[permit.holder_id_number])
     return permit_out(permit)
 
 
@@ -142,6 +148,9 @@ class RevokeIn(Schema):
 
 
 @router.post("/permits/{permit_id}/revoke", response={200: PermitOut, **errors(403, 404)})
+@no_personal_data(
+    "a write (audited as checkpoints.permit_revoke): answers with the permit the caller has just revoked"
+)
 def revoke(request, permit_id: Id, body: RevokeIn):
     return permit_out(services.permit_revoke(by=request.user, permit_id=permit_id, reason=body.reason))
 
@@ -170,6 +179,7 @@ class VerifyOut(Schema):
 
 
 @router.post("/verify", response={200: VerifyOut, **errors(403, 404)})
+@reads_personal_data("checkpoints.registry_lookup")
 def verify(request, body: VerifyIn):
     """Verify a scan at one of your checkpoints, with the population registry's status of the person
     (the registry read is audited). Nothing is stored: log the passage through /passages."""
@@ -208,6 +218,7 @@ class PassagesIn(Schema):
 
 
 @router.post("/passages", response={200: PassagesOut, **errors(403)})
+@no_personal_data("a phone's passages stored: the answer is their client ids and statuses")
 def passages(request, body: PassagesIn):
     """Upload the passages a phone logged (maybe offline). Idempotent by client_id: the same id again is
     `duplicate`; the same id for a different passage is rejected (`client_id_reused`); a bad item is
@@ -239,6 +250,7 @@ class CheckpointOut(Schema):
 
 
 @router.get("/checkpoints", response={200: list[CheckpointOut], **errors(403)})
+@no_personal_data("the caller's checkpoints: places, hours and the shift's counts")
 def list_checkpoints(request):
     """The checkpoints you work at (checkpoint officers) or manage (officers), with the shift's counts."""
     from epiqr.core.permissions import has_capability

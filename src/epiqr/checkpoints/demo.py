@@ -156,9 +156,9 @@ def _passages(world: dict, checkpoints: list[Checkpoint], chot) -> None:
                 source=PassageSource.PHONE,
             )
         )
-    cases = world.get("cases") or []
-    if cases:
-        person = cases[0].person
+    # Someone with an active case and an ID card on file, stopped at the gateway.
+    person = next((c.person for c in world.get("cases") or [] if _id_of(c.person)), None)
+    if person is not None:
         rows.append(
             Passage(
                 checkpoint=checkpoints[0],

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.selectors import jurisdiction_filter
-from epiqr.core import signing
+from epiqr.core import audit, signing
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.permissions import Role, has_capability
-from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, now, start_of_local_day
+from epiqr.people.selectors import person_ids_by_id_numbers
 
 from . import keys, permissions
 from .models import Checkpoint, Outcome, Passage, Permit, PermitStatus, Purpose
@@ -366,7 +366,7 @@ def scan_verify(
             if not out["holder_name"]:
                 out["holder_name"] = record.full_name
             out["holder_id"] = out["holder_id"] or record.id_number
-            audit_record(
+            audit.read_event(
                 actor=user,
                 action="checkpoints.registry_lookup",
                 target=checkpoint,
@@ -383,3 +383,10 @@ def scan_verify(
     out["reason_texts"] = [labels.get(r, r) for r in out["reasons"]]
     out["note_texts"] = [labels.get(r, r) for r in out["notes"]]
     return out
+
+
+def holders_note(*, numbers) -> None:
+    """An audited page shows these permit or passage holders (by ID number): the people of the registry
+    holding them are recorded as read (core.audit)."""
+    if audit.current() is not None:
+        audit.note_people(person_ids_by_id_numbers(numbers=numbers))

@@ -11,12 +11,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from epiqr.core import export, qr
+from epiqr.core import audit, export, qr
+from epiqr.core.audit import WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.services import audit_record, job_start
+from epiqr.core.services import job_start
 from epiqr.core.timeutil import local_today
 
 from . import documents, forms, importing, permissions, selectors, services
@@ -25,11 +26,13 @@ from .schedule import hours_text, weekdays_text
 
 
 @requires(permissions.PERMIT_LIST)
+@reads_personal_data("checkpoints.permit_list")
 def permit_list(request):
     """An organisation's permits (apply, import, print), or the jurisdiction's for an officer, who
     approves or refuses the ticked applications together."""
     qs = selectors.permit_list_visible_to(user=request.user)
     page = selectors.PERMITS.get(qs, request.GET, user=request.user)
+    selectors.holders_note(numbers=[p.holder_id_number for p in page.items])
     deciding = has_capability(request.user, permissions.PERMIT_DECIDE)
     return render(
         request,
@@ -47,6 +50,7 @@ def permit_list(request):
 
 @requires(permissions.PERMIT_APPLY)
 @require_http_methods(["GET", "POST"])
+@no_personal_data("a form for a new application: shows only what the caller typed, then redirects")
 def permit_apply(request):
     form = forms.ApplicationForm(
         request.POST or None,
@@ -65,6 +69,7 @@ def permit_apply(request):
 
 @requires(permissions.PERMIT_APPLY)
 @require_http_methods(["GET", "POST"])
+@no_personal_data("the staff-list upload form: the file becomes a job whose page only its uploader sees")
 def permit_import(request):
     """The staff list uploaded as a job: its page shows the progress and the rows refused, with why."""
     form = forms.ImportForm(request.POST or None, request.FILES or None)
@@ -84,12 +89,14 @@ def permit_import(request):
 
 @requires(permissions.PERMIT_APPLY)
 @require_GET
+@no_personal_data("the empty import template (headers and an example of made-up values)")
 def import_template(request):
     return export.response(importing.template_sheets(), fmt=export.XLSX, filename="mau-giay-di-duong.xlsx")
 
 
 @requires(permissions.PERMIT_DECIDE)
 @require_POST
+@no_personal_data(WRITE_THEN_REDIRECT)
 def permits_decide(request):
     ids = [i for i in (int_or_none(v) for v in request.POST.getlist("permits")) if i is not None]
     decision = request.POST.get("decision")
@@ -137,9 +144,10 @@ def _permit_context(permit) -> dict:
 
 
 @requires(permissions.PERMIT_LIST)
+@reads_personal_data("checkpoints.permit_view", target=("checkpoints.permit", "permit_id"))
 def permit_detail(request, permit_id: int):
     permit = selectors.permit_get_visible(user=request.user, permit_id=permit_id)
-    audit_record(actor=request.user, action="checkpoints.permit_view", target=permit)
+    selectors.holders_note(numbers=[permit.holder_id_number])
     context = _permit_context(permit)
     context.update(
         history=permit.history.select_related("by"),
@@ -152,6 +160,7 @@ def permit_detail(request, permit_id: int):
 
 @requires(permissions.PERMIT_LIST)
 @require_GET
+@reads_personal_data("checkpoints.permit_pdf", target=("checkpoints.permit", "permit_id"))
 def permit_pdf(request, permit_id: int):
     permit = selectors.permit_get_visible(user=request.user, permit_id=permit_id)
     if not permit.payload:
@@ -161,7 +170,7 @@ def permit_pdf(request, permit_id: int):
             {"message": _("Only an approved permit can be printed.")},
             status=409,
         )
-    audit_record(actor=request.user, action="checkpoints.permit_pdf", target=permit)
+    selectors.holders_note(numbers=[permit.holder_id_number])
     response = HttpResponse(documents.permits_pdf(permits=[permit]), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="giay-di-duong-{permit.pk}.pdf"'
     return response
@@ -169,6 +178,7 @@ def permit_pdf(request, permit_id: int):
 
 @requires(permissions.PERMIT_DECIDE)
 @require_POST
+@no_personal_data(WRITE_THEN_REDIRECT)
 def permit_revoke(request, permit_id: int):
     form = forms.RevokeForm(request.POST)
     if not form.is_valid():
@@ -186,6 +196,9 @@ def permit_revoke(request, permit_id: int):
 @login_not_required
 @never_cache
 @require_GET
+@no_personal_data(
+    "the holder's own permit from the signed link sent to them: what their paper shows (like a citizen's own page)"
+)
 def holder_permit(request, token: str):
     """Public: the holder's permit on their phone, from the signed link they were sent (the link is the
     permit: whoever holds it can show the QR, as with the paper; the checkpoint checks the ID card)."""
@@ -197,6 +210,7 @@ def holder_permit(request, token: str):
 
 
 @requires(permissions.VERIFY)
+@no_personal_data("the checkpoints the officer works at")
 def station_pick(request):
     """The officer's checkpoints: straight to the page of the only one, else a choice."""
     checkpoints = list(selectors.checkpoint_list_for_officer(user=request.user))
@@ -206,6 +220,9 @@ def station_pick(request):
 
 
 @requires(permissions.VERIFY)
+@no_personal_data(
+    "the checkpoint's phone page: the shift's counts; scans are verified on the phone or by the audited verify API"
+)
 def station(request, checkpoint_id: int):
     """Scan, result, log, counts of the shift; works offline once loaded (static checkpoints/station.js:
     the trust and revocation lists cached, permits verified with WebCrypto, passages queued and synced)."""
@@ -250,6 +267,7 @@ def _station_words() -> dict[str, str]:
 
 @login_not_required
 @require_GET
+@no_personal_data("the station page's service worker script")
 def service_worker(request):
     """The station page's service worker, served under /checkpoints/ so that it may keep that page for
     offline use (a worker controls only the paths below its own)."""
@@ -281,6 +299,7 @@ def service_worker(request):
 
 
 @requires(permissions.MANAGE)
+@no_personal_data("checkpoints of the jurisdiction: places, hours, officers and the shift's counts")
 def checkpoint_list(request):
     checkpoints = list(selectors.checkpoint_list_visible_to(user=request.user).prefetch_related("officers"))
     rows = [(c, selectors.shift_counts(checkpoint=c)) for c in checkpoints]
@@ -288,6 +307,7 @@ def checkpoint_list(request):
 
 
 @requires(permissions.MANAGE)
+@reads_personal_data("checkpoints.passages_view", target=("checkpoints.checkpoint", "checkpoint_id"))
 def checkpoint_detail(request, checkpoint_id: int):
     checkpoint = selectors.checkpoint_get_visible(user=request.user, checkpoint_id=checkpoint_id)
     page = selectors.PASSAGES.get(
@@ -298,9 +318,8 @@ def checkpoint_detail(request, checkpoint_id: int):
     labels = selectors.reason_labels()
     for passage in page.items:
         passage.reason_texts = [labels.get(r, r) for r in passage.reasons]
-    audit_record(
-        actor=request.user, action="checkpoints.passages_view", target=checkpoint, row_count=len(page.items)
-    )
+    selectors.holders_note(numbers=[p.holder_id_number for p in page.items])
+    audit.annotate(row_count=len(page.items))
     return render(
         request,
         "checkpoints/checkpoint.html",

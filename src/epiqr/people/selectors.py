@@ -110,6 +110,20 @@ def person_by_id_number(*, number: str) -> Person | None:
     return found[0] if len(found) == 1 else None
 
 
+def person_ids_by_id_numbers(*, numbers) -> list[int]:
+    """The people holding any of these CCCD, old CMND or passport numbers (ids only: an audited page that
+    shows names it holds elsewhere notes who they are)."""
+    wanted = {(n or "").strip().upper() for n in numbers} - {""}
+    if not wanted:
+        return []
+    kinds = (DocumentKind.CCCD, DocumentKind.CMND, DocumentKind.PASSPORT)
+    return list(
+        IdentityDocument.objects.filter(kind__in=kinds, number__in=wanted)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+
+
 def people_by_id(*, person_ids: list[int]) -> list[Person]:
     """People by primary key, in the order asked (unknown ids dropped)."""
     found = Person.objects.in_bulk(list(person_ids))
