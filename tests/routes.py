@@ -157,7 +157,7 @@ def build_world(*, commune, admin) -> dict:
         organisation=org, commune=commune, holder_id_number="001980000001", holder_name=HOSTILE_NAMES[0],
         purpose=1, valid_from=local_today(), valid_until=local_today(), area_provinces=[commune.province_id],
     )  # fmt: skip
-    permits_decide(by=admin, permit_ids=[permit.pk], approve=True)
+    permits_decide(actor=admin, permit_ids=[permit.pk], approve=True)
     checkpoint = Checkpoint.objects.create(
         code="chot-thu", name=HOSTILE_SITE, kind="gateway", commune=commune
     )

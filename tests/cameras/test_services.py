@@ -44,7 +44,7 @@ def test_a_checkpoint_camera_logs_every_code_and_keeps_a_frame_only_for_the_refu
 ):
     camera = make_camera(commune, kind="checkpoint", checkpoint=checkpoint)
     texts = _permits(approved, 4, revoke_last=True)
-    result = services.frame_ingest(by=chot, code=camera.code, blob=jpeg(frame_with_codes(texts, seed=3)))
+    result = services.frame_ingest(actor=chot, code=camera.code, blob=jpeg(frame_with_codes(texts, seed=3)))
     assert len(result.codes) == 4
     passages = Passage.objects.filter(source="camera", source_ref=camera.code)
     assert passages.count() == 4
@@ -53,7 +53,7 @@ def test_a_checkpoint_camera_logs_every_code_and_keeps_a_frame_only_for_the_refu
     (alert,) = CameraAlert.objects.all()
     assert alert.kind == "passage" and Frame.objects.filter(alert=alert).exists()
     # All valid: passages, and no frame kept at all.
-    services.frame_ingest(by=chot, code=camera.code, blob=jpeg(frame_with_codes(texts[:3], seed=4)))
+    services.frame_ingest(actor=chot, code=camera.code, blob=jpeg(frame_with_codes(texts[:3], seed=4)))
     assert Passage.objects.filter(source="camera").count() == 7 and Frame.objects.count() == 1
 
 
@@ -64,7 +64,7 @@ def test_a_crowd_that_stays_alerts_the_commune_once(
         commune, kind="crowd", detector="blobs", threshold=5, sustain_minutes=2, alert_every_minutes=10
     )
     empty, crowded, _boxes = street(8, seed=5)
-    services.camera_reference_set(by=officer, camera=camera, blob=cv2.imencode(".png", empty)[1].tobytes())
+    services.camera_reference_set(actor=officer, camera=camera, blob=cv2.imencode(".png", empty)[1].tobytes())
     camera.refresh_from_db()
     start = now() - timedelta(minutes=6)
     with django_capture_on_commit_callbacks(execute=True):
@@ -80,7 +80,7 @@ def test_a_crowd_that_stays_alerts_the_commune_once(
 def test_a_quiet_crowd_camera_keeps_no_frame(commune, officer):
     camera = make_camera(commune, kind="crowd", detector="blobs", threshold=5)
     empty, few, _boxes = street(2, seed=6)
-    services.camera_reference_set(by=officer, camera=camera, blob=cv2.imencode(".png", empty)[1].tobytes())
+    services.camera_reference_set(actor=officer, camera=camera, blob=cv2.imencode(".png", empty)[1].tobytes())
     camera.refresh_from_db()
     for i in range(5):
         services.frame_process(camera=camera, frame=few, at=now() - timedelta(minutes=5 - i))

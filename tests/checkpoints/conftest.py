@@ -73,7 +73,7 @@ def approved(org_user, authority):
     """An approved permit: (permit, its QR text)."""
     from epiqr.checkpoints.services import permit_apply, permits_decide
 
-    permit = permit_apply(by=org_user, data=application())
-    permits_decide(by=authority, permit_ids=[permit.pk], approve=True)
+    permit = permit_apply(actor=org_user, data=application())
+    permits_decide(actor=authority, permit_ids=[permit.pk], approve=True)
     permit.refresh_from_db()
     return permit

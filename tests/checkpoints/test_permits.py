@@ -42,7 +42,7 @@ def test_an_application_lists_every_problem_at_once(org_user):
         plate="??",
     )
     with pytest.raises(Invalid) as info:
-        permit_apply(by=org_user, data=bad)
+        permit_apply(actor=org_user, data=bad)
     message = info.value.message
     for words in ("12 digits", "Full name", "purpose", "weekdays", "hours", "Atlantis", "plate"):
         assert words in message, words
@@ -52,20 +52,20 @@ def test_an_application_lists_every_problem_at_once(org_user):
 def test_a_scanned_chip_card_fills_the_id_and_name(org_user, organisation):
     number = cccd_number(born=1990, serial=55501)
     permit = permit_apply(
-        by=org_user, data=application(id_number=cccd(number=number, name="Trần Văn Bình"), full_name="")
+        actor=org_user, data=application(id_number=cccd(number=number, name="Trần Văn Bình"), full_name="")
     )
     assert permit.holder_id_number == number and permit.holder_name == "Trần Văn Bình"
     assert permit.status == PermitStatus.APPLIED and permit.commune_id == organisation.commune_id
 
 
 def test_the_same_person_cannot_be_applied_for_twice_for_overlapping_days(org_user):
-    first = permit_apply(by=org_user, data=application())
+    first = permit_apply(actor=org_user, data=application())
     with pytest.raises(Invalid, match=f"No. {first.pk}"):
-        permit_apply(by=org_user, data=application(valid_from=local_today() + timedelta(days=5)))
+        permit_apply(actor=org_user, data=application(valid_from=local_today() + timedelta(days=5)))
     later = application(
         valid_from=local_today() + timedelta(days=20), valid_until=local_today() + timedelta(days=30)
     )
-    assert permit_apply(by=org_user, data=later).pk != first.pk
+    assert permit_apply(actor=org_user, data=later).pk != first.pk
 
 
 def test_officers_approve_in_bulk_sign_and_tell_the_holders(
@@ -73,12 +73,12 @@ def test_officers_approve_in_bulk_sign_and_tell_the_holders(
 ):
     permits = [
         permit_apply(
-            by=org_user, data=application(id_number=cccd_number(serial=100 + i), phone=f"091234560{i}")
+            actor=org_user, data=application(id_number=cccd_number(serial=100 + i), phone=f"091234560{i}")
         )
         for i in range(3)
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        report = permits_decide(by=authority, permit_ids=[p.pk for p in permits], approve=True)
+        report = permits_decide(actor=authority, permit_ids=[p.pk for p in permits], approve=True)
     assert len(report.done) == 3 and not report.skipped
     keys = trusted_keys()
     for permit in permits:
@@ -91,19 +91,19 @@ def test_officers_approve_in_bulk_sign_and_tell_the_holders(
     assert len(sent_messages) == 3
     assert all("/checkpoints/p/" in m.body for m in sent_messages)
     # Deciding again skips them: a permit is approved once.
-    again = permits_decide(by=authority, permit_ids=[permits[0].pk], approve=False, reason="x")
+    again = permits_decide(actor=authority, permit_ids=[permits[0].pk], approve=False, reason="x")
     assert again.done == [] and again.skipped[0][0] == permits[0].pk
 
 
 def test_refusing_needs_a_reason_and_tells_it(
     org_user, authority, sent_messages, django_capture_on_commit_callbacks
 ):
-    permit = permit_apply(by=org_user, data=application())
+    permit = permit_apply(actor=org_user, data=application())
     with pytest.raises(Invalid):
-        permits_decide(by=authority, permit_ids=[permit.pk], approve=False, reason="  ")
+        permits_decide(actor=authority, permit_ids=[permit.pk], approve=False, reason="  ")
     with django_capture_on_commit_callbacks(execute=True):
         permits_decide(
-            by=authority,
+            actor=authority,
             permit_ids=[permit.pk],
             approve=False,
             reason="Ngành nghề không thuộc diện được đi lại",
@@ -114,9 +114,9 @@ def test_refusing_needs_a_reason_and_tells_it(
 
 
 def test_an_officer_elsewhere_cannot_decide(org_user, make_user, other_commune, sent_messages):
-    permit = permit_apply(by=org_user, data=application())
+    permit = permit_apply(actor=org_user, data=application())
     stranger = make_user(Role.COMMUNE_OFFICER, commune=other_commune)
-    report = permits_decide(by=stranger, permit_ids=[permit.pk], approve=True)
+    report = permits_decide(actor=stranger, permit_ids=[permit.pk], approve=True)
     assert report.done == [] and report.skipped == [(permit.pk, "not found in your jurisdiction")]
     permit.refresh_from_db()
     assert permit.status == PermitStatus.APPLIED and not sent_messages
@@ -127,19 +127,19 @@ def test_revoked_permits_are_published_and_told(
 ):
     assert approved.pk not in revoked_serials()
     with django_capture_on_commit_callbacks(execute=True):
-        permit_revoke(by=authority, permit_id=approved.pk, reason="Nhân viên đã nghỉ việc")
+        permit_revoke(actor=authority, permit_id=approved.pk, reason="Nhân viên đã nghỉ việc")
     approved.refresh_from_db()
     assert approved.status == PermitStatus.REVOKED and approved.revoked_at
     assert approved.pk in revoked_serials()
     assert "thu hồi" in sent_messages[-1].body
     with pytest.raises(Conflict):
-        permit_revoke(by=authority, permit_id=approved.pk, reason="again")
+        permit_revoke(actor=authority, permit_id=approved.pk, reason="again")
 
 
 def test_revoking_needs_the_jurisdiction(approved, make_user, other_commune):
     with pytest.raises(NotFound):
         permit_revoke(
-            by=make_user(Role.COMMUNE_OFFICER, commune=other_commune), permit_id=approved.pk, reason="x"
+            actor=make_user(Role.COMMUNE_OFFICER, commune=other_commune), permit_id=approved.pk, reason="x"
         )
 
 
@@ -150,14 +150,14 @@ def test_the_staff_list_is_judged_row_by_row(org_user):
         {"_row": 4, **application(id_number=cccd_number(serial=1))},  # the same person as row 2
         {"_row": 5, **application(id_number=cccd_number(serial=3), valid_until="31/02/2027")},
     ]
-    report = permits_import(by=org_user, rows=rows)
+    report = permits_import(actor=org_user, rows=rows)
     assert [r.row for r in report.stored] == [2]
     refused = {r.row: " ".join(r.errors) for r in report.refused}
     assert "Nơi Không Có" in refused[3]
     assert "row 2" in refused[4]
     assert "31/02/2027" in refused[5]
     # The whole file again: nothing is applied for twice.
-    again = permits_import(by=org_user, rows=rows)
+    again = permits_import(actor=org_user, rows=rows)
     assert again.stored == [] and "No. " in " ".join(again.rows[0].errors)
 
 

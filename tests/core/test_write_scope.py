@@ -114,9 +114,9 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
     org_b = organisation_register(name="Công ty B", tax_code="0100000002", commune_id=b.code)
     users["org_a"] = make_user(Role.ORGANISATION, org_kind="organisation", org_id=org_a.pk)
     users["org_b"] = make_user(Role.ORGANISATION, org_kind="organisation", org_id=org_b.pk)
-    o["application"] = permit_apply(by=users["org_a"], data=application(id_number=cccd_number(serial=1)))
-    o["permit"] = permit_apply(by=users["org_a"], data=application(id_number=cccd_number(serial=2)))
-    permits_decide(by=users["officer_a"], permit_ids=[o["permit"].pk], approve=True)
+    o["application"] = permit_apply(actor=users["org_a"], data=application(id_number=cccd_number(serial=1)))
+    o["permit"] = permit_apply(actor=users["org_a"], data=application(id_number=cccd_number(serial=2)))
+    permits_decide(actor=users["officer_a"], permit_ids=[o["permit"].pk], approve=True)
     o["checkpoint"] = Checkpoint.objects.create(code="chot-a", name="Chốt A", kind="gateway", commune=a)
     o["checkpoint"].officers.add(users["chot_a"])
     from epiqr.cameras.models import Camera

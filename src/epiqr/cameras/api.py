@@ -41,7 +41,7 @@ def post_frame(request, code: str, frame: File[UploadedFile], meta: Form[FrameMe
     is watched (quarantine zones). The frame is kept only when an alert needs it."""
     if frame.size > MAX_FRAME_BYTES:
         raise Invalid(_("A frame is at most 8 MB."), field="frame")
-    result = services.frame_ingest(by=request.user, code=code[:32], blob=frame.read(), at=meta.at)
+    result = services.frame_ingest(actor=request.user, code=code[:32], blob=frame.read(), at=meta.at)
     return JsonResponse(result.as_dict())
 
 

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import segno
 
+from epiqr.checkpoints.models import Permit
 from epiqr.core.timeutil import now
 
 from .models import Camera
@@ -53,8 +54,6 @@ def _with_codes(frame: np.ndarray, texts: list[str]) -> np.ndarray:
 
 
 def populate(world: dict) -> None:
-    from epiqr.checkpoints.models import Permit
-
     rng = random.Random(14)
     home = world["home_commune"]
     checkpoints = world.get("checkpoints") or []

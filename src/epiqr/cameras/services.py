@@ -23,13 +23,18 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import User
+from epiqr.checkpoints.selectors import scan_verify
+from epiqr.checkpoints.services import passage_record_camera
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.permissions import check_capability
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import now
+from epiqr.notify.services import message_send_to_officers
 
 from . import alerts, permissions, vision
 from .models import AlertKind, Camera, CameraAlert, CameraKind, CrowdCount, Detector, Frame
+from .selectors import camera_list_feedable_by
 
 MOVEMENT_THRESHOLD = 2.0  # percent of the door thumbnail's pixels changed that counts as movement
 
@@ -72,8 +77,6 @@ def _alert(
 
 
 def _tell_officers(camera: Camera, alert: CameraAlert) -> None:
-    from epiqr.notify.services import message_send_to_officers
-
     def send():
         n = message_send_to_officers(
             commune_id=camera.commune_id,
@@ -86,13 +89,15 @@ def _tell_officers(camera: Camera, alert: CameraAlert) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def frame_process(*, camera: Camera, frame: np.ndarray, at: datetime | None = None, by=None) -> FrameResult:
+def frame_process(
+    *, camera: Camera, frame: np.ndarray, at: datetime | None = None, actor: User | None = None
+) -> FrameResult:
     """Read one greyscale frame for its camera's kind (see the module's docstring)."""
     at = at or now()
     result = FrameResult(camera=camera.code, at=at)
     with transaction.atomic():
         if camera.kind == CameraKind.CHECKPOINT:
-            _checkpoint_frame(camera, frame, at, by, result)
+            _checkpoint_frame(camera, frame, at, actor, result)
         elif camera.kind == CameraKind.CROWD:
             _crowd_frame(camera, frame, at, result)
         else:
@@ -100,10 +105,9 @@ def frame_process(*, camera: Camera, frame: np.ndarray, at: datetime | None = No
     return result
 
 
-def _checkpoint_frame(camera: Camera, frame: np.ndarray, at: datetime, by, result: FrameResult) -> None:
-    from epiqr.checkpoints.selectors import scan_verify
-    from epiqr.checkpoints.services import passage_record_camera
-
+def _checkpoint_frame(
+    camera: Camera, frame: np.ndarray, at: datetime, actor: User | None, result: FrameResult
+) -> None:
     checkpoint = camera.checkpoint
     if checkpoint is None:
         raise Invalid(_("This checkpoint camera is not attached to a checkpoint."), code="no_checkpoint")
@@ -111,7 +115,7 @@ def _checkpoint_frame(camera: Camera, frame: np.ndarray, at: datetime, by, resul
     for text in vision.qr_codes(frame):
         is_permit = text.startswith("GD1:")
         verdict = scan_verify(
-            user=by,
+            user=actor,
             checkpoint=checkpoint,
             permit_text=text if is_permit else "",
             card_text="" if is_permit else text,
@@ -204,20 +208,18 @@ def _door_frame(camera: Camera, frame: np.ndarray, at: datetime, result: FrameRe
         _tell_officers(camera, alert)
 
 
-def camera_for_feed(*, by, code: str) -> Camera:
+def camera_for_feed(*, actor: User, code: str) -> Camera:
     """The camera a gateway posts to, checked against the account's capability and scope."""
-    from .selectors import camera_list_feedable_by
-
-    check_capability(by, permissions.FEED)
-    camera = camera_list_feedable_by(user=by).filter(code=str(code)[:32], active=True).first()
+    check_capability(actor, permissions.FEED)
+    camera = camera_list_feedable_by(user=actor).filter(code=str(code)[:32], active=True).first()
     if camera is None:
         raise NotFound(_("No active camera with this code among yours."))
     return camera
 
 
-def frame_ingest(*, by, code: str, blob: bytes, at: datetime | None = None) -> FrameResult:
+def frame_ingest(*, actor: User, code: str, blob: bytes, at: datetime | None = None) -> FrameResult:
     """An uploaded JPEG/PNG frame (a camera gateway): scope first, then the frame is read."""
-    camera = camera_for_feed(by=by, code=code)
+    camera = camera_for_feed(actor=actor, code=code)
     try:
         frame = vision.image_from_bytes(blob)
     except vision.FrameError as exc:
@@ -226,10 +228,10 @@ def frame_ingest(*, by, code: str, blob: bytes, at: datetime | None = None) -> F
         ) from exc
     if at is not None and not (now() - timedelta(days=1) <= at <= now() + timedelta(minutes=10)):
         raise Invalid(_("The frame's time is more than a day old or in the future."), field="at")
-    return frame_process(camera=camera, frame=frame, at=at, by=by)
+    return frame_process(camera=camera, frame=frame, at=at, actor=actor)
 
 
-def camera_reference_set(*, by, camera: Camera, blob: bytes) -> Camera:
+def camera_reference_set(*, actor: User, camera: Camera, blob: bytes) -> Camera:
     """The empty-scene reference of a "blobs" camera (a frame taken with nobody in it)."""
     try:
         frame = vision.image_from_bytes(blob)
@@ -240,7 +242,7 @@ def camera_reference_set(*, by, camera: Camera, blob: bytes) -> Camera:
     ok, png = cv2.imencode(".png", frame)
     camera.reference = png.tobytes()
     Camera.objects.filter(pk=camera.pk).update(reference=camera.reference)
-    audit_record(actor=by, action="cameras.reference_set", target=camera)
+    audit_record(actor=actor, action="cameras.reference_set", target=camera)
     return camera
 
 
@@ -250,8 +252,6 @@ def frames_purge(*, at: datetime | None = None) -> int:
     return deleted
 
 
-def camera_may_feed(*, by, camera: Camera) -> None:
-    from .selectors import camera_list_feedable_by
-
-    if not camera_list_feedable_by(user=by).filter(pk=camera.pk).exists():
+def camera_may_feed(*, actor: User, camera: Camera) -> None:
+    if not camera_list_feedable_by(user=actor).filter(pk=camera.pk).exists():
         raise Forbidden(_("This camera is not one of yours."))

@@ -1,8 +1,8 @@
 from django_tasks import task
 
+from .services import frames_purge as purge
+
 
 @task()
 def frames_purge() -> int:
-    from .services import frames_purge as purge
-
     return purge()

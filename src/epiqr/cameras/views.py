@@ -39,10 +39,10 @@ def camera_detail(request, camera_id: int):
         blob = form.cleaned_data["frame"].read()
         try:
             if form.cleaned_data["reference"]:
-                services.camera_reference_set(by=request.user, camera=camera, blob=blob)
+                services.camera_reference_set(actor=request.user, camera=camera, blob=blob)
                 messages.success(request, _("Empty-scene reference saved."))
                 return redirect("cameras:detail", camera_id=camera.pk)
-            result = services.frame_ingest(by=request.user, code=camera.code, blob=blob)
+            result = services.frame_ingest(actor=request.user, code=camera.code, blob=blob)
         except ServiceError as exc:
             form.add_error("frame", exc.message)
     alerts = selectors.alert_list(camera=camera)

@@ -17,6 +17,8 @@ import cv2
 
 from epiqr.core.timeutil import now
 
+from .services import frame_process
+
 
 @dataclass
 class ReadReport:
@@ -39,8 +41,6 @@ def read_source(
     process: Callable | None = None,
 ) -> ReadReport:
     """Read up to `max_frames` frames (every `every`-th is processed) or `max_seconds` of wall time."""
-    from .services import frame_process
-
     process = process or frame_process
     report = ReadReport()
     capture = cv2.VideoCapture(source)

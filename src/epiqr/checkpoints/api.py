@@ -12,7 +12,7 @@ from epiqr.core.api_schema import Day, Id, errors
 from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.errors import Forbidden, Invalid
 from epiqr.core.lists import api_page, api_params, api_query
-from epiqr.core.permissions import check_capability
+from epiqr.core.permissions import check_capability, has_capability
 
 from . import permissions, selectors, services
 
@@ -106,7 +106,7 @@ def list_permits(request, params: Query[PermitListQuery]):
 )
 def apply(request, body: PermitIn):
     """Apply for one person of your organisation (422 lists every problem)."""
-    permit = services.permit_apply(by=request.user, data=body.dict())
+    permit = services.permit_apply(actor=request.user, data=body.dict())
     return Status(201, permit_out(permit))
 
 
@@ -126,7 +126,7 @@ class DecideOut(Schema):
 def decide(request, body: DecideIn):
     """Approve (signed, holders told) or refuse (reason required) applications of your jurisdiction."""
     report = services.permits_decide(
-        by=request.user, permit_ids=body.permits, approve=body.approve, reason=body.reason
+        actor=request.user, permit_ids=body.permits, approve=body.approve, reason=body.reason
     )
     return {
         "decided": [p.pk for p in report.done],
@@ -152,7 +152,7 @@ class RevokeIn(Schema):
     "a write (audited as checkpoints.permit_revoke): answers with the permit the caller has just revoked"
 )
 def revoke(request, permit_id: Id, body: RevokeIn):
-    return permit_out(services.permit_revoke(by=request.user, permit_id=permit_id, reason=body.reason))
+    return permit_out(services.permit_revoke(actor=request.user, permit_id=permit_id, reason=body.reason))
 
 
 class VerifyIn(Schema):
@@ -223,7 +223,7 @@ def passages(request, body: PassagesIn):
     """Upload the passages a phone logged (maybe offline). Idempotent by client_id: the same id again is
     `duplicate`; the same id for a different passage is rejected (`client_id_reused`); a bad item is
     rejected alone."""
-    results = services.passages_sync(by=request.user, items=body.items)
+    results = services.passages_sync(actor=request.user, items=body.items)
     counts = {"stored": 0, "duplicate": 0, "rejected": 0}
     for r in results:
         counts[r.status] += 1
@@ -253,8 +253,6 @@ class CheckpointOut(Schema):
 @no_personal_data("the caller's checkpoints: places, hours and the shift's counts")
 def list_checkpoints(request):
     """The checkpoints you work at (checkpoint officers) or manage (officers), with the shift's counts."""
-    from epiqr.core.permissions import has_capability
-
     if not (
         has_capability(request.user, permissions.VERIFY) or has_capability(request.user, permissions.MANAGE)
     ):

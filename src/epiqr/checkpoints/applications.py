@@ -18,6 +18,10 @@ from django.utils.translation import gettext as _
 
 from epiqr.core.text import ascii_upper, fold, normalise_name
 from epiqr.geo.models import Province
+from epiqr.people.idnumber import IdNumberError, id_number_read
+from epiqr.people.parsers import ParseError, parse_payload
+from epiqr.people.phones import PhoneError, normalise_phone
+from epiqr.venues.importing import CommuneResolver
 
 from .models import Purpose
 from .schedule import ScheduleError, hours_parse, weekdays_parse
@@ -100,9 +104,6 @@ def purpose_from_text(value) -> int | None:
 
 def id_from_text(text: str, errors: list[str]) -> tuple[str, str]:
     """(ID number, name read from a scanned card or "") from what was typed or scanned."""
-    from epiqr.people.idnumber import IdNumberError, id_number_read
-    from epiqr.people.parsers import ParseError, parse_payload
-
     text = cell(text)
     if "|" in text:
         try:
@@ -144,8 +145,6 @@ class AreaResolver:
     """Provinces and communes by name or code for one form or import (the commune table read once)."""
 
     def __init__(self) -> None:
-        from epiqr.venues.importing import CommuneResolver
-
         self.communes = CommuneResolver()
         self._provinces: dict[str, int] | None = None
 
@@ -194,8 +193,6 @@ def application_clean(raw: dict, *, today: date, areas: AreaResolver) -> tuple[A
 
     `raw` keys: id_number, full_name, phone, email, purpose, valid_from, valid_until, weekdays, hours
     (or start_minute/end_minute from a form), area (or area_provinces/area_communes), plate."""
-    from epiqr.people.phones import PhoneError, normalise_phone
-
     errors: list[str] = []
     out = Application()
     out.holder_id_number, scanned_name = id_from_text(raw.get("id_number"), errors)

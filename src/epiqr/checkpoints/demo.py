@@ -4,8 +4,12 @@ as officer, and passages of the current shift (one of them a person under isolat
 
 from datetime import time, timedelta
 
+from epiqr.accounts.demo import _give_demo_devices
+from epiqr.accounts.models import OrgKind
+from epiqr.accounts.services import user_create
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today, now
+from epiqr.people.models import IdentityDocument
 
 from .models import Checkpoint, Direction, Outcome, Passage, PassageSource, Permit, PermitStatus
 from .services import organisation_register, permit_claim, permit_revoke, permits_decide
@@ -23,10 +27,6 @@ PLATES = ("29A12345", "30F67890", "29C11223", "", "", "29H45678")
 
 
 def populate(world: dict) -> None:
-    from epiqr.accounts.demo import _give_demo_devices
-    from epiqr.accounts.models import OrgKind
-    from epiqr.accounts.services import user_create
-
     rng = world["rng"]
     home = world["home_commune"]
     officer = world["users"].get("demo-xa")
@@ -44,8 +44,6 @@ def populate(world: dict) -> None:
     )
     world["users"]["demo-to-chuc"] = applicant
     _give_demo_devices([applicant])
-
-    from epiqr.people.models import IdentityDocument
 
     adults = [
         p for p in world.get("people", []) if p.birth_year and 20 <= local_today().year - p.birth_year <= 60
@@ -84,15 +82,15 @@ def populate(world: dict) -> None:
         waiting = permits[-8:]
         refused = permits[-11:-8]
         approve = [p.pk for p in permits[:-11]]
-        permits_decide(by=officer, permit_ids=approve, approve=True)
+        permits_decide(actor=officer, permit_ids=approve, approve=True)
         permits_decide(
-            by=officer,
+            actor=officer,
             permit_ids=[p.pk for p in refused],
             approve=False,
             reason="Không thuộc diện được đi lại",
         )
         if approve:
-            permit_revoke(by=officer, permit_id=approve[-1], reason="Nhân viên đã nghỉ việc")
+            permit_revoke(actor=officer, permit_id=approve[-1], reason="Nhân viên đã nghỉ việc")
         del waiting
     checkpoints = [
         Checkpoint.objects.create(

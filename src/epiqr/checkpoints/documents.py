@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.core.qr import dark_runs, qr_modules
 from epiqr.core.timeutil import local
+from epiqr.geo.models import Commune, Province
 
 from .models import Permit
 from .schedule import hours_text, weekdays_text
@@ -20,8 +21,6 @@ QR_ERROR = "m"
 
 
 def area_names(permit: Permit) -> str:
-    from epiqr.geo.models import Commune, Province
-
     names = [p.name for p in Province.objects.filter(code__in=permit.area_provinces).order_by("name")]
     names += [
         str(c) for c in Commune.objects.filter(code__in=permit.area_communes).select_related("province")

@@ -18,7 +18,7 @@ def permits_import(*, job, progress) -> JobOutcome:
     except importing.SheetError as exc:
         progress.refuse(message=str(exc))
         return JobOutcome(message=str(exc), stored=False)
-    report = services.permits_import(by=job.owner, rows=rows, progress=progress)
+    report = services.permits_import(actor=job.owner, rows=rows, progress=progress)
     if report.file_errors:
         for message in report.file_errors:
             progress.refuse(message=message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Container
 
 from epiqr.core import keyring
+from epiqr.core.services import revocation_add
 
 from . import permit_code
 
@@ -51,6 +52,4 @@ def revoked_serials() -> RevokedSerials:
 
 
 def revocation_publish(*, serial: int, actor, reason: str) -> None:
-    from epiqr.core.services import revocation_add
-
     revocation_add(purpose=PURPOSE, identifier=str(serial), actor=actor, reason=reason)

@@ -32,6 +32,11 @@ from typing import Protocol
 
 from django.utils.translation import gettext as _
 
+from epiqr.cases.selectors import person_active_case
+from epiqr.core.timeutil import local
+from epiqr.people.selectors import people_by_id, person_by_id_number, person_ids_by_public_id
+from epiqr.tracing.selectors import person_quarantined_since
+
 
 class RegistryUnavailable(Exception):
     """The registry could not answer in time."""
@@ -82,10 +87,6 @@ class OwnRegistry:
     name = "EpiQR"
 
     def _record(self, person, id_number: str, at: datetime) -> RegistryRecord:
-        from epiqr.cases.selectors import person_active_case
-        from epiqr.core.timeutil import local
-        from epiqr.tracing.selectors import person_quarantined_since
-
         labels = status_labels()
         statuses = []
         case = person_active_case(person_id=person.pk)
@@ -110,15 +111,11 @@ class OwnRegistry:
         )
 
     def lookup(self, id_number: str, *, at: datetime) -> RegistryRecord | None:
-        from epiqr.people.selectors import person_by_id_number
-
         person = person_by_id_number(number=id_number)
         return None if person is None else self._record(person, id_number, at)
 
     def lookup_person(self, person_public_id: str, *, at: datetime) -> RegistryRecord | None:
         import uuid
-
-        from epiqr.people.selectors import people_by_id, person_ids_by_public_id
 
         try:
             key = uuid.UUID(str(person_public_id))

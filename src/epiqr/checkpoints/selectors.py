@@ -16,16 +16,22 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from epiqr.accounts.models import OrgKind
 from epiqr.accounts.selectors import jurisdiction_filter
-from epiqr.core import audit, signing
-from epiqr.core.errors import NotFound
+from epiqr.core import audit, keyring, signing
+from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.permissions import Role, has_capability
+from epiqr.core.text import fold
 from epiqr.core.timeutil import local, now, start_of_local_day
+from epiqr.people.parsers import parse_payload
+from epiqr.people.personal_qr import personal_qr_read
 from epiqr.people.selectors import person_ids_by_id_numbers
 
 from . import keys, permissions
 from .models import Checkpoint, Outcome, Passage, Permit, PermitStatus, Purpose
+from .registry import RegistryUnavailable, registry
+from .rules import Place, Reason, permit_verify
 
 LINK_PURPOSE = "permit-link"
 
@@ -39,8 +45,6 @@ def permit_list_visible_to(*, user) -> QuerySet[Permit]:
     if has_capability(user, permissions.PERMIT_DECIDE):
         return jurisdiction_filter(qs, user=user, commune_path="commune")
     if has_capability(user, permissions.PERMIT_APPLY) and user.org_id:
-        from epiqr.accounts.models import OrgKind
-
         if user.org_kind == OrgKind.ORGANISATION:
             return qs.filter(organisation_id=user.org_id)
     return qs.none()
@@ -62,8 +66,6 @@ def permit_get_visible(*, user, permit_id: int) -> Permit:
 
 
 def _permit_search(qs: QuerySet[Permit], text: str) -> QuerySet[Permit]:
-    from epiqr.core.text import fold
-
     text = text.strip()
     if text.isdigit() and len(text) < 9:
         return qs.filter(pk=int(text))
@@ -134,8 +136,6 @@ def permit_counts(*, qs: QuerySet[Permit]) -> dict[str, int]:
 def verification_material(*, base_url: str = "") -> dict:
     """What a checkpoint phone caches to verify offline: the trust list and the revocation list of
     purpose "permit" (the same JSON the public addresses serve), the area names, the reasons' words."""
-    from epiqr.core import keyring
-
     return {
         "trust": keyring.trust_list(keys.PURPOSE, base_url=base_url),
         "revocations": keyring.revocation_list(keys.PURPOSE),
@@ -244,14 +244,10 @@ def shift_counts(*, checkpoint: Checkpoint, at: datetime | None = None) -> Shift
 
 
 def place_of(checkpoint: Checkpoint):
-    from .rules import Place
-
     return Place(commune=checkpoint.commune_id, province=checkpoint.commune.province_id)
 
 
 def reason_labels() -> dict[str, str]:
-    from .rules import Reason
-
     return {
         Reason.NOT_A_PERMIT: _("This is not a movement permit."),
         Reason.FORGED: _("Forged or altered: the signature does not match a published key."),
@@ -271,9 +267,6 @@ def reason_labels() -> dict[str, str]:
 
 def card_ids(text: str) -> list[str]:
     """The ID numbers a scanned or typed card carries (CCCD and old CMND), or [] if it is none."""
-    from epiqr.core.errors import Invalid
-    from epiqr.people.parsers import parse_payload
-
     text = (text or "").strip()
     if not text:
         return []
@@ -294,10 +287,6 @@ def scan_verify(
     holder's ID card), or a card or personal QR alone. VALID/NOT VALID with the reasons, and what the
     population registry says of the person (red for an active case or F1 in quarantine). The registry
     read is audited (the officer sees a person's record)."""
-    from epiqr.people.personal_qr import personal_qr_read
-
-    from .registry import RegistryUnavailable, registry
-    from .rules import permit_verify
 
     at = at or now()
     labels = reason_labels()

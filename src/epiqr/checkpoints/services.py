@@ -10,17 +10,20 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.models import OrgKind, User
 from epiqr.core import events
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.idempotency import scoped_uuid, sender_of
+from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import check_capability, has_capability
 from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
-from epiqr.core.timeutil import local_today, now
+from epiqr.core.timeutil import aware, local_today, now
+from epiqr.notify.services import message_send_template
 
 from . import keys, permissions, permit_code
-from .applications import AreaResolver, application_clean, ascii_name
+from .applications import AreaResolver, application_clean, ascii_name, plate_clean
 from .events import PASSAGE_RED, PERMIT_REVOKED
 from .models import (
     Checkpoint,
@@ -33,6 +36,7 @@ from .models import (
     PermitHistory,
     PermitStatus,
 )
+from .selectors import checkpoint_list_for_officer, permit_link, permit_list_decidable_by
 
 # The permit's life as data: the statuses each status may move to (the guard `_move` enforces it).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -46,7 +50,7 @@ MAX_IMPORT_ROWS = 5000
 REASON_MAX = 300
 
 
-def _move(permit: Permit, to: str, *, by, reason: str = "") -> None:
+def _move(permit: Permit, to: str, *, actor: User | None, reason: str = "") -> None:
     """The one guard of a permit's status: refuses a move TRANSITIONS does not list, writes history."""
     transition_check(
         TRANSITIONS,
@@ -57,7 +61,11 @@ def _move(permit: Permit, to: str, *, by, reason: str = "") -> None:
         code="bad_transition",
     )
     PermitHistory.objects.create(
-        permit=permit, from_status=permit.status, to_status=to, by=by if by and by.pk else None, reason=reason
+        permit=permit,
+        from_status=permit.status,
+        to_status=to,
+        by=actor if actor and actor.pk else None,
+        reason=reason,
     )
     permit.status = to
 
@@ -85,8 +93,6 @@ def organisation_register(
 
 def organisation_of(user) -> Organisation:
     """The organisation an `organisation` account applies for (its scope)."""
-    from epiqr.accounts.models import OrgKind
-
     if user.org_kind != OrgKind.ORGANISATION or not user.org_id:
         raise Forbidden(_("This account is not linked to an organisation."), code="no_organisation")
     org = Organisation.objects.filter(pk=user.org_id).select_related("commune").first()
@@ -106,10 +112,10 @@ def _overlapping(org: Organisation, holder_ids: Iterable[str]):
     ).values_list("holder_id_number", "valid_from", "valid_until", "id")
 
 
-def permit_apply(*, by, data: dict) -> Permit:
+def permit_apply(*, actor: User, data: dict) -> Permit:
     """One application typed in the form; Invalid with every problem when it cannot be stored."""
-    check_capability(by, permissions.PERMIT_APPLY)
-    org = organisation_of(by)
+    check_capability(actor, permissions.PERMIT_APPLY)
+    org = organisation_of(actor)
     app, errors = application_clean(data, today=local_today(), areas=AreaResolver())
     if not errors:
         for _holder, start, end, pk in _overlapping(org, [app.holder_id_number]):
@@ -117,8 +123,10 @@ def permit_apply(*, by, data: dict) -> Permit:
                 errors.append(_("This person already has permit No. %(n)s for these days.") % {"n": pk})
     if errors:
         raise Invalid(" ".join(errors), code="bad_application")
-    permit = Permit.objects.create(organisation=org, commune_id=org.commune_id, applied_by=by, **app.fields())
-    audit_record(actor=by, action="checkpoints.permit_apply", target=permit)
+    permit = Permit.objects.create(
+        organisation=org, commune_id=org.commune_id, applied_by=actor, **app.fields()
+    )
+    audit_record(actor=actor, action="checkpoints.permit_apply", target=permit)
     return permit
 
 
@@ -144,12 +152,12 @@ class ImportReport:
         return [r for r in self.rows if r.errors]
 
 
-def permits_import(*, by, rows: list[dict], progress: Progress | None = None) -> ImportReport:
+def permits_import(*, actor: User, rows: list[dict], progress: Progress | None = None) -> ImportReport:
     """The staff list of an organisation, one application per row. Each row is judged alone: the good
     ones are stored, the others reported with every reason (fix them and upload those rows again; a row
     already applied for is refused as such, so uploading the whole file again stores nothing twice)."""
-    check_capability(by, permissions.PERMIT_APPLY)
-    org = organisation_of(by)
+    check_capability(actor, permissions.PERMIT_APPLY)
+    org = organisation_of(actor)
     progress = progress or Progress()
     report = ImportReport()
     if not rows:
@@ -199,10 +207,10 @@ def permits_import(*, by, rows: list[dict], progress: Progress | None = None) ->
     with transaction.atomic():
         for result, app in to_store:
             result.permit_id = Permit.objects.create(
-                organisation=org, commune_id=org.commune_id, applied_by=by, **app.fields()
+                organisation=org, commune_id=org.commune_id, applied_by=actor, **app.fields()
             ).pk
         audit_record(
-            actor=by,
+            actor=actor,
             action="checkpoints.permits_import",
             target=org,
             row_count=len(to_store),
@@ -238,13 +246,11 @@ def permit_claim(permit: Permit) -> permit_code.PermitClaim:
     )
 
 
-def permits_decide(*, by, permit_ids: list[int], approve: bool, reason: str = "") -> DecisionReport:
+def permits_decide(*, actor: User, permit_ids: list[int], approve: bool, reason: str = "") -> DecisionReport:
     """Approve (sign each permit and tell its holder) or refuse (with a reason, told too) the chosen
     applications of organisations in the officer's jurisdiction. A permit that is not awaiting a decision
     or not in the jurisdiction is skipped with the reason; the others are decided together."""
-    from .selectors import permit_list_decidable_by
-
-    check_capability(by, permissions.PERMIT_DECIDE)
+    check_capability(actor, permissions.PERMIT_DECIDE)
     reason = (reason or "").strip()[:REASON_MAX]
     if not approve and not reason:
         raise Invalid(
@@ -259,7 +265,7 @@ def permits_decide(*, by, permit_ids: list[int], approve: bool, reason: str = ""
     with transaction.atomic():
         found = {
             p.pk: p
-            for p in permit_list_decidable_by(user=by).filter(pk__in=ids).select_for_update(of=("self",))
+            for p in permit_list_decidable_by(user=actor).filter(pk__in=ids).select_for_update(of=("self",))
         }
         kid, sign = keys.permit_signer() if approve else (b"", None)
         decided_at = now()
@@ -271,8 +277,10 @@ def permits_decide(*, by, permit_ids: list[int], approve: bool, reason: str = ""
             if permit.status != PermitStatus.APPLIED:
                 report.skipped.append((pk, permit.get_status_display()))
                 continue
-            _move(permit, PermitStatus.APPROVED if approve else PermitStatus.REFUSED, by=by, reason=reason)
-            permit.decided_by, permit.decided_at = by, decided_at
+            _move(
+                permit, PermitStatus.APPROVED if approve else PermitStatus.REFUSED, actor=actor, reason=reason
+            )
+            permit.decided_by, permit.decided_at = actor, decided_at
             if approve:
                 permit.payload = permit_code.encode(permit_claim(permit), kid=kid, sign=sign)
                 permit.kid = keys.keyring.b64(kid)
@@ -281,7 +289,7 @@ def permits_decide(*, by, permit_ids: list[int], approve: bool, reason: str = ""
             permit.save(update_fields=["status", "decided_by", "decided_at", "payload", "kid", "reason"])
             report.done.append(permit)
         audit_record(
-            actor=by,
+            actor=actor,
             action="checkpoints.permits_approve" if approve else "checkpoints.permits_refuse",
             row_count=len(report.done),
             reason=reason,
@@ -294,9 +302,6 @@ def permits_decide(*, by, permit_ids: list[int], approve: bool, reason: str = ""
 
 
 def _tell_holders(permits: list[Permit], *, approved: bool) -> None:
-    from epiqr.notify.services import message_send_template
-
-    from .selectors import permit_link
 
     for permit in permits:
         channel, recipient = (
@@ -313,34 +318,30 @@ def _tell_holders(permits: list[Permit], *, approved: bool) -> None:
         )
 
 
-def permit_revoke(*, by, permit_id: int, reason: str) -> Permit:
+def permit_revoke(*, actor: User, permit_id: int, reason: str) -> Permit:
     """Revoke an approved permit: published at once in the revocation list (checkpoints refuse it when
     their cached list next refreshes, online checks at once), the holder told."""
-    from .selectors import permit_list_decidable_by
-
-    check_capability(by, permissions.PERMIT_DECIDE)
+    check_capability(actor, permissions.PERMIT_DECIDE)
     reason = (reason or "").strip()[:REASON_MAX]
     if not reason:
         raise Invalid(_("Give the reason for revoking."), field="reason")
     with transaction.atomic():
         permit = (
-            permit_list_decidable_by(user=by).select_for_update(of=("self",)).filter(pk=permit_id).first()
+            permit_list_decidable_by(user=actor).select_for_update(of=("self",)).filter(pk=permit_id).first()
         )
         if permit is None:
             raise NotFound(_("No such permit in your jurisdiction."))
-        _move(permit, PermitStatus.REVOKED, by=by, reason=reason)
+        _move(permit, PermitStatus.REVOKED, actor=actor, reason=reason)
         permit.reason, permit.revoked_at = reason, now()
         permit.save(update_fields=["status", "reason", "revoked_at"])
-        keys.revocation_publish(serial=permit.pk, actor=by, reason=reason)
-        audit_record(actor=by, action="checkpoints.permit_revoke", target=permit, reason=reason)
-        events.emit(PERMIT_REVOKED, permit_id=permit.pk, reason=reason, actor_id=by.pk)
+        keys.revocation_publish(serial=permit.pk, actor=actor, reason=reason)
+        audit_record(actor=actor, action="checkpoints.permit_revoke", target=permit, reason=reason)
+        events.emit(PERMIT_REVOKED, permit_id=permit.pk, reason=reason, actor_id=actor.pk)
         transaction.on_commit(lambda: _tell_revoked(permit), robust=True)
     return permit
 
 
 def _tell_revoked(permit: Permit) -> None:
-    from epiqr.notify.services import message_send_template
-
     channel, recipient = (
         ("sms", permit.holder_phone) if permit.holder_phone else ("email", permit.holder_email)
     )
@@ -386,8 +387,6 @@ def _text(value, limit: int) -> str:
 
 
 def _passage_fields(item: dict, *, checkpoints: dict[str, Checkpoint], current: datetime) -> dict:
-    from epiqr.core.input_guard import int_or_none
-
     if not isinstance(item, dict):
         raise Invalid(_("Each item must be an object."), code="bad_item")
     code = _text(item.get("checkpoint"), 32)
@@ -401,8 +400,6 @@ def _passage_fields(item: dict, *, checkpoints: dict[str, Checkpoint], current: 
     except ValueError as exc:
         raise Invalid(_("The time cannot be read."), code="bad_time") from exc
     if at.tzinfo is None:
-        from epiqr.core.timeutil import aware
-
         at = aware(at)
     if not current - MAX_AGE <= at <= current + CLOCK_SKEW:
         raise Invalid(_("The time is more than a week old or in the future."), code="bad_time")
@@ -444,18 +441,14 @@ def _passage_fields(item: dict, *, checkpoints: dict[str, Checkpoint], current: 
 
 
 def _plate(value) -> tuple[str, str | None]:
-    from .applications import plate_clean
-
     return plate_clean(value if isinstance(value, str) else "")
 
 
-def passages_sync(*, by, items: list) -> list[SyncItem]:
+def passages_sync(*, actor: User, items: list) -> list[SyncItem]:
     """Store the passages an officer's phone logged (maybe offline), each exactly once: the same
     client_id from the same account again is "duplicate" (already stored), with other content it is
     rejected (client_id_reused); another account's ids are its own. One bad item never fails the rest."""
-    from .selectors import checkpoint_list_for_officer
-
-    check_capability(by, permissions.VERIFY)
+    check_capability(actor, permissions.VERIFY)
     if not isinstance(items, list):
         raise Invalid(_("items must be a list."), code="bad_items", field="items")
     if len(items) > MAX_SYNC_ITEMS:
@@ -464,8 +457,8 @@ def passages_sync(*, by, items: list) -> list[SyncItem]:
             code="batch_too_large",
             field="items",
         )
-    checkpoints = {c.code: c for c in checkpoint_list_for_officer(user=by)}
-    sender, current = sender_of(by), now()
+    checkpoints = {c.code: c for c in checkpoint_list_for_officer(user=actor)}
+    sender, current = sender_of(actor), now()
     out: list[SyncItem] = []
     for index, item in enumerate(items):
         raw_id = str(item.get("client_id", ""))[:64] if isinstance(item, dict) else ""
@@ -487,7 +480,7 @@ def passages_sync(*, by, items: list) -> list[SyncItem]:
             try:
                 with transaction.atomic():
                     existing = Passage.objects.create(
-                        officer=by, source=PassageSource.PHONE, client_key=key, **fields
+                        officer=actor, source=PassageSource.PHONE, client_key=key, **fields
                     )
                 result.status, result.passage_id = "stored", existing.pk
                 if existing.alert:
@@ -511,7 +504,7 @@ def passages_sync(*, by, items: list) -> list[SyncItem]:
             )
     stored = sum(1 for r in out if r.status == "stored")
     if stored:
-        audit_record(actor=by, action="checkpoints.passages_sync", row_count=stored)
+        audit_record(actor=actor, action="checkpoints.passages_sync", row_count=stored)
     return out
 
 

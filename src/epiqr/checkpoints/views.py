@@ -58,7 +58,7 @@ def permit_apply(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            permit = services.permit_apply(by=request.user, data=dict(form.cleaned_data))
+            permit = services.permit_apply(actor=request.user, data=dict(form.cleaned_data))
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
@@ -108,7 +108,7 @@ def permits_decide(request):
         return redirect(back)
     try:
         report = services.permits_decide(
-            by=request.user,
+            actor=request.user,
             permit_ids=ids,
             approve=decision == "approve",
             reason=request.POST.get("reason", ""),
@@ -185,7 +185,7 @@ def permit_revoke(request, permit_id: int):
         messages.error(request, _("Give the reason for revoking."))
         return redirect("checkpoints:permit", permit_id=permit_id)
     try:
-        services.permit_revoke(by=request.user, permit_id=permit_id, reason=form.cleaned_data["reason"])
+        services.permit_revoke(actor=request.user, permit_id=permit_id, reason=form.cleaned_data["reason"])
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
