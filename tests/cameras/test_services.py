@@ -162,6 +162,10 @@ def test_a_gateway_posts_frames_through_the_api(
     assert api_client(stranger).post(url, {"frame": again}).status_code == 404
     junk = SimpleUploadedFile("f.jpg", b"not a jpeg", content_type="image/jpeg")
     assert api_client(chot).post(url, {"frame": junk}).status_code == 422
+    # A JSON body (a careless client) is a missing frame; a NUL in a form field is the request guard's 400.
+    as_json = api_client(chot).post(url, '{"frame": "x\\u0000"}', content_type="application/json")
+    assert as_json.status_code == 422 and as_json.json()["field"] == "frame"
+    assert api_client(chot).post(url, {"at": "2026-12-03T08:00:00\x00"}).status_code == 400
     assert Passage.objects.filter(source="camera").count() == 1
 
 
