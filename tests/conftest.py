@@ -20,6 +20,17 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in English (the test client runs it in this thread, and the locale middleware leaves
+    its language active) must not make the next test's services speak English."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fake_notify(settings):
     from epiqr.notify.adapters import FakeAdapter
 

@@ -16,12 +16,10 @@ from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, rea
 from epiqr.core.device import device_forget
 from epiqr.core.errors import Forbidden, ServiceError
 from epiqr.core.input_guard import int_or_none
-from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import draw_svg, svg_inline
-from epiqr.core.services import job_start
 from epiqr.core.timeutil import local_today
-from epiqr.core.views import photo_codes
+from epiqr.core.views import photo_codes, upload_job_redirect
 from epiqr.geo.models import Commune, Province
 from epiqr.people.citizen import citizen_page
 from epiqr.people.selectors import people_by_id
@@ -511,14 +509,13 @@ def checkin_import(request):
     form = CheckinImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = job_start(
+        return upload_job_redirect(
+            request,
+            upload,
             kind="checkins.import",
-            owner=request.user,
-            title=_("Check-ins: %(name)s") % {"name": upload.name[:100]},
-            files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+            title=_("Check-ins: %(name)s"),
             back_url=reverse("checkins:officer"),
         )
-        return redirect("jobs:detail", job_id=job.pk)
     return render(
         request,
         "checkins/import.html",

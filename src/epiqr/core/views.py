@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,7 +14,8 @@ from epiqr.core.qr import read_bytes
 
 from . import audit, keyring, selectors
 from .audit import no_personal_data, reads_personal_data
-from .jobs import runs_in_background
+from .jobs import JobFileOut, runs_in_background
+from .services import job_start
 from .timeutil import now
 
 
@@ -161,6 +162,19 @@ def csrf_failure(request, reason: str = ""):
 
 
 # --- jobs: a person's long work, its progress and results (core.jobs) -------------------------------
+
+
+def upload_job_redirect(request, upload, *, kind: str, title: str, back_url: str):
+    """An uploaded file becomes a job of the user's that reads it; the answer is the job's page (its
+    progress, then the rows read and refused). `title` names the file as %(name)s."""
+    job = job_start(
+        kind=kind,
+        owner=request.user,
+        title=title % {"name": upload.name[:100]},
+        files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+        back_url=back_url,
+    )
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @no_personal_data("the caller's own jobs: titles, counts and times")

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.progress import Progress
+from epiqr.core.sheets import SheetError, read_table
 from epiqr.core.text import fold
 from epiqr.core.timeutil import now
 from epiqr.people.phones import PhoneError, normalise_phone
-from epiqr.venues.importing import CommuneResolver, SheetError, read_table, sector_from_text
+from epiqr.venues.importing import CommuneResolver, sector_from_text
 from epiqr.venues.models import SECTOR_AGENCY, Venue
 
 from . import matching
@@ -65,7 +66,7 @@ def targets_import(
         report.file_error = _("Only an officer of a province can import its deployment targets.")
         return report
     try:
-        table = read_table(blob, filename=filename)
+        table = read_table(blob, filename=filename, max_rows=MAX_ROWS + 50)  # + title lines
     except SheetError as exc:
         report.file_error = str(exc)
         return report

@@ -14,10 +14,10 @@ from epiqr.core import export
 from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.input_guard import int_or_none
-from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.services import audit_record, job_start
+from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
+from epiqr.core.views import upload_job_redirect
 from epiqr.venues.models import Sector
 
 from . import deployment, permissions, selectors
@@ -211,14 +211,13 @@ def targets_import(request):
     form = TargetsImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = job_start(
+        return upload_job_redirect(
+            request,
+            upload,
             kind="dashboards.targets_import",
-            owner=request.user,
-            title=_("Import units that must deploy: %(name)s") % {"name": upload.name[:100]},
-            files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+            title=_("Import units that must deploy: %(name)s"),
             back_url=reverse("dashboards:deployment"),
         )
-        return redirect("jobs:detail", job_id=job.pk)
     return render(
         request, "dashboards/targets_import.html", {"form": form}, status=422 if form.errors else 200
     )

@@ -1,16 +1,15 @@
 """Reading lab result files (CSV or Excel, as instruments and lab information systems export them)."""
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Invalid
+from epiqr.core.sheets import read_table
 from epiqr.core.text import fold
 
 from .results import ResultRow
 
 MAX_ROWS = 200_000
+MAX_BYTES = 32 * 1024 * 1024  # 200,000 rows of barcode, result, Ct and time
 
 # Column names seen in lab exports, folded (lower case, no diacritics); the first column found wins.
 COLUMNS = {
@@ -73,26 +72,5 @@ def _rows(table, first_line: int) -> list[ResultRow]:
 
 def rows_from_file(*, name: str, data: bytes) -> list[ResultRow]:
     """Result rows of an uploaded .csv or .xlsx file; `line` is the spreadsheet row number."""
-    lower = (name or "").lower()
-    if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's bad file
-            raise Invalid(
-                _("This is not a readable Excel (.xlsx) file."), field="file", code="bad_file"
-            ) from exc
-        sheet = book.worksheets[0]
-        return _rows(sheet.iter_rows(values_only=True), first_line=1)
-    if lower.endswith(".csv") or lower.endswith(".txt"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1258", errors="replace")
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return _rows(csv.reader(io.StringIO(text), dialect), first_line=1)
-    raise Invalid(_("Upload a .csv or .xlsx file."), field="file", code="bad_file")
+    table = read_table(data, filename=name, max_rows=MAX_ROWS + 1, max_bytes=MAX_BYTES)
+    return _rows((values for _line, values in table), first_line=table[0][0])

@@ -19,12 +19,10 @@ from epiqr.core import audit, export, ratelimit
 from epiqr.core.audit import CITIZEN, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.http import safe_next
-from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.qr import svg_inline
-from epiqr.core.services import job_start
 from epiqr.core.timeutil import local_today
-from epiqr.core.views import photo_codes
+from epiqr.core.views import photo_codes, upload_job_redirect
 from epiqr.people.citizen import citizen_page
 
 from . import documents, permissions, pools, selectors, services, slipcode
@@ -295,14 +293,13 @@ def lab_import(request):
     if not form.is_valid():
         return render(request, "testing/lab.html", context, status=422)
     upload = form.cleaned_data["file"]
-    job = job_start(
+    return upload_job_redirect(
+        request,
+        upload,
         kind="testing.results_import",
-        owner=request.user,
-        title=_("Lab results: %(name)s") % {"name": upload.name[:100]},
-        files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+        title=_("Lab results: %(name)s"),
         back_url=reverse("testing:lab"),
     )
-    return redirect("jobs:detail", job_id=job.pk)
 
 
 @requires(permissions.RESULT)

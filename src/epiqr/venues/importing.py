@@ -5,10 +5,7 @@ Headers are matched without diacritics or case, in Vietnamese or English ("Tên 
 with or without "Phường"/"Xã". Sector by its code or its Vietnamese or English label.
 """
 
-import csv
-import io
 import re
-import zipfile
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.core.errors import Invalid
 from epiqr.core.export import Sheet, xlsx_bytes
+from epiqr.core.sheets import SheetError, read_table
 from epiqr.core.text import fold
 from epiqr.core.timeutil import SHEET_FORMATS, parse_local
 from epiqr.geo.models import Commune
@@ -26,7 +24,6 @@ from epiqr.people.phones import normalise_phone
 from .models import Sector
 
 MAX_ROWS = 5000
-MAX_BYTES = 5 * 1024 * 1024  # a 5,000-row sheet is well under 1 MB
 
 # Columns of the template, in order: (field, Vietnamese header, English header, required).
 COLUMNS = [
@@ -96,10 +93,6 @@ _SECTOR_SYNONYMS = {
 _DIVISION_PREFIX = re.compile(r"^(phuong|xa|dac khu|thi tran|ward|commune)\s+")
 
 
-class SheetError(ValueError):
-    """The file as a whole cannot be read (wrong format, encoding, missing columns)."""
-
-
 def sector_from_text(text: str) -> str | None:
     """A Sector value from its code, its Vietnamese or English label, or a common word ("quán ăn")."""
     folded = fold(text)
@@ -115,62 +108,7 @@ def sector_from_text(text: str) -> str | None:
 
 def read_sheet(blob: bytes, *, filename: str = "") -> list[dict]:
     """Rows of an .xlsx or .csv file as dicts keyed by field, each with "_row" (1 = header row)."""
-    if not blob:
-        raise SheetError(_("The file is empty."))
-    if len(blob) > MAX_BYTES:
-        raise SheetError(_("The file is too large (over 5 MB); split it into smaller files."))
-    if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        table = _read_xlsx(blob)
-    else:
-        table = _read_csv(blob)
-    return _rows_from_table(table)
-
-
-def read_table(blob: bytes, *, filename: str = "") -> list[tuple[int, list]]:
-    """(row number, cell values) of every row of an .xlsx or .csv file, any columns (other domains'
-    imports read their own headers from it); SheetError when the file cannot be read."""
-    if not blob:
-        raise SheetError(_("The file is empty."))
-    if len(blob) > MAX_BYTES:
-        raise SheetError(_("The file is too large (over 5 MB); split it into smaller files."))
-    if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        return _read_xlsx(blob)
-    return _read_csv(blob)
-
-
-def _read_xlsx(blob: bytes) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(blob), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise SheetError(_("This is not a readable Excel (.xlsx) file.")) from exc
-    try:
-        sheet = book.worksheets[0]
-        table = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            table.append((number, list(values)))
-            if number > MAX_ROWS + 50:
-                break
-        return table
-    finally:
-        book.close()
-
-
-def _read_csv(blob: bytes) -> list[tuple[int, list]]:
-    try:
-        text = blob.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SheetError(
-            _('The CSV file is not UTF-8 text. In Excel choose "CSV UTF-8" when saving.')
-        ) from exc
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return [(number, row) for number, row in enumerate(reader, start=1)]
-    except csv.Error as exc:
-        raise SheetError(_("The CSV file is malformed: %(err)s") % {"err": exc}) from exc
+    return _rows_from_table(read_table(blob, filename=filename, max_rows=MAX_ROWS + 50))  # + title lines
 
 
 def _rows_from_table(table: list[tuple[int, list]]) -> list[dict]:

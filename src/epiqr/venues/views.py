@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from epiqr.core import export, qr
 from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Forbidden, Invalid, ServiceError
-from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import job_start
+from epiqr.core.views import upload_job_redirect
 from epiqr.geo.selectors import commune_search
 
 from . import forms, importing, permissions, posters, selectors, services
@@ -234,14 +234,13 @@ def venue_import(request):
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = job_start(
+        return upload_job_redirect(
+            request,
+            upload,
             kind="venues.import",
-            owner=request.user,
-            title=_("Import venues: %(name)s") % {"name": upload.name[:100]},
-            files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+            title=_("Import venues: %(name)s"),
             back_url=reverse("venues:list"),
         )
-        return redirect("jobs:detail", job_id=job.pk)
     return render(request, "venues/import.html", {"form": form}, status=422 if form.errors else 200)
 
 

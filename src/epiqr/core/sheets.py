@@ -1,0 +1,106 @@
+"""Reading an uploaded spreadsheet, for every import (venues, lab results, deployment targets...).
+
+One reader: an .xlsx file (its first sheet; recognised by its zip signature whatever its name) or a CSV
+text in UTF-8 (with or without the BOM Excel writes), separated by commas, semicolons (Excel in a
+Vietnamese locale) or tabs. It returns every row with its spreadsheet line number, so each import reads
+its own headers and reports a refused row by the line the person sees in Excel. A file it cannot read
+is a SheetError (an Invalid on the field "file") with a message that says what to do; nothing is
+guessed: a CSV in another encoding is refused rather than read as garbled names.
+"""
+
+import csv
+import io
+import zipfile
+
+from django.utils.translation import gettext as _
+
+from .errors import Invalid
+
+MAX_BYTES = 5 * 1024 * 1024
+XLSX_SIGNATURE = b"PK\x03\x04"
+DELIMITERS = (",", ";", "\t")
+READABLE = (".xlsx", ".csv", ".txt")
+
+Table = list[tuple[int, list]]  # (line number from 1, cell values)
+
+
+class SheetError(Invalid):
+    """The file as a whole cannot be read (wrong format, encoding, size, too many rows)."""
+
+    def __init__(self, message: str, *, code: str = "bad_file"):
+        super().__init__(message, field="file", code=code)
+
+
+def read_table(blob: bytes, *, filename: str = "", max_rows: int, max_bytes: int = MAX_BYTES) -> Table:
+    """Every row of the file as (line number, cell values); SheetError when it cannot be read or has
+    more than `max_rows` lines (a title or blank line above the header is counted too)."""
+    name = filename.lower()
+    if name and not name.endswith(READABLE) and blob[:4] != XLSX_SIGNATURE:
+        raise SheetError(_("Upload a .csv or .xlsx file."))
+    if not blob:
+        raise SheetError(_("The file is empty."), code="empty")
+    if len(blob) > max_bytes:
+        raise SheetError(
+            _("The file is too large (over %(mb)s MB); split it into smaller files.")
+            % {"mb": max_bytes // (1024 * 1024)},
+            code="too_big",
+        )
+    if blob[:4] == XLSX_SIGNATURE or name.endswith(".xlsx"):
+        table = _xlsx_rows(blob, max_rows=max_rows)
+    else:
+        table = _csv_rows(blob, max_rows=max_rows)
+    if not any(_filled(values) for _line, values in table):
+        raise SheetError(_("The file is empty."), code="empty")
+    return table
+
+
+def _too_many(max_rows: int) -> SheetError:
+    return SheetError(
+        _("The file has more than %(n)s rows: split it into smaller files.") % {"n": f"{max_rows:,}"},
+        code="too_big",
+    )
+
+
+def _xlsx_rows(blob: bytes, *, max_rows: int) -> Table:
+    from openpyxl import load_workbook  # imported on use: openpyxl takes a while to load
+
+    try:
+        book = load_workbook(io.BytesIO(blob), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise SheetError(_("This is not a readable Excel (.xlsx) file.")) from exc
+    try:
+        if not book.worksheets:
+            raise SheetError(_("The file is empty."), code="empty")
+        table = []
+        for line, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            if line > max_rows:
+                raise _too_many(max_rows)
+            table.append((line, list(values)))
+        return table
+    finally:
+        book.close()
+
+
+def _csv_rows(blob: bytes, *, max_rows: int) -> Table:
+    try:
+        text = blob.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SheetError(
+            _('The CSV file is not UTF-8 text. In Excel choose "CSV UTF-8" when saving.'), code="encoding"
+        ) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first_line.count)  # ties (none found) keep the comma
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    table = []
+    try:
+        for line, values in enumerate(reader, start=1):
+            if line > max_rows:
+                raise _too_many(max_rows)
+            table.append((line, values))
+    except csv.Error as exc:
+        raise SheetError(_("The CSV file is malformed: %(err)s") % {"err": exc}) from exc
+    return table
+
+
+def _filled(values: list) -> bool:
+    return any(v is not None and str(v).strip() for v in values)
