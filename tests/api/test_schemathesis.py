@@ -50,6 +50,13 @@ RACES = {
     "POST /api/v1/testing/results": {409},
     # tests/testing/test_sampling.py: create an open tube, add a member, close it -> 200 "closed"
     "POST /api/v1/testing/tubes/{barcode}/close": {200},
+    # The fuzz caller is no organisation, checkpoint officer or camera gateway of the place: successes
+    # through the API in tests/checkpoints/test_permits.py (an organisation applies: 201),
+    # tests/checkpoints/test_passages.py (an officer at their checkpoint verifies: 200) and
+    # tests/cameras/test_services.py (a gateway posts a frame: 200).
+    "POST /api/v1/checkpoints/permits": {201},
+    "POST /api/v1/checkpoints/verify": {200},
+    "POST /api/v1/cameras/{code}/frames": {200},
 }
 # A schema-valid request may still be refused as unreadable for a NUL or a lone surrogate in a place the
 # schema leaves open (an extra property): the project refuses those everywhere (epiqr.core.input_guard).

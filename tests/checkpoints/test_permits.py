@@ -234,3 +234,25 @@ def test_the_holders_link_shows_the_permit_and_a_forged_link_nothing(approved):
     assert page.status_code == 200 and approved.holder_name in page.content.decode()
     forged = link.rsplit(".", 1)[0] + ".AAAAAAAAAAAAAA/"
     assert client.get(forged.split("8000", 1)[-1]).status_code == 404
+
+
+def test_the_permit_list_filters_by_day_on_the_page_and_in_the_api(approved, authority, api_client):
+    """The applied-from/until filters (a 500 before: the day filters were called with a day)."""
+    today = local_today().isoformat()
+    client = Client()
+    client.force_login(authority)
+    page = client.get(f"/checkpoints/permits/?since={today}&until={today}")
+    assert page.status_code == 200 and approved.holder_name in page.content.decode()
+    answer = api_client(authority).get(f"/api/v1/checkpoints/permits?since={today}&until={today}")
+    assert answer.status_code == 200 and [p["id"] for p in answer.json()["items"]] == [approved.pk]
+    later = (local_today() + timedelta(days=1)).isoformat()
+    assert api_client(authority).get(f"/api/v1/checkpoints/permits?since={later}").json()["items"] == []
+    assert client.get(f"/checkpoints/{0}/?since={today}").status_code == 404  # no such checkpoint
+
+
+def test_an_organisation_applies_through_the_api(org_user, api_client):
+    body = {**application(), "valid_from": local_today().isoformat()}
+    body["valid_until"] = (local_today() + timedelta(days=13)).isoformat()
+    answer = api_client(org_user).post("/api/v1/checkpoints/permits", body, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["status"] == "applied" and answer.json()["holder_name"] == "Nguyễn Thị Thanh Hương"

@@ -178,7 +178,7 @@ class VerifyOut(Schema):
     registry: dict | None = None
 
 
-@router.post("/verify", response={200: VerifyOut, **errors(403, 404)})
+@router.post("/verify", response={200: VerifyOut, **errors(403)})
 @reads_personal_data("checkpoints.registry_lookup")
 def verify(request, body: VerifyIn):
     """Verify a scan at one of your checkpoints, with the population registry's status of the person
