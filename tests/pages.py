@@ -75,6 +75,13 @@ NOT_PAGES = {
     "checkpoints:revoke": "form target (POST)",
     "checkpoints:permit_pdf": "PDF file",
     "cameras:alert_frame": "JPEG file (a frame kept for an alert, audited)",
+
+    "vaccination:station_scan": "htmx form target (POST)",
+    "vaccination:station_record": "htmx form target (POST)",
+    "vaccination:station_screening": "htmx form target (POST)",
+    "vaccination:station_photo": "JSON answer to a photo upload (POST)",
+    "vaccination:observation": "htmx fragment: the observation timer list",
+    "vaccination:dose_observed": "form target (POST)",
 }
 
 
@@ -172,6 +179,14 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         return {"run_id": objects["run"]().pk}
     if name in ("testing:session", "testing:station", "testing:recall"):
         return {"pk": objects["session"]().pk}
+    if name in ("vaccination:session", "vaccination:station"):
+        from epiqr.vaccination.models import Session
+
+        return {"pk": Session.objects.filter(doses__isnull=False).order_by("-day", "-pk").first().pk}
+    if name == "vaccination:dose_aefi":
+        from epiqr.vaccination.models import Dose
+
+        return {"pk": Dose.objects.filter(observe_until__isnull=False).order_by("pk").first().pk}
     if name in ("testing:tube", "testing:slips"):
         return {"barcode": objects["tube"]().barcode}
     if name == "dashboards:level_history":

@@ -102,6 +102,9 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
         "province": make_user(Role.PROVINCE_OFFICER, province=geo),
         "chot_a": make_user(Role.CHECKPOINT_OFFICER, province=geo),
         "chot_b": make_user(Role.CHECKPOINT_OFFICER, province=geo),
+
+        "vaccinator_a": make_user(Role.VACCINATOR, commune=a),
+        "vaccinator_b": make_user(Role.VACCINATOR, commune=b),
     }
     o: dict = {}
     # Checkpoints: an organisation of A with its account, an application and an approved permit; a
@@ -183,6 +186,16 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
     closed = testing.tube_open(session=o["session"], barcode="DONE0001", actor=users["sampler_a"])
     testing.tube_member_add(tube=closed, person=PersonFactory(commune=a))
     o["closed_tube"] = testing.tube_close(tube=closed)
+    # Vaccination: a site and a Pfizer session in A with one dose given today.
+    from epiqr.vaccination import services as vaccination
+
+    o["vacc_site"] = vaccination.site_create(name="Trạm tiêm", commune_id=a.pk)
+    o["vacc_session"] = vaccination.session_create(
+        site=o["vacc_site"], day=local_today(), team="Tổ tiêm", product="PFIZER"
+    )
+    o["dose"] = vaccination.station_record(
+        session=o["vacc_session"], person=PersonFactory(commune=a), actor=users["vaccinator_a"]
+    )
     o["token_prefix"] = api_token_create(user=users["owner_a"], name="trạm").split(".")[0]
 
     pages, api = {}, {}
@@ -662,6 +675,75 @@ WRITES = [
         allowed="officer_a",
     ),
     Write(
+        "api/v1/vaccination/sessions/<session_id>/doses",
+        lambda w: f"/api/v1/vaccination/sessions/{w.objects['vacc_session'].pk}/doses",
+        lambda w: {"payload": w.objects["card"]},
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/vaccination/doses",
+        lambda w: "/api/v1/vaccination/doses",
+        lambda w: {
+            "items": [
+                {
+                    "client_id": "6a0f3c1e-0000-4000-8000-00000000d05e",
+                    "site_id": w.objects["vacc_site"].pk,
+                    "id_number": cccd_number(born=1991, sex="F", serial=424242),
+                    "full_name": "Đỗ Thị Lan",
+                    "product": "AZ",
+                    "given_at": "2021-08-02T09:00:00+07:00",
+                }
+            ]
+        },
+        refused=(("vaccinator_b", 200), ("lab_a", 403)),
+        allowed="vaccinator_a",
+        api=True,
+    ),
+    Write(
+        "vaccination/sessions/new/",
+        lambda w: "/vaccination/sessions/new/",
+        lambda w: {"site": w.objects["vacc_site"].pk, "team": "Tổ 9", "day": _today(), "product": "AZ"},
+        refused=(("vaccinator_b", 422), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
+        "vaccination/sessions/<int:pk>/station/scan/",
+        lambda w: f"/vaccination/sessions/{w.objects['vacc_session'].pk}/station/scan/",
+        lambda w: {"payload": w.objects["card"]},
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
+        "vaccination/sessions/<int:pk>/station/record/",
+        lambda w: f"/vaccination/sessions/{w.objects['vacc_session'].pk}/station/record/",
+        lambda w: _vaccinator_scanned(w, {}),
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
+        "vaccination/sessions/<int:pk>/station/screening/",
+        lambda w: f"/vaccination/sessions/{w.objects['vacc_session'].pk}/station/screening/",
+        lambda w: _vaccinator_scanned(w, {"note": "Sốt 38 độ: hoãn", "contraindicated": "on"}),
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
+        "vaccination/doses/<int:pk>/observed/",
+        lambda w: f"/vaccination/doses/{w.objects['dose'].pk}/observed/",
+        lambda w: {},
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
+        "vaccination/doses/<int:pk>/aefi/",
+        lambda w: f"/vaccination/doses/{w.objects['dose'].pk}/aefi/",
+        lambda w: {"severity": "mild", "description": "Đau tại chỗ tiêm"},
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
         "accounts/me/tokens/<str:prefix>/revoke/",
         lambda w: f"/accounts/me/tokens/{w.objects['token_prefix']}/revoke/",
         lambda w: {},
@@ -711,6 +793,19 @@ WRITES = [
         allowed="province",
     ),
 ]
+
+
+def _vaccinator_scanned(w: World, body: dict) -> dict:
+    """The station acts on the person scanned last: vaccinator A scans the person's personal QR (which
+    changes no row) before each request, so only who asks decides the answer."""
+    from epiqr.people.services import person_personal_qr
+
+    payload = person_personal_qr(person=w.objects["person"])
+    w.pages["vaccinator_a"].post(
+        f"/vaccination/sessions/{w.objects['vacc_session'].pk}/station/scan/", {"payload": payload}
+    )
+    return body
+
 
 # Routes that change nothing in the data tables (reads, audited reads and exports, photo decoding).
 READ_ONLY = {
@@ -809,6 +904,13 @@ READ_ONLY = {
     "dashboards/deployment/calls/",
     "dashboards/deployment/review/",
     "audit/",
+    "api/v1/vaccination/products",
+    "api/v1/vaccination/sessions",
+    "vaccination/",
+    "vaccination/sessions/<int:pk>/",
+    "vaccination/sessions/<int:pk>/station/",
+    "vaccination/sessions/<int:pk>/station/photo/",
+    "vaccination/sessions/<int:pk>/observation/",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).

@@ -1,0 +1,184 @@
+"""Vaccination API: the station's dose recording, idempotent dose batches from other systems, a person's
+doses, sessions; certificate verification (public)."""
+
+import uuid
+from datetime import date, datetime
+
+from ninja import Field, Query, Router, Schema, Status
+
+from epiqr.core.api_schema import Day, Id, Moment, errors
+from epiqr.core.lists import api_page, api_params, api_query
+from epiqr.core.permissions import check_capability
+
+from . import permissions, selectors, services
+
+router = Router(tags=["vaccination"])
+
+
+class DoseOut(Schema):
+    id: int
+    person_public_id: str
+    full_name: str
+    number: int
+    series_doses: int
+    product: str
+    lot_number: str
+    given_at: datetime
+    country: str
+    schedule: str
+    observe_until: datetime | None
+    stored: bool
+
+
+def _dose_out(dose, *, stored: bool = True) -> dict:
+    return {
+        "id": dose.pk,
+        "person_public_id": str(dose.person.public_id),
+        "full_name": dose.person.full_name,
+        "number": dose.number,
+        "series_doses": dose.series_doses,
+        "product": dose.product,
+        "lot_number": dose.lot_number,
+        "given_at": dose.given_at,
+        "country": dose.country,
+        "schedule": dose.schedule,
+        "observe_until": dose.observe_until,
+        "stored": stored,
+    }
+
+
+class StationDoseIn(Schema):
+    payload: str = Field(
+        ...,
+        max_length=2000,
+        description="the scanned card or QR (CCCD, BHYT, national QR, EpiQR personal QR)",
+    )
+    lot_id: Id | None = Field(None, description="a lot of the session's product; default: the session's lot")
+    override: str = Field(
+        "", max_length=300, description="why a dose too early or contraindicated is given anyway"
+    )
+    client_id: uuid.UUID | None = Field(
+        None, description="the station's own id of this dose: a retry stores it once"
+    )
+
+
+@router.post("/sessions/{session_id}/doses", response={201: DoseOut, 200: DoseOut, **errors(403, 404, 409)})
+def station_dose(request, session_id: Id, body: StationDoseIn):
+    """Record a dose at a session's station from one scan (what the station page does in two keystrokes).
+    409 `too_early` or `contraindicated` without an `override` reason; a retried `client_id` answers 200
+    with `stored: false`."""
+    check_capability(request.user, permissions.VACCINATE)
+    session = selectors.session_get_visible(user=request.user, pk=session_id)
+    outcome = services.station_record_scan(
+        session=session,
+        payload=body.payload,
+        actor=request.user,
+        lot_id=body.lot_id,
+        override=body.override,
+        client_id=body.client_id,
+    )
+    return Status(201 if outcome.stored else 200, _dose_out(outcome.dose, stored=outcome.stored))
+
+
+class DoseItemIn(Schema):
+    client_id: uuid.UUID = Field(..., description="the sender's own id of this dose (a retry stores it once)")
+    site_id: Id = Field(..., description="the vaccination site that gave (or records) the dose: in your area")
+    id_number: str = Field(..., min_length=9, max_length=12, description="CCCD (12 digits) or CMND (9)")
+    full_name: str = Field(..., min_length=1, max_length=120)
+    birth_date: Day | None = None
+    sex: str = Field("", max_length=1)
+    phone: str = Field("", max_length=20)
+    product: str = Field(..., max_length=16, description="a product code of GET /vaccination/products")
+    given_at: Moment
+    lot_number: str = Field("", max_length=40)
+    country: str = Field("VN", min_length=2, max_length=2)
+
+
+class DoseBatchIn(Schema):
+    items: list[DoseItemIn] = Field(..., max_length=1000)
+
+
+class DoseItemOut(Schema):
+    client_id: str
+    outcome: str  # stored, already_stored, rejected
+    code: str = ""
+    detail: str = ""
+    dose_id: int | None = None
+    number: int | None = None
+
+
+class DoseBatchOut(Schema):
+    stored: int
+    already_stored: int
+    rejected: int
+    items: list[DoseItemOut]
+
+
+@router.post("/doses", response={200: DoseBatchOut, **errors(403)})
+def dose_batch(request, body: DoseBatchIn):
+    """Doses given elsewhere (another system, a mobile team offline), judged one by one: each item is
+    `stored`, `already_stored` (its client_id was sent before with the same content) or `rejected` with
+    a code (`client_id_reused` for the same id with other content). One bad item never fails the batch."""
+    check_capability(request.user, permissions.MANAGE)
+    items = [services.DoseItem(**item.dict()) for item in body.items]
+    return services.doses_record_batch(items=items, actor=request.user)
+
+
+class ProductOut(Schema):
+    code: str
+    name: str
+    vp: str
+    mp: str
+    ma: str
+    manufacturer: str
+    primary_doses: int
+
+
+@router.get("/products", response={200: list[ProductOut]})
+def products(request):
+    """The vaccine products and their EU DCC value-set codes."""
+    from .schedules import PRODUCTS
+
+    return [p.__dict__ for p in PRODUCTS.values()]
+
+
+class SessionOut(Schema):
+    id: int
+    day: date
+    site: str
+    commune_code: int
+    team: str
+    product: str
+    lot_number: str
+    doses: int
+
+
+SessionPage = api_page(SessionOut, name="VaccinationSessionPage")
+SessionListQuery = api_query(selectors.SESSIONS)
+
+
+@router.get("/sessions", response={200: SessionPage, **errors(403, 422)})
+def session_list(request, params: Query[SessionListQuery]):
+    """Vaccination sessions of your area, newest day first, with their dose counts; paged."""
+    check_capability(request.user, permissions.VIEW)
+    page = selectors.SESSIONS.get(
+        selectors.session_list_visible_to(user=request.user),
+        api_params(params),
+        user=request.user,
+        strict=True,
+    )
+    counts = selectors.session_dose_counts(sessions=page.items)
+    items = [
+        {
+            "id": s.pk,
+            "day": s.day,
+            "site": s.site.name,
+            "commune_code": s.site.commune_id,
+            "team": s.team,
+            "product": s.product,
+            "lot_number": s.lot.number if s.lot else "",
+            "doses": counts[s.pk],
+        }
+        for s in page.items
+    ]
+    return page.as_api(items, path=request.path)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VaccinationConfig(AppConfig):
+    name = "epiqr.vaccination"
+    label = "vaccination"
+    verbose_name = _("Vaccination")
+
+    def ready(self) -> None:
+        from epiqr.core import keyring
+        from epiqr.core.context import nav_item
+
+        from . import permissions
+
+        # A DCC is valid for 12 months (QĐ 5772/QĐ-BYT): a retired key verifies that long.
+        keyring.purpose("dcc", label=_("Vaccination certificates (EU DCC format)"), max_validity_days=366)
+        nav_item(_("Vaccination"), "vaccination:sessions", permissions.VIEW)

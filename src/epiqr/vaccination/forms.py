@@ -1,0 +1,49 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from epiqr.core.timeutil import local_today
+from epiqr.geo.forms import CommuneSelect
+
+from .models import PRODUCT_CHOICES, Severity
+
+
+class SessionForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=None, required=False, label=_("Vaccination site"))
+    new_site_name = forms.CharField(required=False, max_length=150, label=_("…or a new site: name"))
+    new_site_address = forms.CharField(required=False, max_length=255, label=_("New site: address"))
+    new_site_commune = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("New site: commune"), widget=CommuneSelect
+    )
+    day = forms.DateField(label=_("Day"), initial=local_today, widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.CharField(max_length=100, label=pgettext_lazy("vaccination", "Team"))
+    product = forms.ChoiceField(choices=PRODUCT_CHOICES, label=_("Vaccine"))
+    lot_number = forms.CharField(max_length=40, required=False, label=_("Lot number"))
+    lot_expires_on = forms.DateField(
+        required=False, label=_("Lot expiry"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, sites, communes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["new_site_commune"].queryset = communes
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("site") and not data.get("new_site_name"):
+            raise forms.ValidationError(_("Choose a vaccination site or name a new one."))
+        if data.get("new_site_name") and not data.get("site") and not data.get("new_site_commune"):
+            self.add_error("new_site_commune", _("Choose the commune of the new site."))
+        if data.get("lot_number") and not data.get("lot_expires_on"):
+            self.add_error("lot_expires_on", _("Give the lot's expiry date."))
+        return data
+
+
+class AdverseEventForm(forms.Form):
+    severity = forms.ChoiceField(choices=Severity.choices, label=_("Severity"))
+    description = forms.CharField(max_length=500, label=_("What happened"))
+
+
+class ScreeningForm(forms.Form):
+    note = forms.CharField(max_length=500, label=_("Screening note"))
+    contraindicated = forms.BooleanField(required=False, label=_("Do not vaccinate (contraindication)"))

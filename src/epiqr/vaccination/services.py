@@ -1,0 +1,433 @@
+"""Writes of the vaccination domain: sites, lots, sessions, screening notes, doses, adverse events.
+
+Rules: a dose earlier than the schedule in force allows (schedules.py), or for someone whose screening
+noted a contraindication, is refused unless the vaccinator gives an explicit reason (`override`). A lot
+must be of the dose's product and not expired on the day. Scope is checked before any write: a session's
+site must be in the actor's jurisdiction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from epiqr.core.errors import Conflict, Invalid, NotFound
+from epiqr.core.services import audit_record
+from epiqr.core.timeutil import local, now
+
+from . import schedules
+from .models import AdverseEvent, Dose, DoseSource, Lot, Screening, Session, Severity, Site
+
+OBSERVATION_MINUTES = 30  # QĐ 3355/QĐ-BYT (2021): watch everyone 30 minutes after the injection
+
+
+def _check_scope(*, actor, commune_id: int | None, what: str = "session") -> None:
+    from epiqr.accounts.selectors import user_in_jurisdiction
+
+    if actor is not None and not user_in_jurisdiction(user=actor, commune_id=commune_id):
+        if what == "site":
+            raise NotFound(
+                _("No such vaccination site in your area."), code="site_not_found", field="site_id"
+            )
+        raise NotFound(_("No such vaccination session in your area."), code="session_not_found")
+
+
+def site_create(*, name: str, commune_id: int, address: str = "", actor=None) -> Site:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid(_("Give the vaccination site a name."), field="name")
+    _check_scope(actor=actor, commune_id=commune_id)
+    return Site.objects.create(name=name[:200], commune_id=commune_id, address=(address or "").strip()[:255])
+
+
+def lot_get_or_create(*, product: str, number: str, expires_on: date) -> Lot:
+    if product not in schedules.PRODUCTS:
+        raise Invalid(_("Unknown vaccine product."), field="product")
+    number = (number or "").strip().upper()
+    if not number:
+        raise Invalid(_("Give the lot number."), field="lot")
+    lot, _created = Lot.objects.get_or_create(
+        product=product, number=number[:40], defaults={"expires_on": expires_on}
+    )
+    return lot
+
+
+def session_create(
+    *, site: Site, day: date, team: str, product: str, lot: Lot | None = None, actor=None
+) -> Session:
+    _check_scope(actor=actor, commune_id=site.commune_id)
+    if product not in schedules.PRODUCTS:
+        raise Invalid(_("Unknown vaccine product."), field="product")
+    if lot is not None and lot.product != product:
+        raise Invalid(_("This lot is of another vaccine."), field="lot")
+    return Session.objects.create(
+        site=site, day=day, team=(team or "").strip()[:100], product=product, lot=lot, created_by=actor
+    )
+
+
+def screening_note(
+    *, person, note: str, contraindicated: bool, session: Session | None = None, actor=None
+) -> Screening:
+    note = (note or "").strip()
+    if not note:
+        raise Invalid(_("Write what the screening found."), field="note")
+    row = Screening.objects.create(
+        person=person, session=session, contraindicated=contraindicated, note=note[:500], at=now(), by=actor
+    )
+    audit_record(actor=actor, action="vaccination.screening", target=person)
+    return row
+
+
+def prior_doses(*, person_id: int) -> list[schedules.PriorDose]:
+    return [
+        schedules.PriorDose(local(at).date(), product)
+        for at, product in Dose.objects.filter(person_id=person_id)
+        .order_by("given_at")
+        .values_list("given_at", "product")
+    ]
+
+
+def dose_advice(
+    *, person_id: int, product: str, at: datetime
+) -> tuple[schedules.SchedulePolicy, schedules.DoseAdvice]:
+    day = local(at).date()
+    policy = schedules.policy_for(day)
+    return policy, schedules.next_dose(policy, product, prior_doses(person_id=person_id), day)
+
+
+@dataclass(frozen=True)
+class DoseOutcome:
+    dose: Dose
+    stored: bool  # False: a retried write, already stored
+
+
+def dose_record(
+    *,
+    person,
+    product: str,
+    given_at: datetime,
+    source: str,
+    actor=None,
+    session: Session | None = None,
+    site: Site | None = None,
+    lot: Lot | None = None,
+    lot_number: str = "",
+    override: str = "",
+    client_id: uuid.UUID | None = None,
+    country: str = "VN",
+    observe: bool = False,
+) -> DoseOutcome:
+    """Record one dose. Refused (Conflict `too_early` / `contraindicated`, 409) when the schedule or the
+    screening says no and `override` gives no reason; an override is audited."""
+    if product not in schedules.PRODUCTS:
+        raise Invalid(_("Unknown vaccine product."), field="product", code="unknown_product")
+    if given_at > now() + timedelta(minutes=5):
+        raise Invalid(_("A dose cannot be recorded in the future."), field="given_at", code="future")
+    if session is not None:
+        _check_scope(actor=actor, commune_id=session.site.commune_id)
+        site = site or session.site
+    if lot is not None:
+        if lot.product != product:
+            raise Invalid(_("This lot is of another vaccine."), field="lot", code="lot_product")
+        if lot.expires_on < local(given_at).date():
+            raise Invalid(
+                _("Lot %(lot)s expired on %(day)s: do not use it.")
+                % {"lot": lot.number, "day": f"{lot.expires_on:%d/%m/%Y}"},
+                field="lot",
+                code="lot_expired",
+            )
+        lot_number = lot.number
+    override = (override or "").strip()[:300]
+    if client_id is not None:
+        existing = Dose.objects.filter(client_id=client_id).first()
+        if existing is not None:
+            return DoseOutcome(existing, False)
+    with transaction.atomic():
+        # One dose at a time per person: two stations scanning the same card cannot both give "dose 2".
+        from epiqr.people.models import Person
+
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        policy, advice = dose_advice(person_id=person.pk, product=product, at=given_at)
+        if source == DoseSource.STATION and not override:
+            if advice.too_early:
+                if advice.earliest is None:
+                    message = _("No further dose is in the schedule in force (%(policy)s).") % {
+                        "policy": policy.name
+                    }
+                else:
+                    message = _("Too early for dose %(n)d: the schedule allows it from %(day)s.") % {
+                        "n": advice.number,
+                        "day": f"{advice.earliest:%d/%m/%Y}",
+                    }
+                raise Conflict(message, code="too_early")
+            if contraindication(person_id=person.pk) is not None:
+                raise Conflict(
+                    _("The screening noted a contraindication: give a reason to vaccinate anyway."),
+                    code="contraindicated",
+                )
+        try:
+            with transaction.atomic():
+                dose = Dose.objects.create(
+                    person=person,
+                    number=advice.number,
+                    series_doses=advice.series_doses,
+                    product=product,
+                    lot=lot,
+                    lot_number=(lot_number or "").strip()[:40],
+                    given_at=given_at,
+                    site=site,
+                    session=session,
+                    given_by=actor if getattr(actor, "pk", None) else None,
+                    source=source,
+                    country=(country or "VN").upper()[:2],
+                    schedule=policy.name,
+                    early_override=override if (advice.too_early or override) else "",
+                    observe_until=given_at + timedelta(minutes=OBSERVATION_MINUTES) if observe else None,
+                    client_id=client_id,
+                )
+        except IntegrityError:
+            existing = Dose.objects.filter(client_id=client_id).first() if client_id else None
+            if existing is None:
+                raise
+            return DoseOutcome(existing, False)
+        if override:
+            audit_record(actor=actor, action="vaccination.dose_override", target=dose, reason=override)
+        _emit_dose_recorded(dose)
+    return DoseOutcome(dose, True)
+
+
+def _emit_dose_recorded(dose: Dose) -> None:
+    """Tell other domains (dashboards, certificates) after commit; wired to core.events when it lands."""
+    try:
+        from epiqr.vaccination.events import DOSE_RECORDED, emit
+    except ImportError:  # pragma: no cover - before core.events
+        return
+    emit(DOSE_RECORDED, dose_id=dose.pk, person_id=dose.person_id, number=dose.number, product=dose.product)
+
+
+def contraindication(*, person_id: int) -> Screening | None:
+    """The latest screening note, if it says not to vaccinate (a later note without it lifts it)."""
+    latest = Screening.objects.filter(person_id=person_id).order_by("-at").first()
+    return latest if latest is not None and latest.contraindicated else None
+
+
+def observation_end(*, dose: Dose, actor=None) -> Dose:
+    if dose.observed_at is None:
+        dose.observed_at = now()
+        dose.save(update_fields=["observed_at"])
+    return dose
+
+
+def adverse_event_record(
+    *, dose: Dose, severity: str, description: str, onset_at: datetime | None = None, actor=None
+) -> AdverseEvent:
+    if severity not in Severity.values:
+        raise Invalid(_("Choose the severity."), field="severity")
+    description = (description or "").strip()
+    if not description:
+        raise Invalid(_("Describe what happened."), field="description")
+    onset_at = onset_at or now()
+    if onset_at < dose.given_at - timedelta(minutes=1) or onset_at > now() + timedelta(minutes=5):
+        raise Invalid(_("The onset must be after the dose and not in the future."), field="onset_at")
+    event = AdverseEvent.objects.create(
+        dose=dose, severity=severity, description=description[:500], onset_at=onset_at, recorded_by=actor
+    )
+    audit_record(actor=actor, action="vaccination.aefi", target=dose, detail={"severity": severity})
+    return event
+
+
+# --- the vaccinator station ---------------------------------------------------------------------------
+
+
+@dataclass
+class StationPerson:
+    person: object
+    doses: list
+    screening: Screening | None
+    advice: schedules.DoseAdvice
+    policy: schedules.SchedulePolicy
+    created: bool
+
+
+def station_identify(*, session: Session, payload: str, actor) -> StationPerson:
+    """The person a scan names (registered from a chip card on first sight), with their doses, the
+    latest screening note and what the next dose of the session's product would be."""
+    from epiqr.people.services import person_from_scan
+
+    payload = (payload or "").strip()
+    if not payload:
+        raise Invalid(_("Nothing was scanned."), code="empty")
+    _check_scope(actor=actor, commune_id=session.site.commune_id)
+    found = person_from_scan(payload=payload, actor=actor, commune=session.site.commune)
+    audit_record(actor=actor, action="vaccination.station_scan", target=found.person)
+    view = station_view(session=session, person=found.person)
+    view.created = found.created
+    return view
+
+
+def station_view(*, session: Session, person) -> StationPerson:
+    """What the station shows about someone: doses so far, the latest screening note, the next dose."""
+    policy, advice = dose_advice(person_id=person.pk, product=session.product, at=now())
+    return StationPerson(
+        person=person,
+        doses=list(Dose.objects.filter(person=person).select_related("site").order_by("given_at")),
+        screening=Screening.objects.filter(person=person).order_by("-at").first(),
+        advice=advice,
+        policy=policy,
+        created=False,
+    )
+
+
+def station_record(*, session: Session, person, actor, lot: Lot | None = None, override: str = "") -> Dose:
+    """The station's one keystroke: the session's product and lot (or the chosen lot), now."""
+    lot = lot or session.lot
+    return dose_record(
+        person=person,
+        product=session.product,
+        given_at=now(),
+        source=DoseSource.STATION,
+        actor=actor,
+        session=session,
+        lot=lot,
+        override=override,
+        observe=True,
+    ).dose
+
+
+def station_record_scan(
+    *, session: Session, payload: str, actor, lot_id: int | None = None, override: str = "", client_id=None
+) -> DoseOutcome:
+    """The station's API: one scan records the session's dose for that person at once."""
+    from epiqr.core.idempotency import scoped_uuid, sender_of
+    from epiqr.people.services import person_from_scan
+
+    _check_scope(actor=actor, commune_id=session.site.commune_id)
+    lot = session.lot
+    if lot_id is not None:
+        lot = Lot.objects.filter(pk=lot_id, product=session.product).first()
+        if lot is None:
+            raise Invalid(_("This lot is of another vaccine."), field="lot_id", code="lot_product")
+    key = scoped_uuid(sender=sender_of(actor), client_id=client_id) if client_id else None
+    if key is not None:
+        existing = Dose.objects.filter(client_id=key).select_related("person").first()
+        if existing is not None:
+            return DoseOutcome(existing, False)
+    person = person_from_scan(
+        payload=(payload or "").strip(), actor=actor, commune=session.site.commune
+    ).person
+    return dose_record(
+        person=person,
+        product=session.product,
+        given_at=now(),
+        source=DoseSource.STATION,
+        actor=actor,
+        session=session,
+        lot=lot,
+        override=override,
+        client_id=key,
+        observe=True,
+    )
+
+
+# --- doses from other systems: idempotent batches (API) and history imports -----------------------------
+
+
+@dataclass
+class DoseItem:
+    client_id: uuid.UUID | None
+    id_number: str
+    full_name: str
+    product: str
+    given_at: datetime
+    birth_date: date | None = None
+    sex: str = ""
+    phone: str = ""
+    lot_number: str = ""
+    country: str = "VN"
+    site_id: int | None = None
+
+
+def _person_for_item(item: DoseItem, *, actor):
+    """Found by ID number (the name must agree), else registered with the sender's details."""
+    from epiqr.core.text import fold
+    from epiqr.people.services import person_create, person_find
+
+    number = "".join(item.id_number.split())
+    try:
+        person = person_find(identifier=number)
+    except NotFound:
+        kind = {"id_number": number} if len(number) == 12 else {"old_id_number": number}
+        return person_create(
+            full_name=item.full_name,
+            birth_date=item.birth_date,
+            sex=item.sex,
+            phone=item.phone,
+            actor=actor,
+            **kind,
+        )
+    if fold(person.full_name).split() != fold(item.full_name).split():
+        raise Invalid(
+            _("This ID number is registered under another name."), code="name_mismatch", field="full_name"
+        )
+    return person
+
+
+def dose_item_record(*, item: DoseItem, actor, source: str = DoseSource.API) -> tuple[str, Dose | None]:
+    """One dose from another system: ("stored" | "already_stored", dose), or a ServiceError."""
+    from epiqr.core.idempotency import scoped_uuid, sender_of
+
+    site = Site.objects.filter(pk=item.site_id).first() if item.site_id else None
+    if site is None:
+        raise NotFound(_("No such vaccination site in your area."), code="site_not_found", field="site_id")
+    _check_scope(actor=actor, commune_id=site.commune_id, what="site")
+    key = scoped_uuid(sender=sender_of(actor), client_id=item.client_id) if item.client_id else None
+    if key is not None:
+        existing = Dose.objects.filter(client_id=key).first()
+        if existing is not None:
+            same = (
+                existing.product == item.product
+                and abs((existing.given_at - item.given_at).total_seconds()) < 1
+            )
+            if not same:
+                raise Conflict(_("This client_id was used for another dose."), code="client_id_reused")
+            return "already_stored", existing
+    if item.given_at.tzinfo is None:
+        from epiqr.core.timeutil import aware
+
+        item.given_at = aware(item.given_at)
+    person = _person_for_item(item, actor=actor)
+    outcome = dose_record(
+        person=person,
+        product=item.product,
+        given_at=item.given_at,
+        source=source,
+        actor=actor,
+        site=site,
+        lot_number=item.lot_number,
+        client_id=key,
+        country=item.country,
+    )
+    return ("stored" if outcome.stored else "already_stored"), outcome.dose
+
+
+def doses_record_batch(*, items: list[DoseItem], actor) -> dict:
+    """Each item judged alone (a refused item never fails the batch); answered item by item."""
+    from epiqr.core.errors import ServiceError
+
+    out, counts = [], {"stored": 0, "already_stored": 0, "rejected": 0}
+    for item in items:
+        row = {"client_id": str(item.client_id or "")}
+        try:
+            with transaction.atomic():
+                outcome, dose = dose_item_record(item=item, actor=actor)
+            row.update(outcome=outcome, dose_id=dose.pk, number=dose.number)
+        except ServiceError as exc:
+            outcome = "rejected"
+            row.update(outcome=outcome, code=exc.code, detail=exc.message)
+        counts[outcome] += 1
+        out.append(row)
+    return {**counts, "items": out}

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "vaccination"
+urlpatterns = [
+    path("", views.sessions, name="sessions"),
+    path("sessions/new/", views.session_new, name="session_new"),
+    path("sessions/<int:pk>/", views.session_detail, name="session"),
+    path("sessions/<int:pk>/station/", views.station, name="station"),
+    path("sessions/<int:pk>/station/scan/", views.station_scan, name="station_scan"),
+    path("sessions/<int:pk>/station/record/", views.station_record, name="station_record"),
+    path("sessions/<int:pk>/station/screening/", views.station_screening, name="station_screening"),
+    path("sessions/<int:pk>/station/photo/", views.station_photo, name="station_photo"),
+    path("sessions/<int:pk>/observation/", views.observation, name="observation"),
+    path("doses/<int:pk>/observed/", views.dose_observed, name="dose_observed"),
+    path("doses/<int:pk>/aefi/", views.dose_aefi, name="dose_aefi"),
+]

@@ -1,0 +1,291 @@
+"""Pages: sessions, the scan-driven vaccinator station, observation timers and adverse events."""
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epiqr.accounts.selectors import commune_list_in_jurisdiction
+from epiqr.core.errors import ServiceError
+from epiqr.core.permissions import has_capability, requires
+from epiqr.core.timeutil import local, local_today, now
+
+from . import permissions, selectors, services
+from .forms import AdverseEventForm, ScreeningForm, SessionForm
+from .models import Lot
+
+STATION_KEY = "vaccination.station"  # {"session": pk, "person": pk}: the person scanned last
+
+
+@requires(permissions.VIEW)
+def sessions(request):
+    page = selectors.SESSIONS.get(
+        selectors.session_list_visible_to(user=request.user), request.GET, user=request.user
+    )
+    counts = selectors.session_dose_counts(sessions=page.items)
+    return render(
+        request,
+        "vaccination/sessions.html",
+        {
+            "page": page,
+            "rows": [(s, counts[s.pk]) for s in page.items],
+            "can_manage": has_capability(request.user, permissions.MANAGE),
+        },
+        status=400 if page.query.errors else 200,
+    )
+
+
+@requires(permissions.MANAGE)
+def session_new(request):
+    form = SessionForm(
+        request.POST or None,
+        sites=selectors.site_list_visible_to(user=request.user),
+        communes=commune_list_in_jurisdiction(user=request.user),
+    )
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            site = d["site"] or services.site_create(
+                name=d["new_site_name"],
+                address=d["new_site_address"],
+                commune_id=d["new_site_commune"].pk,
+                actor=request.user,
+            )
+            lot = None
+            if d["lot_number"]:
+                lot = services.lot_get_or_create(
+                    product=d["product"], number=d["lot_number"], expires_on=d["lot_expires_on"]
+                )
+            session = services.session_create(
+                site=site, day=d["day"], team=d["team"], product=d["product"], lot=lot, actor=request.user
+            )
+        except ServiceError as exc:
+            context["error"] = exc.message
+            return render(request, "vaccination/session_new.html", context, status=exc.status)
+        messages.success(request, _("Session created. Open the vaccinator station to start."))
+        return redirect("vaccination:session", pk=session.pk)
+    return render(
+        request, "vaccination/session_new.html", context, status=422 if request.method == "POST" else 200
+    )
+
+
+@requires(permissions.VIEW)
+def session_detail(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    doses = list(selectors.session_doses(session=session)[:200])
+    return render(
+        request,
+        "vaccination/session.html",
+        {
+            "session": session,
+            "doses": doses,
+            "count": selectors.session_dose_counts(sessions=[session])[session.pk],
+            "can_vaccinate": has_capability(request.user, permissions.VACCINATE),
+        },
+    )
+
+
+# --- the station -----------------------------------------------------------------------------------
+
+
+def _pending(request, session):
+    """The person scanned last at this session's station, with their doses and advice, or None."""
+    from epiqr.people.models import Person
+
+    state = request.session.get(STATION_KEY) or {}
+    if state.get("session") != session.pk or not state.get("person"):
+        return None
+    person = Person.objects.filter(pk=state["person"]).first()
+    return services.station_view(session=session, person=person) if person else None
+
+
+def _station_context(request, session, *, current=None, error=None, done=None, override_needed=None):
+    lots = list(selectors.lot_list_usable(product=session.product, on=local_today()))
+    if session.lot and session.lot not in lots:
+        lots.insert(0, session.lot)
+    return {
+        "session": session,
+        "current": current,
+        "error": error,
+        "done": done,
+        "override_needed": override_needed,
+        "lots": lots,
+        "observing": selectors.observation_list(session=session),
+        "now": now(),
+        "screening_form": ScreeningForm(),
+    }
+
+
+def _panel(request, session, context, status=200):
+    template = "vaccination/_station_panel.html" if request.htmx else "vaccination/station.html"
+    return render(request, template, context, status=status)
+
+
+@requires(permissions.VACCINATE)
+def station(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    return render(
+        request,
+        "vaccination/station.html",
+        _station_context(request, session, current=_pending(request, session)),
+    )
+
+
+@requires(permissions.VACCINATE)
+@require_POST
+def station_scan(request, pk: int):
+    """One scan (CCCD, BHYT, national QR, EpiQR personal QR): the person, their doses and the next dose."""
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    try:
+        current = services.station_identify(
+            session=session, payload=request.POST.get("payload", ""), actor=request.user
+        )
+    except ServiceError as exc:
+        request.session.pop(STATION_KEY, None)
+        return _panel(request, session, _station_context(request, session, error=exc.message), exc.status)
+    request.session[STATION_KEY] = {"session": session.pk, "person": current.person.pk}
+    return _panel(request, session, _station_context(request, session, current=current))
+
+
+@requires(permissions.VACCINATE)
+@require_POST
+def station_record(request, pk: int):
+    """Record the dose for the person scanned last (Enter on an empty scan field, or the button)."""
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    current = _pending(request, session)
+    if current is None:
+        context = _station_context(request, session, error=_("Scan the person's card or QR first."))
+        return _panel(request, session, context, 409)
+    lot = None
+    lot_id = request.POST.get("lot", "")
+    if lot_id.isdigit() and len(lot_id) < 12:
+        lot = Lot.objects.filter(pk=int(lot_id), product=session.product).first()
+    try:
+        dose = services.station_record(
+            session=session,
+            person=current.person,
+            actor=request.user,
+            lot=lot,
+            override=request.POST.get("override", ""),
+        )
+    except ServiceError as exc:
+        context = _station_context(
+            request,
+            session,
+            current=current,
+            error=exc.message,
+            override_needed=exc.code in ("too_early", "contraindicated"),
+        )
+        context["override_typed"] = request.POST.get("override", "")
+        return _panel(request, session, context, exc.status)
+    request.session.pop(STATION_KEY, None)
+    done = _("Dose %(n)d of %(product)s recorded for %(name)s. Observe until %(until)s.") % {
+        "n": dose.number,
+        "product": dose.get_product_display(),
+        "name": current.person.full_name,
+        "until": f"{local(dose.observe_until):%H:%M}",
+    }
+    response = _panel(request, session, _station_context(request, session, done=done))
+    response["HX-Trigger"] = "observation-changed"  # the timer list shows the new person at once
+    return response
+
+
+@requires(permissions.VACCINATE)
+@require_POST
+def station_screening(request, pk: int):
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    current = _pending(request, session)
+    if current is None:
+        context = _station_context(request, session, error=_("Scan the person's card or QR first."))
+        return _panel(request, session, context, 409)
+    form = ScreeningForm(request.POST)
+    if not form.is_valid():
+        context = _station_context(
+            request, session, current=current, error=_("Write what the screening found.")
+        )
+        context["screening_form"] = form
+        return _panel(request, session, context, 422)
+    services.screening_note(
+        person=current.person,
+        session=session,
+        note=form.cleaned_data["note"],
+        contraindicated=form.cleaned_data["contraindicated"],
+        actor=request.user,
+    )
+    current = services.station_view(session=session, person=current.person)
+    return _panel(request, session, _station_context(request, session, current=current))
+
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+@requires(permissions.VACCINATE)
+@require_POST
+def station_photo(request, pk: int):
+    """Codes in a photo from a phone without a live scanner; the station script submits the first."""
+    from epiqr.core.qr import read_bytes
+
+    try:
+        selectors.session_get_visible(user=request.user, pk=pk)
+    except ServiceError as exc:
+        return JsonResponse({"detail": exc.message, "codes": []}, status=exc.status)
+    photo = request.FILES.get("photo")
+    if photo is None:
+        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
+    if photo.size > MAX_PHOTO_BYTES:
+        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
+    codes = read_bytes(photo.read())
+    if not codes:
+        return JsonResponse(
+            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
+        )
+    return JsonResponse({"codes": codes})
+
+
+@requires(permissions.VACCINATE)
+def observation(request, pk: int):
+    """The observation timer list alone (refreshed by htmx every 30 seconds on the station)."""
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    return render(
+        request,
+        "vaccination/_observation.html",
+        {"session": session, "observing": selectors.observation_list(session=session), "now": now()},
+    )
+
+
+@requires(permissions.VACCINATE)
+@require_POST
+def dose_observed(request, pk: int):
+    dose = selectors.dose_get_visible(user=request.user, pk=pk)
+    services.observation_end(dose=dose, actor=request.user)
+    if request.htmx and dose.session_id:
+        return observation(request, dose.session_id)
+    return (
+        redirect("vaccination:station", pk=dose.session_id)
+        if dose.session_id
+        else redirect("vaccination:sessions")
+    )
+
+
+@requires(permissions.VACCINATE)
+def dose_aefi(request, pk: int):
+    """Record an adverse event following immunisation for one dose."""
+    dose = selectors.dose_get_visible(user=request.user, pk=pk)
+    form = AdverseEventForm(request.POST or None)
+    context = {"dose": dose, "form": form, "events": list(dose.adverse_events.all())}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.adverse_event_record(
+                dose=dose,
+                severity=form.cleaned_data["severity"],
+                description=form.cleaned_data["description"],
+                actor=request.user,
+            )
+        except ServiceError as exc:
+            context["error"] = exc.message
+            return render(request, "vaccination/aefi.html", context, status=exc.status)
+        messages.success(request, _("Adverse event recorded."))
+        return redirect("vaccination:dose_aefi", pk=dose.pk)
+    return render(request, "vaccination/aefi.html", context, status=422 if request.method == "POST" else 200)
