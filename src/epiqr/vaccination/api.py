@@ -15,7 +15,7 @@ from . import permissions, selectors, services
 router = Router(tags=["vaccination"])
 
 
-class DoseOut(Schema):
+class VaccinationDoseOut(Schema):
     id: int
     person_public_id: str
     full_name: str
@@ -47,7 +47,7 @@ def _dose_out(dose, *, stored: bool = True) -> dict:
     }
 
 
-class StationDoseIn(Schema):
+class VaccinationStationDoseIn(Schema):
     payload: str = Field(
         ...,
         max_length=2000,
@@ -62,8 +62,8 @@ class StationDoseIn(Schema):
     )
 
 
-@router.post("/sessions/{session_id}/doses", response={201: DoseOut, 200: DoseOut, **errors(403, 404, 409)})
-def station_dose(request, session_id: Id, body: StationDoseIn):
+@router.post("/sessions/{session_id}/doses", response={201: VaccinationDoseOut, 200: VaccinationDoseOut, **errors(403, 404, 409)})
+def station_dose(request, session_id: Id, body: VaccinationStationDoseIn):
     """Record a dose at a session's station from one scan (what the station page does in two keystrokes).
     409 `too_early` or `contraindicated` without an `override` reason; a retried `client_id` answers 200
     with `stored: false`."""
@@ -80,7 +80,7 @@ def station_dose(request, session_id: Id, body: StationDoseIn):
     return Status(201 if outcome.stored else 200, _dose_out(outcome.dose, stored=outcome.stored))
 
 
-class DoseItemIn(Schema):
+class VaccinationDoseItemIn(Schema):
     client_id: uuid.UUID = Field(..., description="the sender's own id of this dose (a retry stores it once)")
     site_id: Id = Field(..., description="the vaccination site that gave (or records) the dose: in your area")
     id_number: str = Field(..., min_length=9, max_length=12, description="CCCD (12 digits) or CMND (9)")
@@ -94,11 +94,11 @@ class DoseItemIn(Schema):
     country: str = Field("VN", min_length=2, max_length=2)
 
 
-class DoseBatchIn(Schema):
-    items: list[DoseItemIn] = Field(..., max_length=1000)
+class VaccinationDoseBatchIn(Schema):
+    items: list[VaccinationDoseItemIn] = Field(..., max_length=1000)
 
 
-class DoseItemOut(Schema):
+class VaccinationDoseItemOut(Schema):
     client_id: str
     outcome: str  # stored, already_stored, rejected
     code: str = ""
@@ -107,15 +107,15 @@ class DoseItemOut(Schema):
     number: int | None = None
 
 
-class DoseBatchOut(Schema):
+class VaccinationDoseBatchOut(Schema):
     stored: int
     already_stored: int
     rejected: int
-    items: list[DoseItemOut]
+    items: list[VaccinationDoseItemOut]
 
 
-@router.post("/doses", response={200: DoseBatchOut, **errors(403)})
-def dose_batch(request, body: DoseBatchIn):
+@router.post("/doses", response={200: VaccinationDoseBatchOut, **errors(403)})
+def dose_batch(request, body: VaccinationDoseBatchIn):
     """Doses given elsewhere (another system, a mobile team offline), judged one by one: each item is
     `stored`, `already_stored` (its client_id was sent before with the same content) or `rejected` with
     a code (`client_id_reused` for the same id with other content). One bad item never fails the batch."""
@@ -124,7 +124,7 @@ def dose_batch(request, body: DoseBatchIn):
     return services.doses_record_batch(items=items, actor=request.user)
 
 
-class ProductOut(Schema):
+class VaccinationProductOut(Schema):
     code: str
     name: str
     vp: str
@@ -134,7 +134,7 @@ class ProductOut(Schema):
     primary_doses: int
 
 
-@router.get("/products", response={200: list[ProductOut]})
+@router.get("/products", response={200: list[VaccinationProductOut]})
 def products(request):
     """The vaccine products and their EU DCC value-set codes."""
     from .schedules import PRODUCTS
@@ -142,7 +142,7 @@ def products(request):
     return [p.__dict__ for p in PRODUCTS.values()]
 
 
-class SessionOut(Schema):
+class VaccinationSessionOut(Schema):
     id: int
     day: date
     site: str
@@ -153,7 +153,7 @@ class SessionOut(Schema):
     doses: int
 
 
-SessionPage = api_page(SessionOut, name="VaccinationSessionPage")
+SessionPage = api_page(VaccinationSessionOut, name="VaccinationSessionPage")
 SessionListQuery = api_query(selectors.SESSIONS)
 
 
@@ -182,3 +182,65 @@ def session_list(request, params: Query[SessionListQuery]):
         for s in page.items
     ]
     return page.as_api(items, path=request.path)
+
+
+class VaccinationVerifyIn(Schema):
+    code: str = Field(..., max_length=8000, description="the scanned text, starting with HC1:")
+
+
+class VaccinationVerifyEntryOut(Schema):
+    dn: int | None = None
+    sd: int | None = None
+    mp: str = ""
+    dt: str = ""
+    co: str = ""
+    ci: str = ""
+
+
+class VaccinationVerifyOut(Schema):
+    valid: bool
+    reason: str = Field(..., description="valid, malformed, unknown_key, withdrawn_key, bad_signature, expired, not_yet_valid or revoked")
+    message: str
+    family_name: str
+    given_name: str
+    date_of_birth: str
+    kind: str
+    entries: list[VaccinationVerifyEntryOut]
+    issuer: str
+    kid: str
+    issued_at: datetime | None
+    expires_at: datetime | None
+
+
+@router.post("/verify", response={200: VaccinationVerifyOut}, auth=None)
+def verify(request, body: VaccinationVerifyIn):
+    """Public: decode any `HC1:` code and say whether it is valid against EpiQR's trust list and
+    revocation list, and why not; the holder's name and date of birth are to compare with an ID card."""
+    from .views import verdict_text
+
+    verdict = selectors.certificate_verify(code=body.code)
+    entries = [
+        {
+            "dn": e.get("dn") if isinstance(e.get("dn"), int) else None,
+            "sd": e.get("sd") if isinstance(e.get("sd"), int) else None,
+            "mp": str(e.get("mp") or "")[:80],
+            "dt": str(e.get("dt") or e.get("sc") or e.get("fr") or "")[:40],
+            "co": str(e.get("co") or "")[:2],
+            "ci": str(e.get("ci") or "")[:80],
+        }
+        for e in verdict.entries
+    ]
+    return {
+        "valid": verdict.valid,
+        "reason": verdict.reason,
+        "message": verdict_text(verdict.reason),
+        "family_name": verdict.family_name,
+        "given_name": verdict.given_name,
+        "date_of_birth": verdict.date_of_birth,
+        "kind": verdict.kind,
+        "entries": entries,
+        "issuer": verdict.issuer,
+        "kid": verdict.kid,
+        "issued_at": verdict.issued_at,
+        "expires_at": verdict.expires_at,
+    }

@@ -16,3 +16,4 @@ class VaccinationConfig(AppConfig):
         # A DCC is valid for 12 months (QĐ 5772/QĐ-BYT): a retired key verifies that long.
         keyring.purpose("dcc", label=_("Vaccination certificates (EU DCC format)"), max_validity_days=366)
         nav_item(_("Vaccination"), "vaccination:sessions", permissions.VIEW)
+        nav_item(_("Verify a certificate"), "vaccination:verify", None)

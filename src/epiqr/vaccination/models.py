@@ -221,6 +221,7 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     expires_at = models.DateTimeField(_("expires at"))
     kid = models.CharField(_("key id"), max_length=16)
+    code = models.TextField(_("signed code (HC1)"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("revocation reason"), max_length=300, blank=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

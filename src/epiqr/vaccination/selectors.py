@@ -99,3 +99,47 @@ def dose_get_visible(*, user, pk: int) -> Dose:
     if dose is None:
         raise NotFound(_("No such dose in your area."), code="dose_not_found")
     return dose
+
+
+# --- verification against the published trust list ----------------------------------------------------
+
+TRUST_CACHE_SECONDS = 60  # a key rotation or withdrawal reaches every worker's verifier within a minute
+_trust: dict = {"at": 0.0, "keys": {}, "withdrawn": set()}
+
+
+def _trusted() -> dict:
+    import base64
+    import time
+
+    from epiqr.core import keyring
+
+    if time.monotonic() - _trust["at"] > TRUST_CACHE_SECONDS:
+        _trust["keys"] = {k.kid: k.public_key for k in keyring.published_keys("dcc")}
+        _trust["withdrawn"] = {base64.b64decode(kid) for kid in keyring.withdrawn_kids("dcc")}
+        _trust["at"] = time.monotonic()
+    return _trust
+
+
+def trust_refresh() -> None:
+    """Forget the cached trust list (after a rotation or a withdrawal in this process; tests)."""
+    _trust["at"] = 0.0
+
+
+def certificate_verify(*, code: str, at=None):
+    """The verdict on a scanned `HC1:` code against EpiQR's own trust list and revocation list."""
+    from epiqr.core import keyring
+
+    from . import dcc
+
+    trust = _trusted()
+    return dcc.verify_code(
+        code,
+        keys=trust["keys"].get,
+        withdrawn=lambda kid: kid in trust["withdrawn"],
+        revoked=lambda identifier: keyring.is_revoked("dcc", identifier),
+        at=at or now(),
+    )
+
+
+def certificate_get(*, public_id) -> Certificate | None:
+    return Certificate.objects.filter(public_id=public_id).select_related("person", "dose").first()

@@ -431,3 +431,109 @@ def doses_record_batch(*, items: list[DoseItem], actor) -> dict:
         counts[outcome] += 1
         out.append(row)
     return {**counts, "items": out}
+
+
+# --- certificates (EU DCC format) ---------------------------------------------------------------------
+
+CERTIFICATE_DAYS = 365  # QĐ 5772/QĐ-BYT (20/12/2021): a vaccine passport is valid for 12 months
+
+
+def _uvci() -> str:
+    """A unique certificate identifier (UVCI, eHealth Network guidelines, option 3: opaque)."""
+    import secrets
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "URN:UVCI:01:VN:" + "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+def certificate_entry(*, dose: Dose, uvci: str) -> dict:
+    """The DCC `v` entry of a dose."""
+    from django.conf import settings
+
+    product = schedules.PRODUCTS[dose.product]
+    return {
+        "tg": schedules.TG_COVID19,
+        "vp": product.vp,
+        "mp": product.mp,
+        "ma": product.ma,
+        "dn": dose.number,
+        "sd": max(dose.series_doses, dose.number),
+        "dt": local(dose.given_at).date().isoformat(),
+        "co": dose.country,
+        "is": settings.EPIQR_CERTIFICATE_ISSUER,
+        "ci": uvci,
+    }
+
+
+def certificate_issue(*, person, actor=None):
+    """The certificate of a person's latest dose: the one already issued for it while valid and not
+    revoked, else a new one signed with the active `dcc` key. Invalid when there is no dose or no date
+    of birth (a DCC needs one)."""
+    from epiqr.core import keyring
+
+    from . import dcc
+    from .models import Certificate
+
+    dose = Dose.objects.filter(person=person).order_by("-given_at", "-id").first()
+    if dose is None:
+        raise Invalid(_("No dose is recorded for this person."), code="no_dose")
+    at = now()
+    current = (
+        Certificate.objects.filter(person=person, dose=dose, revoked_at__isnull=True, expires_at__gt=at)
+        .order_by("-issued_at")
+        .first()
+    )
+    if current is not None:
+        return current
+    if person.birth_date is None and person.birth_year is None:
+        raise Invalid(_("A certificate needs the date of birth: scan the person's chip ID card."), code="no_dob")
+    dob = person.birth_date.isoformat() if person.birth_date else f"{person.birth_year:04d}"
+    uvci = _uvci()
+    signer = keyring.signer("dcc")
+    expires = at + timedelta(days=CERTIFICATE_DAYS)
+    hcert = dcc.hcert_document(full_name=person.full_name, dob=dob, kind="v", entries=[certificate_entry(dose=dose, uvci=uvci)])
+    code = dcc.encode(
+        hcert,
+        private_key=signer.private_key,
+        kid=signer.kid,
+        issuer=keyring.get_purpose("dcc").country,
+        issued_at=at,
+        expires_at=expires,
+    )
+    certificate = Certificate.objects.create(
+        uvci=uvci,
+        person=person,
+        kind="v",
+        dose=dose,
+        issued_at=at,
+        expires_at=expires,
+        kid=keyring.b64(signer.kid),
+        code=code,
+    )
+    audit_record(actor=actor, action="vaccination.certificate_issue", target=certificate)
+    return certificate
+
+
+def certificate_revoke(*, certificate, reason: str, actor):
+    """Revoke a certificate issued in error: published in the `dcc` revocation list (by digest)."""
+    from epiqr.core.services import revocation_add
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("Give the reason for the revocation."), field="reason")
+    with transaction.atomic():
+        revocation_add(purpose="dcc", identifier=certificate.uvci, reason=reason, actor=actor)
+        if certificate.revoked_at is None:
+            certificate.revoked_at = now()
+            certificate.revoked_reason = reason[:300]
+            certificate.save(update_fields=["revoked_at", "revoked_reason"])
+        _emit_certificate_revoked(certificate)
+    return certificate
+
+
+def _emit_certificate_revoked(certificate) -> None:
+    try:
+        from epiqr.vaccination.events import CERTIFICATE_REVOKED, emit
+    except ImportError:  # pragma: no cover - before core.events
+        return
+    emit(CERTIFICATE_REVOKED, certificate_id=certificate.pk, person_id=certificate.person_id)

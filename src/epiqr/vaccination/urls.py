@@ -15,4 +15,10 @@ urlpatterns = [
     path("sessions/<int:pk>/observation/", views.observation, name="observation"),
     path("doses/<int:pk>/observed/", views.dose_observed, name="dose_observed"),
     path("doses/<int:pk>/aefi/", views.dose_aefi, name="dose_aefi"),
+    path("people/<uuid:public_id>/", views.person_detail, name="person"),
+    path("certificates/<uuid:public_id>/revoke/", views.certificate_revoke, name="certificate_revoke"),
+    path("my/", views.my_certificates, name="my"),
+    path("my/<uuid:public_id>.pdf", views.my_certificate_pdf, name="my_pdf"),
+    path("verify/", views.verify, name="verify"),
+    path("verify/photo/", views.verify_photo, name="verify_photo"),
 ]

@@ -1,6 +1,7 @@
 """Pages: sessions, the scan-driven vaccinator station, observation timers and adverse events."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import local, local_today, now
+from epiqr.people.citizen import proof_required
 
 from . import permissions, selectors, services
 from .forms import AdverseEventForm, ScreeningForm, SessionForm
@@ -289,3 +291,159 @@ def dose_aefi(request, pk: int):
         messages.success(request, _("Adverse event recorded."))
         return redirect("vaccination:dose_aefi", pk=dose.pk)
     return render(request, "vaccination/aefi.html", context, status=422 if request.method == "POST" else 200)
+
+
+# --- certificates: the citizen's page and PDF, the public verifier ---------------------------------------
+
+
+def verdict_text(reason: str) -> str:
+    """What the verifier says for each reason of dcc.REASONS."""
+    return {
+        "valid": _("Valid certificate"),
+        "malformed": _("Not a readable certificate code"),
+        "unknown_key": _("Not valid: signed by a key that is not in the trust list"),
+        "withdrawn_key": _("Not valid: signed by a key withdrawn from the trust list"),
+        "bad_signature": _("Not valid: bad signature (the code was altered or forged)"),
+        "expired": _("Not valid: expired"),
+        "not_yet_valid": _("Not valid: not yet valid"),
+        "revoked": _("Not valid: revoked by the issuer"),
+    }.get(reason, reason)
+
+
+def _certificate_rows(person):
+    """The proven person's certificate (issued on first view) and its QR, or the reason there is none."""
+    from epiqr.core.qr import svg_inline
+
+    try:
+        certificate = services.certificate_issue(person=person)
+    except ServiceError as exc:
+        return {"person": person, "doses": selectors.dose_list_for_person(person_id=person.pk), "error": exc.message}
+    return {
+        "person": person,
+        "doses": selectors.dose_list_for_person(person_id=person.pk),
+        "certificate": certificate,
+        "qr": svg_inline(certificate.code, error="q", label=_("Vaccination certificate")),
+    }
+
+
+@login_not_required
+@proof_required
+def my_certificates(request):
+    """Public: the vaccination certificates of the people this phone's holder proved (people.citizen)."""
+    return render(
+        request,
+        "vaccination/my.html",
+        {"rows": [_certificate_rows(p) for p in request.citizen.proven]},
+    )
+
+
+@login_not_required
+@proof_required
+def my_certificate_pdf(request, public_id):
+    """Public: the bilingual PDF of a certificate of a proven person (404 for anyone else's)."""
+    from django.http import Http404, HttpResponse
+
+    from . import documents
+
+    certificate = selectors.certificate_get(public_id=public_id)
+    if certificate is None or certificate.person_id not in {p.pk for p in request.citizen.proven}:
+        raise Http404
+    pdf = documents.certificate_pdf(certificate=certificate)
+    return HttpResponse(
+        pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="chung-nhan-tiem-chung-{certificate.pk}.pdf"'},
+    )
+
+
+def _verdict_context(verdict) -> dict:
+    from .schedules import PRODUCTS
+
+    names = {p.mp: p.name for p in PRODUCTS.values()}
+    entries = [
+        {
+            "number": e.get("dn"),
+            "series": e.get("sd"),
+            "day": e.get("dt") or e.get("sc") or e.get("fr"),
+            "product": names.get(e.get("mp"), e.get("mp") or e.get("tt") or ""),
+            "country": e.get("co"),
+            "result": e.get("tr"),
+        }
+        for e in verdict.entries
+    ]
+    return {"verdict": verdict, "verdict_text": verdict_text(verdict.reason), "entries": entries}
+
+
+@login_not_required
+def verify(request):
+    """Public verifier: scan (camera), a photo, or pasted text of any HC1: code; valid or not, and why."""
+    context = {"code": ""}
+    if request.method == "POST":
+        code = request.POST.get("code", "")[:8000]
+        context["code"] = code
+        context.update(_verdict_context(selectors.certificate_verify(code=code)))
+    return render(request, "vaccination/verify.html", context)
+
+
+VERIFY_PHOTOS_PER_HOUR = 120
+
+
+@login_not_required
+@require_POST
+def verify_photo(request):
+    """Public: the codes in a photo (the verifier's fallback without a live camera), limited per asker."""
+    from epiqr.core import ratelimit
+    from epiqr.core.qr import read_bytes
+
+    key = f"vaccination.verify_photo:{ratelimit.asker_key(request)}"
+    if ratelimit.count(key, window=3600) > VERIFY_PHOTOS_PER_HOUR:
+        return JsonResponse({"detail": _("Too many photos from your network; wait an hour."), "codes": []}, status=429)
+    photo = request.FILES.get("photo")
+    if photo is None:
+        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
+    if photo.size > MAX_PHOTO_BYTES:
+        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
+    codes = read_bytes(photo.read())
+    if not codes:
+        return JsonResponse({"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422)
+    return JsonResponse({"codes": codes})
+
+
+@requires(permissions.REVOKE)
+@require_POST
+def certificate_revoke(request, public_id):
+    """An officer revokes a certificate issued in error (reason required, audited, published)."""
+    from django.http import Http404
+
+    from epiqr.accounts.selectors import user_in_jurisdiction
+
+    certificate = selectors.certificate_get(public_id=public_id)
+    if certificate is None or not user_in_jurisdiction(user=request.user, commune_id=certificate.person.commune_id):
+        raise Http404
+    try:
+        services.certificate_revoke(certificate=certificate, reason=request.POST.get("reason", ""), actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Certificate revoked: verifiers refuse it from now on."))
+    return redirect("vaccination:person", public_id=certificate.person.public_id)
+
+
+@requires(permissions.VIEW)
+def person_detail(request, public_id):
+    """A person's doses and certificates for officers of their area (audited read)."""
+    from epiqr.core.services import audit_record
+    from epiqr.people.selectors import person_get_visible
+
+    person = person_get_visible(user=request.user, public_id=public_id)
+    audit_record(actor=request.user, action="vaccination.person_view", target=person)
+    return render(
+        request,
+        "vaccination/person.html",
+        {
+            "person": person,
+            "doses": selectors.dose_list_for_person(person_id=person.pk),
+            "certificates": selectors.certificate_list_for_person(person_id=person.pk),
+            "can_revoke": has_capability(request.user, permissions.REVOKE),
+        },
+    )
