@@ -50,7 +50,9 @@ if PRODUCTION and (EPIQR_KEYRING_SECRET == DEV_KEYRING_SECRET or len(EPIQR_KEYRI
 # The organisation named in signer certificates and trust lists.
 EPIQR_KEYRING_ISSUER = os.environ.get("EPIQR_KEYRING_ISSUER", "EpiQR")
 # The issuer written in each vaccination certificate (DCC field `is`).
-EPIQR_CERTIFICATE_ISSUER = os.environ.get("EPIQR_CERTIFICATE_ISSUER", "Bộ Y tế (Ministry of Health of Viet Nam)")
+EPIQR_CERTIFICATE_ISSUER = os.environ.get(
+    "EPIQR_CERTIFICATE_ISSUER", "Bộ Y tế (Ministry of Health of Viet Nam)"
+)
 
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [

@@ -39,7 +39,12 @@ BARCODE = "BM-4242"
 
 # How the stranger fills each kind of path parameter of a public page; a new parameter fails the test.
 # A declaration's code is what its QR carries: the stranger is given the victim's own (the worst case).
-PARAMETERS = {"token": "venue_token", "purpose": "purpose", "code": "declaration_code"}
+PARAMETERS = {
+    "token": "venue_token",
+    "purpose": "purpose",
+    "public_id": "certificate",
+    "code": "declaration_code",
+}
 # The Django admin does its own staff login on every view (they are all marked login_not_required).
 SKIPPED_NAMESPACES = {"admin"}
 # Public POST routes, and what the stranger sends to each (GETs are tried on every public page).
@@ -52,10 +57,14 @@ POSTS = {
     "people:prove_card": lambda w: {},
     "public:declare": lambda w: {"kind": "domestic", "id_number": NUMBER, "phone": "0911000999"},
     "public:venue_checkin": lambda w: {"symptoms": "no", "person": [str(w["link_id"])]},
+    # The verifier shows whatever a pasted code itself carries: the stranger has no code of hers.
+    "vaccination:verify": lambda w: {"code": "HC1:NCFOXN%TS3DH"},
+    "vaccination:verify_photo": lambda w: {},
 }
 PUBLIC_API = {
     ("GET", "/api/v1/tracing/feed"): None,
     ("GET", "/api/v1/geo/communes?q=Thu"): None,
+    ("POST", "/api/v1/vaccination/verify"): {"code": "HC1:NCFOXN%TS3DH"},
     ("POST", "/api/v1/checkins/declarations"): {
         "kind": "domestic",
         "id_number": NUMBER,
@@ -111,6 +120,17 @@ def world(commune, make_user, sent_messages):
             "symptoms": ["fever"],
         }
     )
+    # Vaccinated, with a certificate: its page and PDF need her proof.
+    from epiqr.vaccination import services as vaccination
+
+    vaccination.dose_record(
+        person=victim,
+        product="PFIZER",
+        given_at=timezone.now() - timedelta(days=30),
+        source="import",
+        actor=officer,
+    )
+    certificate = vaccination.certificate_issue(person=victim)
     sent_messages.clear()
     return {
         "victim": victim,
@@ -118,6 +138,7 @@ def world(commune, make_user, sent_messages):
         "victim_checkin": victim_checkin,
         "commune": commune,
         "declaration": declaration,
+        "certificate": certificate,
     }
 
 
@@ -207,6 +228,7 @@ def _fill(route: str, world) -> str:
         "venue_token": _venue_path(world["cafe"]).rsplit("/", 1)[1],
         "declaration_code": declaration_code(declaration=world["declaration"]),
         "purpose": "dcc",
+        "certificate": str(world["certificate"].public_id),
     }
 
     def value(match):

@@ -24,6 +24,7 @@ LISTS = [
     ("cases", "/cases/", "/api/v1/cases"),
     ("sampling_sessions", "/testing/", "/api/v1/testing/sessions"),
     ("session_tubes", "/testing/sessions/{session}/", "/api/v1/testing/sessions/{session}/tubes"),
+    ("vaccination_sessions", "/vaccination/", "/api/v1/vaccination/sessions"),
     ("outbox", "/notify/outbox/", None),
     ("jobs", "/jobs/", "/api/v1/jobs"),
     ("job_issues", "/jobs/{job}/", None),
@@ -69,6 +70,8 @@ def world(db, commune, other_commune, make_user):
     from epiqr.notify.models import OutboundMessage
     from epiqr.testing.models import SamplingSession, Tube
     from epiqr.testing.services import session_create, site_create
+    from epiqr.vaccination.services import session_create as vaccination_session_create
+    from epiqr.vaccination.services import site_create as vaccination_site_create
     from epiqr.venues.models import Venue
     from tests.tracing.bigrun import big_run
 
@@ -87,6 +90,13 @@ def world(db, commune, other_commune, make_user):
             )  # fmt: skip
             site = site_create(name=f"Trạm {i}", commune_id=where.code)
             session_create(site=site, team=f"Tổ {i}", day=local_today() - timedelta(days=i), kind="antigen")
+            vaccination_site = vaccination_site_create(name=f"Điểm tiêm {i}", commune_id=where.code)
+            vaccination_session_create(
+                site=vaccination_site,
+                day=local_today() - timedelta(days=i),
+                team=f"Đội {i}",
+                product="PFIZER",
+            )
     own_session = SamplingSession.objects.filter(site__commune=commune).order_by("id").first()
     for i in range(3):
         Tube.objects.create(

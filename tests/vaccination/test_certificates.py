@@ -44,7 +44,13 @@ def test_a_certificate_carries_the_latest_dose_and_verifies_independently(vaccin
     assert hcert["nam"] == {"fn": "Đoàn", "fnt": "DOAN", "gn": "Thị Ánh Tuyết", "gnt": "THI<ANH<TUYET"}
     assert hcert["dob"] == "1988-04-30"
     [entry] = hcert["v"]
-    assert (entry["dn"], entry["sd"], entry["mp"], entry["ma"], entry["co"]) == (2, 2, "EU/1/21/1529", "ORG-100001699", "VN")
+    assert (entry["dn"], entry["sd"], entry["mp"], entry["ma"], entry["co"]) == (
+        2,
+        2,
+        "EU/1/21/1529",
+        "ORG-100001699",
+        "VN",
+    )
     assert entry["ci"] == certificate.uvci and entry["ci"].startswith("URN:UVCI:01:VN:")
     assert claims[4] - claims[6] == 365 * 86400
     # Shown again: the same certificate, not a new one per view.
@@ -57,13 +63,17 @@ def test_no_dose_no_certificate(make_person):
         services.certificate_issue(person=make_person())
 
 
-def test_revoked_certificates_are_refused_by_the_verifier_and_published(vaccinated, make_user, commune, client):
+def test_revoked_certificates_are_refused_by_the_verifier_and_published(
+    vaccinated, make_user, commune, client
+):
     from epiqr.core.permissions import Role
 
     certificate = services.certificate_issue(person=vaccinated)
     officer = make_user(Role.PROVINCE_OFFICER, province=commune.province)
     client.force_login(officer)
-    r = client.post(f"/vaccination/certificates/{certificate.public_id}/revoke/", {"reason": "Nhập nhầm người"})
+    r = client.post(
+        f"/vaccination/certificates/{certificate.public_id}/revoke/", {"reason": "Nhập nhầm người"}
+    )
     assert r.status_code == 302
     assert certificate_verify(code=certificate.code).reason == "revoked"
     listed = Client().get("/trust/dcc/revocations.json").json()["entries"]
@@ -117,7 +127,9 @@ def test_the_verifier_page_and_api_say_why(vaccinated, client):
     tampered = certificate.code[:-6] + ("A" if certificate.code[-6] != "A" else "B") + certificate.code[-5:]
     page = client.post("/vaccination/verify/", {"code": tampered}).content.decode()
     assert 'data-verdict="valid"' not in page
-    api = client.post("/api/v1/vaccination/verify", {"code": certificate.code}, content_type="application/json").json()
+    api = client.post(
+        "/api/v1/vaccination/verify", {"code": certificate.code}, content_type="application/json"
+    ).json()
     assert api["valid"] and api["reason"] == "valid" and api["entries"][0]["dn"] == 2
     api = client.post("/api/v1/vaccination/verify", {"code": "hello"}, content_type="application/json").json()
     assert (api["valid"], api["reason"]) == (False, "malformed")
@@ -127,7 +139,9 @@ def test_the_verifier_page_and_api_say_why(vaccinated, client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_qr_on_the_phone_reads_back_and_verifies(browser, phone390_page, live_server, make_person, give_dose):
+def test_the_qr_on_the_phone_reads_back_and_verifies(
+    browser, phone390_page, live_server, make_person, give_dose
+):
     from tests.factories import citizen_phone
 
     person = make_person(full_name="Phí Văn Cường", birth_date=date(1975, 2, 1))

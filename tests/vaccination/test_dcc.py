@@ -32,7 +32,14 @@ ENTRY = {
 
 def _code(*, key=KEY, kid=KID, issued=NOW, days=365, name="Nguyễn Thị Đào"):
     hcert = dcc.hcert_document(full_name=name, dob="1990-01-02", kind="v", entries=[ENTRY])
-    return dcc.encode(hcert, private_key=key, kid=kid, issuer="VN", issued_at=issued, expires_at=issued + timedelta(days=days))
+    return dcc.encode(
+        hcert,
+        private_key=key,
+        kid=kid,
+        issuer="VN",
+        issued_at=issued,
+        expires_at=issued + timedelta(days=days),
+    )
 
 
 def _verify(code, at=NOW, **kw):
@@ -72,7 +79,11 @@ def test_a_code_decodes_and_verifies_with_an_independent_decoder():
     assert claims[1] == "VN" and claims[4] - claims[6] == 365 * 86400
     verdict = _verify(code)
     assert verdict.valid and verdict.reason == "valid"
-    assert (verdict.family_name, verdict.given_name, verdict.date_of_birth) == ("Nguyễn", "Thị Đào", "1990-01-02")
+    assert (verdict.family_name, verdict.given_name, verdict.date_of_birth) == (
+        "Nguyễn",
+        "Thị Đào",
+        "1990-01-02",
+    )
 
 
 def test_each_reason_a_code_is_refused():
@@ -84,7 +95,16 @@ def test_each_reason_a_code_is_refused():
     assert _verify(_code(kid=b"unknown!"), withdrawn=lambda kid: kid == b"unknown!").reason == "withdrawn_key"
     assert _verify(_code(key=OTHER)).reason == "bad_signature"  # a forger who guessed our key id
     assert _verify(code, revoked=lambda ci: ci == ENTRY["ci"]).reason == "revoked"
-    for bad in ["", "HC1:", "HC2:" + code[4:], code[4:], "HC1:!!!!", "HC1:" + "A" * 30, code[:-10], "x" * 9000]:
+    for bad in [
+        "",
+        "HC1:",
+        "HC2:" + code[4:],
+        code[4:],
+        "HC1:!!!!",
+        "HC1:" + "A" * 30,
+        code[:-10],
+        "x" * 9000,
+    ]:
         assert _verify(bad).reason == "malformed", bad[:20]
 
 

@@ -20,7 +20,11 @@ import pytest
 from epiqr.vaccination import dcc
 
 REPO = Path(__file__).resolve().parents[2]
-CANDIDATES = [os.environ.get("EPIQR_DGC_TESTDATA", ""), str(REPO.parent / "shared/testdata/dgc"), "/work/shared/testdata/dgc"]
+CANDIDATES = [
+    os.environ.get("EPIQR_DGC_TESTDATA", ""),
+    str(REPO.parent / "shared/testdata/dgc"),
+    "/work/shared/testdata/dgc",
+]
 ROOT = next((Path(p) for p in CANDIDATES if p and Path(p).is_dir()), None)
 
 # The steps the verifier implements, as the test data names them (README-upstream.md).
@@ -37,7 +41,10 @@ CHECKED = (
 # One case whose own data disagree: its JSON says 12:34:56Z where its signed CBOR says 14:34:56Z (a local
 # time written as UTC). The verifier decodes it and reports the two instants as different; it is counted
 # apart, not hidden.
-DATA_INCONSISTENT = {("FR/2DCode/raw/test_pcr_ok.json", "EXPECTEDDECODE"), ("FR/2DCode/raw/test_pcr_ok.json", "EXPECTEDVALIDJSON")}
+DATA_INCONSISTENT = {
+    ("FR/2DCode/raw/test_pcr_ok.json", "EXPECTEDDECODE"),
+    ("FR/2DCode/raw/test_pcr_ok.json", "EXPECTEDVALIDJSON"),
+}
 
 
 def _same(a, b) -> bool:
@@ -51,9 +58,9 @@ def _hex(case, field) -> bytes:
 
 def conclude(case: dict, flag: str) -> bool | None:
     """What EpiQR's verifier concludes for one step of one case; None when the case lacks its input."""
-    import base45
     import zlib
 
+    import base45
     from cryptography import x509
 
     from epiqr.core.keyring import kid_of
@@ -110,7 +117,9 @@ def conclude(case: dict, flag: str) -> bool | None:
     raise AssertionError(flag)
 
 
-@pytest.mark.skipif(ROOT is None, reason=f"DCC test data not found (looked in {CANDIDATES}); set EPIQR_DGC_TESTDATA")
+@pytest.mark.skipif(
+    ROOT is None, reason=f"DCC test data not found (looked in {CANDIDATES}); set EPIQR_DGC_TESTDATA"
+)
 def test_the_verifier_agrees_with_every_expected_result():
     tally: dict[str, Counter] = {}
     disagreements, inconsistent = [], []

@@ -62,7 +62,10 @@ class VaccinationStationDoseIn(Schema):
     )
 
 
-@router.post("/sessions/{session_id}/doses", response={201: VaccinationDoseOut, 200: VaccinationDoseOut, **errors(403, 404, 409)})
+@router.post(
+    "/sessions/{session_id}/doses",
+    response={201: VaccinationDoseOut, 200: VaccinationDoseOut, **errors(403, 404, 409)},
+)
 def station_dose(request, session_id: Id, body: VaccinationStationDoseIn):
     """Record a dose at a session's station from one scan (what the station page does in two keystrokes).
     409 `too_early` or `contraindicated` without an `override` reason; a retried `client_id` answers 200
@@ -199,7 +202,10 @@ class VaccinationVerifyEntryOut(Schema):
 
 class VaccinationVerifyOut(Schema):
     valid: bool
-    reason: str = Field(..., description="valid, malformed, unknown_key, withdrawn_key, bad_signature, expired, not_yet_valid or revoked")
+    reason: str = Field(
+        ...,
+        description="valid, malformed, unknown_key, withdrawn_key, bad_signature, expired, not_yet_valid or revoked",
+    )
     message: str
     family_name: str
     given_name: str

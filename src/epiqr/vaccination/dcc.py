@@ -112,7 +112,9 @@ def _cose_context():
     return _cose
 
 
-def encode(hcert: dict, *, private_key, kid: bytes, issuer: str, issued_at: datetime, expires_at: datetime) -> str:
+def encode(
+    hcert: dict, *, private_key, kid: bytes, issuer: str, issued_at: datetime, expires_at: datetime
+) -> str:
     """The `HC1:` text of a health certificate signed with ES256 by `private_key` (known as `kid`)."""
     claims = {
         CLAIM_ISSUER: issuer,
@@ -215,7 +217,11 @@ def decode_cose(raw: bytes) -> Decoded:
     if not (isinstance(obj, list) and len(obj) == 4):
         raise DccError("malformed", "not a COSE_Sign1 structure")
     protected_bytes, unprotected, payload, signature = obj
-    if not isinstance(protected_bytes, bytes) or not isinstance(payload, bytes) or not isinstance(signature, bytes):
+    if (
+        not isinstance(protected_bytes, bytes)
+        or not isinstance(payload, bytes)
+        or not isinstance(signature, bytes)
+    ):
         raise DccError("malformed", "COSE_Sign1 fields of the wrong type")
     if not isinstance(unprotected, dict):
         raise DccError("malformed", "COSE_Sign1 unprotected header is not a map")
@@ -244,7 +250,9 @@ def signature_valid(decoded: Decoded, public_key) -> bool:
     cache_key = (kid, id(public_key), decoded.alg)
     key = _verify_keys.get(cache_key)
     if key is None:
-        pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        pem = public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         try:
             key = COSEKey.from_pem(pem, alg=alg, kid=kid)
         except Exception:  # a key of another kind than the code's algorithm
@@ -355,5 +363,12 @@ def names(full_name: str) -> dict:
     return {"fn": family, "fnt": transliterate(family), "gn": given, "gnt": transliterate(given)}
 
 
-def hcert_document(*, full_name: str, dob: date | str, kind: str, entries: list[dict], version: str = "1.3.0") -> dict:
-    return {"ver": version, "nam": names(full_name), "dob": dob if isinstance(dob, str) else dob.isoformat(), kind: entries}
+def hcert_document(
+    *, full_name: str, dob: date | str, kind: str, entries: list[dict], version: str = "1.3.0"
+) -> dict:
+    return {
+        "ver": version,
+        "nam": names(full_name),
+        "dob": dob if isinstance(dob, str) else dob.isoformat(),
+        kind: entries,
+    }

@@ -24,7 +24,9 @@ def certificate_pdf(*, certificate) -> bytes:
     pdf.set_font("DejaVu", "B", 16)
     pdf.cell(0, 8, "CHỨNG NHẬN TIÊM CHỦNG COVID-19", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
-    pdf.cell(0, 6, "COVID-19 vaccination certificate (EU DCC format)", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, 6, "COVID-19 vaccination certificate (EU DCC format)", align="C", new_x="LMARGIN", new_y="NEXT"
+    )
     rows = pdf_rows(certificate)
     pdf.ln(4)
     for vi, en, value in rows:

@@ -15,11 +15,13 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from epiqr.core import events
 from epiqr.core.errors import Conflict, Invalid, NotFound
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, now
 
 from . import schedules
+from .events import CERTIFICATE_REVOKED, DOSE_RECORDED
 from .models import AdverseEvent, Dose, DoseSource, Lot, Screening, Session, Severity, Site
 
 OBSERVATION_MINUTES = 30  # QĐ 3355/QĐ-BYT (2021): watch everyone 30 minutes after the injection
@@ -196,17 +198,16 @@ def dose_record(
             return DoseOutcome(existing, False)
         if override:
             audit_record(actor=actor, action="vaccination.dose_override", target=dose, reason=override)
-        _emit_dose_recorded(dose)
+        events.emit(
+            DOSE_RECORDED,
+            dose_id=dose.pk,
+            person_id=dose.person_id,
+            number=dose.number,
+            product=dose.product,
+            source=source,
+            actor_id=dose.given_by_id,
+        )
     return DoseOutcome(dose, True)
-
-
-def _emit_dose_recorded(dose: Dose) -> None:
-    """Tell other domains (dashboards, certificates) after commit; wired to core.events when it lands."""
-    try:
-        from epiqr.vaccination.events import DOSE_RECORDED, emit
-    except ImportError:  # pragma: no cover - before core.events
-        return
-    emit(DOSE_RECORDED, dose_id=dose.pk, person_id=dose.person_id, number=dose.number, product=dose.product)
 
 
 def contraindication(*, person_id: int) -> Screening | None:
@@ -486,12 +487,16 @@ def certificate_issue(*, person, actor=None):
     if current is not None:
         return current
     if person.birth_date is None and person.birth_year is None:
-        raise Invalid(_("A certificate needs the date of birth: scan the person's chip ID card."), code="no_dob")
+        raise Invalid(
+            _("A certificate needs the date of birth: scan the person's chip ID card."), code="no_dob"
+        )
     dob = person.birth_date.isoformat() if person.birth_date else f"{person.birth_year:04d}"
     uvci = _uvci()
     signer = keyring.signer("dcc")
     expires = at + timedelta(days=CERTIFICATE_DAYS)
-    hcert = dcc.hcert_document(full_name=person.full_name, dob=dob, kind="v", entries=[certificate_entry(dose=dose, uvci=uvci)])
+    hcert = dcc.hcert_document(
+        full_name=person.full_name, dob=dob, kind="v", entries=[certificate_entry(dose=dose, uvci=uvci)]
+    )
     code = dcc.encode(
         hcert,
         private_key=signer.private_key,
@@ -527,13 +532,10 @@ def certificate_revoke(*, certificate, reason: str, actor):
             certificate.revoked_at = now()
             certificate.revoked_reason = reason[:300]
             certificate.save(update_fields=["revoked_at", "revoked_reason"])
-        _emit_certificate_revoked(certificate)
+        events.emit(
+            CERTIFICATE_REVOKED,
+            certificate_id=certificate.pk,
+            person_id=certificate.person_id,
+            actor_id=getattr(actor, "pk", None),
+        )
     return certificate
-
-
-def _emit_certificate_revoked(certificate) -> None:
-    try:
-        from epiqr.vaccination.events import CERTIFICATE_REVOKED, emit
-    except ImportError:  # pragma: no cover - before core.events
-        return
-    emit(CERTIFICATE_REVOKED, certificate_id=certificate.pk, person_id=certificate.person_id)

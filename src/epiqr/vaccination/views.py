@@ -317,7 +317,11 @@ def _certificate_rows(person):
     try:
         certificate = services.certificate_issue(person=person)
     except ServiceError as exc:
-        return {"person": person, "doses": selectors.dose_list_for_person(person_id=person.pk), "error": exc.message}
+        return {
+            "person": person,
+            "doses": selectors.dose_list_for_person(person_id=person.pk),
+            "error": exc.message,
+        }
     return {
         "person": person,
         "doses": selectors.dose_list_for_person(person_id=person.pk),
@@ -397,7 +401,9 @@ def verify_photo(request):
 
     key = f"vaccination.verify_photo:{ratelimit.asker_key(request)}"
     if ratelimit.count(key, window=3600) > VERIFY_PHOTOS_PER_HOUR:
-        return JsonResponse({"detail": _("Too many photos from your network; wait an hour."), "codes": []}, status=429)
+        return JsonResponse(
+            {"detail": _("Too many photos from your network; wait an hour."), "codes": []}, status=429
+        )
     photo = request.FILES.get("photo")
     if photo is None:
         return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
@@ -405,7 +411,9 @@ def verify_photo(request):
         return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
     codes = read_bytes(photo.read())
     if not codes:
-        return JsonResponse({"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422)
+        return JsonResponse(
+            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
+        )
     return JsonResponse({"codes": codes})
 
 
@@ -418,10 +426,14 @@ def certificate_revoke(request, public_id):
     from epiqr.accounts.selectors import user_in_jurisdiction
 
     certificate = selectors.certificate_get(public_id=public_id)
-    if certificate is None or not user_in_jurisdiction(user=request.user, commune_id=certificate.person.commune_id):
+    if certificate is None or not user_in_jurisdiction(
+        user=request.user, commune_id=certificate.person.commune_id
+    ):
         raise Http404
     try:
-        services.certificate_revoke(certificate=certificate, reason=request.POST.get("reason", ""), actor=request.user)
+        services.certificate_revoke(
+            certificate=certificate, reason=request.POST.get("reason", ""), actor=request.user
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
