@@ -82,6 +82,9 @@ NOT_PAGES = {
     "vaccination:station_photo": "JSON answer to a photo upload (POST)",
     "vaccination:observation": "htmx fragment: the observation timer list",
     "vaccination:dose_observed": "form target (POST)",
+    "vaccination:verify_photo": "JSON answer to a photo upload (POST)",
+    "vaccination:certificate_revoke": "form target (POST)",
+    "vaccination:my_pdf": "PDF file",
 }
 
 
@@ -183,6 +186,8 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         from epiqr.vaccination.models import Session
 
         return {"pk": Session.objects.filter(doses__isnull=False).order_by("-day", "-pk").first().pk}
+    if name == "vaccination:person":
+        return {"public_id": objects["person"]().public_id}
     if name == "vaccination:dose_aefi":
         from epiqr.vaccination.models import Dose
 

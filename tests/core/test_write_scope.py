@@ -105,6 +105,8 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
 
         "vaccinator_a": make_user(Role.VACCINATOR, commune=a),
         "vaccinator_b": make_user(Role.VACCINATOR, commune=b),
+        "province_a": make_user(Role.PROVINCE_OFFICER, province=geo),
+        "province_far": make_user(Role.PROVINCE_OFFICER, province=far),
     }
     o: dict = {}
     # Checkpoints: an organisation of A with its account, an application and an approved permit; a
@@ -196,6 +198,7 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
     o["dose"] = vaccination.station_record(
         session=o["vacc_session"], person=PersonFactory(commune=a), actor=users["vaccinator_a"]
     )
+    o["certificate"] = vaccination.certificate_issue(person=o["dose"].person)
     o["token_prefix"] = api_token_create(user=users["owner_a"], name="trạm").split(".")[0]
 
     pages, api = {}, {}
@@ -744,6 +747,13 @@ WRITES = [
         allowed="vaccinator_a",
     ),
     Write(
+        "vaccination/certificates/<uuid:public_id>/revoke/",
+        lambda w: f"/vaccination/certificates/{w.objects['certificate'].public_id}/revoke/",
+        lambda w: {"reason": "Cấp nhầm người"},
+        refused=(("province_far", 404), ("vaccinator_a", 403)),
+        allowed="province_a",
+    ),
+    Write(
         "accounts/me/tokens/<str:prefix>/revoke/",
         lambda w: f"/accounts/me/tokens/{w.objects['token_prefix']}/revoke/",
         lambda w: {},
@@ -911,6 +921,8 @@ READ_ONLY = {
     "vaccination/sessions/<int:pk>/station/",
     "vaccination/sessions/<int:pk>/station/photo/",
     "vaccination/sessions/<int:pk>/observation/",
+    "vaccination/people/<uuid:public_id>/",
+    "vaccination/verify/photo/",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).
@@ -931,6 +943,11 @@ UNSCOPED = {
     "accounts/me/tokens/",
     "venues/register/",
     "testing/result/",
+    # the public certificate verifier and a citizen's own certificates (behind the identity proof)
+    "vaccination/verify/",
+    "api/v1/vaccination/verify",
+    "vaccination/my/",
+    "vaccination/my/<uuid:public_id>.pdf",
     # a citizen proving who they are (docs/security.md section 2), and the staff member who checks the
     # card of the citizen in front of them: a person from any commune may prove themselves anywhere
     "people/prove/",

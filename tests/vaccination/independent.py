@@ -1,6 +1,6 @@
 """An independent DCC decoder for tests: base45 written from RFC 9285, zlib, cbor2, and the ES256
 signature checked with `cryptography` over the COSE Sig_structure (RFC 9052 §4.4): no code shared with
-EpiQR's issuer (which signs through the cwt library and encodes with the base45 package)."""
+EpiQR's issuer (which signs through the cwt library and encodes with the b45 package)."""
 
 import zlib
 

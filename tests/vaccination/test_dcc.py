@@ -139,3 +139,25 @@ def test_any_bytes_under_the_prefix_are_refused_cleanly(blob):
     for body in (blob, zlib.compress(blob)):
         verdict = _verify("HC1:" + base45.b45encode(body).decode())
         assert verdict.reason in dcc.REASONS and not verdict.valid
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.binary(max_size=300).map(lambda b: __import__("b45").encode(b)),
+        st.text(alphabet=BASE45_ALPHABET + "a!", max_size=60),
+    )
+)
+def test_base45_decoding_agrees_with_the_reference_package_and_refuses_what_it_refuses(text):
+    """b45 (fast, used by EpiQR) checked against the pure-Python base45 package on any text."""
+    import base45
+
+    try:
+        expected = base45.b45decode(text)
+    except ValueError:
+        expected = None
+    try:
+        got = dcc.base45_decode(text)
+    except dcc.DccError:
+        got = None
+    assert got == expected

@@ -60,7 +60,6 @@ def conclude(case: dict, flag: str) -> bool | None:
     """What EpiQR's verifier concludes for one step of one case; None when the case lacks its input."""
     import zlib
 
-    import base45
     from cryptography import x509
 
     from epiqr.core.keyring import kid_of
@@ -83,7 +82,7 @@ def conclude(case: dict, flag: str) -> bool | None:
         if flag == "EXPECTEDUNPREFIX":
             return dcc.unprefix(case["PREFIX"]) == case["BASE45"]
         if flag == "EXPECTEDB45DECODE":
-            return base45.b45decode(case["BASE45"]) == _hex(case, "COMPRESSED")
+            return dcc.base45_decode(case["BASE45"]) == _hex(case, "COMPRESSED")
         if flag == "EXPECTEDCOMPRESSION":
             return zlib.decompress(_hex(case, "COMPRESSED")) == _hex(case, "COSE")
         if flag == "EXPECTEDDECODE":

@@ -175,3 +175,15 @@ def case_active_counts_by_commune(*, user) -> dict[int | None, int]:
     """Active cases (isolated now) per commune of the user's jurisdiction."""
     qs = jurisdiction_filter(Case.objects.filter(status=CaseStatus.ACTIVE), user=user, commune_path="commune")
     return dict(qs.values_list("commune_id").annotate(n=Count("id")).order_by())
+
+
+def person_recovered_from(*, person_id: int) -> date | None:
+    """The confirmation day of the person's latest case now recovered (a health status counts recovery
+    from it), or None."""
+    case = (
+        Case.objects.filter(person_id=person_id, status=CaseStatus.RECOVERED)
+        .order_by("-confirmed_on", "-id")
+        .only("confirmed_on")
+        .first()
+    )
+    return case.confirmed_on if case else None

@@ -166,7 +166,12 @@ def scan_photo(request):
 @no_personal_data(CITIZEN)
 def my_qr(request):
     """Public: the personal QR of every person this phone's holder proved to be (nothing else, no ID numbers)."""
-    cards = [(p, _qr_svg(services.person_personal_qr(person=p))) for p in request.citizen.proven]
+    from epiqr.core import panels
+
+    cards = [
+        (p, _qr_svg(services.person_personal_qr(person=p)), panels.render("people.my_qr", request, person=p))
+        for p in request.citizen.proven
+    ]
     return render(request, "people/my_qr.html", {"cards": cards, "unproven": request.citizen.unproven})
 
 

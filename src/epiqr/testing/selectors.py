@@ -1,7 +1,7 @@
 """Reads of the testing domain, narrowed to the user's jurisdiction (the commune of the sampling site)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import (
@@ -336,3 +336,15 @@ def _turnaround_hours(tubes: QuerySet[Tube]) -> dict:
 
 def kind_label(kind: str) -> str:
     return TestKind(kind).label
+
+
+def person_latest_negative(*, person_id: int) -> datetime | None:
+    """When the person's latest negative result was recorded, or None (a health status counts it)."""
+    from .pools import Outcome
+
+    return (
+        TubeMember.objects.filter(person_id=person_id, outcome=Outcome.NEGATIVE, resulted_at__isnull=False)
+        .order_by("-resulted_at")
+        .values_list("resulted_at", flat=True)
+        .first()
+    )

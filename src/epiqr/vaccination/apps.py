@@ -8,12 +8,13 @@ class VaccinationConfig(AppConfig):
     verbose_name = _("Vaccination")
 
     def ready(self) -> None:
-        from epiqr.core import keyring
+        from epiqr.core import keyring, panels
         from epiqr.core.context import nav_item
 
-        from . import permissions
+        from . import permissions, views
 
         # A DCC is valid for 12 months (QĐ 5772/QĐ-BYT): a retired key verifies that long.
         keyring.purpose("dcc", label=_("Vaccination certificates (EU DCC format)"), max_validity_days=366)
         nav_item(_("Vaccination"), "vaccination:sessions", permissions.VIEW)
         nav_item(_("Verify a certificate"), "vaccination:verify", None)
+        panels.register("people.my_qr", views.status_panel)

@@ -143,3 +143,97 @@ def certificate_verify(*, code: str, at=None):
 
 def certificate_get(*, public_id) -> Certificate | None:
     return Certificate.objects.filter(public_id=public_id).select_related("person", "dose").first()
+
+
+# --- the personal health status (status.py) from the facts other domains keep ---------------------------
+
+
+def person_facts(*, person_id: int):
+    """What cases, tracing and testing know of one person, through their selectors, for status.py."""
+    from epiqr.cases.selectors import person_active_case, person_recovered_from
+    from epiqr.testing.selectors import person_latest_negative
+    from epiqr.tracing.selectors import person_quarantined_since
+
+    from . import status
+    from .services import prior_doses
+
+    return status.Facts(
+        doses=tuple(prior_doses(person_id=person_id)),
+        active_case=person_active_case(person_id=person_id) is not None,
+        recovered_from=person_recovered_from(person_id=person_id),
+        quarantined_since=person_quarantined_since(person_id=person_id),
+        negative_test_at=person_latest_negative(person_id=person_id),
+    )
+
+
+def person_status(*, person_id: int, at=None):
+    """The person's health status colour and its reasons under the policy in force."""
+    from epiqr.core.timeutil import local
+
+    from . import status
+
+    at = local(at or now())
+    return status.status(status.policy_for(at.date()), person_facts(person_id=person_id), at)
+
+
+def certificate_status(*, verdict, at=None):
+    """The status a verifier shows from a valid certificate alone: it knows no more than the code says."""
+    from epiqr.core.timeutil import local
+
+    from . import status
+
+    at = local(at or now())
+    return status.status_of_certificate(
+        status.policy_for(at.date()), kind=verdict.kind, entries=verdict.entries, at=at
+    )
+
+
+# --- coverage for the dashboards ------------------------------------------------------------------------
+
+AGE_BANDS = ((0, 11, "0-11"), (12, 17, "12-17"), (18, 49, "18-49"), (50, 64, "50-64"), (65, 200, "65+"))
+
+
+def _band(birth_year: int | None, year: int) -> str:
+    if birth_year is None:
+        return "?"
+    age = year - birth_year
+    return next((label for low, high, label in AGE_BANDS if low <= age <= high), "?")
+
+
+def coverage(*, user, on: date | None = None) -> list[dict]:
+    """People registered and people with at least 1, 2 and 3 doses, by commune and age band, within the
+    user's jurisdiction (the dashboards read this): rows {commune_id, band, people, dose1, dose2, dose3}."""
+    from django.db.models import Max
+
+    from epiqr.people.selectors import person_list_visible_to
+
+    on = on or local_today_()
+    people = person_list_visible_to(user=user)
+    rows: dict[tuple, dict] = {}
+    for commune_id, birth_year in people.values_list("commune_id", "birth_year").iterator(chunk_size=5000):
+        key = (commune_id, _band(birth_year, on.year))
+        rows.setdefault(
+            key, {"commune_id": commune_id, "band": key[1], "people": 0, "dose1": 0, "dose2": 0, "dose3": 0}
+        )
+        rows[key]["people"] += 1
+    doses = (
+        Dose.objects.filter(person__in=people.values("pk"), given_at__date__lte=on)
+        .values("person_id", "person__commune_id", "person__birth_year")
+        .annotate(top=Max("number"))
+        .order_by()
+    )
+    for row in doses.iterator(chunk_size=5000):
+        key = (row["person__commune_id"], _band(row["person__birth_year"], on.year))
+        target = rows.setdefault(
+            key, {"commune_id": key[0], "band": key[1], "people": 0, "dose1": 0, "dose2": 0, "dose3": 0}
+        )
+        for n in (1, 2, 3):
+            if row["top"] >= n:
+                target[f"dose{n}"] += 1
+    return sorted(rows.values(), key=lambda r: (r["commune_id"] or 0, r["band"]))
+
+
+def local_today_():
+    from epiqr.core.timeutil import local_today
+
+    return local_today()

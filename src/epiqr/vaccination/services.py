@@ -441,10 +441,10 @@ CERTIFICATE_DAYS = 365  # QĐ 5772/QĐ-BYT (20/12/2021): a vaccine passport is v
 
 def _uvci() -> str:
     """A unique certificate identifier (UVCI, eHealth Network guidelines, option 3: opaque)."""
+    import base64
     import secrets
 
-    alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    return "URN:UVCI:01:VN:" + "".join(secrets.choice(alphabet) for _ in range(24))
+    return "URN:UVCI:01:VN:" + base64.b32encode(secrets.token_bytes(15)).decode("ascii")  # 120 random bits
 
 
 def certificate_entry(*, dose: Dose, uvci: str) -> dict:

@@ -324,6 +324,7 @@ def _certificate_rows(person):
         }
     return {
         "person": person,
+        "status": status_html(selectors.person_status(person_id=person.pk)),
         "doses": selectors.dose_list_for_person(person_id=person.pk),
         "certificate": certificate,
         "qr": svg_inline(certificate.code, error="q", label=_("Vaccination certificate")),
@@ -385,7 +386,10 @@ def verify(request):
     if request.method == "POST":
         code = request.POST.get("code", "")[:8000]
         context["code"] = code
-        context.update(_verdict_context(selectors.certificate_verify(code=code)))
+        verdict = selectors.certificate_verify(code=code)
+        context.update(_verdict_context(verdict))
+        if verdict.valid:
+            context["status"] = status_html(selectors.certificate_status(verdict=verdict))
     return render(request, "vaccination/verify.html", context)
 
 
@@ -459,3 +463,28 @@ def person_detail(request, public_id):
             "can_revoke": has_capability(request.user, permissions.REVOKE),
         },
     )
+
+
+# --- the personal health status on other domains' pages (core.panels) ----------------------------------
+
+
+def colour_label(colour: str) -> str:
+    return {
+        "green": _("Green: protected"),
+        "yellow": _("Yellow: partly protected"),
+        "grey": _("Grey: no vaccination or test known"),
+        "red": _("Red: isolation or quarantine"),
+    }.get(colour, colour)
+
+
+def status_html(status) -> str:
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "vaccination/_status.html", {"status": status, "colour_label": colour_label(status.colour)}
+    )
+
+
+def status_panel(request, *, person) -> str:
+    """The proven person's health status on their personal QR page (people.my_qr)."""
+    return status_html(selectors.person_status(person_id=person.pk))
