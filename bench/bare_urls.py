@@ -28,4 +28,27 @@ def bare_insert(request):
     return JsonResponse({"id": row.pk})
 
 
-urlpatterns = [path("bench/bare-insert", bare_insert), *product_urlpatterns]
+@csrf_exempt
+@login_not_required
+def bare_dose(request):
+    """The vaccination station's baseline: one dose row inserted, nothing checked."""
+    from epiqr.vaccination.models import Dose
+
+    body = json.loads(request.body)
+    row = Dose.objects.create(
+        person_id=body["person_id"],
+        number=1,
+        series_doses=2,
+        product="PFIZER",
+        given_at=timezone.now(),
+        source="station",
+        schedule="bench",
+    )
+    return JsonResponse({"id": row.pk})
+
+
+urlpatterns = [
+    path("bench/bare-insert", bare_insert),
+    path("bench/bare-dose", bare_dose),
+    *product_urlpatterns,
+]

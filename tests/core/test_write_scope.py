@@ -747,6 +747,13 @@ WRITES = [
         allowed="vaccinator_a",
     ),
     Write(
+        "vaccination/door/",
+        lambda w: "/vaccination/door/",
+        lambda w: {"venue": w.objects["venue"].pk, "refuse_red": "on"},
+        refused=(("owner_b", 302), ("lab_a", 403)),
+        allowed="owner_a",
+    ),
+    Write(
         "vaccination/certificates/<uuid:public_id>/revoke/",
         lambda w: f"/vaccination/certificates/{w.objects['certificate'].public_id}/revoke/",
         lambda w: {"reason": "Cấp nhầm người"},

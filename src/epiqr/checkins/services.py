@@ -9,6 +9,8 @@ the check-in table is in `store`.
 - A live scan of a person under isolation or quarantine is refused (red at the door) and not recorded:
   the visit does not happen. An offline batch reports what already happened, so it is stored.
 - Repeated scans within `rules.DUPLICATE_WINDOW` are one visit; the later scan answers "already checked in".
+- A venue that chose to refuse a red health status (vaccination's door rules, asked through
+  `core.panels`) refuses an F1 in quarantine too, with the reason, and records nothing.
 """
 
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from epiqr.accounts.models import User
 from epiqr.cases.selectors import case_person_ids_among
+from epiqr.core import panels
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.text import initials
 from epiqr.core.timeutil import now
@@ -210,7 +213,10 @@ def checkin_scan(
     # A known card that changes nothing: one query. Anything else (new card, details to fill, EpiQR code
     # to check) takes the people service's full path.
     doc = parse_payload(payload)
-    if connection.vendor == "postgresql":
+    # A venue may refuse a red health status (decided above checkins: core.panels "checkins.door"); its
+    # scans take the two-step path, so the person is known before anything is recorded.
+    door = bool(panels.ask("checkins.door_venue", venue_id=venue_id))
+    if connection.vendor == "postgresql" and not door:
         found = _scan_in_one_statement(
             venue_id=venue_id, doc=doc, method=method, at=at or now(), has_symptoms=has_symptoms
         )
@@ -222,6 +228,12 @@ def checkin_scan(
     if person is None:
         scan = person_from_scan(payload=payload, actor=actor, create=True, doc=doc)
         person, created = scan.person, scan.created
+    if door and (refusal := panels.ask("checkins.door", person_id=person.pk, venue_id=venue_id)):
+        return _shown(
+            ScanOutcome("refused", person, None, created, refusal, "health_status"),
+            name=doc.full_name,
+            year=doc.birth_year,
+        )
     outcome = _record_for(
         venue_id=venue_id,
         person=person,
@@ -290,6 +302,13 @@ def checkin_manual(
     if not identifier:
         raise Invalid(_("Type an ID number or a phone number."), code="empty", field="identifier")
     person = person_find(identifier=identifier)
+    refusal = panels.ask("checkins.door_venue", venue_id=venue_id) and panels.ask(
+        "checkins.door", person_id=person.pk, venue_id=venue_id
+    )
+    if refusal:
+        return _shown(
+            ScanOutcome("refused", person, None, False, refusal, "health_status"), name="", year=None
+        )
     outcome = _record_for(
         venue_id=venue_id, person=person, created=False, method=Method.STAFF, at=at, has_symptoms=None
     )

@@ -11,10 +11,18 @@ class VaccinationConfig(AppConfig):
         from epiqr.core import keyring, panels
         from epiqr.core.context import nav_item
 
-        from . import permissions, views
+        from . import permissions, selectors, views
 
         # A DCC is valid for 12 months (QĐ 5772/QĐ-BYT): a retired key verifies that long.
         keyring.purpose("dcc", label=_("Vaccination certificates (EU DCC format)"), max_validity_days=366)
         nav_item(_("Vaccination"), "vaccination:sessions", permissions.VIEW)
         nav_item(_("Verify a certificate"), "vaccination:verify", None)
+        nav_item(_("Door rules"), "vaccination:door", permissions.DOOR)
         panels.register("people.my_qr", views.status_panel)
+        panels.register(
+            "checkins.door_venue", lambda *, venue_id: selectors.venue_refuses_red(venue_id=venue_id)
+        )
+        panels.register(
+            "checkins.door",
+            lambda *, person_id, venue_id: selectors.door_refusal(person_id=person_id, venue_id=venue_id),
+        )

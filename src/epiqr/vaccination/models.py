@@ -234,3 +234,23 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.uvci
+
+
+class DoorRule(models.Model):
+    """A venue's choice to refuse, at its check-in station, people whose health status is red (status.py)."""
+
+    venue = models.OneToOneField(
+        "venues.Venue", on_delete=models.CASCADE, related_name="+", verbose_name=_("venue")
+    )
+    refuse_red = models.BooleanField(_("refuse a red health status"), default=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        verbose_name = _("door rule")
+        verbose_name_plural = _("door rules")
+
+    def __str__(self) -> str:
+        return f"{self.venue}: {self.refuse_red}"

@@ -26,3 +26,8 @@ REVOKE = capability(
     [Role.PROVINCE_OFFICER],
     personal_data=True,
 )
+DOOR = capability(
+    "vaccination.door",
+    _("Choose whether a venue's check-in station refuses a red health status"),
+    [Role.VENUE_OWNER, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER],
+)

@@ -237,3 +237,58 @@ def local_today_():
     from epiqr.core.timeutil import local_today
 
     return local_today()
+
+
+# --- door rules (a check-in station asks through core.panels) -------------------------------------------
+
+DOOR_CACHE_SECONDS = 60
+_doors: dict = {"at": -1e9, "venues": frozenset()}
+
+
+def door_rules_forget() -> None:
+    _doors["at"] = -1e9
+
+
+def venue_refuses_red(*, venue_id: int) -> bool:
+    """Whether the venue refuses a red health status: a set kept for a minute per process (no query per
+    scan on the stations' hot path)."""
+    import time
+
+    from .models import DoorRule
+
+    if time.monotonic() - _doors["at"] > DOOR_CACHE_SECONDS:
+        _doors["venues"] = frozenset(
+            DoorRule.objects.filter(refuse_red=True).values_list("venue_id", flat=True)
+        )
+        _doors["at"] = time.monotonic()
+    return venue_id in _doors["venues"]
+
+
+def door_refusal(*, person_id: int, venue_id: int) -> str | None:
+    """At a venue that refuses a red status: the reason to refuse this person, or None to admit."""
+    from django.utils.translation import gettext as _
+
+    if not venue_refuses_red(venue_id=venue_id):
+        return None
+    found = person_status(person_id=person_id)
+    if found.colour != "red":
+        return None
+    if found.reasons[0].code == "f1_quarantine":
+        until = f"{found.until:%d/%m/%Y}" if found.until else ""
+        return _("Health status red: F1 contact in quarantine until %(day)s. Do not admit.") % {"day": until}
+    return _("Health status red: under isolation. Do not admit. Call the commune health station.")
+
+
+def door_rule_list(*, user):
+    """The venues the user manages, each with whether it refuses a red status."""
+    from epiqr.venues.selectors import venue_list_visible_to, venue_may_manage
+
+    from .models import DoorRule
+
+    venues = [
+        v
+        for v in venue_list_visible_to(user=user).order_by("name")[:200]
+        if venue_may_manage(user=user, venue=v)
+    ]
+    rules = dict(DoorRule.objects.filter(venue__in=venues).values_list("venue_id", "refuse_red"))
+    return [(v, rules.get(v.pk, False)) for v in venues]

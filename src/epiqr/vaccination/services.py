@@ -539,3 +539,19 @@ def certificate_revoke(*, certificate, reason: str, actor):
             actor_id=getattr(actor, "pk", None),
         )
     return certificate
+
+
+# --- door rules: a venue's station refuses a red health status ---------------------------------------
+
+
+def door_rule_set(*, venue, refuse_red: bool, actor):
+    """Turn a venue's refusal of a red status on or off (the caller checked the actor manages it)."""
+    from .models import DoorRule
+    from .selectors import door_rules_forget
+
+    rule, _created = DoorRule.objects.update_or_create(
+        venue=venue, defaults={"refuse_red": refuse_red, "set_by": actor, "set_at": now()}
+    )
+    audit_record(actor=actor, action="vaccination.door_rule", target=rule, detail={"refuse_red": refuse_red})
+    door_rules_forget()
+    return rule

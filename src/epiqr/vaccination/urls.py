@@ -21,4 +21,5 @@ urlpatterns = [
     path("my/<uuid:public_id>.pdf", views.my_certificate_pdf, name="my_pdf"),
     path("verify/", views.verify, name="verify"),
     path("verify/photo/", views.verify_photo, name="verify_photo"),
+    path("door/", views.door, name="door"),
 ]

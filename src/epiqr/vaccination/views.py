@@ -488,3 +488,25 @@ def status_html(status) -> str:
 def status_panel(request, *, person) -> str:
     """The proven person's health status on their personal QR page (people.my_qr)."""
     return status_html(selectors.person_status(person_id=person.pk))
+
+
+@requires(permissions.DOOR)
+def door(request):
+    """Venue owners (and officers) choose, per venue, whether its station refuses a red health status."""
+    from epiqr.venues.selectors import venue_get_manageable
+
+    if request.method == "POST":
+        from epiqr.core.input_guard import int_or_none
+
+        venue_id = int_or_none(request.POST.get("venue"))
+        try:
+            venue = venue_get_manageable(user=request.user, venue_id=venue_id or 0)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            services.door_rule_set(
+                venue=venue, refuse_red=request.POST.get("refuse_red") == "on", actor=request.user
+            )
+            messages.success(request, _("Saved: the station applies it within a minute."))
+        return redirect("vaccination:door")
+    return render(request, "vaccination/door.html", {"rows": selectors.door_rule_list(user=request.user)})
