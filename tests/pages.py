@@ -182,7 +182,7 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         return {"run_id": objects["run"]().pk}
     if name in ("testing:session", "testing:station", "testing:recall"):
         return {"pk": objects["session"]().pk}
-    if name in ("vaccination:session", "vaccination:station"):
+    if name in ("vaccination:session", "vaccination:station", "vaccination:invitations"):
         from epiqr.vaccination.models import Session
 
         return {"pk": Session.objects.filter(doses__isnull=False).order_by("-day", "-pk").first().pk}

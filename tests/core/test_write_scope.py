@@ -747,6 +747,21 @@ WRITES = [
         allowed="vaccinator_a",
     ),
     Write(
+        "vaccination/sessions/<int:pk>/invitations/",
+        lambda w: f"/vaccination/sessions/{w.objects['vacc_session'].pk}/invitations/",
+        lambda w: {
+            "action": "pick",
+            "born_from": 1900,
+            "born_until": 2100,
+            "first_slot": "07:30",
+            "minutes_per_slot": 15,
+            "per_slot": 10,
+            "limit": 50,
+        },  # fmt: skip
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
         "vaccination/door/",
         lambda w: "/vaccination/door/",
         lambda w: {"venue": w.objects["venue"].pk, "refuse_red": "on"},

@@ -119,6 +119,24 @@ def populate(world: dict) -> None:
             session=session,
             actor=vaccinator,
         )
+    # Certificates for the first vaccinated residents (the others get theirs when they open their page).
+    from epiqr.core.errors import ServiceError
+
+    for person in keep[:20]:
+        try:
+            services.certificate_issue(person=person, actor=vaccinator)
+        except ServiceError:
+            continue  # no date of birth on record
+    # Today's invitations: the unvaccinated adults not seen yet, in 15-minute slots from 7:30.
+    services.invitations_create(
+        session=session,
+        actor=vaccinator,
+        born_from=today.year - 90,
+        born_until=today.year - 18,
+        group="Người chưa tiêm",
+        first_slot=datetime.combine(today, time(7, 30), VN_TZ),
+        limit=30,
+    )
     world["vaccination_session"] = session
     world["logins"].append(
         (

@@ -47,3 +47,17 @@ class AdverseEventForm(forms.Form):
 class ScreeningForm(forms.Form):
     note = forms.CharField(max_length=500, label=_("Screening note"))
     contraindicated = forms.BooleanField(required=False, label=_("Do not vaccinate (contraindication)"))
+
+
+class InvitationForm(forms.Form):
+    born_from = forms.IntegerField(label=_("Born from (year)"), min_value=1900, max_value=2100, initial=1962)
+    born_until = forms.IntegerField(
+        label=_("Born until (year)"), min_value=1900, max_value=2100, initial=2003
+    )
+    group = forms.CharField(label=_("Priority group"), max_length=100, required=False)
+    first_slot = forms.TimeField(
+        label=_("First slot"), initial="07:30", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    minutes_per_slot = forms.IntegerField(label=_("Minutes per slot"), min_value=5, max_value=240, initial=15)
+    per_slot = forms.IntegerField(label=_("People per slot"), min_value=1, max_value=100, initial=10)
+    limit = forms.IntegerField(label=_("At most"), min_value=1, max_value=2000, initial=200)

@@ -162,6 +162,7 @@ class Dose(models.Model):
     early_override = models.CharField(_("given early because"), max_length=300, blank=True)
     observe_until = models.DateTimeField(_("observe until"), null=True, blank=True)
     observed_at = models.DateTimeField(_("observation ended"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("next dose reminder sent"), null=True, blank=True)
     # A retried write from another system or an offline station (core.idempotency.scoped_uuid).
     client_id = models.UUIDField(null=True, blank=True, unique=True)
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -555,3 +555,137 @@ def door_rule_set(*, venue, refuse_red: bool, actor):
     audit_record(actor=actor, action="vaccination.door_rule", target=rule, detail={"refuse_red": refuse_red})
     door_rules_forget()
     return rule
+
+
+# --- invitations and reminders (SMS through notify) --------------------------------------------------
+
+
+def invitations_create(
+    *,
+    session: Session,
+    actor,
+    born_from: int,
+    born_until: int,
+    group: str = "",
+    first_slot: datetime,
+    minutes_per_slot: int = 15,
+    per_slot: int = 10,
+    limit: int = 200,
+) -> int:
+    """Invite people of the site's commune born in [born_from, born_until] who are due a dose of the
+    session's product on its day (never vaccinated, or their next dose allowed by then), `per_slot` to a
+    slot; people already invited to the session are left out. Returns how many were invited."""
+    from epiqr.people.models import Person
+
+    from .models import Invitation
+
+    _check_scope(actor=actor, commune_id=session.site.commune_id)
+    if not (1900 <= born_from <= born_until <= 2100):
+        raise Invalid(_("Give the birth years as a range, oldest first."), field="born_from")
+    if not (1 <= per_slot <= 100 and 5 <= minutes_per_slot <= 240 and 1 <= limit <= 2000):
+        raise Invalid(
+            _("Slots: 1-100 people every 5-240 minutes, at most 2000 invitations."), field="per_slot"
+        )
+    invited = set(Invitation.objects.filter(session=session).values_list("person_id", flat=True))
+    candidates = (
+        Person.objects.filter(
+            commune_id=session.site.commune_id, birth_year__gte=born_from, birth_year__lte=born_until
+        )
+        .exclude(pk__in=invited)
+        .order_by("birth_year", "id")
+        .values_list("pk", flat=True)
+    )
+    chosen = []
+    policy = schedules.policy_for(session.day)
+    for person_id in candidates.iterator(chunk_size=2000):
+        advice = schedules.next_dose(policy, session.product, prior_doses(person_id=person_id), session.day)
+        if not advice.too_early:
+            chosen.append(person_id)
+        if len(chosen) >= limit:
+            break
+    rows = [
+        Invitation(
+            session=session,
+            person_id=person_id,
+            slot_at=first_slot + timedelta(minutes=minutes_per_slot * (i // per_slot)),
+            group=(group or "").strip()[:100],
+        )
+        for i, person_id in enumerate(chosen)
+    ]
+    Invitation.objects.bulk_create(rows, ignore_conflicts=True)
+    audit_record(actor=actor, action="vaccination.invitations", target=session, row_count=len(rows))
+    return len(rows)
+
+
+def invitations_send(*, session: Session, by):
+    """Text every invited person with a phone their slot (notify.notices_send: each invitation once ever,
+    within the sender's daily cap)."""
+    from epiqr.notify.services import Notice, notices_send
+
+    from .models import Invitation
+
+    _check_scope(actor=by, commune_id=session.site.commune_id)
+    invitations = list(
+        Invitation.objects.filter(session=session, sent_at__isnull=True)
+        .select_related("person")
+        .exclude(person__phone="")
+    )
+    notices = [
+        Notice(
+            channel="sms",
+            recipient=inv.person.phone,
+            template="vaccination_invitation",
+            context={
+                "name": inv.person.full_name,
+                "product": session.get_product_display(),
+                "time": f"{local(inv.slot_at):%H:%M}",
+                "day": f"{session.day:%d/%m/%Y}",
+                "site": session.site.name,
+                "address": session.site.address,
+            },
+            key=f"vaccination.invitation:{inv.pk}",
+            related=inv,
+        )
+        for inv in invitations
+    ]
+    report = notices_send(notices=notices, by=by)
+    Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(sent_at=now())
+    return report
+
+
+def reminders_send(*, on: date | None = None) -> int:
+    """Text people whose next dose became due (the schedule in force, the recommended day) and who have
+    had no dose since: once per dose (the last dose's reminded_at). Run daily by the scheduler."""
+    from epiqr.notify.services import message_render, message_send
+
+    on = on or local(now()).date()
+    sent = 0
+    last_doses = (
+        Dose.objects.filter(reminded_at__isnull=True, given_at__gte=now() - timedelta(days=400))
+        .select_related("person")
+        .order_by("person_id", "-given_at")
+    )
+    seen: set[int] = set()
+    for dose in last_doses.iterator(chunk_size=2000):
+        if dose.person_id in seen:
+            continue
+        seen.add(dose.person_id)
+        if Dose.objects.filter(person_id=dose.person_id, given_at__gt=dose.given_at).exists():
+            continue
+        advice = schedules.next_dose(
+            schedules.policy_for(on), dose.product, prior_doses(person_id=dose.person_id), on
+        )
+        if advice.recommended is None or advice.recommended > on or not dose.person.phone:
+            continue
+        _subject, body = message_render(
+            template="vaccination_reminder",
+            context={
+                "name": dose.person.full_name,
+                "number": advice.number,
+                "day": f"{advice.recommended:%d/%m/%Y}",
+            },
+        )
+        message_send(channel="sms", recipient=dose.person.phone, body=body, related=dose)
+        Dose.objects.filter(pk=dose.pk).update(reminded_at=now())
+        sent += 1
+    return sent

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/<int:pk>/station/screening/", views.station_screening, name="station_screening"),
     path("sessions/<int:pk>/station/photo/", views.station_photo, name="station_photo"),
     path("sessions/<int:pk>/observation/", views.observation, name="observation"),
+    path("sessions/<int:pk>/invitations/", views.invitations, name="invitations"),
     path("doses/<int:pk>/observed/", views.dose_observed, name="dose_observed"),
     path("doses/<int:pk>/aefi/", views.dose_aefi, name="dose_aefi"),
     path("people/<uuid:public_id>/", views.person_detail, name="person"),

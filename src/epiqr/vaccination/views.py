@@ -510,3 +510,61 @@ def door(request):
             messages.success(request, _("Saved: the station applies it within a minute."))
         return redirect("vaccination:door")
     return render(request, "vaccination/door.html", {"rows": selectors.door_rule_list(user=request.user)})
+
+
+@requires(permissions.MANAGE)
+def invitations(request, pk: int):
+    """The session's invitation list: people picked from the registry by commune and age, slots, SMS."""
+    from datetime import datetime as dt
+
+    from epiqr.core.timeutil import VN_TZ
+
+    from .forms import InvitationForm
+    from .models import Invitation
+
+    session = selectors.session_get_visible(user=request.user, pk=pk)
+    form = InvitationForm(request.POST if request.POST.get("action") == "pick" else None)
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "send":
+        try:
+            report = services.invitations_send(session=session, by=request.user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Invitations sent: %(n)d (already sent before: %(a)d).")
+                % {"n": report.sent, "a": report.already},
+            )
+        return redirect("vaccination:invitations", pk=session.pk)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            n = services.invitations_create(
+                session=session,
+                actor=request.user,
+                born_from=d["born_from"],
+                born_until=d["born_until"],
+                group=d["group"],
+                first_slot=dt.combine(session.day, d["first_slot"], VN_TZ),
+                minutes_per_slot=d["minutes_per_slot"],
+                per_slot=d["per_slot"],
+                limit=d["limit"],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("%(n)d people invited.") % {"n": n})
+            return redirect("vaccination:invitations", pk=session.pk)
+    elif request.method == "POST":
+        status = 422
+    rows = list(
+        Invitation.objects.filter(session=session).select_related("person").order_by("slot_at", "id")[:500]
+    )
+    return render(
+        request,
+        "vaccination/invitations.html",
+        {"session": session, "form": form, "rows": rows},
+        status=status,
+    )
