@@ -242,6 +242,12 @@ def _checkin_csv(w: World) -> dict:
     return {"file": SimpleUploadedFile("luot-quet.csv", text.encode(), content_type="text/csv")}
 
 
+def _doses_csv(w: World) -> dict:
+    number = cccd_number(born=1991, sex="F", serial=424242)
+    text = f"Số CCCD,Họ và tên,Vắc xin,Ngày tiêm\r\n{number},Đỗ Thị Lan,AZ,02/08/2021\r\n"
+    return {"file": SimpleUploadedFile("lich-su.csv", text.encode(), content_type="text/csv")}
+
+
 def _result_csv(w: World) -> dict:
     out = io.StringIO()
     csv.writer(out).writerows([["barcode", "result"], [w.objects["closed_tube"].barcode, "negative"]])
@@ -759,6 +765,14 @@ WRITES = [
             "limit": 50,
         },  # fmt: skip
         refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
+        "vaccination/import/",
+        lambda w: "/vaccination/import/",
+        lambda w: {"site": w.objects["vacc_site"].pk},
+        files=_doses_csv,
+        refused=(("vaccinator_b", 422), ("lab_a", 403)),
         allowed="vaccinator_a",
     ),
     Write(

@@ -23,4 +23,5 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("verify/photo/", views.verify_photo, name="verify_photo"),
     path("door/", views.door, name="door"),
+    path("import/", views.doses_import, name="import"),
 ]

@@ -568,3 +568,32 @@ def invitations(request, pk: int):
         {"session": session, "form": form, "rows": rows},
         status=status,
     )
+
+
+@requires(permissions.MANAGE)
+def doses_import(request):
+    """The old system's Excel/CSV export of doses, imported as a job with a per-row report."""
+    from django.urls import reverse
+
+    from epiqr.core.jobs import JobFileOut
+    from epiqr.core.services import job_start
+
+    from .forms import ImportForm
+
+    form = ImportForm(
+        request.POST or None, request.FILES or None, sites=selectors.site_list_visible_to(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = job_start(
+            kind="vaccination.doses_import",
+            owner=request.user,
+            title=_("Dose history: %(name)s") % {"name": upload.name[:100]},
+            params={"site_id": form.cleaned_data["site"].pk},
+            files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+            back_url=reverse("vaccination:import"),
+        )
+        return redirect("jobs:detail", job_id=job.pk)
+    return render(
+        request, "vaccination/import.html", {"form": form}, status=422 if request.method == "POST" else 200
+    )

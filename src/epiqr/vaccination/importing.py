@@ -1,0 +1,145 @@
+"""Historical doses from the old system's Excel or CSV export, one dose per row, each row judged alone.
+
+Columns are found by their header (Vietnamese as the old system wrote them, or English): ID number
+(`Số CCCD`/`CCCD`/`id_number`), name (`Họ và tên`/`full_name`), date of birth (`Ngày sinh`/`birth_date`),
+sex (`Giới tính`/`sex`: Nam/Nữ/M/F), phone (`Số điện thoại`/`phone`), vaccine (`Vắc xin`/`product`: an
+EpiQR code, the trade name or the DCC `mp` code), dose date (`Ngày tiêm`/`given_on`), lot (`Số lô`/`lot`).
+Re-importing the same file stores nothing twice: each row's id is derived from (ID number, vaccine, day)
+and scoped to its sender (core.idempotency).
+"""
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
+
+from epiqr.core.errors import Invalid
+
+from .schedules import PRODUCTS
+
+HEADERS = {
+    "id_number": ("số cccd", "cccd", "số định danh", "id_number", "id number", "số cmnd/cccd"),
+    "full_name": ("họ và tên", "họ tên", "full_name", "name"),
+    "birth_date": ("ngày sinh", "birth_date", "date of birth"),
+    "sex": ("giới tính", "sex"),
+    "phone": ("số điện thoại", "điện thoại", "phone"),
+    "product": ("vắc xin", "tên vắc xin", "product", "vaccine"),
+    "given_on": ("ngày tiêm", "given_on", "dose date", "date"),
+    "lot": ("số lô", "lot", "lot number"),
+}
+REQUIRED = ("id_number", "full_name", "product", "given_on")
+NAMESPACE = uuid.UUID("2b8f6a52-6f0e-4c53-9a1b-8c1d1e0b7a11")
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict
+
+
+def _product(text: str) -> str | None:
+    key = (text or "").strip().upper()
+    for code, p in PRODUCTS.items():
+        if (
+            key in (code, p.mp.upper(), p.name.upper())
+            or key in p.name.upper().replace("(", " ").replace(")", " ").split()
+        ):
+            return code
+    return None
+
+
+def _day(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def rows_from_file(*, name: str, data: bytes) -> list[Row]:
+    """The rows of an uploaded .xlsx or .csv (its first sheet), with their spreadsheet line numbers."""
+    lower = (name or "").lower()
+    if lower.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's bad file
+            raise Invalid(
+                _("This is not a readable Excel (.xlsx) file."), field="file", code="bad_file"
+            ) from exc
+        table = list(book.worksheets[0].iter_rows(values_only=True))
+    elif lower.endswith((".csv", ".txt")):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1258", errors="replace")
+        table = list(csv.reader(io.StringIO(text)))
+    else:
+        raise Invalid(_("Upload a .csv or .xlsx file."), field="file", code="bad_file")
+    if not table:
+        raise Invalid(_("The file is empty."), field="file", code="empty")
+    header = [str(h or "").strip().lower() for h in table[0]]
+    columns = {}
+    for key, names in HEADERS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                columns[key] = i
+                break
+    missing = [k for k in REQUIRED if k not in columns]
+    if missing:
+        raise Invalid(
+            _("Columns missing from the first row: %(cols)s.") % {"cols": ", ".join(missing)},
+            field="file",
+            code="columns",
+        )
+    out = []
+    for n, cells in enumerate(table[1:], start=2):
+        if not any(c not in (None, "") for c in cells):
+            continue
+        out.append(Row(n, {k: (cells[i] if i < len(cells) else None) for k, i in columns.items()}))
+    return out
+
+
+def item_of(row: Row):
+    """The DoseItem of a row, or Invalid naming the field at fault."""
+    from epiqr.core.timeutil import VN_TZ
+
+    from .services import DoseItem
+
+    v = row.values
+    number = "".join(str(v.get("id_number") or "").split())
+    name = " ".join(str(v.get("full_name") or "").split())
+    product = _product(str(v.get("product") or ""))
+    given_on = _day(v.get("given_on"))
+    if not number.isdigit() or len(number) not in (9, 12):
+        raise Invalid(_("The ID number must have 9 or 12 digits."), field="id_number")
+    if not name:
+        raise Invalid(_("The name is missing."), field="full_name")
+    if product is None:
+        raise Invalid(_("Unknown vaccine product."), field="product")
+    if given_on is None:
+        raise Invalid(_("The dose date is not a date (dd/mm/yyyy)."), field="given_on")
+    sex = {"nam": "M", "m": "M", "nữ": "F", "nu": "F", "f": "F"}.get(
+        str(v.get("sex") or "").strip().lower(), ""
+    )
+    return DoseItem(
+        client_id=uuid.uuid5(NAMESPACE, f"{number}|{product}|{given_on.isoformat()}"),
+        id_number=number,
+        full_name=name,
+        product=product,
+        given_at=datetime(given_on.year, given_on.month, given_on.day, 12, tzinfo=VN_TZ),
+        birth_date=_day(v.get("birth_date")),
+        sex=sex,
+        phone=str(v.get("phone") or "").strip()[:20],
+        lot_number=str(v.get("lot") or "").strip()[:40],
+    )
