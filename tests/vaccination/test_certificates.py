@@ -155,3 +155,36 @@ def test_the_qr_on_the_phone_reads_back_and_verifies(
     certificate = Certificate.objects.get(person=person)
     assert_codes(element_codes(page.locator(".dcc-qr svg")), [certificate.code])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_verifier_works_offline_once_it_loaded_the_lists(
+    browser, phone390_page, live_server, make_person, give_dose
+):
+    """A checkpoint officer opens the verifier with a network, then loses it: the page still checks
+    codes itself (WebCrypto) and refuses a forged one."""
+    person = make_person(full_name="Kha Thị Liên", birth_date=date(1979, 6, 7))
+    give_dose(person, "PFIZER", days_ago=60)
+    give_dose(person, "PFIZER", days_ago=30)
+    code = services.certificate_issue(person=person).code
+    page = phone390_page
+    with page.expect_response(lambda r: "/trust/dcc/revocations.json" in r.url):
+        page.goto(f"{live_server.url}/vaccination/verify/")
+    page.wait_for_function("() => localStorage.getItem('epiqr.dcc.trust') !== null")
+    page.context.set_offline(True)
+    page.fill("[name=code]", code)
+    page.click("button[type=submit].primary")
+    page.wait_for_function(
+        "() => document.querySelector('[data-offline-verdict]').getAttribute('data-verdict')"
+    )
+    assert page.get_attribute("[data-offline-verdict]", "data-verdict") == "valid"
+    assert "Kha" in page.inner_text("[data-offline-verdict]")
+    forged = code[:-8] + ("0" if code[-8] != "0" else "1") + code[-7:]
+    page.fill("[name=code]", forged)
+    page.click("button[type=submit].primary")
+    page.wait_for_function(
+        "() => document.querySelector('[data-offline-verdict]').getAttribute('data-verdict') !== 'valid'"
+    )
+    assert page.get_attribute("[data-offline-verdict]", "data-verdict") in ("bad_signature", "malformed")
+    page.context.set_offline(False)

@@ -382,7 +382,9 @@ def _verdict_context(verdict) -> dict:
 @login_not_required
 def verify(request):
     """Public verifier: scan (camera), a photo, or pasted text of any HC1: code; valid or not, and why."""
-    context = {"code": ""}
+    from . import dcc
+
+    context = {"code": "", "reason_texts": [(reason, verdict_text(reason)) for reason in dcc.REASONS]}
     if request.method == "POST":
         code = request.POST.get("code", "")[:8000]
         context["code"] = code
