@@ -220,30 +220,17 @@ def station_screening(request, pk: int):
     return _panel(request, session, _station_context(request, session, current=current))
 
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-
-
 @requires(permissions.VACCINATE)
 @require_POST
 def station_photo(request, pk: int):
     """Codes in a photo from a phone without a live scanner; the station script submits the first."""
-    from epiqr.core.qr import read_bytes
+    from epiqr.core.views import photo_codes
 
     try:
         selectors.session_get_visible(user=request.user, pk=pk)
     except ServiceError as exc:
         return JsonResponse({"detail": exc.message, "codes": []}, status=exc.status)
-    photo = request.FILES.get("photo")
-    if photo is None:
-        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
-    if photo.size > MAX_PHOTO_BYTES:
-        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
-    codes = read_bytes(photo.read())
-    if not codes:
-        return JsonResponse(
-            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
-        )
-    return JsonResponse({"codes": codes})
+    return photo_codes(request)
 
 
 @requires(permissions.VACCINATE)
@@ -403,24 +390,14 @@ VERIFY_PHOTOS_PER_HOUR = 120
 def verify_photo(request):
     """Public: the codes in a photo (the verifier's fallback without a live camera), limited per asker."""
     from epiqr.core import ratelimit
-    from epiqr.core.qr import read_bytes
+    from epiqr.core.views import photo_codes
 
     key = f"vaccination.verify_photo:{ratelimit.asker_key(request)}"
     if ratelimit.count(key, window=3600) > VERIFY_PHOTOS_PER_HOUR:
         return JsonResponse(
             {"detail": _("Too many photos from your network; wait an hour."), "codes": []}, status=429
         )
-    photo = request.FILES.get("photo")
-    if photo is None:
-        return JsonResponse({"detail": _("Attach a photo of the code."), "codes": []}, status=422)
-    if photo.size > MAX_PHOTO_BYTES:
-        return JsonResponse({"detail": _("The photo is too large (8 MB at most)."), "codes": []}, status=413)
-    codes = read_bytes(photo.read())
-    if not codes:
-        return JsonResponse(
-            {"detail": _("No code found in the photo; try again closer."), "codes": []}, status=422
-        )
-    return JsonResponse({"codes": codes})
+    return photo_codes(request)
 
 
 @requires(permissions.REVOKE)
