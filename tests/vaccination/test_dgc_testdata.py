@@ -37,6 +37,8 @@ CHECKED = (
     "EXPECTEDVERIFY",
     "EXPECTEDEXPIRATIONCHECK",
     "EXPECTEDPICTUREDECODE",
+    "EXPECTEDKEYUSAGE",
+    "EXPECTEDENCODE",
 )
 # One case whose own data disagree: its JSON says 12:34:56Z where its signed CBOR says 14:34:56Z (a local
 # time written as UTC). The verifier decodes it and reports the two instants as different; it is counted
@@ -74,6 +76,8 @@ def conclude(case: dict, flag: str) -> bool | None:
         "EXPECTEDVERIFY": ("COSE",),
         "EXPECTEDEXPIRATIONCHECK": ("COSE",),
         "EXPECTEDPICTUREDECODE": ("2DCODE", "PREFIX"),
+        "EXPECTEDKEYUSAGE": ("COSE",),
+        "EXPECTEDENCODE": ("JSON", "CBOR"),
     }[flag]
     if any(field not in case for field in need):
         return None
@@ -105,6 +109,20 @@ def conclude(case: dict, flag: str) -> bool | None:
             if clock.tzinfo is None:  # the Dutch cases write the clock without an offset: UTC
                 clock = clock.replace(tzinfo=UTC)
             return dcc.validity_ok(dcc.decode_cose(_hex(case, "COSE")), clock)
+        if flag == "EXPECTEDENCODE":  # the JSON encoded as CBOR carries what the case's CBOR carries
+            import cbor2
+
+            given = cbor2.loads(_hex(case, "CBOR"))
+            if isinstance(given, dict) and isinstance(given.get(-260), dict):
+                given = given[-260].get(1)  # the French cases give the whole CWT claims here
+            return _same(cbor2.loads(cbor2.dumps(case["JSON"])), given)
+        if flag == "EXPECTEDKEYUSAGE":
+            decoded = dcc.decode_cose(_hex(case, "COSE"))
+            kind = next((k for k in ("v", "t", "r") if decoded.hcert.get(k)), "")
+            der = base64.b64decode(ctx["CERTIFICATE"])
+            return dcc.signature_valid(
+                decoded, x509.load_der_x509_certificate(der).public_key()
+            ) and dcc.key_usage_allows(der, kind)
         if flag == "EXPECTEDPICTUREDECODE":
             return case["PREFIX"] in read_bytes(base64.b64decode(case["2DCODE"]))
     except (dcc.DccError, ValueError, KeyError, TypeError, zlib.error):

@@ -389,3 +389,33 @@ def hcert_document(
         "dob": dob if isinstance(dob, str) else dob.isoformat(),
         kind: entries,
     }
+
+
+# --- signer certificates that restrict what they may sign (extended key usage) --------------------------
+
+# eHealth Network, "Technical specifications for EU DCC, volume 1": a Document Signer certificate may
+# carry these extended key usages; with any of them it signs only those types (none: every type).
+KEY_USAGE = {
+    "t": ("1.3.6.1.4.1.1847.2021.1.1", "1.3.6.1.4.1.0.1847.2021.1.1"),
+    "v": ("1.3.6.1.4.1.1847.2021.1.2", "1.3.6.1.4.1.0.1847.2021.1.2"),
+    "r": ("1.3.6.1.4.1.1847.2021.1.3", "1.3.6.1.4.1.0.1847.2021.1.3"),
+}
+
+
+def key_usage_allows(certificate_der: bytes, kind: str) -> bool:
+    """Whether a signer certificate may sign a certificate of `kind` (v, t or r)."""
+    from cryptography import x509
+
+    try:
+        usages = (
+            x509.load_der_x509_certificate(certificate_der)
+            .extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+            .value
+        )
+    except (x509.ExtensionNotFound, ValueError):
+        return True  # no usage listed (an empty extension included: test case common/CO15): every type
+    dotted = {u.dotted_string for u in usages}
+    restricting = {oid for oids in KEY_USAGE.values() for oid in oids}
+    if not dotted & restricting:
+        return True
+    return bool(dotted & set(KEY_USAGE.get(kind, ())))
