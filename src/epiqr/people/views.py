@@ -168,10 +168,9 @@ def my_qr(request):
     """Public: the personal QR of every person this phone's holder proved to be (nothing else, no ID numbers)."""
     from epiqr.core import panels
 
-    cards = [
-        (p, _qr_svg(services.person_personal_qr(person=p)), panels.render("people.my_qr", request, person=p))
-        for p in request.citizen.proven
-    ]
+    cards = [(p, _qr_svg(services.person_personal_qr(person=p))) for p in request.citizen.proven]
+    for person, _svg in cards:  # what the domains above people add to a person's card (the health status)
+        person.panels = panels.render("people.my_qr", request, person=person)
     return render(request, "people/my_qr.html", {"cards": cards, "unproven": request.citizen.unproven})
 
 
