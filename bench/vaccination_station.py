@@ -50,12 +50,16 @@ def main():
     print(f"world: {len(payloads)} people ({time.time() - t0:.0f} s)")
     auth = {"Authorization": f"Bearer {token}"}
     station = f"/api/v1/vaccination/sessions/{session.pk}/doses"
-    people = iter(range(len(payloads)))
+    people = iter(range(len(payloads)))  # the station's people: the first half, one new person each
+    half = len(person_ids) // 2
+    bare_people = person_ids[
+        half:
+    ]  # the bare view's rows go to the other half (else the station sees a dose today)
     server = Server(workers=args.workers)
     try:
         load(
             server.port,
-            [("/bench/bare-dose", {}, {"person_id": person_ids[0]})] * 100,
+            [("/bench/bare-dose", {}, {"person_id": bare_people[0]})] * 100,
             concurrency=args.concurrency,
         )
         load(
@@ -68,7 +72,7 @@ def main():
             for kind in ("bare", "station") if r % 2 == 0 else ("station", "bare"):
                 if kind == "bare":
                     reqs = [
-                        ("/bench/bare-dose", {}, {"person_id": person_ids[i % len(person_ids)]})
+                        ("/bench/bare-dose", {}, {"person_id": bare_people[i % len(bare_people)]})
                         for i in range(args.requests)
                     ]
                 else:

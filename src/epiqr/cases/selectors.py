@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
@@ -187,3 +188,24 @@ def person_recovered_from(*, person_id: int) -> date | None:
         .first()
     )
     return case.confirmed_on if case else None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A person's case now recovered, as a recovery certificate states it (EU DCC `r` entry)."""
+
+    case_id: int  # one certificate per case
+    first_positive_on: date  # the positive sample's day when known, else the confirmation day (DCC `fr`)
+
+
+def person_latest_recovery(*, person_id: int) -> Recovery | None:
+    """The person's latest recovered case, or None."""
+    case = (
+        Case.objects.filter(person_id=person_id, status=CaseStatus.RECOVERED)
+        .order_by("-confirmed_on", "-id")
+        .only("id", "sample_on", "confirmed_on")
+        .first()
+    )
+    if case is None:
+        return None
+    return Recovery(case_id=case.pk, first_positive_on=case.sample_on or case.confirmed_on)

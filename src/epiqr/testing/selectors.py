@@ -340,11 +340,39 @@ def kind_label(kind: str) -> str:
 
 def person_latest_negative(*, person_id: int) -> datetime | None:
     """When the person's latest negative result was recorded, or None (a health status counts it)."""
-    from .pools import Outcome
-
     return (
         TubeMember.objects.filter(person_id=person_id, outcome=Outcome.NEGATIVE, resulted_at__isnull=False)
         .order_by("-resulted_at")
         .values_list("resulted_at", flat=True)
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class NegativeTest:
+    """A person's negative result as a test certificate states it (EU DCC `t` entry)."""
+
+    member_id: int  # the TubeMember: one certificate per result
+    kind: str  # TestKind: pcr_single, pcr_pooled or antigen
+    sampled_at: datetime  # the swab (DCC `sc`)
+    resulted_at: datetime
+    site_name: str  # the testing centre (DCC `tc`)
+
+
+def person_latest_negative_test(*, person_id: int) -> NegativeTest | None:
+    """The person's latest negative result (by when it was sampled), with what a certificate needs."""
+    member = (
+        TubeMember.objects.filter(person_id=person_id, outcome=Outcome.NEGATIVE, resulted_at__isnull=False)
+        .select_related("session__site")
+        .order_by("-added_at", "-id")
+        .first()
+    )
+    if member is None:
+        return None
+    return NegativeTest(
+        member_id=member.pk,
+        kind=member.session.kind,
+        sampled_at=member.added_at,
+        resulted_at=member.resulted_at,
+        site_name=member.session.site.name,
     )

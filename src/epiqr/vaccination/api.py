@@ -192,12 +192,20 @@ class VaccinationVerifyIn(Schema):
 
 
 class VaccinationVerifyEntryOut(Schema):
+    """One DCC entry: a dose (`v`: dn, sd, mp, dt), a test (`t`: tt, tr, sc as dt) or a recovery (`r`:
+    fr as dt, df, du)."""
+
     dn: int | None = None
     sd: int | None = None
     mp: str = ""
     dt: str = ""
     co: str = ""
     ci: str = ""
+    tt: str = ""
+    tr: str = ""
+    fr: str = ""
+    df: str = ""
+    du: str = ""
 
 
 class VaccinationVerifyOut(Schema):
@@ -233,6 +241,7 @@ def verify(request, body: VaccinationVerifyIn):
             "dt": str(e.get("dt") or e.get("sc") or e.get("fr") or "")[:40],
             "co": str(e.get("co") or "")[:2],
             "ci": str(e.get("ci") or "")[:80],
+            **{k: str(e.get(k) or "")[:40] for k in ("tt", "tr", "fr", "df", "du")},
         }
         for e in verdict.entries
     ]

@@ -219,6 +219,9 @@ class Certificate(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=1)  # v, t, r
     dose = models.ForeignKey(Dose, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # what a test or recovery certificate states, in the domain that keeps it ("testing.result:<id>",
+    # "cases.case:<id>"): read through that domain's selectors, never as a foreign key across domains
+    source = models.CharField(_("source"), max_length=40, blank=True, default="")
     issued_at = models.DateTimeField(_("issued at"))
     expires_at = models.DateTimeField(_("expires at"))
     kid = models.CharField(_("key id"), max_length=16)

@@ -8,21 +8,26 @@ site must be in the actor's jurisdiction.
 
 from __future__ import annotations
 
+import base64
+import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from epiqr.core import events
+from epiqr.cases.selectors import Recovery, person_latest_recovery
+from epiqr.core import events, keyring
 from epiqr.core.errors import Conflict, Invalid, NotFound
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, now
+from epiqr.testing.selectors import NegativeTest, person_latest_negative_test
 
-from . import schedules
+from . import dcc, schedules, status
 from .events import CERTIFICATE_REVOKED, DOSE_RECORDED
-from .models import AdverseEvent, Dose, DoseSource, Lot, Screening, Session, Severity, Site
+from .models import AdverseEvent, Certificate, Dose, DoseSource, Lot, Screening, Session, Severity, Site
 
 OBSERVATION_MINUTES = 30  # QĐ 3355/QĐ-BYT (2021): watch everyone 30 minutes after the injection
 
@@ -441,16 +446,11 @@ CERTIFICATE_DAYS = 365  # QĐ 5772/QĐ-BYT (20/12/2021): a vaccine passport is v
 
 def _uvci() -> str:
     """A unique certificate identifier (UVCI, eHealth Network guidelines, option 3: opaque)."""
-    import base64
-    import secrets
-
     return "URN:UVCI:01:VN:" + base64.b32encode(secrets.token_bytes(15)).decode("ascii")  # 120 random bits
 
 
 def certificate_entry(*, dose: Dose, uvci: str) -> dict:
     """The DCC `v` entry of a dose."""
-    from django.conf import settings
-
     product = schedules.PRODUCTS[dose.product]
     return {
         "tg": schedules.TG_COVID19,
@@ -466,36 +466,69 @@ def certificate_entry(*, dose: Dose, uvci: str) -> dict:
     }
 
 
-def certificate_issue(*, person, actor=None):
-    """The certificate of a person's latest dose: the one already issued for it while valid and not
-    revoked, else a new one signed with the active `dcc` key. Invalid when there is no dose or no date
-    of birth (a DCC needs one)."""
-    from epiqr.core import keyring
+# DCC value sets (ehn-dcc-development/ehn-dcc-valuesets: test-type.json, test-result.json)
+TEST_TYPES = {
+    "pcr_single": "LP6464-4",  # Nucleic acid amplification with probe detection
+    "pcr_pooled": "LP6464-4",
+    "antigen": "LP217198-3",  # Rapid immunoassay
+}
+NOT_DETECTED = "260415000"
+# Regulation (EU) 2021/953, art. 7(1) and Implementing Decision (EU) 2021/1073: a recovery certificate is
+# valid from the 11th day after the first positive test (its end is the status policy's recovery_days).
+RECOVERY_VALID_FROM_DAYS = 11
 
-    from . import dcc
-    from .models import Certificate
 
-    dose = Dose.objects.filter(person=person).order_by("-given_at", "-id").first()
-    if dose is None:
-        raise Invalid(_("No dose is recorded for this person."), code="no_dose")
-    at = now()
-    current = (
-        Certificate.objects.filter(person=person, dose=dose, revoked_at__isnull=True, expires_at__gt=at)
-        .order_by("-issued_at")
-        .first()
-    )
-    if current is not None:
-        return current
+def test_certificate_entry(*, test: NegativeTest, uvci: str) -> dict:
+    """The DCC `t` entry of a negative result."""
+    return {
+        "tg": schedules.TG_COVID19,
+        "tt": TEST_TYPES.get(test.kind, TEST_TYPES["pcr_single"]),
+        "sc": local(test.sampled_at).replace(microsecond=0).isoformat(),
+        "tr": NOT_DETECTED,
+        "tc": test.site_name[:80],
+        "co": "VN",
+        "is": settings.EPIQR_CERTIFICATE_ISSUER,
+        "ci": uvci,
+    }
+
+
+def recovery_certificate_entry(*, recovery: Recovery, valid_until: date, uvci: str) -> dict:
+    """The DCC `r` entry of a recovered case."""
+    return {
+        "tg": schedules.TG_COVID19,
+        "fr": recovery.first_positive_on.isoformat(),
+        "co": "VN",
+        "is": settings.EPIQR_CERTIFICATE_ISSUER,
+        "df": (recovery.first_positive_on + timedelta(days=RECOVERY_VALID_FROM_DAYS)).isoformat(),
+        "du": valid_until.isoformat(),
+        "ci": uvci,
+    }
+
+
+def _holder_dob(person) -> str:
     if person.birth_date is None and person.birth_year is None:
         raise Invalid(
             _("A certificate needs the date of birth: scan the person's chip ID card."), code="no_dob"
         )
-    dob = person.birth_date.isoformat() if person.birth_date else f"{person.birth_year:04d}"
-    uvci = _uvci()
+    return person.birth_date.isoformat() if person.birth_date else f"{person.birth_year:04d}"
+
+
+def _current_certificate(*, person, at: datetime, **what) -> Certificate | None:
+    """The certificate already issued for the same record while valid and not revoked."""
+    return (
+        Certificate.objects.filter(person=person, revoked_at__isnull=True, expires_at__gt=at, **what)
+        .order_by("-issued_at")
+        .first()
+    )
+
+
+def _certificate_sign(
+    *, person, kind: str, entry: dict, uvci: str, at: datetime, expires: datetime, actor, **record
+) -> Certificate:
+    """Sign the person's certificate with the active `dcc` key and keep it (audited)."""
     signer = keyring.signer("dcc")
-    expires = at + timedelta(days=CERTIFICATE_DAYS)
     hcert = dcc.hcert_document(
-        full_name=person.full_name, dob=dob, kind="v", entries=[certificate_entry(dose=dose, uvci=uvci)]
+        full_name=person.full_name, dob=_holder_dob(person), kind=kind, entries=[entry]
     )
     code = dcc.encode(
         hcert,
@@ -508,15 +541,104 @@ def certificate_issue(*, person, actor=None):
     certificate = Certificate.objects.create(
         uvci=uvci,
         person=person,
-        kind="v",
-        dose=dose,
+        kind=kind,
         issued_at=at,
         expires_at=expires,
         kid=keyring.b64(signer.kid),
         code=code,
+        **record,
     )
     audit_record(actor=actor, action="vaccination.certificate_issue", target=certificate)
     return certificate
+
+
+def certificate_issue(*, person, actor=None) -> Certificate:
+    """The vaccination certificate of a person's latest dose: the one already issued for it while valid
+    and not revoked, else a new one signed with the active `dcc` key. Invalid when there is no dose or no
+    date of birth (a DCC needs one)."""
+    dose = Dose.objects.filter(person=person).order_by("-given_at", "-id").first()
+    if dose is None:
+        raise Invalid(_("No dose is recorded for this person."), code="no_dose")
+    at = now()
+    current = _current_certificate(person=person, at=at, dose=dose)
+    if current is not None:
+        return current
+    _holder_dob(person)
+    uvci = _uvci()
+    return _certificate_sign(
+        person=person,
+        kind="v",
+        entry=certificate_entry(dose=dose, uvci=uvci),
+        uvci=uvci,
+        at=at,
+        expires=at + timedelta(days=CERTIFICATE_DAYS),
+        actor=actor,
+        dose=dose,
+    )
+
+
+def test_certificate_issue(*, person, actor=None) -> Certificate:
+    """The test certificate of the person's latest negative result (testing's selector), valid until the
+    status policy's window after the swab ends (72 hours: NQ 128/NQ-CP). Invalid when there is no
+    negative result still inside that window."""
+    at = now()
+    test = person_latest_negative_test(person_id=person.pk)
+    hours = status.policy_for(local(at).date()).negative_test_hours
+    if test is None or test.sampled_at + timedelta(hours=hours) <= at:
+        raise Invalid(_("No negative test result from the last 72 hours."), code="no_test")
+    source = f"testing.result:{test.member_id}"
+    current = _current_certificate(person=person, at=at, kind="t", source=source)
+    if current is not None:
+        return current
+    _holder_dob(person)
+    uvci = _uvci()
+    return _certificate_sign(
+        person=person,
+        kind="t",
+        entry=test_certificate_entry(test=test, uvci=uvci),
+        uvci=uvci,
+        at=at,
+        expires=test.sampled_at + timedelta(hours=hours),
+        actor=actor,
+        source=source,
+    )
+
+
+def recovery_certificate_issue(*, person, actor=None) -> Certificate:
+    """The recovery certificate of the person's latest recovered case (cases' selector): valid from the
+    11th day after the first positive test until the status policy's recovery period ends (180 days).
+    Invalid outside that window or without a recovered case."""
+    at = now()
+    today = local(at).date()
+    recovery = person_latest_recovery(person_id=person.pk)
+    if recovery is None:
+        raise Invalid(_("No recovery from COVID-19 is recorded for this person."), code="no_recovery")
+    until = recovery.first_positive_on + timedelta(days=status.policy_for(today).recovery_days)
+    if not (recovery.first_positive_on + timedelta(days=RECOVERY_VALID_FROM_DAYS) <= today < until):
+        raise Invalid(
+            _("A recovery certificate is valid from the 11th to the 180th day after the positive test."),
+            code="recovery_window",
+        )
+    source = f"cases.case:{recovery.case_id}"
+    current = _current_certificate(person=person, at=at, kind="r", source=source)
+    if current is not None:
+        return current
+    _holder_dob(person)
+    uvci = _uvci()
+    expires = datetime.combine(until, time.min, tzinfo=local(at).tzinfo)
+    return _certificate_sign(
+        person=person,
+        kind="r",
+        entry=recovery_certificate_entry(recovery=recovery, valid_until=until, uvci=uvci),
+        uvci=uvci,
+        at=at,
+        expires=expires,
+        actor=actor,
+        source=source,
+    )
+
+
+CERTIFICATE_ISSUERS = {"v": certificate_issue, "t": test_certificate_issue, "r": recovery_certificate_issue}
 
 
 def certificate_revoke(*, certificate, reason: str, actor):

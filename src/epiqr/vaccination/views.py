@@ -297,24 +297,41 @@ def verdict_text(reason: str) -> str:
     }.get(reason, reason)
 
 
+def certificate_title(kind: str) -> str:
+    return {
+        "v": _("Vaccination certificate"),
+        "t": _("Test certificate (negative result)"),
+        "r": _("Recovery certificate"),
+    }.get(kind, kind)
+
+
 def _certificate_rows(person):
-    """The proven person's certificate (issued on first view) and its QR, or the reason there is none."""
+    """The proven person's certificates (each issued on first view) with their QR: vaccination, a recent
+    negative test, a recovery; the reason when there is none."""
     from epiqr.core.qr import svg_inline
 
-    try:
-        certificate = services.certificate_issue(person=person)
-    except ServiceError as exc:
-        return {
-            "person": person,
-            "doses": selectors.dose_list_for_person(person_id=person.pk),
-            "error": exc.message,
-        }
+    certificates, reasons = [], []
+    for kind, issue in services.CERTIFICATE_ISSUERS.items():
+        try:
+            certificate = issue(person=person)
+        except ServiceError as exc:
+            if kind == "v" or exc.code == "no_dob":
+                reasons.append(exc.message)
+            continue
+        title = certificate_title(kind)
+        certificates.append(
+            {
+                "certificate": certificate,
+                "title": title,
+                "qr": svg_inline(certificate.code, error="q", label=title),
+            }
+        )
     return {
         "person": person,
         "status": status_html(selectors.person_status(person_id=person.pk)),
         "doses": selectors.dose_list_for_person(person_id=person.pk),
-        "certificate": certificate,
-        "qr": svg_inline(certificate.code, error="q", label=_("Vaccination certificate")),
+        "certificates": certificates,
+        "error": "" if certificates else (reasons[0] if reasons else ""),
     }
 
 
@@ -352,18 +369,34 @@ def _verdict_context(verdict) -> dict:
     from .schedules import PRODUCTS
 
     names = {p.mp: p.name for p in PRODUCTS.values()}
-    entries = [
-        {
-            "number": e.get("dn"),
-            "series": e.get("sd"),
-            "day": e.get("dt") or e.get("sc") or e.get("fr"),
-            "product": names.get(e.get("mp"), e.get("mp") or e.get("tt") or ""),
-            "country": e.get("co"),
-            "result": e.get("tr"),
-        }
-        for e in verdict.entries
-    ]
-    return {"verdict": verdict, "verdict_text": verdict_text(verdict.reason), "entries": entries}
+    tests = {"LP6464-4": _("RT-PCR test"), "LP217198-3": _("Rapid antigen test")}
+    results = {"260415000": _("negative (not detected)"), "260373001": _("positive (detected)")}
+    entries = []
+    for e in verdict.entries:
+        if verdict.kind == "t":
+            what = (
+                f"{tests.get(e.get('tt'), e.get('tt') or '')}: {results.get(e.get('tr'), e.get('tr') or '')}"
+            )
+        elif verdict.kind == "r":
+            what = _("Recovered; valid %(start)s to %(end)s") % {"start": e.get("df"), "end": e.get("du")}
+        else:
+            what = names.get(e.get("mp"), e.get("mp") or "")
+        entries.append(
+            {
+                "number": e.get("dn"),
+                "series": e.get("sd"),
+                "day": e.get("dt") or e.get("sc") or e.get("fr"),
+                "product": what,
+                "country": e.get("co"),
+                "result": e.get("tr"),
+            }
+        )
+    return {
+        "verdict": verdict,
+        "verdict_text": verdict_text(verdict.reason),
+        "entries": entries,
+        "kind_title": certificate_title(verdict.kind) if verdict.kind else "",
+    }
 
 
 @login_not_required
