@@ -21,7 +21,13 @@ POSTS = {
     "testing/lab/receive/": ({"barcode": "NOPE"}, 422),
     "tracing/runs/<int:run_id>/notify/": ({"channel": "sms"}, 200),
     "tracing/contacts/<int:contact_id>/status/": ({"status": "called"}, 302),
+    "vaccination/sessions/<int:pk>/station/scan/": ({"payload": "NOT-A-CARD"}, 422),
+    "vaccination/sessions/<int:pk>/station/record/": ({}, 409),  # nobody scanned yet
+    "vaccination/sessions/<int:pk>/station/screening/": ({"note": "Khỏe"}, 409),
+    "vaccination/doses/<int:pk>/observed/": ({}, 302),
 }
+# Routes whose parameters name another domain's object than the defaults of `world` (by pattern prefix).
+PREFIX_VALUES = {"vaccination/sessions/": "vaccination_session", "vaccination/doses/": "dose"}
 API_POSTS = {  # the status each POST below answers (a refusal must write no read event)
     "/api/v1/cases": 201,  # opened by the ID number of someone without a case: their record is read
     "/api/v1/tracing/runs": 201,
@@ -65,6 +71,12 @@ def world(demo_world, django_db_blocker):
         values["permit_id"] = Permit.objects.filter(status="approved").order_by("pk").first().pk
         values["checkpoint_id"] = Checkpoint.objects.filter(passages__isnull=False).order_by("pk").first().pk
         values["alert_id"] = CameraAlert.objects.filter(frame__isnull=False).order_by("pk").first().pk
+
+        from epiqr.vaccination.models import Dose
+
+        dose = Dose.objects.filter(session__isnull=False).order_by("pk").first()
+        values["vaccination_session"] = {"pk": dose.session_id}
+        values["dose"] = {"pk": dose.pk}
         declaration = HealthDeclaration.objects.filter(commune=demo_world["demo"]["home_commune"]).first()
         values["code"] = declaration_code(declaration=declaration)
         values["uncased_cccd"] = (
@@ -128,7 +140,15 @@ def test_every_declared_page_records_who_read_whom(world, db):
             continue
         if "<int:file_id>" in route.pattern:
             continue  # a job's file: tests/core/test_jobs.py (job.download) and test_exports_everywhere
-        path = _fill("/" + route.pattern, world["values"])
+        overrides = next(
+            (
+                world["values"][key]
+                for prefix, key in PREFIX_VALUES.items()
+                if route.pattern.startswith(prefix)
+            ),
+            {},
+        )
+        path = _fill("/" + route.pattern, {**world["values"], **overrides})
         client.force_login(admin)
         before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         if route.pattern in POSTS:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.core.api_schema import Day, Id, Moment, errors
+from epiqr.core.audit import no_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
@@ -66,6 +67,7 @@ class VaccinationStationDoseIn(Schema):
     "/sessions/{session_id}/doses",
     response={201: VaccinationDoseOut, 200: VaccinationDoseOut, **errors(403, 404, 409)},
 )
+@no_personal_data("as the check-in scan: answers the dose just recorded for the card the station scanned")
 def station_dose(request, session_id: Id, body: VaccinationStationDoseIn):
     """Record a dose at a session's station from one scan (what the station page does in two keystrokes).
     409 `too_early` or `contraindicated` without an `override` reason; a retried `client_id` answers 200
@@ -118,6 +120,7 @@ class VaccinationDoseBatchOut(Schema):
 
 
 @router.post("/doses", response={200: VaccinationDoseBatchOut, **errors(403)})
+@no_personal_data("a sender's batch: answers each item's outcome and dose number only")
 def dose_batch(request, body: VaccinationDoseBatchIn):
     """Doses given elsewhere (another system, a mobile team offline), judged one by one: each item is
     `stored`, `already_stored` (its client_id was sent before with the same content) or `rejected` with
@@ -138,6 +141,7 @@ class VaccinationProductOut(Schema):
 
 
 @router.get("/products", response={200: list[VaccinationProductOut]})
+@no_personal_data("the vaccine products and their schedules")
 def products(request):
     """The vaccine products and their EU DCC value-set codes."""
     from .schedules import PRODUCTS
@@ -161,6 +165,7 @@ SessionListQuery = api_query(selectors.SESSIONS)
 
 
 @router.get("/sessions", response={200: SessionPage, **errors(403, 422)})
+@no_personal_data("vaccination sessions: sites, teams, days and dose counts")
 def session_list(request, params: Query[SessionListQuery]):
     """Vaccination sessions of your area, newest day first, with their dose counts; paged."""
     check_capability(request.user, permissions.VIEW)
@@ -227,6 +232,7 @@ class VaccinationVerifyOut(Schema):
 
 
 @router.post("/verify", response={200: VaccinationVerifyOut}, auth=None)
+@no_personal_data("the public verifier: answers only what the scanned code itself carries")
 def verify(request, body: VaccinationVerifyIn):
     """Public: decode any `HC1:` code and say whether it is valid against EpiQR's trust list and
     revocation list, and why not; the holder's name and date of birth are to compare with an ID card."""

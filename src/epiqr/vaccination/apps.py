@@ -9,9 +9,15 @@ class VaccinationConfig(AppConfig):
 
     def ready(self) -> None:
         from epiqr.core import keyring, panels
+        from epiqr.core.audit import track_reads
         from epiqr.core.context import nav_item
 
         from . import permissions, selectors, views
+        from .models import Certificate, Dose, Invitation, Screening
+
+        # Rows that say something of a person: loading one in an audited request is reading that person.
+        for model in (Dose, Screening, Invitation, Certificate):
+            track_reads(model, person_id=lambda row: row.person_id)
 
         # A DCC is valid for 12 months (QĐ 5772/QĐ-BYT): a retired key verifies that long.
         keyring.purpose("dcc", label=_("Vaccination certificates (EU DCC format)"), max_validity_days=366)

@@ -269,7 +269,6 @@ def station_identify(*, session: Session, payload: str, actor) -> StationPerson:
         raise Invalid(_("Nothing was scanned."), code="empty")
     _check_scope(actor=actor, commune_id=session.site.commune_id)
     found = person_from_scan(payload=payload, actor=actor, commune=session.site.commune)
-    audit_record(actor=actor, action="vaccination.station_scan", target=found.person)
     view = station_view(session=session, person=found.person)
     view.created = found.created
     return view

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
+from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import local, local_today, now
@@ -21,6 +22,7 @@ STATION_KEY = "vaccination.station"  # {"session": pk, "person": pk}: the person
 
 
 @requires(permissions.VIEW)
+@no_personal_data("vaccination sessions: sites, teams, days and dose counts")
 def sessions(request):
     page = selectors.SESSIONS.get(
         selectors.session_list_visible_to(user=request.user), request.GET, user=request.user
@@ -39,6 +41,7 @@ def sessions(request):
 
 
 @requires(permissions.MANAGE)
+@no_personal_data("a form for a new vaccination session")
 def session_new(request):
     form = SessionForm(
         request.POST or None,
@@ -74,6 +77,7 @@ def session_new(request):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("vaccination.session", target=("vaccination.session", "pk"))
 def session_detail(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     doses = list(selectors.session_doses(session=session)[:200])
@@ -126,6 +130,7 @@ def _panel(request, session, context, status=200):
 
 
 @requires(permissions.VACCINATE)
+@reads_personal_data("vaccination.station", target=("vaccination.session", "pk"))
 def station(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     return render(
@@ -137,6 +142,7 @@ def station(request, pk: int):
 
 @requires(permissions.VACCINATE)
 @require_POST
+@reads_personal_data("vaccination.station", target=("vaccination.session", "pk"))
 def station_scan(request, pk: int):
     """One scan (CCCD, BHYT, national QR, EpiQR personal QR): the person, their doses and the next dose."""
     session = selectors.session_get_visible(user=request.user, pk=pk)
@@ -153,6 +159,7 @@ def station_scan(request, pk: int):
 
 @requires(permissions.VACCINATE)
 @require_POST
+@reads_personal_data("vaccination.station", target=("vaccination.session", "pk"))
 def station_record(request, pk: int):
     """Record the dose for the person scanned last (Enter on an empty scan field, or the button)."""
     session = selectors.session_get_visible(user=request.user, pk=pk)
@@ -196,6 +203,7 @@ def station_record(request, pk: int):
 
 @requires(permissions.VACCINATE)
 @require_POST
+@reads_personal_data("vaccination.station", target=("vaccination.session", "pk"))
 def station_screening(request, pk: int):
     session = selectors.session_get_visible(user=request.user, pk=pk)
     current = _pending(request, session)
@@ -222,6 +230,7 @@ def station_screening(request, pk: int):
 
 @requires(permissions.VACCINATE)
 @require_POST
+@no_personal_data("codes read from an uploaded photo; nothing from the database")
 def station_photo(request, pk: int):
     """Codes in a photo from a phone without a live scanner; the station script submits the first."""
     from epiqr.core.views import photo_codes
@@ -234,6 +243,7 @@ def station_photo(request, pk: int):
 
 
 @requires(permissions.VACCINATE)
+@reads_personal_data("vaccination.observation", target=("vaccination.session", "pk"))
 def observation(request, pk: int):
     """The observation timer list alone (refreshed by htmx every 30 seconds on the station)."""
     session = selectors.session_get_visible(user=request.user, pk=pk)
@@ -246,6 +256,7 @@ def observation(request, pk: int):
 
 @requires(permissions.VACCINATE)
 @require_POST
+@reads_personal_data("vaccination.observation", target=("vaccination.dose", "pk"))
 def dose_observed(request, pk: int):
     dose = selectors.dose_get_visible(user=request.user, pk=pk)
     services.observation_end(dose=dose, actor=request.user)
@@ -259,6 +270,7 @@ def dose_observed(request, pk: int):
 
 
 @requires(permissions.VACCINATE)
+@reads_personal_data("vaccination.aefi", target=("vaccination.dose", "pk"))
 def dose_aefi(request, pk: int):
     """Record an adverse event following immunisation for one dose."""
     dose = selectors.dose_get_visible(user=request.user, pk=pk)
@@ -337,6 +349,7 @@ def _certificate_rows(person):
 
 @login_not_required
 @proof_required
+@no_personal_data(CITIZEN)
 def my_certificates(request):
     """Public: the vaccination certificates of the people this phone's holder proved (people.citizen)."""
     return render(
@@ -348,6 +361,7 @@ def my_certificates(request):
 
 @login_not_required
 @proof_required
+@no_personal_data(CITIZEN)
 def my_certificate_pdf(request, public_id):
     """Public: the bilingual PDF of a certificate of a proven person (404 for anyone else's)."""
     from django.http import Http404, HttpResponse
@@ -400,6 +414,7 @@ def _verdict_context(verdict) -> dict:
 
 
 @login_not_required
+@no_personal_data("the public verifier: shows only what the scanned code itself carries")
 def verify(request):
     """Public verifier: scan (camera), a photo, or pasted text of any HC1: code; valid or not, and why."""
     from . import dcc
@@ -420,6 +435,7 @@ VERIFY_PHOTOS_PER_HOUR = 120
 
 @login_not_required
 @require_POST
+@no_personal_data("codes read from an uploaded photo; nothing from the database")
 def verify_photo(request):
     """Public: the codes in a photo (the verifier's fallback without a live camera), limited per asker."""
     from epiqr.core import ratelimit
@@ -435,6 +451,7 @@ def verify_photo(request):
 
 @requires(permissions.REVOKE)
 @require_POST
+@no_personal_data(WRITE_THEN_REDIRECT)
 def certificate_revoke(request, public_id):
     """An officer revokes a certificate issued in error (reason required, audited, published)."""
     from django.http import Http404
@@ -458,13 +475,12 @@ def certificate_revoke(request, public_id):
 
 
 @requires(permissions.VIEW)
+@reads_personal_data("vaccination.person", target=("people.person", "public_id"))
 def person_detail(request, public_id):
     """A person's doses and certificates for officers of their area (audited read)."""
-    from epiqr.core.services import audit_record
     from epiqr.people.selectors import person_get_visible
 
     person = person_get_visible(user=request.user, public_id=public_id)
-    audit_record(actor=request.user, action="vaccination.person_view", target=person)
     return render(
         request,
         "vaccination/person.html",
@@ -503,6 +519,7 @@ def status_panel(request, *, person) -> str:
 
 
 @requires(permissions.DOOR)
+@no_personal_data("venues and their door rule")
 def door(request):
     """Venue owners (and officers) choose, per venue, whether its station refuses a red health status."""
     from epiqr.venues.selectors import venue_get_manageable
@@ -525,6 +542,7 @@ def door(request):
 
 
 @requires(permissions.MANAGE)
+@reads_personal_data("vaccination.invitations", target=("vaccination.session", "pk"))
 def invitations(request, pk: int):
     """The session's invitation list: people picked from the registry by commune and age, slots, SMS."""
     from datetime import datetime as dt
@@ -583,6 +601,7 @@ def invitations(request, pk: int):
 
 
 @requires(permissions.MANAGE)
+@no_personal_data("an upload form and the import jobs' reports (job files)")
 def doses_import(request):
     """The old system's Excel/CSV export of doses, imported as a job with a per-row report."""
     from django.urls import reverse
