@@ -18,8 +18,8 @@ from epiqr.core import keyring
 from epiqr.core.errors import Invalid
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local, local_today, now
-from epiqr.testing import services as testing
 from epiqr.testing import models as testing_models
+from epiqr.testing import services as testing
 from epiqr.vaccination import services
 from epiqr.vaccination.documents import certificate_pdf, pdf_rows
 from epiqr.vaccination.selectors import certificate_status, certificate_verify, trust_refresh
