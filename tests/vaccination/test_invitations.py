@@ -32,10 +32,10 @@ def test_people_due_a_dose_are_invited_in_slots_and_texted_once(
     assert n == 3 and set(invited) == {p.pk for p in due}
     assert too_early.pk not in invited and young.pk not in invited
     assert sorted({i.slot_at for i in invited.values()}) == [first, first + timedelta(minutes=20)]
-    report = services.invitations_send(session=session, by=vaccinator)
+    report = services.invitations_send(session=session, actor=vaccinator)
     assert report.sent == 3 and len(sent_messages) == 3
     assert "07:30" in sent_messages[0].body or "07:50" in sent_messages[0].body
-    again = services.invitations_send(session=session, by=vaccinator)
+    again = services.invitations_send(session=session, actor=vaccinator)
     assert again.sent == 0 and len(sent_messages) == 3
     # invited twice? the same people are left out the next time
     assert (

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
-from epiqr.core.timeutil import now
+from epiqr.core.timeutil import local, now
 
+from . import schedules
 from .models import PRODUCT_CHOICES, Certificate, Dose, Lot, Session, Site
 
 
@@ -33,6 +34,16 @@ def session_get_visible(*, user, pk: int) -> Session:
     if session is None:
         raise NotFound(_("No such vaccination session in your area."), code="session_not_found")
     return session
+
+
+def prior_doses(*, person_id: int) -> list[schedules.PriorDose]:
+    """The person's doses as the schedule rules read them (day, product), oldest first."""
+    return [
+        schedules.PriorDose(local(at).date(), product)
+        for at, product in Dose.objects.filter(person_id=person_id)
+        .order_by("given_at")
+        .values_list("given_at", "product")
+    ]
 
 
 def session_dose_counts(*, sessions) -> dict[int, int]:
@@ -155,7 +166,6 @@ def person_facts(*, person_id: int):
     from epiqr.tracing.selectors import person_quarantined_since
 
     from . import status
-    from .services import prior_doses
 
     return status.Facts(
         doses=tuple(prior_doses(person_id=person_id)),

@@ -28,6 +28,7 @@ from epiqr.testing.selectors import NegativeTest, person_latest_negative_test
 from . import dcc, schedules, status
 from .events import CERTIFICATE_REVOKED, DOSE_RECORDED
 from .models import AdverseEvent, Certificate, Dose, DoseSource, Lot, Screening, Session, Severity, Site
+from .selectors import door_rules_forget, prior_doses
 
 OBSERVATION_MINUTES = 30  # QĐ 3355/QĐ-BYT (2021): watch everyone 30 minutes after the injection
 
@@ -87,15 +88,6 @@ def screening_note(
     )
     audit_record(actor=actor, action="vaccination.screening", target=person)
     return row
-
-
-def prior_doses(*, person_id: int) -> list[schedules.PriorDose]:
-    return [
-        schedules.PriorDose(local(at).date(), product)
-        for at, product in Dose.objects.filter(person_id=person_id)
-        .order_by("given_at")
-        .values_list("given_at", "product")
-    ]
 
 
 def dose_advice(
@@ -668,7 +660,6 @@ def certificate_revoke(*, certificate, reason: str, actor):
 def door_rule_set(*, venue, refuse_red: bool, actor):
     """Turn a venue's refusal of a red status on or off (the caller checked the actor manages it)."""
     from .models import DoorRule
-    from .selectors import door_rules_forget
 
     rule, _created = DoorRule.objects.update_or_create(
         venue=venue, defaults={"refuse_red": refuse_red, "set_by": actor, "set_at": now()}
@@ -738,14 +729,14 @@ def invitations_create(
     return len(rows)
 
 
-def invitations_send(*, session: Session, by):
+def invitations_send(*, session: Session, actor):
     """Text every invited person with a phone their slot (notify.notices_send: each invitation once ever,
     within the sender's daily cap)."""
     from epiqr.notify.services import Notice, notices_send
 
     from .models import Invitation
 
-    _check_scope(actor=by, commune_id=session.site.commune_id)
+    _check_scope(actor=actor, commune_id=session.site.commune_id)
     invitations = list(
         Invitation.objects.filter(session=session, sent_at__isnull=True)
         .select_related("person")
@@ -769,7 +760,7 @@ def invitations_send(*, session: Session, by):
         )
         for inv in invitations
     ]
-    report = notices_send(notices=notices, by=by)
+    report = notices_send(notices=notices, actor=actor)
     Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(sent_at=now())
     return report
 

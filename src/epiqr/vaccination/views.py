@@ -557,7 +557,7 @@ def invitations(request, pk: int):
     status = 200
     if request.method == "POST" and request.POST.get("action") == "send":
         try:
-            report = services.invitations_send(session=session, by=request.user)
+            report = services.invitations_send(session=session, actor=request.user)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
