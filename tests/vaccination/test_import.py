@@ -56,3 +56,89 @@ def test_an_excel_export_is_imported_with_a_per_row_report(
         (1, "AZ", "ABV5300", "import"),
         (2, "AZ", "ABV2856", "import"),
     ]
+
+
+def _invitation_xlsx(rows) -> bytes:
+    from epiqr.core import export
+
+    sheet = Sheet(
+        title="doi-tuong",
+        header=["STT", "Họ và tên", "Số CCCD", "Ngày sinh", "Giới tính", "Số điện thoại", "Nhóm ưu tiên"],
+        rows=rows,
+    )
+    response = export.response(sheet, fmt="xlsx", filename="doi-tuong.xlsx")
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_an_invitation_list_from_excel_invites_each_row_at_a_slot_with_a_report(
+    client, vaccinator, session, make_person, django_capture_on_commit_callbacks
+):
+    """The ward office sends its priority-group list as a sheet: registered people are found by their ID
+    number, new ones registered; five to a slot every 20 minutes from 08:00; a bad row is refused with its
+    line; the same list again invites nobody twice."""
+    from epiqr.core.models import Job
+    from epiqr.core.timeutil import local
+    from epiqr.vaccination.models import Invitation
+
+    known = make_person(full_name="Đinh Thị Gấm", phone="0912555001")
+    known_number = known.documents.get().number
+    rows = [[1, "Đinh Thị Gấm", known_number, "", "Nữ", "", "Người trên 65 tuổi"]]
+    rows += [
+        [
+            i + 2,
+            f"Kiều Văn Tư {i}",
+            cccd_number(born=1950, serial=717100 + i),
+            "01/02/1950",
+            "Nam",
+            "",
+            "Bệnh nền",
+        ]
+        for i in range(6)
+    ]
+    rows += [
+        [8, "Ai Đó", "12345", "", "", "", ""],  # a bad ID number
+        [9, "Tên Khác", known_number, "", "", "", ""],  # the ID number is someone else's
+    ]
+    data = _invitation_xlsx(rows)
+    client.force_login(vaccinator)
+    url = f"/vaccination/sessions/{session.pk}/invitations/"
+    for attempt in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            r = client.post(
+                url,
+                {
+                    "action": "import",
+                    "file": SimpleUploadedFile("doi-tuong.xlsx", data),
+                    "first_slot": "08:00",
+                    "minutes_per_slot": 20,
+                    "per_slot": 5,
+                },
+            )
+        assert r.status_code == 302, r.content.decode()[:500]
+        job = Job.objects.order_by("-pk").first()
+        assert job.status == "done", job.message
+        if attempt == 0:
+            assert job.summary == {"invited": 7, "already_invited": 0, "refused": 2}
+            assert sorted(i.line for i in job.issues.all()) == [9, 10]
+        else:
+            assert job.summary == {"invited": 0, "already_invited": 7, "refused": 2}
+    invitations = list(Invitation.objects.filter(session=session).select_related("person").order_by("pk"))
+    assert invitations[0].person == known and invitations[0].group == "Người trên 65 tuổi"
+    assert [f"{local(i.slot_at):%H:%M}" for i in invitations] == ["08:00"] * 5 + ["08:20"] * 2
+    page = client.get(url).content.decode()
+    assert "Kiều Văn Tư 5" in page and "Bệnh nền" in page
+
+
+def test_an_unreadable_invitation_list_is_refused_on_the_form(client, vaccinator, session):
+    client.force_login(vaccinator)
+    r = client.post(
+        f"/vaccination/sessions/{session.pk}/invitations/",
+        {
+            "action": "import",
+            "file": SimpleUploadedFile("list.pdf", b"%PDF"),
+            "first_slot": "08:00",
+            "minutes_per_slot": 20,
+            "per_slot": 5,
+        },
+    )
+    assert r.status_code == 422

@@ -4,10 +4,14 @@ doses, sessions; certificate verification (public)."""
 import uuid
 from datetime import date, datetime
 
-from ninja import Field, Query, Router, Schema, Status
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
 
 from epiqr.core.api_schema import Day, Id, Moment, errors
 from epiqr.core.audit import no_personal_data
+from epiqr.core.errors import Invalid
+from epiqr.core.input_guard import json_loads
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
@@ -63,17 +67,52 @@ class VaccinationStationDoseIn(Schema):
     )
 
 
+def _station_body(raw: bytes) -> VaccinationStationDoseIn:
+    """The station's request, parsed by hand as the check-in scan's is (it runs on every dose; the schema
+    above documents the same rules). Bad input is a 422 naming the field, unreadable JSON a 400."""
+    data = json_loads(raw) if raw else None
+    if not isinstance(data, dict):
+        raise Invalid(_("The request body must be a JSON object."), code="bad_json")
+    payload, override = data.get("payload"), data.get("override", "")
+    if not isinstance(payload, str) or not payload.strip() or len(payload) > 2000:
+        raise Invalid(_("Nothing was scanned."), code="empty", field="payload")
+    if not isinstance(override, str) or len(override) > 300:
+        raise Invalid(_("The reason must be text of at most 300 characters."), field="override")
+    lot_id = data.get("lot_id")
+    if lot_id is not None and (type(lot_id) is not int or not 0 < lot_id < 2**31):
+        raise Invalid(_("Choose a lot of the session's vaccine."), field="lot_id")
+    client_id = data.get("client_id")
+    if client_id is not None:
+        try:
+            client_id = uuid.UUID(client_id) if isinstance(client_id, str) and len(client_id) <= 40 else None
+        except ValueError:
+            client_id = None
+        if client_id is None:
+            raise Invalid(_("client_id must be a UUID."), field="client_id")
+    return VaccinationStationDoseIn.model_construct(
+        payload=payload, lot_id=lot_id, override=override, client_id=client_id
+    )
+
+
+_STATION_SCHEMA = {
+    "content": {"application/json": {"schema": VaccinationStationDoseIn.model_json_schema()}},
+    "required": True,
+}
+
+
 @router.post(
     "/sessions/{session_id}/doses",
     response={201: VaccinationDoseOut, 200: VaccinationDoseOut, **errors(403, 404, 409)},
+    openapi_extra={"requestBody": _STATION_SCHEMA},
 )
 @no_personal_data("as the check-in scan: answers the dose just recorded for the card the station scanned")
-def station_dose(request, session_id: Id, body: VaccinationStationDoseIn):
+def station_dose(request, session_id: Id):
     """Record a dose at a session's station from one scan (what the station page does in two keystrokes).
     409 `too_early` or `contraindicated` without an `override` reason; a retried `client_id` answers 200
     with `stored: false`."""
     check_capability(request.user, permissions.VACCINATE)
-    session = selectors.session_get_visible(user=request.user, pk=session_id)
+    body = _station_body(request.body)
+    session = selectors.session_for_station(user=request.user, pk=session_id)
     outcome = services.station_record_scan(
         session=session,
         payload=body.payload,
@@ -82,7 +121,9 @@ def station_dose(request, session_id: Id, body: VaccinationStationDoseIn):
         override=body.override,
         client_id=body.client_id,
     )
-    return Status(201 if outcome.stored else 200, _dose_out(outcome.dose, stored=outcome.stored))
+    # Encoded directly in the shape of VaccinationDoseOut (validating our own answer again is the cost of
+    # a query on this path).
+    return JsonResponse(_dose_out(outcome.dose, stored=outcome.stored), status=201 if outcome.stored else 200)
 
 
 class VaccinationDoseItemIn(Schema):

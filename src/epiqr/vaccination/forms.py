@@ -63,6 +63,21 @@ class InvitationForm(forms.Form):
     limit = forms.IntegerField(label=_("At most"), min_value=1, max_value=2000, initial=200)
 
 
+class InvitationImportForm(forms.Form):
+    file = forms.FileField(label=_("Invitation list (Excel .xlsx or CSV)"))
+    first_slot = forms.TimeField(
+        label=_("First slot"), initial="07:30", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    minutes_per_slot = forms.IntegerField(label=_("Minutes per slot"), min_value=5, max_value=240, initial=15)
+    per_slot = forms.IntegerField(label=_("People per slot"), min_value=1, max_value=100, initial=10)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
+
 class ImportForm(forms.Form):
     site = forms.ModelChoiceField(queryset=None, label=_("Vaccination site recording these doses"))
     file = forms.FileField(label=_("Excel (.xlsx) or CSV file"))

@@ -65,8 +65,19 @@ def _day(value) -> date | None:
     return None
 
 
-def rows_from_file(*, name: str, data: bytes) -> list[Row]:
-    """The rows of an uploaded .xlsx or .csv (its first sheet), with their spreadsheet line numbers."""
+# An invitation list (a commune's priority group as the ward office sends it): who, and their group.
+INVITEE_HEADERS = {
+    **{k: HEADERS[k] for k in ("id_number", "full_name", "birth_date", "sex", "phone")},
+    "group": ("nhóm ưu tiên", "nhóm đối tượng", "đối tượng", "nhóm", "priority group", "group"),
+}
+INVITEE_REQUIRED = ("id_number", "full_name")
+
+
+def rows_from_file(
+    *, name: str, data: bytes, headers: dict = HEADERS, required: tuple = REQUIRED
+) -> list[Row]:
+    """The rows of an uploaded .xlsx or .csv (its first sheet), with their spreadsheet line numbers; the
+    columns are found by `headers` and those in `required` must be there."""
     lower = (name or "").lower()
     if lower.endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -90,12 +101,12 @@ def rows_from_file(*, name: str, data: bytes) -> list[Row]:
         raise Invalid(_("The file is empty."), field="file", code="empty")
     header = [str(h or "").strip().lower() for h in table[0]]
     columns = {}
-    for key, names in HEADERS.items():
+    for key, names in headers.items():
         for i, h in enumerate(header):
             if h in names:
                 columns[key] = i
                 break
-    missing = [k for k in REQUIRED if k not in columns]
+    missing = [k for k in required if k not in columns]
     if missing:
         raise Invalid(
             _("Columns missing from the first row: %(cols)s.") % {"cols": ", ".join(missing)},
@@ -143,3 +154,31 @@ def item_of(row: Row):
         phone=str(v.get("phone") or "").strip()[:20],
         lot_number=str(v.get("lot") or "").strip()[:40],
     )
+
+
+def _person_fields(row: Row) -> dict:
+    """The person columns of a row (ID number, name, birth date, sex, phone), or Invalid naming the field."""
+    v = row.values
+    number = "".join(str(v.get("id_number") or "").split())
+    name = " ".join(str(v.get("full_name") or "").split())
+    if not number.isdigit() or len(number) not in (9, 12):
+        raise Invalid(_("The ID number must have 9 or 12 digits."), field="id_number")
+    if not name:
+        raise Invalid(_("The name is missing."), field="full_name")
+    sex = {"nam": "M", "m": "M", "nữ": "F", "nu": "F", "f": "F"}.get(
+        str(v.get("sex") or "").strip().lower(), ""
+    )
+    return {
+        "id_number": number,
+        "full_name": name[:120],
+        "birth_date": _day(v.get("birth_date")),
+        "sex": sex,
+        "phone": str(v.get("phone") or "").strip()[:20],
+    }
+
+
+def invitee_of(row: Row):
+    """The Invitee of an invitation list's row, or Invalid naming the field at fault."""
+    from .services import Invitee
+
+    return Invitee(**_person_fields(row), group=" ".join(str(row.values.get("group") or "").split())[:100])

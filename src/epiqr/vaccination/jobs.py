@@ -1,4 +1,7 @@
-"""Long vaccination work that shows its progress (core.jobs): the dose history imported from a file."""
+"""Long vaccination work that shows its progress (core.jobs): the dose history and invitation lists
+imported from a file."""
+
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -7,7 +10,7 @@ from epiqr.core.errors import ServiceError
 from epiqr.core.jobs import JobOutcome, job_kind
 
 from . import importing, permissions, services
-from .models import DoseSource, Site
+from .models import DoseSource, Invitation, Session, Site
 
 
 @job_kind("vaccination.doses_import", capability=permissions.MANAGE)
@@ -37,5 +40,46 @@ def doses_import(*, job, progress) -> JobOutcome:
     return JobOutcome(
         message=_("%(s)d doses stored, %(a)d already stored, %(r)d rows refused.")
         % {"s": counts["stored"], "a": counts["already_stored"], "r": counts["refused"]},
+        summary=counts,
+    )
+
+
+@job_kind("vaccination.invitations_import", capability=permissions.MANAGE)
+def invitations_import(*, job, progress) -> JobOutcome:
+    """An invitation list (Excel or CSV: ID number, name, date of birth, sex, phone, priority group) for
+    a session: each row invited at the next slot or refused with its reason (the report)."""
+    upload = job.files.get(role="input")
+    session = Session.objects.select_related("site").get(pk=job.params["session_id"])
+    first_slot = datetime.fromisoformat(job.params["first_slot"])
+    minutes, per_slot = int(job.params["minutes_per_slot"]), int(job.params["per_slot"])
+    progress.stage(_("Reading the file"))
+    rows = importing.rows_from_file(
+        name=upload.name,
+        data=bytes(upload.data),
+        headers=importing.INVITEE_HEADERS,
+        required=importing.INVITEE_REQUIRED,
+    )
+    progress.start(total=len(rows), stage=_("Inviting"))
+    counts = {"invited": 0, "already_invited": 0, "refused": 0}
+    taken = Invitation.objects.filter(session=session).count()
+    for row in rows:
+        try:
+            invitee = importing.invitee_of(row)
+            slot_at = first_slot + timedelta(minutes=minutes * (taken // per_slot))
+            with transaction.atomic():
+                outcome = services.invitation_add(
+                    session=session, invitee=invitee, slot_at=slot_at, actor=job.owner
+                )
+            counts[outcome] += 1
+            taken += outcome == "invited"
+        except ServiceError as exc:
+            counts["refused"] += 1
+            progress.refuse(
+                line=row.line, key=str(row.values.get("id_number") or "")[:40], message=exc.message
+            )
+        progress.advance(1)
+    return JobOutcome(
+        message=_("%(s)d people invited, %(a)d already invited, %(r)d rows refused.")
+        % {"s": counts["invited"], "a": counts["already_invited"], "r": counts["refused"]},
         summary=counts,
     )

@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
+from epiqr.accounts.selectors import commune_filter, jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 from epiqr.core.timeutil import local, now
@@ -44,6 +44,15 @@ def prior_doses(*, person_id: int) -> list[schedules.PriorDose]:
         .order_by("given_at")
         .values_list("given_at", "product")
     ]
+
+
+def session_for_station(*, user, pk: int) -> Session:
+    """The session a station records for (its site and lot joined), if in the user's area: the station
+    API's lean form of session_get_visible (the scope checked on the site's commune in memory)."""
+    session = Session.objects.select_related("site", "lot").filter(pk=pk).first()
+    if session is None or not user_in_jurisdiction(user=user, commune_id=session.site.commune_id):
+        raise NotFound(_("No such vaccination session in your area."), code="session_not_found")
+    return session
 
 
 def session_dose_counts(*, sessions) -> dict[int, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -21,8 +22,13 @@ from django.utils.translation import gettext as _
 from epiqr.cases.selectors import Recovery, person_latest_recovery
 from epiqr.core import events, keyring
 from epiqr.core.errors import Conflict, Invalid, NotFound
+from epiqr.core.idempotency import scoped_uuid, sender_of
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, now
+from epiqr.people.models import Person
+from epiqr.people.parsers import parse_payload
+from epiqr.people.selectors import person_for_scanned_document
+from epiqr.people.services import person_from_scan
 from epiqr.testing.selectors import NegativeTest, person_latest_negative_test
 
 from . import dcc, schedules, status
@@ -147,9 +153,7 @@ def dose_record(
             return DoseOutcome(existing, False)
     with transaction.atomic():
         # One dose at a time per person: two stations scanning the same card cannot both give "dose 2".
-        from epiqr.people.models import Person
-
-        Person.objects.select_for_update().filter(pk=person.pk).first()
+        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
         policy, advice = dose_advice(person_id=person.pk, product=product, at=given_at)
         if source == DoseSource.STATION and not override:
             if advice.too_early:
@@ -163,13 +167,14 @@ def dose_record(
                         "day": f"{advice.earliest:%d/%m/%Y}",
                     }
                 raise Conflict(message, code="too_early")
-            if contraindication(person_id=person.pk) is not None:
+            if _contraindicated(person_id=person.pk):
                 raise Conflict(
                     _("The screening noted a contraindication: give a reason to vaccinate anyway."),
                     code="contraindicated",
                 )
         try:
-            with transaction.atomic():
+            # a savepoint only when a retry can collide on client_id
+            with transaction.atomic() if client_id is not None else nullcontext():
                 dose = Dose.objects.create(
                     person=person,
                     number=advice.number,
@@ -205,6 +210,12 @@ def dose_record(
             actor_id=dose.given_by_id,
         )
     return DoseOutcome(dose, True)
+
+
+def _contraindicated(*, person_id: int) -> bool:
+    """contraindication(...) is not None, reading one column."""
+    latest = Screening.objects.filter(person_id=person_id).order_by("-at").values_list("contraindicated")[:1]
+    return bool(latest and latest[0][0])
 
 
 def contraindication(*, person_id: int) -> Screening | None:
@@ -299,9 +310,6 @@ def station_record_scan(
     *, session: Session, payload: str, actor, lot_id: int | None = None, override: str = "", client_id=None
 ) -> DoseOutcome:
     """The station's API: one scan records the session's dose for that person at once."""
-    from epiqr.core.idempotency import scoped_uuid, sender_of
-    from epiqr.people.services import person_from_scan
-
     _check_scope(actor=actor, commune_id=session.site.commune_id)
     lot = session.lot
     if lot_id is not None:
@@ -313,9 +321,13 @@ def station_record_scan(
         existing = Dose.objects.filter(client_id=key).select_related("person").first()
         if existing is not None:
             return DoseOutcome(existing, False)
-    person = person_from_scan(
-        payload=(payload or "").strip(), actor=actor, commune=session.site.commune
-    ).person
+    payload = (payload or "").strip()
+    # A known card that changes nothing about its holder: one query (as the check-in scan); anything else
+    # (a new card, details to fill, an EpiQR code to check) takes the people service's full path.
+    doc = parse_payload(payload)
+    person = person_for_scanned_document(doc=doc)
+    if person is None:
+        person = person_from_scan(payload=payload, actor=actor, commune=session.site.commune, doc=doc).person
     return dose_record(
         person=person,
         product=session.product,
@@ -348,7 +360,32 @@ class DoseItem:
     site_id: int | None = None
 
 
-def _person_for_item(item: DoseItem, *, actor):
+@dataclass
+class Invitee:
+    """Someone on an invitation list (imported): who, and their priority group."""
+
+    id_number: str
+    full_name: str
+    birth_date: date | None = None
+    sex: str = ""
+    phone: str = ""
+    group: str = ""
+
+
+def invitation_add(*, session: Session, invitee: Invitee, slot_at: datetime, actor) -> str:
+    """Invite someone of an imported list to the session at `slot_at`: found by ID number (the name must
+    agree) or registered. "invited", or "already_invited" (the same list imported twice invites once)."""
+    from .models import Invitation
+
+    _check_scope(actor=actor, commune_id=session.site.commune_id)
+    person = _person_for_item(invitee, actor=actor)
+    _invitation, created = Invitation.objects.get_or_create(
+        session=session, person=person, defaults={"slot_at": slot_at, "group": invitee.group[:100]}
+    )
+    return "invited" if created else "already_invited"
+
+
+def _person_for_item(item: DoseItem | Invitee, *, actor):
     """Found by ID number (the name must agree), else registered with the sender's details."""
     from epiqr.core.text import fold
     from epiqr.people.services import person_create, person_find

@@ -4,14 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
+from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
-from epiqr.core.timeutil import local, local_today, now
+from epiqr.core.services import job_start
+from epiqr.core.timeutil import VN_TZ, local, local_today, now
 from epiqr.people.citizen import proof_required
 
 from . import permissions, selectors, services
@@ -547,14 +550,34 @@ def invitations(request, pk: int):
     """The session's invitation list: people picked from the registry by commune and age, slots, SMS."""
     from datetime import datetime as dt
 
-    from epiqr.core.timeutil import VN_TZ
-
-    from .forms import InvitationForm
+    from .forms import InvitationForm, InvitationImportForm
     from .models import Invitation
 
     session = selectors.session_get_visible(user=request.user, pk=pk)
     form = InvitationForm(request.POST if request.POST.get("action") == "pick" else None)
+    importing = request.method == "POST" and request.POST.get("action") == "import"
+    import_form = InvitationImportForm(
+        request.POST if importing else None, request.FILES if importing else None
+    )
     status = 200
+    if importing:
+        if import_form.is_valid():
+            d, upload = import_form.cleaned_data, import_form.cleaned_data["file"]
+            job = job_start(
+                kind="vaccination.invitations_import",
+                owner=request.user,
+                title=_("Invitation list: %(name)s") % {"name": upload.name[:100]},
+                params={
+                    "session_id": session.pk,
+                    "first_slot": dt.combine(session.day, d["first_slot"], VN_TZ).isoformat(),
+                    "minutes_per_slot": d["minutes_per_slot"],
+                    "per_slot": d["per_slot"],
+                },
+                files=[JobFileOut(upload.name[:200], upload.content_type or "", upload.read())],
+                back_url=reverse("vaccination:invitations", kwargs={"pk": session.pk}),
+            )
+            return redirect("jobs:detail", job_id=job.pk)
+        status = 422
     if request.method == "POST" and request.POST.get("action") == "send":
         try:
             report = services.invitations_send(session=session, actor=request.user)
@@ -587,7 +610,7 @@ def invitations(request, pk: int):
         else:
             messages.success(request, _("%(n)d people invited.") % {"n": n})
             return redirect("vaccination:invitations", pk=session.pk)
-    elif request.method == "POST":
+    elif request.method == "POST" and not importing:
         status = 422
     rows = list(
         Invitation.objects.filter(session=session).select_related("person").order_by("slot_at", "id")[:500]
@@ -595,7 +618,7 @@ def invitations(request, pk: int):
     return render(
         request,
         "vaccination/invitations.html",
-        {"session": session, "form": form, "rows": rows},
+        {"session": session, "form": form, "import_form": import_form, "rows": rows},
         status=status,
     )
 
@@ -604,11 +627,6 @@ def invitations(request, pk: int):
 @no_personal_data("an upload form and the import jobs' reports (job files)")
 def doses_import(request):
     """The old system's Excel/CSV export of doses, imported as a job with a per-row report."""
-    from django.urls import reverse
-
-    from epiqr.core.jobs import JobFileOut
-    from epiqr.core.services import job_start
-
     from .forms import ImportForm
 
     form = ImportForm(
