@@ -37,6 +37,7 @@ def build_world(scale: float = 0.05) -> dict:
     from epiqr.testing.models import SamplingSession, Tube
     from epiqr.testing.services import tube_member_add, tube_open
     from epiqr.tracing.models import TracingRun
+    from epiqr.vaccination.models import Session as VaccinationSession
     from epiqr.venues.models import Venue
     from tests.tracing.conftest import reseed_policies
 
@@ -73,6 +74,13 @@ def build_world(scale: float = 0.05) -> dict:
             "run": list(TracingRun.objects.order_by("pk").values_list("pk", flat=True)),
             "session": list(SamplingSession.objects.order_by("pk").values_list("pk", flat=True)),
             "open_session": [today.pk],
+            # the demo's vaccination sessions, today's first (the station records only there)
+            "vaccination_session": [
+                pk
+                for pk, _day in sorted(
+                    VaccinationSession.objects.values_list("pk", "day"), key=lambda s: s[1] != local_today()
+                )
+            ],
             "barcode": sorted(
                 Tube.objects.values_list("barcode", flat=True), key=lambda b: b != "FZ-OPEN-0001"
             ),

@@ -57,6 +57,10 @@ RACES = {
     "POST /api/v1/checkpoints/permits": {201},
     "POST /api/v1/checkpoints/verify": {200},
     "POST /api/v1/cameras/{code}/frames": {200},
+
+    # tests/vaccination/test_pages.py::test_the_station_api_records_once_per_client_id: the same
+    # client_id again -> 200 (stored: false); the same person again the same day -> 409 too_early
+    "POST /api/v1/vaccination/sessions/{session_id}/doses": {200, 409},
 }
 # A schema-valid request may still be refused as unreadable for a NUL or a lone surrogate in a place the
 # schema leaves open (an extra property): the project refuses those everywhere (epiqr.core.input_guard).
@@ -98,6 +102,8 @@ def _realistic_body(path: str, rng: random.Random):
     pick = lambda name: _pick(rng, KNOWN[name])  # noqa: E731
     qrs = lambda n: [pick("qr") for _ in range(rng.randint(1, n))]  # noqa: E731
     barcode = lambda: f"FZ-{rng.randrange(10**6):06d}"  # noqa: E731
+    if path.startswith("/api/v1/vaccination/sessions/") and path.endswith("/doses"):
+        return {"payload": pick("qr")}  # a person's personal QR scanned at the station
     if path.endswith("/people/parse"):
         return {"payload": pick("qr")}
     if path.endswith("/people"):
@@ -166,8 +172,11 @@ def mix_in_realistic_values(case) -> None:
     negative = (lambda where: meta.is_negative_at(where)) if meta is not None else (lambda where: False)  # noqa: E731
     if case.path_parameters and not negative(ParameterLocation.PATH):
         for name in case.path_parameters:
-            if name in PATH_VALUES and KNOWN.get(PATH_VALUES[name]):
-                case.path_parameters[name] = _pick(rng, KNOWN[PATH_VALUES[name]])
+            key = PATH_VALUES.get(name)
+            if name == "session_id" and case.operation.path.startswith("/api/v1/vaccination/"):
+                key = "vaccination_session"
+            if key and KNOWN.get(key):
+                case.path_parameters[name] = _pick(rng, KNOWN[key])
     if isinstance(case.body, dict) and not negative(ParameterLocation.BODY):
         body = _realistic_body(case.operation.path, rng)
         if body is not None:
