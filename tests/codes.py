@@ -40,7 +40,6 @@ CODE_SOURCES = {
     "epiqr/checkpoints/documents.py": "tests/checkpoints/test_codes_render.py",
     "epiqr/checkpoints/views.py": "tests/checkpoints/test_codes_render.py",
     "epiqr/cameras/demo.py": "tests/cameras/test_demo_frames.py",
-
     "epiqr/vaccination/views.py": "tests/vaccination/test_certificates.py",
     "epiqr/vaccination/documents.py": "tests/vaccination/test_certificates.py",
 }

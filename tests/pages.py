@@ -75,7 +75,6 @@ NOT_PAGES = {
     "checkpoints:revoke": "form target (POST)",
     "checkpoints:permit_pdf": "PDF file",
     "cameras:alert_frame": "JPEG file (a frame kept for an alert, audited)",
-
     "vaccination:station_scan": "htmx form target (POST)",
     "vaccination:station_record": "htmx form target (POST)",
     "vaccination:station_screening": "htmx form target (POST)",

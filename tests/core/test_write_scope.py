@@ -102,7 +102,6 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
         "province": make_user(Role.PROVINCE_OFFICER, province=geo),
         "chot_a": make_user(Role.CHECKPOINT_OFFICER, province=geo),
         "chot_b": make_user(Role.CHECKPOINT_OFFICER, province=geo),
-
         "vaccinator_a": make_user(Role.VACCINATOR, commune=a),
         "vaccinator_b": make_user(Role.VACCINATOR, commune=b),
         "province_a": make_user(Role.PROVINCE_OFFICER, province=geo),

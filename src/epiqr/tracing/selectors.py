@@ -338,14 +338,6 @@ def person_quarantined_since(*, person_id: int, at: datetime) -> datetime | None
             status_changed_at__gt=at - timedelta(days=QUARANTINE_DAYS),
             status_changed_at__lte=at,
         )
-
-def person_quarantined_since(*, person_id: int):
-    """When the person was last put in quarantine as a contact (FollowUp.QUARANTINED), or None (a health
-    status counts the quarantine days from it)."""
-    return (
-        Contact.objects.filter(
-            person_id=person_id, status=FollowUp.QUARANTINED, status_changed_at__isnull=False
-        )
         .order_by("-status_changed_at")
         .values_list("status_changed_at", flat=True)
         .first()

@@ -180,7 +180,7 @@ def person_facts(*, person_id: int):
         doses=tuple(prior_doses(person_id=person_id)),
         active_case=person_active_case(person_id=person_id) is not None,
         recovered_from=person_recovered_from(person_id=person_id),
-        quarantined_since=person_quarantined_since(person_id=person_id),
+        quarantined_since=person_quarantined_since(person_id=person_id, at=now()),
         negative_test_at=person_latest_negative(person_id=person_id),
     )
 
