@@ -57,7 +57,6 @@ RACES = {
     "POST /api/v1/checkpoints/permits": {201},
     "POST /api/v1/checkpoints/verify": {200},
     "POST /api/v1/cameras/{code}/frames": {200},
-
     # tests/vaccination/test_pages.py::test_the_station_api_records_once_per_client_id: the same
     # client_id again -> 200 (stored: false); the same person again the same day -> 409 too_early
     "POST /api/v1/vaccination/sessions/{session_id}/doses": {200, 409},
