@@ -84,6 +84,7 @@ NOT_PAGES = {
     "vaccination:verify_photo": "JSON answer to a photo upload (POST)",
     "vaccination:certificate_revoke": "form target (POST)",
     "vaccination:my_pdf": "PDF file",
+    "hotline:act": "form target (POST)",
 }
 
 
@@ -143,7 +144,17 @@ def _objects(user) -> dict[str, Callable[[], object]]:
         "run": lambda: TracingRun.objects.order_by("pk").first(),
         "session": lambda: SamplingSession.objects.filter(tubes__isnull=False).order_by("pk").first(),
         "tube": lambda: Tube.objects.exclude(status="open").order_by("pk").first(),
+        "ticket": lambda: _ticket(user),
     }
+
+
+def _ticket(user):
+    """A hotline request the user may see (the first of all when they see none)."""
+    from epiqr.hotline.models import Ticket
+    from epiqr.hotline.selectors import ticket_list_visible_to
+
+    mine = ticket_list_visible_to(user=user).order_by("pk").first() if user is not None else None
+    return mine or Ticket.objects.order_by("pk").first()
 
 
 def _token(venue) -> str:
@@ -191,6 +202,8 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         from epiqr.vaccination.models import Dose
 
         return {"pk": Dose.objects.filter(observe_until__isnull=False).order_by("pk").first().pk}
+    if name == "hotline:ticket":
+        return {"ticket_id": objects["ticket"]().pk}
     if name in ("testing:tube", "testing:slips"):
         return {"barcode": objects["tube"]().barcode}
     if name == "dashboards:level_history":

@@ -131,6 +131,19 @@ def build_world(*, commune, admin) -> dict:
             "symptoms": ["fever"],
         }
     )
+    # A hotline request of the F1 from a team named with a formula (the statistics' download).
+    from epiqr.hotline.models import Team, TeamKind
+    from epiqr.hotline.services import Filing, ticket_file
+
+    team = Team.objects.create(
+        name=HOSTILE_TEAM, kind=TeamKind.COMMUNE, province=commune.province, commune=commune
+    )
+    ticket = ticket_file(
+        filing=Filing(source="call", category="supplies", description="=1+1", phone=people[1].phone,
+                      caller_name=people[1].full_name, commune_id=commune.pk, address="@Ngõ 2",
+                      person_id=people[1].pk, team_id=team.pk),
+        actor=admin,
+    )  # fmt: skip
     token = api_token_create(user=admin, name="audit-walk")
     message_send(channel="sms", recipient=people[2].phone, body=f"Xin chào {people[2].full_name}")
     # Exports of the run page are written as jobs (core.jobs): their files are downloads of their own.
@@ -188,6 +201,7 @@ def build_world(*, commune, admin) -> dict:
         "session": session,
         "tube": tube,
         "declaration": declaration,
+        "ticket": ticket,
         "token_prefix": token.split(".")[0] if "." in token else token[:8],
     }
 
@@ -217,6 +231,7 @@ def path_for(route: Route, world: dict) -> str:
         "checkpoint_id": world["checkpoint"].pk,
         "camera_id": world["camera"].pk,
         "alert_id": world["alert"].pk,
+        "ticket_id": world["ticket"].pk,
     }
     if route.pattern.startswith("dashboards/"):
         values["code"] = world["venue"].commune_id  # a commune's level history

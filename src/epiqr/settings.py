@@ -270,6 +270,8 @@ EPIQR_AUDIT_PEOPLE_PER_HOUR = int(os.environ.get("EPIQR_AUDIT_PEOPLE_PER_HOUR", 
 # Audit events (who read whose data) are kept this long, then purged daily (core.audit_purge).
 EPIQR_AUDIT_KEEP_DAYS = int(os.environ.get("EPIQR_AUDIT_KEEP_DAYS", "730"))
 EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
+# The province whose communes the citizen's hotline form offers (the hotline's own city).
+EPIQR_HOTLINE_PROVINCE = int(os.environ.get("EPIQR_HOTLINE_PROVINCE", "1"))
 # Days a citizen's phone keeps what its holder proved (SMS code, ID card) before proving again.
 EPIQR_PROOF_DAYS = int(os.environ.get("EPIQR_PROOF_DAYS", "90"))
 

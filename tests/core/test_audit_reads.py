@@ -35,6 +35,8 @@ API_POSTS = {  # the status each POST below answers (a refusal must write no rea
     "/api/v1/testing/tubes/{barcode}/close": 409,
     "/api/v1/cases/{case_id}/cancel": 200,
     "/api/v1/checkpoints/verify": 403,  # the administrator is no officer of the checkpoint: no read
+    "/api/v1/hotline/tickets": 201,  # a call filed: the request is answered with its caller
+    "/api/v1/hotline/tickets/{ticket_id}/actions": 200,  # a note added: the request is answered again
 }
 
 
@@ -45,6 +47,7 @@ def world(demo_world, django_db_blocker):
     from epiqr.checkins.models import HealthDeclaration
     from epiqr.checkins.selectors import declaration_code
     from epiqr.checkpoints.models import Checkpoint, Permit
+    from epiqr.hotline.models import Ticket
     from epiqr.people.models import DocumentKind, IdentityDocument, Person
     from epiqr.testing.models import SamplingSession, Tube
     from epiqr.tracing.models import Contact, TracingRun
@@ -77,6 +80,8 @@ def world(demo_world, django_db_blocker):
         dose = Dose.objects.filter(session__isnull=False).order_by("pk").first()
         values["vaccination_session"] = {"pk": dose.session_id}
         values["dose"] = {"pk": dose.pk}
+        values["ticket_id"] = Ticket.objects.filter(person__isnull=False).order_by("pk").first().pk
+        values["home_commune"] = demo_world["demo"]["home_commune"].pk
         declaration = HealthDeclaration.objects.filter(commune=demo_world["demo"]["home_commune"]).first()
         values["code"] = declaration_code(declaration=declaration)
         values["uncased_cccd"] = (
@@ -218,6 +223,11 @@ def _api_body(path: str, world: dict) -> dict:
         return {"reason": "Kiểm tra nhật ký"}
     if path == "/api/v1/checkpoints/verify":
         return {"checkpoint": world["values"]["checkpoint_id"], "card": world["values"]["uncased_cccd"]}
+    if path == "/api/v1/hotline/tickets":
+        return {"phone": "0912000111", "category": "other", "description": "Kiểm tra nhật ký",
+                "commune_code": world["values"]["home_commune"]}  # fmt: skip
+    if path.endswith("/actions"):
+        return {"action": "note", "text": "Kiểm tra nhật ký"}
     return {}
 
 

@@ -60,6 +60,16 @@ POSTS = {
     # The verifier shows whatever a pasted code itself carries: the stranger has no code of hers.
     "vaccination:verify": lambda w: {"code": "HC1:NCFOXN%TS3DH"},
     "vaccination:verify_photo": lambda w: {},
+    # The hotline's web form with her phone: the code goes to her phone, he sees nothing of hers.
+    "hotline:request": lambda w: {
+        "phone": "0977111222",
+        "caller_name": "Kẻ Lạ",
+        "commune": w["commune"].pk,
+        "address": "1 Phố Lạ",
+        "category": "other",
+        "description": "Hỏi thông tin",
+    },
+    "hotline:request_code": lambda w: {"code": "123456"},
 }
 PUBLIC_API = {
     ("GET", "/api/v1/tracing/feed"): None,

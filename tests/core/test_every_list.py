@@ -30,6 +30,7 @@ LISTS = [
     ("job_issues", "/jobs/{job}/", None),
     ("permits", "/checkpoints/permits/", "/api/v1/checkpoints/permits"),
     ("passages", "/checkpoints/{checkpoint}/", None),
+    ("hotline_queue", "/hotline/queue/", "/api/v1/hotline/tickets"),
 ]
 # Lists only administrators read, national by design (no scope to page over), exercised in their own tests.
 ADMIN_LISTS = {"audit_events": "tests/audit/test_viewer.py"}
@@ -138,6 +139,12 @@ def world(db, commune, other_commune, make_user):
                                   valid_until=local_today())  # fmt: skip
             Passage.objects.create(checkpoint=checkpoints[where], at=now() - timedelta(minutes=i), outcome="valid",
                                    source="phone")  # fmt: skip
+    from epiqr.hotline.services import Filing, ticket_file
+
+    for where, n in ((commune, 3), (other_commune, 1)):
+        for i in range(n):
+            ticket_file(filing=Filing(source="web", category="supplies", description=f"Yêu cầu {i}",
+                                      phone=f"091200{i:04d}", commune_id=where.pk))  # fmt: skip
     return {
         "officer": officer, "stranger": stranger, "run": runs[0].pk, "session": own_session.pk, "job": own_job.pk,
         "checkpoint": checkpoints[commune].pk,

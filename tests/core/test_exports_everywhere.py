@@ -12,7 +12,15 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from epiqr.core.permissions import Role
-from tests.routes import HOSTILE_NAMES, HOSTILE_SITE, HOSTILE_VENUE, all_routes, build_world, path_for
+from tests.routes import (
+    HOSTILE_NAMES,
+    HOSTILE_SITE,
+    HOSTILE_TEAM,
+    HOSTILE_VENUE,
+    all_routes,
+    build_world,
+    path_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +80,8 @@ def test_every_export_of_every_route_is_inert(commune, make_user, api_client):
         f"GET /api/v1/tracing/runs/{run}/export xlsx",
         f"GET /testing/sessions/{session}/manifest.csv",
         "GET /venues/import/template.xlsx",
+        "GET /hotline/stats/ csv",
+        "GET /hotline/stats/ xlsx",
     ):
         assert expected in produced, (expected, sorted(files))
 
@@ -95,6 +105,7 @@ def test_every_export_of_every_route_is_inert(commune, make_user, api_client):
     contact_names = {p.full_name for p in world["people"][1:]}
     assert contact_names & seen_hostile, sorted(seen_hostile)[:20]
     assert HOSTILE_VENUE in seen_hostile and HOSTILE_SITE in " ".join(seen_hostile)
+    assert HOSTILE_TEAM in seen_hostile  # a sampling team, and the hotline team of the statistics
     assert any(name.replace("\t", "") in " ".join(seen_hostile) for name in HOSTILE_NAMES)
 
 

@@ -106,6 +106,7 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
         "vaccinator_b": make_user(Role.VACCINATOR, commune=b),
         "province_a": make_user(Role.PROVINCE_OFFICER, province=geo),
         "province_far": make_user(Role.PROVINCE_OFFICER, province=far),
+        "hotline_far": make_user(Role.HOTLINE_OPERATOR, province=far),
     }
     o: dict = {}
     # Checkpoints: an organisation of A with its account, an application and an approved permit; a
@@ -199,6 +200,21 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
     )
     o["certificate"] = vaccination.certificate_issue(person=o["dose"].person)
     o["token_prefix"] = api_token_create(user=users["owner_a"], name="trạm").split(".")[0]
+    # Hotline: a centre, a team per commune (officer A in A's, officer B in B's), a request of A's team.
+    from epiqr.hotline.models import Team, TeamMember
+    from epiqr.hotline.services import Filing, ticket_file
+
+    centre = Team.objects.create(name="Tổng đài 1022", kind="centre", province=geo)
+    o["team_a"] = Team.objects.create(name="Tổ A", kind="commune", province=geo, commune=a, parent=centre)
+    team_b = Team.objects.create(name="Tổ B", kind="commune", province=geo, commune=b, parent=centre)
+    TeamMember.objects.create(team=centre, user=users["hotline"])
+    TeamMember.objects.create(team=o["team_a"], user=users["officer_a"])
+    TeamMember.objects.create(team=team_b, user=users["officer_b"])
+    o["ticket"] = ticket_file(
+        filing=Filing(source="call", category="supplies", description="Hết gạo", phone="0912000555",
+                      commune_id=a.pk, team_id=o["team_a"].pk),
+        actor=users["hotline"],
+    )  # fmt: skip
 
     pages, api = {}, {}
     for key, user in users.items():
@@ -293,6 +309,28 @@ def _passage() -> dict:
 
 WRITES = [
     # --- API
+    Write(
+        "api/v1/hotline/tickets",
+        lambda w: "/api/v1/hotline/tickets",
+        lambda w: {
+            "phone": "0912000666",
+            "category": "f0_care",
+            "description": "Sốt cao",
+            "person_id": w.objects["person"].pk,
+            "team_id": w.objects["team_a"].pk,
+        },
+        refused=(("hotline_far", 403), ("officer_a", 403)),
+        allowed="hotline",
+        api=True,
+    ),
+    Write(
+        "api/v1/hotline/tickets/<ticket_id>/actions",
+        lambda w: f"/api/v1/hotline/tickets/{w.objects['ticket'].pk}/actions",
+        lambda w: {"action": "take"},
+        refused=(("officer_b", 404), ("owner_a", 403), ("hotline_far", 404)),
+        allowed="officer_a",
+        api=True,
+    ),
     Write(
         "api/v1/people",
         lambda w: "/api/v1/people",
@@ -789,6 +827,26 @@ WRITES = [
         allowed="province_a",
     ),
     Write(
+        "hotline/",
+        lambda w: "/hotline/",
+        lambda w: {
+            "phone": w.objects["person"].phone,
+            "person": w.objects["person"].pk,
+            "category": "other",
+            "description": "Hỏi thông tin",
+            "commune": w.a.pk,
+        },
+        refused=(("hotline_far", 422), ("officer_a", 403)),
+        allowed="hotline",
+    ),
+    Write(
+        "hotline/tickets/<int:ticket_id>/act/",
+        lambda w: f"/hotline/tickets/{w.objects['ticket'].pk}/act/",
+        lambda w: {"action": "take"},
+        refused=(("officer_b", 404), ("owner_a", 403), ("hotline_far", 404)),
+        allowed="officer_a",
+    ),
+    Write(
         "accounts/me/tokens/<str:prefix>/revoke/",
         lambda w: f"/accounts/me/tokens/{w.objects['token_prefix']}/revoke/",
         lambda w: {},
@@ -958,6 +1016,13 @@ READ_ONLY = {
     "vaccination/sessions/<int:pk>/observation/",
     "vaccination/people/<uuid:public_id>/",
     "vaccination/verify/photo/",
+    "api/v1/hotline/tickets/<ticket_id>",
+    "api/v1/hotline/queues",
+    "api/v1/hotline/stats",
+    "hotline/queue/",
+    "hotline/tickets/<int:ticket_id>/",
+    "hotline/stats/",
+    "hotline/request/sent/",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).
@@ -989,6 +1054,8 @@ UNSCOPED = {
     "people/prove/card/",
     "people/prove/code/",
     "people/verify-device/",
+    "hotline/request/",
+    "hotline/request/code/",
 }
 
 

@@ -129,6 +129,8 @@ class ProofKind(models.TextChoices):
     OTP = "otp", _("One-time code sent to the phone on record")
     CARD = "card", _("Chip ID card checked by staff")
     SLIP = "slip", _("Result slip and its second factor")
+    # A phone NUMBER proved by a code sent to it (a form that needs the asker's own number, not a person).
+    PHONE = "phone", _("One-time code proving a phone number")
 
 
 class DeviceProof(models.Model):

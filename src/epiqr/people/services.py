@@ -620,13 +620,7 @@ def proof_otp_start(*, device: Device, ip: str, identifier: str = "", link_id: i
     person, phone, rate_key = _otp_target(device=device, identifier=identifier, link_id=link_id)
     _rate_checks(device=device, ip_hash=ip_hash)
     current = timezone.now()
-    sent = ProofChallenge.objects.filter(
-        rate_key=rate_key, created_at__gte=current - timedelta(days=1)
-    ).values_list("created_at", flat=True)
-    sent = list(sent[: OTP_PER_RECIPIENT_DAY + 1])
-    over = len(sent) >= OTP_PER_RECIPIENT_DAY or (
-        sum(1 for at in sent if at >= current - timedelta(hours=1)) >= OTP_PER_RECIPIENT_HOUR
-    )
+    over = _recipient_over(rate_key=rate_key, current=current)
     challenge = ProofChallenge.objects.create(
         device=device,
         kind=ProofKind.OTP,
@@ -641,6 +635,50 @@ def proof_otp_start(*, device: Device, ip: str, identifier: str = "", link_id: i
     # whether a code goes out or not (the SMS gateway's time is not in the answer's timing).
     proof_code_send.enqueue(challenge_id=challenge.pk)
     return challenge
+
+
+def _recipient_over(*, rate_key: str, current) -> bool:
+    """The receiving phone (or the unmatched identifier) had its codes for the hour or the day."""
+    sent = ProofChallenge.objects.filter(
+        rate_key=rate_key, created_at__gte=current - timedelta(days=1)
+    ).values_list("created_at", flat=True)
+    sent = list(sent[: OTP_PER_RECIPIENT_DAY + 1])
+    return len(sent) >= OTP_PER_RECIPIENT_DAY or (
+        sum(1 for at in sent if at >= current - timedelta(hours=1)) >= OTP_PER_RECIPIENT_HOUR
+    )
+
+
+def phone_otp_start(*, device: Device, ip: str, phone: str) -> ProofChallenge:
+    """Start proving a phone NUMBER (not a person): a code by SMS to the number typed, for a form that
+    needs to know the asker holds that phone (the hotline's web form). Proving it grants nothing about
+    anyone registered with the number. Same store, codes and limits as the person proof, and the same
+    per-receiving-phone budget (keyed by the number), so the two flows together cannot send one phone
+    more codes; over that budget nothing is sent, silently, as for the person proof."""
+    from django.utils import timezone
+
+    phone = normalise_phone(phone)
+    ip_hash = _keyed("ip", ip or "-")
+    _rate_checks(device=device, ip_hash=ip_hash)
+    current = timezone.now()
+    rate_key = _keyed("rate", f"sms:{phone}")
+    over = _recipient_over(rate_key=rate_key, current=current)
+    challenge = ProofChallenge.objects.create(
+        device=device,
+        kind=ProofKind.PHONE,
+        phone="" if over else phone,
+        nonce=secrets.token_hex(16),
+        rate_key=rate_key,
+        ip_hash=ip_hash,
+        expires_at=current + timedelta(minutes=PROOF_MINUTES),
+    )
+    proof_code_send.enqueue(challenge_id=challenge.pk)
+    return challenge
+
+
+def phone_otp_verify(*, device: Device, code: str) -> str:
+    """The code typed on the phone that asked for it: right -> the phone number it proves."""
+    challenge = _otp_check(device=device, kind=ProofKind.PHONE, code=code)
+    return challenge.phone
 
 
 def proof_otp_deliver(*, challenge_id: int) -> bool:
@@ -663,7 +701,7 @@ def proof_otp_deliver(*, challenge_id: int) -> bool:
         message_send_template(
             channel="sms",
             recipient=recipient,
-            template="proof_code",
+            template="phone_code" if challenge.kind == ProofKind.PHONE else "proof_code",
             context={"code": code, "minutes": PROOF_MINUTES, "hotline": _hotline()},
             related=challenge,
             secret=code,
@@ -680,6 +718,19 @@ def proof_code_send(challenge_id: int) -> bool:
 def proof_otp_verify(*, device: Device, code: str) -> list[Person]:
     """The code typed on the phone that asked for it: right -> the proof is granted for the people it was
     sent for. Every try counts before the comparison, so parallel guesses cannot exceed OTP_ATTEMPTS."""
+    challenge = _otp_check(device=device, kind=ProofKind.OTP, code=code)
+    if challenge.person_id is not None:
+        people = [challenge.person]
+    else:
+        people = list(Person.objects.filter(phone=challenge.phone).order_by("pk")[:MAX_PEOPLE_PER_PHONE])
+    for person in people:
+        proof_grant(device=device, person=person, kind=ProofKind.OTP)
+    return people
+
+
+def _otp_check(*, device: Device, kind: str, code: str) -> ProofChallenge:
+    """The device's latest open challenge of this kind, used up by the right code; Invalid otherwise.
+    Every try counts before the comparison, so parallel guesses cannot exceed OTP_ATTEMPTS."""
     from django.utils import timezone
     from django.utils.crypto import constant_time_compare
 
@@ -691,9 +742,7 @@ def proof_otp_verify(*, device: Device, code: str) -> list[Person]:
     )
     digits = "".join(c for c in (code or "") if c.isascii() and c.isdigit())
     challenge = (
-        ProofChallenge.objects.filter(
-            device=device, kind=ProofKind.OTP, used_at__isnull=True, expires_at__gt=current
-        )
+        ProofChallenge.objects.filter(device=device, kind=kind, used_at__isnull=True, expires_at__gt=current)
         .order_by("-created_at")
         .first()
     )
@@ -713,13 +762,7 @@ def proof_otp_verify(*, device: Device, code: str) -> list[Person]:
         raise wrong
     if not ProofChallenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(used_at=current):
         raise wrong  # the same code sent twice at once: the first one used it
-    if challenge.person_id is not None:
-        people = [challenge.person]
-    else:
-        people = list(Person.objects.filter(phone=challenge.phone).order_by("pk")[:MAX_PEOPLE_PER_PHONE])
-    for person in people:
-        proof_grant(device=device, person=person, kind=ProofKind.OTP)
-    return people
+    return challenge
 
 
 def proof_card_code(challenge) -> str:

@@ -34,6 +34,7 @@ __all__ = [
     "contact_get_visible_to",
     "contact_groups",
     "contact_ids_visible_to",
+    "contact_list_of_person",
     "contact_list_visible_to",
     "contact_payload",
     "contact_sources",
@@ -213,6 +214,19 @@ def contact_get_visible_to(*, user: User, contact_id: int) -> Contact:
     ):
         raise NotFound(_("No such contact within your jurisdiction."))
     return contact
+
+
+def contact_list_of_person(*, user, person_id: int) -> QuerySet[Contact]:
+    """Where a person was found as a contact (F1/F2 of a case's run), newest run first: the contacts the
+    user may see (those living in the user's jurisdiction), with their run and case. For another domain's
+    page about that person (the hotline's request page)."""
+    qs = (
+        Contact.objects.filter(person_id=person_id)
+        .select_related("run__case")
+        .order_by("-run__ran_at", "-pk")
+    )
+    q = jurisdiction_q(user=user, commune_path="commune")
+    return qs if q is None else qs.filter(q)
 
 
 def contact_groups(contacts) -> list[dict]:
