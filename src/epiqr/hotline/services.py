@@ -526,7 +526,9 @@ def ticket_escalate(*, ticket_id: int, at: datetime | None = None) -> bool:
     from the intake queue) with a new deadline, and the next level is told. At the top, the top team is
     told once for that deadline. False when there was nothing to do (already escalated, closed)."""
     at = _now(at)
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("team").filter(pk=ticket_id).first()
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("team").filter(pk=ticket_id).first()
+    )
     if (
         ticket is None
         or ticket.status not in workflow.OPEN
