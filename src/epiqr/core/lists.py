@@ -30,6 +30,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .api_schema import Day
 from .errors import Invalid
 from .input_guard import INT64_MAX, INT64_MIN
 from .timeutil import start_of_local_day
@@ -520,7 +521,7 @@ def _api_query(spec: ListSpec, Literal, Schema, Field, create_model):  # noqa: N
             lo, hi = f.bounds()
             constraints = {"ge": lo, "le": hi}
         elif f.kind == FilterKind.DATE:
-            kind = date
+            kind = Day  # ISO text only: pydantic's `date` would read "0" as a Unix timestamp
         else:
             kind = str
             constraints = {"max_length": f.max_length}
