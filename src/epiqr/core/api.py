@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Query, Router, Schema
 
 from . import selectors
-from .api_schema import Id
+from .api_schema import Id, errors
 from .audit import no_personal_data
 from .lists import api_page, api_params, api_query
 from .selectors import JOBS, job_result_files
@@ -75,7 +75,7 @@ def job_list(request, params: Query[JobListQuery]):
     return page.as_api([_out(j, request) for j in page.items], path=request.path)
 
 
-@router.get("/{job_id}", response=JobOut)
+@router.get("/{job_id}", response={200: JobOut, **errors(404)})
 @no_personal_data("the caller's own job")
 def job_get(request, job_id: Id):
     """One of your jobs (poll it for its progress); its result files are downloaded from `files`."""

@@ -182,7 +182,7 @@ class HotlineCallIn(Schema):
     team_id: Id | None = Field(None, description="the team that takes it; none: the intake queue")
 
 
-@router.post("/tickets", response={201: HotlineTicketDetailOut, **errors(403, 409)})
+@router.post("/tickets", response={201: HotlineTicketDetailOut, **errors(403)})
 @reads_personal_data("hotline.file")
 def file_call(request, body: HotlineCallIn):
     """File a request taken on the phone (operators). The rules give its priority and deadline; the
