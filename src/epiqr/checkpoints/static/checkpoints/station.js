@@ -88,7 +88,12 @@
     return null;
   }
 
+  // The passage on the screen: a late answer (the registry) for an earlier scan never replaces the
+  // verdict of the scan the officer is looking at.
+  var shown = null;
+
   function render(p) {
+    if (p !== shown) return;
     var v = p.verdict;
     verdictBox.hidden = false;
     verdictBox.className = "verdict " + (v === null ? "pending" : (v.valid ? "valid" : "not-valid"));
@@ -160,6 +165,7 @@
     commitPending();
     var p = { clientId: uuid(), at: new Date().toISOString(), permitText: text, verdict: null, direction: direction };
     pending = p;
+    shown = p;
     var started = performance.now();
     verifyPermit(p).then(function () {
       p.localMs = Math.round(performance.now() - started);
@@ -178,6 +184,7 @@
     var ids = cardIds(text);
     if (pending && pending.permitText && !pending.cardChecked) {
       var p = pending;
+      shown = p;
       p.cardChecked = true;
       p.cardText = text;
       p.holderIds = ids || [];
@@ -187,6 +194,7 @@
     commitPending();
     var q = { clientId: uuid(), at: new Date().toISOString(), cardText: text, verdict: null, direction: direction, holderId: ids ? ids[0] : "" };
     pending = q;
+    shown = q;
     render(q);
     askRegistry(q).then(function () {
       if (!q.verdict) q.verdict = { valid: false, reasons: [] };
