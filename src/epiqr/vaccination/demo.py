@@ -92,13 +92,20 @@ def populate(world: dict) -> None:
         actor=vaccinator,
     )
     unvaccinated = residents[len(keep) :][:8]
-    start = max(now() - timedelta(minutes=50), datetime.combine(today, time(7, 30), VN_TZ))
+    # Doses in the last 50 minutes, never before the session opened (7:30) nor in the future: a demo
+    # loaded just after midnight squeezes them between midnight and now.
+    current = now()
+    opening = datetime.combine(today, time(7, 30), VN_TZ)
+    if opening > current:
+        opening = datetime.combine(today, time(0, 0), VN_TZ)
+    start = max(current - timedelta(minutes=50), opening)
+    step = min(timedelta(minutes=8), (current - start) / 7)
     given = []
     for i, person in enumerate(unvaccinated[:6]):
         outcome = services.dose_record(
             person=person,
             product="PFIZER",
-            given_at=start + timedelta(minutes=8 * i),
+            given_at=start + step * i,
             source=DoseSource.STATION,
             actor=vaccinator,
             session=session,
