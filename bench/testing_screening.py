@@ -179,14 +179,14 @@ def results_service(data: bytes, lab) -> dict:
             transaction.set_rollback(True)
     finally:
         results._resolve_members = original
-    if not report.stored:
-        raise SystemExit(f"import refused: {report.errors[:5]}")
+    if not report.ok:
+        raise SystemExit(f"import refused: {[str(r) for r in report.refused[:5]]}")
     return {
         "total": total,
         "resolve": timings["resolve"],
         "import": total - timings["resolve"],
         "counts": report.counts,
-        "accepted": report.accepted,
+        "accepted": report.stored,
     }
 
 

@@ -70,7 +70,7 @@ def bench_import(n: int, actor, communes) -> dict:
 
     def do_import():
         report = venues_import(actor=actor, file=blob, filename="bench.csv")
-        assert report.ok and len(report.created) == n, report.file_errors or report.failed_rows[:3]
+        assert report.ok and len(report.created) == n, report.file_error or report.refused[:3]
 
     def one_by_one():
         for name, _sector, address, commune, phone, capacity in rows:

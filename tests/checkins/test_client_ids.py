@@ -77,7 +77,7 @@ def test_an_imported_file_is_its_own_sender(owner_api, venue):
     at = (timezone.now() - timedelta(minutes=50)).replace(microsecond=0).isoformat()
     text = f"venue_code,person,checked_in_at,client_id\n{venue.code},{b.public_id},{at},{same}\n"
     report = checkins_import(stream=io.StringIO(text))
-    assert (report.stored, report.errors) == (1, [])
+    assert (report.stored, report.refused) == (1, [])
     other_source = checkins_import(stream=io.StringIO(text), sender="import:hcdc")
     assert other_source.stored == 1  # another system's file: its ids are its own
     assert CheckIn.objects.filter(person=b).count() == 2
@@ -89,7 +89,7 @@ def test_an_import_reusing_a_client_id_for_another_row_reports_the_line(venue):
     at = timezone.now() - timedelta(hours=2)
     first = f"venue_code,person,checked_in_at,client_id\n{venue.code},{a.public_id},{at.isoformat()},{same}\n"
     assert checkins_import(stream=io.StringIO(first)).stored == 1
-    assert checkins_import(stream=io.StringIO(first)).duplicates == 1  # the same file again
+    assert checkins_import(stream=io.StringIO(first)).unchanged == 1  # the same file again
     later = (at + timedelta(hours=1)).isoformat()
     other = uuid.uuid4()
     text = (
@@ -99,9 +99,9 @@ def test_an_import_reusing_a_client_id_for_another_row_reports_the_line(venue):
         f"{venue.code},{a.public_id},{later},{other}\n"  # the id of the row above, another person
     )
     report = checkins_import(stream=io.StringIO(text))
-    assert report.stored == 1 and report.duplicates == 0
-    assert [e.split(":")[0] for e in report.errors] == ["2", "4"]
-    assert all("client_id" in e for e in report.errors)
+    assert report.stored == 1 and report.unchanged == 0
+    assert [r.line for r in report.refused] == [2, 4]
+    assert all("client_id" in r.reason for r in report.refused)
     assert CheckIn.objects.get(client_id__isnull=False, person=a).checked_in_at.replace(
         microsecond=0
     ) == at.replace(microsecond=0)

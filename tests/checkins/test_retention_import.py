@@ -65,8 +65,8 @@ def test_import_is_idempotent_and_reports_bad_rows(venue, tmp_path, capsys):
         f"{venue.code},{a.public_id},not a time,\n"
     )
     report = checkins_import(stream=io.StringIO(text))
-    assert (report.read, report.stored, len(report.errors)) == (5, 2, 3)
-    assert [e.split(":")[0] for e in report.errors] == ["4", "5", "6"]
+    assert (report.read, report.stored, len(report.refused)) == (5, 2, 3)
+    assert [r.line for r in report.refused] == [4, 5, 6]
     assert CheckIn.objects.filter(person=b, has_symptoms=True, method="import").count() == 1
     path = tmp_path / "checkins.csv"
     path.write_text(text)
@@ -118,5 +118,5 @@ def test_import_accepts_ids_in_any_case_and_rejects_bad_client_ids(venue):
         f"{venue.code},{a.public_id}\n"
     )
     report = checkins_import(stream=io.StringIO(text))
-    assert (report.stored, len(report.errors)) == (2, 2)
-    assert "UUID" in report.errors[0] and report.errors[1].startswith("5:")
+    assert (report.stored, len(report.refused)) == (2, 2)
+    assert "UUID" in report.refused[0].reason and report.refused[1].line == 5

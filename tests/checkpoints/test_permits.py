@@ -151,14 +151,14 @@ def test_the_staff_list_is_judged_row_by_row(org_user):
         {"_row": 5, **application(id_number=cccd_number(serial=3), valid_until="31/02/2027")},
     ]
     report = permits_import(actor=org_user, rows=rows)
-    assert [r.row for r in report.stored] == [2]
-    refused = {r.row: " ".join(r.errors) for r in report.refused}
+    assert [line for line, _name, _permit in report.applied] == [2] and report.stored == 1
+    refused = {r.line: r.reason for r in report.refused}
     assert "Nơi Không Có" in refused[3]
     assert "row 2" in refused[4]
     assert "31/02/2027" in refused[5]
     # The whole file again: nothing is applied for twice.
     again = permits_import(actor=org_user, rows=rows)
-    assert again.stored == [] and "No. " in " ".join(again.rows[0].errors)
+    assert again.stored == 0 and "No. " in again.refused[0].reason and again.refused[0].line == 2
 
 
 def test_the_import_page_runs_a_job_with_a_per_row_report(org_user, django_capture_on_commit_callbacks):

@@ -62,8 +62,8 @@ def campaign(province_officer, commune, other_commune):
 def test_the_import_stores_usable_rows_and_reports_the_others_by_row(campaign):
     report, pharmacy, hotel = campaign
     assert report.stored == 4
-    assert [n for n, _msg in report.refused] == [6, 7, 8]
-    reasons = dict(report.refused)
+    assert [r.line for r in report.refused] == [6, 7, 8] and report.read == 7
+    reasons = {r.line: r.reason for r in report.refused}
     assert "ngành lạ" in reasons[6] and reasons[7] and "99999" in reasons[8]
     assert report.matched == 2 and report.review == 1
     by_name = {t.name: t for t in DeploymentTarget.objects.all()}

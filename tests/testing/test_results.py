@@ -34,7 +34,7 @@ def test_import_resolves_pools_and_individuals(
     )
     with django_capture_on_commit_callbacks(execute=True):
         report = services.results_import(rows=rows, actor=lab_tech)
-    assert report.stored and report.accepted == 4 and report.errors == []
+    assert report.ok and report.stored == 4 and report.refused == []
     assert report.counts == {"negative": 3, "pool_positive": 4, "positive": 1, "resample": 2}
     assert set(neg.members.values_list("outcome", flat=True)) == {Outcome.NEGATIVE}
     assert set(pos_pool.members.values_list("outcome", flat=True)) == {Outcome.POOL_POSITIVE}
@@ -62,8 +62,8 @@ def test_a_bad_file_reports_every_bad_row_and_stores_nothing(filled_tube, lab_te
         "TB-05,negative,99\n"
     )
     report = services.results_import(rows=rows, actor=lab_tech)
-    assert not report.stored
-    assert [(e["line"], e["code"]) for e in report.errors] == [
+    assert not report.ok and report.stored == 0
+    assert [(r.line, r.code) for r in report.refused] == [
         (3, "unknown_tube"),
         (4, "duplicate"),
         (5, "bad_value"),
@@ -77,9 +77,9 @@ def test_reimporting_the_same_file_changes_nothing_but_a_different_value_is_refu
     filled_tube("TB-03", 2)
     assert services.results_import(rows=_csv("barcode,result\nTB-03,negative\n"), actor=lab_tech).stored
     again = services.results_import(rows=_csv("barcode,result\nTB-03,negative\n"), actor=lab_tech)
-    assert again.stored and again.accepted == 0 and again.unchanged == 1
+    assert again.ok and again.stored == 0 and again.unchanged == 1
     changed = services.results_import(rows=_csv("barcode,result\nTB-03,positive\n"), actor=lab_tech)
-    assert not changed.stored and changed.errors[0]["code"] == "already_resulted"
+    assert not changed.ok and changed.refused[0].code == "already_resulted"
     assert LabResult.objects.filter(tube__barcode="TB-03").count() == 1
 
 
@@ -117,7 +117,7 @@ def test_result_for_an_open_tube_is_refused(pooled_session, sampler, make_person
     with pytest.raises(Conflict):
         services.result_record(tube=tube, value="negative", actor=lab_tech)
     report = services.results_import(rows=_csv("barcode,result\nT-OPEN,negative\n"), actor=lab_tech)
-    assert report.errors[0]["code"] == "tube_open"
+    assert report.refused[0].code == "tube_open"
 
 
 def test_correction_keeps_history_with_who_and_why(filled_tube, lab_tech, django_capture_on_commit_callbacks):

@@ -48,7 +48,7 @@ GOOD = [
 class TestGoodFiles:
     def test_xlsx_imports_every_row(self, officer):
         report = venues_import(actor=officer, file=xlsx(GOOD), filename="dia-diem.xlsx")
-        assert report.ok, [(r.row, r.errors) for r in report.rows]
+        assert report.ok, report.refused
         assert len(report.created) == 4
         stored = {v.name: v for v in Venue.objects.all()}
         assert stored["Nhà thuốc Hàng Bạc"].sector == Sector.FOOD
@@ -57,7 +57,7 @@ class TestGoodFiles:
         assert stored["Chợ Hàng Da"].phone == "02438251234"
         assert stored["Khách sạn Phố Cổ"].commune.name == "Phường Cửa Nam"
         assert len({v.code for v in stored.values()}) == 4
-        assert all(r.venue is not None and r.venue.pk for r in report.rows)
+        assert all(v.pk for v in report.created) and report.created_lines == [2, 3, 4, 5]
 
     @pytest.mark.parametrize(("sep", "bom"), [(",", False), (",", True), (";", False), (";", True)])
     def test_csv_with_or_without_bom_comma_or_semicolon(self, officer, sep, bom):
@@ -65,7 +65,7 @@ class TestGoodFiles:
         rows[0][1] = "food"
         rows[2][1] = "retail"
         report = venues_import(actor=officer, file=csv_bytes(rows, sep=sep, bom=bom), filename="x.csv")
-        assert report.ok, [(r.row, r.errors) for r in report.rows]
+        assert report.ok, report.refused
         assert Venue.objects.count() == 4
         assert Venue.objects.get(name="Chợ Hàng Da").sector == Sector.RETAIL
 
@@ -92,7 +92,7 @@ class TestGoodFiles:
             ],
         ]
         report = venues_import(actor=officer, file=xlsx(rows, header=header))
-        assert report.ok, report.rows[0].errors
+        assert report.ok, report.refused
         event = Venue.objects.get()
         assert (event.starts_at.hour, event.ends_at.day) == (1, 25)  # 08:00 Hanoi = 01:00 UTC
 
@@ -103,7 +103,7 @@ class TestGoodFiles:
         out = io.BytesIO()
         book.save(out)
         report = venues_import(actor=officer, file=out.getvalue(), filename="mau.xlsx")
-        assert report.ok, [(r.row, r.errors) for r in report.rows] + report.file_errors
+        assert report.ok, (report.refused, report.file_error)
         assert [v.name for v in report.created] == ["Tiệm may Hàng Trống"]
         assert report.created[0].sector == Sector.OTHER
 
@@ -124,8 +124,8 @@ class TestBadRows:
         report = venues_import(actor=officer, file=xlsx(rows), filename="x.xlsx")
         assert not report.ok
         assert Venue.objects.count() == 0 and report.created == []
-        by_row = {r.row: " ".join(r.errors) for r in report.rows}
-        assert by_row[2] == ""
+        by_row = {r.line: r.reason for r in report.refused}
+        assert 2 not in by_row
         assert "Thiếu tên" in by_row[3]  # messages are Vietnamese first
         assert "Phường Không Có" in by_row[4]
         assert "casino" in by_row[5]
@@ -133,14 +133,14 @@ class TestBadRows:
         assert "Trùng với dòng 2" in by_row[7]
         assert "99999999" in by_row[8] and "nhiều" in by_row[8]
         assert "Thiếu địa chỉ" in by_row[9]
-        assert [r.row for r in report.failed_rows] == [3, 4, 5, 6, 7, 8, 9]
+        assert [r.line for r in report.refused] == [3, 4, 5, 6, 7, 8, 9]
 
     def test_reimporting_the_same_sheet_reports_already_registered(self, officer):
         first = venues_import(actor=officer, file=xlsx(GOOD))
         assert first.ok
         again = venues_import(actor=officer, file=xlsx(GOOD))
         assert not again.ok and Venue.objects.count() == 4
-        assert first.created[0].code in again.rows[0].errors[0]
+        assert first.created[0].code in again.refused[0].reason
 
     def test_commune_officer_cannot_import_outside_their_commune(self, make_user, geo):
         from epiqr.geo.models import Commune
@@ -148,17 +148,17 @@ class TestBadRows:
         hoan_kiem = Commune.objects.get(pk=70)
         officer = make_user(Role.COMMUNE_OFFICER, commune=hoan_kiem)
         report = venues_import(actor=officer, file=xlsx(GOOD))
-        assert [r.row for r in report.failed_rows] == [5]  # Cửa Nam is next door
+        assert [r.line for r in report.refused] == [5]  # Cửa Nam is next door
         assert Venue.objects.count() == 0
 
     def test_ambiguous_commune_name_needs_a_province(self, make_user):
         admin = make_user(Role.ADMIN)
         rows = [["Quán F", "food", "1 Đường Làng", "Xã Bình Minh", "", ""]]
         report = venues_import(actor=admin, file=xlsx(rows))
-        assert "Xã Bình Minh" in report.rows[0].errors[0]
+        assert "Xã Bình Minh" in report.refused[0].reason
         header = [*HEADER, "Tỉnh/thành phố"]
         report = venues_import(actor=admin, file=xlsx([[*rows[0], "Hà Nội"]], header=header))
-        assert report.ok, report.rows[0].errors
+        assert report.ok, report.refused
         assert report.created[0].commune.province_id == 1
 
 
@@ -176,19 +176,19 @@ class TestBadFiles:
     )
     def test_unreadable_file_gets_a_reason(self, officer, blob, name, words):
         report = venues_import(actor=officer, file=blob, filename=name)
-        assert not report.ok and report.file_errors
-        assert any(w in report.file_errors[0] for w in words), report.file_errors
+        assert not report.ok and report.file_error
+        assert any(w in report.file_error for w in words), report.file_error
         assert Venue.objects.count() == 0
 
     def test_too_large_file(self, officer):
         blob = csv_bytes(GOOD) + b"\r\n" * (5 * 1024 * 1024)
         report = venues_import(actor=officer, file=blob, filename="x.csv")
-        assert "5 MB" in report.file_errors[0] and Venue.objects.count() == 0
+        assert "5 MB" in report.file_error and Venue.objects.count() == 0
 
     def test_too_many_rows(self, officer, monkeypatch):
         monkeypatch.setattr("epiqr.venues.importing.MAX_ROWS", 3)
         report = venues_import(actor=officer, file=xlsx(GOOD))
-        assert report.file_errors and Venue.objects.count() == 0
+        assert report.file_error and Venue.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -211,6 +211,6 @@ def test_rows_already_parsed_are_imported_the_same_way(officer):
         },
     ]
     report = venues_import(actor=officer, rows=rows)
-    assert [r.row for r in report.failed_rows] == [3] and Venue.objects.count() == 0
+    assert [r.line for r in report.refused] == [3] and Venue.objects.count() == 0
     report = venues_import(actor=officer, rows=rows[:1])
     assert report.ok and report.created[0].capacity == 80 and report.created[0].sector == Sector.RETAIL

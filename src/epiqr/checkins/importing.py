@@ -10,7 +10,6 @@ import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from epiqr.accounts.models import User
 from epiqr.core.errors import Invalid, NotFound
 from epiqr.core.idempotency import scoped_uuid
+from epiqr.core.imports import ImportReport
 from epiqr.core.progress import Progress
 from epiqr.core.timeutil import now
 from epiqr.people.selectors import person_ids_by_public_id_text as people_text
@@ -34,14 +34,6 @@ IMPORT_CHUNK = 10_000
 # Namespace for client ids derived from an imported row that carries none (re-importing stores nothing twice).
 IMPORT_NAMESPACE = uuid.UUID("6f1d3c9e-2b7a-4c55-9d0e-0e9a2f3b7c41")
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-@dataclass
-class ImportReport:
-    read: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def _import_rows(
@@ -113,9 +105,8 @@ def _import_rows(
                 at = at.astimezone(UTC)
                 has_symptoms = parse_bool(row[i_symptoms]) if i_symptoms is not None else None
             except (Invalid, NotFound) as exc:
-                report.errors.append(f"{line}: {exc.message}")
-                progress.refuse(
-                    line=line, key=(row[i_code] if len(row) > i_code else "")[:40], message=exc.message
+                report.refuse(
+                    line=line, reason=exc.message, key=row[i_code] if len(row) > i_code else "", code=exc.code
                 )
                 continue
             out.append((line, client_id, venue_id, person_id, at, has_symptoms))
@@ -169,7 +160,7 @@ def checkins_import(
     if missing:
         raise Invalid(_("The CSV lacks the columns: %(c)s.") % {"c": ", ".join(missing)}, code="bad_header")
     cols = {name: i for i, name in enumerate(header)}
-    report = ImportReport()
+    report = ImportReport(progress=progress)
     current = current or now()
     chunks = _import_rows(
         reader,
@@ -185,11 +176,10 @@ def checkins_import(
     def account(chunk_len: int, outcome: tuple[int, list[int]]) -> None:
         stored, reused = outcome
         report.stored += stored
-        report.duplicates += chunk_len - stored - len(reused)
+        report.unchanged += chunk_len - stored - len(reused)
         reason = _("This client_id was already used for another check-in: give each row its own id.")
-        report.errors += [f"{line}: {reason}" for line in sorted(reused)]
         for line in sorted(reused):
-            progress.refuse(line=line, key="client_id", message=reason)
+            report.refuse(line=line, reason=reason, key="client_id", code="client_id_reused")
 
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Parse the next chunk while a second connection COPYs this one (the database waits overlap

@@ -32,17 +32,12 @@ def checkins_import(*, job, progress) -> JobOutcome:
         actor=job.owner,
         action="checkins.import",
         row_count=report.stored,
-        detail={"read": report.read, "refused": len(report.errors), "job": job.pk},
+        detail={"read": report.read, "refused": len(report.refused), "job": job.pk},
     )
     return JobOutcome(
         message=_(
             "%(read)d rows read: %(stored)d check-ins stored, %(dup)d already present, %(bad)d refused."
         )
-        % {"read": report.read, "stored": report.stored, "dup": report.duplicates, "bad": len(report.errors)},
-        summary={
-            "read": report.read,
-            "stored": report.stored,
-            "duplicates": report.duplicates,
-            "refused": len(report.errors),
-        },
+        % {"read": report.read, "stored": report.stored, "dup": report.unchanged, "bad": len(report.refused)},
+        summary=report.summary(),
     )

@@ -34,7 +34,7 @@ from epiqr.people.services import device_link, person_create, person_find, perso
 from . import store
 from .batch import ItemResult, checkin_batch
 from .declarations import declaration_follow_up, declaration_submit
-from .importing import IMPORT_COLUMNS, ImportReport, checkins_import
+from .importing import IMPORT_COLUMNS, checkins_import
 from .models import CheckIn, DeviceCheckIn, Method
 from .retention import PurgeReport, checkins_purge, venue_counts_rollup
 from .rules import (
@@ -53,7 +53,6 @@ __all__ = [
     "DUPLICATE_WINDOW",
     "IMPORT_COLUMNS",
     "MAX_BATCH_ITEMS",
-    "ImportReport",
     "ItemResult",
     "PurgeReport",
     "Recorded",

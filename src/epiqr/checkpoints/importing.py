@@ -6,17 +6,11 @@ Headers are matched without diacritics or case, in Vietnamese or English. Every 
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from epiqr.core.export import Sheet
-from epiqr.core.text import fold
+from epiqr.core.sheets import read_records
 
-from .applications import cell
 from .models import Purpose
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -57,84 +51,20 @@ _ALIASES = {
     ],
     "plate": ["bien so xe", "bien so", "bien kiem soat", "vehicle plate", "plate"],
 }
-_HEADERS = {alias: key for key, aliases in _ALIASES.items() for alias in aliases}
-
-
-class SheetError(ValueError):
-    """The file as a whole cannot be read (format, encoding, missing columns)."""
 
 
 def read_sheet(blob: bytes, *, filename: str = "") -> list[dict]:
-    if not blob:
-        raise SheetError(_("The file is empty."))
-    if len(blob) > MAX_BYTES:
-        raise SheetError(_("The file is too large (over 5 MB); split it into smaller files."))
-    table = (
-        _read_xlsx(blob)
-        if blob[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx")
-        else _read_csv(blob)
+    """The staff rows as dicts keyed by field with "_row" (core.sheets: a SheetError for a bad file)."""
+    records = read_records(
+        blob,
+        filename=filename,
+        headers=_ALIASES,
+        required=[key for key, _vi, _en, required in COLUMNS if required],
+        labels={key: vi for key, vi, _en, _required in COLUMNS},
+        max_rows=MAX_ROWS,
+        max_bytes=MAX_BYTES,
     )
-    return _rows(table)
-
-
-def _read_xlsx(blob: bytes) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(blob), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise SheetError(_("This is not a readable Excel (.xlsx) file.")) from exc
-    try:
-        table = []
-        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            table.append((number, list(values)))
-            if number > MAX_ROWS + 50:
-                break
-        return table
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise SheetError(_("This is not a readable Excel (.xlsx) file.")) from exc
-    finally:
-        book.close()
-
-
-def _read_csv(blob: bytes) -> list[tuple[int, list]]:
-    try:
-        text = blob.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SheetError(
-            _('The CSV file is not UTF-8 text. In Excel choose "CSV UTF-8" when saving.')
-        ) from exc
-    if "\x00" in text:
-        raise SheetError(_("The file contains characters that are not allowed."))
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise SheetError(_("The CSV file is malformed: %(err)s") % {"err": exc}) from exc
-    return list(enumerate(rows, start=1))[: MAX_ROWS + 51]
-
-
-def _rows(table: list[tuple[int, list]]) -> list[dict]:
-    header_at = next((i for i, (_n, values) in enumerate(table) if any(cell(v) for v in values)), None)
-    if header_at is None:
-        raise SheetError(_("The file is empty."))
-    fields = [_HEADERS.get(fold(cell(h)).rstrip(" *")) for h in table[header_at][1]]
-    missing = [vi for key, vi, _en, required in COLUMNS if required and key not in fields]
-    if missing:
-        raise SheetError(
-            _("Missing column(s): %(cols)s. Use the template's header row.") % {"cols": ", ".join(missing)}
-        )
-    rows = []
-    for number, values in table[header_at + 1 :]:
-        if not any(cell(v) for v in values):
-            continue
-        row: dict = {"_row": number}
-        for key, value in zip(fields, values, strict=False):
-            if key and key not in row:
-                row[key] = value
-        rows.append(row)
-    return rows
+    return [{"_row": record.line, **record.values} for record in records]
 
 
 def template_sheets() -> list[Sheet]:

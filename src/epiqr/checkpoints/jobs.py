@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from epiqr.core import export
 from epiqr.core.jobs import JobFileOut, JobOutcome, job_kind
+from epiqr.core.sheets import SheetError
 
 from . import importing, permissions, services
 
@@ -15,28 +16,21 @@ def permits_import(*, job, progress) -> JobOutcome:
     upload = job.files.get(role="input")
     try:
         rows = importing.read_sheet(bytes(upload.data), filename=upload.name)
-    except importing.SheetError as exc:
-        progress.refuse(message=str(exc))
-        return JobOutcome(message=str(exc), stored=False)
+    except SheetError as exc:
+        progress.refuse(message=exc.message)
+        return JobOutcome(message=exc.message, stored=False)
     report = services.permits_import(actor=job.owner, rows=rows, progress=progress)
-    if report.file_errors:
-        for message in report.file_errors:
-            progress.refuse(message=message)
-        return JobOutcome(message=" ".join(report.file_errors), stored=False)
-    stored, refused = len(report.stored), len(report.refused)
+    if report.file_error:
+        return JobOutcome(message=report.file_error, stored=False)
+    stored, refused = report.stored, len(report.refused)
+    lines: list[tuple[int | None, str, str, int | str, str]] = [
+        (line, name, _("applied"), permit_id, "") for line, name, permit_id in report.applied
+    ]
+    lines += [(r.line, r.key, _("refused"), "", r.reason) for r in report.refused]
     sheet = export.Sheet(
         title=_("Applications"),
         header=[_("Row"), _("Full name"), _("Result"), _("Permit number"), _("Problems")],
-        rows=[
-            (
-                r.row,
-                r.name,
-                _("applied") if r.permit_id else _("refused"),
-                r.permit_id or "",
-                " ".join(r.errors),
-            )
-            for r in report.rows
-        ],
+        rows=sorted(lines, key=lambda row: row[0] or 0),
     )
     message = ngettext("%(n)d application stored", "%(n)d applications stored", stored) % {"n": stored}
     if refused:
@@ -49,7 +43,7 @@ def permits_import(*, job, progress) -> JobOutcome:
         message += "."
     return JobOutcome(
         message=message,
-        summary={"stored": stored, "refused": refused},
+        summary=report.summary(),
         files=[
             JobFileOut(
                 f"ket-qua-nhap-{job.pk}.csv", export.CONTENT_TYPES[export.CSV], export.csv_bytes(sheet)

@@ -14,6 +14,7 @@ from epiqr.accounts.models import OrgKind, User
 from epiqr.core import events
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.idempotency import scoped_uuid, sender_of
+from epiqr.core.imports import ImportReport
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import check_capability, has_capability
 from epiqr.core.progress import Progress
@@ -131,84 +132,65 @@ def permit_apply(*, actor: User, data: dict) -> Permit:
 
 
 @dataclass
-class ImportRow:
-    row: int
-    name: str = ""
-    errors: list[str] = field(default_factory=list)
-    permit_id: int | None = None
+class PermitsImportReport(ImportReport):
+    """The shared import report, plus each application stored: (sheet line, holder's name, permit id)."""
+
+    applied: list[tuple[int, str, int]] = field(default_factory=list)
 
 
-@dataclass
-class ImportReport:
-    rows: list[ImportRow] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
-
-    @property
-    def stored(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.permit_id]
-
-    @property
-    def refused(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.errors]
-
-
-def permits_import(*, actor: User, rows: list[dict], progress: Progress | None = None) -> ImportReport:
+def permits_import(*, actor: User, rows: list[dict], progress: Progress | None = None) -> PermitsImportReport:
     """The staff list of an organisation, one application per row. Each row is judged alone: the good
     ones are stored, the others reported with every reason (fix them and upload those rows again; a row
     already applied for is refused as such, so uploading the whole file again stores nothing twice)."""
     check_capability(actor, permissions.PERMIT_APPLY)
     org = organisation_of(actor)
     progress = progress or Progress()
-    report = ImportReport()
+    report = PermitsImportReport(progress=progress)
     if not rows:
-        report.file_errors.append(_("The file has no rows of staff."))
+        report.refuse_file(_("The file has no rows of staff."))
         return report
     if len(rows) > MAX_IMPORT_ROWS:
-        report.file_errors.append(
+        report.refuse_file(
             _("Too many rows (%(n)d); import at most %(max)d at a time.")
             % {"n": len(rows), "max": MAX_IMPORT_ROWS}
         )
         return report
+    report.read = len(rows)
     progress.start(total=len(rows), stage=_("Checking rows"))
     areas, today = AreaResolver(), local_today()
     cleaned = []
     for index, raw in enumerate(rows, start=2):
-        result = ImportRow(row=int(raw.get("_row") or index))
-        report.rows.append(result)
-        app, result.errors = application_clean(raw, today=today, areas=areas)
-        result.name = app.holder_name
-        cleaned.append((result, app))
+        app, errors = application_clean(raw, today=today, areas=areas)
+        cleaned.append((int(raw.get("_row") or index), app, errors))
         progress.advance()
     # What each person already has for which days: permits stored before, then the rows above in this file.
     taken: dict[str, list[tuple]] = {}
     for holder, start, end, pk in _overlapping(
-        org, {a.holder_id_number for _r, a in cleaned if a.holder_id_number}
+        org, {a.holder_id_number for _line, a, _errors in cleaned if a.holder_id_number}
     ):
         taken.setdefault(holder, []).append((start, end, _("permit No. %(n)s") % {"n": pk}))
     to_store = []
-    for result, app in cleaned:
-        if not result.errors:
+    for line, app, errors in cleaned:
+        if not errors:
             for start, end, what in taken.get(app.holder_id_number, []):
                 if start <= app.valid_until and app.valid_from <= end:
-                    result.errors.append(
-                        _("This person already has %(what)s for these days.") % {"what": what}
-                    )
+                    errors.append(_("This person already has %(what)s for these days.") % {"what": what})
                     break
-        if result.errors:
-            progress.refuse(
-                line=result.row, key=app.holder_id_number or result.name, message=" ".join(result.errors)
-            )
+        if errors:
+            report.refuse(line=line, reason=" ".join(errors), key=app.holder_name or app.holder_id_number)
             continue
         taken.setdefault(app.holder_id_number, []).append(
-            (app.valid_from, app.valid_until, _("row %(n)s of this file") % {"n": result.row})
+            (app.valid_from, app.valid_until, _("row %(n)s of this file") % {"n": line})
         )
-        to_store.append((result, app))
+        to_store.append((line, app))
     progress.stage(_("Storing"))
     with transaction.atomic():
-        for result, app in to_store:
-            result.permit_id = Permit.objects.create(
+        for line, app in to_store:
+            permit = Permit.objects.create(
                 organisation=org, commune_id=org.commune_id, applied_by=actor, **app.fields()
-            ).pk
+            )
+            report.applied.append((line, app.holder_name, permit.pk))
+        report.stored = len(report.applied)
         audit_record(
             actor=actor,
             action="checkpoints.permits_import",

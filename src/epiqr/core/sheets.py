@@ -11,10 +11,13 @@ guessed: a CSV in another encoding is refused rather than read as garbled names.
 import csv
 import io
 import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from .errors import Invalid
+from .text import fold
 
 MAX_BYTES = 5 * 1024 * 1024
 XLSX_SIGNATURE = b"PK\x03\x04"
@@ -104,3 +107,97 @@ def _csv_rows(blob: bytes, *, max_rows: int) -> Table:
 
 def _filled(values: list) -> bool:
     return any(v is not None and str(v).strip() for v in values)
+
+
+@dataclass
+class Record:
+    """One filled row of a sheet: its line as Excel shows it, and its cells keyed by field."""
+
+    line: int
+    values: dict
+
+
+def cell_text(value) -> str:
+    """A cell as the text a person typed (None is empty; whole numbers lose Excel's ".0")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def table_records(
+    table: Table,
+    *,
+    headers: Mapping[str, Iterable[str]],
+    required: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+    header_field: str | None = None,
+) -> list[Record]:
+    """The rows below the header row as Records. The header row is the first filled one (or, with
+    `header_field`, the first naming that field: title lines above it are skipped); its cells are matched
+    to fields through `headers` (field -> names people write) without case, diacritics or a trailing
+    required-mark "*". A missing `required` column is a SheetError naming it (by `labels` when given);
+    a column named twice keeps its first; blank rows are not records."""
+    by_name = {fold(name): field for field, names in headers.items() for name in names}
+
+    def field_of(value) -> str | None:
+        return by_name.get(fold(cell_text(value)).rstrip(" *"))
+
+    def filled(values: list) -> bool:
+        return any(cell_text(v) for v in values)
+
+    header_at = next(
+        (
+            i
+            for i, (_line, values) in enumerate(table)
+            if (any(field_of(v) == header_field for v in values) if header_field else filled(values))
+        ),
+        None,
+    )
+    if header_at is None:
+        if header_field and any(filled(values) for _line, values in table):
+            name = (labels or {}).get(header_field, header_field)
+            raise SheetError(
+                _("No header row with the column %(col)s was found.") % {"col": name}, code="columns"
+            )
+        raise SheetError(_("The file is empty."), code="empty")
+    fields = [field_of(v) for v in table[header_at][1]]
+    missing = [(labels or {}).get(key, key) for key in required if key not in fields]
+    if missing:
+        raise SheetError(
+            _("Missing column(s): %(cols)s. Use the template's header row.") % {"cols": ", ".join(missing)},
+            code="columns",
+        )
+    records = []
+    for line, values in table[header_at + 1 :]:
+        if not filled(values):
+            continue
+        row: dict = {}
+        for key, value in zip(fields, values, strict=False):
+            if key and key not in row:
+                row[key] = value
+        records.append(Record(line, row))
+    return records
+
+
+def read_records(
+    blob: bytes,
+    *,
+    filename: str = "",
+    headers: Mapping[str, Iterable[str]],
+    required: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+    header_field: str | None = None,
+    max_rows: int,
+    max_bytes: int = MAX_BYTES,
+) -> list[Record]:
+    """An uploaded sheet's rows keyed by field: read_table, then table_records. `max_rows` counts the
+    records; a few title lines above the header are allowed on top."""
+    table = read_table(blob, filename=filename, max_rows=max_rows + 50, max_bytes=max_bytes)
+    records = table_records(
+        table, headers=headers, required=required, labels=labels, header_field=header_field
+    )
+    if len(records) > max_rows:
+        raise _too_many(max_rows)
+    return records

@@ -5,16 +5,16 @@ the reason (per-row report) and stores the others; each stored unit is matched t
 of its commune (`matching`): sure matches count as deployed, uncertain ones wait in the review queue.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Invalid, NotFound
+from epiqr.core.imports import ImportReport
 from epiqr.core.progress import Progress
-from epiqr.core.sheets import SheetError, read_table
-from epiqr.core.text import fold
+from epiqr.core.sheets import SheetError, cell_text, read_records
 from epiqr.core.timeutil import now
 from epiqr.people.phones import PhoneError, normalise_phone
 from epiqr.venues.importing import CommuneResolver, sector_from_text
@@ -36,71 +36,54 @@ HEADERS = {
     "phone": ("dien thoai", "so dien thoai", "sdt", "phone"),
     "contact": ("nguoi lien he", "contact", "contact person"),
 }
-_BY_HEADER = {h: key for key, words in HEADERS.items() for h in words}
 REQUIRED = ("name", "commune", "sector")
+LABELS = {"name": "Tên đơn vị", "commune": "Xã/phường", "sector": "Ngành/lĩnh vực"}
 MAX_ROWS = 50_000
 
 
 @dataclass
-class TargetsImport:
-    stored: int = 0
-    refused: list[tuple[int, str]] = field(default_factory=list)
-    file_error: str = ""
+class TargetsImportReport(ImportReport):
+    """The shared import report, plus how the stored units matched the registered venues."""
+
     matched: int = 0
     review: int = 0
 
 
-def _cell(value) -> str:
-    return "" if value is None else str(value).strip()
-
-
 def targets_import(
     *, actor, blob: bytes, filename: str = "", progress: Progress | None = None
-) -> TargetsImport:
+) -> TargetsImportReport:
     """Store the usable rows of a sheet of units that must deploy, in the actor's province; each refused
     row is reported with its reason; the stored units are matched to venues at once."""
     progress = progress or Progress()
-    report = TargetsImport()
+    report = TargetsImportReport(progress=progress)
     province_id = actor.province_id
     if not province_id:
-        report.file_error = _("Only an officer of a province can import its deployment targets.")
+        report.refuse_file(_("Only an officer of a province can import its deployment targets."))
         return report
     try:
-        table = read_table(blob, filename=filename, max_rows=MAX_ROWS + 50)  # + title lines
+        rows = read_records(
+            blob,
+            filename=filename,
+            headers=HEADERS,
+            required=REQUIRED,
+            labels=LABELS,
+            header_field="name",  # title lines above the header are common in agencies' sheets
+            max_rows=MAX_ROWS,
+        )
     except SheetError as exc:
-        report.file_error = str(exc)
+        report.refuse_file(exc.message)
         return report
-    header_at = next(
-        (
-            i
-            for i, (_n, values) in enumerate(table)
-            if any(_BY_HEADER.get(fold(_cell(v))) == "name" for v in values)
-        ),
-        None,
-    )
-    if header_at is None:
-        report.file_error = _("No header row with a unit name column (Tên đơn vị) was found.")
-        return report
-    fields = [_BY_HEADER.get(fold(_cell(h)).rstrip(" *")) for h in table[header_at][1]]
-    missing = [k for k in REQUIRED if k not in fields]
-    if missing:
-        report.file_error = _("Missing column(s): %(cols)s.") % {"cols": ", ".join(missing)}
-        return report
-    rows = [(n, v) for n, v in table[header_at + 1 :] if any(_cell(x) for x in v)]
-    if len(rows) > MAX_ROWS:
-        report.file_error = _("Over %(n)s rows: split the file.") % {"n": MAX_ROWS}
-        return report
+    report.read = len(rows)
     progress.start(total=len(rows), stage=_("Reading the units"))
     deadlines = {d.sector: d.agency for d in SectorDeadline.objects.filter(province_id=province_id)}
     resolver = CommuneResolver(actor=actor)
     targets = []
-    for number, values in rows:
-        raw = {k: _cell(v) for k, v in zip(fields, values, strict=False) if k}
+    for record in rows:
+        raw = {k: cell_text(v) for k, v in record.values.items()}
         try:
             targets.append(_target_from_row(raw, resolver=resolver, deadlines=deadlines, actor=actor))
         except ValueError as exc:
-            report.refused.append((number, str(exc)))
-            progress.refuse(line=number, key=raw.get("name", "")[:100], message=str(exc))
+            report.refuse(line=record.line, reason=str(exc), key=raw.get("name", ""))
             continue
         progress.advance()
     with transaction.atomic():

@@ -14,7 +14,6 @@ def targets_import_job(*, job, progress) -> JobOutcome:
     upload = job.files.get(role="input")
     report = targets_import(actor=job.owner, blob=bytes(upload.data), filename=upload.name, progress=progress)
     if report.file_error:
-        progress.refuse(message=report.file_error)
         return JobOutcome(message=report.file_error, stored=False)
     return JobOutcome(
         message=_(
@@ -26,5 +25,5 @@ def targets_import_job(*, job, progress) -> JobOutcome:
             "review": report.review,
             "refused": len(report.refused),
         },
-        summary={"stored": report.stored, "refused": len(report.refused)},
+        summary=report.summary(),
     )

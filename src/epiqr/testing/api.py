@@ -272,4 +272,4 @@ def results_post(request, body: ResultsIn):
     report = services.results_import(
         rows=rows, actor=request.user, source=ResultSource.API, client_id=body.client_id
     )
-    return Status(200 if report.stored or report.replayed else 422, report.as_dict())
+    return Status(200 if report.ok else 422, report.as_dict())

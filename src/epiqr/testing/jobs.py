@@ -16,26 +16,26 @@ def results_import(*, job, progress) -> JobOutcome:
     progress.stage(_("Reading the file"))
     rows = importing.rows_from_file(name=upload.name, data=bytes(upload.data))
     report = services.results_import(rows=rows, actor=job.owner, progress=progress)
-    if not report.stored:
-        bad = len(report.errors)
+    if not report.ok:
+        bad = len(report.refused)
         return JobOutcome(
             message=ngettext(
                 "Nothing was stored: %(n)d of %(rows)d rows needs fixing. Fix it and import the whole file again.",
                 "Nothing was stored: %(n)d of %(rows)d rows need fixing. Fix them and import the whole file again.",
                 bad,
             )
-            % {"n": bad, "rows": report.rows},
-            summary={"rows": report.rows, "refused": bad},
+            % {"n": bad, "rows": report.read},
+            summary=report.summary(),
             stored=False,
         )
     outcomes = "; ".join(f"{OutcomeValue(k).label}: {n}" for k, n in sorted(report.counts.items()) if n)
     message = _("%(n)d results stored; %(u)d rows repeated a result already stored.") % {
-        "n": report.accepted,
+        "n": report.stored,
         "u": report.unchanged,
     }
     if outcomes:
         message += " " + _("People told: %(outcomes)s.") % {"outcomes": outcomes}
     return JobOutcome(
         message=message,
-        summary={"accepted": report.accepted, "unchanged": report.unchanged, "outcomes": report.counts},
+        summary={**report.summary(), "outcomes": report.counts},
     )

@@ -15,6 +15,7 @@ from epiqr.accounts.selectors import jurisdiction_filter
 from epiqr.core import events, pgsql
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.idempotency import content_digest, sender_of
+from epiqr.core.imports import ImportReport, RefusedRow
 from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import SHEET_FORMATS, now, parse_local
@@ -38,25 +39,37 @@ class ResultRow:
 
 
 @dataclass
-class ImportReport:
-    rows: int = 0
-    accepted: int = 0
-    unchanged: int = 0
-    errors: list[dict] = field(default_factory=list)
+class ResultsImportReport(ImportReport):
+    """The shared import report, plus the outcomes of the members resolved and whether this is the
+    answer kept for a batch sent again. `as_dict` is the lab API's answer (v1), kept as it was."""
+
     counts: dict = field(default_factory=dict)
-    stored: bool = False
     replayed: bool = False
 
     def as_dict(self) -> dict:
         return {
-            "rows": self.rows,
-            "accepted": self.accepted,
+            "rows": self.read,
+            "accepted": self.stored,
             "unchanged": self.unchanged,
-            "errors": self.errors,
+            "errors": [
+                {"line": r.line, "barcode": r.key, "code": r.code, "detail": r.reason} for r in self.refused
+            ],
             "counts": self.counts,
-            "stored": self.stored,
+            "stored": self.ok,
             "replayed": self.replayed,
         }
+
+    @classmethod
+    def replay_of(cls, answer: dict) -> "ResultsImportReport":
+        """The report of a batch already stored, from the answer kept in its receipt."""
+        return cls(
+            read=answer["rows"],
+            stored=answer["accepted"],
+            unchanged=answer["unchanged"],
+            refused=[RefusedRow(e["line"], e["detail"], e["barcode"], e["code"]) for e in answer["errors"]],
+            counts=answer["counts"],
+            replayed=True,
+        )
 
 
 _VALUE_WORDS = {
@@ -126,7 +139,7 @@ def results_import(
     source: str = ResultSource.IMPORT,
     client_id: str = "",
     progress: Progress | None = None,
-) -> ImportReport:
+) -> ResultsImportReport:
     """Record many tube results: every row is checked first and, if any row is wrong, nothing is stored and
     the report says which rows and why. A row repeating a tube's current result is left unchanged. With a
     `client_id` (the sender's own) a retried batch is answered from its receipt, another batch under the
@@ -135,7 +148,7 @@ def results_import(
     (core.progress) hears of the rows checked and of each row refused."""
     progress = progress or Progress()
     progress.start(total=len(rows), stage=_("Checking rows"))
-    report = ImportReport(rows=len(rows))
+    report = ResultsImportReport(read=len(rows), progress=progress)
     receipt_key = None
     if client_id:
         receipt_key = {
@@ -146,9 +159,10 @@ def results_import(
         }
         done = receipt_replay(**receipt_key)
         if done is not None:
-            return ImportReport(**{**done, "replayed": True})
+            return ResultsImportReport.replay_of(done)
     at = now()
     parsed: list[tuple[ResultRow, str, str, Decimal | None, datetime]] = []
+    refused: list[RefusedRow] = []
     seen: dict[str, int] = {}
     for row in rows:
         progress.advance()
@@ -169,9 +183,7 @@ def results_import(
                 )
             )
         except Invalid as exc:
-            report.errors.append(
-                {"line": row.line, "barcode": str(row.barcode)[:64], "code": exc.code, "detail": exc.message}
-            )
+            refused.append(RefusedRow(row.line, exc.message, str(row.barcode)[:64], exc.code))
     tubes = {}
     visible = Tube.objects.all()
     staff = staff_of(actor)
@@ -184,36 +196,23 @@ def results_import(
     for row, barcode, value, ct, tested_at in parsed:
         tube = tubes.get(barcode)
         if tube is None:
-            report.errors.append(
-                {"line": row.line, "barcode": barcode, "code": "unknown_tube", "detail": _("Unknown tube.")}
-            )
+            refused.append(RefusedRow(row.line, _("Unknown tube."), barcode, "unknown_tube"))
         elif tube.status == TubeStatus.OPEN:
-            report.errors.append(
-                {
-                    "line": row.line,
-                    "barcode": barcode,
-                    "code": "tube_open",
-                    "detail": _("The tube is still open at the sampling site."),
-                }
+            refused.append(
+                RefusedRow(row.line, _("The tube is still open at the sampling site."), barcode, "tube_open")
             )
         elif tube.status == TubeStatus.RESULTED and tube.result == value:
             report.unchanged += 1
         elif tube.status == TubeStatus.RESULTED:
-            report.errors.append(
-                {
-                    "line": row.line,
-                    "barcode": barcode,
-                    "code": "already_resulted",
-                    "detail": _("The tube already has the result “%(value)s”; correct it on the tube's page.")
-                    % {"value": ResultValue(tube.result).label},
-                }
-            )
+            reason = _("The tube already has the result “%(value)s”; correct it on the tube's page.") % {
+                "value": ResultValue(tube.result).label
+            }
+            refused.append(RefusedRow(row.line, reason, barcode, "already_resulted"))
         else:
             todo.append((tube, value, ct, tested_at))
-    report.errors.sort(key=lambda e: e["line"])
-    for e in report.errors:
-        progress.refuse(line=e["line"], key=e["barcode"], message=e["detail"])
-    if report.errors:
+    for bad in sorted(refused, key=lambda r: r.line or 0):
+        report.refuse(line=bad.line, reason=bad.reason, key=bad.key, code=bad.code)
+    if refused:
         return report
     progress.stage(_("Storing"))
     with transaction.atomic():
@@ -221,7 +220,7 @@ def results_import(
         if receipt_key is not None:
             receipt, done = receipt_claim(**receipt_key, actor=actor)
             if done is not None:
-                return ImportReport(**{**done, "replayed": True})
+                return ResultsImportReport.replay_of(done)
         # Only tubes still waiting change, so a concurrent import cannot record the same tubes twice.
         by_value: dict[str, list[int]] = defaultdict(list)
         for t, v, *_rest in todo:
@@ -245,9 +244,8 @@ def results_import(
             [(t.pk, t.status, TubeStatus.RESULTED, at, actor_id) for t, *_rest in todo],
         )
         counts = _resolve_members([(t.pk, v, t.member_count) for t, v, *_rest in todo], at=at)
-        report.accepted = len(todo)
+        report.stored = len(todo)
         report.counts = counts
-        report.stored = True
         if receipt is not None:
             receipt.report = report.as_dict()
             receipt.save(update_fields=["report"])

@@ -18,9 +18,9 @@ from .lookup import (
 )
 from .pairing import PairTube, tubes_pair_bulk
 from .results import (
-    ImportReport,
     ReceiveReport,
     ResultRow,
+    ResultsImportReport,
     ct_parse,
     result_record,
     result_value_parse,
@@ -59,7 +59,7 @@ __all__ = [
     "SLIP_PROOF_TYPE",
     "TRANSITIONS",
     "TUBE_BARCODE",
-    "ImportReport",
+    "ResultsImportReport",
     "PairTube",
     "ReceiveReport",
     "ResultRow",

@@ -8,15 +8,13 @@ Re-importing the same file stores nothing twice: each row's id is derived from (
 and scoped to its sender (core.idempotency).
 """
 
-import csv
-import io
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Invalid
+from epiqr.core.sheets import Record, read_records
 
 from .schedules import PRODUCTS
 
@@ -34,10 +32,9 @@ REQUIRED = ("id_number", "full_name", "product", "given_on")
 NAMESPACE = uuid.UUID("2b8f6a52-6f0e-4c53-9a1b-8c1d1e0b7a11")
 
 
-@dataclass
-class Row:
-    line: int
-    values: dict
+Row = Record  # one filled row: its line as Excel shows it, its cells keyed by field
+MAX_ROWS = 200_000  # a district's whole history fits; a province's export is split
+MAX_BYTES = 40 * 1024 * 1024
 
 
 def _product(text: str) -> str | None:
@@ -76,49 +73,11 @@ INVITEE_REQUIRED = ("id_number", "full_name")
 def rows_from_file(
     *, name: str, data: bytes, headers: dict = HEADERS, required: tuple = REQUIRED
 ) -> list[Row]:
-    """The rows of an uploaded .xlsx or .csv (its first sheet), with their spreadsheet line numbers; the
+    """The rows of an uploaded .xlsx or .csv (core.sheets), with their spreadsheet line numbers; the
     columns are found by `headers` and those in `required` must be there."""
-    lower = (name or "").lower()
-    if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's bad file
-            raise Invalid(
-                _("This is not a readable Excel (.xlsx) file."), field="file", code="bad_file"
-            ) from exc
-        table = list(book.worksheets[0].iter_rows(values_only=True))
-    elif lower.endswith((".csv", ".txt")):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1258", errors="replace")
-        table = list(csv.reader(io.StringIO(text)))
-    else:
-        raise Invalid(_("Upload a .csv or .xlsx file."), field="file", code="bad_file")
-    if not table:
-        raise Invalid(_("The file is empty."), field="file", code="empty")
-    header = [str(h or "").strip().lower() for h in table[0]]
-    columns = {}
-    for key, names in headers.items():
-        for i, h in enumerate(header):
-            if h in names:
-                columns[key] = i
-                break
-    missing = [k for k in required if k not in columns]
-    if missing:
-        raise Invalid(
-            _("Columns missing from the first row: %(cols)s.") % {"cols": ", ".join(missing)},
-            field="file",
-            code="columns",
-        )
-    out = []
-    for n, cells in enumerate(table[1:], start=2):
-        if not any(c not in (None, "") for c in cells):
-            continue
-        out.append(Row(n, {k: (cells[i] if i < len(cells) else None) for k, i in columns.items()}))
-    return out
+    return read_records(
+        data, filename=name, headers=headers, required=required, max_rows=MAX_ROWS, max_bytes=MAX_BYTES
+    )
 
 
 def item_of(row: Row):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from epiqr.core.errors import ServiceError
+from epiqr.core.imports import ImportReport
 from epiqr.core.jobs import JobOutcome, job_kind
 
 from . import importing, permissions, services
@@ -21,7 +22,7 @@ def doses_import(*, job, progress) -> JobOutcome:
     progress.stage(_("Reading the file"))
     rows = importing.rows_from_file(name=upload.name, data=bytes(upload.data))
     progress.start(total=len(rows), stage=_("Storing the doses"))
-    counts = {"stored": 0, "already_stored": 0, "refused": 0}
+    report = ImportReport(read=len(rows), progress=progress)
     for row in rows:
         try:
             item = importing.item_of(row)
@@ -30,17 +31,17 @@ def doses_import(*, job, progress) -> JobOutcome:
                 outcome, _dose = services.dose_item_record(
                     item=item, actor=job.owner, source=DoseSource.IMPORT
                 )
-            counts[outcome] += 1
+            report.stored += outcome == "stored"
+            report.unchanged += outcome == "already_stored"
         except ServiceError as exc:
-            counts["refused"] += 1
-            progress.refuse(
-                line=row.line, key=str(row.values.get("id_number") or "")[:40], message=exc.message
+            report.refuse(
+                line=row.line, reason=exc.message, key=str(row.values.get("id_number") or ""), code=exc.code
             )
         progress.advance(1)
     return JobOutcome(
         message=_("%(s)d doses stored, %(a)d already stored, %(r)d rows refused.")
-        % {"s": counts["stored"], "a": counts["already_stored"], "r": counts["refused"]},
-        summary=counts,
+        % {"s": report.stored, "a": report.unchanged, "r": len(report.refused)},
+        summary=report.summary(),
     )
 
 
@@ -60,7 +61,7 @@ def invitations_import(*, job, progress) -> JobOutcome:
         required=importing.INVITEE_REQUIRED,
     )
     progress.start(total=len(rows), stage=_("Inviting"))
-    counts = {"invited": 0, "already_invited": 0, "refused": 0}
+    report = ImportReport(read=len(rows), progress=progress)
     taken = Invitation.objects.filter(session=session).count()
     for row in rows:
         try:
@@ -70,16 +71,16 @@ def invitations_import(*, job, progress) -> JobOutcome:
                 outcome = services.invitation_add(
                     session=session, invitee=invitee, slot_at=slot_at, actor=job.owner
                 )
-            counts[outcome] += 1
+            report.stored += outcome == "invited"
+            report.unchanged += outcome == "already_invited"
             taken += outcome == "invited"
         except ServiceError as exc:
-            counts["refused"] += 1
-            progress.refuse(
-                line=row.line, key=str(row.values.get("id_number") or "")[:40], message=exc.message
+            report.refuse(
+                line=row.line, reason=exc.message, key=str(row.values.get("id_number") or ""), code=exc.code
             )
         progress.advance(1)
     return JobOutcome(
         message=_("%(s)d people invited, %(a)d already invited, %(r)d rows refused.")
-        % {"s": counts["invited"], "a": counts["already_invited"], "r": counts["refused"]},
-        summary=counts,
+        % {"s": report.stored, "a": report.unchanged, "r": len(report.refused)},
+        summary=report.summary(),
     )

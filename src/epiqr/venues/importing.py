@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.core.errors import Invalid
 from epiqr.core.export import Sheet, xlsx_bytes
-from epiqr.core.sheets import SheetError, read_table
+from epiqr.core.sheets import cell_text, read_records
 from epiqr.core.text import fold
 from epiqr.core.timeutil import SHEET_FORMATS, parse_local
 from epiqr.geo.models import Commune
@@ -58,7 +58,6 @@ _HEADER_ALIASES = {
     "starts_at": ["bat dau (su kien)", "bat dau", "starts (event)", "starts", "start"],
     "ends_at": ["ket thuc (su kien)", "ket thuc", "ends (event)", "ends", "end"],
 }
-_HEADERS = {alias: key for key, aliases in _HEADER_ALIASES.items() for alias in aliases}
 _SECTOR_SYNONYMS = {
     "y te": Sector.HEALTH,
     "benh vien": Sector.HEALTH,
@@ -108,39 +107,15 @@ def sector_from_text(text: str) -> str | None:
 
 def read_sheet(blob: bytes, *, filename: str = "") -> list[dict]:
     """Rows of an .xlsx or .csv file as dicts keyed by field, each with "_row" (1 = header row)."""
-    return _rows_from_table(read_table(blob, filename=filename, max_rows=MAX_ROWS + 50))  # + title lines
-
-
-def _rows_from_table(table: list[tuple[int, list]]) -> list[dict]:
-    # The header is the first non-empty row (a sheet may start with a title line above it).
-    header_at = next((i for i, (_n, values) in enumerate(table) if any(_cell(v) for v in values)), None)
-    if header_at is None:
-        raise SheetError(_("The file is empty."))
-    header = table[header_at][1]
-    fields: list[str | None] = [_HEADERS.get(fold(_cell(h)).rstrip(" *")) for h in header]
-    missing = [vi for key, vi, _en, required in COLUMNS if required and key not in fields]
-    if missing:
-        raise SheetError(
-            _("Missing column(s): %(cols)s. Use the template's header row.") % {"cols": ", ".join(missing)}
-        )
-    rows = []
-    for number, values in table[header_at + 1 :]:
-        if not any(_cell(v) for v in values):
-            continue  # blank lines are not venues
-        row: dict = {"_row": number}
-        for key, value in zip(fields, values, strict=False):
-            if key and key not in row:
-                row[key] = value
-        rows.append(row)
-    return rows
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    records = read_records(
+        blob,
+        filename=filename,
+        headers=_HEADER_ALIASES,
+        required=[key for key, _vi, _en, required in COLUMNS if required],
+        labels={key: vi for key, vi, _en, _required in COLUMNS},
+        max_rows=MAX_ROWS,
+    )
+    return [{"_row": record.line, **record.values} for record in records]
 
 
 class CommuneResolver:
@@ -176,7 +151,7 @@ class CommuneResolver:
         """The commune named; raises ValueError with a message for the report."""
         if self._by_code is None:
             self._load()
-        text = _cell(text)
+        text = cell_text(text)
         if not text:
             raise ValueError(_("Commune is missing."))
         if text.isdigit():
@@ -217,12 +192,12 @@ class CommuneResolver:
 
 def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict:
     """Turn one sheet row into venue_clean() arguments, appending every problem found to `errors`."""
-    out: dict = {"name": _cell(raw.get("name")), "address": _cell(raw.get("address"))}
+    out: dict = {"name": cell_text(raw.get("name")), "address": cell_text(raw.get("address"))}
     if not out["name"]:
         errors.append(_("Name is missing."))
     if not out["address"]:
         errors.append(_("Address is missing."))
-    sector_text = _cell(raw.get("sector"))
+    sector_text = cell_text(raw.get("sector"))
     sector = sector_from_text(sector_text)
     if not sector_text:
         errors.append(_("Sector is missing."))
@@ -230,17 +205,17 @@ def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict
         errors.append(_('Unknown sector "%(s)s".') % {"s": sector_text})
     out["sector"] = sector
     try:
-        out["commune_id"] = resolver.resolve(raw.get("commune"), province=_cell(raw.get("province"))).code
+        out["commune_id"] = resolver.resolve(raw.get("commune"), province=cell_text(raw.get("province"))).code
     except ValueError as exc:
         errors.append(str(exc))
         out["commune_id"] = None
-    phone = _cell(raw.get("phone"))
+    phone = cell_text(raw.get("phone"))
     if phone:
         try:
             out["phone"] = normalise_phone(phone)
         except Invalid as exc:
             errors.append(exc.message)
-    capacity = _cell(raw.get("capacity"))
+    capacity = cell_text(raw.get("capacity"))
     if capacity:
         if capacity.isdigit() and int(capacity) > 0:
             out["capacity"] = int(capacity)
@@ -248,13 +223,13 @@ def row_to_fields(raw: dict, *, resolver: CommuneResolver, errors: list) -> dict
             errors.append(_('Capacity "%(c)s" is not a positive whole number.') % {"c": capacity})
     for key, label in (("starts_at", gettext_lazy("start time")), ("ends_at", gettext_lazy("end time"))):
         value = raw.get(key)
-        if _cell(value):
+        if cell_text(value):
             try:
                 out[key] = parse_local(value, formats=SHEET_FORMATS)
             except ValueError:
                 errors.append(
                     _('Cannot read the %(what)s "%(v)s"; write it as 31/12/2026 18:00.')
-                    % {"what": label, "v": _cell(value)}
+                    % {"what": label, "v": cell_text(value)}
                 )
     return out
 

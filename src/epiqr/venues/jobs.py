@@ -19,31 +19,32 @@ def venues_import(*, job, progress) -> JobOutcome:
     report = services.venues_import(
         actor=job.owner, file=bytes(upload.data), filename=upload.name, progress=progress
     )
-    if report.file_errors:
-        for message in report.file_errors:
-            progress.refuse(message=message)
-        return JobOutcome(message=" ".join(report.file_errors), stored=False)
+    if report.file_error:
+        return JobOutcome(message=report.file_error, stored=False)
     if not report.ok:
-        bad = len(report.failed_rows)
+        bad = len(report.refused)
         return JobOutcome(
             message=ngettext(
                 "Nothing was imported: %(n)d row of %(total)d has a problem. Fix it and upload the file again.",
                 "Nothing was imported: %(n)d rows of %(total)d have problems. Fix them and upload the file again.",
                 bad,
             )
-            % {"n": bad, "total": len(report.rows)},
-            summary={"rows": len(report.rows), "refused": bad},
+            % {"n": bad, "total": report.read},
+            summary=report.summary(),
             stored=False,
         )
     sheet = export.Sheet(
         title=_("Venues imported"),
         header=[_("Row"), _("Venue"), _("Code"), _("Commune")],
-        rows=[(r.row, r.venue.name, code_display(r.venue.code), r.venue.commune.name) for r in report.rows],
+        rows=[
+            (line, venue.name, code_display(venue.code), venue.commune.name)
+            for line, venue in zip(report.created_lines, report.created, strict=True)
+        ],
     )
     n = len(report.created)
     return JobOutcome(
         message=ngettext("%(n)d venue imported.", "%(n)d venues imported.", n) % {"n": n},
-        summary={"created": n},
+        summary=report.summary(),
         files=[
             JobFileOut(
                 f"dia-diem-da-nhap-{job.pk}.csv", export.CONTENT_TYPES[export.CSV], export.csv_bytes(sheet)

@@ -17,9 +17,11 @@ from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.accounts.services import user_create
 from epiqr.core import ratelimit
 from epiqr.core.errors import Forbidden, Invalid, NotFound
+from epiqr.core.imports import ImportReport
 from epiqr.core.permissions import Role
 from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
+from epiqr.core.sheets import SheetError
 from epiqr.core.text import fold
 from epiqr.core.timeutil import aware
 from epiqr.geo.models import Commune
@@ -272,32 +274,11 @@ def venue_token_revoke(*, venue: Venue, actor: User | None) -> Venue:
 
 
 @dataclass
-class RowResult:
-    """One spreadsheet row: its number as the user sees it (header is row 1) and what was wrong."""
+class VenuesImportReport(ImportReport):
+    """The shared import report, plus the venues created with the sheet line each came from."""
 
-    row: int
-    name: str
-    errors: list[str] = field(default_factory=list)
-    venue: Venue | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class ImportReport:
-    rows: list[RowResult] = field(default_factory=list)
-    file_errors: list[str] = field(default_factory=list)
     created: list[Venue] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and all(r.ok for r in self.rows)
-
-    @property
-    def failed_rows(self) -> list[RowResult]:
-        return [r for r in self.rows if not r.ok]
+    created_lines: list[int] = field(default_factory=list)
 
 
 def venues_import(
@@ -308,7 +289,7 @@ def venues_import(
     filename: str = "",
     owner=None,
     progress: Progress | None = None,
-) -> ImportReport:
+) -> VenuesImportReport:
     """Register many venues from a sheet, all or nothing.
 
     Every row is validated first (missing name, unknown commune or sector, bad phone, a duplicate of
@@ -319,69 +300,74 @@ def venues_import(
     `progress` (core.progress) hears of each row checked and each row refused, with the reason.
     """
     progress = progress or Progress()
-    report = ImportReport()
+    report = VenuesImportReport(progress=progress)
     if rows is None:
         try:
             rows = importing.read_sheet(file or b"", filename=filename)
-        except importing.SheetError as exc:
-            report.file_errors.append(str(exc))
+        except SheetError as exc:
+            report.refuse_file(exc.message)
             return report
     if not rows:
-        report.file_errors.append(_("The file has no venue rows."))
+        report.refuse_file(_("The file has no venue rows."))
         return report
     if len(rows) > importing.MAX_ROWS:
-        report.file_errors.append(
+        report.refuse_file(
             _("Too many rows (%(n)d); import at most %(max)d at a time.")
             % {"n": len(rows), "max": importing.MAX_ROWS}
         )
         return report
+    report.read = len(rows)
     progress.start(total=len(rows), stage=_("Checking rows"))
     resolver = importing.CommuneResolver(actor=actor)
     seen: dict[tuple, int] = {}
-    cleaned: list[tuple[RowResult, dict]] = []
+    problems: dict[int, tuple[str, list[str]]] = {}  # line -> (venue name, what is wrong)
+    cleaned: list[tuple[int, dict]] = []
     for index, raw in enumerate(rows, start=2):
         progress.advance()
         number = int(raw.get("_row") or index)
-        result = RowResult(row=number, name=_clean_text(raw.get("name")))
-        report.rows.append(result)
-        data = importing.row_to_fields(raw, resolver=resolver, errors=result.errors)
-        if result.errors:
+        errors: list[str] = []
+        problems[number] = (_clean_text(raw.get("name")), errors)
+        data = importing.row_to_fields(raw, resolver=resolver, errors=errors)
+        if errors:
             continue
         try:
             data = venue_clean(**data)
         except Invalid as exc:
-            result.errors.append(exc.message)
+            errors.append(exc.message)
             continue
         if actor is not None and actor.role in Role.OFFICERS and not resolver.in_scope(data["commune_id"]):
-            result.errors.append(_("The commune is outside your jurisdiction."))
+            errors.append(_("The commune is outside your jurisdiction."))
             continue
         key = (data["name_folded"], fold(data["address"]), data["commune_id"])
         if key in seen:
-            result.errors.append(
+            errors.append(
                 _("Duplicate of row %(row)d (same name, address and commune).") % {"row": seen[key]}
             )
             continue
         seen[key] = number
-        cleaned.append((result, data))
+        cleaned.append((number, data))
     # Registered venues with the same name and address: one query for the whole sheet.
-    names = {data["name_folded"] for _r, data in cleaned}
+    names = {data["name_folded"] for _line, data in cleaned}
     existing = {
         (v.name_folded, fold(v.address), v.commune_id): v.code
         for v in Venue.objects.filter(name_folded__in=names, is_active=True).only(
             "name_folded", "address", "commune_id", "code"
         )
     }
-    for result, data in cleaned:
+    for number, data in cleaned:
         code = existing.get((data["name_folded"], fold(data["address"]), data["commune_id"]))
         if code:
-            result.errors.append(_("Already registered (venue code %(code)s).") % {"code": code})
-    for result in report.failed_rows:
-        progress.refuse(line=result.row, key=result.name, message=" ".join(str(e) for e in result.errors))
+            problems[number][1].append(_("Already registered (venue code %(code)s).") % {"code": code})
+    for number, (name, errors) in problems.items():
+        if errors:
+            report.refuse(line=number, reason=" ".join(str(e) for e in errors), key=name)
     if not report.ok:
         return report
     progress.stage(_("Storing"))
     codes = venue_codes_new(len(cleaned))
-    venues = [Venue(code=code, owner=owner, **data) for code, (_r, data) in zip(codes, cleaned, strict=True)]
+    venues = [
+        Venue(code=code, owner=owner, **data) for code, (_line, data) in zip(codes, cleaned, strict=True)
+    ]
     with transaction.atomic():
         report.created = Venue.objects.bulk_create(venues, batch_size=500)
         if not all(v.pk for v in report.created):  # backends without RETURNING: read the ids back
@@ -394,8 +380,8 @@ def venues_import(
             row_count=len(report.created),
             detail={"filename": filename[:200]},
         )
-    for (result, _data), venue in zip(cleaned, report.created, strict=True):
-        result.venue = venue
+    report.stored = len(report.created)
+    report.created_lines = [number for number, _data in cleaned]
     return report
 
 

@@ -50,11 +50,11 @@ class Command(BaseCommand):
                 raise CommandError(exc.message) from exc
             finally:
                 progress.finish()
-        for line in report.errors[:50]:
-            self.stderr.write(f"line {line}")
-        if len(report.errors) > 50:
-            self.stderr.write(f"... and {len(report.errors) - 50} more bad rows")
+        for refused in report.refused[:50]:
+            self.stderr.write(f"line {refused}")
+        if len(report.refused) > 50:
+            self.stderr.write(f"... and {len(report.refused) - 50} more bad rows")
         self.stdout.write(
-            f"read {report.read} rows: stored {report.stored}, already present {report.duplicates}, "
-            f"rejected {len(report.errors)}"
+            f"read {report.read} rows: stored {report.stored}, already present {report.unchanged}, "
+            f"rejected {len(report.refused)}"
         )
