@@ -31,13 +31,14 @@ def bare_insert(request):
 @csrf_exempt
 @login_not_required
 def bare_dose(request):
-    """The vaccination station's baseline: one dose row inserted, nothing checked."""
+    """The vaccination station's baseline: one dose row inserted, nothing checked (the number is the
+    client's: a person's dose of a number is stored once)."""
     from epiqr.vaccination.models import Dose
 
     body = json.loads(request.body)
     row = Dose.objects.create(
         person_id=body["person_id"],
-        number=1,
+        number=body.get("number", 1),
         series_doses=2,
         product="PFIZER",
         given_at=timezone.now(),

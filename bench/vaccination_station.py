@@ -11,6 +11,7 @@ read, the dose stored, its audit and event. Rounds alternate bare and real; medi
 
 import argparse
 import time
+from collections import Counter
 
 from checkins_common import Server, django_setup, load, machine, median, pct, world
 
@@ -57,11 +58,14 @@ def main():
     ]  # the bare view's rows go to the other half (else the station sees a dose today)
     server = Server(workers=args.workers)
     try:
-        load(
-            server.port,
-            [("/bench/bare-dose", {}, {"person_id": bare_people[0]})] * 100,
-            concurrency=args.concurrency,
-        )
+        bare_numbers: Counter = Counter()
+
+        def bare(person_id):
+            """A bare insert for this person, numbered after its earlier ones (number unique per person)."""
+            bare_numbers[person_id] += 1
+            return ("/bench/bare-dose", {}, {"person_id": person_id, "number": bare_numbers[person_id]})
+
+        load(server.port, [bare(bare_people[i]) for i in range(100)], concurrency=args.concurrency)
         load(
             server.port,
             [(station, auth, {"payload": payloads[next(people)]}) for _ in range(100)],
@@ -71,10 +75,7 @@ def main():
         for r in range(args.rounds):
             for kind in ("bare", "station") if r % 2 == 0 else ("station", "bare"):
                 if kind == "bare":
-                    reqs = [
-                        ("/bench/bare-dose", {}, {"person_id": bare_people[i % len(bare_people)]})
-                        for i in range(args.requests)
-                    ]
+                    reqs = [bare(bare_people[i % len(bare_people)]) for i in range(args.requests)]
                 else:
                     reqs = [
                         (station, auth, {"payload": payloads[next(people)]}) for _ in range(args.requests)

@@ -176,6 +176,11 @@ class Dose(models.Model):
             models.Index(fields=["session", "given_at"], name="vacc_dose_session"),
             models.Index(fields=["given_at", "id"], name="vacc_dose_given"),
         ]
+        constraints = [
+            # A person's dose of a number is recorded once: what stops two stations giving "dose 2" to
+            # one card at the same moment when the station's one statement takes no lock (store.py).
+            models.UniqueConstraint(fields=["person", "number"], name="vacc_dose_number_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_product_display()} #{self.number} {self.given_at:%d/%m/%Y}"

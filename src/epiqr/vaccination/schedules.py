@@ -204,30 +204,53 @@ class DoseAdvice:
     primary_product: str | None
 
 
+@dataclass(frozen=True)
+class Step:
+    """What the dose after `count` earlier ones is, under a policy: its number, whether it is a booster,
+    the gap it needs after the last dose (None: no further dose in this schedule) and the DCC `sd`."""
+
+    number: int
+    booster: bool
+    gap: Interval | None
+    series_doses: int
+
+
+def primary_doses_of(product: str | None) -> int:
+    """The primary series of a product (2 for a product this table does not know)."""
+    return PRODUCTS[product].primary_doses if product in PRODUCTS else 2
+
+
+def step_after(policy: SchedulePolicy, first: str, count: int) -> Step:
+    """The dose after `count` >= 1 earlier doses whose first was of `first` (the product that sets the
+    primary series): primary doses keep the first product's intervals (28 days for a product without
+    any), the first booster follows the last primary dose, each further booster the previous one."""
+    number = count + 1
+    primary = primary_doses_of(first)
+    if number <= primary:
+        intervals = policy.primary.get(first, ())
+        gap: Interval | None = intervals[number - 2] if number - 2 < len(intervals) else Interval(28, 28)
+        return Step(number, False, gap, primary)
+    if number == primary + 1:
+        return Step(number, True, policy.booster_after_primary, number)
+    return Step(number, True, policy.booster_after_booster, number)
+
+
 def next_dose(policy: SchedulePolicy, product: str, previous: list[PriorDose], on: date) -> DoseAdvice:
     """Which dose `product` given on `on` would be after `previous`, and whether it is too early."""
     history = sorted(previous, key=lambda d: d.day)
-    number = len(history) + 1
     if not history:
         primary_doses = PRODUCTS[product].primary_doses if product in PRODUCTS else 1
         return DoseAdvice(1, False, on, on, False, primary_doses, product)
     first = history[0].product
-    primary_doses = PRODUCTS[first].primary_doses if first in PRODUCTS else 2
+    step = step_after(policy, first, len(history))
+    if step.gap is None:
+        return DoseAdvice(step.number, step.booster, None, None, True, step.series_doses, first)
     last = history[-1].day
-    if number <= primary_doses:
-        intervals = policy.primary.get(first, ())
-        gap = intervals[number - 2] if number - 2 < len(intervals) else Interval(28, 28)
-        booster = False
-    elif number == primary_doses + 1:
-        gap, booster = policy.booster_after_primary, True
-    else:
-        gap, booster = policy.booster_after_booster, True
-    series = primary_doses if not booster else number
-    if gap is None:
-        return DoseAdvice(number, booster, None, None, True, series, first)
-    earliest = last + timedelta(days=gap.minimum_days)
-    recommended = last + timedelta(days=gap.recommended_days)
-    return DoseAdvice(number, booster, earliest, recommended, on < earliest, series, first)
+    earliest = last + timedelta(days=step.gap.minimum_days)
+    recommended = last + timedelta(days=step.gap.recommended_days)
+    return DoseAdvice(
+        step.number, step.booster, earliest, recommended, on < earliest, step.series_doses, first
+    )
 
 
 def primary_complete(previous: list[PriorDose]) -> bool:

@@ -41,7 +41,7 @@ def prior_doses(*, person_id: int) -> list[schedules.PriorDose]:
     return [
         schedules.PriorDose(local(at).date(), product)
         for at, product in Dose.objects.filter(person_id=person_id)
-        .order_by("given_at")
+        .order_by("given_at", "id")
         .values_list("given_at", "product")
     ]
 

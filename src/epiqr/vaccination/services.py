@@ -11,12 +11,11 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from epiqr.cases.selectors import Recovery, person_latest_recovery
@@ -27,11 +26,11 @@ from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, now
 from epiqr.people.models import Person
 from epiqr.people.parsers import parse_payload
-from epiqr.people.selectors import person_for_scanned_document
+from epiqr.people.selectors import person_for_scanned_document, person_from_scan_row, person_scan_columns
 from epiqr.people.services import person_from_scan
 from epiqr.testing.selectors import NegativeTest, person_latest_negative_test
 
-from . import dcc, schedules, status
+from . import dcc, schedules, status, store
 from .events import CERTIFICATE_REVOKED, DOSE_RECORDED
 from .models import AdverseEvent, Certificate, Dose, DoseSource, Lot, Screening, Session, Severity, Site
 from .selectors import door_rules_forget, prior_doses
@@ -136,91 +135,110 @@ def dose_record(
         _check_scope(actor=actor, commune_id=session.site.commune_id)
         site = site or session.site
     if lot is not None:
-        if lot.product != product:
-            raise Invalid(_("This lot is of another vaccine."), field="lot", code="lot_product")
-        if lot.expires_on < local(given_at).date():
-            raise Invalid(
-                _("Lot %(lot)s expired on %(day)s: do not use it.")
-                % {"lot": lot.number, "day": f"{lot.expires_on:%d/%m/%Y}"},
-                field="lot",
-                code="lot_expired",
-            )
+        _lot_check(lot=lot, product=product, given_at=given_at)
         lot_number = lot.number
     override = (override or "").strip()[:300]
     if client_id is not None:
         existing = Dose.objects.filter(client_id=client_id).first()
         if existing is not None:
             return DoseOutcome(existing, False)
-    with transaction.atomic():
-        # One dose at a time per person: two stations scanning the same card cannot both give "dose 2".
-        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
-        policy, advice = dose_advice(person_id=person.pk, product=product, at=given_at)
-        if source == DoseSource.STATION and not override:
-            if advice.too_early:
-                if advice.earliest is None:
-                    message = _("No further dose is in the schedule in force (%(policy)s).") % {
-                        "policy": policy.name
-                    }
-                else:
-                    message = _("Too early for dose %(n)d: the schedule allows it from %(day)s.") % {
-                        "n": advice.number,
-                        "day": f"{advice.earliest:%d/%m/%Y}",
-                    }
-                raise Conflict(message, code="too_early")
-            if _contraindicated(person_id=person.pk):
-                raise Conflict(
-                    _("The screening noted a contraindication: give a reason to vaccinate anyway."),
-                    code="contraindicated",
-                )
-        try:
-            # a savepoint only when a retry can collide on client_id
-            with transaction.atomic() if client_id is not None else nullcontext():
-                dose = Dose.objects.create(
-                    person=person,
-                    number=advice.number,
-                    series_doses=advice.series_doses,
-                    product=product,
-                    lot=lot,
-                    lot_number=(lot_number or "").strip()[:40],
-                    given_at=given_at,
-                    site=site,
-                    session=session,
-                    given_by=actor if getattr(actor, "pk", None) else None,
-                    source=source,
-                    country=(country or "VN").upper()[:2],
-                    schedule=policy.name,
-                    early_override=override if (advice.too_early or override) else "",
-                    observe_until=given_at + timedelta(minutes=OBSERVATION_MINUTES) if observe else None,
-                    client_id=client_id,
-                )
-        except IntegrityError:
-            existing = Dose.objects.filter(client_id=client_id).first() if client_id else None
-            if existing is None:
-                raise
+    try:
+        with transaction.atomic():
+            # One dose at a time per person: two stations scanning the same card cannot both give "dose 2"
+            # (the unique person and number stops the station's one-statement path, which takes no lock).
+            list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+            policy, advice = dose_advice(person_id=person.pk, product=product, at=given_at)
+            if source == DoseSource.STATION and not override:
+                if advice.too_early:
+                    if advice.earliest is None:
+                        message = _("No further dose is in the schedule in force (%(policy)s).") % {
+                            "policy": policy.name
+                        }
+                    else:
+                        message = _("Too early for dose %(n)d: the schedule allows it from %(day)s.") % {
+                            "n": advice.number,
+                            "day": f"{advice.earliest:%d/%m/%Y}",
+                        }
+                    raise Conflict(message, code="too_early")
+                if _contraindicated(person_id=person.pk):
+                    raise Conflict(
+                        _("The screening noted a contraindication: give a reason to vaccinate anyway."),
+                        code="contraindicated",
+                    )
+            dose = Dose.objects.create(
+                person=person,
+                number=advice.number,
+                series_doses=advice.series_doses,
+                product=product,
+                lot=lot,
+                lot_number=(lot_number or "").strip()[:40],
+                given_at=given_at,
+                site=site,
+                session=session,
+                given_by=actor if getattr(actor, "pk", None) else None,
+                source=source,
+                country=(country or "VN").upper()[:2],
+                schedule=policy.name,
+                early_override=override if (advice.too_early or override) else "",
+                observe_until=given_at + timedelta(minutes=OBSERVATION_MINUTES) if observe else None,
+                client_id=client_id,
+            )
+            if override:
+                audit_record(actor=actor, action="vaccination.dose_override", target=dose, reason=override)
+            _dose_recorded(dose=dose)
+    except IntegrityError:
+        # the transaction (or its savepoint) is rolled back: a retry of a stored client id, or this
+        # person's dose of that number stored a moment ago by another station
+        existing = Dose.objects.filter(client_id=client_id).first() if client_id else None
+        if existing is not None:
             return DoseOutcome(existing, False)
-        if override:
-            audit_record(actor=actor, action="vaccination.dose_override", target=dose, reason=override)
-        events.emit(
-            DOSE_RECORDED,
-            dose_id=dose.pk,
-            person_id=dose.person_id,
-            number=dose.number,
-            product=dose.product,
-            source=source,
-            actor_id=dose.given_by_id,
-        )
+        if Dose.objects.filter(person_id=person.pk, number=advice.number).exists():
+            raise Conflict(
+                _("Another station recorded a dose for this person a moment ago: scan the card again."),
+                code="concurrent_dose",
+            ) from None
+        raise
     return DoseOutcome(dose, True)
+
+
+def _lot_check(*, lot: Lot, product: str, given_at: datetime) -> None:
+    """A lot must be of the dose's product and not expired on the day."""
+    if lot.product != product:
+        raise Invalid(_("This lot is of another vaccine."), field="lot", code="lot_product")
+    if lot.expires_on < local(given_at).date():
+        raise Invalid(
+            _("Lot %(lot)s expired on %(day)s: do not use it.")
+            % {"lot": lot.number, "day": f"{lot.expires_on:%d/%m/%Y}"},
+            field="lot",
+            code="lot_expired",
+        )
+
+
+def _dose_recorded(*, dose: Dose) -> None:
+    events.emit(
+        DOSE_RECORDED,
+        dose_id=dose.pk,
+        person_id=dose.person_id,
+        number=dose.number,
+        product=dose.product,
+        source=dose.source,
+        actor_id=dose.given_by_id,
+    )
 
 
 def _contraindicated(*, person_id: int) -> bool:
     """contraindication(...) is not None, reading one column."""
-    latest = Screening.objects.filter(person_id=person_id).order_by("-at").values_list("contraindicated")[:1]
+    latest = (
+        Screening.objects.filter(person_id=person_id)
+        .order_by("-at", "-id")
+        .values_list("contraindicated")[:1]
+    )
     return bool(latest and latest[0][0])
 
 
 def contraindication(*, person_id: int) -> Screening | None:
     """The latest screening note, if it says not to vaccinate (a later note without it lifts it)."""
-    latest = Screening.objects.filter(person_id=person_id).order_by("-at").first()
+    latest = Screening.objects.filter(person_id=person_id).order_by("-at", "-id").first()
     return latest if latest is not None and latest.contraindicated else None
 
 
@@ -283,7 +301,7 @@ def station_view(*, session: Session, person) -> StationPerson:
     return StationPerson(
         person=person,
         doses=list(Dose.objects.filter(person=person).select_related("site").order_by("given_at")),
-        screening=Screening.objects.filter(person=person).order_by("-at").first(),
+        screening=Screening.objects.filter(person=person).order_by("-at", "-id").first(),
         advice=advice,
         policy=policy,
         created=False,
@@ -309,7 +327,12 @@ def station_record(*, session: Session, person, actor, lot: Lot | None = None, o
 def station_record_scan(
     *, session: Session, payload: str, actor, lot_id: int | None = None, override: str = "", client_id=None
 ) -> DoseOutcome:
-    """The station's API: one scan records the session's dose for that person at once."""
+    """The station's API: one scan records the session's dose for that person at once.
+
+    Without an override, a known card takes one statement on PostgreSQL (`store.station_scan_insert`:
+    the person, the schedule and screening check, the insert) and a person found otherwise one more
+    (`store.dose_checked_insert`); whatever they did not store (a refusal, a retry, a concurrent dose)
+    goes through dose_record, which says why with the same rule in Python."""
     _check_scope(actor=actor, commune_id=session.site.commune_id)
     lot = session.lot
     if lot_id is not None:
@@ -317,21 +340,40 @@ def station_record_scan(
         if lot is None:
             raise Invalid(_("This lot is of another vaccine."), field="lot_id", code="lot_product")
     key = scoped_uuid(sender=sender_of(actor), client_id=client_id) if client_id else None
-    if key is not None:
-        existing = Dose.objects.filter(client_id=key).select_related("person").first()
-        if existing is not None:
-            return DoseOutcome(existing, False)
     payload = (payload or "").strip()
-    # A known card that changes nothing about its holder: one query (as the check-in scan); anything else
-    # (a new card, details to fill, an EpiQR code to check) takes the people service's full path.
     doc = parse_payload(payload)
-    person = person_for_scanned_document(doc=doc)
+    override = (override or "").strip()[:300]
+    at = now()
+    person = None
+    if not override:
+        if lot is not None:
+            _lot_check(lot=lot, product=session.product, given_at=at)
+        planned = store.StationDose(
+            product=session.product,
+            at=at,
+            observe_until=at + timedelta(minutes=OBSERVATION_MINUTES),
+            session_id=session.pk,
+            site_id=session.site_id,
+            lot_id=lot.pk if lot is not None else None,
+            lot_number=lot.number if lot is not None else "",
+            given_by_id=actor.pk if getattr(actor, "pk", None) else None,
+            client_id=key,
+        )
+        person, stored = _station_fast(doc=doc, planned=planned)
+        if stored is not None:
+            stored.person = person
+            _dose_recorded(dose=stored)
+            return DoseOutcome(stored, True)
+    if person is None:
+        # A known card that changes nothing about its holder: one query (as the check-in scan); anything
+        # else (a new card, details to fill, an EpiQR code to check) takes the people service's full path.
+        person = person_for_scanned_document(doc=doc)
     if person is None:
         person = person_from_scan(payload=payload, actor=actor, commune=session.site.commune, doc=doc).person
-    return dose_record(
+    outcome = dose_record(
         person=person,
         product=session.product,
-        given_at=now(),
+        given_at=at,
         source=DoseSource.STATION,
         actor=actor,
         session=session,
@@ -340,6 +382,50 @@ def station_record_scan(
         client_id=key,
         observe=True,
     )
+    if not outcome.stored and outcome.dose.person_id == person.pk:
+        outcome.dose.person = person
+    return outcome
+
+
+def _station_fast(*, doc, planned: store.StationDose) -> tuple[Person | None, Dose | None]:
+    """The station's dose in one statement when the card is known and nothing needs the full path: the
+    person (None when the card needs people's full path) and the stored dose (None when not stored)."""
+    if connection.vendor == "postgresql":
+        row = store.station_scan_insert(doc=doc, dose=planned)
+        if row is None:
+            return None, None
+        width = len(person_scan_columns())
+        person = person_from_scan_row(row[:width])
+        _verdict, number, series, schedule, dose_id = row[width:]
+    else:
+        person = person_for_scanned_document(doc=doc)
+        if person is None:
+            return None, None
+        _verdict, number, series, schedule, dose_id = store.dose_checked_insert(
+            person_id=person.pk, dose=planned
+        )
+    if dose_id is None:
+        return person, None
+    dose = Dose(
+        id=dose_id,
+        person_id=person.pk,
+        number=number,
+        series_doses=series,
+        product=planned.product,
+        lot_id=planned.lot_id,
+        lot_number=planned.lot_number,
+        given_at=planned.at,
+        site_id=planned.site_id,
+        session_id=planned.session_id,
+        given_by_id=planned.given_by_id,
+        source=planned.source,
+        country=planned.country,
+        schedule=schedule,
+        observe_until=planned.observe_until,
+        client_id=planned.client_id,
+        recorded_at=planned.at,
+    )
+    return person, dose
 
 
 # --- doses from other systems: idempotent batches (API) and history imports -----------------------------
