@@ -16,6 +16,8 @@ from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
 from . import permissions, selectors, services
+from .schedules import PRODUCTS
+from .views import verdict_text
 
 router = Router(tags=["vaccination"])
 
@@ -185,8 +187,6 @@ class VaccinationProductOut(Schema):
 @no_personal_data("the vaccine products and their schedules")
 def products(request):
     """The vaccine products and their EU DCC value-set codes."""
-    from .schedules import PRODUCTS
-
     return [p.__dict__ for p in PRODUCTS.values()]
 
 
@@ -207,7 +207,7 @@ SessionListQuery = api_query(selectors.SESSIONS)
 
 @router.get("/sessions", response={200: SessionPage, **errors(403, 422)})
 @no_personal_data("vaccination sessions: sites, teams, days and dose counts")
-def session_list(request, params: Query[SessionListQuery]):
+def session_list(request, params: Query[SessionListQuery]):  # type: ignore[valid-type]
     """Vaccination sessions of your area, newest day first, with their dose counts; paged."""
     check_capability(request.user, permissions.VIEW)
     page = selectors.SESSIONS.get(
@@ -277,8 +277,6 @@ class VaccinationVerifyOut(Schema):
 def verify(request, body: VaccinationVerifyIn):
     """Public: decode any `HC1:` code and say whether it is valid against EpiQR's trust list and
     revocation list, and why not; the holder's name and date of birth are to compare with an ID card."""
-    from .views import verdict_text
-
     verdict = selectors.certificate_verify(code=body.code)
     entries = [
         {

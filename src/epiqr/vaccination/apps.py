@@ -16,8 +16,10 @@ class VaccinationConfig(AppConfig):
         from .models import Certificate, Dose, Invitation, Screening
 
         # Rows that say something of a person: loading one in an audited request is reading that person.
-        for model in (Dose, Screening, Invitation, Certificate):
-            track_reads(model, person_id=lambda row: row.person_id)
+        track_reads(Dose, person_id=lambda dose: dose.person_id)
+        track_reads(Screening, person_id=lambda note: note.person_id)
+        track_reads(Invitation, person_id=lambda invitation: invitation.person_id)
+        track_reads(Certificate, person_id=lambda certificate: certificate.person_id)
 
         # A DCC is valid for 12 months (QĐ 5772/QĐ-BYT): a retired key verifies that long.
         keyring.purpose("dcc", label=_("Vaccination certificates (EU DCC format)"), max_validity_days=366)

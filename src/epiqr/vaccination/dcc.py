@@ -296,7 +296,7 @@ def signature_valid(decoded: Decoded, public_key) -> bool:
     if alg is None:
         return False
     kid = decoded.kid or b""
-    cache_key = (kid, id(public_key), decoded.alg)
+    cache_key = (kid, id(public_key), decoded.alg or 0)
     key = _verify_keys.get(cache_key)
     if key is None:
         pem = public_key.public_bytes(
@@ -337,7 +337,8 @@ class Verdict:
 
 
 def _holder(verdict: Verdict, hcert: dict) -> None:
-    nam = hcert.get("nam") if isinstance(hcert.get("nam"), dict) else {}
+    raw = hcert.get("nam")
+    nam = raw if isinstance(raw, dict) else {}
     verdict.family_name = str(nam.get("fn") or nam.get("fnt") or "")[:80]
     verdict.given_name = str(nam.get("gn") or nam.get("gnt") or "")[:80]
     verdict.date_of_birth = str(hcert.get("dob") or "")[:10]

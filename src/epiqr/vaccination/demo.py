@@ -4,6 +4,7 @@ observation, a screening note and an adverse event, for the vaccinator login to 
 
 from datetime import datetime, time, timedelta
 
+from epiqr.core.errors import ServiceError
 from epiqr.core.timeutil import VN_TZ, local_today, now
 
 from . import schedules, services
@@ -58,14 +59,14 @@ def populate(world: dict) -> None:
     for person in keep:
         plan = VERO if rng.random() < 0.1 else CAMPAIGN
         doses = plan[: rng.choice((1, 2, 2, 3, 3, 3))]
-        for number, ((y, m, d), product, lot_number) in enumerate(doses, start=1):
+        for dose_number, ((y, m, d), product, lot_number) in enumerate(doses, start=1):
             at = datetime(y, m, d, 8, tzinfo=VN_TZ) + timedelta(minutes=rng.randrange(0, 540))
             primary = schedules.PRODUCTS[plan[0][1]].primary_doses
             rows.append(
                 Dose(
                     person=person,
-                    number=number,
-                    series_doses=max(primary, number),
+                    number=dose_number,
+                    series_doses=max(primary, dose_number),
                     product=product,
                     lot=lots[lot_number],
                     lot_number=lot_number,
@@ -127,7 +128,6 @@ def populate(world: dict) -> None:
             actor=vaccinator,
         )
     # Certificates for the first vaccinated residents (the others get theirs when they open their page).
-    from epiqr.core.errors import ServiceError
 
     for person in keep[:20]:
         try:

@@ -4,6 +4,8 @@ rectangles so that it prints sharp; DejaVu fonts carry the diacritics."""
 from datetime import datetime
 from pathlib import Path
 
+from fpdf import FPDF
+
 from epiqr.core.qr import dark_runs, qr_modules
 from epiqr.core.timeutil import local
 
@@ -21,8 +23,6 @@ QR_MM = 90.0  # a DCC of ~500 characters is a version 13-15 symbol: 0.9 mm modul
 
 
 def certificate_pdf(*, certificate) -> bytes:
-    from fpdf import FPDF
-
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))

@@ -6,13 +6,16 @@ from epiqr.core.timeutil import local_today
 from epiqr.geo.forms import CommuneSelect
 
 from .models import PRODUCT_CHOICES, Severity
+from .selectors import group_choices
 
 
 class SessionForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=None, required=False, label=_("Vaccination site"))
+    site: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Vaccination site")
+    )
     new_site_name = forms.CharField(required=False, max_length=150, label=_("…or a new site: name"))
     new_site_address = forms.CharField(required=False, max_length=255, label=_("New site: address"))
-    new_site_commune = forms.ModelChoiceField(
+    new_site_commune: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, label=_("New site: commune"), widget=CommuneSelect
     )
     day = forms.DateField(label=_("Day"), initial=local_today, widget=forms.DateInput(attrs={"type": "date"}))
@@ -54,13 +57,24 @@ class InvitationForm(forms.Form):
     born_until = forms.IntegerField(
         label=_("Born until (year)"), min_value=1900, max_value=2100, initial=2003
     )
-    group = forms.CharField(label=_("Priority group"), max_length=100, required=False)
+    priority_group = forms.ChoiceField(
+        label=_("Priority group"),
+        required=False,
+        choices=lambda: [("", _("Anyone in the age range")), *group_choices()],
+    )
     first_slot = forms.TimeField(
         label=_("First slot"), initial="07:30", widget=forms.TimeInput(attrs={"type": "time"})
     )
     minutes_per_slot = forms.IntegerField(label=_("Minutes per slot"), min_value=5, max_value=240, initial=15)
     per_slot = forms.IntegerField(label=_("People per slot"), min_value=1, max_value=100, initial=10)
     limit = forms.IntegerField(label=_("At most"), min_value=1, max_value=2000, initial=200)
+
+
+class PriorityGroupForm(forms.Form):
+    group = forms.ChoiceField(label=_("Priority group"), choices=group_choices)
+    since = forms.DateField(
+        label=_("Since"), required=False, initial=local_today, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class InvitationImportForm(forms.Form):
@@ -79,7 +93,9 @@ class InvitationImportForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=None, label=_("Vaccination site recording these doses"))
+    site: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("Vaccination site recording these doses")
+    )
     file = forms.FileField(label=_("Excel (.xlsx) or CSV file"))
 
     def __init__(self, *args, sites, **kwargs):

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from epiqr.core.errors import Invalid
 from epiqr.core.sheets import Record, read_records
+from epiqr.core.timeutil import VN_TZ
 
 from .schedules import PRODUCTS
+from .services import DoseItem, Invitee
 
 HEADERS = {
     "id_number": ("số cccd", "cccd", "số định danh", "id_number", "id number", "số cmnd/cccd"),
@@ -82,10 +84,6 @@ def rows_from_file(
 
 def item_of(row: Row):
     """The DoseItem of a row, or Invalid naming the field at fault."""
-    from epiqr.core.timeutil import VN_TZ
-
-    from .services import DoseItem
-
     v = row.values
     number = "".join(str(v.get("id_number") or "").split())
     name = " ".join(str(v.get("full_name") or "").split())
@@ -138,6 +136,4 @@ def _person_fields(row: Row) -> dict:
 
 def invitee_of(row: Row):
     """The Invitee of an invitation list's row, or Invalid naming the field at fault."""
-    from .services import Invitee
-
     return Invitee(**_person_fields(row), group=" ".join(str(row.values.get("group") or "").split())[:100])

@@ -263,3 +263,35 @@ class DoorRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.venue}: {self.refuse_red}"
+
+
+class GroupSource(models.TextChoices):
+    IMPORT = "import", _("Imported invitation list")
+    STAFF = "staff", _("Set by staff")
+
+
+class PriorityMember(models.Model):
+    """A person's priority group for vaccination (`groups.py`: the versioned list, by code), from an
+    imported invitation list or set by staff; the registry's invitation picker filters by it."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    group = models.CharField(_("priority group"), max_length=40)
+    group_list = models.CharField(_("list of priority groups"), max_length=40)
+    source = models.CharField(_("source"), max_length=10, choices=GroupSource.choices)
+    since = models.DateField(_("since"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        ordering = ["person", "group"]
+        verbose_name = _("priority group member")
+        verbose_name_plural = _("priority group members")
+        constraints = [models.UniqueConstraint(fields=["person", "group"], name="vacc_priority_once")]
+        indexes = [models.Index(fields=["group", "since", "person"], name="vacc_priority_group")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.group}"

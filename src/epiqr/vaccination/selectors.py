@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
+import base64
+import time
 from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter, user_in_jurisdiction
+from epiqr.cases.selectors import person_active_case, person_recovered_from
+from epiqr.core import keyring
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
-from epiqr.core.timeutil import local, now
+from epiqr.core.timeutil import local, local_today, now
+from epiqr.people.selectors import person_list_visible_to
+from epiqr.testing.selectors import person_latest_negative
+from epiqr.tracing.selectors import person_quarantined_since
+from epiqr.venues.selectors import venue_list_visible_to, venue_may_manage
 
-from . import schedules
-from .models import PRODUCT_CHOICES, Certificate, Dose, Lot, Session, Site
+from . import dcc, groups, schedules, status
+from .models import PRODUCT_CHOICES, Certificate, DoorRule, Dose, Lot, PriorityMember, Session, Site
 
 
 def site_list_visible_to(*, user) -> QuerySet[Site]:
     return jurisdiction_filter(Site.objects.select_related("commune"), user=user, commune_path="commune")
+
+
+def group_label(text: str) -> str:
+    """How an invitation's or a member's group is shown: a group of the lists (groups.py) as its number
+    and translated label, any other text (an imported list's own label) as written."""
+    group = groups.group_get(text)
+    return f"{group.number}. {_(group.label)}" if group is not None else text
+
+
+def group_choices() -> list[tuple[str, str]]:
+    """The groups of the list in force today, for a form."""
+    return [(g.code, group_label(g.code)) for g in groups.list_for(local(now()).date()).groups]
+
+
+def priority_members_of(*, person_id: int) -> list[PriorityMember]:
+    """A person's priority groups (each with its label), by group number."""
+    rows = list(PriorityMember.objects.filter(person_id=person_id))
+    for row in rows:
+        setattr(row, "label", group_label(row.group))  # noqa: B010 (shown by the template)
+    return sorted(rows, key=lambda r: getattr(groups.group_get(r.group), "number", 99))
 
 
 def session_list_visible_to(*, user) -> QuerySet[Session]:
@@ -128,11 +156,6 @@ _trust: dict = {"at": 0.0, "keys": {}, "withdrawn": set()}
 
 
 def _trusted() -> dict:
-    import base64
-    import time
-
-    from epiqr.core import keyring
-
     if time.monotonic() - _trust["at"] > TRUST_CACHE_SECONDS:
         _trust["keys"] = {k.kid: k.public_key for k in keyring.published_keys("dcc")}
         _trust["withdrawn"] = {base64.b64decode(kid) for kid in keyring.withdrawn_kids("dcc")}
@@ -147,10 +170,6 @@ def trust_refresh() -> None:
 
 def certificate_verify(*, code: str, at=None):
     """The verdict on a scanned `HC1:` code against EpiQR's own trust list and revocation list."""
-    from epiqr.core import keyring
-
-    from . import dcc
-
     trust = _trusted()
     return dcc.verify_code(
         code,
@@ -170,12 +189,6 @@ def certificate_get(*, public_id) -> Certificate | None:
 
 def person_facts(*, person_id: int):
     """What cases, tracing and testing know of one person, through their selectors, for status.py."""
-    from epiqr.cases.selectors import person_active_case, person_recovered_from
-    from epiqr.testing.selectors import person_latest_negative
-    from epiqr.tracing.selectors import person_quarantined_since
-
-    from . import status
-
     return status.Facts(
         doses=tuple(prior_doses(person_id=person_id)),
         active_case=person_active_case(person_id=person_id) is not None,
@@ -187,20 +200,12 @@ def person_facts(*, person_id: int):
 
 def person_status(*, person_id: int, at=None):
     """The person's health status colour and its reasons under the policy in force."""
-    from epiqr.core.timeutil import local
-
-    from . import status
-
     at = local(at or now())
     return status.status(status.policy_for(at.date()), person_facts(person_id=person_id), at)
 
 
 def certificate_status(*, verdict, at=None):
     """The status a verifier shows from a valid certificate alone: it knows no more than the code says."""
-    from epiqr.core.timeutil import local
-
-    from . import status
-
     at = local(at or now())
     return status.status_of_certificate(
         status.policy_for(at.date()), kind=verdict.kind, entries=verdict.entries, at=at
@@ -222,10 +227,6 @@ def _band(birth_year: int | None, year: int) -> str:
 def coverage(*, user, on: date | None = None) -> list[dict]:
     """People registered and people with at least 1, 2 and 3 doses, by commune and age band, within the
     user's jurisdiction (the dashboards read this): rows {commune_id, band, people, dose1, dose2, dose3}."""
-    from django.db.models import Max
-
-    from epiqr.people.selectors import person_list_visible_to
-
     on = on or local_today_()
     people = person_list_visible_to(user=user)
     rows: dict[tuple, dict] = {}
@@ -253,8 +254,6 @@ def coverage(*, user, on: date | None = None) -> list[dict]:
 
 
 def local_today_():
-    from epiqr.core.timeutil import local_today
-
     return local_today()
 
 
@@ -271,10 +270,6 @@ def door_rules_forget() -> None:
 def venue_refuses_red(*, venue_id: int) -> bool:
     """Whether the venue refuses a red health status: a set kept for a minute per process (no query per
     scan on the stations' hot path)."""
-    import time
-
-    from .models import DoorRule
-
     if time.monotonic() - _doors["at"] > DOOR_CACHE_SECONDS:
         _doors["venues"] = frozenset(
             DoorRule.objects.filter(refuse_red=True).values_list("venue_id", flat=True)
@@ -285,8 +280,6 @@ def venue_refuses_red(*, venue_id: int) -> bool:
 
 def door_refusal(*, person_id: int, venue_id: int) -> str | None:
     """At a venue that refuses a red status: the reason to refuse this person, or None to admit."""
-    from django.utils.translation import gettext as _
-
     if not venue_refuses_red(venue_id=venue_id):
         return None
     found = person_status(person_id=person_id)
@@ -300,10 +293,6 @@ def door_refusal(*, person_id: int, venue_id: int) -> str | None:
 
 def door_rule_list(*, user):
     """The venues the user manages, each with whether it refuses a red status."""
-    from epiqr.venues.selectors import venue_list_visible_to, venue_may_manage
-
-    from .models import DoorRule
-
     venues = [
         v
         for v in venue_list_visible_to(user=user).order_by("name")[:200]

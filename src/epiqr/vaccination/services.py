@@ -9,6 +9,7 @@ site must be in the actor's jurisdiction.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,31 +17,47 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from epiqr.accounts.selectors import user_in_jurisdiction
 from epiqr.cases.selectors import Recovery, person_latest_recovery
 from epiqr.core import events, keyring
-from epiqr.core.errors import Conflict, Invalid, NotFound
+from epiqr.core.errors import Conflict, Invalid, NotFound, ServiceError
 from epiqr.core.idempotency import scoped_uuid, sender_of
-from epiqr.core.services import audit_record
-from epiqr.core.timeutil import local, now
+from epiqr.core.services import audit_record, revocation_add
+from epiqr.core.text import fold
+from epiqr.core.timeutil import aware, local, now
+from epiqr.notify.services import Notice, message_render, message_send, notices_send
 from epiqr.people.models import Person
 from epiqr.people.parsers import parse_payload
 from epiqr.people.selectors import person_for_scanned_document, person_from_scan_row, person_scan_columns
-from epiqr.people.services import person_from_scan
+from epiqr.people.services import person_create, person_find, person_from_scan
 from epiqr.testing.selectors import NegativeTest, person_latest_negative_test
 
-from . import dcc, schedules, status, store
+from . import dcc, groups, schedules, status, store
 from .events import CERTIFICATE_REVOKED, DOSE_RECORDED
-from .models import AdverseEvent, Certificate, Dose, DoseSource, Lot, Screening, Session, Severity, Site
+from .models import (
+    AdverseEvent,
+    Certificate,
+    DoorRule,
+    Dose,
+    DoseSource,
+    GroupSource,
+    Invitation,
+    Lot,
+    PriorityMember,
+    Screening,
+    Session,
+    Severity,
+    Site,
+)
 from .selectors import door_rules_forget, prior_doses
 
 OBSERVATION_MINUTES = 30  # QĐ 3355/QĐ-BYT (2021): watch everyone 30 minutes after the injection
 
 
 def _check_scope(*, actor, commune_id: int | None, what: str = "session") -> None:
-    from epiqr.accounts.selectors import user_in_jurisdiction
-
     if actor is not None and not user_in_jurisdiction(user=actor, commune_id=commune_id):
         if what == "site":
             raise NotFound(
@@ -272,7 +289,7 @@ def adverse_event_record(
 
 @dataclass
 class StationPerson:
-    person: object
+    person: Person
     doses: list
     screening: Screening | None
     advice: schedules.DoseAdvice
@@ -283,8 +300,6 @@ class StationPerson:
 def station_identify(*, session: Session, payload: str, actor) -> StationPerson:
     """The person a scan names (registered from a chip card on first sight), with their doses, the
     latest screening note and what the next dose of the session's product would be."""
-    from epiqr.people.services import person_from_scan
-
     payload = (payload or "").strip()
     if not payload:
         raise Invalid(_("Nothing was scanned."), code="empty")
@@ -344,7 +359,7 @@ def station_record_scan(
     doc = parse_payload(payload)
     override = (override or "").strip()[:300]
     at = now()
-    person = None
+    person: Person | None = None
     if not override:
         if lot is not None:
             _lot_check(lot=lot, product=session.product, given_at=at)
@@ -360,7 +375,7 @@ def station_record_scan(
             client_id=key,
         )
         person, stored = _station_fast(doc=doc, planned=planned)
-        if stored is not None:
+        if stored is not None and person is not None:
             stored.person = person
             _dose_recorded(dose=stored)
             return DoseOutcome(stored, True)
@@ -390,6 +405,7 @@ def station_record_scan(
 def _station_fast(*, doc, planned: store.StationDose) -> tuple[Person | None, Dose | None]:
     """The station's dose in one statement when the card is known and nothing needs the full path: the
     person (None when the card needs people's full path) and the stored dose (None when not stored)."""
+    person: Person | None
     if connection.vendor == "postgresql":
         row = store.station_scan_insert(doc=doc, dose=planned)
         if row is None:
@@ -461,33 +477,108 @@ class Invitee:
 def invitation_add(*, session: Session, invitee: Invitee, slot_at: datetime, actor) -> str:
     """Invite someone of an imported list to the session at `slot_at`: found by ID number (the name must
     agree) or registered. "invited", or "already_invited" (the same list imported twice invites once)."""
-    from .models import Invitation
-
     _check_scope(actor=actor, commune_id=session.site.commune_id)
     person = _person_for_item(invitee, actor=actor)
+    label = invitee.group[:100]
+    found = priority_group_from_text(text=invitee.group, day=session.day)
+    if found is not None:
+        # the list says which group: the registry learns it (a staff's own record of it is kept)
+        label = found.code
+        priority_group_set(
+            person=person,
+            group=found.code,
+            actor=actor,
+            source=GroupSource.IMPORT,
+            since=min(session.day, local(now()).date()),
+        )
     _invitation, created = Invitation.objects.get_or_create(
-        session=session, person=person, defaults={"slot_at": slot_at, "group": invitee.group[:100]}
+        session=session, person=person, defaults={"slot_at": slot_at, "group": label}
     )
     return "invited" if created else "already_invited"
 
 
+# --- priority groups (groups.py: the versioned lists, Resolution 21/NQ-CP) ----------------------------
+
+_GROUP_NUMBER = re.compile(r"(?:nhom|group|n)?\s*0*(\d{1,3})")
+
+
+def priority_group_from_text(*, text: str, day: date) -> groups.PriorityGroup | None:
+    """The group a cell of an invitation list names, in the list in force on `day`: its number ("1",
+    "Nhóm 1", "N01"), its code, or its label in Vietnamese or English (accents and case ignored). None
+    when it names none (the text is then kept as the invitation's label only)."""
+    folded = fold(text)
+    if not folded:
+        return None
+    number = _GROUP_NUMBER.fullmatch(folded)
+    if number:
+        return groups.group_by_number(int(number.group(1)), day)
+    in_force = groups.list_for(day).groups
+    for group in in_force:
+        if folded.replace(" ", "_") == group.code or folded == fold(group.label):
+            return group
+        with translation.override("vi"):
+            if folded == fold(_(group.label)):
+                return group
+    return None
+
+
+def priority_group_set(
+    *, person, group: str, actor, source: str = GroupSource.STAFF, since: date | None = None
+) -> PriorityMember:
+    """Record that `person` belongs to a priority group (a code of the list in force on `since`, today by
+    default). Staff decide: their record replaces the group's earlier one (audited). An imported list
+    only adds a group the registry did not know for the person."""
+    today = local(now()).date()
+    since = since or today
+    if since > today:
+        raise Invalid(_("The day cannot be in the future."), field="since", code="future")
+    group_list = groups.list_for(since)
+    if group not in {g.code for g in group_list.groups}:
+        raise Invalid(_("Choose a priority group of the list."), field="group", code="unknown_group")
+    defaults = {
+        "group_list": group_list.name,
+        "source": source,
+        "since": since,
+        "set_by": actor if getattr(actor, "pk", None) else None,
+        "set_at": now(),
+    }
+    if source != GroupSource.STAFF:
+        member, _created = PriorityMember.objects.get_or_create(person=person, group=group, defaults=defaults)
+        return member
+    member, _created = PriorityMember.objects.update_or_create(person=person, group=group, defaults=defaults)
+    audit_record(
+        actor=actor, action="vaccination.priority_group", target=person, detail={"group": group, "set": True}
+    )
+    return member
+
+
+def priority_group_remove(*, person, group: str, actor) -> bool:
+    """Take a person out of a priority group (audited); False when they were not in it."""
+    deleted, _rows = PriorityMember.objects.filter(person=person, group=group).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action="vaccination.priority_group",
+            target=person,
+            detail={"group": group, "set": False},
+        )
+    return bool(deleted)
+
+
 def _person_for_item(item: DoseItem | Invitee, *, actor):
     """Found by ID number (the name must agree), else registered with the sender's details."""
-    from epiqr.core.text import fold
-    from epiqr.people.services import person_create, person_find
-
     number = "".join(item.id_number.split())
     try:
         person = person_find(identifier=number)
     except NotFound:
-        kind = {"id_number": number} if len(number) == 12 else {"old_id_number": number}
         return person_create(
             full_name=item.full_name,
             birth_date=item.birth_date,
             sex=item.sex,
             phone=item.phone,
             actor=actor,
-            **kind,
+            id_number=number if len(number) == 12 else "",
+            old_id_number=number if len(number) != 12 else "",
         )
     if fold(person.full_name).split() != fold(item.full_name).split():
         raise Invalid(
@@ -496,10 +587,8 @@ def _person_for_item(item: DoseItem | Invitee, *, actor):
     return person
 
 
-def dose_item_record(*, item: DoseItem, actor, source: str = DoseSource.API) -> tuple[str, Dose | None]:
+def dose_item_record(*, item: DoseItem, actor, source: str = DoseSource.API) -> tuple[str, Dose]:
     """One dose from another system: ("stored" | "already_stored", dose), or a ServiceError."""
-    from epiqr.core.idempotency import scoped_uuid, sender_of
-
     site = Site.objects.filter(pk=item.site_id).first() if item.site_id else None
     if site is None:
         raise NotFound(_("No such vaccination site in your area."), code="site_not_found", field="site_id")
@@ -516,8 +605,6 @@ def dose_item_record(*, item: DoseItem, actor, source: str = DoseSource.API) -> 
                 raise Conflict(_("This client_id was used for another dose."), code="client_id_reused")
             return "already_stored", existing
     if item.given_at.tzinfo is None:
-        from epiqr.core.timeutil import aware
-
         item.given_at = aware(item.given_at)
     person = _person_for_item(item, actor=actor)
     outcome = dose_record(
@@ -536,11 +623,10 @@ def dose_item_record(*, item: DoseItem, actor, source: str = DoseSource.API) -> 
 
 def doses_record_batch(*, items: list[DoseItem], actor) -> dict:
     """Each item judged alone (a refused item never fails the batch); answered item by item."""
-    from epiqr.core.errors import ServiceError
-
-    out, counts = [], {"stored": 0, "already_stored": 0, "rejected": 0}
+    out: list[dict] = []
+    counts = {"stored": 0, "already_stored": 0, "rejected": 0}
     for item in items:
-        row = {"client_id": str(item.client_id or "")}
+        row: dict[str, object] = {"client_id": str(item.client_id or "")}
         try:
             with transaction.atomic():
                 outcome, dose = dose_item_record(item=item, actor=actor)
@@ -757,8 +843,6 @@ CERTIFICATE_ISSUERS = {"v": certificate_issue, "t": test_certificate_issue, "r":
 
 def certificate_revoke(*, certificate, reason: str, actor):
     """Revoke a certificate issued in error: published in the `dcc` revocation list (by digest)."""
-    from epiqr.core.services import revocation_add
-
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Give the reason for the revocation."), field="reason")
@@ -782,8 +866,6 @@ def certificate_revoke(*, certificate, reason: str, actor):
 
 def door_rule_set(*, venue, refuse_red: bool, actor):
     """Turn a venue's refusal of a red status on or off (the caller checked the actor manages it)."""
-    from .models import DoorRule
-
     rule, _created = DoorRule.objects.update_or_create(
         venue=venue, defaults={"refuse_red": refuse_red, "set_by": actor, "set_at": now()}
     )
@@ -802,6 +884,7 @@ def invitations_create(
     born_from: int,
     born_until: int,
     group: str = "",
+    priority_group: str = "",
     first_slot: datetime,
     minutes_per_slot: int = 15,
     per_slot: int = 10,
@@ -809,11 +892,9 @@ def invitations_create(
 ) -> int:
     """Invite people of the site's commune born in [born_from, born_until] who are due a dose of the
     session's product on its day (never vaccinated, or their next dose allowed by then), `per_slot` to a
-    slot; people already invited to the session are left out. Returns how many were invited."""
-    from epiqr.people.models import Person
-
-    from .models import Invitation
-
+    slot; people already invited to the session are left out. With `priority_group` (a code of
+    groups.py), only the people the registry knows in that group on the session's day (PriorityMember),
+    labelled with it. Returns how many were invited."""
     _check_scope(actor=actor, commune_id=session.site.commune_id)
     if not (1900 <= born_from <= born_until <= 2100):
         raise Invalid(_("Give the birth years as a range, oldest first."), field="born_from")
@@ -821,16 +902,18 @@ def invitations_create(
         raise Invalid(
             _("Slots: 1-100 people every 5-240 minutes, at most 2000 invitations."), field="per_slot"
         )
+    if priority_group and groups.group_get(priority_group) is None:
+        raise Invalid(_("Choose a priority group of the list."), field="priority_group", code="unknown_group")
     invited = set(Invitation.objects.filter(session=session).values_list("person_id", flat=True))
-    candidates = (
-        Person.objects.filter(
-            commune_id=session.site.commune_id, birth_year__gte=born_from, birth_year__lte=born_until
-        )
-        .exclude(pk__in=invited)
-        .order_by("birth_year", "id")
-        .values_list("pk", flat=True)
+    people = Person.objects.filter(
+        commune_id=session.site.commune_id, birth_year__gte=born_from, birth_year__lte=born_until
     )
-    chosen = []
+    if priority_group:
+        members = PriorityMember.objects.filter(group=priority_group, since__lte=session.day)
+        people = people.filter(pk__in=members.values("person_id"))
+        group = group or priority_group
+    candidates = people.exclude(pk__in=invited).order_by("birth_year", "id").values_list("pk", flat=True)
+    chosen: list[int] = []
     policy = schedules.policy_for(session.day)
     for person_id in candidates.iterator(chunk_size=2000):
         advice = schedules.next_dose(policy, session.product, prior_doses(person_id=person_id), session.day)
@@ -855,10 +938,6 @@ def invitations_create(
 def invitations_send(*, session: Session, actor):
     """Text every invited person with a phone their slot (notify.notices_send: each invitation once ever,
     within the sender's daily cap)."""
-    from epiqr.notify.services import Notice, notices_send
-
-    from .models import Invitation
-
     _check_scope(actor=actor, commune_id=session.site.commune_id)
     invitations = list(
         Invitation.objects.filter(session=session, sent_at__isnull=True)
@@ -891,8 +970,6 @@ def invitations_send(*, session: Session, actor):
 def reminders_send(*, on: date | None = None) -> int:
     """Text people whose next dose became due (the schedule in force, the recommended day) and who have
     had no dose since: once per dose (the last dose's reminded_at). Run daily by the scheduler."""
-    from epiqr.notify.services import message_render, message_send
-
     on = on or local(now()).date()
     sent = 0
     last_doses = (

@@ -17,10 +17,12 @@ client id. Whatever was not inserted goes through the Python path, which says wh
 
 from __future__ import annotations
 
+import functools
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import connection
+from django.db import connection, models
 
 from epiqr.core.timeutil import local, start_of_local_day
 from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
@@ -63,7 +65,7 @@ class StationDose:
     lot_id: int | None
     lot_number: str
     given_by_id: int | None
-    client_id: object | None  # uuid.UUID
+    client_id: uuid.UUID | None
     source: str = "station"
     country: str = "VN"
 
@@ -80,7 +82,14 @@ def rule_sql(*, policy: schedules.SchedulePolicy, product: str, on: date) -> tup
     """The schedule rule as two SQL expressions over a history row `h` (n: doses so far, f: the first
     dose's product, last: the latest dose's time): `too_early` (1 or 0) and `series_doses`, with their
     parameters. Generated from schedules.step_after for every product it knows; a first product it does
-    not know takes step_after's default."""
+    not know takes step_after's default. Made once per policy, product, day and database."""
+    early, series, early_params, series_params = _rule_sql(policy.name, product, on, connection.vendor)
+    return early, series, list(early_params), list(series_params)
+
+
+@functools.lru_cache(maxsize=64)
+def _rule_sql(policy_name: str, product: str, on: date, _vendor: str) -> tuple[str, str, tuple, tuple]:
+    policy = schedules.policy_named(policy_name)
     when_early: list[str] = ["WHEN h.n = 0 THEN 0"]
     early_params: list = []
     when_series: list[str] = ["WHEN h.n = 0 THEN %s"]
@@ -114,11 +123,18 @@ def rule_sql(*, policy: schedules.SchedulePolicy, product: str, on: date) -> tup
         early_else, early_else_params = "CASE WHEN h.last < %s THEN 0 ELSE 1 END", [_db_time(threshold)]
     early = f"CASE {' '.join(when_early)} ELSE {early_else} END"
     series = f"CASE {' '.join(when_series)} ELSE h.n + 1 END"
-    return early, series, early_params + early_else_params, series_params
+    return early, series, (*early_params, *early_else_params), tuple(series_params)
+
+
+def _prep(name: str, value):
+    """A value as the database stores Dose's field `name` (UTC text on SQLite, a uuid's hex...)."""
+    field = Dose._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_db_prep_save(value, connection)
 
 
 def _db_time(value: datetime):
-    return Dose._meta.get_field("given_at").get_db_prep_save(value, connection)
+    return _prep("given_at", value)
 
 
 def history_sql(*, person: str) -> str:
@@ -149,7 +165,6 @@ def verdict_sql(*, person: str, product: str, at: datetime) -> tuple[str, list]:
 
 def _values(dose: StationDose) -> tuple[str, list]:
     """The SELECT list of the insert after the person's id (the verdict row is `v`)."""
-    f = Dose._meta.get_field
     sql = "v.number, v.series_doses, %s, %s, %s, %s, %s, %s, %s, %s, %s, v.schedule, '', %s, %s, %s"
     params = [
         dose.product,
@@ -162,7 +177,7 @@ def _values(dose: StationDose) -> tuple[str, list]:
         dose.source,
         dose.country,
         None if dose.observe_until is None else _db_time(dose.observe_until),
-        f("client_id").get_db_prep_save(dose.client_id, connection),
+        _prep("client_id", dose.client_id),
         _db_time(dose.at),
     ]
     return sql, params

@@ -1,8 +1,8 @@
 from django_tasks import task
 
+from .services import reminders_send as send
+
 
 @task()
 def reminders_send() -> int:
-    from .services import reminders_send as send
-
     return send()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("doses/<int:pk>/observed/", views.dose_observed, name="dose_observed"),
     path("doses/<int:pk>/aefi/", views.dose_aefi, name="dose_aefi"),
     path("people/<uuid:public_id>/", views.person_detail, name="person"),
+    path("people/<uuid:public_id>/groups/", views.person_priority_group, name="person_groups"),
     path("certificates/<uuid:public_id>/revoke/", views.certificate_revoke, name="certificate_revoke"),
     path("my/", views.my_certificates, name="my"),
     path("my/<uuid:public_id>.pdf", views.my_certificate_pdf, name="my_pdf"),

@@ -1,25 +1,44 @@
 """Pages: sessions, the scan-driven vaccinator station, observation timers and adverse events."""
 
+from datetime import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from epiqr.accounts.selectors import commune_list_in_jurisdiction
+from epiqr.accounts.selectors import commune_list_in_jurisdiction, user_in_jurisdiction
+from epiqr.core import ratelimit
 from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import ServiceError
+from epiqr.core.input_guard import int_or_none
 from epiqr.core.jobs import JobFileOut
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.qr import svg_inline
 from epiqr.core.services import job_start
 from epiqr.core.timeutil import VN_TZ, local, local_today, now
+from epiqr.core.views import photo_codes
 from epiqr.people.citizen import proof_required
+from epiqr.people.models import Person
+from epiqr.people.selectors import person_get_visible
+from epiqr.venues.selectors import venue_get_manageable
 
-from . import permissions, selectors, services
-from .forms import AdverseEventForm, ScreeningForm, SessionForm
-from .models import Lot
+from . import dcc, documents, permissions, selectors, services
+from .forms import (
+    AdverseEventForm,
+    ImportForm,
+    InvitationForm,
+    InvitationImportForm,
+    PriorityGroupForm,
+    ScreeningForm,
+    SessionForm,
+)
+from .models import Invitation, Lot
+from .schedules import PRODUCTS
 
 STATION_KEY = "vaccination.station"  # {"session": pk, "person": pk}: the person scanned last
 
@@ -101,8 +120,6 @@ def session_detail(request, pk: int):
 
 def _pending(request, session):
     """The person scanned last at this session's station, with their doses and advice, or None."""
-    from epiqr.people.models import Person
-
     state = request.session.get(STATION_KEY) or {}
     if state.get("session") != session.pk or not state.get("person"):
         return None
@@ -197,7 +214,7 @@ def station_record(request, pk: int):
         "n": dose.number,
         "product": dose.get_product_display(),
         "name": current.person.full_name,
-        "until": f"{local(dose.observe_until):%H:%M}",
+        "until": f"{local(dose.observe_until):%H:%M}" if dose.observe_until else "",
     }
     response = _panel(request, session, _station_context(request, session, done=done))
     response["HX-Trigger"] = "observation-changed"  # the timer list shows the new person at once
@@ -236,8 +253,6 @@ def station_screening(request, pk: int):
 @no_personal_data("codes read from an uploaded photo; nothing from the database")
 def station_photo(request, pk: int):
     """Codes in a photo from a phone without a live scanner; the station script submits the first."""
-    from epiqr.core.views import photo_codes
-
     try:
         selectors.session_get_visible(user=request.user, pk=pk)
     except ServiceError as exc:
@@ -323,8 +338,6 @@ def certificate_title(kind: str) -> str:
 def _certificate_rows(person):
     """The proven person's certificates (each issued on first view) with their QR: vaccination, a recent
     negative test, a recovery; the reason when there is none."""
-    from epiqr.core.qr import svg_inline
-
     certificates, reasons = [], []
     for kind, issue in services.CERTIFICATE_ISSUERS.items():
         try:
@@ -367,10 +380,6 @@ def my_certificates(request):
 @no_personal_data(CITIZEN)
 def my_certificate_pdf(request, public_id):
     """Public: the bilingual PDF of a certificate of a proven person (404 for anyone else's)."""
-    from django.http import Http404, HttpResponse
-
-    from . import documents
-
     certificate = selectors.certificate_get(public_id=public_id)
     if certificate is None or certificate.person_id not in {p.pk for p in request.citizen.proven}:
         raise Http404
@@ -383,8 +392,6 @@ def my_certificate_pdf(request, public_id):
 
 
 def _verdict_context(verdict) -> dict:
-    from .schedules import PRODUCTS
-
     names = {p.mp: p.name for p in PRODUCTS.values()}
     tests = {"LP6464-4": _("RT-PCR test"), "LP217198-3": _("Rapid antigen test")}
     results = {"260415000": _("negative (not detected)"), "260373001": _("positive (detected)")}
@@ -420,8 +427,6 @@ def _verdict_context(verdict) -> dict:
 @no_personal_data("the public verifier: shows only what the scanned code itself carries")
 def verify(request):
     """Public verifier: scan (camera), a photo, or pasted text of any HC1: code; valid or not, and why."""
-    from . import dcc
-
     context = {"code": "", "reason_texts": [(reason, verdict_text(reason)) for reason in dcc.REASONS]}
     if request.method == "POST":
         code = request.POST.get("code", "")[:8000]
@@ -441,9 +446,6 @@ VERIFY_PHOTOS_PER_HOUR = 120
 @no_personal_data("codes read from an uploaded photo; nothing from the database")
 def verify_photo(request):
     """Public: the codes in a photo (the verifier's fallback without a live camera), limited per asker."""
-    from epiqr.core import ratelimit
-    from epiqr.core.views import photo_codes
-
     key = f"vaccination.verify_photo:{ratelimit.asker_key(request)}"
     if ratelimit.count(key, window=3600) > VERIFY_PHOTOS_PER_HOUR:
         return JsonResponse(
@@ -457,10 +459,6 @@ def verify_photo(request):
 @no_personal_data(WRITE_THEN_REDIRECT)
 def certificate_revoke(request, public_id):
     """An officer revokes a certificate issued in error (reason required, audited, published)."""
-    from django.http import Http404
-
-    from epiqr.accounts.selectors import user_in_jurisdiction
-
     certificate = selectors.certificate_get(public_id=public_id)
     if certificate is None or not user_in_jurisdiction(
         user=request.user, commune_id=certificate.person.commune_id
@@ -480,10 +478,9 @@ def certificate_revoke(request, public_id):
 @requires(permissions.VIEW)
 @reads_personal_data("vaccination.person", target=("people.person", "public_id"))
 def person_detail(request, public_id):
-    """A person's doses and certificates for officers of their area (audited read)."""
-    from epiqr.people.selectors import person_get_visible
-
+    """A person's doses, certificates and priority groups for officers of their area (audited read)."""
     person = person_get_visible(user=request.user, public_id=public_id)
+    can_manage = has_capability(request.user, permissions.MANAGE)
     return render(
         request,
         "vaccination/person.html",
@@ -492,8 +489,38 @@ def person_detail(request, public_id):
             "doses": selectors.dose_list_for_person(person_id=person.pk),
             "certificates": selectors.certificate_list_for_person(person_id=person.pk),
             "can_revoke": has_capability(request.user, permissions.REVOKE),
+            "groups": selectors.priority_members_of(person_id=person.pk),
+            "group_form": PriorityGroupForm() if can_manage else None,
         },
     )
+
+
+@requires(permissions.MANAGE)
+@require_POST
+@no_personal_data(WRITE_THEN_REDIRECT)
+def person_priority_group(request, public_id):
+    """Staff put a person of their area in a priority group, or take them out of one."""
+    person = person_get_visible(user=request.user, public_id=public_id)
+    if request.POST.get("action") == "remove":
+        services.priority_group_remove(person=person, group=request.POST.get("group", ""), actor=request.user)
+        messages.success(request, _("Priority group removed."))
+        return redirect("vaccination:person", public_id=person.public_id)
+    form = PriorityGroupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a priority group of the list and a day that is not in the future."))
+        return redirect("vaccination:person", public_id=person.public_id)
+    try:
+        services.priority_group_set(
+            person=person,
+            group=form.cleaned_data["group"],
+            since=form.cleaned_data["since"],
+            actor=request.user,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Priority group saved."))
+    return redirect("vaccination:person", public_id=person.public_id)
 
 
 # --- the personal health status on other domains' pages (core.panels) ----------------------------------
@@ -509,8 +536,6 @@ def colour_label(colour: str) -> str:
 
 
 def status_html(status) -> str:
-    from django.template.loader import render_to_string
-
     return render_to_string(
         "vaccination/_status.html", {"status": status, "colour_label": colour_label(status.colour)}
     )
@@ -525,11 +550,7 @@ def status_panel(request, *, person) -> str:
 @no_personal_data("venues and their door rule")
 def door(request):
     """Venue owners (and officers) choose, per venue, whether its station refuses a red health status."""
-    from epiqr.venues.selectors import venue_get_manageable
-
     if request.method == "POST":
-        from epiqr.core.input_guard import int_or_none
-
         venue_id = int_or_none(request.POST.get("venue"))
         try:
             venue = venue_get_manageable(user=request.user, venue_id=venue_id or 0)
@@ -548,11 +569,6 @@ def door(request):
 @reads_personal_data("vaccination.invitations", target=("vaccination.session", "pk"))
 def invitations(request, pk: int):
     """The session's invitation list: people picked from the registry by commune and age, slots, SMS."""
-    from datetime import datetime as dt
-
-    from .forms import InvitationForm, InvitationImportForm
-    from .models import Invitation
-
     session = selectors.session_get_visible(user=request.user, pk=pk)
     form = InvitationForm(request.POST if request.POST.get("action") == "pick" else None)
     importing = request.method == "POST" and request.POST.get("action") == "import"
@@ -598,7 +614,7 @@ def invitations(request, pk: int):
                 actor=request.user,
                 born_from=d["born_from"],
                 born_until=d["born_until"],
-                group=d["group"],
+                priority_group=d["priority_group"],
                 first_slot=dt.combine(session.day, d["first_slot"], VN_TZ),
                 minutes_per_slot=d["minutes_per_slot"],
                 per_slot=d["per_slot"],
@@ -615,6 +631,8 @@ def invitations(request, pk: int):
     rows = list(
         Invitation.objects.filter(session=session).select_related("person").order_by("slot_at", "id")[:500]
     )
+    for row in rows:
+        setattr(row, "group_label", selectors.group_label(row.group))  # noqa: B010 (shown by the template)
     return render(
         request,
         "vaccination/invitations.html",
@@ -627,8 +645,6 @@ def invitations(request, pk: int):
 @no_personal_data("an upload form and the import jobs' reports (job files)")
 def doses_import(request):
     """The old system's Excel/CSV export of doses, imported as a job with a per-row report."""
-    from .forms import ImportForm
-
     form = ImportForm(
         request.POST or None, request.FILES or None, sites=selectors.site_list_visible_to(user=request.user)
     )
