@@ -820,6 +820,13 @@ WRITES = [
         allowed="owner_a",
     ),
     Write(
+        "vaccination/people/<uuid:public_id>/groups/",
+        lambda w: f"/vaccination/people/{w.objects['dose'].person.public_id}/groups/",
+        lambda w: {"action": "set", "group": "health_workers"},
+        refused=(("vaccinator_b", 404), ("lab_a", 403)),
+        allowed="vaccinator_a",
+    ),
+    Write(
         "vaccination/certificates/<uuid:public_id>/revoke/",
         lambda w: f"/vaccination/certificates/{w.objects['certificate'].public_id}/revoke/",
         lambda w: {"reason": "Cấp nhầm người"},
