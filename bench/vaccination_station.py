@@ -5,8 +5,10 @@ one dose row, in the same run and the same server (issue 12: at least 70% of the
     .venv/bin/python tools/with_postgres.py --durable -- .venv/bin/python bench/vaccination_station.py --requests 1000 --rounds 3
 
 Every station request is a new person's first dose: token auth, the session in the vaccinator's scope,
-the CCCD payload parsed, the person found, the schedule checked against their doses, the screening note
-read, the dose stored, its audit and event. Rounds alternate bare and real; medians over rounds.
+the CCCD payload parsed, then one statement on PostgreSQL (vaccination.store.station_scan_insert: the
+person found by the card, the schedule checked against their doses, the screening note read, the dose
+stored), and its event. The bare view's rows are numbered per person (a person's dose of a number is
+unique). Rounds alternate bare and real; medians over rounds.
 """
 
 import argparse

@@ -83,6 +83,7 @@ NOT_PAGES = {
     "vaccination:dose_observed": "form target (POST)",
     "vaccination:verify_photo": "JSON answer to a photo upload (POST)",
     "vaccination:certificate_revoke": "form target (POST)",
+    "vaccination:person_groups": "form target (POST)",
     "vaccination:my_pdf": "PDF file",
     "hotline:act": "form target (POST)",
 }

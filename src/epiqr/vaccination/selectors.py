@@ -21,7 +21,7 @@ from epiqr.testing.selectors import person_latest_negative
 from epiqr.tracing.selectors import person_quarantined_since
 from epiqr.venues.selectors import venue_list_visible_to, venue_may_manage
 
-from . import dcc, groups, schedules, status
+from . import dcc, groups, schedules, status, store
 from .models import PRODUCT_CHOICES, Certificate, DoorRule, Dose, Lot, PriorityMember, Session, Site
 
 
@@ -77,7 +77,7 @@ def prior_doses(*, person_id: int) -> list[schedules.PriorDose]:
 def session_for_station(*, user, pk: int) -> Session:
     """The session a station records for (its site and lot joined), if in the user's area: the station
     API's lean form of session_get_visible (the scope checked on the site's commune in memory)."""
-    session = Session.objects.select_related("site", "lot").filter(pk=pk).first()
+    session = store.session_for_station(pk)
     if session is None or not user_in_jurisdiction(user=user, commune_id=session.site.commune_id):
         raise NotFound(_("No such vaccination session in your area."), code="session_not_found")
     return session

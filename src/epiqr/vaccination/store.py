@@ -28,7 +28,7 @@ from epiqr.core.timeutil import local, start_of_local_day
 from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
 
 from . import schedules
-from .models import Dose, Screening
+from .models import Dose, Lot, Screening, Session, Site
 
 # The columns the station's statement writes, in order.
 COLUMN_LIST = (
@@ -231,3 +231,32 @@ def station_scan_insert(*, doc, dose: StationDose) -> tuple | None:
     with connection.cursor() as cur:
         cur.execute(sql, [*person_params, *verdict_params, *value_params])
         return cur.fetchone()
+
+
+def session_for_station(pk: int) -> Session | None:
+    """The session a station records for with its site and lot, in one plain query (the ORM's compiled
+    select_related cost more than the rest of a station request's Python): the columns the station
+    needs are loaded, the others on access."""
+    site_table, lot_table = Site._meta.db_table, Lot._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT s.id, s.day, s.team, s.product, s.site_id, t.name, t.commune_id, "
+            "s.lot_id, l.product, l.number, l.expires_on "
+            f"FROM {Session._meta.db_table} s JOIN {site_table} t ON t.id = s.site_id "
+            f"LEFT JOIN {lot_table} l ON l.id = s.lot_id WHERE s.id = %s",
+            [pk],
+        )
+        row = cur.fetchone()
+    if row is None:
+        return None
+    pk, day, team, product, site_id, site_name, commune_id, lot_id, lot_product, number, expires = row
+    day_field, expiry_field = Session._meta.get_field("day"), Lot._meta.get_field("expires_on")
+    assert isinstance(day_field, models.DateField) and isinstance(expiry_field, models.DateField)
+    session = Session(id=pk, day=day_field.to_python(day), team=team, product=product, site_id=site_id)
+    session.site = Site(id=site_id, name=site_name, commune_id=commune_id)
+    session.lot = (
+        Lot(id=lot_id, product=lot_product, number=number, expires_on=expiry_field.to_python(expires))
+        if lot_id is not None
+        else None
+    )
+    return session
