@@ -126,10 +126,10 @@ def pair_baseline(session, *, people: int, pool: int) -> float:
                 for tid in tube_ids:
                     copy.write_row((tid, "open", "closed", now))
             with cur.copy(
-                "COPY testing_tubemember (tube_id, session_id, person_id, added_at, outcome) FROM STDIN"
+                "COPY testing_tubemember (tube_id, session_id, person_id, added_at, outcome, slip_code) FROM STDIN"
             ) as copy:
                 for i, pid in enumerate(ids[: len(tube_ids) * pool]):
-                    copy.write_row((tube_ids[i // pool], session.pk, pid, now, "pending"))
+                    copy.write_row((tube_ids[i // pool], session.pk, pid, now, "pending", f"B{i:012d}"))
         elapsed = time.perf_counter() - start
         transaction.set_rollback(True)
     return len(ids) / elapsed
