@@ -129,7 +129,7 @@ def pair_baseline(session, *, people: int, pool: int) -> float:
                 "COPY testing_tubemember (tube_id, session_id, person_id, added_at, outcome, slip_code) FROM STDIN"
             ) as copy:
                 for i, pid in enumerate(ids[: len(tube_ids) * pool]):
-                    copy.write_row((tube_ids[i // pool], session.pk, pid, now, "pending", f"B{i:012d}"))
+                    copy.write_row((tube_ids[i // pool], session.pk, pid, now, "pending", f"B{i:010d}"))
         elapsed = time.perf_counter() - start
         transaction.set_rollback(True)
     return len(ids) / elapsed
