@@ -265,6 +265,9 @@ EPIQR_RETENTION_DAYS = int(os.environ.get("EPIQR_RETENTION_DAYS", "21"))
 # Messages one staff member may send in a (Vietnam) day through bulk actions such as "notify contacts":
 # a runaway or repeated click stops with a message instead of texting thousands of people.
 EPIQR_NOTIFY_DAILY_CAP = int(os.environ.get("EPIQR_NOTIFY_DAILY_CAP", "500"))
+# The F1 quarantine policy (quarantine/policy.py POLICIES, by name) applied to new quarantines; empty: the
+# policy in force on the day the contact is placed (from 15/4/2022 none: 10 days of self-monitoring).
+EPIQR_QUARANTINE_POLICY = os.environ.get("EPIQR_QUARANTINE_POLICY", "")
 # One account reading more different people than this within an hour alerts the administrators (epiqr.audit).
 EPIQR_AUDIT_PEOPLE_PER_HOUR = int(os.environ.get("EPIQR_AUDIT_PEOPLE_PER_HOUR", "500"))
 # Audit events (who read whose data) are kept this long, then purged daily (core.audit_purge).

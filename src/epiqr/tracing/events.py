@@ -9,3 +9,10 @@ RUN_QUEUED = Event(
     "the case page or the API; tracing's flows trace and store it, then tell the officer who asked "
     "(actor_id) where it is. policy_name null: the policy in force for the case.",
 )
+CONTACT_FOLLOWED_UP = Event(
+    "contact_followed_up",
+    fields=("contact_id", "person_id", "from_status", "to_status", "actor_id"),
+    when="A traced contact's follow-up status moved (tracing.services.contact_transition: to_call, "
+    "reached, unreachable, quarantined, tested, negative, positive); the quarantine domain places the "
+    "contact in quarantine when they reach 'quarantined' and carries the later states.",
+)

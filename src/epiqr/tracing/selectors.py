@@ -9,7 +9,7 @@ visits, clusters, the risky-venue feed and a citizen's check against it).
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from epiqr.accounts.models import User
@@ -356,3 +356,16 @@ def person_quarantined_since(*, person_id: int, at: datetime) -> datetime | None
         .values_list("status_changed_at", flat=True)
         .first()
     )
+
+
+def contact_last_exposure(*, contact_id: int) -> datetime | None:
+    """When the contact's last meeting with the source ended (the day quarantine is counted from), or
+    None for a contact with no exposure stored."""
+    return Exposure.objects.filter(contact_id=contact_id).aggregate(last=Max("end"))["last"]
+
+
+def contact_get(*, contact_id: int) -> Contact | None:
+    """One contact with its run, case and person, whoever asks: for another domain's reaction to a
+    follow-up event (the quarantine placed when a contact reaches 'quarantined'). Pages use
+    `contact_get_visible_to`."""
+    return Contact.objects.select_related("run__case", "person").filter(pk=contact_id).first()

@@ -30,7 +30,7 @@ from epiqr.notify.services import (
 from epiqr.people.selectors import person_communes
 
 from . import batch, engine
-from .events import RUN_QUEUED
+from .events import CONTACT_FOLLOWED_UP, RUN_QUEUED
 from .models import Contact, Exposure, FollowUp, RunStatus, StatusChange, TracingRun
 from .selectors import CheckinStore, contact_list_visible_to, contact_sources, policy_engine, policy_get
 
@@ -309,8 +309,17 @@ def contact_transition(*, contact: Contact, to: str, actor: User | None, note: s
         note=note[:300],
         by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    previous = contact.status
     contact.status, contact.status_changed_at = to, now()
     contact.save(update_fields=["status", "status_changed_at"])
+    events.emit(
+        CONTACT_FOLLOWED_UP,
+        contact_id=contact.pk,
+        person_id=contact.person_id,
+        from_status=previous,
+        to_status=to,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+    )
     return contact
 
 

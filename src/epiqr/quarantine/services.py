@@ -1,0 +1,297 @@
+"""Writes of the quarantine domain: placing a contact in quarantine by policy, the symptom diary, the
+call log, ending a quarantine, and a positive contact made a case in one step."""
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from epiqr.accounts.models import User
+from epiqr.accounts.selectors import user_in_jurisdiction
+from epiqr.cases.models import Case
+from epiqr.cases.selectors import person_recovered_from
+from epiqr.core import events
+from epiqr.core.errors import Conflict, Invalid
+from epiqr.core.permissions import check_capability
+from epiqr.core.services import audit_record
+from epiqr.core.timeutil import local, local_today
+from epiqr.notify.services import message_send_to_officers
+from epiqr.tracing import selectors as tracing_selectors
+from epiqr.tracing import services as tracing_services
+from epiqr.tracing.models import FollowUp
+from epiqr.vaccination import schedules
+from epiqr.vaccination.selectors import prior_doses
+
+from . import permissions, policy
+from .events import QUARANTINE_ENDED, QUARANTINE_STARTED, QUARANTINE_SYMPTOMS
+from .models import FEVER_FROM, Call, DiaryEntry, Outcome, Quarantine, Source, Status, Symptom
+
+
+def facts_for(*, person_id: int, last_exposure: date, identified_on: date) -> policy.Facts:
+    """What the policy reads of a person: doses (vaccination's selector), the day the primary series was
+    complete, a recovery (cases' selector)."""
+    doses = prior_doses(person_id=person_id)
+    complete_on = next(
+        (doses[i - 1].day for i in range(1, len(doses) + 1) if schedules.primary_complete(doses[:i])), None
+    )
+    return policy.Facts(
+        last_exposure=last_exposure,
+        identified_on=identified_on,
+        doses=tuple(d.day for d in doses),
+        primary_complete_on=complete_on,
+        recovered_on=person_recovered_from(person_id=person_id),
+    )
+
+
+def policy_chosen(*, on: date, name: str | None = None) -> policy.Policy:
+    """The policy named (by the caller, else EPIQR_QUARANTINE_POLICY), else the one in force on `on`."""
+    name = name or getattr(settings, "EPIQR_QUARANTINE_POLICY", "")
+    if name:
+        try:
+            return policy.policy_named(name)
+        except KeyError:
+            raise Invalid(
+                _("No quarantine policy is named “%(name)s”.") % {"name": name}, field="policy"
+            ) from None
+    return policy.policy_for(on)
+
+
+def reasons_json(plan: policy.Plan) -> list[dict]:
+    def plain(v):
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, tuple | list):
+            return [plain(x) for x in v]
+        return v
+
+    return [{"code": r.code, "values": {k: plain(v) for k, v in r.values.items()}} for r in plan.reasons]
+
+
+def _check(*, actor: User | None, quarantine: Quarantine, capability: str = permissions.FOLLOW) -> None:
+    """Capability and scope, before any write (actor None: a reaction of the system itself)."""
+    if actor is None:
+        return
+    check_capability(actor, capability)
+    if not user_in_jurisdiction(user=actor, commune_id=quarantine.commune_id):
+        from epiqr.core.errors import NotFound
+
+        raise NotFound(_("No such quarantine within your area."))
+
+
+@transaction.atomic
+def quarantine_place(
+    *, contact_id: int, actor: User | None, policy_name: str | None = None, identified_on: date | None = None
+) -> Quarantine:
+    """Place a traced contact in quarantine by the policy in force (one quarantine per contact: placing
+    it again gives the one placed). Emits `quarantine_started` after commit."""
+    existing = Quarantine.objects.filter(contact_id=contact_id).first()
+    if existing is not None:
+        return existing
+    contact = tracing_selectors.contact_get(contact_id=contact_id)
+    if contact is None:
+        raise Invalid(_("No such contact."), field="contact")
+    if actor is not None:
+        check_capability(actor, permissions.FOLLOW)
+        if not user_in_jurisdiction(user=actor, commune_id=contact.commune_id):
+            raise Invalid(_("This contact lives outside your area."), field="contact")
+    identified_on = identified_on or local_today()
+    exposed_at = tracing_selectors.contact_last_exposure(contact_id=contact.pk) or contact.first_exposed_at
+    last_exposure = min(local(exposed_at).date(), identified_on)
+    chosen = policy_chosen(on=identified_on, name=policy_name)
+    plan = policy.plan(
+        chosen,
+        facts_for(person_id=contact.person_id, last_exposure=last_exposure, identified_on=identified_on),
+    )
+    try:
+        with transaction.atomic():
+            q = Quarantine.objects.create(
+                contact_id=contact.pk,
+                person_id=contact.person_id,
+                commune_id=contact.commune_id,
+                source_case_id=contact.run.case_id,
+                degree=contact.degree,
+                policy=chosen.name,
+                regime=plan.regime.code,
+                last_exposure=plan.last_exposure,
+                start=plan.start,
+                end=plan.end,
+                monitor_until=plan.monitor_until,
+                follow_until=plan.monitor_until or plan.end or plan.start,
+                test_days=[d.isoformat() for d in plan.test_days],
+                reasons=reasons_json(plan),
+                placed_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError:  # placed at the same moment by another request
+        return Quarantine.objects.get(contact_id=contact_id)
+    audit_record(actor=actor, action="quarantine.place", target=q, detail={"policy": chosen.name})
+    events.emit(
+        QUARANTINE_STARTED,
+        quarantine_id=q.pk,
+        person_id=q.person_id,
+        start=q.start.isoformat(),
+        end=q.end.isoformat() if q.end else None,
+        follow_until=q.follow_until.isoformat(),
+    )
+    return q
+
+
+def _symptoms_clean(symptoms, temperature) -> tuple[list[str], Decimal | None]:
+    known = set(Symptom.values)
+    chosen = []
+    for s in symptoms or ():
+        if s not in known:
+            raise Invalid(_("Unknown symptom “%(s)s”.") % {"s": str(s)[:40]}, field="symptoms")
+        if s not in chosen:
+            chosen.append(s)
+    temp = None
+    if temperature not in (None, ""):
+        try:
+            temp = Decimal(str(temperature)).quantize(Decimal("0.1"))
+        except (InvalidOperation, ValueError):
+            raise Invalid(_("Write the temperature as a number, e.g. 36.8."), field="temperature") from None
+        if not Decimal("34") <= temp <= Decimal("43"):
+            raise Invalid(_("A body temperature is between 34 and 43 °C."), field="temperature")
+        if temp >= Decimal(str(FEVER_FROM)) and Symptom.FEVER not in chosen:
+            chosen.insert(0, Symptom.FEVER.value)
+    return [s for s in Symptom.values if s in chosen], temp
+
+
+@transaction.atomic
+def diary_record(
+    *,
+    quarantine: Quarantine,
+    actor: User | None,
+    source: str,
+    symptoms: list[str] | tuple[str, ...] = (),
+    temperature=None,
+    note: str = "",
+    day: date | None = None,
+) -> DiaryEntry:
+    """Record one day of the symptom diary (today by default; a day of the follow-up not in the future).
+    By the contact themself (`source` self: the citizen page has proved who they are, actor None) or by
+    the commune team on a call (`source` call: capability and scope checked). Symptoms flag the contact,
+    tell the commune officers and emit `quarantine_symptoms`."""
+    if source == Source.CALL:
+        if actor is None:
+            raise Invalid(_("A diary filled on a call needs the officer who called."), field="source")
+        _check(actor=actor, quarantine=quarantine)
+    elif source != Source.SELF:
+        raise Invalid(_("Unknown source."), field="source")
+    quarantine = Quarantine.objects.select_for_update().get(pk=quarantine.pk)
+    today = local_today()
+    day = day or today
+    if quarantine.status != Status.ACTIVE:
+        raise Conflict(_("This quarantine has ended: its diary is closed."), code="ended")
+    if day > today:
+        raise Invalid(_("The diary cannot be filled for a day still to come."), field="day")
+    if not quarantine.start <= day <= quarantine.follow_until:
+        raise Invalid(
+            _("The diary covers %(start)s to %(end)s.")
+            % {
+                "start": quarantine.start.strftime("%d/%m/%Y"),
+                "end": quarantine.follow_until.strftime("%d/%m/%Y"),
+            },
+            field="day",
+        )
+    chosen, temp = _symptoms_clean(symptoms, temperature)
+    entry, _created = DiaryEntry.objects.update_or_create(
+        quarantine=quarantine,
+        day=day,
+        defaults={
+            "symptoms": chosen,
+            "temperature": temp,
+            "note": (note or "")[:300],
+            "source": source,
+            "by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    if chosen:
+        from epiqr.core.timeutil import now
+
+        first = quarantine.symptoms_at is None
+        quarantine.symptoms_at = now()
+        quarantine.save(update_fields=["symptoms_at"])
+        events.emit(
+            QUARANTINE_SYMPTOMS,
+            quarantine_id=quarantine.pk,
+            person_id=quarantine.person_id,
+            day=day.isoformat(),
+            symptoms=chosen,
+        )
+        if first or source == Source.SELF:
+            message_send_to_officers(
+                commune_id=quarantine.commune_id,
+                template="quarantine_symptoms",
+                context={
+                    "quarantine": quarantine,
+                    "day": day,
+                    "symptoms": [str(Symptom(s).label) for s in chosen],
+                    "base_url": settings.PUBLIC_BASE_URL,
+                },
+                related=quarantine,
+            )
+    return entry
+
+
+def call_record(*, quarantine: Quarantine, actor: User, outcome: str, note: str = "") -> Call:
+    """Log a call of the commune team to the contact (who, when, what came of it)."""
+    _check(actor=actor, quarantine=quarantine)
+    if outcome not in Outcome.values:
+        raise Invalid(_("Choose what came of the call."), field="outcome")
+    return Call.objects.create(quarantine=quarantine, by=actor, outcome=outcome, note=(note or "")[:300])
+
+
+@transaction.atomic
+def quarantine_end(
+    *, quarantine: Quarantine, actor: User | None, reason: str, new_case: Case | None = None
+) -> Quarantine:
+    """End a quarantine (its days over, the contact became a case, or an officer's decision)."""
+    _check(actor=actor, quarantine=quarantine)
+    quarantine = Quarantine.objects.select_for_update().get(pk=quarantine.pk)
+    if quarantine.status != Status.ACTIVE:
+        raise Conflict(_("This quarantine has already ended."), code="ended")
+    quarantine.status = Status.BECAME_CASE if reason == "became_case" else Status.ENDED
+    quarantine.new_case = new_case
+    quarantine.ended_on = local_today()
+    quarantine.save(update_fields=["status", "new_case", "ended_on"])
+    audit_record(actor=actor, action="quarantine.end", target=quarantine, detail={"reason": reason})
+    events.emit(
+        QUARANTINE_ENDED,
+        quarantine_id=quarantine.pk,
+        person_id=quarantine.person_id,
+        ended_on=quarantine.ended_on.isoformat(),
+        reason=reason,
+    )
+    return quarantine
+
+
+@transaction.atomic
+def quarantine_open_case(*, quarantine: Quarantine, actor: User, confirmed_on: date | None = None) -> Case:
+    """A contact who tested positive becomes a case in one step, through tracing's `contact_open_case`
+    (which opens it through cases' `case_open`, source 'contact'): the follow-up is carried to
+    'positive', the quarantine ends as 'became a case' and keeps the F0 who exposed them."""
+    _check(actor=actor, quarantine=quarantine)
+    if quarantine.status != Status.ACTIVE:
+        raise Conflict(_("This quarantine has ended."), code="ended")
+    contact = tracing_selectors.contact_get(contact_id=quarantine.contact_id)
+    if contact is None:
+        raise Conflict(_("The contact of this quarantine is gone."), code="no_contact")
+    if contact.status in (FollowUp.QUARANTINED.value, FollowUp.NEGATIVE.value):
+        contact = tracing_services.contact_transition(
+            contact=contact, to=FollowUp.TESTED, actor=actor, note="positive in quarantine"
+        )
+    case = tracing_services.contact_open_case(contact=contact, actor=actor, confirmed_on=confirmed_on)
+    quarantine_end(quarantine=quarantine, actor=actor, reason="became_case", new_case=case)
+    return case
+
+
+def quarantines_complete(*, today: date | None = None) -> int:
+    """End every active quarantine whose follow-up days are over (the daily sweep); returns how many."""
+    today = today or local_today()
+    done = 0
+    for q in Quarantine.objects.filter(status=Status.ACTIVE, follow_until__lt=today - timedelta(days=0)):
+        quarantine_end(quarantine=q, actor=None, reason="completed")
+        done += 1
+    return done
