@@ -86,6 +86,7 @@ NOT_PAGES = {
     "vaccination:person_groups": "form target (POST)",
     "vaccination:my_pdf": "PDF file",
     "hotline:act": "form target (POST)",
+    "quarantine:act": "form target (POST)",
 }
 
 
@@ -205,6 +206,11 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         return {"pk": Dose.objects.filter(observe_until__isnull=False).order_by("pk").first().pk}
     if name == "hotline:ticket":
         return {"ticket_id": objects["ticket"]().pk}
+    if name == "quarantine:detail":
+        from epiqr.quarantine.models import Quarantine
+
+        q = Quarantine.objects.order_by("pk").first()
+        return {"quarantine_id": q.pk} if q else None
     if name in ("testing:tube", "testing:slips"):
         return {"barcode": objects["tube"]().barcode}
     if name == "dashboards:level_history":

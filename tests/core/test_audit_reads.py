@@ -37,6 +37,8 @@ API_POSTS = {  # the status each POST below answers (a refusal must write no rea
     "/api/v1/checkpoints/verify": 403,  # the administrator is no officer of the checkpoint: no read
     "/api/v1/hotline/tickets": 201,  # a call filed: the request is answered with its caller
     "/api/v1/hotline/tickets/{ticket_id}/actions": 200,  # a note added: the request is answered again
+    "/api/v1/quarantine/{quarantine_id}/calls": 201,  # a call logged: the quarantine is answered again
+    "/api/v1/quarantine/{quarantine_id}/actions": 200,  # ended: the quarantine is answered again
 }
 
 
@@ -81,6 +83,10 @@ def world(demo_world, django_db_blocker):
         values["vaccination_session"] = {"pk": dose.session_id}
         values["dose"] = {"pk": dose.pk}
         values["ticket_id"] = Ticket.objects.filter(person__isnull=False).order_by("pk").first().pk
+        from epiqr.quarantine.models import Quarantine
+
+        # The last of the demo's quarantines (the API test ends it; the pages walk the first).
+        values["quarantine_id"] = Quarantine.objects.order_by("-pk").first().pk
         values["home_commune"] = demo_world["demo"]["home_commune"].pk
         declaration = HealthDeclaration.objects.filter(commune=demo_world["demo"]["home_commune"]).first()
         values["code"] = declaration_code(declaration=declaration)
@@ -226,6 +232,10 @@ def _api_body(path: str, world: dict) -> dict:
     if path == "/api/v1/hotline/tickets":
         return {"phone": "0912000111", "category": "other", "description": "Kiểm tra nhật ký",
                 "commune_code": world["values"]["home_commune"]}  # fmt: skip
+    if path == "/api/v1/quarantine/{quarantine_id}/calls":
+        return {"outcome": "no_answer", "note": "Kiểm tra nhật ký"}
+    if path == "/api/v1/quarantine/{quarantine_id}/actions":
+        return {"action": "end"}
     if path.endswith("/actions"):
         return {"action": "note", "text": "Kiểm tra nhật ký"}
     return {}

@@ -70,6 +70,8 @@ POSTS = {
         "description": "Hỏi thông tin",
     },
     "hotline:request_code": lambda w: {"code": "123456"},
+    # A diary day for a quarantine: only those of people the phone proved (he proved nobody).
+    "quarantine:diary": lambda w: {"quarantine": "1", "symptoms": "cough", "temperature": "38"},
 }
 PUBLIC_API = {
     ("GET", "/api/v1/tracing/feed"): None,

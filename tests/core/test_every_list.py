@@ -31,6 +31,8 @@ LISTS = [
     ("permits", "/checkpoints/permits/", "/api/v1/checkpoints/permits"),
     ("passages", "/checkpoints/{checkpoint}/", None),
     ("hotline_queue", "/hotline/queue/", "/api/v1/hotline/tickets"),
+    ("quarantines", "/quarantine/", "/api/v1/quarantine/"),
+    ("quarantine_calls", "/quarantine/calls/", "/api/v1/quarantine/calls"),
 ]
 # Lists only administrators read, national by design (no scope to page over), exercised in their own tests.
 ADMIN_LISTS = {"audit_events": "tests/audit/test_viewer.py"}
@@ -145,6 +147,15 @@ def world(db, commune, other_commune, make_user):
         for i in range(n):
             ticket_file(filing=Filing(source="web", category="supplies", description=f"Yêu cầu {i}",
                                       phone=f"091200{i:04d}", commune_id=where.pk))  # fmt: skip
+    from epiqr.quarantine.services import call_record, quarantine_place
+    from epiqr.tracing.models import TracingRun
+
+    for run in TracingRun.objects.order_by("pk"):
+        contact = run.contacts.order_by("pk").first()
+        q = quarantine_place(contact_id=contact.pk, actor=None, policy_name="vn-2021-07-cv5599")
+        call_record(
+            quarantine=q, actor=officer if q.commune_id == commune.pk else stranger, outcome="reached"
+        )
     return {
         "officer": officer, "stranger": stranger, "run": runs[0].pk, "session": own_session.pk, "job": own_job.pk,
         "checkpoint": checkpoints[commune].pk,

@@ -215,6 +215,12 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
                       commune_id=a.pk, team_id=o["team_a"].pk),
         actor=users["hotline"],
     )  # fmt: skip
+    # Quarantine: the contact of A placed in quarantine (a policy with quarantine days, named).
+    from epiqr.quarantine.services import quarantine_place
+
+    o["quarantine"] = quarantine_place(
+        contact_id=o["contact"].pk, actor=users["officer_a"], policy_name="vn-2021-07-cv5599"
+    )
 
     pages, api = {}, {}
     for key, user in users.items():
@@ -309,6 +315,29 @@ def _passage() -> dict:
 
 WRITES = [
     # --- API
+    Write(
+        "api/v1/quarantine/<quarantine_id>/calls",
+        lambda w: f"/api/v1/quarantine/{w.objects['quarantine'].pk}/calls",
+        lambda w: {"outcome": "reached", "note": "ổn", "symptoms": ["cough"]},
+        refused=(("officer_b", 404), ("owner_a", 403), ("hotline", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "api/v1/quarantine/<quarantine_id>/actions",
+        lambda w: f"/api/v1/quarantine/{w.objects['quarantine'].pk}/actions",
+        lambda w: {"action": "end"},
+        refused=(("officer_b", 404), ("owner_a", 403), ("hotline", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
+        "quarantine/<int:quarantine_id>/act/",
+        lambda w: f"/quarantine/{w.objects['quarantine'].pk}/act/",
+        lambda w: {"action": "call", "outcome": "reached", "note": "ổn"},
+        refused=(("officer_b", 404), ("owner_a", 403), ("hotline", 403)),
+        allowed="officer_a",
+    ),
     Write(
         "api/v1/hotline/tickets",
         lambda w: "/api/v1/hotline/tickets",
@@ -1030,6 +1059,12 @@ READ_ONLY = {
     "hotline/tickets/<int:ticket_id>/",
     "hotline/stats/",
     "hotline/request/sent/",
+    "quarantine/",
+    "quarantine/calls/",
+    "quarantine/<int:quarantine_id>/",
+    "api/v1/quarantine/",
+    "api/v1/quarantine/calls",
+    "api/v1/quarantine/<quarantine_id>",
 }
 # Writes with no staff scope to check: public pages (their rules: docs/security.md), the caller's own
 # account, and Django's admin (administrators only).
@@ -1063,6 +1098,8 @@ UNSCOPED = {
     "people/verify-device/",
     "hotline/request/",
     "hotline/request/code/",
+    # a contact's own symptom diary (behind the identity proof: the quarantines of people it proved)
+    "quarantine/diary/",
 }
 
 

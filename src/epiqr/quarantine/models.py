@@ -68,6 +68,9 @@ class Quarantine(models.Model):
         indexes = [
             models.Index(fields=["status", "commune", "start", "id"], name="quarantine_commune"),
             models.Index(fields=["person", "status"], name="quarantine_person"),
+            # The sorts of the list (selectors.QUARANTINES).
+            models.Index(fields=["start", "id"], name="quarantine_start"),
+            models.Index(fields=["follow_until", "id"], name="quarantine_follow_until"),
         ]
 
     def __str__(self) -> str:

@@ -244,6 +244,24 @@ def call_record(*, quarantine: Quarantine, actor: User, outcome: str, note: str 
 
 
 @transaction.atomic
+def call_with_diary(
+    *, quarantine: Quarantine, actor: User, outcome: str, note: str = "", diary: dict | None = None
+) -> Call:
+    """A call of the team, and the day's diary the contact gave on it (both or neither)."""
+    call = call_record(quarantine=quarantine, actor=actor, outcome=outcome, note=note)
+    if diary is not None:
+        diary_record(
+            quarantine=quarantine,
+            actor=actor,
+            source=Source.CALL,
+            symptoms=diary.get("symptoms") or (),
+            temperature=diary.get("temperature"),
+            note=diary.get("note") or "",
+        )
+    return call
+
+
+@transaction.atomic
 def quarantine_end(
     *, quarantine: Quarantine, actor: User | None, reason: str, new_case: Case | None = None
 ) -> Quarantine:
@@ -267,6 +285,16 @@ def quarantine_end(
     return quarantine
 
 
+# The follow-up moves from each state to 'tested' (tracing.services.TRANSITIONS holds the machine).
+TO_TESTED: dict[str, tuple[str, ...]] = {
+    FollowUp.TO_CALL.value: (FollowUp.REACHED.value, FollowUp.TESTED.value),
+    FollowUp.UNREACHABLE.value: (FollowUp.REACHED.value, FollowUp.TESTED.value),
+    FollowUp.REACHED.value: (FollowUp.TESTED.value,),
+    FollowUp.QUARANTINED.value: (FollowUp.TESTED.value,),
+    FollowUp.NEGATIVE.value: (FollowUp.TESTED.value,),
+}
+
+
 @transaction.atomic
 def quarantine_open_case(*, quarantine: Quarantine, actor: User, confirmed_on: date | None = None) -> Case:
     """A contact who tested positive becomes a case in one step, through tracing's `contact_open_case`
@@ -278,9 +306,10 @@ def quarantine_open_case(*, quarantine: Quarantine, actor: User, confirmed_on: d
     contact = tracing_selectors.contact_get(contact_id=quarantine.contact_id)
     if contact is None:
         raise Conflict(_("The contact of this quarantine is gone."), code="no_contact")
-    if contact.status in (FollowUp.QUARANTINED.value, FollowUp.NEGATIVE.value):
+    # Carried through tracing's follow-up states as they are today, to 'tested' (then 'positive').
+    for step in TO_TESTED.get(contact.status, ()):
         contact = tracing_services.contact_transition(
-            contact=contact, to=FollowUp.TESTED, actor=actor, note="positive in quarantine"
+            contact=contact, to=step, actor=actor, note="positive in quarantine"
         )
     case = tracing_services.contact_open_case(contact=contact, actor=actor, confirmed_on=confirmed_on)
     quarantine_end(quarantine=quarantine, actor=actor, reason="became_case", new_case=case)
