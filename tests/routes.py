@@ -184,7 +184,15 @@ def build_world(*, commune, admin) -> dict:
     import numpy as np
 
     alert = _alert(camera, kind="door", at=now(), frame=np.zeros((60, 80), np.uint8))
+    from epiqr.quarantine.services import call_record, quarantine_place
+
+    quarantines = [
+        quarantine_place(contact_id=c.pk, actor=None, policy_name="vn-2021-07-cv5599")
+        for c in run.contacts.all()
+    ]
+    call_record(quarantine=quarantines[0], actor=admin, outcome="reached", note="=HYPERLINK(1)")
     return {
+        "quarantine": quarantines[0],
         "camera": camera,
         "alert": alert,
         "permit": permit,
@@ -232,6 +240,7 @@ def path_for(route: Route, world: dict) -> str:
         "camera_id": world["camera"].pk,
         "alert_id": world["alert"].pk,
         "ticket_id": world["ticket"].pk,
+        "quarantine_id": world["quarantine"].pk,
     }
     if route.pattern.startswith("dashboards/"):
         values["code"] = world["venue"].commune_id  # a commune's level history

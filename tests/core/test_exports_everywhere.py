@@ -82,6 +82,8 @@ def test_every_export_of_every_route_is_inert(commune, make_user, api_client):
         "GET /venues/import/template.xlsx",
         "GET /hotline/stats/ csv",
         "GET /hotline/stats/ xlsx",
+        "GET /quarantine/ csv",
+        "GET /quarantine/calls/ xlsx",
     ):
         assert expected in produced, (expected, sorted(files))
 

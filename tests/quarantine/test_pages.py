@@ -62,11 +62,11 @@ def test_a_refused_call_keeps_what_was_typed(officer_client, q5599):
 
 
 def test_exports_go_through_the_shared_writer(officer_client, q5599):
-    r = officer_client.get("/quarantine/?export=csv")
+    r = officer_client.get("/quarantine/?format=csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
     text = b"".join(r.streaming_content).decode("utf-8-sig")
     assert "Lê Minh Chi" in text
-    assert officer_client.get("/quarantine/calls/?export=xlsx").status_code == 200
+    assert officer_client.get("/quarantine/calls/?format=xlsx").status_code == 200
 
 
 def test_the_api_lists_and_logs_a_call_with_a_diary(qworld, q5599, api_client):

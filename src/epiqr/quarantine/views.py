@@ -22,7 +22,7 @@ from .models import Source, Status
 
 
 def _export_format(request) -> str | None:
-    fmt = request.GET.get("export", "")
+    fmt = request.GET.get("format", "")
     return fmt if fmt in export.FORMATS else None
 
 
