@@ -42,10 +42,10 @@ def test_another_commune_officer_gets_a_404_and_an_empty_list(qworld, q5599):
 def test_a_call_with_the_days_diary_and_the_call_log(officer_client, q5599):
     r = officer_client.post(
         f"/quarantine/{q5599.pk}/act/",
-        {"action": "call", "outcome": "reached", "note": "khỏe", "diary": "1", "temperature": "36.9"},
+        {"action": "call", "outcome": "reached", "note": "khỏe", "diary": "1", "d-temperature": "36,9"},
     )
     assert r.status_code == 302
-    assert q5599.calls.count() == 1 and q5599.diary.count() == 1
+    assert q5599.calls.count() == 1 and str(q5599.diary.get().temperature) == "36.9"
     log = officer_client.get("/quarantine/calls/").content.decode()
     assert "Lê Minh Chi" in log and "khỏe" in log
 
@@ -53,7 +53,13 @@ def test_a_call_with_the_days_diary_and_the_call_log(officer_client, q5599):
 def test_a_refused_call_keeps_what_was_typed(officer_client, q5599):
     r = officer_client.post(
         f"/quarantine/{q5599.pk}/act/",
-        {"action": "call", "outcome": "reached", "note": "gọi lại chiều", "diary": "1", "temperature": "99"},
+        {
+            "action": "call",
+            "outcome": "reached",
+            "note": "gọi lại chiều",
+            "diary": "1",
+            "d-temperature": "99",
+        },
     )
     assert r.status_code == 422
     body = r.content.decode()

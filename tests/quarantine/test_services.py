@@ -141,3 +141,37 @@ def test_the_daily_sweep_ends_quarantines_whose_days_are_over(quarantined):
     assert services.quarantines_complete(today=quarantined.follow_until) == 0
     assert services.quarantines_complete(today=quarantined.follow_until + timedelta(days=1)) == 1
     assert Quarantine.objects.get(pk=quarantined.pk).status == Status.ENDED
+
+
+def test_the_lists_find_who_is_due_a_test_today_and_who_missed_a_day(qworld, settings):
+    from datetime import datetime
+
+    from epiqr.core.timeutil import VN_TZ
+    from epiqr.quarantine.selectors import QUARANTINES, quarantine_days, quarantine_list_visible_to
+    from epiqr.tracing.models import Contact
+
+    settings.EPIQR_QUARANTINE_POLICY = "vn-2021-07-cv5599"  # tests on days 1, 7 and 14
+    yesterday = local_today() - timedelta(days=1)
+    at = datetime(yesterday.year, yesterday.month, yesterday.day, 23, 50, tzinfo=VN_TZ)  # late: ICT
+    Contact.objects.filter(pk=qworld["binh"].pk).update(first_exposed_at=at)
+    due = services.quarantine_place(contact_id=qworld["binh"].pk, actor=qworld["officer"])
+    assert due.last_exposure == yesterday and due.test_days[0] == local_today().isoformat()
+    other = services.quarantine_place(
+        contact_id=qworld["chi"].pk, actor=qworld["officer"]
+    )  # exposed 2 days ago
+    officer = qworld["officer"]
+
+    def ids(**params):
+        qs = quarantine_list_visible_to(user=officer)
+        return {q.pk for q in QUARANTINES.get(qs, params, user=officer).items}
+
+    assert ids(todo="due_test") == {due.pk}
+    assert ids(todo="no_diary") == {due.pk, other.pk}
+    services.diary_record(quarantine=other, actor=None, source="self")
+    assert ids(todo="no_diary") == {due.pk}
+    # Chi's first day (yesterday) has no diary: missed; today is filled; tomorrow is to come.
+    days = {d.day: d for d in quarantine_days(quarantine=other)}
+    assert days[yesterday].missed and not days[local_today()].missed
+    assert not days[local_today() + timedelta(days=1)].missed
+    assert ids(todo="in_quarantine") == {due.pk, other.pk}
+    assert ids(q="binh") == {due.pk}

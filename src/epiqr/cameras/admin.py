@@ -7,7 +7,7 @@ from .models import Camera, CameraAlert, CrowdCount
 class CameraAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "kind", "commune", "threshold", "active")
     list_filter = ("kind", "active")
-    raw_id_fields = ("commune", "checkpoint")
+    raw_id_fields = ("commune", "checkpoint", "household")
 
 
 @admin.register(CameraAlert)

@@ -41,6 +41,16 @@ class Camera(models.Model):
         _("people detector"), max_length=8, choices=Detector.choices, default=Detector.HOG
     )
     quarantine_until = models.DateTimeField(_("household in quarantine until"), null=True, blank=True)
+    # The person in quarantine behind the watched door: their quarantine's start and end set
+    # `quarantine_until` (cameras/flows.py reacts to quarantine_started / quarantine_ended).
+    household = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("person in quarantine behind the door"),
+    )
     stream_url = models.CharField(_("stream or file"), max_length=500, blank=True)
     active = models.BooleanField(_("active"), default=True)
     # Between frames a camera keeps only these: a 32x32 blurred thumbnail of the door region and, for the

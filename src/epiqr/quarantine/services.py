@@ -148,7 +148,8 @@ def _symptoms_clean(symptoms, temperature) -> tuple[list[str], Decimal | None]:
     temp = None
     if temperature not in (None, ""):
         try:
-            temp = Decimal(str(temperature)).quantize(Decimal("0.1"))
+            # A phone's keypad may type a decimal comma ("38,1").
+            temp = Decimal(str(temperature).strip().replace(",", ".")).quantize(Decimal("0.1"))
         except (InvalidOperation, ValueError):
             raise Invalid(_("Write the temperature as a number, e.g. 36.8."), field="temperature") from None
         if not Decimal("34") <= temp <= Decimal("43"):

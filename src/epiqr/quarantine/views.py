@@ -15,6 +15,7 @@ from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import local, local_today
 from epiqr.people.citizen import proof_required
+from epiqr.tracing import selectors as tracing_selectors
 
 from . import permissions, selectors, services
 from .forms import CallForm, DiaryForm
@@ -135,14 +136,16 @@ def calls(request):
 
 
 def _detail_context(request, q, **forms):
+    contact = tracing_selectors.contact_get(contact_id=q.contact_id)
     return {
         "q": q,
+        "followup": contact.get_status_display() if contact else "",
         "explained": selectors.explain(q),
         "days": selectors.quarantine_days(quarantine=q),
         "calls": list(q.calls.select_related("by")[:50]),
         "can_follow": has_capability(request.user, permissions.FOLLOW) and q.status == Status.ACTIVE,
         "call_form": forms.get("call") or CallForm(),
-        "diary_form": forms.get("diary") or DiaryForm(),
+        "diary_form": forms.get("diary") or DiaryForm(prefix="d"),
         "today": local_today(),
         "symptom_labels": selectors.symptom_labels,
     }
@@ -166,7 +169,7 @@ def act(request, quarantine_id: int):
     answered), open a case for a positive contact, or end the quarantine."""
     q = selectors.quarantine_get_visible_to(user=request.user, quarantine_id=quarantine_id)
     action = request.POST.get("action", "")
-    call_form, diary_form = CallForm(request.POST), DiaryForm(request.POST)
+    call_form, diary_form = CallForm(request.POST), DiaryForm(request.POST, prefix="d")
     try:
         if action not in ACTIONS:
             raise Invalid(_("Unknown action."), field="action")
