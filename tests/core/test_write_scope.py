@@ -1042,6 +1042,7 @@ READ_ONLY = {
     "dashboards/deployment/",
     "dashboards/deployment/calls/",
     "dashboards/deployment/review/",
+    "dashboards/map/",
     "audit/",
     "api/v1/vaccination/products",
     "api/v1/vaccination/sessions",

@@ -141,6 +141,47 @@ def venue_occupancy(*, venue_id: int) -> int:
     )
 
 
+def occupancy_by_venue(*, at=None) -> dict[int, int]:
+    """People probably inside each venue at `at` (now by default), the rule of `venue_occupancy` for every
+    venue at once: checked in within ASSUMED_STAY before `at` and not checked out by then. One grouped
+    read of the last hour's check-ins (the dashboards keep a snapshot of it every few minutes)."""
+    at = at or now()
+    rows = (
+        CheckIn.objects.filter(checked_in_at__gt=at - ASSUMED_STAY, checked_in_at__lte=at)
+        .filter(Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=at))
+        .values("venue_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    )
+    return {r["venue_id"]: r["n"] for r in rows}
+
+
+def declaration_counts_by_commune_day(*, since: date, until: date) -> dict[tuple[int, date], tuple[int, int]]:
+    """Health declarations per (commune, local day) from `since` to `until`: (all, flagged for follow-up)."""
+    start, end = start_of_local_day(since), start_of_local_day(until + timedelta(days=1))
+    out: dict[tuple[int, date], list[int]] = {}
+    for commune_id, created_at, flagged in (
+        HealthDeclaration.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values_list("commune_id", "created_at", "flagged")
+        .iterator(chunk_size=5000)
+    ):
+        row = out.setdefault((commune_id, created_at.astimezone(VN_TZ).date()), [0, 0])
+        row[0] += 1
+        row[1] += bool(flagged)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def daily_counts_by_venue(*, since: date, until: date) -> list[tuple[int, date, int, list[int]]]:
+    """(venue, local day, check-ins, 24 counts by local hour) of every venue with check-ins between the two
+    days, from the daily counts (the dashboards roll these up by commune and sector)."""
+    return [
+        (v, d, n, list(h or []))
+        for v, d, n, h in VenueDailyCount.objects.filter(day__gte=since, day__lte=until, checkins__gt=0)
+        .values_list("venue_id", "day", "checkins", "hours")
+        .iterator(chunk_size=5000)
+    ]
+
+
 def visitor_list(*, user: User, venue_id: int, day: date | None = None, limit: int = 500) -> QuerySet:
     """The venue's own visits within the retention period, as times only (owner or staff of that venue).
 

@@ -13,4 +13,5 @@ class DashboardsConfig(AppConfig):
         from . import permissions
 
         nav_item(_("Dashboards"), "dashboards:home", permissions.VIEW)
+        nav_item(_("Map"), "dashboards:map", permissions.VIEW)
         nav_item(_("QR deployment"), "dashboards:deployment", permissions.DEPLOYMENT)

@@ -6,7 +6,14 @@ from datetime import timedelta
 
 from epiqr.core.timeutil import local_today
 
-from .services import day_counts_refresh, levels_recompute, population_set
+from .services import (
+    activity_refresh,
+    clusters_refresh,
+    day_counts_refresh,
+    levels_recompute,
+    occupancy_refresh,
+    population_set,
+)
 
 
 def populate(world: dict) -> None:
@@ -22,6 +29,9 @@ def populate(world: dict) -> None:
         )
     today = local_today()
     day_counts_refresh(days={today - timedelta(days=i) for i in range(90)})
+    activity_refresh(days={today - timedelta(days=i) for i in range(28)})
+    occupancy_refresh()
+    clusters_refresh()
     for i in range(13, -1, -1):
         levels_recompute(day=today - timedelta(days=i), trigger="daily")
     _campaign(world, province, today)

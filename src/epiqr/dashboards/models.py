@@ -183,3 +183,92 @@ class DeploymentDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sector} {self.day}: {self.deployed}/{self.required}"
+
+
+class ActivityDay(models.Model):
+    """Check-ins of one local day by commune and sector: how many, at how many venues, and by local hour.
+    Rolled up from the check-ins domain's daily venue counts (never the check-in table) every few minutes
+    for today and yesterday, and nightly for the last two weeks (services.activity_refresh)."""
+
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices)
+    day = models.DateField(_("day"))
+    checkins = models.PositiveIntegerField(_("check-ins"), default=0)
+    venues = models.PositiveIntegerField(_("venues with check-ins"), default=0)
+    hours = models.JSONField(_("check-ins per local hour"), default=list)
+
+    class Meta:
+        verbose_name = _("check-in activity of a day")
+        verbose_name_plural = _("check-in activity by day")
+        constraints = [models.UniqueConstraint(fields=["commune", "sector", "day"], name="activity_day_once")]
+        indexes = [models.Index(fields=["day", "commune"], name="activity_day_commune")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.sector} {self.day}: {self.checkins}"
+
+
+class DeclarationDay(models.Model):
+    """Health declarations of one local day in a commune (all, and those flagged for follow-up)."""
+
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    day = models.DateField(_("day"))
+    declarations = models.PositiveIntegerField(_("declarations"), default=0)
+    flagged = models.PositiveIntegerField(_("flagged for follow-up"), default=0)
+
+    class Meta:
+        verbose_name = _("declarations of a day")
+        verbose_name_plural = _("declarations by day")
+        constraints = [models.UniqueConstraint(fields=["commune", "day"], name="declaration_day_once")]
+        indexes = [models.Index(fields=["day", "commune"], name="declaration_day_commune")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.day}: {self.declarations}"
+
+
+class VenueOccupancy(models.Model):
+    """People probably inside a venue at the last snapshot (check-ins within the assumed stay, not
+    checked out), with the venue's capacity: the crowded places now. Replaced whole every few minutes."""
+
+    venue_id = models.BigIntegerField(_("venue"), primary_key=True)
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    name = models.CharField(_("venue name"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices)
+    people = models.PositiveIntegerField(_("people inside"))
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("occupancy of a venue")
+        verbose_name_plural = _("occupancy of venues")
+        indexes = [models.Index(fields=["commune", "people"], name="occupancy_commune")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.people}/{self.capacity or '?'}"
+
+
+class ClusterSpot(models.Model):
+    """A venue where two or more counted cases checked in within two weeks (tracing's cluster rule), for
+    the map: the venue, its commune and how many cases; no person. Rebuilt every few minutes."""
+
+    venue_id = models.BigIntegerField(_("venue"), primary_key=True)
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    name = models.CharField(_("venue name"), max_length=200)
+    cases = models.PositiveIntegerField(_("cases"))
+    first = models.DateTimeField(_("first visit"))
+    last = models.DateTimeField(_("last visit"))
+    at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.cases}"

@@ -4,4 +4,7 @@ from epiqr.core.scheduler import Job
 
 from . import tasks
 
-JOBS = [Job("dashboards.nightly", timedelta(days=1), tasks.nightly)]
+JOBS = [
+    Job("dashboards.nightly", timedelta(days=1), tasks.nightly),
+    Job("dashboards.now", timedelta(minutes=5), tasks.now_refresh),
+]

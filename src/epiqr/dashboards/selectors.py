@@ -1,5 +1,7 @@
 """Reads of the dashboards: pre-aggregated counts in the user's jurisdiction (never a raw-table scan)."""
 
+import math
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -367,6 +369,12 @@ class CrowdRow:
     highest: int
     hours_above: int  # hours whose average count was above the threshold
     hours: int  # hours with counts
+    commune_id: int | None = None
+
+    @property
+    def key(self) -> int:
+        """A stable number for the camera (where the map draws it inside its commune)."""
+        return zlib.crc32(self.camera.encode())
 
 
 def crowding(*, user, area: Area, hours: int = 24) -> list[CrowdRow]:
@@ -388,6 +396,146 @@ def crowding(*, user, area: Area, hours: int = 24) -> list[CrowdRow]:
                 highest=max(r["highest"] for r in rows),
                 hours_above=sum(1 for r in rows if r["average"] > threshold),
                 hours=len(rows),
+                commune_id=rows[0]["commune_code"],
             )
         )
     return sorted(out, key=lambda r: (-r.hours_above, -r.highest, r.name))
+
+
+# --- The map (communes by level, clusters, crowded places), drawn with no tile server
+
+CROWDED_SHARE = 1.0  # a venue is crowded when the people inside reach its capacity
+
+
+def _spread(lat: float, lon: float, key: int, area_km2: float | None) -> tuple[float, float]:
+    """A point near a commune's centroid for a place inside it (venues and cameras have no coordinates
+    of their own): a fixed angle and distance from the place's id, within about a third of the commune's
+    radius, so places of one commune do not hide each other and never move between two loads."""
+    radius_km = math.sqrt((area_km2 or 4.0) / math.pi) / 3
+    angle = (key * 137.508) % 360  # the golden angle: neighbours in id fall far apart
+    distance = radius_km * (0.35 + 0.65 * ((key * 7919) % 100) / 100)
+    dlat = distance / 111.0 * math.sin(math.radians(angle))
+    dlon = distance / (111.0 * max(math.cos(math.radians(lat)), 0.1)) * math.cos(math.radians(angle))
+    return round(lat + dlat, 5), round(lon + dlon, 5)
+
+
+@dataclass(frozen=True)
+class MapCommune:
+    code: int
+    name: str
+    lat: float
+    lon: float
+    level: int | None
+    rate: float | None
+    day: date | None
+
+
+@dataclass(frozen=True)
+class MapPlace:
+    kind: str  # "cluster", "venue" (at or over capacity) or "camera" (above its threshold)
+    name: str
+    commune: str
+    lat: float
+    lon: float
+    count: int  # cases of a cluster, people inside a venue, the camera's latest hourly average
+    limit: int | None  # the venue's capacity or the camera's threshold
+
+
+@dataclass(frozen=True)
+class MapData:
+    communes: list[MapCommune]
+    places: list[MapPlace]
+    unplaced: int  # communes of the jurisdiction without a known position
+
+    def as_json(self) -> dict:
+        return {
+            "communes": [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "lat": c.lat,
+                    "lon": c.lon,
+                    "level": c.level,
+                    "rate": None if c.rate is None else round(c.rate, 1),
+                }
+                for c in self.communes
+            ],
+            "places": [
+                {
+                    "kind": p.kind,
+                    "name": p.name,
+                    "commune": p.commune,
+                    "lat": p.lat,
+                    "lon": p.lon,
+                    "count": p.count,
+                    "limit": p.limit,
+                }
+                for p in self.places
+            ],
+        }
+
+
+def map_data(*, user) -> MapData:
+    """Every commune of the user's jurisdiction at its centroid with its latest level; the clusters and the
+    crowded places now (venues at or over capacity, crowd cameras above their threshold in the latest
+    hour), each drawn inside its commune. Read models only."""
+    from epiqr.geo.selectors import commune_positions
+
+    from .models import ClusterSpot, VenueOccupancy
+
+    positions = commune_positions()
+    latest = levels_latest(user=user, kind=PlaceKind.COMMUNE)
+    names = dict(commune_list_in_jurisdiction(user=user).values_list("pk", "name"))
+    communes = []
+    for code, name in names.items():
+        pos = positions.get(code)
+        if pos is None:
+            continue
+        row = latest.get(code)
+        communes.append(
+            MapCommune(
+                code,
+                name,
+                pos.lat,
+                pos.lon,
+                row.level if row else None,
+                row.rate if row else None,
+                row.day if row else None,
+            )
+        )
+    communes.sort(key=lambda c: (-(c.level or 0), -(c.rate or 0), c.name))
+    places: list[MapPlace] = []
+
+    def place(kind: str, key: int, commune_id: int, name: str, count: int, limit: int | None) -> None:
+        pos = positions.get(commune_id)
+        if pos is None or commune_id not in names:
+            return
+        lat, lon = _spread(pos.lat, pos.lon, key, pos.area_km2)
+        places.append(MapPlace(kind, name, names[commune_id], lat, lon, count, limit))
+
+    clusters = jurisdiction_filter(ClusterSpot.objects.all(), user=user, commune_path="commune")
+    for c in clusters.order_by("-cases", "name")[:500]:
+        place("cluster", c.venue_id, c.commune_id, c.name, c.cases, None)
+    for v in crowded_venues(user=user, limit=500):
+        place("venue", v.venue_id, v.commune_id, v.name, v.people, v.capacity)
+    for cam in crowding(user=user, area=Area(None, ""), hours=2):
+        if cam.latest > cam.threshold and cam.commune_id is not None:
+            place("camera", cam.key, cam.commune_id, cam.name, round(cam.latest), cam.threshold)
+    return MapData(communes, places, len(names) - len(communes))
+
+
+def crowded_venues(*, user, commune_id: int | None = None, limit: int = 50) -> list:
+    """Venues of the jurisdiction whose people inside (last snapshot) reach CROWDED_SHARE of their
+    capacity, fullest first."""
+    from django.db.models import F
+
+    from .models import VenueOccupancy
+
+    qs = jurisdiction_filter(VenueOccupancy.objects.all(), user=user, commune_path="commune").filter(
+        capacity__gt=0, people__gte=F("capacity") * CROWDED_SHARE
+    )
+    if commune_id is not None:
+        qs = qs.filter(commune_id=commune_id)
+    rows = list(qs[: limit * 4])
+    rows.sort(key=lambda r: (-r.people / r.capacity, -r.people, r.name))
+    return rows[:limit]

@@ -6,12 +6,28 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from epiqr.cases.selectors import case_counts_by_commune_day
+from epiqr.checkins.selectors import (
+    daily_counts_by_venue,
+    declaration_counts_by_commune_day,
+    occupancy_by_venue,
+)
 from epiqr.core.timeutil import now
 from epiqr.geo.models import Commune
 from epiqr.testing.selectors import counts_by_day_commune
+from epiqr.tracing.selectors import cluster_list
+from epiqr.venues.selectors import venue_places
 
 from . import levels
-from .models import AreaPopulation, CommuneDayCount, LevelAssessment, PlaceKind
+from .models import (
+    ActivityDay,
+    AreaPopulation,
+    ClusterSpot,
+    CommuneDayCount,
+    DeclarationDay,
+    LevelAssessment,
+    PlaceKind,
+    VenueOccupancy,
+)
 
 
 def day_counts_refresh(*, days: set[date]) -> int:
@@ -140,3 +156,90 @@ def population_set(
         commune_id=commune_id, defaults={"population": population, "adults": adults, "source": source}
     )
     return row
+
+
+def activity_refresh(*, days: set[date]) -> int:
+    """Rebuild ActivityDay (check-ins by commune, sector and day, with the local hours) and DeclarationDay
+    for these days from the check-ins domain's daily venue counts and declaration counts; returns rows
+    written. Per contiguous span: one read of each source, then the span replaced in one transaction."""
+    written = 0
+    for since, until in _spans(sorted(days)):
+        counts = daily_counts_by_venue(since=since, until=until)
+        places = venue_places(venue_ids=sorted({v for v, _d, _n, _h in counts}))
+        acc: dict[tuple[int, str, date], list] = {}
+        for venue_id, day, n, hours in counts:
+            place = places.get(venue_id)
+            if place is None:
+                continue
+            row = acc.setdefault((place.commune_id, place.sector, day), [0, 0, [0] * 24])
+            row[0] += n
+            row[1] += 1
+            for i, h in enumerate(hours[:24]):
+                row[2][i] += h
+        declared = declaration_counts_by_commune_day(since=since, until=until)
+        with transaction.atomic():
+            ActivityDay.objects.filter(day__gte=since, day__lte=until).delete()
+            ActivityDay.objects.bulk_create(
+                [
+                    ActivityDay(commune_id=c, sector=sector, day=d, checkins=n, venues=v, hours=h)
+                    for (c, sector, d), (n, v, h) in acc.items()
+                ],
+                batch_size=2000,
+            )
+            DeclarationDay.objects.filter(day__gte=since, day__lte=until).delete()
+            DeclarationDay.objects.bulk_create(
+                [
+                    DeclarationDay(commune_id=c, day=d, declarations=n, flagged=f)
+                    for (c, d), (n, f) in declared.items()
+                ],
+                batch_size=2000,
+            )
+        written += len(acc) + len(declared)
+    return written
+
+
+def occupancy_refresh(*, at=None) -> int:
+    """Replace the occupancy snapshot: people probably inside each venue now (checkins' rule) with its
+    capacity; venues nobody is in are left out. Returns the venues written."""
+    at = at or now()
+    inside = occupancy_by_venue(at=at)
+    places = venue_places(venue_ids=sorted(inside))
+    rows = [
+        VenueOccupancy(
+            venue_id=venue_id,
+            commune_id=place.commune_id,
+            name=place.name[:200],
+            sector=place.sector,
+            people=people,
+            capacity=place.capacity,
+            at=at,
+        )
+        for venue_id, people in inside.items()
+        if (place := places.get(venue_id)) is not None and people > 0
+    ]
+    with transaction.atomic():
+        VenueOccupancy.objects.all().delete()
+        VenueOccupancy.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def clusters_refresh(*, days: int = 14) -> int:
+    """Replace the clusters shown on the map with tracing's (venues where two or more counted cases
+    checked in within `days` days): venue, commune, number of cases, first and last visit; no person."""
+    at = now()
+    rows = [
+        ClusterSpot(
+            venue_id=c["venue_id"],
+            commune_id=c["venue"].commune_id,
+            name=c["venue"].name[:200],
+            cases=len(c["cases"]),
+            first=c["first"],
+            last=c["last"],
+            at=at,
+        )
+        for c in cluster_list(user=None, days=days)
+    ]
+    with transaction.atomic():
+        ClusterSpot.objects.all().delete()
+        ClusterSpot.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -9,9 +9,26 @@ from epiqr.core.timeutil import local_today
 
 @task()
 def nightly() -> int:
-    """Rebuild the last 14 days' counts (late results, onsets typed later) and grade today's levels."""
-    from .services import day_counts_refresh, levels_recompute
+    """Rebuild the last 14 days' counts (late results, onsets typed later, check-ins rolled up late) and
+    grade today's levels."""
+    from .services import activity_refresh, day_counts_refresh, levels_recompute
 
     today = local_today()
-    day_counts_refresh(days={today - timedelta(days=i) for i in range(14)})
+    days = {today - timedelta(days=i) for i in range(14)}
+    day_counts_refresh(days=days)
+    activity_refresh(days=days)
     return levels_recompute(day=today, trigger="daily")
+
+
+@task()
+def now_refresh() -> dict:
+    """Every few minutes: today's and yesterday's activity (after the check-ins rollup), the occupancy of
+    venues now and the clusters on the map."""
+    from .services import activity_refresh, clusters_refresh, occupancy_refresh
+
+    today = local_today()
+    return {
+        "activity": activity_refresh(days={today, today - timedelta(days=1)}),
+        "occupancy": occupancy_refresh(),
+        "clusters": clusters_refresh(),
+    }

@@ -5,6 +5,7 @@ from . import deployment_views, views
 app_name = "dashboards"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("map/", views.map_page, name="map"),
     path("levels/recompute/", views.recompute, name="recompute"),
     path("levels/<str:kind>/<int:code>/", views.level_history, name="level_history"),
     path("deployment/", deployment_views.progress, name="deployment"),

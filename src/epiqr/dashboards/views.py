@@ -109,3 +109,22 @@ def recompute(request):
     n = services.levels_recompute(day=today, trigger="on_demand")
     messages.success(request, _("Levels recomputed for %(n)s places.") % {"n": n})
     return redirect("dashboards:home")
+
+
+@requires(permissions.VIEW)
+@no_personal_data("communes by epidemic level, clusters and crowded places as counts: nobody's data")
+def map_page(request):
+    """The offline map: communes coloured by level, clusters and crowded places, and the same as tables."""
+    data = selectors.map_data(user=request.user)
+    return render(
+        request,
+        "dashboards/map.html",
+        {
+            "data": data,
+            "payload": data.as_json(),
+            "legend": [(LEVEL_LABELS[k], LEVEL_COLOURS[k]) for k in (4, 3, 2, 1, None)],
+            "level_labels": {str(k): str(v) for k, v in LEVEL_LABELS.items() if k is not None},
+            "clusters": [p for p in data.places if p.kind == "cluster"],
+            "crowded": [p for p in data.places if p.kind != "cluster"],
+        },
+    )

@@ -105,3 +105,72 @@ def former_name_index() -> dict[str, set[int]]:
         for key in {name_folded, _bare(name_folded)}:
             index.setdefault(key, set()).add(code)
     return index
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a commune is drawn on a map: its centroid (WGS 84 degrees) and its area in km²."""
+
+    lat: float
+    lon: float
+    area_km2: float | None
+
+
+_positions: dict[int, Position] | None = None
+
+
+def commune_positions() -> dict[int, Position]:
+    """The centroid of every current commune (after 1 July 2025), keyed by our commune code.
+
+    Read from the `wardLat`/`wardLon`/`wardAreaKm2` columns of the data file shipped by the `vietnamadminunits`
+    package (MIT licence, https://github.com/tranngocminhhieu/vietnamadminunits; 3,321 wards and communes),
+    matched on the province and the commune's name as the former names are (the two packages number some
+    communes differently), else on the official code within the province. Read once per process; a commune the file does not name is absent."""
+    global _positions
+    if _positions is None:
+        units = {
+            code: (p, n) for code, p, n in Commune.objects.values_list("code", "province_id", "name_folded")
+        }
+        names: dict[tuple[int, str], list[int]] = {}
+        for code, key in units.items():
+            names.setdefault(key, []).append(code)
+        out: dict[int, Position] = {}
+        for province_code, name, ward_code, lat, lon, area in _ward_centroids():
+            key = (province_code, fold(name))
+            if units.get(ward_code) == key:
+                code = ward_code  # the same code and name
+            elif len(names.get(key, ())) == 1:
+                code = names[key][0]  # numbered differently: one commune of that name in the province
+            elif units.get(ward_code, (None,))[0] == province_code:
+                code = ward_code  # a name spelt differently: the same official code in the same province
+            else:
+                continue
+            if code is not None and lat is not None and lon is not None:
+                out[code] = Position(float(lat), float(lon), float(area) if area is not None else None)
+        if not out:  # units not loaded yet: do not keep an empty answer
+            return out
+        _positions = out
+    return _positions
+
+
+def _ward_centroids():
+    """(province code, commune name, commune code, latitude, longitude, area km²) from vietnamadminunits'
+    data file."""
+    import importlib.util
+    import sqlite3
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    data = Path(next(iter(spec.submodule_search_locations))) / "data" / "dataset.db"
+    db = sqlite3.connect(f"file:{data}?mode=ro", uri=True)
+    try:
+        return [
+            (int(p), w, int(code), lat, lon, area)
+            for p, w, code, lat, lon, area in db.execute(
+                "SELECT provinceCode, ward, wardCode, wardLat, wardLon, wardAreaKm2 FROM admin_units"
+            )
+        ]
+    finally:
+        db.close()

@@ -30,8 +30,9 @@ def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
     return [(by_person[v.person_id], v) for v in CheckinStore().visits_of(periods)]
 
 
-def cluster_list(*, user: User, days: int = 14, until: datetime | None = None) -> list[dict]:
-    """Venues with two or more F0 visits within `days` days, with the cases and overlapping visitors."""
+def cluster_list(*, user: User | None, days: int = 14, until: datetime | None = None) -> list[dict]:
+    """Venues with two or more F0 visits within `days` days, with the cases and overlapping visitors (the
+    cases of the user's jurisdiction; every case for None: the dashboards' map, which shows counts only)."""
     until = until or now()
     since = until - timedelta(days=days + 14)
     pairs = f0_visits(since=since, until=until, cases=case_list_counted(user=user))

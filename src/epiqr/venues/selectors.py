@@ -312,3 +312,24 @@ def venue_facts_visible_to(*, user: User, facts: VenueFacts) -> bool:
 def venue_sectors(*, venue_ids: list[int]) -> dict[int, str]:
     """Each venue's sector (tracing's default dwell depends on it)."""
     return dict(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "sector")) if venue_ids else {}
+
+
+@dataclass(frozen=True)
+class VenuePlace:
+    """What a read model needs of a venue: where it is, its sector, its name and capacity."""
+
+    id: int
+    commune_id: int
+    sector: str
+    name: str
+    capacity: int | None
+    is_active: bool
+
+
+def venue_places(*, venue_ids: list[int] | None = None) -> dict[int, VenuePlace]:
+    """The places of these venues (every venue for None), by id."""
+    qs = Venue.objects.all() if venue_ids is None else Venue.objects.filter(pk__in=venue_ids)
+    return {
+        row[0]: VenuePlace(*row)
+        for row in qs.order_by().values_list("pk", "commune_id", "sector", "name", "capacity", "is_active")
+    }
