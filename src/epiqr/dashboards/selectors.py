@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
 from epiqr.cameras.selectors import crowd_hourly
@@ -14,8 +14,9 @@ from epiqr.cases.selectors import case_active_counts_by_commune
 from epiqr.core.errors import NotFound
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today, now
+from epiqr.geo.selectors import commune_positions
 
-from .models import CommuneDayCount, LevelAssessment, PlaceKind
+from .models import ClusterSpot, CommuneDayCount, LevelAssessment, PlaceKind, VenueOccupancy
 
 AVERAGE_DAYS = 7
 
@@ -479,10 +480,6 @@ def map_data(*, user) -> MapData:
     """Every commune of the user's jurisdiction at its centroid with its latest level; the clusters and the
     crowded places now (venues at or over capacity, crowd cameras above their threshold in the latest
     hour), each drawn inside its commune. Read models only."""
-    from epiqr.geo.selectors import commune_positions
-
-    from .models import ClusterSpot, VenueOccupancy
-
     positions = commune_positions()
     latest = levels_latest(user=user, kind=PlaceKind.COMMUNE)
     names = dict(commune_list_in_jurisdiction(user=user).values_list("pk", "name"))
@@ -527,10 +524,6 @@ def map_data(*, user) -> MapData:
 def crowded_venues(*, user, commune_id: int | None = None, limit: int = 50) -> list:
     """Venues of the jurisdiction whose people inside (last snapshot) reach CROWDED_SHARE of their
     capacity, fullest first."""
-    from django.db.models import F
-
-    from .models import VenueOccupancy
-
     qs = jurisdiction_filter(VenueOccupancy.objects.all(), user=user, commune_path="commune").filter(
         capacity__gt=0, people__gte=F("capacity") * CROWDED_SHARE
     )
