@@ -53,6 +53,8 @@ NOT_PAGES = {
     "dashboards:review_decide": "form target (POST)",
     "dashboards:deadline": "form target (POST)",
     "dashboards:rematch": "form target (POST)",
+    "dashboards:open_csv": "public CSV file",
+    "dashboards:open_json": "public JSON file",
     "tracing:run_create": "form target (POST)",
     "tracing:run_review": "form target (POST)",
     "tracing:run_export": "XLSX/CSV file (POST, with a purpose)",

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def world(geo, commune, other_commune):
+def world(reference_data, geo, commune, other_commune):
     from epiqr.cases.models import Case
     from epiqr.dashboards.models import ClusterSpot, VenueOccupancy
     from epiqr.dashboards.services import day_counts_refresh, levels_recompute, population_set
@@ -69,3 +69,36 @@ def test_the_map_draws_every_commune_offline(
     page.locator("#map-crowded summary").click()
     assert "Chợ Thử" in page.locator("#map-crowded table").inner_text()
     assert outside == []  # no tile server, no CDN
+
+
+@pytest.mark.parametrize("fixture", ["desk_page", "phone390_page"])
+def test_the_public_open_data_and_safe_venue_map(request, fixture, world, live_server, commune, screenshot):
+    from epiqr.checkins.models import CheckIn
+    from epiqr.dashboards.services import day_counts_refresh
+    from tests.factories import PersonFactory, VenueFactory
+
+    page = request.getfixturevalue(fixture)
+    VenueFactory(commune=commune, name="Quán Cà Phê Thử", sector="food")
+    market = VenueFactory(
+        commune=commune, name="Chợ Thử Nghiệm Có Tên Rất Dài Để Xem Xuống Dòng", sector="retail"
+    )
+    ill = PersonFactory(commune=commune)
+    CheckIn.objects.create(person=ill, venue=market, checked_in_at=now() - timedelta(days=1), method="self")
+    from epiqr.cases.models import Case
+
+    Case.objects.create(person=ill, commune=commune, confirmed_on=local_today())
+    day_counts_refresh(days={local_today()})
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r.url))
+    page.goto(f"{live_server.url}/dashboards/open/?province=1")  # nobody logged in
+    assert page.locator("#open-rows tbody tr").count() >= 1
+    assert page.locator("#downloads a").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, f"open-{fixture}")
+    page.goto(f"{live_server.url}/dashboards/open/venues/?commune={commune.pk}")
+    page.wait_for_function("() => document.getElementById('map').dataset.ready !== undefined")
+    assert page.locator("#map path.venue").count() == 2
+    assert page.locator("#map path.venue.risk-medium").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, f"safe-{fixture}")
+    assert outside == []

@@ -1,11 +1,13 @@
 """Reads of the dashboards: pre-aggregated counts in the user's jurisdiction (never a raw-table scan)."""
 
 import math
+import uuid
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import F, Q, Sum
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
@@ -14,8 +16,13 @@ from epiqr.cases.selectors import case_active_counts_by_commune
 from epiqr.core.errors import NotFound
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today, now
+from epiqr.geo.models import Province
 from epiqr.geo.selectors import commune_positions
+from epiqr.tracing.selectors import risky_venue_feed
+from epiqr.venues.models import Sector
+from epiqr.venues.selectors import venue_places_in
 
+from . import opendata
 from .models import ClusterSpot, CommuneDayCount, LevelAssessment, PlaceKind, VenueOccupancy
 
 AVERAGE_DAYS = 7
@@ -532,3 +539,110 @@ def crowded_venues(*, user, commune_id: int | None = None, limit: int = 50) -> l
     rows = list(qs[: limit * 4])
     rows.sort(key=lambda r: (-r.people / r.capacity, -r.people, r.name))
     return rows[:limit]
+
+
+# --- Open data (public: aggregates only, small counts suppressed, cached)
+
+OPEN_CACHE_SECONDS = 600
+_OPEN_GENERATION = "dashboards:open:generation"
+
+
+def open_generation() -> str:
+    """Changes whenever the counts or levels are rebuilt (services call open_data_changed): cached open data
+    of an older generation is never served."""
+    return cache.get_or_set(_OPEN_GENERATION, lambda: uuid.uuid4().hex, None)
+
+
+def open_data_changed() -> None:
+    cache.set(_OPEN_GENERATION, uuid.uuid4().hex, None)
+
+
+def open_rows(*, province_code: int, since: date, until: date) -> list[opendata.OpenRow]:
+    """Each commune of the province on each day from `since` to `until` with a count or a level, as
+    published (opendata.suppress on every count). Public: no user, no person; cached."""
+    key = f"dashboards:open:{open_generation()}:{province_code}:{since}:{until}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _open_rows(province_code=province_code, since=since, until=until)
+        cache.set(key, rows, OPEN_CACHE_SECONDS)
+    return rows
+
+
+def _open_rows(*, province_code: int, since: date, until: date) -> list[opendata.OpenRow]:
+    province = Province.objects.filter(pk=province_code).first()
+    if province is None:
+        raise NotFound("province")
+    names = dict(province.communes.values_list("pk", "name"))
+    counts = {
+        (r.commune_id, r.day): (r.confirmed, r.onset, r.samples, r.resulted, r.positives)
+        for r in CommuneDayCount.objects.filter(
+            commune__province_id=province_code, day__gte=since, day__lte=until
+        )
+    }
+    levels = {
+        (code, day): level
+        for code, day, level in LevelAssessment.objects.filter(
+            kind=PlaceKind.COMMUNE, code__in=list(names), day__gte=since, day__lte=until
+        ).values_list("code", "day", "level")
+    }
+    out = []
+    for commune, day in sorted(set(counts) | set(levels), key=lambda k: (k[1], names.get(k[0], ""), k[0])):
+        if commune not in names:
+            continue
+        out.append(
+            opendata.open_row(
+                day=day,
+                province_code=province.pk,
+                province=province.name,
+                commune_code=commune,
+                commune=names[commune],
+                counts=counts.get((commune, day), (0, 0, 0, 0, 0)),
+                level=levels.get((commune, day)),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class SafeVenue:
+    """A venue on the public safe-venue map: where it is, its sector, its QR and its status."""
+
+    code: str
+    name: str
+    sector: str
+    lat: float
+    lon: float
+    risk: str  # "high" or "medium" (in the risky-venue feed of the last 14 days), "" otherwise
+
+
+SAFE_VENUE_DAYS = 14
+
+
+def safe_venues(*, commune_id: int) -> list[SafeVenue]:
+    """The active venues (QR poster up, events left out) of one commune with their status from tracing's public risky-venue
+    feed of the last 14 days; placed inside the commune (venues have no coordinates). Cached."""
+    key = f"dashboards:safe:{open_generation()}:{commune_id}"
+    rows = cache.get(key)
+    if rows is None:
+        pos = commune_positions().get(commune_id)
+        risk = _risky_venue_codes()
+        rows = []
+        for place in venue_places_in(commune_id=commune_id):
+            if place.sector == Sector.EVENT:  # often private (a wedding, a funeral): not on a public map
+                continue
+            lat, lon = _spread(pos.lat, pos.lon, place.id, pos.area_km2) if pos else (0.0, 0.0)
+            rows.append(SafeVenue(place.code, place.name, place.sector, lat, lon, risk.get(place.code, "")))
+        cache.set(key, rows, OPEN_CACHE_SECONDS)
+    return rows
+
+
+def _risky_venue_codes() -> dict[str, str]:
+    key = "dashboards:safe:feed"
+    found = cache.get(key)
+    if found is None:
+        found = {}
+        for entry in risky_venue_feed(days=SAFE_VENUE_DAYS):
+            if found.get(entry["venue_code"]) != "high":
+                found[entry["venue_code"]] = entry["risk_level"]
+        cache.set(key, found, OPEN_CACHE_SECONDS)
+    return found

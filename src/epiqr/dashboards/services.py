@@ -28,6 +28,7 @@ from .models import (
     PlaceKind,
     VenueOccupancy,
 )
+from .selectors import open_data_changed
 
 
 def day_counts_refresh(*, days: set[date]) -> int:
@@ -58,6 +59,7 @@ def day_counts_refresh(*, days: set[date]) -> int:
             CommuneDayCount.objects.filter(day__gte=since, day__lte=until).delete()
             CommuneDayCount.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
+    open_data_changed()
     return written
 
 
@@ -133,6 +135,7 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
     with transaction.atomic():
         LevelAssessment.objects.filter(day=day).delete()
         LevelAssessment.objects.bulk_create(rows, batch_size=2000)
+    open_data_changed()
     return len(rows)
 
 

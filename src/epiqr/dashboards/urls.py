@@ -1,11 +1,15 @@
 from django.urls import path
 
-from . import deployment_views, views
+from . import deployment_views, open_views, views
 
 app_name = "dashboards"
 urlpatterns = [
     path("", views.home, name="home"),
     path("map/", views.map_page, name="map"),
+    path("open/", open_views.open_home, name="open"),
+    path("open/data.csv", open_views.open_data, {"fmt": "csv"}, name="open_csv"),
+    path("open/data.json", open_views.open_data, {"fmt": "json"}, name="open_json"),
+    path("open/venues/", open_views.safe_venues, name="safe_venues"),
     path("levels/recompute/", views.recompute, name="recompute"),
     path("levels/<str:kind>/<int:code>/", views.level_history, name="level_history"),
     path("deployment/", deployment_views.progress, name="deployment"),

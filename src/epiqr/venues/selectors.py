@@ -333,3 +333,23 @@ def venue_places(*, venue_ids: list[int] | None = None) -> dict[int, VenuePlace]
         row[0]: VenuePlace(*row)
         for row in qs.order_by().values_list("pk", "commune_id", "sector", "name", "capacity", "is_active")
     }
+
+
+@dataclass(frozen=True)
+class PublicVenue:
+    """What anyone may know of a venue with its poster up: its code, name and sector (it is on the poster)."""
+
+    id: int
+    code: str
+    name: str
+    sector: str
+
+
+def venue_places_in(*, commune_id: int) -> list[PublicVenue]:
+    """The active venues of a commune (the public safe-venue map)."""
+    return [
+        PublicVenue(*row)
+        for row in Venue.objects.filter(commune_id=commune_id, is_active=True)
+        .order_by("name_folded", "id")
+        .values_list("pk", "code", "name", "sector")
+    ]

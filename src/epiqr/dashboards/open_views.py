@@ -1,0 +1,160 @@
+"""Open data, public on purpose: aggregates per commune and day with small counts suppressed, and the
+safe-venue map (venues with their QR up and their status in the public risky-venue feed). No person."""
+
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from epiqr.core import export
+from epiqr.core.audit import no_personal_data
+from epiqr.core.errors import NotFound
+from epiqr.core.input_guard import int_or_none
+from epiqr.core.timeutil import local_today
+from epiqr.core.views import error_page
+from epiqr.geo.models import Commune
+from epiqr.geo.selectors import province_list
+
+from . import opendata, selectors
+from .models import Sector
+
+PUBLIC = "open data: counts per commune and day with small counts suppressed, levels; nobody's data"
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def _day(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise BadQuery(_("A day is written YYYY-MM-DD, for example 2026-12-03.")) from exc
+    if not date(2020, 1, 1) <= day <= date(2100, 12, 31):
+        raise BadQuery(_("That day is outside the data."))
+    return day
+
+
+def _query(params) -> tuple[int | None, date, date]:
+    """The province and the days asked for; BadQuery with a message a person can act on."""
+    until = _day(params.get("until"), local_today())
+    since = _day(params.get("since"), until - timedelta(days=opendata.DEFAULT_DAYS - 1))
+    if since > until:
+        raise BadQuery(_("The first day comes after the last day."))
+    if (until - since).days + 1 > opendata.MAX_DAYS:
+        raise BadQuery(_("One download covers at most %(n)s days.") % {"n": opendata.MAX_DAYS})
+    raw = params.get("province")
+    province = int_or_none(raw)
+    if raw and province is None:
+        raise BadQuery(_("Choose a province from the list."))
+    return province, since, until
+
+
+@login_not_required
+@require_GET
+@no_personal_data(PUBLIC)
+def open_home(request):
+    """The public open-data page: choose a province and days, see the table, download CSV or JSON."""
+    try:
+        province, since, until = _query(request.GET)
+        rows = selectors.open_rows(province_code=province, since=since, until=until) if province else []
+    except BadQuery as exc:
+        return error_page(request, status=400, message=str(exc))
+    except NotFound:
+        return error_page(request, status=404, message=_("No such province."))
+    return render(
+        request,
+        "dashboards/open.html",
+        {
+            "provinces": province_list(),
+            "province": province,
+            "since": since,
+            "until": until,
+            "rows": rows[-500:],
+            "shown_all": len(rows) <= 500,
+            "count": len(rows),
+            "threshold": opendata.SUPPRESS_BELOW,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_not_required
+@require_GET
+@no_personal_data(PUBLIC)
+def open_data(request, fmt: str) -> HttpResponse:
+    """The same rows as a file: `open/data.csv` or `open/data.json` (a province is required)."""
+    try:
+        province, since, until = _query(request.GET)
+        if province is None:
+            raise BadQuery(_("Choose a province from the list."))
+        rows = selectors.open_rows(province_code=province, since=since, until=until)
+    except BadQuery as exc:
+        return JsonResponse({"detail": str(exc), "code": "invalid"}, status=400)
+    except NotFound:
+        return JsonResponse({"detail": _("No such province."), "code": "not_found"}, status=404)
+    if fmt == "json":
+        response: HttpResponse = JsonResponse(
+            {
+                "province_code": province,
+                "since": since.isoformat(),
+                "until": until.isoformat(),
+                "suppressed_below": opendata.SUPPRESS_BELOW,
+                "note": "null: a count from 1 to 4, not published so that nobody can be singled out",
+                "rows": [r.as_json() for r in rows],
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        sheet = export.Sheet(title="open-data", header=opendata.HEADER, rows=(r.as_cells() for r in rows))
+        response = export.response(sheet, fmt="csv", filename=f"epiqr-open-{province}-{since}-{until}.csv")
+    response["Cache-Control"] = f"public, max-age={selectors.OPEN_CACHE_SECONDS}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@login_not_required
+@require_GET
+@no_personal_data("the public safe-venue map: venues with their QR up and their status; nobody's data")
+def safe_venues(request):
+    """The safe-venue map of one commune (AntoanCovid): its venues with a QR poster up, and which of them
+    were in the risky-venue feed of the last 14 days."""
+    raw, raw_province = request.GET.get("commune"), request.GET.get("province")
+    commune_id, province_id = int_or_none(raw), int_or_none(raw_province)
+    commune = Commune.objects.select_related("province").filter(pk=commune_id).first() if commune_id else None
+    province = commune.province if commune else province_list().filter(pk=province_id).first()
+    if (raw and commune is None) or (raw_province and province is None):
+        return error_page(request, status=404, message=_("No such commune."))
+    venues = selectors.safe_venues(commune_id=commune.pk) if commune else []
+    sectors = dict(Sector.choices)
+    return render(
+        request,
+        "dashboards/safe_venues.html",
+        {
+            "commune": commune,
+            "province": province,
+            "provinces": province_list(),
+            "communes": province.communes.order_by("name") if province else [],
+            "venues": [(v, sectors.get(v.sector, v.sector)) for v in venues],
+            "payload": {
+                "venues": [
+                    {
+                        "name": v.name,
+                        "code": v.code,
+                        "sector": str(sectors.get(v.sector, v.sector)),
+                        "lat": v.lat,
+                        "lon": v.lon,
+                        "risk": v.risk,
+                    }
+                    for v in venues
+                ]
+            },
+            "sectors": sectors,
+            "days": selectors.SAFE_VENUE_DAYS,
+        },
+    )
