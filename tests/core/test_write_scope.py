@@ -1043,6 +1043,7 @@ READ_ONLY = {
     "dashboards/deployment/calls/",
     "dashboards/deployment/review/",
     "dashboards/map/",
+    "dashboards/activity/",
     "dashboards/open/",
     "dashboards/open/data.csv",
     "dashboards/open/data.json",

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from epiqr.core.permissions import Role
-from epiqr.core.timeutil import local_today, now
+from epiqr.core.timeutil import VN_TZ, local_today, now
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -102,3 +102,38 @@ def test_the_public_open_data_and_safe_venue_map(request, fixture, world, live_s
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     screenshot(page, f"safe-{fixture}")
     assert outside == []
+
+
+@pytest.mark.parametrize("fixture", ["desk_page", "phone390_page"])
+def test_the_activity_page(
+    request, fixture, world, live_server, make_user, geo, commune, browser_login, screenshot
+):
+    from epiqr.checkins.models import CheckIn
+    from epiqr.checkins.services import venue_counts_rollup
+    from epiqr.dashboards.services import activity_refresh, occupancy_refresh
+    from tests.factories import PersonFactory, VenueFactory
+
+    page = request.getfixturevalue(fixture)
+    cafe = VenueFactory(
+        commune=commune, sector="food", capacity=2, name="Quán Cà Phê Có Cái Tên Dài Để Thử Xuống Dòng"
+    )
+    moment = now() - timedelta(minutes=5)
+    for _ in range(3):
+        CheckIn.objects.create(
+            venue=cafe, person=PersonFactory(commune=commune), checked_in_at=moment, method="self"
+        )
+    venue_counts_rollup(day=local_today())
+    activity_refresh(days={local_today()})
+    occupancy_refresh()
+    officer = make_user(Role.PROVINCE_OFFICER, province=geo)
+    browser_login(page, live_server, officer.username, PASSWORD)
+    page.goto(f"{live_server.url}/dashboards/activity/")
+    assert page.locator("#daily svg.chart rect.bar").count() == 14
+    assert page.locator("#hours svg.chart rect.bar").count() == 24
+    assert "3" in page.locator("#totals .tile").first.inner_text()
+    assert page.locator("#occupancy tbody tr.over").count() == 1  # 3 people, capacity 2
+    page.click("#hours-numbers summary")
+    hour = moment.astimezone(VN_TZ).hour
+    assert page.locator("#hours-numbers tbody tr").nth(hour).locator("td").nth(1).inner_text() == "3"
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, fixture)

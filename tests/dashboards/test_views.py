@@ -8,7 +8,7 @@ from django.test import Client
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today
 from epiqr.dashboards.models import LevelAssessment
-from epiqr.dashboards.services import day_counts_refresh, levels_recompute, population_set
+from epiqr.dashboards.services import activity_refresh, day_counts_refresh, levels_recompute, population_set
 from tests.dashboards.conftest import make_tube
 from tests.factories import PersonFactory
 
@@ -113,6 +113,7 @@ def test_activity_counts_check_ins_of_the_area_only(province_officer, make_user,
     VenueDailyCount.objects.create(venue=a, day=today, checkins=30, people=25)
     VenueDailyCount.objects.create(venue=b, day=today, checkins=12, people=10)
     VenueDailyCount.objects.create(venue=b, day=today - timedelta(days=1), checkins=5, people=5)
+    activity_refresh(days={today, today - timedelta(days=1)})  # every 5 minutes (dashboards.now)
     page = client_for(province_officer).get("/dashboards/")
     last = page.context["activity"][-1]
     assert (last.checkins, last.venues) == (42, 2) and page.context["activity"][-2].checkins == 5

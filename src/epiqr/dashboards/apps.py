@@ -14,4 +14,5 @@ class DashboardsConfig(AppConfig):
 
         nav_item(_("Dashboards"), "dashboards:home", permissions.VIEW)
         nav_item(_("Map"), "dashboards:map", permissions.VIEW)
+        nav_item(_("Activity"), "dashboards:activity", permissions.VIEW)
         nav_item(_("QR deployment"), "dashboards:deployment", permissions.DEPLOYMENT)

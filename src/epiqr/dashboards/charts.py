@@ -2,7 +2,7 @@
 every chart's numbers are shown in a table beside it.
 
 Contract: `bars_with_line(values, line, width, height)` places one bar per value and a polyline through
-`line` (same length), both scaled to the larger maximum; a zero maximum draws flat bars at the base.
+`line` (same length; None for bars only), both scaled to the larger maximum; a zero maximum draws flat bars at the base.
 """
 
 from dataclasses import dataclass
@@ -27,8 +27,11 @@ class BarChart:
 
 
 def bars_with_line(
-    values: list[float], line: list[float], *, width: int = 600, height: int = 160
+    values: list[float], line: list[float] | None = None, *, width: int = 600, height: int = 160
 ) -> BarChart:
+    """`line` None: bars only (an empty polyline)."""
+    drawn = line is not None
+    line = list(values) if line is None else line
     if len(line) != len(values):
         raise ValueError("the line needs one point per bar")
     top = max([0.0, *values, *line])
@@ -44,4 +47,4 @@ def bars_with_line(
             Bar(round(i * slot + gap / 2, 2), round(height - h, 2), round(slot - gap, 2), round(h, 2), value)
         )
         points.append(f"{round(i * slot + slot / 2, 2)},{round(height - avg * scale, 2)}")
-    return BarChart(width, height, tuple(bars), " ".join(points), top)
+    return BarChart(width, height, tuple(bars), " ".join(points) if drawn else "", top)

@@ -9,6 +9,7 @@ from epiqr.core.timeutil import local_today
 from .services import (
     activity_refresh,
     clusters_refresh,
+    coverage_refresh,
     day_counts_refresh,
     levels_recompute,
     occupancy_refresh,
@@ -32,6 +33,7 @@ def populate(world: dict) -> None:
     activity_refresh(days={today - timedelta(days=i) for i in range(28)})
     occupancy_refresh()
     clusters_refresh()
+    coverage_refresh()
     for i in range(13, -1, -1):
         levels_recompute(day=today - timedelta(days=i), trigger="daily")
     _campaign(world, province, today)

@@ -11,7 +11,8 @@ Quyết định 4800/QĐ-BYT of 12/10/2021), as encoded here:
    < 20 level 1, 20 to < 50 level 2, 50 to < 150 level 3, >= 150 level 4.
 2. Criterion 2, vaccination coverage of adults (share of people aged 18+ with at least one dose): when it
    does not reach the threshold (70%), the level is raised by one (at most 4). Coverage not reported
-   counts as not reached (a place is not graded better than it can prove).
+   counts as not reached (a place is not graded better than it can prove). The services pass the share
+   of adults with a first dose from the vaccination domain's counts (None while no dose is on record).
 3. Criterion 3, treatment capacity: a place whose capacity criteria fail is not lowered; it keeps at
    least the level it had before. Capacity not reported is not treated as a failure.
 No population on record: no level (the rate cannot be computed).

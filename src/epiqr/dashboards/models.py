@@ -185,7 +185,7 @@ class DeploymentDay(models.Model):
         return f"{self.sector} {self.day}: {self.deployed}/{self.required}"
 
 
-class ActivityDay(models.Model):
+class ActivityDayCount(models.Model):
     """Check-ins of one local day by commune and sector: how many, at how many venues, and by local hour.
     Rolled up from the check-ins domain's daily venue counts (never the check-in table) every few minutes
     for today and yesterday, and nightly for the last two weeks (services.activity_refresh)."""
@@ -209,7 +209,7 @@ class ActivityDay(models.Model):
         return f"{self.commune_id} {self.sector} {self.day}: {self.checkins}"
 
 
-class DeclarationDay(models.Model):
+class DeclarationDayCount(models.Model):
     """Health declarations of one local day in a commune (all, and those flagged for follow-up)."""
 
     commune = models.ForeignKey(
@@ -272,3 +272,26 @@ class ClusterSpot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.cases}"
+
+
+class CoverageCount(models.Model):
+    """Vaccination coverage of a commune and age band (vaccination.selectors.coverage_counts): people
+    registered and people with at least 1, 2 and 3 doses. Replaced whole every few minutes and nightly."""
+
+    commune = models.ForeignKey(
+        "geo.Commune", on_delete=models.CASCADE, related_name="+", verbose_name=_("commune")
+    )
+    band = models.CharField(_("age band"), max_length=8)
+    people = models.PositiveIntegerField(_("people registered"), default=0)
+    dose1 = models.PositiveIntegerField(_("with at least one dose"), default=0)
+    dose2 = models.PositiveIntegerField(_("with at least two doses"), default=0)
+    dose3 = models.PositiveIntegerField(_("with at least three doses"), default=0)
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("vaccination coverage")
+        verbose_name_plural = _("vaccination coverage")
+        constraints = [models.UniqueConstraint(fields=["commune", "band"], name="coverage_once")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.band}: {self.dose1}/{self.people}"

@@ -5,25 +5,37 @@ import uuid
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from importlib import import_module
 
 from django.core.cache import cache
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
 from epiqr.cameras.selectors import crowd_hourly
 from epiqr.cases.selectors import case_active_counts_by_commune
+from epiqr.core.domains import DOMAINS
 from epiqr.core.errors import NotFound
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today, now
 from epiqr.geo.models import Province
 from epiqr.geo.selectors import commune_positions
 from epiqr.tracing.selectors import risky_venue_feed
+from epiqr.vaccination.selectors import ADULT_BANDS
 from epiqr.venues.models import Sector
 from epiqr.venues.selectors import venue_places_in
 
 from . import opendata
-from .models import ClusterSpot, CommuneDayCount, LevelAssessment, PlaceKind, VenueOccupancy
+from .models import (
+    ActivityDayCount,
+    ClusterSpot,
+    CommuneDayCount,
+    CoverageCount,
+    DeclarationDayCount,
+    LevelAssessment,
+    PlaceKind,
+    VenueOccupancy,
+)
 
 AVERAGE_DAYS = 7
 
@@ -106,22 +118,143 @@ def epidemic_curve(*, user, area: Area, since: date, until: date) -> list[CurveD
 class ActivityDay:
     day: date
     checkins: int
-    venues: int  # venues with at least one check-in
+    venues: int  # venues with at least one check-in that day
+    declarations: int = 0
+    flagged: int = 0  # declarations flagged for follow-up
+
+
+def _activity_counts(*, user, area: Area):
+    qs = jurisdiction_filter(ActivityDayCount.objects.all(), user=user, commune_path="commune")
+    return qs if area.commune_id is None else qs.filter(commune_id=area.commune_id)
+
+
+def _declaration_counts(*, user, area: Area):
+    qs = jurisdiction_filter(DeclarationDayCount.objects.all(), user=user, commune_path="commune")
+    return qs if area.commune_id is None else qs.filter(commune_id=area.commune_id)
 
 
 def activity(*, user, area: Area, since: date, until: date) -> list[ActivityDay]:
-    """Check-ins and active venues per day in the area, from the check-ins domain's daily counts."""
-    from epiqr.checkins.selectors import daily_counts_by_day
-
-    if area.commune_id is not None:
-        communes = [area.commune_id]
-    elif user.is_superuser or user.role == Role.ADMIN:
-        communes = None
-    else:
-        communes = list(commune_list_in_jurisdiction(user=user).values_list("pk", flat=True))
-    by_day = daily_counts_by_day(since=since, until=until, commune_ids=communes)
+    """Check-ins, venues with check-ins and health declarations per day in the area (read models rolled up
+    from the check-ins domain's daily counts)."""
+    scans = {
+        r["day"]: (r["n"], r["v"])
+        for r in _activity_counts(user=user, area=area)
+        .filter(day__gte=since, day__lte=until)
+        .values("day")
+        .annotate(n=Sum("checkins"), v=Sum("venues"))
+        .order_by()
+    }
+    declared = {
+        r["day"]: (r["n"], r["f"])
+        for r in _declaration_counts(user=user, area=area)
+        .filter(day__gte=since, day__lte=until)
+        .values("day")
+        .annotate(n=Sum("declarations"), f=Sum("flagged"))
+        .order_by()
+    }
     days = [since + timedelta(days=i) for i in range((until - since).days + 1)]
-    return [ActivityDay(d, *by_day.get(d, (0, 0))) for d in days]
+    return [ActivityDay(d, *scans.get(d, (0, 0)), *declared.get(d, (0, 0))) for d in days]
+
+
+def activity_hours(*, user, area: Area, since: date, until: date) -> list[int]:
+    """Check-ins by local hour (0 to 23) over the period in the area."""
+    hours = [0] * 24
+    rows = _activity_counts(user=user, area=area).filter(day__gte=since, day__lte=until)
+    for counts in rows.values_list("hours", flat=True).iterator(chunk_size=5000):
+        for i, n in enumerate((counts or [])[:24]):
+            hours[i] += n
+    return hours
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    key: str | int  # a commune code or a sector
+    label: str
+    checkins: int
+    venue_days: int  # venues with check-ins, summed over the days
+    declarations: int | None  # by commune only (a declaration has no sector)
+    flagged: int | None
+    days: int
+
+    @property
+    def venues_per_day(self) -> float:
+        return self.venue_days / self.days if self.days else 0.0
+
+
+def activity_by(*, user, area: Area, since: date, until: date, by: str) -> list[ActivityRow]:
+    """Check-ins, venues with check-ins per day and declarations over the period, by commune or sector,
+    most check-ins first."""
+    field = {"commune": "commune_id", "sector": "sector"}[by]
+    days = (until - since).days + 1
+    sums = {
+        r[field]: (r["n"], r["v"])
+        for r in _activity_counts(user=user, area=area)
+        .filter(day__gte=since, day__lte=until)
+        .values(field)
+        .annotate(n=Sum("checkins"), v=Sum("venues"))
+        .order_by()
+    }
+    declared: dict = {}
+    if by == "commune":
+        declared = {
+            r["commune_id"]: (r["n"], r["f"])
+            for r in _declaration_counts(user=user, area=area)
+            .filter(day__gte=since, day__lte=until)
+            .values("commune_id")
+            .annotate(n=Sum("declarations"), f=Sum("flagged"))
+            .order_by()
+        }
+        labels = dict(
+            commune_list_in_jurisdiction(user=user)
+            .filter(pk__in=set(sums) | set(declared))
+            .values_list("pk", "name")
+        )
+    else:
+        labels = {k: str(v) for k, v in Sector.choices}
+    out = []
+    for key in set(sums) | set(declared):
+        if by == "commune" and key not in labels:
+            continue
+        n, v = sums.get(key, (0, 0))
+        d, f = declared.get(key, (0, 0)) if by == "commune" else (None, None)
+        out.append(ActivityRow(key, labels.get(key, str(key)), n, v, d, f, days))
+    out.sort(key=lambda r: (-r.checkins, -(r.declarations or 0), r.label))
+    return out
+
+
+@dataclass(frozen=True)
+class OccupancyNow:
+    rows: list  # VenueOccupancy rows, fullest first
+    people: int  # people inside the venues of the area now
+    capacity: int  # capacity of those of them that declared one
+    people_with_capacity: int  # people inside the venues that declared a capacity
+    venues: int
+    at: datetime | None
+
+
+def occupancy_now(*, user, area: Area, limit: int = 20) -> OccupancyNow:
+    """People probably inside the venues of the area at the last snapshot, against the capacity the venues
+    declared; the fullest venues first (by share of capacity, then by people)."""
+    qs = jurisdiction_filter(VenueOccupancy.objects.all(), user=user, commune_path="commune")
+    if area.commune_id is not None:
+        qs = qs.filter(commune_id=area.commune_id)
+    totals = qs.aggregate(
+        n_people=Sum("people"),
+        n_capacity=Sum("capacity", filter=Q(capacity__gt=0)),
+        n_inside=Sum("people", filter=Q(capacity__gt=0)),
+        n_venues=Count("venue_id"),
+        last=Max("at"),
+    )
+    full = list(qs.filter(capacity__gt=0).order_by("-people")[: limit * 10])
+    full.sort(key=lambda r: (-r.people / r.capacity, -r.people, r.name))
+    return OccupancyNow(
+        rows=full[:limit],
+        people=totals["n_people"] or 0,
+        capacity=totals["n_capacity"] or 0,
+        people_with_capacity=totals["n_inside"] or 0,
+        venues=totals["n_venues"] or 0,
+        at=totals["last"],
+    )
 
 
 @dataclass(frozen=True)
@@ -192,8 +325,6 @@ def levels_latest(*, user, kind: str) -> dict[int, LevelAssessment]:
 
 
 def _provinces_of(user) -> set[int] | None:
-    from epiqr.core.permissions import Role
-
     if user.is_superuser or user.role == Role.ADMIN:
         return None
     if user.province_id:
@@ -646,3 +777,106 @@ def _risky_venue_codes() -> dict[str, str]:
                 found[entry["venue_code"]] = entry["risk_level"]
         cache.set(key, found, OPEN_CACHE_SECONDS)
     return found
+
+
+# --- Panels of other domains: vaccination coverage, care capacity (shown when the domain provides them)
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    band: str
+    people: int
+    dose1: int
+    dose2: int
+    dose3: int
+
+    def percent(self, n: int) -> float | None:
+        return n * 100 / self.people if self.people else None
+
+    @property
+    def dose1_percent(self) -> float | None:
+        return self.percent(self.dose1)
+
+    @property
+    def dose2_percent(self) -> float | None:
+        return self.percent(self.dose2)
+
+    @property
+    def dose3_percent(self) -> float | None:
+        return self.percent(self.dose3)
+
+
+def coverage_panel(*, user, area: Area) -> list[CoverageRow]:
+    """Vaccination coverage of the area by age band, adults (18+) summed last; empty when no coverage is
+    on record (vaccination not in use)."""
+    qs = jurisdiction_filter(CoverageCount.objects.all(), user=user, commune_path="commune")
+    if area.commune_id is not None:
+        qs = qs.filter(commune_id=area.commune_id)
+    sums = {
+        r["band"]: r
+        for r in qs.values("band")
+        .annotate(p=Sum("people"), d1=Sum("dose1"), d2=Sum("dose2"), d3=Sum("dose3"))
+        .order_by()
+    }
+    if not sums or not any(r["d1"] for r in sums.values()):
+        return []
+    order = ["0-11", "12-17", *ADULT_BANDS, "?"]
+    rows = [
+        CoverageRow(band, sums[band]["p"], sums[band]["d1"], sums[band]["d2"], sums[band]["d3"])
+        for band in sorted(sums, key=lambda b: order.index(b) if b in order else len(order))
+    ]
+    adults = [r for r in rows if r.band in ADULT_BANDS]
+    rows.append(
+        CoverageRow(
+            "18+",
+            sum(r.people for r in adults),
+            sum(r.dose1 for r in adults),
+            sum(r.dose2 for r in adults),
+            sum(r.dose3 for r in adults),
+        )
+    )
+    return rows
+
+
+def care_selectors():
+    """The care domain's selectors module when that domain is installed (it is above vaccination and below
+    the dashboards in the layers), else None: the care panels appear by themselves once it lands."""
+    if "care" not in DOMAINS:
+        return None
+    return import_module("epiqr.care.selectors")
+
+
+@dataclass(frozen=True)
+class CarePanel:
+    beds: list[dict]  # per province, tier and kind: total, occupied, reserved, free
+    by_setting: list[tuple[str, int]]  # active patients by care setting (status label, count)
+    total: int
+    free: int
+
+
+def care_panel(*, user) -> CarePanel | None:
+    """Treatment capacity (beds by tier and kind) and active cases by care setting in the user's area, from
+    the care domain's selectors; None while that domain is not installed or offers neither."""
+    care = care_selectors()
+    if care is None:
+        return None
+    beds = care.capacity_by_province_tier(user=user) if hasattr(care, "capacity_by_province_tier") else []
+    settings_ = (
+        care.patient_counts_by_setting(user=user) if hasattr(care, "patient_counts_by_setting") else {}
+    )
+    labels = _care_status_labels()
+    return CarePanel(
+        beds=beds,
+        by_setting=[(labels.get(k, k), n) for k, n in sorted(settings_.items())],
+        total=sum(b["total"] for b in beds),
+        free=sum(b["free"] for b in beds),
+    )
+
+
+def _care_status_labels() -> dict[str, str]:
+    try:
+        models = import_module("epiqr.care.models")
+    except ModuleNotFoundError:
+        return {}
+    status = getattr(models, "PatientStatus", None)
+    return {k: str(v) for k, v in status.choices} if status is not None else {}

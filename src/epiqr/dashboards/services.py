@@ -11,19 +11,21 @@ from epiqr.checkins.selectors import (
     declaration_counts_by_commune_day,
     occupancy_by_venue,
 )
-from epiqr.core.timeutil import now
+from epiqr.core.timeutil import local_today, now
 from epiqr.geo.models import Commune
 from epiqr.testing.selectors import counts_by_day_commune
 from epiqr.tracing.selectors import cluster_list
+from epiqr.vaccination.selectors import ADULT_BANDS, coverage_counts, doses_recorded
 from epiqr.venues.selectors import venue_places
 
 from . import levels
 from .models import (
-    ActivityDay,
+    ActivityDayCount,
     AreaPopulation,
     ClusterSpot,
     CommuneDayCount,
-    DeclarationDay,
+    CoverageCount,
+    DeclarationDayCount,
     LevelAssessment,
     PlaceKind,
     VenueOccupancy,
@@ -84,20 +86,34 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
     ):
         cases[commune] += n
     populations = dict(AreaPopulation.objects.values_list("commune_id", "population"))
+    adults_on_record = {c: a for c, a in AreaPopulation.objects.values_list("commune_id", "adults") if a}
+    vaccinated, adults = _adult_coverage(
+        day=day, communes=list(populations), adults_on_record=adults_on_record
+    )
     province_of = dict(Commune.objects.filter(pk__in=list(populations)).values_list("code", "province_id"))
     previous = _previous_levels(day=day)
     by_province_cases: dict[int, int] = defaultdict(int)
     by_province_people: dict[int, int] = defaultdict(int)
+    by_province_vaccinated: dict[int, int] = defaultdict(int)
+    by_province_adults: dict[int, int] = defaultdict(int)
     places: list[tuple[str, int, levels.PlaceWeek]] = []
     for commune, population in populations.items():
         n = cases.get(commune, 0)
         by_province_cases[province_of[commune]] += n
         by_province_people[province_of[commune]] += population
+        by_province_vaccinated[province_of[commune]] += vaccinated.get(commune, 0)
+        by_province_adults[province_of[commune]] += adults.get(commune, 0)
         places.append(
             (
                 PlaceKind.COMMUNE,
                 commune,
-                levels.PlaceWeek(n, population, None, None, previous.get(("commune", commune))),
+                levels.PlaceWeek(
+                    n,
+                    population,
+                    _share(vaccinated, adults, commune),
+                    None,
+                    previous.get(("commune", commune)),
+                ),
             )
         )
     for province, people in by_province_people.items():
@@ -106,7 +122,11 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
                 PlaceKind.PROVINCE,
                 province,
                 levels.PlaceWeek(
-                    by_province_cases[province], people, None, None, previous.get(("province", province))
+                    by_province_cases[province],
+                    people,
+                    _share(by_province_vaccinated, by_province_adults, province),
+                    None,
+                    previous.get(("province", province)),
                 ),
             )
         )
@@ -126,6 +146,7 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
                 inputs={
                     "new_cases": week.new_cases,
                     "population": week.population,
+                    "adult_coverage": week.adult_coverage,
                     "since": since.isoformat(),
                 },
                 trigger=trigger,
@@ -136,6 +157,53 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
         LevelAssessment.objects.filter(day=day).delete()
         LevelAssessment.objects.bulk_create(rows, batch_size=2000)
     open_data_changed()
+    return len(rows)
+
+
+def _adult_coverage(
+    *, day: date, communes: list[int], adults_on_record: dict[int, int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Per commune: adults with at least one dose by `day`, and the adults they are a share of (the adults on
+    record in AreaPopulation, else the adults registered in the person registry). Empty when no dose is on
+    record anywhere: coverage is then not reported (the level policy decides what that means)."""
+    if not doses_recorded():
+        return {}, {}
+    vaccinated: dict[int, int] = defaultdict(int)
+    registered: dict[int, int] = defaultdict(int)
+    for row in coverage_counts(on=day, commune_ids=communes):
+        if row["band"] in ADULT_BANDS and row["commune_id"] is not None:
+            vaccinated[row["commune_id"]] += row["dose1"]
+            registered[row["commune_id"]] += row["people"]
+    adults = {c: adults_on_record.get(c) or registered.get(c, 0) for c in communes}
+    return {c: vaccinated.get(c, 0) for c in communes}, adults
+
+
+def _share(vaccinated: dict[int, int], adults: dict[int, int], key: int) -> float | None:
+    """Coverage as a share (at most 1), None when not reported or no adult is known."""
+    if not adults.get(key):
+        return None
+    return min(vaccinated.get(key, 0) / adults[key], 1.0)
+
+
+def coverage_refresh() -> int:
+    """Replace the vaccination coverage copy with vaccination's counts of today; returns rows written."""
+    today = local_today()
+    rows = [
+        CoverageCount(
+            commune_id=r["commune_id"],
+            band=r["band"],
+            people=r["people"],
+            dose1=r["dose1"],
+            dose2=r["dose2"],
+            dose3=r["dose3"],
+            day=today,
+        )
+        for r in coverage_counts(on=today)
+        if r["commune_id"] is not None
+    ]
+    with transaction.atomic():
+        CoverageCount.objects.all().delete()
+        CoverageCount.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
 
 
@@ -162,7 +230,7 @@ def population_set(
 
 
 def activity_refresh(*, days: set[date]) -> int:
-    """Rebuild ActivityDay (check-ins by commune, sector and day, with the local hours) and DeclarationDay
+    """Rebuild ActivityDayCount (check-ins by commune, sector and day, with the local hours) and DeclarationDayCount
     for these days from the check-ins domain's daily venue counts and declaration counts; returns rows
     written. Per contiguous span: one read of each source, then the span replaced in one transaction."""
     written = 0
@@ -181,18 +249,18 @@ def activity_refresh(*, days: set[date]) -> int:
                 row[2][i] += h
         declared = declaration_counts_by_commune_day(since=since, until=until)
         with transaction.atomic():
-            ActivityDay.objects.filter(day__gte=since, day__lte=until).delete()
-            ActivityDay.objects.bulk_create(
+            ActivityDayCount.objects.filter(day__gte=since, day__lte=until).delete()
+            ActivityDayCount.objects.bulk_create(
                 [
-                    ActivityDay(commune_id=c, sector=sector, day=d, checkins=n, venues=v, hours=h)
+                    ActivityDayCount(commune_id=c, sector=sector, day=d, checkins=n, venues=v, hours=h)
                     for (c, sector, d), (n, v, h) in acc.items()
                 ],
                 batch_size=2000,
             )
-            DeclarationDay.objects.filter(day__gte=since, day__lte=until).delete()
-            DeclarationDay.objects.bulk_create(
+            DeclarationDayCount.objects.filter(day__gte=since, day__lte=until).delete()
+            DeclarationDayCount.objects.bulk_create(
                 [
-                    DeclarationDay(commune_id=c, day=d, declarations=n, flagged=f)
+                    DeclarationDayCount(commune_id=c, day=d, declarations=n, flagged=f)
                     for (c, d), (n, f) in declared.items()
                 ],
                 batch_size=2000,

@@ -32,3 +32,11 @@ def now_refresh() -> dict:
         "occupancy": occupancy_refresh(),
         "clusters": clusters_refresh(),
     }
+
+
+@task()
+def coverage() -> int:
+    """Hourly: the copy of the vaccination coverage by commune and age band."""
+    from .services import coverage_refresh
+
+    return coverage_refresh()

@@ -6,6 +6,7 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.home, name="home"),
     path("map/", views.map_page, name="map"),
+    path("activity/", views.activity_page, name="activity"),
     path("open/", open_views.open_home, name="open"),
     path("open/data.csv", open_views.open_data, {"fmt": "csv"}, name="open_csv"),
     path("open/data.json", open_views.open_data, {"fmt": "json"}, name="open_json"),

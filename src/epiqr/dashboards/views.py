@@ -76,6 +76,8 @@ def home(request):
             "activity": activity,
             "activity_chart": activity_chart,
             "crowding": selectors.crowding(user=request.user, area=area),
+            "coverage": selectors.coverage_panel(user=request.user, area=area),
+            "care": selectors.care_panel(user=request.user),
             "rows": rows,
             "totals": totals,
             "level": _level_view(selectors.area_level(user=request.user, area=area)),
@@ -126,5 +128,54 @@ def map_page(request):
             "level_labels": {str(k): str(v) for k, v in LEVEL_LABELS.items() if k is not None},
             "clusters": [p for p in data.places if p.kind == "cluster"],
             "crowded": [p for p in data.places if p.kind != "cluster"],
+        },
+    )
+
+
+@requires(permissions.VIEW)
+@no_personal_data("check-ins, declarations and people inside venues as counts: nobody's data")
+def activity_page(request):
+    """Activity and crowding: check-ins per day and by hour, venues with check-ins, declarations, by commune
+    and by sector; people inside venues now against their capacity; the crowded places now."""
+    days = int_or_none(request.GET.get("days"))
+    days = days if days in PERIODS else PERIODS[0]
+    area = selectors.area_for(user=request.user, commune_id=int_or_none(request.GET.get("commune")))
+    until = local_today()
+    since = until - timedelta(days=days - 1)
+    daily = selectors.activity(user=request.user, area=area, since=since, until=until)
+    hours = selectors.activity_hours(user=request.user, area=area, since=since, until=until)
+    occupancy = selectors.occupancy_now(user=request.user, area=area)
+    return render(
+        request,
+        "dashboards/activity.html",
+        {
+            "area": area,
+            "days": days,
+            "periods": PERIODS,
+            "daily": daily,
+            "daily_chart": charts.bars_with_line(
+                [d.checkins for d in daily], selectors.trailing_mean([d.checkins for d in daily])
+            ),
+            "hours": list(enumerate(hours)),
+            "hours_chart": charts.bars_with_line(hours),
+            "totals": {
+                "checkins": sum(d.checkins for d in daily),
+                "venues_today": daily[-1].venues if daily else 0,
+                "declarations": sum(d.declarations for d in daily),
+                "flagged": sum(d.flagged for d in daily),
+            },
+            "by_commune": []
+            if area.commune_id is not None
+            else selectors.activity_by(user=request.user, area=area, since=since, until=until, by="commune"),
+            "by_sector": selectors.activity_by(
+                user=request.user, area=area, since=since, until=until, by="sector"
+            ),
+            "occupancy": occupancy,
+            "occupancy_percent": occupancy.people_with_capacity * 100 / occupancy.capacity
+            if occupancy.capacity
+            else None,
+            "crowded_share": int(selectors.CROWDED_SHARE * 100),
+            "crowding": selectors.crowding(user=request.user, area=area),
+            "communes": commune_list_in_jurisdiction(user=request.user),
         },
     )

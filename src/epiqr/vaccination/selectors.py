@@ -15,7 +15,8 @@ from epiqr.cases.selectors import person_active_case, person_recovered_from
 from epiqr.core import keyring
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
-from epiqr.core.timeutil import local, local_today, now
+from epiqr.core.timeutil import local, local_today, now, start_of_local_day
+from epiqr.people.models import Person
 from epiqr.people.selectors import person_list_visible_to
 from epiqr.testing.selectors import person_latest_negative
 from epiqr.tracing.selectors import person_quarantined_since
@@ -251,6 +252,47 @@ def coverage(*, user, on: date | None = None) -> list[dict]:
             if row["top"] >= n:
                 target[f"dose{n}"] += 1
     return sorted(rows.values(), key=lambda r: (r["commune_id"] or 0, r["band"]))
+
+
+ADULT_BANDS = ("18-49", "50-64", "65+")
+
+
+def coverage_counts(*, on: date | None = None, commune_ids: list[int] | None = None) -> list[dict]:
+    """The rule of `coverage` for every commune at once (or these), for read models (the dashboards keep a
+    copy): rows {commune_id, band, people, dose1, dose2, dose3}, people registered and people with at least
+    1, 2 and 3 doses given by the end of local day `on`. Grouped queries by commune and birth year (no row
+    per person reaches Python)."""
+    on = on or local_today_()
+    end = start_of_local_day(on + timedelta(days=1))
+    people = Person.objects.all()
+    doses = Dose.objects.filter(given_at__lt=end)
+    if commune_ids is not None:
+        people = people.filter(commune_id__in=commune_ids)
+        doses = doses.filter(person__commune_id__in=commune_ids)
+    rows: dict[tuple, dict] = {}
+
+    def row(commune_id, birth_year) -> dict:
+        key = (commune_id, _band(birth_year, on.year))
+        return rows.setdefault(
+            key, {"commune_id": key[0], "band": key[1], "people": 0, "dose1": 0, "dose2": 0, "dose3": 0}
+        )
+
+    for r in people.values("commune_id", "birth_year").annotate(n=Count("id")).order_by():
+        row(r["commune_id"], r["birth_year"])["people"] += r["n"]
+    for n in (1, 2, 3):
+        for r in (
+            doses.filter(number__gte=n)
+            .values("person__commune_id", "person__birth_year")
+            .annotate(c=Count("person_id", distinct=True))
+            .order_by()
+        ):
+            row(r["person__commune_id"], r["person__birth_year"])[f"dose{n}"] += r["c"]
+    return sorted(rows.values(), key=lambda r: (r["commune_id"] or 0, r["band"]))
+
+
+def doses_recorded() -> bool:
+    """Whether any dose is on record (vaccination in use: coverage is then reported, 0% where none)."""
+    return Dose.objects.exists()
 
 
 def local_today_():

@@ -1,0 +1,277 @@
+"""Dashboards benchmark (issue 16): every dashboard page under 200 ms on PostgreSQL at national volume, and
+the epidemic levels of all 3,321 communes recomputed in under 5 s.
+
+The world (built once; `--keep` a cluster to measure it again):
+- `epiqr synth`'s venues, people and check-ins (`--venues`, `--people`, `--checkins` over `--days` days
+  ending today, in Hà Nội), rolled up by the check-ins domain's own `venue_counts_rollup`;
+- a year of cases across every commune of the country (`--cases-per-day`, written with INSERT ... SELECT
+  generate_series; the last 14 days active), populations for all 3,321 communes;
+- then the dashboards' own refresh services, each timed: the counts of a year (`day_counts_refresh`),
+  the activity of the check-in days (`activity_refresh`), occupancy now, clusters, coverage;
+- the levels: `levels_recompute` for today timed (the target), and a year of level history written
+  with generate_series (3,321 x 365 rows, as a year of nightly runs leaves it).
+
+The pages are measured in-process through Django's test client with DEBUG off, as the province officer of
+Hà Nội and as an administrator (the whole country), each `--repeat` times, medians and maxima, with the
+baseline of the same run (`/accounts/me/`, a staff page with no list): the ratio is printed.
+
+    .venv/bin/python tools/with_postgres.py --keep /var/tmp/epiqr-dash -- .venv/bin/python bench/dashboards_pages.py
+    .venv/bin/python tools/with_postgres.py -- .venv/bin/python bench/dashboards_pages.py \\
+        --venues 5000 --people 200000 --checkins 2000000 --cases-per-day 200 --repeat 5   # a quick look
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--venues", type=int, default=50_000)
+    ap.add_argument("--people", type=int, default=2_000_000)
+    ap.add_argument("--checkins", type=int, default=20_000_000)
+    ap.add_argument("--days", type=int, default=21, help="days of check-ins (the retention period)")
+    ap.add_argument("--cases-per-day", type=int, default=1_000)
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epiqr.settings")
+    os.environ.setdefault("EPIQR_DEBUG", "0")
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    if connection.vendor != "postgresql":
+        sys.exit("run through tools/with_postgres.py: the figures that matter are PostgreSQL's")
+    call_command("migrate", verbosity=0)
+    from bench.checkins_common import machine
+
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start")
+    world = build(args)
+    static = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES={**django.conf.settings.STORAGES, **static}):
+        pages(world, args)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+def timed(label: str, fn, *a, **kw):
+    started = time.perf_counter()
+    result = fn(*a, **kw)
+    print(f"{(time.perf_counter() - started):8.2f} s  {label} -> {result}")
+    return result
+
+
+def build(args) -> dict:
+    from django.db import connection
+
+    from epiqr.accounts.models import User
+    from epiqr.cases.models import Case
+    from epiqr.checkins.services import venue_counts_rollup
+    from epiqr.core.permissions import Role
+    from epiqr.core.timeutil import local_today
+    from epiqr.dashboards import services
+    from epiqr.dashboards.models import AreaPopulation, LevelAssessment
+    from epiqr.geo.models import Commune, Province
+    from epiqr.geo.services import units_load
+    from epiqr.people.models import Person
+    from epiqr.tracing.synth import synth_world
+    from epiqr.venues.models import Venue
+
+    if not Province.objects.exists():
+        units_load()
+    today = local_today()
+    started = time.perf_counter()
+    if Venue.objects.count() < args.venues:
+        synth_world(
+            venues=args.venues, people=args.people, checkins=args.checkins, days=args.days, last_day=today
+        )
+        for i in range(args.days):
+            venue_counts_rollup(day=today - timedelta(days=i))
+    communes = list(Commune.objects.order_by("code").values_list("code", flat=True))
+    people = list(
+        Person.objects.order_by("pk").values_list("pk", flat=True)[:: max(args.people // 50_000, 1)]
+    )
+    have = Case.objects.count()
+    wanted = args.cases_per_day * 365
+    with connection.cursor() as cur:
+        if have < wanted:
+            cur.execute(
+                """
+                INSERT INTO cases_case (person_id, confirmed_on, onset_on, status, source, commune_id,
+                    override_reason, created_at)
+                SELECT (%s::bigint[])[1 + i %% %s], %s::date - (i %% 365),
+                    CASE WHEN i %% 4 = 0 THEN NULL ELSE %s::date - (i %% 365) - (i %% 5) END,
+                    CASE WHEN i %% 365 < 14 THEN 'active' ELSE 'recovered' END, 'officer',
+                    (%s::int[])[1 + (i * 7919) %% %s], '', now()
+                FROM generate_series(%s + 1, %s) AS i
+                """,
+                [people, len(people), today, today, communes, len(communes), have, wanted],
+            )
+        if AreaPopulation.objects.count() < len(communes):
+            cur.execute(
+                """
+                INSERT INTO dashboards_areapopulation (commune_id, population, adults, source, updated_at)
+                SELECT c, 5000 + (c * 7919) %% 60000, NULL, 'bench', now() FROM unnest(%s::int[]) AS c
+                ON CONFLICT (commune_id) DO NOTHING
+                """,
+                [communes],
+            )
+    print(
+        f"world built in {time.perf_counter() - started:.0f}s: {Venue.objects.count():,} venues, "
+        f"{Person.objects.count():,} people, {Case.objects.count():,} cases in {len(communes):,} communes"
+    )
+    print("\nrefresh jobs (background, timed once):")
+    timed(
+        "day_counts_refresh: a year of cases and tests",
+        services.day_counts_refresh,
+        days={today - timedelta(days=i) for i in range(365)},
+    )
+    timed(
+        f"activity_refresh: {args.days} days of check-ins",
+        services.activity_refresh,
+        days={today - timedelta(days=i) for i in range(args.days)},
+    )
+    timed(
+        "activity_refresh: today and yesterday (every 5 minutes)",
+        services.activity_refresh,
+        days={today, today - timedelta(days=1)},
+    )
+    timed("occupancy_refresh (every 5 minutes)", services.occupancy_refresh)
+    timed("coverage_refresh (hourly)", services.coverage_refresh)
+    timed("clusters_refresh (every 5 minutes)", services.clusters_refresh)
+    print("\nlevels (target: all communes under 5 s):")
+    for run in range(3):
+        timed(
+            f"levels_recompute, all {len(communes):,} communes and their provinces (run {run + 1})",
+            services.levels_recompute,
+            day=today,
+            trigger="on_demand",
+        )
+    with connection.cursor() as cur:  # a year of nightly history before today
+        if LevelAssessment.objects.filter(day__lt=today).count() < 300 * len(communes):
+            cur.execute(
+                """
+                INSERT INTO dashboards_levelassessment (kind, code, day, level, rate, policy, reasons,
+                    inputs, trigger, computed_at)
+                SELECT 'commune', c, %s::date - d, 1 + (c + d) %% 4, ((c + d) %% 200)::float, 'qd4800-2021',
+                    '[]'::jsonb, '{}'::jsonb, 'daily', now()
+                FROM unnest(%s::int[]) AS c, generate_series(1, 365) AS d
+                ON CONFLICT DO NOTHING
+                """,
+                [today, communes],
+            )
+    connection.ensure_connection()
+    autocommit = connection.get_autocommit()
+    connection.set_autocommit(True)
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    connection.set_autocommit(autocommit)
+    province = Province.objects.get(code=1)
+    officer = User.objects.filter(username="bench-tinh").first() or User.objects.create(
+        username="bench-tinh", role=Role.PROVINCE_OFFICER, province=province
+    )
+    admin = User.objects.filter(username="bench-admin").first() or User.objects.create(
+        username="bench-admin", role=Role.ADMIN, is_staff=True, is_superuser=True
+    )
+    commune = Commune.objects.filter(province=province).order_by("code").first()
+    return {"officer": officer, "admin": admin, "commune": commune, "province": province}
+
+
+def _client(user):
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+        user=user, name="bench", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def pages(world, args) -> None:
+    from django.core.cache import cache
+    from django.test import Client
+
+    c = world["commune"].pk
+    staff = [
+        ("baseline · /accounts/me/ (a staff page, no list)", "/accounts/me/"),
+        ("epidemic dashboard · 14 days", "/dashboards/"),
+        ("epidemic dashboard · 90 days", "/dashboards/?days=90"),
+        ("epidemic dashboard · one commune", f"/dashboards/?commune={c}"),
+        ("level history of a commune", f"/dashboards/levels/commune/{c}/"),
+        ("map", "/dashboards/map/"),
+        ("activity · 14 days", "/dashboards/activity/"),
+        ("activity · 90 days", "/dashboards/activity/?days=90"),
+        ("deployment", "/dashboards/deployment/"),
+        ("API · curve", "/api/v1/dashboards/curve"),
+        ("API · levels", "/api/v1/dashboards/levels"),
+        ("API · activity", "/api/v1/dashboards/activity"),
+        ("API · occupancy", "/api/v1/dashboards/occupancy"),
+        ("API · map", "/api/v1/dashboards/map"),
+    ]
+    public = [
+        ("open data page · Hà Nội, 28 days", "/dashboards/open/?province=1"),
+        ("open data CSV · Hà Nội, 92 days", "/dashboards/open/data.csv?province=1&since=" + _since(92)),
+        ("open data JSON · Hà Nội, 28 days", "/dashboards/open/data.json?province=1"),
+        ("safe-venue map · one commune", f"/dashboards/open/venues/?commune={c}"),
+    ]
+    for who in ("officer", "admin"):
+        client = _client(world[who])
+        print(
+            f"\npages as the {'province officer of Hà Nội' if who == 'officer' else 'administrator (whole country)'}"
+            f" ({args.repeat} runs each; median, max; target < 200 ms):"
+        )
+        base = None
+        for title, url in staff:
+            median, top = measure(client, url, args.repeat)
+            if title.startswith("baseline"):
+                base = median
+            ratio = f"{median / base:5.1f}x baseline" if base and not title.startswith("baseline") else ""
+            print(f"{median:8.1f} ms  max {top:7.1f}  {title}  {ratio}")
+    print(f"\npublic pages, nobody logged in ({args.repeat} runs each; the first, uncached, apart):")
+    anon = Client()
+    for title, url in public:
+        cache.clear()
+        started = time.perf_counter()
+        body = anon.get(url)
+        if hasattr(body, "streaming_content"):
+            b"".join(body.streaming_content)
+        cold = (time.perf_counter() - started) * 1000
+        median, top = measure(anon, url, args.repeat)
+        print(f"{median:8.1f} ms  max {top:7.1f}  uncached {cold:7.1f}  {title}")
+
+
+def _since(days: int) -> str:
+    from epiqr.core.timeutil import local_today
+
+    return (local_today() - timedelta(days=days - 1)).isoformat()
+
+
+def measure(client, url: str, repeat: int) -> tuple[float, float]:
+    client.get(url)  # warm: connection, templates
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(times), max(times)
+
+
+if __name__ == "__main__":
+    main()
