@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
+from epiqr.cases.models import Case
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today
 from epiqr.dashboards.models import LevelAssessment
@@ -120,3 +121,33 @@ def test_activity_counts_check_ins_of_the_area_only(province_officer, make_user,
     officer_a = make_user(Role.COMMUNE_OFFICER, commune=commune)
     mine = client_for(officer_a).get("/dashboards/").context["activity"]
     assert (mine[-1].checkins, mine[-2].checkins) == (30, 0)
+
+
+def test_contacts_in_quarantine_now_by_commune(province_officer, commune, other_commune):
+    from epiqr.core.timeutil import now
+    from epiqr.tracing.models import Contact, FollowUp, TracingRun
+
+    case = Case.objects.create(
+        person=PersonFactory(commune=commune), confirmed_on=local_today(), commune=commune
+    )
+    run = TracingRun.objects.create(case=case, degree=1, period_start=now(), period_end=now())
+    twice = PersonFactory(commune=commune)
+    second_run = TracingRun.objects.create(case=case, degree=1, period_start=now(), period_end=now())
+    for person, where, days_ago, status in (
+        (twice, commune, 2, FollowUp.QUARANTINED),
+        (PersonFactory(commune=commune), commune, 20, FollowUp.QUARANTINED),  # over: 14 days
+        (PersonFactory(commune=other_commune), other_commune, 1, FollowUp.QUARANTINED),
+        (PersonFactory(commune=other_commune), other_commune, 1, FollowUp.TO_CALL),
+    ):
+        Contact.objects.create(
+            run=run, person=person, degree=1, risk="high", first_exposed_at=now() - timedelta(days=days_ago + 1),
+            commune=where, status=status, status_changed_at=now() - timedelta(days=days_ago),
+        )  # fmt: skip
+    Contact.objects.create(
+        run=second_run, person=twice, degree=1, risk="high", first_exposed_at=now() - timedelta(days=2),
+        commune=commune, status=FollowUp.QUARANTINED, status_changed_at=now() - timedelta(days=1),
+    )  # fmt: skip
+    page = client_for(province_officer).get("/dashboards/")
+    rows = {r.commune_id: r.quarantined for r in page.context["rows"]}
+    assert rows[commune.pk] == 1 and rows[other_commune.pk] == 1  # one person once, however many runs
+    assert page.context["totals"]["quarantined"] == 2

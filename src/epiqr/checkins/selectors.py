@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour
+from django.db.models.functions import ExtractHour, TruncDate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -159,16 +159,14 @@ def occupancy_by_venue(*, at=None) -> dict[int, int]:
 def declaration_counts_by_commune_day(*, since: date, until: date) -> dict[tuple[int, date], tuple[int, int]]:
     """Health declarations per (commune, local day) from `since` to `until`: (all, flagged for follow-up)."""
     start, end = start_of_local_day(since), start_of_local_day(until + timedelta(days=1))
-    out: dict[tuple[int, date], list[int]] = {}
-    for commune_id, created_at, flagged in (
+    rows = (
         HealthDeclaration.objects.filter(created_at__gte=start, created_at__lt=end)
-        .values_list("commune_id", "created_at", "flagged")
-        .iterator(chunk_size=5000)
-    ):
-        row = out.setdefault((commune_id, created_at.astimezone(VN_TZ).date()), [0, 0])
-        row[0] += 1
-        row[1] += bool(flagged)
-    return {k: (v[0], v[1]) for k, v in out.items()}
+        .annotate(local_day=TruncDate("created_at", tzinfo=VN_TZ))
+        .values("commune_id", "local_day")
+        .annotate(n=Count("id"), f=Count("id", filter=Q(flagged=True)))
+        .order_by()
+    )
+    return {(r["commune_id"], r["local_day"]): (r["n"], r["f"]) for r in rows}
 
 
 def daily_counts_by_venue(*, since: date, until: date) -> list[tuple[int, date, int, list[int]]]:

@@ -20,7 +20,7 @@ from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today, now
 from epiqr.geo.models import Province
 from epiqr.geo.selectors import commune_positions
-from epiqr.tracing.selectors import risky_venue_feed
+from epiqr.tracing.selectors import quarantined_counts_by_commune, risky_venue_feed
 from epiqr.vaccination.selectors import ADULT_BANDS
 from epiqr.venues.models import Sector
 from epiqr.venues.selectors import venue_places_in
@@ -267,6 +267,7 @@ class CommuneRow:
     resulted: int
     positives: int
     level: int | None
+    quarantined: int = 0  # contacts in F1 quarantine now (tracing's rule)
 
     @property
     def positivity_percent(self) -> float | None:
@@ -285,8 +286,9 @@ def commune_table(*, user, since: date, until: date) -> list[CommuneRow]:
     )
     data = {r["commune_id"]: r for r in sums}
     active = case_active_counts_by_commune(user=user)
+    quarantined = quarantined_counts_by_commune()
     latest = levels_latest(user=user, kind=PlaceKind.COMMUNE)
-    ids = set(data) | {c for c in active if c is not None} | set(latest)
+    ids = set(data) | {c for c in active if c is not None} | set(latest) | set(quarantined)
     names = dict(commune_list_in_jurisdiction(user=user).filter(pk__in=ids).values_list("pk", "name"))
     out = []
     for cid in ids:
@@ -304,6 +306,7 @@ def commune_table(*, user, since: date, until: date) -> list[CommuneRow]:
                 r.get("r") or 0,
                 r.get("p") or 0,
                 level.level if level else None,
+                quarantined.get(cid, 0),
             )
         )
     out.sort(key=lambda row: (-(row.level or 0), -row.confirmed, row.name))

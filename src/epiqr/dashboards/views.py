@@ -54,6 +54,7 @@ def home(request):
     totals = {
         "confirmed": sum(d.confirmed for d in curve),
         "active": sum(r.active for r in rows),
+        "quarantined": sum(r.quarantined for r in rows),
         "samples": sum(r.samples for r in rows),
         "resulted": sum(r.resulted for r in rows),
         "positives": sum(r.positives for r in rows),

@@ -9,7 +9,7 @@ visits, clusters, the risky-venue feed and a citizen's check against it).
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from epiqr.accounts.models import User
@@ -17,7 +17,7 @@ from epiqr.accounts.selectors import commune_filter, jurisdiction_q, user_in_jur
 from epiqr.core.errors import Forbidden, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.text import fold
-from epiqr.core.timeutil import iso_utc
+from epiqr.core.timeutil import iso_utc, now
 
 from .clusters import cluster_list, f0_visits, risky_venue_feed, self_check
 from .models import Contact, Exposure, FollowUp, RunStatus, TracingRun
@@ -369,3 +369,22 @@ def contact_get(*, contact_id: int) -> Contact | None:
     follow-up event (the quarantine placed when a contact reaches 'quarantined'). Pages use
     `contact_get_visible_to`."""
     return Contact.objects.select_related("run__case", "person").filter(pk=contact_id).first()
+
+
+def quarantined_counts_by_commune(*, at: datetime | None = None) -> dict[int, int]:
+    """People in F1 quarantine now by the commune of their contact record (the rule of
+    `person_quarantined_since`: a contact put in quarantine within QUARANTINE_DAYS), each person once per
+    commune: the dashboards' "contacts in quarantine"."""
+    at = at or now()
+    rows = (
+        Contact.objects.filter(
+            status=FollowUp.QUARANTINED,
+            status_changed_at__gt=at - timedelta(days=QUARANTINE_DAYS),
+            status_changed_at__lte=at,
+            commune__isnull=False,
+        )
+        .values("commune_id")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    )
+    return {r["commune_id"]: r["n"] for r in rows}
