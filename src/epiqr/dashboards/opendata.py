@@ -91,4 +91,17 @@ def open_row(
     level: int | None,
 ) -> OpenRow:
     """A commune-day with its raw counts suppressed for publication."""
-    return OpenRow(day, province_code, province, commune_code, commune, *(suppress(n) for n in counts), level)
+    confirmed, onset, samples, resulted, positives = (suppress(n) for n in counts)
+    return OpenRow(
+        day,
+        province_code,
+        province,
+        commune_code,
+        commune,
+        confirmed,
+        onset,
+        samples,
+        resulted,
+        positives,
+        level,
+    )

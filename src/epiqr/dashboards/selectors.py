@@ -34,6 +34,7 @@ from .models import (
     DeclarationDayCount,
     LevelAssessment,
     PlaceKind,
+    SectorDeadline,
     VenueOccupancy,
 )
 
@@ -454,9 +455,7 @@ def progress_rows(
     return out
 
 
-def deadlines_for(*, user) -> dict[str, object]:
-    from .models import SectorDeadline
-
+def deadlines_for(*, user) -> dict[str, SectorDeadline]:
     province = user.province_id or (user.commune.province_id if getattr(user, "commune", None) else None)
     return {d.sector: d for d in SectorDeadline.objects.filter(province_id=province)}
 

@@ -280,13 +280,14 @@ def coverage_counts(*, on: date | None = None, commune_ids: list[int] | None = N
     for r in people.values("commune_id", "birth_year").annotate(n=Count("id")).order_by():
         row(r["commune_id"], r["birth_year"])["people"] += r["n"]
     for n in (1, 2, 3):
-        for r in (
+        for commune_id, birth_year, c in (
             doses.filter(number__gte=n)
             .values("person__commune_id", "person__birth_year")
             .annotate(c=Count("person_id", distinct=True))
             .order_by()
+            .values_list("person__commune_id", "person__birth_year", "c")
         ):
-            row(r["person__commune_id"], r["person__birth_year"])[f"dose{n}"] += r["c"]
+            row(commune_id, birth_year)[f"dose{n}"] += c
     return sorted(rows.values(), key=lambda r: (r["commune_id"] or 0, r["band"]))
 
 
