@@ -108,3 +108,32 @@ def test_a_commune_officer_and_a_citizen(commune, other_commune, make_user, clie
     c.force_login(officer)
     assert [row["code"] for row in _payload(c)["communes"]] == [commune.pk]
     assert client.get("/dashboards/map/").status_code == 302  # to the login page
+
+
+def test_clusters_are_tracing_clusters_of_counted_cases(commune, other_commune):
+    """Two cases at the market within two weeks make a cluster; a case cancelled as opened by mistake and a
+    single case elsewhere do not."""
+    from epiqr.cases.models import Case, CaseStatus
+    from epiqr.checkins.models import CheckIn
+    from epiqr.dashboards.services import clusters_refresh
+    from tests.factories import PersonFactory, VenueFactory
+
+    market = VenueFactory(commune=commune, name="Chợ Thử")
+    cafe = VenueFactory(commune=other_commune, name="Quán Thử")
+    today = local_today()
+    for i, (venue, status) in enumerate(
+        (
+            (market, CaseStatus.ACTIVE),
+            (market, CaseStatus.RECOVERED),
+            (cafe, CaseStatus.ACTIVE),
+            (cafe, CaseStatus.CLOSED),
+        )
+    ):
+        person = PersonFactory(commune=venue.commune)
+        Case.objects.create(person=person, commune=venue.commune, confirmed_on=today, status=status)
+        CheckIn.objects.create(
+            person=person, venue=venue, checked_in_at=now() - timedelta(days=2, hours=i), method="self"
+        )
+    assert clusters_refresh() == 1
+    spot = ClusterSpot.objects.get()
+    assert (spot.venue_id, spot.name, spot.commune_id, spot.cases) == (market.pk, "Chợ Thử", commune.pk, 2)

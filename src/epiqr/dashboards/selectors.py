@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from importlib import import_module
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, IntegerField, Max, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
 from epiqr.cameras.selectors import crowd_hourly
@@ -158,13 +160,11 @@ def activity(*, user, area: Area, since: date, until: date) -> list[ActivityDay]
 
 
 def activity_hours(*, user, area: Area, since: date, until: date) -> list[int]:
-    """Check-ins by local hour (0 to 23) over the period in the area."""
-    hours = [0] * 24
+    """Check-ins by local hour (0 to 23) over the period in the area: 24 sums in one query (each row's
+    `hours` is a JSON list of 24 counts)."""
     rows = _activity_counts(user=user, area=area).filter(day__gte=since, day__lte=until)
-    for counts in rows.values_list("hours", flat=True).iterator(chunk_size=5000):
-        for i, n in enumerate((counts or [])[:24]):
-            hours[i] += n
-    return hours
+    sums = rows.aggregate(**{f"h{i}": Sum(Cast(KT(f"hours__{i}"), IntegerField())) for i in range(24)})
+    return [sums[f"h{i}"] or 0 for i in range(24)]
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ class CommuneRow:
         return self.positives * 100 / self.resulted if self.resulted else None
 
 
-def commune_table(*, user, since: date, until: date) -> list[CommuneRow]:
+def commune_table(*, user, since: date, until: date, latest: dict | None = None) -> list[CommuneRow]:
     """Per commune of the jurisdiction with anything to show: cases confirmed in the period, active
     cases now, people sampled, with a result, positives, and the latest level."""
     sums = (
@@ -288,7 +288,7 @@ def commune_table(*, user, since: date, until: date) -> list[CommuneRow]:
     data = {r["commune_id"]: r for r in sums}
     active = case_active_counts_by_commune(user=user)
     quarantined = quarantined_counts_by_commune()
-    latest = levels_latest(user=user, kind=PlaceKind.COMMUNE)
+    latest = level_briefs(user=user) if latest is None else latest
     ids = set(data) | {c for c in active if c is not None} | set(latest) | set(quarantined)
     names = dict(commune_list_in_jurisdiction(user=user).filter(pk__in=ids).values_list("pk", "name"))
     out = []
@@ -314,18 +314,50 @@ def commune_table(*, user, since: date, until: date) -> list[CommuneRow]:
     return out
 
 
-def levels_latest(*, user, kind: str) -> dict[int, LevelAssessment]:
-    """The latest assessment of each place of this kind in the user's jurisdiction."""
-    qs = LevelAssessment.objects.filter(kind=kind)
-    last = qs.order_by("-day").values_list("day", flat=True).first()
+def _latest_day(kind: str) -> date | None:
+    return LevelAssessment.objects.filter(kind=kind).order_by("-day").values_list("day", flat=True).first()
+
+
+def _latest_in_jurisdiction(*, user, kind: str):
+    """The rows of the latest day of assessments of this kind, narrowed in the database to the user's
+    jurisdiction (None: nothing assessed yet)."""
+    last = _latest_day(kind)
     if last is None:
-        return {}
-    rows = qs.filter(day=last)
+        return None
+    rows = LevelAssessment.objects.filter(kind=kind, day=last)
     if kind == PlaceKind.COMMUNE:
-        allowed = set(commune_list_in_jurisdiction(user=user).values_list("pk", flat=True))
+        if not (user.is_superuser or user.role == Role.ADMIN):
+            rows = rows.filter(code__in=commune_list_in_jurisdiction(user=user).values("pk"))
     else:
         allowed = _provinces_of(user)
-    return {r.code: r for r in rows if allowed is None or r.code in allowed}
+        if allowed is not None:
+            rows = rows.filter(code__in=allowed)
+    return rows
+
+
+def levels_latest(*, user, kind: str) -> dict[int, LevelAssessment]:
+    """The latest assessment of each place of this kind in the user's jurisdiction (with its reasons)."""
+    rows = _latest_in_jurisdiction(user=user, kind=kind)
+    return {} if rows is None else {r.code: r for r in rows}
+
+
+@dataclass(frozen=True)
+class LevelBrief:
+    level: int | None
+    rate: float | None
+    day: date
+
+
+def level_briefs(*, user, kind: str = PlaceKind.COMMUNE) -> dict[int, LevelBrief]:
+    """The latest level and rate of each place of the jurisdiction, without reasons or inputs (tables,
+    the map and the counts by level read thousands of these)."""
+    rows = _latest_in_jurisdiction(user=user, kind=kind)
+    if rows is None:
+        return {}
+    return {
+        code: LevelBrief(level, rate, day)
+        for code, level, rate, day in rows.values_list("code", "level", "rate", "day")
+    }
 
 
 def _provinces_of(user) -> set[int] | None:
@@ -341,12 +373,15 @@ def _provinces_of(user) -> set[int] | None:
 def area_level(*, user, area: Area) -> LevelAssessment | None:
     """The latest level of the area shown: the commune's, or the province's for a province officer."""
     if area.commune_id is not None:
-        return levels_latest(user=user, kind=PlaceKind.COMMUNE).get(area.commune_id)
-    if user.commune_id:
-        return levels_latest(user=user, kind=PlaceKind.COMMUNE).get(user.commune_id)
-    if user.province_id:
-        return levels_latest(user=user, kind=PlaceKind.PROVINCE).get(user.province_id)
-    return None
+        kind, code = PlaceKind.COMMUNE, area.commune_id
+    elif user.commune_id:
+        kind, code = PlaceKind.COMMUNE, user.commune_id
+    elif user.province_id:
+        kind, code = PlaceKind.PROVINCE, user.province_id
+    else:
+        return None
+    last = _latest_day(kind)
+    return LevelAssessment.objects.filter(kind=kind, code=code, day=last).first() if last else None
 
 
 def level_history(*, user, kind: str, code: int, limit: int = 90) -> list[LevelAssessment]:
@@ -363,7 +398,7 @@ def level_history(*, user, kind: str, code: int, limit: int = 90) -> list[LevelA
     return list(LevelAssessment.objects.filter(kind=kind, code=code).order_by("-day")[:limit])
 
 
-def level_counts(latest: dict[int, LevelAssessment]) -> dict[int | None, int]:
+def level_counts(latest: dict) -> dict[int | None, int]:
     counts: dict[int | None, int] = defaultdict(int)
     for row in latest.values():
         counts[row.level] += 1
@@ -621,7 +656,7 @@ def map_data(*, user) -> MapData:
     crowded places now (venues at or over capacity, crowd cameras above their threshold in the latest
     hour), each drawn inside its commune. Read models only."""
     positions = commune_positions()
-    latest = levels_latest(user=user, kind=PlaceKind.COMMUNE)
+    latest = level_briefs(user=user)
     names = dict(commune_list_in_jurisdiction(user=user).values_list("pk", "name"))
     communes = []
     for code, name in names.items():

@@ -13,7 +13,6 @@ from epiqr.core.timeutil import local_today
 
 from . import charts, permissions, selectors, services
 from .levels import POLICIES
-from .models import PlaceKind
 from .presenting import LEVEL_COLOURS, LEVEL_LABELS, reason_text
 
 PERIODS = (14, 28, 90)
@@ -44,7 +43,8 @@ def home(request):
     curve = selectors.epidemic_curve(user=request.user, area=area, since=since, until=until)
     chart = charts.bars_with_line([d.confirmed for d in curve], [d.confirmed_avg for d in curve])
     onset_chart = charts.bars_with_line([d.onset for d in curve], [d.onset_avg for d in curve])
-    rows = selectors.commune_table(user=request.user, since=since, until=until)
+    latest = selectors.level_briefs(user=request.user)
+    rows = selectors.commune_table(user=request.user, since=since, until=until, latest=latest)
     activity = selectors.activity(user=request.user, area=area, since=since, until=until)
     activity_chart = charts.bars_with_line(
         [d.checkins for d in activity], selectors.trailing_mean([d.checkins for d in activity])
@@ -60,7 +60,6 @@ def home(request):
         "positives": sum(r.positives for r in rows),
     }
     totals["positivity"] = totals["positives"] * 100 / totals["resulted"] if totals["resulted"] else None
-    latest = selectors.levels_latest(user=request.user, kind=PlaceKind.COMMUNE)
     counts = selectors.level_counts(latest)
     return render(
         request,
