@@ -275,11 +275,14 @@ class CommuneRow:
         return self.positives * 100 / self.resulted if self.resulted else None
 
 
-def commune_table(*, user, since: date, until: date, latest: dict | None = None) -> list[CommuneRow]:
-    """Per commune of the jurisdiction with anything to show: cases confirmed in the period, active
-    cases now, people sampled, with a result, positives, and the latest level."""
+def commune_table(
+    *, user, since: date, until: date, latest: dict | None = None, commune_id: int | None = None
+) -> list[CommuneRow]:
+    """Per commune of the jurisdiction (or that one commune of it) with anything to show: cases confirmed
+    in the period, active cases now, contacts in quarantine, people sampled, with a result, positives, and
+    the latest level; the highest level and most cases first."""
     sums = (
-        _counts(user=user, area=Area(None, ""))
+        _counts(user=user, area=Area(commune_id, ""))
         .filter(day__gte=since, day__lte=until)
         .values("commune_id")
         .annotate(c=Sum("confirmed"), s=Sum("samples"), r=Sum("resulted"), p=Sum("positives"))
@@ -290,6 +293,8 @@ def commune_table(*, user, since: date, until: date, latest: dict | None = None)
     quarantined = quarantined_counts_by_commune()
     latest = level_briefs(user=user) if latest is None else latest
     ids = set(data) | {c for c in active if c is not None} | set(latest) | set(quarantined)
+    if commune_id is not None:
+        ids &= {commune_id}
     names = dict(commune_list_in_jurisdiction(user=user).filter(pk__in=ids).values_list("pk", "name"))
     out = []
     for cid in ids:

@@ -16,6 +16,7 @@ from .levels import POLICIES
 from .presenting import LEVEL_COLOURS, LEVEL_LABELS, reason_text
 
 PERIODS = (14, 28, 90)
+TABLE_ROWS = 200  # communes listed on a page (the whole country has 3,321): the highest levels first
 POLICY_SOURCES = {p.id: p.source for p in POLICIES}
 
 
@@ -44,13 +45,13 @@ def home(request):
     chart = charts.bars_with_line([d.confirmed for d in curve], [d.confirmed_avg for d in curve])
     onset_chart = charts.bars_with_line([d.onset for d in curve], [d.onset_avg for d in curve])
     latest = selectors.level_briefs(user=request.user)
-    rows = selectors.commune_table(user=request.user, since=since, until=until, latest=latest)
+    rows = selectors.commune_table(
+        user=request.user, since=since, until=until, latest=latest, commune_id=area.commune_id
+    )
     activity = selectors.activity(user=request.user, area=area, since=since, until=until)
     activity_chart = charts.bars_with_line(
         [d.checkins for d in activity], selectors.trailing_mean([d.checkins for d in activity])
     )
-    if area.commune_id is not None:
-        rows = [r for r in rows if r.commune_id == area.commune_id]
     totals = {
         "confirmed": sum(d.confirmed for d in curve),
         "active": sum(r.active for r in rows),
@@ -78,7 +79,8 @@ def home(request):
             "crowding": selectors.crowding(user=request.user, area=area),
             "coverage": selectors.coverage_panel(user=request.user, area=area),
             "care": selectors.care_panel(user=request.user),
-            "rows": rows,
+            "rows": rows[:TABLE_ROWS],
+            "rows_hidden": max(len(rows) - TABLE_ROWS, 0),
             "totals": totals,
             "level": _level_view(selectors.area_level(user=request.user, area=area)),
             "level_counts": [
