@@ -42,6 +42,7 @@ CODE_SOURCES = {
     "epiqr/cameras/demo.py": "tests/cameras/test_demo_frames.py",
     "epiqr/vaccination/views.py": "tests/vaccination/test_certificates.py",
     "epiqr/vaccination/documents.py": "tests/vaccination/test_certificates.py",
+    "epiqr/care/documents.py": "tests/care/test_release.py",
 }
 
 

@@ -89,6 +89,12 @@ NOT_PAGES = {
     "vaccination:my_pdf": "PDF file",
     "hotline:act": "form target (POST)",
     "quarantine:act": "form target (POST)",
+    "care:surge": "form target (POST)",
+    "care:facility_beds": "form target (POST)",
+    "care:routing_decide": "form target (POST)",
+    "care:patient_act": "form target (POST)",
+    "care:release_pdf": "PDF file",
+    "care:my_release_pdf": "PDF file",
 }
 
 
@@ -149,7 +155,26 @@ def _objects(user) -> dict[str, Callable[[], object]]:
         "session": lambda: SamplingSession.objects.filter(tubes__isnull=False).order_by("pk").first(),
         "tube": lambda: Tube.objects.exclude(status="open").order_by("pk").first(),
         "ticket": lambda: _ticket(user),
+        "user": lambda: user,
     }
+
+
+def _care_facility(user):
+    """A facility the user may see (the first of all when they see none)."""
+    from epiqr.care.models import Facility
+    from epiqr.care.selectors import facility_list_visible_to
+
+    mine = facility_list_visible_to(user=user).order_by("pk").first() if user is not None else None
+    return mine or Facility.objects.order_by("pk").first()
+
+
+def _care_patient(user):
+    """A patient the user may see (the first of all when they see none)."""
+    from epiqr.care.models import Patient
+    from epiqr.care.selectors import patient_list_visible_to
+
+    mine = patient_list_visible_to(user=user).order_by("pk").first() if user is not None else None
+    return mine or Patient.objects.order_by("pk").first()
 
 
 def _ticket(user):
@@ -206,6 +231,10 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         from epiqr.vaccination.models import Dose
 
         return {"pk": Dose.objects.filter(observe_until__isnull=False).order_by("pk").first().pk}
+    if name == "care:facility":
+        return {"facility_id": _care_facility(objects["user"]()).pk}
+    if name == "care:patient":
+        return {"patient_id": _care_patient(objects["user"]()).pk}
     if name == "hotline:ticket":
         return {"ticket_id": objects["ticket"]().pk}
     if name == "quarantine:detail":

@@ -256,6 +256,11 @@ def path_for(route: Route, world: dict) -> str:
         values["pk"] = world["session"].pk
     elif route.pattern.startswith("vaccination/"):
         values["pk"] = 1  # vaccination writes no exports: any session or dose id (or a 404) will do
+    if route.pattern.startswith(("care/", "api/v1/care/")):
+        # care writes no exports: any facility, patient or routing id (or a 404) will do
+        values.update(
+            facility_id=1, patient_id=1, routing_id=1, release_code="00000000-0000-0000-0000-000000000000"
+        )
     missing = [p for p in route.params if p not in values]
     assert not missing, (
         f"teach tests/routes.py:path_for the parameter(s) {missing} of route {route.pattern!r}"

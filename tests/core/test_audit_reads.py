@@ -35,6 +35,8 @@ API_POSTS = {  # the status each POST below answers (a refusal must write no rea
     "/api/v1/testing/tubes/{barcode}/close": 409,
     "/api/v1/cases/{case_id}/cancel": 200,
     "/api/v1/checkpoints/verify": 403,  # the administrator is no officer of the checkpoint: no read
+    "/api/v1/care/routings": 201,  # a routing proposed for a case: answered without the person's name
+    "/api/v1/care/routings/{routing_id}/decision": 200,  # a routing declined with a reason
     "/api/v1/hotline/tickets": 201,  # a call filed: the request is answered with its caller
     "/api/v1/hotline/tickets/{ticket_id}/actions": 200,  # a note added: the request is answered again
     "/api/v1/quarantine/{quarantine_id}/calls": 201,  # a call logged: the quarantine is answered again
@@ -88,6 +90,21 @@ def world(demo_world, django_db_blocker):
         # The last of the demo's quarantines (the API test ends it; the pages walk the first).
         values["quarantine_id"] = Quarantine.objects.order_by("-pk").first().pk
         values["home_commune"] = demo_world["demo"]["home_commune"].pk
+        from epiqr.care.models import Facility, Patient, Routing
+
+        routed = Routing.objects.filter(status="proposed").order_by("pk").first()
+        values["routing_id"] = routed.pk
+        values["facility_id"] = Facility.objects.filter(patients__isnull=False).order_by("pk").first().pk
+        values["patient_id"] = (
+            Patient.objects.filter(reports__isnull=False, released_on__isnull=False).order_by("pk").first().pk
+        )
+        values["care_case_id"] = (
+            Patient.objects.exclude(pk=routed.patient_id)
+            .filter(case__status="active")
+            .order_by("pk")
+            .first()
+            .case_id
+        )
         declaration = HealthDeclaration.objects.filter(commune=demo_world["demo"]["home_commune"]).first()
         values["code"] = declaration_code(declaration=declaration)
         values["uncased_cccd"] = (
@@ -229,6 +246,10 @@ def _api_body(path: str, world: dict) -> dict:
         return {"reason": "Kiểm tra nhật ký"}
     if path == "/api/v1/checkpoints/verify":
         return {"checkpoint": world["values"]["checkpoint_id"], "card": world["values"]["uncased_cccd"]}
+    if path == "/api/v1/care/routings":
+        return {"case_id": world["values"]["care_case_id"], "reason": "Kiểm tra nhật ký"}
+    if path.endswith("/decision"):
+        return {"decision": "decline", "reason": "Kiểm tra nhật ký"}
     if path == "/api/v1/hotline/tickets":
         return {"phone": "0912000111", "category": "other", "description": "Kiểm tra nhật ký",
                 "commune_code": world["values"]["home_commune"]}  # fmt: skip

@@ -44,6 +44,7 @@ PARAMETERS = {
     "purpose": "purpose",
     "public_id": "certificate",
     "code": "declaration_code",
+    "release_code": "release_code",
 }
 # The Django admin does its own staff login on every view (they are all marked login_not_required).
 SKIPPED_NAMESPACES = {"admin"}
@@ -57,6 +58,9 @@ POSTS = {
     "people:prove_card": lambda w: {},
     "public:declare": lambda w: {"kind": "domestic", "id_number": NUMBER, "phone": "0911000999"},
     "public:venue_checkin": lambda w: {"symptoms": "no", "person": [str(w["link_id"])]},
+    # Her F0 self-report, sent by the stranger naming her care record; the release verifier with junk.
+    "care:my": lambda w: {"patient": str(w["patient"].pk), "slot": "am", "spo2": "98"},
+    "care:verify": lambda w: {"c": "khong-phai-ma"},
     # The verifier shows whatever a pasted code itself carries: the stranger has no code of hers.
     "vaccination:verify": lambda w: {"code": "HC1:NCFOXN%TS3DH"},
     "vaccination:verify_photo": lambda w: {},
@@ -143,6 +147,21 @@ def world(commune, make_user, sent_messages):
         actor=officer,
     )
     certificate = vaccination.certificate_issue(person=victim)
+    # An F0 case long ago, released: her care record and its release paper need her proof.
+    import uuid
+
+    from epiqr.care.models import Patient
+    from epiqr.care.services import patient_open
+    from epiqr.cases.services import case_end, case_open
+
+    patient = patient_open(
+        case=case_open(person=victim, confirmed_on=timezone.localdate() - timedelta(days=60))
+    )
+    case_end(case=patient.case, outcome="recovered")
+    Patient.objects.filter(pk=patient.pk).update(
+        status="recovered", released_on=timezone.localdate() - timedelta(days=50), release_code=uuid.uuid4()
+    )
+    patient.refresh_from_db()
     sent_messages.clear()
     return {
         "victim": victim,
@@ -151,6 +170,7 @@ def world(commune, make_user, sent_messages):
         "commune": commune,
         "declaration": declaration,
         "certificate": certificate,
+        "patient": patient,
     }
 
 
@@ -241,6 +261,7 @@ def _fill(route: str, world) -> str:
         "declaration_code": declaration_code(declaration=world["declaration"]),
         "purpose": "dcc",
         "certificate": str(world["certificate"].public_id),
+        "release_code": str(world["patient"].release_code),
     }
 
     def value(match):

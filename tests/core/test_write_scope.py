@@ -107,6 +107,8 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
         "province_a": make_user(Role.PROVINCE_OFFICER, province=geo),
         "province_far": make_user(Role.PROVINCE_OFFICER, province=far),
         "hotline_far": make_user(Role.HOTLINE_OPERATOR, province=far),
+        "coord_a": make_user(Role.FACILITY_COORDINATOR, province=geo),
+        "coord_b": make_user(Role.FACILITY_COORDINATOR, province=geo),
     }
     o: dict = {}
     # Checkpoints: an organisation of A with its account, an application and an approved permit; a
@@ -221,6 +223,23 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
     o["quarantine"] = quarantine_place(
         contact_id=o["contact"].pk, actor=users["officer_a"], policy_name="vn-2021-07-cv5599"
     )
+    # Care: a facility in A (coord_a's) and one in B (coord_b's), the case's care record with a routing
+    # proposed to A's facility, and a second F0 of A confirmed today not routed yet.
+    from epiqr.care import services as care
+    from epiqr.care.models import BedPool, Facility
+
+    for key, commune in (("facility_a", a), ("facility_b", b)):
+        o[key] = Facility.objects.create(
+            name=f"Cơ sở {key}", tier=1, commune=commune, latitude=21.03, longitude=105.85
+        )
+        BedPool.objects.create(facility=o[key], kind="normal", total=10)
+    o["facility_a"].coordinators.add(users["coord_a"])
+    o["facility_b"].coordinators.add(users["coord_b"])
+    o["patient"] = care.patient_open(case=o["case"])
+    o["routing"] = care.routing_propose(patient=o["patient"], actor=users["officer_a"])
+    o["patient2"] = care.patient_open(
+        case=case_open(person=PersonFactory(full_name="Vũ Văn Bảy", commune=a), confirmed_on=local_today())
+    )
 
     pages, api = {}, {}
     for key, user in users.items():
@@ -324,6 +343,14 @@ WRITES = [
         api=True,
     ),
     Write(
+        "api/v1/care/routings",
+        lambda w: "/api/v1/care/routings",
+        lambda w: {"case_id": w.objects["patient2"].case_id},
+        refused=(("officer_b", 404), ("coord_a", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
         "api/v1/quarantine/<quarantine_id>/actions",
         lambda w: f"/api/v1/quarantine/{w.objects['quarantine'].pk}/actions",
         lambda w: {"action": "end"},
@@ -337,6 +364,14 @@ WRITES = [
         lambda w: {"action": "call", "outcome": "reached", "note": "ổn"},
         refused=(("officer_b", 404), ("owner_a", 403), ("hotline", 403)),
         allowed="officer_a",
+    ),
+    Write(
+        "api/v1/care/routings/<routing_id>/decision",
+        lambda w: f"/api/v1/care/routings/{w.objects['routing'].pk}/decision",
+        lambda w: {"decision": "accept"},
+        refused=(("coord_b", 404), ("officer_a", 403)),
+        allowed="coord_a",
+        api=True,
     ),
     Write(
         "api/v1/hotline/tickets",
@@ -883,6 +918,34 @@ WRITES = [
         allowed="officer_a",
     ),
     Write(
+        "care/surge/",
+        lambda w: "/care/surge/",
+        lambda w: {},
+        refused=(("officer_b", 302), ("coord_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "care/facilities/<int:facility_id>/beds/",
+        lambda w: f"/care/facilities/{w.objects['facility_a'].pk}/beds/",
+        lambda w: {"normal": "50"},
+        refused=(("coord_b", 404), ("officer_a", 403)),
+        allowed="coord_a",
+    ),
+    Write(
+        "care/routings/<int:routing_id>/decide/",
+        lambda w: f"/care/routings/{w.objects['routing'].pk}/decide/",
+        lambda w: {"decision": "accept"},
+        refused=(("coord_b", 404), ("officer_a", 403)),
+        allowed="coord_a",
+    ),
+    Write(
+        "care/patients/<int:patient_id>/act/",
+        lambda w: f"/care/patients/{w.objects['patient'].pk}/act/",
+        lambda w: {"action": "assess", "respiratory_rate": "18", "spo2": "97"},
+        refused=(("officer_b", 404), ("owner_a", 403)),
+        allowed="officer_a",
+    ),
+    Write(
         "accounts/me/tokens/<str:prefix>/revoke/",
         lambda w: f"/accounts/me/tokens/{w.objects['token_prefix']}/revoke/",
         lambda w: {},
@@ -1066,6 +1129,11 @@ READ_ONLY = {
     "vaccination/sessions/<int:pk>/observation/",
     "vaccination/people/<uuid:public_id>/",
     "vaccination/verify/photo/",
+    "api/v1/care/capacity",
+    "care/",
+    "care/facilities/<int:facility_id>/",
+    "care/patients/<int:patient_id>/",
+    "care/patients/<int:patient_id>/release.pdf",
     "api/v1/hotline/tickets/<ticket_id>",
     "api/v1/hotline/queues",
     "api/v1/hotline/stats",
@@ -1114,6 +1182,10 @@ UNSCOPED = {
     "hotline/request/code/",
     # a contact's own symptom diary (behind the identity proof: the quarantines of people it proved)
     "quarantine/diary/",
+    # an F0's own self-report and release paper (behind the identity proof), the public verifier
+    "care/my/",
+    "care/my/<uuid:release_code>.pdf",
+    "care/verify/",
 }
 
 

@@ -127,3 +127,18 @@ def case_cancel(*, case: Case, reason: str, actor: User | None = None) -> Case:
         related=case,
     )
     return case
+
+
+@transaction.atomic
+def case_end(*, case: Case, outcome: str, actor: User | None = None) -> Case:
+    """An active case ends: the person recovered (released from isolation) or died. Care calls this when
+    its patient's status machine reaches the end; the case then stops counting as under isolation."""
+    if outcome not in (CaseStatus.RECOVERED, CaseStatus.DECEASED):
+        raise Invalid(_("Unknown status."), field="outcome")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status != CaseStatus.ACTIVE:
+        raise Conflict(_("Only an active case can end."), code="not_active")
+    case.status = outcome
+    case.save(update_fields=["status"])
+    audit_record(actor=actor, action="case.end", target=case, detail={"outcome": outcome})
+    return case

@@ -27,6 +27,7 @@ DOMAINS = (
     "cameras",  # camera frames: codes into passages, crowd counts, quarantined doors, alerts
     "vaccination",  # doses, sessions, certificates (EU DCC format), the personal health status
     "quarantine",  # F1/F2 quarantine by policy, symptom diaries, calls, contact -> case
+    "care",  # F0 patients, treatment facilities, beds, routing, home monitoring, release
     "hotline",  # the 1022 hotline: requests, queues, escalation (reacts to the others)
     "dashboards",  # read models: epidemic levels, curves, deployment campaign (the top layer)
     "audit",  # the audit log viewer and its alert (reads every domain's people through people)

@@ -1,0 +1,98 @@
+"""Care API at /api/v1/care/: bed capacity by province and tier (for the dashboards), proposing a
+routing for a case (the hotline's urgent medical requests use the service itself), a coordinator's
+decision on a routing."""
+
+from typing import Literal
+
+from ninja import Field, Router, Schema, Status
+
+from epiqr.cases.selectors import case_get_visible_to
+from epiqr.core.api_schema import Id, errors
+from epiqr.core.audit import no_personal_data, reads_personal_data
+from epiqr.core.permissions import check_capability
+
+from . import permissions, selectors, services
+
+router = Router(tags=["care"])
+
+
+class CareCapacityOut(Schema):
+    province_id: int
+    province: str
+    tier: int = Field(..., description="QĐ 4111 tier: 1, 2 or 3")
+    kind: str = Field(..., description="normal, oxygen or icu")
+    total: int
+    occupied: int
+    reserved: int = Field(..., description="beds held by accepted routings whose patient has not arrived")
+    free: int
+
+
+class CareRoutingOut(Schema):
+    id: int
+    case_id: int
+    status: str = Field(..., description="proposed, accepted, escalated (no facility had a bed) or withdrawn")
+    facility_id: int | None
+    facility: str | None
+    tier: int
+    bed_kind: str
+    distance_km: float | None
+
+
+class CareRoutingIn(Schema):
+    case_id: Id
+    reason: str = Field("", max_length=500)
+
+
+class CareDecisionIn(Schema):
+    decision: Literal["accept", "override", "decline"]
+    facility_id: Id | None = Field(None, description="the facility of an override (one you coordinate)")
+    reason: str = Field("", max_length=500, description="required to override or decline")
+
+
+def _routing_out(r) -> CareRoutingOut:
+    return CareRoutingOut(
+        id=r.pk,
+        case_id=r.patient.case_id,
+        status=r.status,
+        facility_id=r.facility_id,
+        facility=r.facility.name if r.facility_id else None,
+        tier=r.tier,
+        bed_kind=r.bed_kind,
+        distance_km=r.distance_km,
+    )
+
+
+@router.get("/capacity", response={200: list[CareCapacityOut], **errors(403)})
+@no_personal_data("bed counts per province, tier and kind")
+def capacity(request):
+    """Beds of the user's facilities or area, per province, tier and kind."""
+    check_capability(request.user, permissions.VIEW)
+    return selectors.capacity_by_province_tier(user=request.user)
+
+
+@router.post("/routings", response={201: CareRoutingOut, **errors(403, 404, 409)})
+@reads_personal_data("care.routing_propose")
+def routing_propose(request, data: CareRoutingIn):
+    """Propose the nearest facility with a free bed for a case of your area (201; `escalated` when none)."""
+    check_capability(request.user, permissions.MONITOR)
+    patient = services.patient_open(case=case_get_visible_to(user=request.user, case_id=data.case_id))
+    return Status(
+        201, _routing_out(services.routing_propose(patient=patient, actor=request.user, reason=data.reason))
+    )
+
+
+@router.post("/routings/{routing_id}/decision", response={200: CareRoutingOut, **errors(403, 404, 409)})
+@reads_personal_data("care.routing_decide")
+def routing_decide(request, routing_id: Id, data: CareDecisionIn):
+    """Accept (the bed is reserved at once; 409 when it is gone), override to another of your facilities,
+    or decline a routing."""
+    check_capability(request.user, permissions.COORDINATE)
+    r = services.routing_decide(
+        routing_id=routing_id,
+        actor=request.user,
+        accept=data.decision != "decline",
+        facility_id=data.facility_id if data.decision == "override" else None,
+        reason=data.reason,
+    )
+    r.refresh_from_db()
+    return _routing_out(r)

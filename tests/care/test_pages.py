@@ -1,0 +1,109 @@
+"""Care's pages: the coordinator's work, scope, refusals that keep what was typed, the API."""
+
+import json
+
+from epiqr.care import services
+from epiqr.care.models import BedPool, Routing
+
+
+def test_the_coordinator_sees_and_accepts_a_routing_to_their_facility(care, new_patient, client):
+    p = new_patient(rr=22, spo2=95, full_name="Đào Thị Mận")
+    r = services.routing_propose(patient=p, actor=care.officer)
+    client.force_login(care.coordinator)
+    home = client.get("/care/")
+    assert home.status_code == 200 and "Đào Thị Mận" in home.content.decode()
+    page = client.get(f"/care/facilities/{r.facility_id}/")
+    assert page.status_code == 200 and f"/care/routings/{r.pk}/decide/" in page.content.decode()
+    answer = client.post(f"/care/routings/{r.pk}/decide/", {"decision": "accept"})
+    assert answer.status_code == 302
+    assert BedPool.objects.get(facility=r.facility, kind="oxygen").reserved == 1
+
+
+def test_a_refused_override_shows_the_facility_again_with_the_reason_typed(care, new_patient, client):
+    p = new_patient(rr=16, spo2=98)
+    r = services.routing_propose(patient=p, actor=care.officer)
+    client.force_login(care.coordinator)
+    answer = client.post(
+        f"/care/routings/{r.pk}/decide/", {"decision": "override", "facility": "", "reason": "Gõ nhầm"}
+    )
+    assert answer.status_code == 422
+    assert 'value="Gõ nhầm"' in answer.content.decode()
+    assert Routing.objects.get(pk=r.pk).status == "proposed"
+
+
+def test_beds_form_keeps_a_bad_number(care, client):
+    client.force_login(care.coordinator)
+    t1 = care.facilities["t1"]
+    answer = client.post(f"/care/facilities/{t1.pk}/beds/", {"normal": "hai mươi"})
+    assert answer.status_code == 422 and 'value="hai mươi"' in answer.content.decode()
+    assert client.post(f"/care/facilities/{t1.pk}/beds/", {"normal": "30"}).status_code == 302
+    assert BedPool.objects.get(facility=t1, kind="normal").total == 30
+
+
+def test_other_commune_officer_and_other_coordinator_see_nothing(care, new_patient, client, make_user):
+    from epiqr.core.permissions import Role
+
+    p = new_patient(full_name="Kiều Văn Sáu")
+    client.force_login(care.other_officer)
+    assert client.get(f"/care/patients/{p.pk}/").status_code == 404
+    other = make_user(Role.FACILITY_COORDINATOR, province=care.commune.province)
+    care.facilities["t2far"].coordinators.add(other)
+    client.force_login(other)
+    assert client.get(f"/care/facilities/{care.facilities['t1'].pk}/").status_code == 404
+    assert "Kiều Văn Sáu" not in client.get("/care/").content.decode()
+
+
+def test_patient_page_explains_severity_and_eligibility(care, new_patient, client):
+    p = new_patient(rr=18, spo2=95, birth_year=1990)
+    client.force_login(care.officer)
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/care/patients/{p.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "SpO2 95%" in html and "Moderate" in html
+    assert "not eligible" in html
+
+
+def test_team_report_from_the_patient_page(care, new_patient, client):
+    p = services.patient_home(patient=new_patient(birth_year=1990), actor=care.officer)
+    client.force_login(care.officer)
+    bad = client.post(f"/care/patients/{p.pk}/act/", {"action": "report", "slot": "am", "spo2": "chín mươi"})
+    assert bad.status_code == 422 and 'value="chín mươi"' in bad.content.decode()
+    ok = client.post(
+        f"/care/patients/{p.pk}/act/",
+        {"action": "report", "slot": "am", "spo2": "98", "respiratory_rate": "16"},
+    )
+    assert ok.status_code == 302 and p.reports.get().by_team
+
+
+def test_api_capacity_and_decision(care, new_patient, api_client):
+    rows = api_client(care.province).get("/api/v1/care/capacity").json()
+    t2 = next(r for r in rows if r["tier"] == 2 and r["kind"] == "oxygen")
+    assert (t2["total"], t2["occupied"], t2["free"]) == (20, 6, 14)
+    p = new_patient(rr=22, spo2=95)
+    proposed = api_client(care.officer).post(
+        "/api/v1/care/routings", json.dumps({"case_id": p.case_id}), content_type="application/json"
+    )
+    assert proposed.status_code == 201 and proposed.json()["facility_id"] == care.facilities["t2"].pk
+    rid = proposed.json()["id"]
+    coordinator = api_client(care.coordinator)
+    first = coordinator.post(
+        f"/api/v1/care/routings/{rid}/decision",
+        json.dumps({"decision": "accept"}),
+        content_type="application/json",
+    )
+    assert first.status_code == 200 and first.json()["status"] == "accepted"
+    again = coordinator.post(
+        f"/api/v1/care/routings/{rid}/decision",
+        json.dumps({"decision": "accept"}),
+        content_type="application/json",
+    )
+    assert again.status_code == 409
+    assert (
+        api_client(care.officer)
+        .post(
+            f"/api/v1/care/routings/{rid}/decision",
+            json.dumps({"decision": "accept"}),
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
