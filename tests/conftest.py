@@ -342,3 +342,146 @@ def require_postgres(db):
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (run through tools/with_postgres.py)")
+
+
+def _postgres_tools():
+    """tools/with_postgres.py as a module (it starts standbys and PgBouncer for the fixtures below)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "tools" / "with_postgres.py"
+    spec = importlib.util.spec_from_file_location("epiqr_with_postgres", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cannot_start(what: str, exc: BaseException):
+    """A server the PostgreSQL half needs could not start: a failure when PostgreSQL is required (CI),
+    a visible skip otherwise."""
+    message = f"{what} could not start: {exc}"
+    if os.environ.get("EPIQR_REQUIRE_POSTGRES") == "1":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _primary_settings():
+    from django.db import connections
+
+    default = connections["default"]
+    if default.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run through tools/with_postgres.py)")
+    return default.settings_dict
+
+
+@pytest.fixture(scope="session")
+def pg_standby(django_db_setup, django_db_blocker):
+    """A real streaming standby of the test cluster (pg_basebackup -R on loopback), started once per
+    session and known to Django as the database alias "replica" (a test mirror of "default": it replays
+    the test database). Routing to it is off until a test takes the `replica` fixture."""
+    import copy
+
+    from django.conf import settings
+    from django.db import connections
+
+    primary = _primary_settings()
+    tools = _postgres_tools()
+    try:
+        standby = tools.standby_start(tools.find_bindir(), int(primary["PORT"]), host=primary["HOST"])
+    except Exception as exc:  # noqa: BLE001 - reported as a failure or a skip
+        _cannot_start("the streaming standby", exc)
+    alias = copy.deepcopy(primary)
+    alias.update(HOST="127.0.0.1", PORT=str(standby.port), CONN_MAX_AGE=0)
+    alias["OPTIONS"] = {**alias.get("OPTIONS", {}), "connect_timeout": 2}
+    alias["TEST"] = {**alias.get("TEST", {}), "MIRROR": "default"}
+    settings.DATABASES["replica"] = alias  # the same dict as connections.settings
+    try:
+        yield standby
+    finally:
+        try:
+            connections["replica"].close()
+        except Exception:  # noqa: BLE001 - the standby may be stopped already
+            pass
+        del settings.DATABASES["replica"]
+        del connections["replica"]
+        standby.remove()
+
+
+class ReplicaControl:
+    """What a replica test does to its standby: wait until it has replayed everything, pause or resume
+    replay, stop or start it. Every call asks the servers themselves, never the app's router."""
+
+    def __init__(self, standby):
+        self.standby = standby
+
+    def _standby_sql(self, sql: str):
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.standby.port, user="epiqr", dbname="postgres", autocommit=True
+        ) as conn:
+            return conn.execute(sql).fetchone()
+
+    def caught_up(self, seconds: float = 20.0) -> None:
+        """Wait until the standby has replayed the primary's current WAL position."""
+        import time
+
+        from django.db import connections
+
+        with connections["default"].cursor() as cur:
+            cur.execute("SELECT pg_current_wal_insert_lsn()::text")  # async commits included
+            target = cur.fetchone()[0]
+        deadline = time.monotonic() + seconds
+        while not self._standby_sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")[0]:
+            if time.monotonic() > deadline:
+                raise AssertionError("the standby did not catch up with the primary")
+            time.sleep(0.02)
+
+    def pause(self) -> None:
+        self._standby_sql("SELECT pg_wal_replay_pause()")
+
+    def resume(self) -> None:
+        self._standby_sql("SELECT pg_wal_replay_resume()")
+
+    def stop(self) -> None:
+        from django.db import connections
+
+        connections["replica"].close()
+        self.standby.stop()
+
+    def start(self) -> None:
+        self.standby.start()
+
+    def running(self) -> bool:
+        try:
+            self._standby_sql("SELECT 1")
+        except Exception:  # noqa: BLE001 - any failure to connect means not running
+            return False
+        return True
+
+
+@pytest.fixture
+def replica(pg_standby, settings):
+    """Routing to the session's standby on for this test (core.replica.ReplicaRouter, the lag measured
+    at every declared read). Use with `@pytest.mark.django_db(transaction=True, databases=["default",
+    "replica"])`: only committed rows reach a standby. The standby is running, replaying and caught up
+    when the test starts, and again after it."""
+    from django.db import connections
+
+    from epiqr.core import replica as routing
+
+    control = ReplicaControl(pg_standby)
+    settings.DATABASE_ROUTERS = [routing.ROUTER]
+    settings.EPIQR_REPLICA_CHECK_SECONDS = 0
+    settings.EPIQR_REPLICA_MAX_LAG = 5
+    routing.watch(connections["default"])
+    routing.forget()
+    routing.unit_of_work_start()
+    control.caught_up()
+    yield control
+    routing.forget()
+    routing.unit_of_work_start()
+    connections["default"].execute_wrappers.remove(routing._watch)
+    if not control.running():
+        control.start()
+    control.resume()
+    connections["replica"].close()

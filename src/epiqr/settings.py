@@ -126,12 +126,46 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'epiqr.sqli
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "EPIQR_PG_PREPARE", default=True
-):
-    # Server-side binding lets psycopg prepare statements a connection runs repeatedly (the scan hot path),
-    # so PostgreSQL plans them once. Set EPIQR_PG_PREPARE=0 behind a pooler in transaction mode (PgBouncer).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+# Behind PgBouncer (EPIQR_PG_POOLER): "session" pooling changes nothing for the app; "transaction"
+# pooling hands each transaction to any server connection, so nothing may outlive a transaction on the
+# server: no prepared statements (psycopg's server-side binding and prepare threshold off) and no
+# server-side cursors (Django's iterator() then fetches client-side).
+EPIQR_PG_POOLER = os.environ.get("EPIQR_PG_POOLER", "").strip().lower()
+if EPIQR_PG_POOLER not in ("", "session", "transaction"):
+    raise ImproperlyConfigured("EPIQR_PG_POOLER is '', 'session' or 'transaction'.")
+
+
+def postgres_options(pooler: str = EPIQR_PG_POOLER) -> dict:
+    """OPTIONS of a PostgreSQL database: server-side binding lets psycopg prepare statements a connection
+    runs repeatedly (the scan hot path), so PostgreSQL plans them once; not behind a transaction pooler
+    (or with EPIQR_PG_PREPARE=0)."""
+    if pooler == "transaction" or not env_bool("EPIQR_PG_PREPARE", default=True):
+        return {"prepare_threshold": None}
+    return {"server_side_binding": True, "prepare_threshold": 2}
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = postgres_options()
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = EPIQR_PG_POOLER == "transaction"
+
+# A streaming replica for heavy reads (epiqr.core.replica): declared reads go there unless it is more than
+# EPIQR_REPLICA_MAX_LAG seconds behind or unreachable (measured at most every EPIQR_REPLICA_CHECK_SECONDS
+# per process); writes, reads after a write and reads in a transaction stay on the primary.
+EPIQR_REPLICA_URL = os.environ.get("EPIQR_REPLICA_URL", "").strip()
+EPIQR_REPLICA_MAX_LAG = float(os.environ.get("EPIQR_REPLICA_MAX_LAG", "5"))
+EPIQR_REPLICA_CHECK_SECONDS = float(os.environ.get("EPIQR_REPLICA_CHECK_SECONDS", "1"))
+if EPIQR_REPLICA_URL:
+    replica = dj_database_url.parse(
+        EPIQR_REPLICA_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("EPIQR_REPLICA_URL is a PostgreSQL standby (postgres://...).")
+    # A standby that does not answer costs at most this long before reads go back to the primary.
+    replica["OPTIONS"] = {**postgres_options(), "connect_timeout": 2}
+    replica["DISABLE_SERVER_SIDE_CURSORS"] = EPIQR_PG_POOLER == "transaction"
+    replica["TEST"] = {"MIRROR": "default"}  # tests: the standby replays the primary's test database
+    DATABASES["replica"] = replica
+    DATABASE_ROUTERS = ["epiqr.core.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

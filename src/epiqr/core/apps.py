@@ -25,3 +25,14 @@ class CoreConfig(AppConfig):
         from .events import registry
 
         registry.load()
+
+        # A configured read replica (core.replica): writes are watched on the primary's connection and
+        # each request starts with nothing written.
+        from django.core.signals import request_finished, request_started
+        from django.db.backends.signals import connection_created
+
+        from . import replica
+
+        connection_created.connect(replica.on_connection_created, dispatch_uid="epiqr.replica.watch")
+        request_started.connect(replica.unit_of_work_start, dispatch_uid="epiqr.replica.start")
+        request_finished.connect(replica.unit_of_work_start, dispatch_uid="epiqr.replica.end")

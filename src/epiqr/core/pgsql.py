@@ -6,6 +6,8 @@ from datetime import datetime
 
 from django.db import connection
 
+from .replica import note_write
+
 
 def postgres_only(statements: list[str]):
     """A RunPython function that executes the statements on PostgreSQL and does nothing elsewhere."""
@@ -49,6 +51,7 @@ def _element(value) -> str:
 def copy_into(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """PostgreSQL: plain tuples into `table` (a quoted name or a temporary table) with COPY ... FROM STDIN,
     one stream and no model objects; how many rows were written. `cur` is a Django cursor."""
+    note_write()  # COPY bypasses execute wrappers: tell core.replica (read your own write)
     count = 0
     with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:

@@ -8,6 +8,7 @@ from .jobs import JobProgress, kinds
 from .models import AuditEvent, AuditPerson, Job, JobFile, JobStatus, Revocation, SigningKey
 from .permissions import check_capability
 from .pgsql import int_array_literal
+from .replica import unit_of_work_start
 from .timeutil import now
 
 
@@ -160,6 +161,7 @@ def job_run(*, job_id: int):
     from django.utils import translation
     from django.utils.translation import gettext as _
 
+    unit_of_work_start()  # a job is a unit of work of its own for the replica's read-your-writes rule
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=now(), updated_at=now()
     )

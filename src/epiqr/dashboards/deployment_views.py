@@ -15,6 +15,7 @@ from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.replica import replica_ok
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today
 from epiqr.core.views import upload_job_redirect
@@ -40,6 +41,7 @@ class TargetsImportForm(forms.Form):
 
 @requires(permissions.DEPLOYMENT)
 @no_personal_data(NO_CITIZEN_DATA)
+@replica_ok()
 def progress(request):
     """Per sector (against its deadline), agency and commune: required, deployed, active, not yet."""
     targets = selectors.targets_visible_to(user=request.user)
@@ -95,6 +97,7 @@ def _call_filters(request) -> dict:
 
 @requires(permissions.DEPLOYMENT)
 @no_personal_data(NO_CITIZEN_DATA)
+@replica_ok()
 def calls(request):
     """The units to call (not deployed yet); the whole list as CSV or Excel (audited)."""
     filters = _call_filters(request)

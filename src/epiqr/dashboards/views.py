@@ -9,6 +9,7 @@ from epiqr.accounts.selectors import commune_list_in_jurisdiction
 from epiqr.core.audit import WRITE_THEN_REDIRECT, no_personal_data
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.replica import replica_ok
 from epiqr.core.timeutil import local_today
 
 from . import charts, permissions, selectors, services
@@ -34,6 +35,7 @@ def _level_view(row):
 
 @requires(permissions.VIEW)
 @no_personal_data("epidemic levels and counts by commune and province: aggregates, nobody's data")
+@replica_ok()
 def home(request):
     """The epidemic dashboard of the officer's jurisdiction or one commune of it."""
     days = int_or_none(request.GET.get("days"))
@@ -94,6 +96,7 @@ def home(request):
 
 @requires(permissions.VIEW)
 @no_personal_data("an area's epidemic levels over time: aggregates")
+@replica_ok()
 def level_history(request, kind: str, code: int):
     rows = selectors.level_history(user=request.user, kind=kind, code=code)
     return render(

@@ -12,6 +12,7 @@ from epiqr.core.api_schema import Day, Id, Int64, errors
 from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.core.replica import replica_ok
 from epiqr.core.timeutil import local_today
 
 from . import permissions, selectors, services
@@ -118,6 +119,7 @@ def create_run(request, body: RunIn):
 
 @router.get("/runs", response={200: TracingRunPage, **errors(403, 422)})
 @reads_personal_data("tracing.runs")
+@replica_ok()
 def list_runs(request, params: Query[RunListQuery]):
     """Runs of cases in your area, or with contacts in it: paged, filtered and sorted."""
     check_capability(request.user, permissions.VIEW)
@@ -173,6 +175,7 @@ _EXPORT_TYPES = {
     openapi_extra={"responses": {200: {"description": "The contact list", "content": _EXPORT_TYPES}}},
 )
 @reads_personal_data("tracing.export", target=("tracing.tracingrun", "run_id"), reason="purpose")
+@replica_ok()
 def export_run(
     request,
     run_id: Id,
@@ -203,6 +206,7 @@ class TriageOut(Schema):
 
 @router.get("/triage", response={200: TriageOut, **errors(403)})
 @reads_personal_data("tracing.triage")
+@replica_ok()
 def triage(request, day: Day | None = None, policy: str | None = Query(None, max_length=40)):
     """The day's active cases in your area (default today) traced together as one F1 batch, most
     high-risk contacts first; counts only, nothing stored."""

@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 
 from epiqr.core import audit, export
 from epiqr.core.jobs import JobFileOut, JobOutcome, job_kind
+from epiqr.core.replica import replica_ok
 
 from . import permissions, selectors, services
 
@@ -23,7 +24,9 @@ def run_export(*, job, progress) -> JobOutcome:
     progress.stage(_("Reading the contacts"))
     run = selectors.run_get_visible_to(user=job.owner, run_id=p["run"])
     # One audit event with every contact written to the file (core.audit), the purpose as its reason.
-    with audit.reading(actor=job.owner, action="tracing.export", target=run):
+    # A heavy read of a run stored before the job was asked for: the replica is fine, whatever the job
+    # itself has written (its progress).
+    with audit.reading(actor=job.owner, action="tracing.export", target=run), replica_ok(own_writes=False):
         sheet, name = services.run_export(run=run, actor=job.owner, fmt=p["format"], purpose=p["purpose"])
         rows = list(sheet.rows)
     progress.start(total=len(rows), stage=_("Writing the file"))

@@ -4,7 +4,8 @@ The check-in table is read with set queries over its two indexes, (person, check
 (venue, checked_in_at, person): one statement per degree gives the index persons' visits (the periods
 as array parameters on PostgreSQL, a VALUES list on SQLite) and every check-in around each of them at the
 same venue, never a loop over check-ins. Table names come from the models (`_meta.db_table`) and "under
-isolation now" from cases.selectors. `MemoryStore` is the definition the database store is tested
+isolation now" from cases.selectors. Inside `core.replica.replica_ok()` (triage, exports) the statements may
+run on the read replica (`read_connection()`). `MemoryStore` is the definition the database store is tested
 against (tests/tracing/test_store.py).
 """
 
@@ -18,6 +19,7 @@ from django.db import connection
 from epiqr.cases.selectors import case_active_sql, case_person_ids_among
 from epiqr.checkins.models import CheckIn
 from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.core.replica import read_connection
 from epiqr.venues.models import Venue
 from epiqr.venues.selectors import venue_sectors
 
@@ -119,7 +121,7 @@ def _rows_to_visits(rows) -> list[engine.Visit]:
 
 def _visits(rows: Sequence[tuple[int, datetime, datetime]], column: str) -> list[engine.Visit]:
     out: list[engine.Visit] = []
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         for i in range(0, len(rows), CHUNK):
             values, params = _values(rows[i : i + CHUNK])
             cur.execute(
@@ -191,7 +193,7 @@ class CheckinStore:
         around: dict[int, engine.Visit] = {}
         rows = [(p.person_id, p.start, p.end) for p in periods]
         template = _around_sql(before, after)
-        with connection.cursor() as cur:
+        with read_connection().cursor() as cur:
             for i in range(0, len(rows), CHUNK):
                 values, params = _values(rows[i : i + CHUNK])
                 cur.execute(template.format(values=values), params)
@@ -227,7 +229,7 @@ class CheckinStore:
             f"c.person_id, c.id, {times.format('c')}, {is_case} FROM f {_around_join(before, after)}"
         )
         parts = []
-        with connection.cursor() as cur:
+        with read_connection().cursor() as cur:
             for i in range(0, len(rows), CHUNK):
                 values, params = _values(rows[i : i + CHUNK])
                 sql = template.format(values=values)

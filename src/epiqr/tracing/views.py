@@ -17,6 +17,7 @@ from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, rea
 from epiqr.core.errors import ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.replica import replica_ok
 from epiqr.core.services import job_start
 from epiqr.core.timeutil import local_today
 from epiqr.people.citizen import citizen_page
@@ -28,6 +29,7 @@ from .models import FollowUp
 
 @requires(permissions.VIEW)
 @reads_personal_data("tracing.runs")
+@replica_ok()
 def run_list(request):
     page = selectors.RUNS.get(
         selectors.run_list_visible_to(user=request.user), request.GET, user=request.user
@@ -232,6 +234,7 @@ def run_notify(request, run_id: int):
 
 @requires(permissions.RUN)
 @reads_personal_data("tracing.triage")
+@replica_ok()
 def triage(request):
     """The day's cases with their contact counts, from one batch trace; nothing stored."""
     policies = selectors.policy_list()
@@ -255,6 +258,7 @@ def triage(request):
 
 @requires(permissions.CLUSTERS)
 @reads_personal_data("tracing.clusters")
+@replica_ok()
 def clusters(request):
     days = max(1, min(int_or_none(request.GET.get("days")) or 14, 28))
     rows = selectors.cluster_list(user=request.user, days=days)
