@@ -485,3 +485,43 @@ def replica(pg_standby, settings):
         control.start()
     control.resume()
     connections["replica"].close()
+
+
+@pytest.fixture(scope="session")
+def pg_pooler(django_db_setup, django_db_blocker):
+    """PgBouncer 1.18 in transaction pooling in front of the test cluster (loopback), started once per
+    session; `through_pooler` sends a test's queries through it."""
+    primary = _primary_settings()
+    tools = _postgres_tools()
+    try:
+        pooler = tools.pooler_start(int(primary["PORT"]), mode="transaction", pool_size=4)
+    except Exception as exc:  # noqa: BLE001 - reported as a failure or a skip
+        _cannot_start("PgBouncer", exc)
+    try:
+        yield pooler
+    finally:
+        pooler.stop()
+
+
+@pytest.fixture
+def through_pooler(pg_pooler):
+    """The test's default connection goes through PgBouncer in transaction mode, with the options
+    EPIQR_PG_POOLER=transaction gives (settings.postgres_options). Use with transaction=True tests."""
+    from django.db import connections
+
+    from epiqr.settings import postgres_options
+
+    conn = connections["default"]
+    saved = {k: conn.settings_dict[k] for k in ("HOST", "PORT", "OPTIONS", "DISABLE_SERVER_SIDE_CURSORS")}
+    conn.close()
+    conn.settings_dict.update(
+        HOST="127.0.0.1",
+        PORT=str(pg_pooler.port),
+        OPTIONS=postgres_options("transaction"),
+        DISABLE_SERVER_SIDE_CURSORS=True,
+    )
+    try:
+        yield pg_pooler
+    finally:
+        conn.close()
+        conn.settings_dict.update(saved)

@@ -202,12 +202,12 @@ def pooler_start(primary_port: int, *, mode: str, pool_size: int = 20, max_clien
         f"* = host=127.0.0.1 port={primary_port} user={USER}\n"
         "[pgbouncer]\n"
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        "auth_type = any\n"
+        "auth_type = any\nadmin_users = epiqr\nstats_users = epiqr\n"
         f"pool_mode = {mode}\n"
         f"default_pool_size = {pool_size}\nmax_client_conn = {max_clients}\n"
         "ignore_startup_parameters = extra_float_digits,options\n"
         f"logfile = {base / 'pgbouncer.log'}\n"
-        "log_connections = 0\nlog_disconnections = 0\n"
+        "log_connections = 0\nlog_disconnections = 0\nstats_period = 1\n"
     )
     process = subprocess.Popen(
         [*run_as(), binary, str(ini)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/"
