@@ -428,8 +428,13 @@ class ReplicaControl:
         from django.db import connections
 
         with connections["default"].cursor() as cur:
-            cur.execute("SELECT pg_current_wal_insert_lsn()::text")  # async commits included
+            # Everything inserted so far, then a synchronous commit that flushes it (async commits and
+            # idle-time records otherwise wait in the WAL buffers, unsent to the standby).
+            cur.execute("SELECT pg_current_wal_insert_lsn()::text")
             target = cur.fetchone()[0]
+            cur.execute("SET synchronous_commit = on")
+            cur.execute("SELECT txid_current()")
+            cur.execute("RESET synchronous_commit")
         deadline = time.monotonic() + seconds
         while not self._standby_sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")[0]:
             if time.monotonic() > deadline:

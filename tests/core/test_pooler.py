@@ -33,7 +33,7 @@ def pooler_transactions(pooler, database: str) -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_scans_a_batch_and_a_tracing_run_work_through_pgbouncer(
-    through_pooler, make_user, api_client, commune
+    through_pooler, make_user, api_client, commune, reference_data
 ):
     from tests.factories import VenueFactory
 
