@@ -66,7 +66,8 @@ RACES = {
     # reused with other content: 409), tests/cases/test_cases.py::test_api_cancels_a_case_with_a_reason
     # (cancelled twice: 409), tests/venues/test_api.py (staff may not revoke: 403),
     # tests/hotline/test_api.py (a call filed: 201; a move the status machine refuses: 409) and
-    # tests/core/test_jobs.py (one's own job: 200; the fuzz callers own none).
+    # tests/core/test_jobs.py (one's own job: 200; the fuzz callers own none),
+    # tests/checkins/test_scan_api.py::test_a_well_formed_code_naming_no_venue_is_a_404.
     "POST /api/v1/tracing/runs": {202},
     "POST /api/v1/testing/tubes/{barcode}/members": {201},
     "POST /api/v1/testing/sessions/{session_id}/batch": {409},
@@ -75,6 +76,7 @@ RACES = {
     "POST /api/v1/hotline/tickets": {201},
     "POST /api/v1/hotline/tickets/{ticket_id}/actions": {409},
     "GET /api/v1/jobs/{job_id}": {200},
+    "POST /api/v1/checkins/scan": {404},
 }
 # A schema-valid request may still be refused as unreadable for a NUL or a lone surrogate in a place the
 # schema leaves open (an extra property): the project refuses those everywhere (epiqr.core.input_guard).

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from epiqr.core.permissions import Role
+from epiqr.venues.codes import code_make
 
 from .conftest import cccd_payload
 
@@ -100,3 +101,10 @@ def test_bad_requests_are_4xx_never_500(owner_api, venue, checkins, api_client, 
 def test_scan_needs_authentication(client, venue):
     r = client.post(URL, {"venue": venue.code, "payload": cccd_payload()}, content_type="application/json")
     assert r.status_code == 401
+
+
+def test_a_well_formed_code_naming_no_venue_is_a_404(owner_api, venue, checkins):
+    unknown = next(c for c in iter(code_make, None) if c != venue.code)
+    r = post(owner_api, venue=unknown, payload=cccd_payload())
+    assert r.status_code == 404 and r.json()["code"] == "code_unknown"
+    assert checkins.count() == 0
