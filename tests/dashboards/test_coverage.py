@@ -118,7 +118,9 @@ def test_the_coverage_panel_and_the_care_panel(province_officer, commune, monkey
     c.force_login(province_officer)
     page = c.get("/dashboards/")
     assert page.context["coverage"] == [] and 'id="coverage"' not in page.content.decode()
-    assert page.context["care"] is None  # the care domain is not installed yet
+    # The care domain is installed: its selectors feed the panel, empty while it has no facility.
+    assert selectors.care_selectors().__name__ == "epiqr.care.selectors"
+    assert (page.context["care"].total, page.context["care"].beds) == (0, [])
     for i in range(4):
         person = PersonFactory(commune=commune, birth_year=YEAR - 40)
         if i < 3:
