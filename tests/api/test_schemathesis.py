@@ -67,7 +67,11 @@ RACES = {
     # (cancelled twice: 409), tests/venues/test_api.py (staff may not revoke: 403),
     # tests/hotline/test_api.py (a call filed: 201; a move the status machine refuses: 409) and
     # tests/core/test_jobs.py (one's own job: 200; the fuzz callers own none),
-    # tests/checkins/test_scan_api.py::test_a_well_formed_code_naming_no_venue_is_a_404.
+    # tests/checkins/test_scan_api.py::test_a_well_formed_code_naming_no_venue_is_a_404; the care and
+    # quarantine actions need a case or a quarantine of the caller's area in the right state:
+    # tests/care/test_pages.py (a routing proposed: 201; decided: 200, twice: 409; for a patient whose
+    # care has ended: 409) and tests/quarantine/test_pages.py (a call logged: 201; a quarantine ended:
+    # 200, twice: 409; a diary given on a call after it: 409).
     "POST /api/v1/tracing/runs": {202},
     "POST /api/v1/testing/tubes/{barcode}/members": {201},
     "POST /api/v1/testing/sessions/{session_id}/batch": {409},
@@ -77,6 +81,10 @@ RACES = {
     "POST /api/v1/hotline/tickets/{ticket_id}/actions": {409},
     "GET /api/v1/jobs/{job_id}": {200},
     "POST /api/v1/checkins/scan": {404},
+    "POST /api/v1/care/routings": {201, 409},
+    "POST /api/v1/care/routings/{routing_id}/decision": {200, 409},
+    "POST /api/v1/quarantine/{quarantine_id}/calls": {201, 409},
+    "POST /api/v1/quarantine/{quarantine_id}/actions": {200, 409},
 }
 # A schema-valid request may still be refused as unreadable for a NUL or a lone surrogate in a place the
 # schema leaves open (an extra property): the project refuses those everywhere (epiqr.core.input_guard).

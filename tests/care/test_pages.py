@@ -107,3 +107,13 @@ def test_api_capacity_and_decision(care, new_patient, api_client):
         .status_code
         == 403
     )
+
+
+def test_api_proposing_for_a_patient_whose_care_has_ended_is_a_409(care, new_patient, api_client):
+    p = new_patient(rr=22, spo2=95)
+    type(p).objects.filter(pk=p.pk).update(status="recovered")
+    r = api_client(care.officer).post(
+        "/api/v1/care/routings", json.dumps({"case_id": p.case_id}), content_type="application/json"
+    )
+    assert r.status_code == 409 and r.json()["code"] == "care_ended"
+    assert not Routing.objects.filter(patient=p).exists()

@@ -125,3 +125,18 @@ def test_the_case_page_shows_the_chain_of_transmission(
     assert 'id="transmission-chain"' in page and f"F0 #{qworld['case'].pk}" in page
     source_page = officer_client.get(f"/cases/{qworld['case'].pk}/").content.decode()
     assert "Lê Minh Chi" in source_page and f"F0 #{case.pk}" in source_page
+
+
+def test_the_api_ends_a_quarantine_once_and_refuses_a_call_after_it(qworld, q5599, api_client):
+    api = api_client(qworld["officer"])
+    url = f"/api/v1/quarantine/{q5599.pk}"
+    ended = api.post(f"{url}/actions", {"action": "end"}, content_type="application/json")
+    assert ended.status_code == 200, ended.content
+    again = api.post(f"{url}/actions", {"action": "end"}, content_type="application/json")
+    assert again.status_code == 409
+    # A call is still logged after the end, but the diary of a day outside the quarantine is refused.
+    assert (
+        api.post(f"{url}/calls", {"outcome": "reached"}, content_type="application/json").status_code == 201
+    )
+    diary = api.post(f"{url}/calls", {"outcome": "reached", "symptoms": []}, content_type="application/json")
+    assert diary.status_code == 409, diary.content
