@@ -312,15 +312,28 @@ EPIQR_HOTLINE_PROVINCE = int(os.environ.get("EPIQR_HOTLINE_PROVINCE", "1"))
 # Days a citizen's phone keeps what its holder proved (SMS code, ID card) before proving again.
 EPIQR_PROOF_DAYS = int(os.environ.get("EPIQR_PROOF_DAYS", "90"))
 
-# Rate limits (result lookup) count in the cache per asker: with several gunicorn workers set
-# EPIQR_CACHE=database (and run `epiqr createcachetable` once) so that all workers share one count.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "epiqr_cache"}
-        if os.environ.get("EPIQR_CACHE", "locmem") == "database"
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+# Rate limits count in the cache per asker, so every process must share it: EPIQR_CACHE=database (run
+# `epiqr createcachetable` once) on one server, EPIQR_CACHE=memcached (EPIQR_CACHE_LOCATION, one or more
+# host:port separated by commas) when several app servers stand behind a proxy. "locmem" (the default)
+# is per process: development only.
+CACHE_BACKENDS = {
+    "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "database": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "epiqr_cache"},
+    "memcached": {
+        "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "LOCATION": [
+            part.strip()
+            for part in os.environ.get("EPIQR_CACHE_LOCATION", "127.0.0.1:11211").split(",")
+            if part.strip()
+        ],
+        # A memcached that is down answers "nothing cached" instead of failing the request: the pages
+        # keep working and the rate limits stop counting until it is back.
+        "OPTIONS": {"no_delay": True, "connect_timeout": 1, "timeout": 1, "ignore_exc": True},
+    },
 }
+if os.environ.get("EPIQR_CACHE", "locmem") not in CACHE_BACKENDS:
+    raise ImproperlyConfigured(f"EPIQR_CACHE is one of {', '.join(CACHE_BACKENDS)}.")
+CACHES = {"default": CACHE_BACKENDS[os.environ.get("EPIQR_CACHE", "locmem")]}
 
 # Background work (notifications, tracing after a lab positive, purge): "immediate" runs it in the
 # request/scheduler process (development); "database" queues it for `epiqr db_worker` (production).
