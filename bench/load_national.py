@@ -27,7 +27,6 @@ import time
 import uuid
 from collections import defaultdict
 from datetime import timedelta
-from urllib.parse import urlparse
 
 from checkins_common import ROOT, django_setup, machine, pct, world
 
@@ -67,7 +66,7 @@ def build(args) -> dict:
     from epiqr.checkins.models import CheckIn
     from epiqr.checkins.services import venue_counts_rollup
     from epiqr.core.permissions import Role
-    from epiqr.core.timeutil import local_today
+    from epiqr.core.timeutil import local_today, now
     from epiqr.dashboards import services as dashboards
     from epiqr.geo.models import Commune, Province
     from epiqr.geo.services import units_load
@@ -87,7 +86,7 @@ def build(args) -> dict:
     owner, scan_token, scan_venues, payloads, _ids = world(venues=40, people=args.scan_people, seed=29)
     commune = Commune.objects.filter(province_id=1).order_by("code").first()
     traced = list(
-        CheckIn.objects.filter(scanned_at__date__gte=today - timedelta(days=3))
+        CheckIn.objects.filter(checked_in_at__gte=now() - timedelta(days=3))
         .values_list("person_id", flat=True)
         .distinct()[:300]
     )
@@ -129,15 +128,17 @@ def build(args) -> dict:
 class Feed:
     """The next request of each kind; every scan a (venue, card) pair not used before."""
 
-    def __init__(self, w: dict, seed: int):
+    def __init__(self, w: dict, seed: int, mix: dict[str, int] = MIX):
         self.w = w
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
-        pairs = [(v, p) for v in range(len(w["scan_venues"])) for p in range(len(w["payloads"]))]
-        self.rng.shuffle(pairs)
-        self.pairs = iter(pairs)
-        self.kinds = list(MIX)
-        self.weights = [MIX[k] for k in self.kinds]
+        if "pairs" not in w:  # shared by every feed: a card is never scanned twice at one venue
+            pairs = [(v, p) for v in range(len(w["scan_venues"])) for p in range(len(w["payloads"]))]
+            self.rng.shuffle(pairs)
+            w["pairs"] = iter(pairs)
+        self.pairs = w["pairs"]
+        self.kinds = list(mix)
+        self.weights = [mix[k] for k in self.kinds]
 
     def _pair(self):
         vi, pi = next(self.pairs)
@@ -287,10 +288,57 @@ def postmaster_pid(url: str) -> int:
     return _stat(backend)[0]
 
 
+def kind_costs(tier, w: dict, groups: dict, args) -> dict:
+    """Each kind of request alone for a few seconds: CPU milliseconds per request in the app servers,
+    in the primary, and in every process of the tier (app, database, proxy, cache)."""
+    costs = {}
+    for kind in MIX:
+        feed = Feed(w, seed=11, mix={kind: 1})
+        run_phase(tier.port, feed, seconds=2, concurrency=args.concurrency, max_errors=10**9)
+        before = cpu_seconds(groups)
+        seconds, results, _errors = run_phase(
+            tier.port,
+            feed,
+            seconds=args.cost_seconds,
+            concurrency=args.concurrency,
+            max_errors=args.max_errors,
+        )
+        after = cpu_seconds(groups)
+        n = max(len(results[kind]), 1)
+        spent = {g: after[g] - before[g] for g in groups}
+        costs[kind] = (
+            len(results[kind]),
+            1000 * spent["gunicorn (all apps)"] / n,
+            1000 * spent["PostgreSQL primary"] / n,
+            1000 * sum(v for g, v in spent.items() if g != "worker + scheduler") / n,
+        )
+    return costs
+
+
+def wal_lsn(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return int(conn.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").fetchone()[0])
+
+
+def checkin_bytes(url: str) -> tuple[int, int]:
+    """(rows, bytes with indexes and TOAST) of the check-in table: the growth per check-in."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE checkins_checkin")
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM checkins_checkin), pg_total_relation_size('checkins_checkin')"
+        ).fetchone()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=45, help="measured seconds per phase")
-    ap.add_argument("--warmup", type=float, default=8)
+    ap.add_argument(
+        "--warmup", type=float, default=20, help="seconds before measuring (the scheduler's first jobs run)"
+    )
     ap.add_argument("--concurrency", type=int, default=24, help="clients at once")
     ap.add_argument("--apps", type=int, default=2, help="gunicorn instances behind HAProxy")
     ap.add_argument("--workers", type=int, default=3, help="sync workers per gunicorn instance")
@@ -299,6 +347,9 @@ def main():
     ap.add_argument("--checkins", type=int, default=500_000)
     ap.add_argument("--scan-people", type=int, default=3000)
     ap.add_argument("--citizen-venues", type=int, default=500)
+    ap.add_argument(
+        "--cost-seconds", type=float, default=10, help="each kind alone, for its CPU cost (0: skip)"
+    )
     ap.add_argument("--max-errors", type=int, default=200, help="stop a phase after this many 5xx/failed")
     ap.add_argument("--phases", default="primary,replica", help="primary (no replica), replica, or both")
     args = ap.parse_args()
@@ -318,6 +369,7 @@ def main():
     primary_pm = postmaster_pid(os.environ.get("EPIQR_DIRECT_URL") or os.environ["DATABASE_URL"])
     standby_pm = postmaster_pid(replica_url) if replica_url else None
     report = []
+    costs = {}
     for phase in phases:
         env = {"EPIQR_REPLICA_URL": replica_url if phase == "replica" else "", "DB_CONN_MAX_AGE": "60"}
         tier = tier_mod.WebTier(apps=args.apps, workers=args.workers, background=1, env=env)
@@ -332,6 +384,8 @@ def main():
             }
             if standby_pm:
                 groups["PostgreSQL standby"] = [standby_pm]
+            direct = os.environ.get("EPIQR_DIRECT_URL") or os.environ["DATABASE_URL"]
+            wal_before = wal_lsn(direct)
             before, t_self = cpu_seconds(groups), time.process_time()
             load_before = os.getloadavg()[0]
             seconds, results, errors = run_phase(
@@ -344,7 +398,10 @@ def main():
             after = cpu_seconds(groups)
             cpu = {g: (after[g] - before[g]) / seconds for g in groups}
             cpu["load generator"] = (time.process_time() - t_self) / seconds
-            report.append((phase, seconds, results, errors, cpu, load_before, os.getloadavg()[0]))
+            wal = wal_lsn(direct) - wal_before
+            report.append((phase, seconds, results, errors, cpu, load_before, os.getloadavg()[0], wal))
+            if phase == phases[0] and args.cost_seconds > 0:
+                costs = kind_costs(tier, w, groups, args)
         finally:
             tier.stop()
 
@@ -353,12 +410,16 @@ def main():
         f"{args.apps} app servers x {args.workers} sync workers behind HAProxy, {args.concurrency} clients, "
         f"{args.seconds:.0f} s per phase after {args.warmup:.0f} s warm-up; mix {MIX}, batches of {BATCH_ITEMS}"
     )
-    for phase, seconds, results, errors, cpu, l0, l1 in report:
+    for phase, seconds, results, errors, cpu, l0, l1, wal in report:
         total = sum(len(v) for v in results.values())
         checkins = len(results["scan"]) + BATCH_ITEMS * len(results["batch"])
         print(
             f"\n== {phase}: {total / seconds:.0f} requests/s, {checkins / seconds:.0f} check-ins/s stored "
             f"({total} requests in {seconds:.1f} s, {errors} failed or 5xx; load {l0:.1f} -> {l1:.1f})"
+        )
+        print(
+            f"WAL written: {wal / 1e6:.1f} MB, {wal / max(checkins, 1):.0f} bytes per stored check-in "
+            "(everything the phase wrote, declarations and tracing runs included)"
         )
         print("kind            requests   req/s    p50 ms    p99 ms  statuses")
         for kind in MIX:
@@ -376,9 +437,19 @@ def main():
         print("CPU (cores busy on average; the machine has", os.cpu_count(), "):")
         for group, cores in sorted(cpu.items(), key=lambda kv: -kv[1]):
             print(f"  {group:22} {cores:5.2f}")
+    if costs:
+        print(
+            f"\nCPU per request, each kind alone for {args.cost_seconds:.0f} s (milliseconds of CPU; "
+            "the capacity model of docs/deployment.md multiplies these by the peak's rates):"
+        )
+        print("kind            requests   app ms   primary ms   all ms")
+        for kind, (n, app_ms, db_ms, all_ms) in costs.items():
+            print(f"{kind:14} {n:9} {app_ms:8.2f} {db_ms:12.2f} {all_ms:8.2f}")
+    rows, size = checkin_bytes(os.environ.get("EPIQR_DIRECT_URL") or os.environ["DATABASE_URL"])
     print(
-        f"\nat {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; DATABASE_URL host {urlparse(os.environ['DATABASE_URL']).port}"
+        f"\ncheck-in table: {rows:,} rows, {size / 1e6:.0f} MB with indexes: {size / max(rows, 1):.0f} bytes a check-in"
     )
+    print(f"at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

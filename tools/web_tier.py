@@ -9,7 +9,7 @@ Starts, against the database in DATABASE_URL (and EPIQR_REPLICA_URL when set):
 - one memcached, the only thing the app servers share besides the database (rate-limit counts, the
   replica's lag measurements: EPIQR_CACHE=memcached);
 - `--apps` gunicorn instances, each its own process group on its own port, sharing no memory;
-- HAProxy 2.6 in front (least connections, a health check on /healthz every second, X-Forwarded-For
+- HAProxy 2.6 in front (least connections, a health check on /healthz every 2 seconds, X-Forwarded-For
   added so the apps see the client's address: EPIQR_PROXY_COUNT=1);
 - `--background` copies each of the background worker (`epiqr db_worker`) and the scheduler
   (`epiqr scheduler`): production runs one of each, several here prove they are safe to run twice.
@@ -67,9 +67,10 @@ def wait_port(port: int, *, seconds: float = 10) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
-def haproxy_config(*, port: int, stats_port: int, apps: list[int]) -> str:
+def haproxy_config(*, port: int, stats_port: int, apps: list[int], maxconn: int) -> str:
     servers = "\n".join(
-        f"    server app{i} 127.0.0.1:{p} check inter 1s fall 2 rise 1 maxconn 64" for i, p in enumerate(apps)
+        f"    server app{i} 127.0.0.1:{p} check inter 2s fall 3 rise 2 maxconn {maxconn}"
+        for i, p in enumerate(apps)
     )
     return f"""global
     maxconn 4096
@@ -80,6 +81,8 @@ defaults
     timeout client 60s
     timeout server 60s
     timeout queue 30s
+    # A busy app server answers /healthz behind its queue of requests: slow is not down.
+    timeout check 5s
     option http-keep-alive
     retries 2
     option redispatch
@@ -166,18 +169,24 @@ class WebTier:
                 wait_http(port)
             self.port, self.stats_port = free_port(), free_port()
             config = self.dir / "haproxy.cfg"
-            config.write_text(haproxy_config(port=self.port, stats_port=self.stats_port, apps=self.app_ports))
+            config.write_text(
+                haproxy_config(
+                    port=self.port, stats_port=self.stats_port, apps=self.app_ports, maxconn=2 * workers
+                )
+            )
             self._spawn(["haproxy", "-db", "-f", str(config)])
             wait_http(self.port, seconds=30)
             for _ in range(background):
-                self._spawn([str(BIN / "epiqr"), "db_worker", "--interval", "0.2"])
-                self._spawn([str(BIN / "epiqr"), "scheduler"])
+                self._spawn([str(BIN / "epiqr"), "db_worker", "--interval", "0.2"], quiet=True)
+                self._spawn([str(BIN / "epiqr"), "scheduler"], quiet=True)
         except BaseException:
             self.stop()
             raise
 
-    def _spawn(self, argv: list[str]) -> subprocess.Popen:
-        proc = subprocess.Popen(argv, env=self.env, cwd=ROOT, start_new_session=True)
+    def _spawn(self, argv: list[str], *, quiet: bool = False) -> subprocess.Popen:
+        """Start a process in its own group; `quiet` sends its output to a log in the tier's folder."""
+        out = open(self.dir / f"{Path(argv[0]).name}-{len(self.procs)}.log", "wb") if quiet else None  # noqa: SIM115
+        proc = subprocess.Popen(argv, env=self.env, cwd=ROOT, start_new_session=True, stdout=out, stderr=out)
         self.procs.append(proc)
         return proc
 
@@ -190,7 +199,8 @@ class WebTier:
         return f"http://127.0.0.1:{self.stats_port}/stats;csv"
 
     def app_stop(self, index: int) -> None:
-        """Stop one app server (a failed host): HAProxy's check takes it out within two seconds."""
+        """Stop one app server (a failed host): HAProxy retries a refused connection on another server
+        at once, and its check takes the server out after three failures (six seconds)."""
         self._end(self.app_procs[index])
 
     @staticmethod
