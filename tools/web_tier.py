@@ -6,8 +6,8 @@
 
 Starts, against the database in DATABASE_URL (and EPIQR_REPLICA_URL when set):
 - the static files collected into a throwaway folder (`epiqr collectstatic`, DEBUG off);
-- one memcached, the only thing the app servers share besides the database (rate-limit counts, the
-  replica's lag measurements: EPIQR_CACHE=memcached);
+- one memcached, the only thing the app servers share besides the database (the public rate limits'
+  counts: EPIQR_CACHE=memcached);
 - `--apps` gunicorn instances, each its own process group on its own port, sharing no memory;
 - HAProxy 2.6 in front (least connections, a health check on /healthz every 2 seconds, X-Forwarded-For
   added so the apps see the client's address: EPIQR_PROXY_COUNT=1);
