@@ -22,10 +22,12 @@ def _phone(value: str) -> str:
 
 
 def commune_choices(province_code: int | None):
+    """The communes of a province (all without one) by name, as (code, name) rows: no model objects,
+    since every citizen's first check-in page lists them."""
     qs = Commune.objects.order_by("name")
     if province_code:
         qs = qs.filter(province_id=province_code)
-    return [("", "—")] + [(c.pk, c.name) for c in qs.only("code", "name")]
+    return [("", "—"), *qs.values_list("code", "name")]
 
 
 class BirthYearField(forms.IntegerField):
