@@ -29,7 +29,10 @@ def test_same_html_as_django_template(value, attrs, province):
     fast, slow = CommuneSelect(province_code=province), _TemplateSelect(province_code=province)
     fast.choices = slow.choices = CHOICES
     with override("vi"):
-        quick, reference = str(fast.render("commune", value, attrs)), str(slow.render("commune", value, attrs))
+        quick, reference = (
+            str(fast.render("commune", value, attrs)),
+            str(slow.render("commune", value, attrs)),
+        )
     assert parse_html(quick) == parse_html(reference)
     assert "<script>" not in quick and "&lt;Hoàn Kiếm&gt;" in quick
 
