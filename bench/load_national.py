@@ -28,7 +28,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from checkins_common import ROOT, django_setup, machine, pct, world
+from checkins_common import ROOT, django_setup, machine, pct, vacuum_analyze, world
 
 MIX = {  # kind: weight (share of requests)
     "scan": 62,
@@ -59,7 +59,6 @@ def web_tier_module():
 def build(args) -> dict:
     """A synthetic city: venues, people and two weeks of check-ins (epiqr synth), cases to trace, the
     dashboards' read models, a door scanner's account and an officer's."""
-    from django.db import connection
 
     from epiqr.accounts.services import api_token_create
     from epiqr.cases.models import Case
@@ -103,12 +102,7 @@ def build(args) -> dict:
         venue_token(venue=v)
         for v in Venue.objects.filter(is_active=True).order_by("pk")[: args.citizen_venues]
     ]
-    connection.ensure_connection()
-    autocommit = connection.get_autocommit()
-    connection.set_autocommit(True)
-    with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE")
-    connection.set_autocommit(autocommit)
+    vacuum_analyze()
     print(
         f"world built in {time.perf_counter() - started:.0f} s: {Venue.objects.count():,} venues, "
         f"{CheckIn.objects.count():,} check-ins, {len(cases)} cases to trace, {len(payloads):,} cards at the doors"
@@ -288,6 +282,16 @@ def postmaster_pid(url: str) -> int:
     return _stat(backend)[0]
 
 
+def measured(tier, feed: Feed, groups: dict, *, seconds: float, args):
+    """One measured run: (seconds, results, errors, CPU seconds each group of processes used)."""
+    before = cpu_seconds(groups)
+    elapsed, results, errors = run_phase(
+        tier.port, feed, seconds=seconds, concurrency=args.concurrency, max_errors=args.max_errors
+    )
+    after = cpu_seconds(groups)
+    return elapsed, results, errors, {g: after[g] - before[g] for g in groups}
+
+
 def kind_costs(tier, w: dict, groups: dict, args) -> dict:
     """Each kind of request alone for a few seconds: CPU milliseconds per request in the app servers,
     in the primary, and in every process of the tier (app, database, proxy, cache)."""
@@ -295,17 +299,8 @@ def kind_costs(tier, w: dict, groups: dict, args) -> dict:
     for kind in MIX:
         feed = Feed(w, seed=11, mix={kind: 1})
         run_phase(tier.port, feed, seconds=2, concurrency=args.concurrency, max_errors=10**9)
-        before = cpu_seconds(groups)
-        seconds, results, _errors = run_phase(
-            tier.port,
-            feed,
-            seconds=args.cost_seconds,
-            concurrency=args.concurrency,
-            max_errors=args.max_errors,
-        )
-        after = cpu_seconds(groups)
+        seconds, results, _errors, spent = measured(tier, feed, groups, seconds=args.cost_seconds, args=args)
         n = max(len(results[kind]), 1)
-        spent = {g: after[g] - before[g] for g in groups}
         costs[kind] = (
             len(results[kind]),
             1000 * spent["gunicorn (all apps)"] / n,
@@ -386,17 +381,10 @@ def main():
                 groups["PostgreSQL standby"] = [standby_pm]
             direct = os.environ.get("EPIQR_DIRECT_URL") or os.environ["DATABASE_URL"]
             wal_before = wal_lsn(direct)
-            before, t_self = cpu_seconds(groups), time.process_time()
+            t_self = time.process_time()
             load_before = os.getloadavg()[0]
-            seconds, results, errors = run_phase(
-                tier.port,
-                feed,
-                seconds=args.seconds,
-                concurrency=args.concurrency,
-                max_errors=args.max_errors,
-            )
-            after = cpu_seconds(groups)
-            cpu = {g: (after[g] - before[g]) / seconds for g in groups}
+            seconds, results, errors, spent = measured(tier, feed, groups, seconds=args.seconds, args=args)
+            cpu = {g: spent[g] / seconds for g in groups}
             cpu["load generator"] = (time.process_time() - t_self) / seconds
             wal = wal_lsn(direct) - wal_before
             report.append((phase, seconds, results, errors, cpu, load_before, os.getloadavg()[0], wal))

@@ -66,6 +66,13 @@ def _send(tier, method: str, path: str, *, body=None, headers=None) -> tuple[int
     return response.status, payload
 
 
+def _scan(tier, *, venue, card: str, auth: dict) -> None:
+    status, body = _send(
+        tier, "POST", "/api/v1/checkins/scan", body={"venue": venue.code, "payload": card}, headers=auth
+    )
+    assert status == 200, body
+
+
 def _served_per_app(tier) -> dict[str, int]:
     """Requests each app server has answered, from HAProxy's own statistics."""
     url = urlparse(tier.stats_url)
@@ -90,28 +97,14 @@ def test_scans_are_spread_over_the_app_servers_and_none_is_lost_when_one_fails(w
     auth = {"Authorization": f"Bearer {api_token_create(user=owner, name='door')}"}
     cards = [cccd_payload() for _ in range(30)]
     for card in cards[:20]:
-        status, body = _send(
-            web_tier,
-            "POST",
-            "/api/v1/checkins/scan",
-            body={"venue": venue.code, "payload": card},
-            headers=auth,
-        )
-        assert status == 200, body
+        _scan(web_tier, venue=venue, card=card, auth=auth)
     served = _served_per_app(web_tier)
     assert set(served) == {"app0", "app1"}
     assert all(n > 0 for n in served.values()), served
 
     web_tier.app_stop(0)
     for card in cards[20:]:
-        status, body = _send(
-            web_tier,
-            "POST",
-            "/api/v1/checkins/scan",
-            body={"venue": venue.code, "payload": card},
-            headers=auth,
-        )
-        assert status == 200, body
+        _scan(web_tier, venue=venue, card=card, auth=auth)
     assert CheckIn.objects.filter(venue=venue).count() == 30
 
 
