@@ -69,7 +69,7 @@ def test_the_rule_set_in_force_is_chosen_by_date():
     assert ruleset_for(date(2021, 12, 31), both) is V1
     assert ruleset_for(date(2022, 1, 31), both) is later
     assert ruleset_for(date(2020, 1, 1), both) is V1  # before any: the first one
-    assert ruleset_for(date(2026, 12, 3)) is V1
+    assert ruleset_for(date(2026, 12, 3)) is rules.HN_1022_V2  # same effective date, later version
 
 
 def test_a_rule_set_refuses_a_missing_deadline_or_an_unknown_priority():
@@ -122,3 +122,36 @@ def test_a_more_urgent_priority_never_has_a_longer_deadline_in_its_category(f):
     for other in rules.PRIORITIES:
         if other > d.priority:
             assert V1.deadline(f.category, other) >= d.deadline_minutes
+
+
+V2 = rules.HN_1022_V2
+
+
+@given(facts)
+def test_version_2_decides_every_request_without_an_alert_as_version_1(f):
+    """v2 only adds the alerts' rules: same priority, reason and team; the same deadline except a violation
+    report made high (v2: 1 hour, the time to check a crowd or a breach of quarantine while it lasts)."""
+    old, new = decide(f, V1), decide(f, V2)
+    assert (new.priority, new.reason, new.team_kind) == (old.priority, old.reason, old.team_kind)
+    if (f.category, new.priority) == (rules.VIOLATION, rules.HIGH):
+        assert (old.deadline_minutes, new.deadline_minutes) == (4 * 60, 60)
+    else:
+        assert new.deadline_minutes == old.deadline_minutes
+
+
+@given(facts, st.sampled_from(rules.ALERTS))
+def test_alerts_from_quarantine_and_cameras_go_to_the_commune_team_by_the_rules(f, alert):
+    d = decide(Facts(**{**f.__dict__, "alert": alert, "source": rules.SYSTEM}), V2)
+    assert d.team_kind == rules.TEAM_COMMUNE
+    expected = {
+        rules.QUARANTINE_SYMPTOMS: rules.HIGH,
+        rules.QUARANTINE_DIARY_MISSED: rules.LOW,
+        rules.CAMERA_CROWD: rules.HIGH,
+        rules.CAMERA_DOOR: rules.HIGH,
+    }[alert]
+    assert d.priority == expected
+
+
+def test_an_unknown_alert_is_refused():
+    with pytest.raises(ValueError):
+        decide(Facts(category=rules.OTHER, alert="meteor"), V2)

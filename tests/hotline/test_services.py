@@ -21,7 +21,7 @@ def test_a_call_gets_its_priority_and_deadline_from_the_rules_and_an_sms_with_it
     ticket = file_call(category="supplies", vulnerable=True)
     assert ticket.priority == Priority.HIGH
     assert ticket.priority_reason == "A vulnerable person without food or supplies"
-    assert ticket.rules == "hn-1022/1"
+    assert ticket.rules == "hn-1022/2"
     assert ticket.due_at == clock() + timedelta(hours=8)
     assert ticket.status == Status.NEW and ticket.team is None  # waits in the intake queue
     assert ticket.province_id == hotline.centre.province_id

@@ -103,3 +103,8 @@ def crowd_hourly(*, user, since: datetime | None = None, commune_id: int | None 
         }
         for r in rows
     ]
+
+
+def alert_get(*, alert_id: int) -> CameraAlert | None:
+    """One alert with its camera (the reactions to `camera_alert` read it again here)."""
+    return CameraAlert.objects.select_related("camera").filter(pk=alert_id).first()

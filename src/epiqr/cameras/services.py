@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from epiqr.accounts.models import User
 from epiqr.checkpoints.selectors import scan_verify
 from epiqr.checkpoints.services import passage_record_camera
+from epiqr.core import events
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.permissions import check_capability
 from epiqr.core.services import audit_record
@@ -33,6 +34,7 @@ from epiqr.core.timeutil import now
 from epiqr.notify.services import message_send_to_officers
 
 from . import alerts, permissions, vision
+from .events import CAMERA_ALERT
 from .models import AlertKind, Camera, CameraAlert, CameraKind, CrowdCount, Detector, Frame
 from .selectors import camera_list_feedable_by
 
@@ -73,6 +75,16 @@ def _alert(
 ) -> CameraAlert:
     alert = CameraAlert.objects.create(camera=camera, kind=kind, at=at, people=people, detail=detail or {})
     Frame.objects.create(alert=alert, image=_jpeg(frame), kept_until=at + timedelta(hours=frame_hours()))
+    events.emit(
+        CAMERA_ALERT,
+        alert_id=alert.pk,
+        camera_id=camera.pk,
+        kind=kind,
+        commune_id=camera.commune_id,
+        person_id=camera.household_id if kind == AlertKind.DOOR else None,
+        people=people,
+        at=at.isoformat(),
+    )
     return alert
 
 

@@ -161,6 +161,14 @@ class Ticket(models.Model):
     resolution = models.CharField(_("resolution"), max_length=1000, blank=True)
     # What raised it, for tickets EpiQR raises itself ("care_warning:<event>"): raised once per alert.
     system_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    # The source of a run of alerts ("camera:<id>", "quarantine:<id>"): while a request it raised is open,
+    # its next alerts go into that request's history (one open request per camera or quarantine).
+    origin = models.CharField(max_length=40, blank=True, default="")
+    # The care domain's routing proposed for an urgent medical request (services.ticket_route).
+    routing = models.ForeignKey(
+        "care.Routing", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("care routing"),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["priority", "due_at", "id"]
@@ -194,6 +202,7 @@ class Ticket(models.Model):
             models.Index(fields=["due_at"], condition=OPEN_Q, name="ticket_open_due"),
             models.Index(fields=["phone", "created_at"], name="ticket_phone"),
             models.Index(fields=["person", "created_at"], name="ticket_person"),
+            models.Index(fields=["origin"], condition=OPEN_Q & ~Q(origin=""), name="ticket_open_origin"),
             # Every ticket of an area, newest first (the list of all requests) and statistics per team.
             models.Index(fields=["province", "created_at", "id"], name="ticket_province_created"),
             models.Index(fields=["team", "created_at", "id"], name="ticket_team_created"),
@@ -220,7 +229,8 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     LINKED = "linked", _("Linked to a person")
     SMS = "sms", _("SMS to the caller")
-    ALERT = "alert", _("Alert from home care")
+    ALERT = "alert", _("New alert")
+    ROUTING = "routing", _("Care routing")
 
 
 class TicketEvent(models.Model):

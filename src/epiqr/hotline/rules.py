@@ -4,15 +4,18 @@ Pure module, no Django. Contract
 --------
 * `Facts` is what the rules look at: the request's category and source, whether the person is an F0 under
   care now (an active case), whether a warning sign was reported, the severity an automatic alert
-  carries (0 none .. 3 severe), and whether the person is vulnerable (65 or older, pregnant, disabled,
-  alone; the operator ticks it, or the age on record says so).
+  carries (0 none .. 3 severe), whether the person is vulnerable (65 or older, pregnant, disabled,
+  alone; the operator ticks it, or the age on record says so), and for a request EpiQR raises, the kind
+  of alert that raised it (`ALERTS`: symptoms in quarantine, a missed diary day, a camera's crowd or
+  quarantined-door alert; "" for calls, the web form and home-care alerts).
 * A `RuleSet` is versioned data (name, version, effective date, source): an ordered list of
   `PriorityRule`s, where the FIRST rule whose every condition holds gives the priority and the reason
   shown to the operator, then the `default` priority; and a deadline in minutes for each priority,
   with overrides for a (category, priority). `ruleset_for(day)` picks the version in force on a day (the
   latest whose `effective_from` is on or before it; the first one before any). Every ticket stores the
   name and version that decided its priority and deadline.
-* `decide(facts, ruleset)` returns a `Decision` (priority, reason, deadline minutes, team kind).
+* `decide(facts, ruleset)` returns a `Decision` (priority, reason, deadline minutes, team kind: the
+  alert's team kind when the rule set names one, else the category's).
 * Priorities are ranks (0 urgent .. 3 low): a queue sorted by rank then deadline reads the most urgent
   first.
 """
@@ -55,6 +58,13 @@ TEAM_MEDICAL = "medical"  # a mobile medical team or the commune health station
 TEAM_VOLUNTEER = "volunteer"  # a volunteer group (food, supplies)
 TEAM_KINDS = (TEAM_CENTRE, TEAM_COMMUNE, TEAM_AREA, TEAM_MEDICAL, TEAM_VOLUNTEER)
 
+# Alerts from the other domains that raise a request (`Facts.alert`).
+QUARANTINE_SYMPTOMS = "quarantine_symptoms"  # a contact in quarantine reported symptoms in the diary
+QUARANTINE_DIARY_MISSED = "quarantine_diary_missed"  # a contact in quarantine gave no diary for a day
+CAMERA_CROWD = "camera_crowd"  # a crowd camera's count stayed above its threshold
+CAMERA_DOOR = "camera_door"  # movement through the door of a household in quarantine
+ALERTS = (QUARANTINE_SYMPTOMS, QUARANTINE_DIARY_MISSED, CAMERA_CROWD, CAMERA_DOOR)
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -64,6 +74,7 @@ class Facts:
     warning_sign: bool = False
     severity: int = 0
     vulnerable: bool = False
+    alert: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,10 +89,12 @@ class PriorityRule:
     warning_sign: bool | None = None
     min_severity: int | None = None
     vulnerable: bool | None = None
+    alerts: frozenset[str] = frozenset()
 
     def matches(self, facts: Facts) -> bool:
         return (
-            (not self.categories or facts.category in self.categories)
+            (not self.alerts or facts.alert in self.alerts)
+            and (not self.categories or facts.category in self.categories)
             and (not self.sources or facts.source in self.sources)
             and (self.active_case is None or facts.active_case == self.active_case)
             and (self.warning_sign is None or facts.warning_sign == self.warning_sign)
@@ -101,6 +114,7 @@ class RuleSet:
     deadline_minutes: dict[int, int]  # per priority
     deadline_overrides: dict[tuple[str, int], int] = field(default_factory=dict)  # (category, priority)
     team_kinds: dict[str, str] = field(default_factory=dict)  # category -> kind of team that takes it
+    alert_team_kinds: dict[str, str] = field(default_factory=dict)  # alert -> kind of team (wins)
 
     def __post_init__(self) -> None:
         if set(self.deadline_minutes) != set(PRIORITIES):
@@ -131,6 +145,8 @@ def decide(facts: Facts, ruleset: RuleSet) -> Decision:
     """The first matching rule's priority (else the default), its deadline and the team kind."""
     if facts.category not in CATEGORIES:
         raise ValueError(f"unknown category {facts.category!r}")
+    if facts.alert and facts.alert not in ALERTS:
+        raise ValueError(f"unknown alert {facts.alert!r}")
     for rule in ruleset.rules:
         if rule.matches(facts):
             priority, reason = rule.priority, rule.reason
@@ -141,7 +157,8 @@ def decide(facts: Facts, ruleset: RuleSet) -> Decision:
         priority=priority,
         reason=reason,
         deadline_minutes=ruleset.deadline(facts.category, priority),
-        team_kind=ruleset.team_kinds.get(facts.category, TEAM_CENTRE),
+        team_kind=ruleset.alert_team_kinds.get(facts.alert)
+        or ruleset.team_kinds.get(facts.category, TEAM_CENTRE),
         ruleset=ruleset.label,
     )
 
@@ -207,7 +224,55 @@ HN_1022_V1 = RuleSet(
     },
 )
 
-RULESETS: tuple[RuleSet, ...] = (HN_1022_V1,)
+# Version 2 adds what the alerts of the quarantine and cameras domains raise, before v1's rules (so the
+# generic "alert from home care" rule no longer catches them); every request without such an alert is
+# decided exactly as by v1 (tests/hotline/test_rules.py proves it). Same effective date: it replaces v1
+# for every day, and tickets filed under v1 keep its deadlines (`ruleset_by_label`).
+HN_1022_V2 = RuleSet(
+    name="hn-1022",
+    version=2,
+    effective_from=HN_1022_V1.effective_from,
+    source=(
+        HN_1022_V1.source
+        + " Version 2: symptoms reported by a contact in quarantine go to the commune team the same "
+        "morning (the daily follow-up of F1s by the commune health station, Ministry of Health "
+        "official letter 5599/BYT-MT of 14 July 2021), a missed diary day is a call to make; a camera's "
+        "sustained crowd and movement through a quarantined door go to the commune team within the hour. "
+        "These priorities and deadlines are EpiQR's defaults, not fixed by any official document."
+    ),
+    rules=(
+        PriorityRule(
+            HIGH, gettext_noop("Symptoms reported in quarantine"), alerts=frozenset({QUARANTINE_SYMPTOMS})
+        ),
+        PriorityRule(
+            LOW,
+            gettext_noop("A missed diary day in quarantine: call to check"),
+            alerts=frozenset({QUARANTINE_DIARY_MISSED}),
+        ),
+        PriorityRule(HIGH, gettext_noop("A crowd seen by a camera"), alerts=frozenset({CAMERA_CROWD})),
+        PriorityRule(
+            HIGH, gettext_noop("Movement through a quarantined door"), alerts=frozenset({CAMERA_DOOR})
+        ),
+        *HN_1022_V1.rules,
+    ),
+    default=HN_1022_V1.default,
+    deadline_minutes=HN_1022_V1.deadline_minutes,
+    deadline_overrides={
+        **HN_1022_V1.deadline_overrides,
+        # A crowd or a breach of quarantine is checked while it is happening (v1 gave a violation report
+        # made high by a warning sign 4 hours: now 1 hour, the only v1 decision v2 changes).
+        (VIOLATION, HIGH): 60,
+    },
+    team_kinds=HN_1022_V1.team_kinds,
+    alert_team_kinds={
+        QUARANTINE_SYMPTOMS: TEAM_COMMUNE,
+        QUARANTINE_DIARY_MISSED: TEAM_COMMUNE,
+        CAMERA_CROWD: TEAM_COMMUNE,
+        CAMERA_DOOR: TEAM_COMMUNE,
+    },
+)
+
+RULESETS: tuple[RuleSet, ...] = (HN_1022_V1, HN_1022_V2)
 
 
 def ruleset_for(day: date, rulesets: tuple[RuleSet, ...] = RULESETS) -> RuleSet:

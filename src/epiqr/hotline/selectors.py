@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.selectors import commune_filter
+from epiqr.care.models import Routing
 from epiqr.cases.selectors import person_active_case
 from epiqr.core import timeutil
 from epiqr.core.errors import NotFound
@@ -27,7 +28,18 @@ from epiqr.people.selectors import person_list_visible_to
 from epiqr.tracing.selectors import contact_list_of_person, run_list_visible_to
 
 from . import workflow
-from .models import OPEN_Q, Category, Priority, Status, Team, TeamKind, TeamMember, Ticket
+from .models import (
+    OPEN_Q,
+    Category,
+    EventKind,
+    Priority,
+    Status,
+    Team,
+    TeamKind,
+    TeamMember,
+    Ticket,
+    TicketEvent,
+)
 
 PROVINCE_ROLES = (Role.HOTLINE_OPERATOR, Role.PROVINCE_OFFICER)
 
@@ -64,7 +76,7 @@ def ticket_list_visible_to(*, user) -> QuerySet[Ticket]:
 def ticket_get_visible_to(*, user, ticket_id: int) -> Ticket:
     ticket = (
         ticket_list_visible_to(user=user)
-        .select_related("person", "case", "province")
+        .select_related("person", "case", "province", "routing__facility")
         .filter(pk=ticket_id)
         .first()
     )
@@ -73,8 +85,16 @@ def ticket_get_visible_to(*, user, ticket_id: int) -> Ticket:
     return ticket
 
 
-def ticket_history(*, ticket: Ticket):
-    return ticket.history.select_related("by", "team").order_by("at", "id")
+def ticket_history(*, ticket: Ticket) -> list[TicketEvent]:
+    """The request's history, oldest first; a care routing line carries its `routing` (facility, distance,
+    or escalated to the province: services.ticket_route writes the routing's id as its text)."""
+    rows = list(ticket.history.select_related("by", "team").order_by("at", "id"))
+    ids = {int(e.text) for e in rows if e.kind == EventKind.ROUTING and e.text.isdigit()}
+    found = {r.pk: r for r in Routing.objects.filter(pk__in=ids).select_related("facility")} if ids else {}
+    for e in rows:
+        routing = found.get(int(e.text)) if e.kind == EventKind.ROUTING and e.text.isdigit() else None
+        e.routing = routing  # type: ignore[attr-defined]
+    return rows
 
 
 def team_list_visible_to(*, user) -> QuerySet[Team]:

@@ -19,6 +19,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.models import User
+from epiqr.care import services as care_services
+from epiqr.care.models import Routing, RoutingStatus
+from epiqr.care.selectors import patient_for_case
 from epiqr.cases.selectors import person_active_case
 from epiqr.core import events, timeutil
 from epiqr.core.errors import Conflict, Forbidden, Invalid
@@ -100,11 +103,13 @@ class Filing:
     team_id: int | None = None
     phone_verified: bool = False
     system_key: str | None = None
+    alert: str = ""  # rules.ALERTS: the alert that raised a request EpiQR files itself
+    origin: str = ""  # what raised it ("camera:<id>"): one open request per origin
 
 
 def ticket_decide(
     *, category: str, source: str, warning_sign: bool, vulnerable: bool, severity: int, person=None,
-    case=None, at: datetime | None = None,
+    case=None, at: datetime | None = None, alert: str = "",
 ) -> rules.Decision:  # fmt: skip
     """The priority, deadline and kind of team the rules in force give these facts."""
     day = timeutil.local(_now(at)).date()
@@ -118,6 +123,7 @@ def ticket_decide(
         warning_sign=warning_sign,
         severity=severity,
         vulnerable=vulnerable,
+        alert=alert,
     )
     return rules.decide(facts, rules.ruleset_for(day))
 
@@ -178,6 +184,7 @@ def ticket_file(
         person=person,
         case=case,
         at=at,
+        alert=filing.alert,
     )
     team = None
     if filing.team_id is not None:
@@ -221,6 +228,7 @@ def ticket_file(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=at,
         system_key=filing.system_key,
+        origin=filing.origin[:40],
     )
     ticket.save()
     _event(
@@ -241,6 +249,7 @@ def ticket_file(
         TICKET_FILED, ticket_id=ticket.pk, category=ticket.category, priority=ticket.priority,
         source=ticket.source, team_id=ticket.team_id,
     )  # fmt: skip
+    ticket_route(ticket=ticket, actor=actor, at=at)
     return ticket
 
 
@@ -249,74 +258,93 @@ def _person_visible(*, user, person) -> bool:
 
 
 def ticket_raise(
-    *, key: str, person_id: int, case_id: int | None, reason: str, severity: int = 1,
-    warning_sign: bool = False, at: datetime | None = None,
+    *, key: str, person_id: int | None, case_id: int | None, reason: str, severity: int = 1,
+    warning_sign: bool = False, category: str = Category.F0_CARE, alert: str = "", origin: str = "",
+    commune_id: int | None = None, address: str = "", notify: bool = True, at: datetime | None = None,
 ) -> Ticket | None:  # fmt: skip
-    """A request raised by EpiQR itself for a person (a home-care warning sign, a missed self-report).
+    """A request raised by EpiQR itself: a home-care warning sign, a missed self-report (care), symptoms
+    or a missed diary day in quarantine, a camera's crowd or quarantined-door alert (`alert`, rules.ALERTS).
 
     - One request per alert: `key` names the alert ("care_report_missed:<person>:<slot>"); the same key
       again returns the request it filed.
-    - One open request per person: while a request EpiQR raised for the person is open, a new alert is
-      added to its history instead (a person unreachable for a day is one request, not one per slot), and
-      a warning sign raises its priority by the rules (never lowers it).
-    - Else a new request for the person's commune, routed by the rules (kind of team per category) to its
-      team, with the priority and deadline the rules give (an F0 with a warning sign is urgent).
+    - No flood: while a request raised by the same `origin` ("camera:<id>", "quarantine:<id>") is open, or,
+      without an origin, a request EpiQR raised for the person from home care, a new alert goes into its
+      history instead (a person unreachable for a day is one request, not one per slot; a crowd that
+      lasts is one request), and the rules may raise its priority (never lower it).
+    - Else a new request for the person's commune (or `commune_id`), routed by the rules to the kind of
+      team they name for the alert or the category, with their priority and deadline.
     None when the person is unknown (logged: the alert's domain filed it for a person since deleted)."""
     at = _now(at)
-    found = people_by_id(person_ids=[person_id])
-    if not found:
-        log.warning("hotline: alert %s for unknown person %s", key, person_id)
-        return None
-    person = found[0]
+    person = None
+    if person_id is not None:
+        found = people_by_id(person_ids=[person_id])
+        if not found:
+            log.warning("hotline: alert %s for unknown person %s", key, person_id)
+            return None
+        person = found[0]
     key = key[:120]
+    origin = origin[:40]
     text = (reason or "").strip()[:DESCRIPTION_MAX] or _("Alert from home care")
     severity = max(0, min(3, int(severity)))
     existing = Ticket.objects.filter(system_key=key).first()
     if existing is not None:
         return existing
-    open_alert = (
-        Ticket.objects.filter(OPEN_Q, source=Source.SYSTEM, person_id=person.pk)
-        .order_by("-created_at")
-        .first()
-    )
+    if origin:
+        open_alert = Ticket.objects.filter(OPEN_Q, origin=origin).order_by("-created_at").first()
+    elif person is not None:
+        open_alert = (
+            Ticket.objects.filter(OPEN_Q, source=Source.SYSTEM, person_id=person.pk, origin="")
+            .order_by("-created_at")
+            .first()
+        )
+    else:
+        open_alert = None
     if open_alert is not None:
-        return _alert_add(ticket=open_alert, text=text, severity=severity, warning_sign=warning_sign, at=at)
+        return _alert_add(
+            ticket=open_alert, text=text, severity=severity, warning_sign=warning_sign, alert=alert, at=at
+        )
     try:
         with transaction.atomic():
             return ticket_file(
                 filing=Filing(
                     source=Source.SYSTEM,
-                    category=Category.F0_CARE,
+                    category=category,
                     description=text,
-                    phone=person.phone,
-                    commune_id=person.commune_id,
+                    phone=person.phone if person is not None else "",
+                    commune_id=commune_id if commune_id is not None else getattr(person, "commune_id", None),
+                    address=address,
                     warning_sign=warning_sign,
                     severity=severity,
-                    person_id=person.pk,
+                    person_id=person.pk if person is not None else None,
                     system_key=key,
+                    alert=alert,
+                    origin=origin,
                 ),
                 at=at,
+                notify=notify,
             )
     except IntegrityError:  # the same alert filed at the same moment by another process
         return Ticket.objects.filter(system_key=key).first()
 
 
 @transaction.atomic
-def _alert_add(*, ticket: Ticket, text: str, severity: int, warning_sign: bool, at: datetime) -> Ticket:
-    """A new alert for a person whose request is still open: a line in its history (the alert's text);
-    a warning sign raises the priority by the rules and
-    shortens the deadline, and an urgent request tells its team again."""
+def _alert_add(
+    *, ticket: Ticket, text: str, severity: int, warning_sign: bool, at: datetime, alert: str = ""
+) -> Ticket:
+    """A new alert while its request is still open: a line in its history (the alert's text); a warning
+    sign, a higher severity or a more pressing kind of alert raises the priority by the rules and
+    shortens the deadline, and an urgent request tells its team again (and, medical, asks care for a bed)."""
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     changes: dict = {}
     if warning_sign and not locked.warning_sign:
         changes["warning_sign"] = True
     if severity > locked.severity:
         changes["severity"] = severity
-    if changes:
+    if changes or alert:
         decision = ticket_decide(
             category=locked.category, source=locked.source,
             warning_sign=changes.get("warning_sign", locked.warning_sign), vulnerable=locked.vulnerable,
-            severity=changes.get("severity", locked.severity), case=locked.case, at=at,
+            severity=changes.get("severity", locked.severity), case=locked.case, at=at, alert=alert,
         )  # fmt: skip
         if decision.priority < locked.priority:
             changes.update(
@@ -330,7 +358,70 @@ def _alert_add(*, ticket: Ticket, text: str, severity: int, warning_sign: bool, 
     _event(locked, EventKind.ALERT, at=at, text=text, team=locked.team)
     if "priority" in changes:
         _tell_team_if_urgent(locked)
+    ticket_route(ticket=locked, actor=None, at=at)
     return locked
+
+
+# --- urgent medical requests ask the care domain for a bed ----------------------------------------------
+
+MEDICAL = frozenset({rules.F0_CARE, rules.EMERGENCY})
+OPEN_ROUTING = (RoutingStatus.PROPOSED, RoutingStatus.ESCALATED)
+# The history line of a routing: "<routing id>" when care proposed or escalated, else why not ("no_route:").
+NO_ROUTE = "no_route:"
+
+
+def routing_open_for_case(*, case_id: int) -> Routing | None:
+    """The care routing still waiting for a decision for this case's patient (proposed to a facility, or
+    escalated to the province), if any."""
+    patient = patient_for_case(case_id=case_id)
+    if patient is None:
+        return None
+    return (
+        Routing.objects.filter(patient=patient, status__in=OPEN_ROUTING)
+        .select_related("facility")
+        .order_by("-proposed_at", "-id")
+        .first()
+    )
+
+
+def ticket_route(*, ticket: Ticket, actor: User | None, at: datetime | None = None) -> Routing | None:
+    """An open, urgent medical request (an F0 needing care, an emergency) of a person with an active case
+    asks the care domain for a bed: `care.services.routing_propose` with the case. Idempotent: while a
+    routing for the patient waits for a decision (proposed, or escalated to the province), no second one
+    is proposed: the request is linked to that one. The proposal (facility and distance, or escalated to
+    the province) goes in the request's history; when care cannot route (its care ended, no known
+    location) the history says why and the request goes on as it is. None when nothing applies."""
+    at = _now(at)
+    if not (
+        ticket.status in workflow.OPEN
+        and ticket.priority == rules.URGENT
+        and ticket.category in MEDICAL
+        and ticket.case_id is not None
+    ):
+        return None
+    routing = routing_open_for_case(case_id=ticket.case_id)
+    if routing is not None and routing.pk == ticket.routing_id:
+        return routing  # already linked and shown
+    if routing is None:
+        # The texts care keeps are read by its coordinators: in the site's language (Vietnamese).
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("Hotline request %(n)s: %(why)s") % {
+                "n": ticket.pk,
+                "why": translation.gettext(ticket.priority_reason) if ticket.priority_reason else "",
+            }
+            try:
+                with transaction.atomic():
+                    routing = care_services.routing_propose(
+                        case_id=ticket.case_id, actor=actor, reason=reason
+                    )
+            except (Invalid, Conflict) as exc:
+                _event(ticket, EventKind.ROUTING, actor=actor, at=at, team=ticket.team,
+                       text=f"{NO_ROUTE}{exc.message}")  # fmt: skip
+                return None
+    Ticket.objects.filter(pk=ticket.pk).update(routing=routing)
+    ticket.routing = routing
+    _event(ticket, EventKind.ROUTING, actor=actor, at=at, team=ticket.team, text=str(routing.pk))
+    return routing
 
 
 # --- the status machine -------------------------------------------------------------------------------
@@ -498,6 +589,7 @@ def ticket_link_person(*, ticket: Ticket, person, actor: User, at: datetime | No
         setattr(ticket, name, value)
     _event(ticket, EventKind.LINKED, actor=actor, at=at, text=person.full_name, team=ticket.team)
     audit_record(actor=actor, action="hotline.link_person", target=ticket, detail={"person": person.pk})
+    ticket_route(ticket=ticket, actor=actor, at=at)
     return ticket
 
 
