@@ -212,3 +212,15 @@ def test_staff_set_a_group_on_the_record_page_in_their_area_only(
     client.force_login(make_user(Role.VENUE_STAFF))
     assert client.post(url, {"action": "set", "group": "army"}).status_code == 403
     assert not PriorityMember.objects.filter(person=person).exists()
+
+
+def test_the_unconfirmed_qd_3355_list_is_recorded_with_why_and_never_numbers_a_group():
+    """QĐ 3355/QĐ-BYT (08/7/2021) is recorded with its date and citation, but its 16 groups could not be
+    read from the decision's text: no group is guessed, and Resolution 21's list stays in force after it."""
+    qd = next(g for g in groups.LISTS if g.name == "vn-qd3355-2021")
+    assert qd.effective == date(2021, 7, 8) and "3355/QĐ-BYT" in qd.source
+    assert not qd.confirmed and qd.groups == () and "NOT CONFIRMED" in qd.source
+    for day in (date(2021, 7, 8), date(2021, 9, 1), date(2026, 12, 4)):
+        assert groups.list_for(day).name == "vn-nq21-2021"
+    assert groups.group_by_number(8, date(2021, 9, 1)).code == "chronic_illness_over_65"
+    assert all(g.confirmed == bool(g.groups) for g in groups.LISTS)

@@ -163,7 +163,7 @@ class Ticket(models.Model):
     system_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
     # The source of a run of alerts ("camera:<id>", "quarantine:<id>"): while a request it raised is open,
     # its next alerts go into that request's history (one open request per camera or quarantine).
-    origin = models.CharField(max_length=40, blank=True, default="")
+    origin = models.CharField(max_length=40, blank=True, default="", db_default="")
     # The care domain's routing proposed for an urgent medical request (services.ticket_route).
     routing = models.ForeignKey(
         "care.Routing", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",

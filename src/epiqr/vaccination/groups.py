@@ -5,6 +5,10 @@ in force. A group's `code` is stable (rows keep it), its `number` is the documen
 invitation list from a ward office writes: "Nhóm 1", "1"), its `label` is the English text that the
 interface translates (the Vietnamese catalogue holds the document's wording).
 
+A list whose text could not be confirmed against the document is kept with `confirmed=False` and no
+groups: it records the document, its date and what is known of it, and is never in force (`list_for`
+skips it) so that no group is numbered from a guess.
+
 Contract: `group_get(code)` finds a group of any list; `group_by_number(number, day)` the group with that
 number in the list in force on `day`. Neither raises: an unknown code or number is None.
 """
@@ -33,6 +37,7 @@ class GroupList:
     effective: date
     source: str
     groups: tuple[PriorityGroup, ...]
+    confirmed: bool = True  # False: the document's list could not be checked; recorded, never in force
 
 
 LISTS: tuple[GroupList, ...] = (
@@ -88,14 +93,28 @@ LISTS: tuple[GroupList, ...] = (
             ),
         ),
     ),
+    GroupList(
+        name="vn-qd3355-2021",
+        effective=date(2021, 7, 8),
+        source="Bộ Y tế, Quyết định 3355/QĐ-BYT (08/7/2021) ban hành Kế hoạch triển khai chiến dịch tiêm "
+        "vắc xin phòng COVID-19 năm 2021-2022. NOT CONFIRMED: the press reports that it orders the vaccination "
+        "in 16 groups of people and 4 groups of provinces (baodantoc.vn, July 2021) and that the Ministry's "
+        "Department of Preventive Medicine added groups to it on 14/7/2021 (dantocmiennui.vn), but the "
+        "decision's text and its list of groups could not be read from any source available to us, so no "
+        "group of it is encoded (a wrong list would renumber every imported invitation list). Until its "
+        "text is checked, Resolution 21/NQ-CP's 11 groups stay in force; encode the 16 groups from the "
+        "decision's text as a confirmed list dated 08/7/2021.",
+        groups=(),
+        confirmed=False,
+    ),
 )
 
 
 def list_for(day: date) -> GroupList:
-    """The list in force on `day` (the first one applies to earlier days)."""
+    """The confirmed list in force on `day` (the first one applies to earlier days)."""
     chosen = LISTS[0]
     for group_list in LISTS:
-        if group_list.effective <= day:
+        if group_list.confirmed and group_list.effective <= day:
             chosen = group_list
     return chosen
 

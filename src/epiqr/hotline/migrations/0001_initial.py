@@ -6,162 +6,458 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0005_merge_0003_case_list_indexes_0004_field_labels'),
-        ('geo', '0006_field_labels'),
-        ('people', '0010_alter_deviceproof_kind_alter_proofchallenge_kind'),
+        ("cases", "0005_merge_0003_case_list_indexes_0004_field_labels"),
+        ("geo", "0006_field_labels"),
+        ("people", "0010_alter_deviceproof_kind_alter_proofchallenge_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('centre', '1022 centre'), ('commune', 'Commune / ward team'), ('area', 'Area team (several communes)'), ('medical', 'Medical team'), ('volunteer', 'Volunteer group')], max_length=12, verbose_name='kind')),
-                ('phone', models.CharField(blank=True, max_length=16, verbose_name='phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('commune', models.ForeignKey(blank=True, help_text='Empty for a team serving the whole province.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.commune', verbose_name='commune')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='hotline.team', verbose_name='escalates to')),
-                ('province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.province', verbose_name='province')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("centre", "1022 centre"),
+                            ("commune", "Commune / ward team"),
+                            ("area", "Area team (several communes)"),
+                            ("medical", "Medical team"),
+                            ("volunteer", "Volunteer group"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=16, verbose_name="phone")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for a team serving the whole province.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="hotline.team",
+                        verbose_name="escalates to",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.province",
+                        verbose_name="province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hotline team',
-                'verbose_name_plural': 'hotline teams',
-                'ordering': ['province', 'kind', 'name'],
+                "verbose_name": "hotline team",
+                "verbose_name_plural": "hotline teams",
+                "ordering": ["province", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='TeamMember',
+            name="TeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_lead', models.BooleanField(default=False, verbose_name='team lead')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='hotline.team', verbose_name='team')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_lead", models.BooleanField(default=False, verbose_name="team lead")),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="hotline.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'team member',
-                'verbose_name_plural': 'team members',
+                "verbose_name": "team member",
+                "verbose_name_plural": "team members",
             },
         ),
         migrations.AddField(
-            model_name='team',
-            name='members',
-            field=models.ManyToManyField(related_name='+', through='hotline.TeamMember', to=settings.AUTH_USER_MODEL, verbose_name='members'),
+            model_name="team",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="+",
+                through="hotline.TeamMember",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="members",
+            ),
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('call', 'Phone call'), ('web', 'Web form'), ('system', 'Raised by EpiQR')], max_length=8, verbose_name='source')),
-                ('category', models.CharField(choices=[('f0_care', 'F0 needing care'), ('emergency', 'Emergency'), ('supplies', 'Food and supplies'), ('permits', 'Permits'), ('test_results', 'Test results'), ('vaccination', 'Vaccination'), ('violation', 'Report a violation'), ('other', 'Other')], max_length=16, verbose_name='category')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(0, 'Urgent'), (1, 'High'), (2, 'Normal'), (3, 'Low')], verbose_name='priority')),
-                ('priority_reason', models.CharField(blank=True, max_length=120, verbose_name='why this priority')),
-                ('rules', models.CharField(max_length=40, verbose_name='rules used')),
-                ('status', models.CharField(choices=[('new', 'New'), ('assigned', 'Assigned to a team'), ('in_progress', 'In progress'), ('resolved', 'Resolved'), ('cancelled', 'Cancelled')], default='new', max_length=12, verbose_name='status')),
-                ('caller_name', models.CharField(blank=True, max_length=120, verbose_name="caller's name")),
-                ('phone', models.CharField(blank=True, max_length=16, verbose_name='phone')),
-                ('phone_verified', models.BooleanField(default=False, verbose_name='phone proved by a code')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='address')),
-                ('description', models.TextField(max_length=4000, verbose_name='request')),
-                ('warning_sign', models.BooleanField(default=False, verbose_name='warning sign')),
-                ('vulnerable', models.BooleanField(default=False, verbose_name='vulnerable person')),
-                ('severity', models.PositiveSmallIntegerField(default=0, verbose_name='alert severity')),
-                ('level', models.PositiveSmallIntegerField(default=0, verbose_name='escalation level')),
-                ('due_at', models.DateTimeField(verbose_name='deadline')),
-                ('escalated_due_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated for the deadline of')),
-                ('created_at', models.DateTimeField(verbose_name='created')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('resolution', models.CharField(blank=True, max_length=1000, verbose_name='resolution')),
-                ('system_key', models.CharField(blank=True, max_length=120, null=True, unique=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='taken by')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case', verbose_name='case (F0)')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.commune', verbose_name='commune')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='taken by operator')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person', verbose_name='person')),
-                ('province', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.province', verbose_name='province')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='hotline.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("call", "Phone call"), ("web", "Web form"), ("system", "Raised by EpiQR")],
+                        max_length=8,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("f0_care", "F0 needing care"),
+                            ("emergency", "Emergency"),
+                            ("supplies", "Food and supplies"),
+                            ("permits", "Permits"),
+                            ("test_results", "Test results"),
+                            ("vaccination", "Vaccination"),
+                            ("violation", "Report a violation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "Urgent"), (1, "High"), (2, "Normal"), (3, "Low")],
+                        verbose_name="priority",
+                    ),
+                ),
+                (
+                    "priority_reason",
+                    models.CharField(blank=True, max_length=120, verbose_name="why this priority"),
+                ),
+                ("rules", models.CharField(max_length=40, verbose_name="rules used")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned to a team"),
+                            ("in_progress", "In progress"),
+                            ("resolved", "Resolved"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="new",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("caller_name", models.CharField(blank=True, max_length=120, verbose_name="caller's name")),
+                ("phone", models.CharField(blank=True, max_length=16, verbose_name="phone")),
+                ("phone_verified", models.BooleanField(default=False, verbose_name="phone proved by a code")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="address")),
+                ("description", models.TextField(max_length=4000, verbose_name="request")),
+                ("warning_sign", models.BooleanField(default=False, verbose_name="warning sign")),
+                ("vulnerable", models.BooleanField(default=False, verbose_name="vulnerable person")),
+                ("severity", models.PositiveSmallIntegerField(default=0, verbose_name="alert severity")),
+                ("level", models.PositiveSmallIntegerField(default=0, verbose_name="escalation level")),
+                ("due_at", models.DateTimeField(verbose_name="deadline")),
+                (
+                    "escalated_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="escalated for the deadline of"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                ("resolution", models.CharField(blank=True, max_length=1000, verbose_name="resolution")),
+                ("system_key", models.CharField(blank=True, max_length=120, null=True, unique=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="taken by",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                        verbose_name="case (F0)",
+                    ),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="taken by operator",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.province",
+                        verbose_name="province",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="hotline.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hotline request',
-                'verbose_name_plural': 'hotline requests',
-                'ordering': ['priority', 'due_at', 'id'],
+                "verbose_name": "hotline request",
+                "verbose_name_plural": "hotline requests",
+                "ordering": ["priority", "due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Filed'), ('status', 'Status changed'), ('assigned', 'Team changed'), ('note', 'Note'), ('escalated', 'Escalated'), ('linked', 'Linked to a person'), ('sms', 'SMS to the caller')], max_length=10, verbose_name='kind')),
-                ('from_status', models.CharField(blank=True, choices=[('new', 'New'), ('assigned', 'Assigned to a team'), ('in_progress', 'In progress'), ('resolved', 'Resolved'), ('cancelled', 'Cancelled')], max_length=12, verbose_name='from')),
-                ('to_status', models.CharField(blank=True, choices=[('new', 'New'), ('assigned', 'Assigned to a team'), ('in_progress', 'In progress'), ('resolved', 'Resolved'), ('cancelled', 'Cancelled')], max_length=12, verbose_name='to')),
-                ('level', models.PositiveSmallIntegerField(default=0, verbose_name='escalation level')),
-                ('text', models.CharField(blank=True, max_length=2000, verbose_name='text')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='hotline.team', verbose_name='team')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='hotline.ticket', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Filed"),
+                            ("status", "Status changed"),
+                            ("assigned", "Team changed"),
+                            ("note", "Note"),
+                            ("escalated", "Escalated"),
+                            ("linked", "Linked to a person"),
+                            ("sms", "SMS to the caller"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned to a team"),
+                            ("in_progress", "In progress"),
+                            ("resolved", "Resolved"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=12,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned to a team"),
+                            ("in_progress", "In progress"),
+                            ("resolved", "Resolved"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=12,
+                        verbose_name="to",
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(default=0, verbose_name="escalation level")),
+                ("text", models.CharField(blank=True, max_length=2000, verbose_name="text")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="hotline.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="hotline.ticket",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request history',
-                'verbose_name_plural': 'request history',
-                'ordering': ['at', 'id'],
+                "verbose_name": "request history",
+                "verbose_name_plural": "request history",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='teammember',
-            constraint=models.UniqueConstraint(fields=('team', 'user'), name='hotline_member_once'),
+            model_name="teammember",
+            constraint=models.UniqueConstraint(fields=("team", "user"), name="hotline_member_once"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'assigned', 'in_progress'))), fields=['priority', 'due_at', 'id'], name='ticket_open'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ("new", "assigned", "in_progress"))),
+                fields=["priority", "due_at", "id"],
+                name="ticket_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'assigned', 'in_progress'))), fields=['province', 'priority', 'due_at', 'id'], name='ticket_open_province'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ("new", "assigned", "in_progress"))),
+                fields=["province", "priority", "due_at", "id"],
+                name="ticket_open_province",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'assigned', 'in_progress'))), fields=['team', 'priority', 'due_at', 'id'], name='ticket_open_team'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ("new", "assigned", "in_progress"))),
+                fields=["team", "priority", "due_at", "id"],
+                name="ticket_open_team",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'assigned', 'in_progress'))), fields=['commune', 'priority', 'due_at', 'id'], name='ticket_open_commune'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ("new", "assigned", "in_progress"))),
+                fields=["commune", "priority", "due_at", "id"],
+                name="ticket_open_commune",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'assigned', 'in_progress'))), fields=['province', 'team', 'priority', 'due_at'], name='ticket_open_counts'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ("new", "assigned", "in_progress"))),
+                fields=["province", "team", "priority", "due_at"],
+                name="ticket_open_counts",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'assigned', 'in_progress'))), fields=['due_at'], name='ticket_open_due'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ("new", "assigned", "in_progress"))),
+                fields=["due_at"],
+                name="ticket_open_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['phone', 'created_at'], name='ticket_phone'),
+            model_name="ticket",
+            index=models.Index(fields=["phone", "created_at"], name="ticket_phone"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['person', 'created_at'], name='ticket_person'),
+            model_name="ticket",
+            index=models.Index(fields=["person", "created_at"], name="ticket_person"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['province', 'created_at', 'id'], name='ticket_province_created'),
+            model_name="ticket",
+            index=models.Index(fields=["province", "created_at", "id"], name="ticket_province_created"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['team', 'created_at', 'id'], name='ticket_team_created'),
+            model_name="ticket",
+            index=models.Index(fields=["team", "created_at", "id"], name="ticket_team_created"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['team', 'resolved_at'], name='ticket_team_resolved'),
+            model_name="ticket",
+            index=models.Index(fields=["team", "resolved_at"], name="ticket_team_resolved"),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'at'], name='ticket_event_ticket'),
+            model_name="ticketevent",
+            index=models.Index(fields=["ticket", "at"], name="ticket_event_ticket"),
         ),
     ]

@@ -5,23 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_merge_0003_case_list_indexes_0004_field_labels'),
-        ('geo', '0006_field_labels'),
-        ('hotline', '0001_initial'),
-        ('people', '0010_alter_deviceproof_kind_alter_proofchallenge_kind'),
+        ("cases", "0005_merge_0003_case_list_indexes_0004_field_labels"),
+        ("geo", "0006_field_labels"),
+        ("hotline", "0001_initial"),
+        ("people", "0010_alter_deviceproof_kind_alter_proofchallenge_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Filed'), ('status', 'Status changed'), ('assigned', 'Team changed'), ('note', 'Note'), ('escalated', 'Escalated'), ('linked', 'Linked to a person'), ('sms', 'SMS to the caller'), ('alert', 'Alert from home care')], max_length=10, verbose_name='kind'),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Filed"),
+                    ("status", "Status changed"),
+                    ("assigned", "Team changed"),
+                    ("note", "Note"),
+                    ("escalated", "Escalated"),
+                    ("linked", "Linked to a person"),
+                    ("sms", "SMS to the caller"),
+                    ("alert", "Alert from home care"),
+                ],
+                max_length=10,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status', 'new')), fields=['province', 'priority', 'due_at', 'id'], name='ticket_intake'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status", "new")),
+                fields=["province", "priority", "due_at", "id"],
+                name="ticket_intake",
+            ),
         ),
     ]
