@@ -161,3 +161,19 @@ def test_base45_decoding_agrees_with_the_reference_package_and_refuses_what_it_r
     except dcc.DccError:
         got = None
     assert got == expected
+
+
+def test_the_compact_deflate_is_standard_zlib_no_longer_than_the_default():
+    """dcc._deflate (a small memory level: cheaper to set up per certificate) gives a stream any inflater
+    reads, starting with the 0x78 byte verifiers look for, no longer than zlib's level-9 default."""
+    import os
+    import zlib
+
+    from epiqr.vaccination import dcc
+
+    for size in (0, 1, 200, 400, 900, 3000):
+        data = (b"URN:UVCI:01:VN:" + os.urandom(size // 4)) * 4
+        packed = dcc._deflate(data)
+        assert zlib.decompress(packed) == data and packed[:1] == b"\x78"
+        if size <= 900:
+            assert len(packed) <= len(zlib.compress(data, 9)) + 2

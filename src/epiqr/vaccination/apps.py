@@ -8,12 +8,23 @@ class VaccinationConfig(AppConfig):
     verbose_name = _("Vaccination")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from epiqr.core import keyring, panels
         from epiqr.core.audit import track_reads
         from epiqr.core.context import nav_item
 
         from . import permissions, selectors, views
-        from .models import Certificate, Dose, Invitation, Screening
+        from .models import Certificate, Dose, Invitation, Lot, Screening, Session, Site
+
+        # The station's per-process session cache forgets every session when one, a site or a lot changes.
+        for model in (Session, Site, Lot):
+            post_save.connect(
+                selectors.station_sessions_forget, sender=model, dispatch_uid=f"station-{model}"
+            )
+            post_delete.connect(
+                selectors.station_sessions_forget, sender=model, dispatch_uid=f"station-del-{model}"
+            )
 
         # Rows that say something of a person: loading one in an audited request is reading that person.
         track_reads(Dose, person_id=lambda dose: dose.person_id)

@@ -75,10 +75,35 @@ def prior_doses(*, person_id: int) -> list[schedules.PriorDose]:
     ]
 
 
+# A station records a whole session's doses: the session with its site and lot is read once per
+# STATION_SESSION_SECONDS per process (as the check-in scan caches its venue). A change to a session, a
+# site or a lot saved in this process (services, admin) empties the cache at once (the signals connected in
+# apps.py); another worker process sees it within the bound. An unknown session is never cached (one
+# created a moment ago on another worker is found at once).
+STATION_SESSION_SECONDS = 30.0
+_STATION_SESSIONS_MAX = 1_000
+_station_sessions: dict[int, tuple[float, Session]] = {}
+_clock = time.monotonic
+
+
+def station_sessions_forget(**_signal) -> None:
+    """Empty the station's session cache (a session, site or lot changed)."""
+    _station_sessions.clear()
+
+
 def session_for_station(*, user, pk: int) -> Session:
     """The session a station records for (its site and lot joined), if in the user's area: the station
-    API's lean form of session_get_visible (the scope checked on the site's commune in memory)."""
-    session = store.session_for_station(pk)
+    API's lean form of session_get_visible (the scope checked on the site's commune in memory), cached
+    per process (above). The instance is shared by the process's requests: read it, never change it."""
+    hit = _station_sessions.get(pk)
+    if hit is not None and hit[0] > _clock():
+        session: Session | None = hit[1]
+    else:
+        session = store.session_for_station(pk)
+        if session is not None:
+            if len(_station_sessions) >= _STATION_SESSIONS_MAX:
+                _station_sessions.clear()
+            _station_sessions[pk] = (_clock() + STATION_SESSION_SECONDS, session)
     if session is None or not user_in_jurisdiction(user=user, commune_id=session.site.commune_id):
         raise NotFound(_("No such vaccination session in your area."), code="session_not_found")
     return session

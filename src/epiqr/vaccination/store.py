@@ -18,9 +18,10 @@ client id. Whatever was not inserted goes through the Python path, which says wh
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection, models
 
@@ -101,7 +102,7 @@ def _rule_sql(policy_name: str, product: str, on: date, _vendor: str) -> tuple[s
             when_early.append(f"WHEN {condition} THEN 1")
             early_params.extend(params)
         else:
-            when_early.append(f"WHEN {condition} THEN CASE WHEN h.last < %s THEN 0 ELSE 1 END")
+            when_early.append(f"WHEN {condition} THEN {_not_before('%s')}")
             early_params.extend([*params, _db_time(threshold)])
         when_series.append(f"WHEN {condition} THEN %s")
         series_params.extend([*params, step.series_doses])
@@ -120,10 +121,45 @@ def _rule_sql(policy_name: str, product: str, on: date, _vendor: str) -> tuple[s
     if threshold is None:
         early_else, early_else_params = "1", []
     else:
-        early_else, early_else_params = "CASE WHEN h.last < %s THEN 0 ELSE 1 END", [_db_time(threshold)]
+        early_else, early_else_params = _not_before("%s"), [_db_time(threshold)]
     early = f"CASE {' '.join(when_early)} ELSE {early_else} END"
     series = f"CASE {' '.join(when_series)} ELSE h.n + 1 END"
-    return early, series, (*early_params, *early_else_params), tuple(series_params)
+    # The rule's values are the code's own (product codes, counts, the day's thresholds), never a client's:
+    # written into the cached text as literals, the station's statement keeps few parameters, so that the
+    # driver caches its parsing too (psycopg parses a statement of more than 50 parameters every time).
+    return _inline(early, [*early_params, *early_else_params]), _inline(series, series_params), (), ()
+
+
+def _not_before(moment: str) -> str:
+    """1 when the latest dose is on or after `moment` (too early), else 0; h.last is never null here (the
+    history has a dose). PostgreSQL's shorter form keeps the statement short enough for the driver's cache."""
+    if connection.vendor == "postgresql":
+        return f"(h.last >= {moment})::int"
+    return f"CASE WHEN h.last < {moment} THEN 0 ELSE 1 END"
+
+
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9 :.+_-]*")
+
+
+def _literal(value) -> str:
+    """A rule value as an SQL literal: an int, a moment (PostgreSQL: a timestamptz; SQLite stores times as
+    text), or a plain code; anything else is refused rather than quoted."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"no literal for {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):  # PostgreSQL: an aware moment, written in UTC
+        return f"'{value.astimezone(UTC):%Y-%m-%d %H:%M:%S}+00'"
+    if isinstance(value, str) and _SAFE_TEXT.fullmatch(value):
+        return f"'{value}'"
+    raise ValueError(f"no literal for {value!r}")
+
+
+def _inline(sql: str, params: list) -> str:
+    parts = sql.split("%s")
+    if len(parts) != len(params) + 1:
+        raise ValueError("placeholders and values differ")
+    return "".join(part + (_literal(params[i]) if i < len(params) else "") for i, part in enumerate(parts))
 
 
 def _prep(name: str, value):
