@@ -160,15 +160,114 @@ def test_home_care_only_when_eligible(care, new_patient):
     assert Patient.objects.get(pk=low.pk).status == "confirmed"
 
 
-def test_surge_routes_the_days_cases_without_double_booking(care, new_patient):
+def test_surge_routes_the_days_cases_and_reserves_their_beds(care, new_patient):
     """Six new moderate cases and 4 routable tier 2 oxygen beds: 1 near (10 beds, 6 used, reserve 1: 3
-    spare), the far one 9 spare; nobody gets a bed that is not there."""
+    spare), the far one 9 spare; every proposal holds a reserved bed at once; nobody gets a bed that is
+    not there."""
+    from epiqr.care.models import Routing
+
     ps = [new_patient(rr=22, spo2=95) for _ in range(6)]
-    rows = services.routings_surge(actor=care.officer)
-    assert len(rows) == 6
+    result = services.routings_surge(actor=care.officer)
+    assert (result.proposed, result.escalated, result.left) == (6, 0, 0)
+    rows = list(Routing.objects.filter(surge=result.batch))
     near = [r for r in rows if r.facility == care.facilities["t2"]]
     assert len(near) == 3
-    assert all(r.status == "proposed" for r in rows)
+    assert all(r.status == "proposed" and r.holds_bed for r in rows)
     assert {r.patient_id for r in rows} == {p.pk for p in ps}
+    assert beds(care.facilities["t2"], "oxygen").reserved == 3
+    assert beds(care.facilities["t2far"], "oxygen").reserved == 3
     # a second surge finds nothing left to route
-    assert services.routings_surge(actor=care.officer) == []
+    assert len(services.routings_surge(actor=care.officer)) == 0
+
+
+def test_a_surge_proposal_accepted_keeps_its_bed_and_declined_gives_it_back(care, new_patient):
+    from epiqr.care.models import Routing
+
+    new_patient(rr=22, spo2=95)
+    new_patient(rr=22, spo2=95)
+    batch = services.routings_surge(actor=care.officer).batch
+    a, b = Routing.objects.filter(surge=batch, facility=care.facilities["t2"]).order_by("pk")
+    assert beds(care.facilities["t2"], "oxygen").reserved == 2
+    services.routing_decide(routing_id=a.pk, actor=care.coordinator, accept=True)
+    assert beds(care.facilities["t2"], "oxygen").reserved == 2  # not taken twice
+    services.routing_decide(routing_id=b.pk, actor=care.coordinator, accept=False, reason="Không nhận")
+    assert beds(care.facilities["t2"], "oxygen").reserved == 1
+    b.refresh_from_db()
+    assert b.status == "withdrawn" and not b.holds_bed
+
+
+def test_a_surge_group_whose_beds_were_taken_meanwhile_is_routed_again(care, new_patient, monkeypatch):
+    """The race: between reading the beds and reserving them, another coordinator took the near
+    facility's last routable beds; its conditional UPDATE refuses the group, which goes to the far one."""
+    from epiqr.care import selectors
+    from epiqr.care.models import BedPool, Routing
+
+    new_patient(rr=22, spo2=95)
+    new_patient(rr=22, spo2=95)
+    real = selectors.facility_beds
+    calls = []
+
+    def racing(**kw):
+        beds = real(**kw)
+        if not calls:  # after the first read, the near facility fills up
+            BedPool.objects.filter(facility=care.facilities["t2"], kind="oxygen").update(reserved=4)
+        calls.append(1)
+        return beds
+
+    monkeypatch.setattr(selectors, "facility_beds", racing)
+    result = services.routings_surge(actor=care.officer)
+    assert (result.proposed, result.left) == (2, 0) and len(calls) == 2
+    assert set(Routing.objects.filter(surge=result.batch).values_list("facility_id", flat=True)) == {
+        care.facilities["t2far"].pk
+    }
+    near = beds(care.facilities["t2"], "oxygen")
+    assert near.occupied + near.reserved <= near.total and near.reserved == 4
+    assert beds(care.facilities["t2far"], "oxygen").reserved == 2
+
+
+def test_a_cancelled_case_frees_the_bed_of_an_admitted_patient_with_history(
+    care, new_patient, django_capture_on_commit_callbacks
+):
+    """Hùng (made up) was admitted at tier 2 on a positive the lab then corrected: the officer cancels
+    the case, care frees his oxygen bed and ends his care as cancelled, saying why."""
+    from epiqr.cases.services import case_cancel
+
+    t2 = care.facilities["t2"]
+    p = new_patient(rr=22, spo2=95)
+    r = services.routing_propose(patient=p, actor=care.officer)
+    services.routing_decide(routing_id=r.pk, actor=care.coordinator, accept=True)
+    p = services.patient_admit(patient=p, actor=care.coordinator)
+    assert beds(t2, "oxygen").occupied == 7
+    with django_capture_on_commit_callbacks(execute=True):  # care reacts to cases' event after commit
+        case_cancel(case=p.case, reason="Phòng xét nghiệm sửa kết quả", actor=care.officer)
+    p.refresh_from_db()
+    assert (p.status, p.facility) == ("cancelled", None)
+    assert (beds(t2, "oxygen").occupied, beds(t2, "oxygen").reserved) == (6, 0)
+    last = p.history.order_by("-at", "-id").first()
+    assert (last.from_status, last.to_status) == ("admitted", "cancelled")
+    assert "Phòng xét nghiệm sửa kết quả" in last.note and last.actor == care.officer
+    with pytest.raises(Conflict):
+        services.routing_propose(patient=p, actor=care.officer)
+
+
+def test_a_cancelled_case_gives_back_the_beds_its_routings_reserved(
+    care, new_patient, django_capture_on_commit_callbacks
+):
+    """One patient with a surge proposal (a held bed), one accepted and on the way: both beds come back."""
+    from epiqr.care.models import Routing
+    from epiqr.cases.services import case_cancel
+
+    t2 = care.facilities["t2"]
+    on_way = new_patient(rr=22, spo2=95)
+    r = services.routing_propose(patient=on_way, actor=care.officer)
+    services.routing_decide(routing_id=r.pk, actor=care.coordinator, accept=True)
+    surged = new_patient(rr=22, spo2=95)
+    services.routings_surge(actor=care.officer)
+    assert beds(t2, "oxygen").reserved == 2
+    for p in (on_way, surged):
+        with django_capture_on_commit_callbacks(execute=True):
+            case_cancel(case=p.case, reason="Nhầm", actor=care.officer)
+    assert (beds(t2, "oxygen").occupied, beds(t2, "oxygen").reserved) == (6, 0)
+    assert set(Routing.objects.filter(patient__in=[on_way, surged]).values_list("status", flat=True)) == {
+        "withdrawn"
+    }

@@ -28,10 +28,11 @@ PENDING_KEY = "epiqr_2fa_pending"
 PENDING_SECONDS = 600
 
 
-def _home() -> str:
-    from django.urls import reverse
+def _home(user=None) -> str:
+    """The page a user lands on after logging in (their role's work page when a domain registered one)."""
+    from epiqr.core.context import landing_url
 
-    return reverse(settings.LOGIN_REDIRECT_URL)
+    return landing_url(user, settings.LOGIN_REDIRECT_URL)
 
 
 @no_personal_data(OWN_ACCOUNT)
@@ -45,6 +46,9 @@ class LoginView(auth_views.LoginView):
     def get_redirect_url(self):
         raw = self.request.POST.get("next", self.request.GET.get("next", ""))
         return safe_next(raw, fallback="")
+
+    def get_default_redirect_url(self):
+        return _home(getattr(self.request, "user", None))
 
     def form_valid(self, form):
         user = form.get_user()
@@ -74,7 +78,7 @@ def _finish_login(request, user: User, device, pending: dict):
     user.backend = pending["backend"]
     user.otp_device = device  # django-otp stores it in the session on login
     auth_login(request, user)
-    return pending.get("next") or _home()
+    return pending.get("next") or _home(user)
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -169,7 +173,7 @@ def enrol(request):
                 from django_otp import login as otp_login
 
                 otp_login(request, device)
-                target = _home()
+                target = _home(user)
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": target})
     key = b32encode(device.bin_key).decode()
     return render(

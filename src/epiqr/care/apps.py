@@ -10,7 +10,8 @@ class CareConfig(AppConfig):
     def ready(self) -> None:
         from epiqr.core import keyring
         from epiqr.core.audit import track_reads
-        from epiqr.core.context import nav_item
+        from epiqr.core.context import landing, nav_item
+        from epiqr.core.permissions import Role
 
         from . import permissions
         from .models import Patient
@@ -20,3 +21,4 @@ class CareConfig(AppConfig):
         track_reads(Patient, person_id=lambda p: p.person_id)
         keyring.purpose("release", label=_("Release papers (F0)"), max_validity_days=3660)
         nav_item(_("Treatment"), "care:home", permissions.VIEW)
+        landing(Role.FACILITY_COORDINATOR, "care:home")  # the coordinator's work: routings and beds

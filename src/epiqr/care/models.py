@@ -40,6 +40,7 @@ class PatientStatus(models.TextChoices):
     TRANSFERRED = "transferred", _("Being transferred")
     RECOVERED = "recovered", _("Recovered")
     DECEASED = "deceased", _("Deceased")
+    CANCELLED = "cancelled", _("Case cancelled")
 
 
 class Facility(models.Model):
@@ -227,6 +228,9 @@ class Routing(models.Model):
         _("status"), max_length=10, choices=RoutingStatus.choices, default=RoutingStatus.PROPOSED
     )
     surge = models.CharField(_("surge batch"), max_length=40, blank=True)
+    # A surge proposal reserves its bed when it is written (one conditional UPDATE per facility and kind),
+    # so a proposal of a surge can never be double-booked; accepting it keeps that bed, declining frees it.
+    holds_bed = models.BooleanField(_("holds a reserved bed"), default=False)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

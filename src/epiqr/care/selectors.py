@@ -107,7 +107,8 @@ def routing_get_visible(*, user: User, routing_id: int) -> Routing:
 
 def facility_beds(*, facilities: QuerySet[Facility] | None = None) -> list[routing.FacilityBeds]:
     """Every active facility's beds as routing reads them: free = total - occupied - reserved - open
-    proposals (a proposal holds its bed until it is decided, so two proposals never count one bed)."""
+    proposals not holding a reserved bed (a proposal holds its bed until it is decided, so two proposals
+    never count one bed; a surge's proposals are in `reserved` already)."""
     facilities = Facility.objects.filter(is_active=True) if facilities is None else facilities
     pools: dict[int, dict[str, tuple[int, int]]] = {}
     for fid, kind, total, used in BedPool.objects.filter(facility__in=facilities).values_list(
@@ -115,7 +116,7 @@ def facility_beds(*, facilities: QuerySet[Facility] | None = None) -> list[routi
     ):
         pools.setdefault(fid, {})[kind] = (total, total - used)
     proposed = (
-        Routing.objects.filter(status=RoutingStatus.PROPOSED, facility__in=facilities)
+        Routing.objects.filter(status=RoutingStatus.PROPOSED, holds_bed=False, facility__in=facilities)
         .values_list("facility_id", "bed_kind")
         .annotate(n=Count("id"))
     )

@@ -9,10 +9,11 @@ moment never both get it, and a count never goes below zero (the table's constra
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from epiqr.cases.services import case_end
 from epiqr.core import events
 from epiqr.core.errors import Conflict, Forbidden, Invalid
 from epiqr.core.permissions import check_capability, has_capability
+from epiqr.core.pgsql import array_literal, int_array_literal, rows_insert
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
 from epiqr.core.timeutil import VN_TZ, local, local_today, now
@@ -50,13 +52,15 @@ from .places import commune_point
 S = PatientStatus
 # The patient's status machine (DESIGN.md: state machines as data). A patient at home may be admitted
 # straight from a routing; an admitted one is transferred (leaves the bed, travels) to be admitted again.
+# Any open care ends as "cancelled" when its case is cancelled (opened by mistake: cases' case_cancelled).
 TRANSITIONS: dict[str, tuple[str, ...]] = {
-    S.CONFIRMED: (S.AT_HOME, S.ADMITTED, S.RECOVERED, S.DECEASED),
-    S.AT_HOME: (S.ADMITTED, S.RECOVERED, S.DECEASED),
-    S.ADMITTED: (S.TRANSFERRED, S.AT_HOME, S.RECOVERED, S.DECEASED),
-    S.TRANSFERRED: (S.ADMITTED, S.DECEASED),
+    S.CONFIRMED: (S.AT_HOME, S.ADMITTED, S.RECOVERED, S.DECEASED, S.CANCELLED),
+    S.AT_HOME: (S.ADMITTED, S.RECOVERED, S.DECEASED, S.CANCELLED),
+    S.ADMITTED: (S.TRANSFERRED, S.AT_HOME, S.RECOVERED, S.DECEASED, S.CANCELLED),
+    S.TRANSFERRED: (S.ADMITTED, S.DECEASED, S.CANCELLED),
     S.RECOVERED: (),
     S.DECEASED: (),
+    S.CANCELLED: (),
 }
 REFUSED = gettext_noop("A patient cannot go from “%(from)s” to “%(to)s”.")
 SETTING_OF_TIER = {1: Setting.TIER1, 2: Setting.TIER2, 3: Setting.TIER3}
@@ -107,7 +111,7 @@ def patient_transition(
         before = patient.status
         patient.status = to
         fields = ["status"]
-        if facility is not None or to in (S.AT_HOME, S.RECOVERED, S.DECEASED):
+        if facility is not None or to in (S.AT_HOME, S.RECOVERED, S.DECEASED, S.CANCELLED):
             patient.facility = facility
             fields.append("facility")
         if to == S.AT_HOME:
@@ -212,6 +216,21 @@ def patient_home(*, patient: Patient, actor: User) -> Patient:
     return patient_transition(patient=patient, to=S.AT_HOME, actor=actor, note=verdict.policy)
 
 
+def patient_cancel(*, case_id: int, reason: str, actor: User | None = None) -> Patient | None:
+    """The patient's case was cancelled (opened by mistake): their open proposal and the accepted routing
+    they have not arrived on are withdrawn (the reserved beds given back), an occupied bed is freed, and
+    the care ends as "cancelled" with the reason in the history. Nothing to do without open care."""
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().filter(case_id=case_id).first()
+        if patient is None or patient.status in (S.RECOVERED, S.DECEASED, S.CANCELLED):
+            return patient
+        note = (_("Case cancelled: %(reason)s") % {"reason": reason})[:500]
+        _routings_withdraw(patient=patient, reason=note, arriving=True)
+        if patient.status == S.ADMITTED and patient.facility_id:
+            _bed_free(facility_id=patient.facility_id, kind=patient.bed_kind or BedKind.NORMAL)
+        return patient_transition(patient=patient, to=S.CANCELLED, actor=actor, note=note)
+
+
 # --- beds ----------------------------------------------------------------------------------------------
 
 
@@ -286,13 +305,38 @@ def _check_coordinates(actor: User, facility: Facility) -> None:
 
 
 def _need_of(patient: Patient) -> routing.Need:
-    need = severity.need(patient.severity)
-    point = commune_point(patient.commune_id)
-    if point is None and patient.facility is not None:
-        point = (patient.facility.latitude, patient.facility.longitude)
-    if point is None:
+    at = patient.facility
+    need = _need_from(
+        patient.case_id,
+        patient.severity,
+        patient.commune_id,
+        (at.latitude, at.longitude) if at is not None else (None, None),
+    )
+    if need is None:
         raise Invalid(_("The patient's commune has no known location: route by hand."), code="no_location")
-    return routing.Need(patient.case_id, need.tier, need.bed_kind, point[0], point[1])
+    return need
+
+
+def _routings_withdraw(*, patient: Patient, reason: str, arriving: bool = False) -> int:
+    """Withdraw the patient's open proposal (and, with `arriving`, the accepted routing of a patient who
+    has not arrived yet: the newest accepted one of a patient not admitted), giving back the beds they
+    reserved; how many. Inside the caller's transaction."""
+    open_ = list(Routing.objects.select_for_update().filter(patient=patient, status=RoutingStatus.PROPOSED))
+    if arriving and patient.status != S.ADMITTED:
+        last = (
+            Routing.objects.select_for_update()
+            .filter(patient=patient, status=RoutingStatus.ACCEPTED)
+            .order_by("-decided_at", "-id")
+            .first()
+        )
+        if last is not None:
+            open_.append(last)
+    for r in open_:
+        if r.facility_id and (r.holds_bed or r.status == RoutingStatus.ACCEPTED):
+            _bed_free(facility_id=r.facility_id, kind=r.bed_kind, reserved=True)
+        r.status, r.decided_at, r.reason, r.holds_bed = RoutingStatus.WITHDRAWN, now(), reason[:500], False
+        r.save(update_fields=["status", "decided_at", "reason", "holds_bed"])
+    return len(open_)
 
 
 def routing_propose(
@@ -315,15 +359,13 @@ def routing_propose(
             if case is None:
                 raise Invalid(_("No such case."), field="case_id")
             patient = patient_open(case=case, actor=actor)
-    if patient.status in (S.RECOVERED, S.DECEASED):
+    if patient.status in (S.RECOVERED, S.DECEASED, S.CANCELLED):
         raise Conflict(_("This patient's care has ended."), code="care_ended")
     with transaction.atomic():
         patient = (
             Patient.objects.select_for_update(of=("self",)).select_related("facility").get(pk=patient.pk)
         )
-        Routing.objects.filter(patient=patient, status=RoutingStatus.PROPOSED).update(
-            status=RoutingStatus.WITHDRAWN, decided_at=now(), reason=_("Replaced by a newer proposal.")
-        )
+        _routings_withdraw(patient=patient, reason=_("Replaced by a newer proposal."))
         need = _need_of(patient)
         beds = [f for f in selectors.facility_beds() if f.id != patient.facility_id]
         proposal = routing.route(need, beds)
@@ -340,9 +382,86 @@ def routing_propose(
         )
 
 
-def routings_surge(*, actor: User, day: date | None = None, patients=None) -> list[Routing]:
+@dataclass(frozen=True)
+class SurgeResult:
+    """What a surge wrote: its batch name, the proposals (each holding a reserved bed), the escalations
+    (no facility of the tier had a bed), and the patients left for the next surge (their beds kept being
+    taken by others while they were routed again: rare, only under a race)."""
+
+    batch: str
+    proposed: int
+    escalated: int
+    left: int
+
+    def __len__(self) -> int:
+        return self.proposed + self.escalated
+
+
+SURGE_ROUNDS = 3  # how often the losers of a bed race are routed again before being left for the next surge
+
+
+def _need_from(case_id: int, level: str, commune_id, fallback: tuple[float | None, float | None]):
+    need = severity.need(level)
+    point = commune_point(commune_id)
+    if point is None and fallback[0] is not None and fallback[1] is not None:
+        point = (fallback[0], fallback[1])
+    if point is None:
+        return None
+    return routing.Need(case_id, need.tier, need.bed_kind, point[0], point[1])
+
+
+def _beds_reserve(counts: dict[tuple[int, str], int]) -> set[tuple[int, str]]:
+    """Reserve n beds of each (facility, kind) in one conditional UPDATE per pair (reserved += n only where
+    occupied + reserved + n <= total; all of a pair's n or none): the pairs that got their beds. On
+    PostgreSQL the pairs go in one statement (a row each), elsewhere one statement per pair."""
+    if not counts:
+        return set()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(BedPool._meta.db_table)
+        keys = list(counts)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} AS b SET reserved = b.reserved + v.n "
+                "FROM unnest(%s::bigint[], %s::text[], %s::int[]) AS v(fid, kind, n) "
+                "WHERE b.facility_id = v.fid AND b.kind = v.kind AND b.occupied + b.reserved + v.n <= b.total "
+                "RETURNING b.facility_id, b.kind",
+                [
+                    int_array_literal(k[0] for k in keys),
+                    array_literal([k[1] for k in keys]),
+                    int_array_literal(counts[k] for k in keys),
+                ],
+            )
+            return {(fid, kind) for fid, kind in cur.fetchall()}
+    won = set()
+    for (fid, kind), n in counts.items():
+        if BedPool.objects.filter(
+            facility_id=fid, kind=kind, total__gte=F("occupied") + F("reserved") + n
+        ).update(reserved=F("reserved") + n):
+            won.add((fid, kind))
+    return won
+
+
+SURGE_FIELDS = (
+    "patient_id",
+    "facility_id",
+    "proposed_facility_id",
+    "tier",
+    "bed_kind",
+    "distance_km",
+    "status",
+    "surge",
+    "reason",
+    "proposed_at",
+    "holds_bed",
+)
+
+
+def routings_surge(*, actor: User, day: date | None = None, patients=None) -> SurgeResult:
     """Route a whole day's new cases at once (routing.route_surge): every patient confirmed that day and
-    not placed yet gets a proposal or an escalation, no facility proposed more beds than it has free."""
+    not placed yet gets a proposal or an escalation. Each proposal reserves its bed when written (one
+    conditional UPDATE per facility and kind): a facility whose beds were taken meanwhile refuses the
+    whole group, and only that group is routed again against the beds now left. No bed is double-booked
+    and no model objects are made (10,000 cases in a few seconds: bench/care_routing.py)."""
     check_capability(actor, permissions.MONITOR)
     if patients is None:
         day = day or local_today()
@@ -351,35 +470,66 @@ def routings_surge(*, actor: User, day: date | None = None, patients=None) -> li
             .filter(status=S.CONFIRMED, case__confirmed_on=day)
             .exclude(routings__status__in=(RoutingStatus.PROPOSED, RoutingStatus.ACCEPTED))
         )
-    patients = list(patients.select_related("facility").order_by("pk"))
-    needs, placed = [], []
-    for p in patients:
-        try:
-            needs.append(_need_of(p))
-            placed.append(p)
-        except Invalid:
-            continue
+    rows = patients.order_by("pk").values_list(
+        "pk", "case_id", "severity", "commune_id", "facility__latitude", "facility__longitude"
+    )
+    patient_of, needs = {}, []
+    for pk, case_id, level, commune_id, lat, lon in rows:
+        need = _need_from(case_id, level, commune_id, (lat, lon))
+        if need is not None and case_id not in patient_of:
+            patient_of[case_id] = pk
+            needs.append(need)
     batch = f"surge-{uuid.uuid4().hex[:12]}"
-    with transaction.atomic():
-        proposals = routing.route_surge(needs, selectors.facility_beds())
-        rows = [
-            Routing(
-                patient=p,
-                facility_id=pr.facility_id,
-                proposed_facility_id=pr.facility_id,
-                tier=n.tier,
-                bed_kind=n.bed_kind,
-                distance_km=pr.distance_km,
-                status=RoutingStatus.ESCALATED if pr.escalate else RoutingStatus.PROPOSED,
-                surge=batch,
+    at = now()
+    out: list[tuple] = []
+    escalated = 0
+    try:
+        with transaction.atomic():
+            todo = needs
+            for _round in range(SURGE_ROUNDS):
+                if not todo:
+                    break
+                proposals = routing.route_surge(todo, selectors.facility_beds())
+                counts: dict[tuple[int, str], int] = {}
+                for n, pr in zip(todo, proposals, strict=True):
+                    if pr.facility_id is not None:
+                        counts[(pr.facility_id, n.bed_kind)] = counts.get((pr.facility_id, n.bed_kind), 0) + 1
+                won = _beds_reserve(counts)
+                lost = []
+                for n, pr in zip(todo, proposals, strict=True):
+                    if pr.facility_id is None:
+                        escalated += 1
+                        status, held = RoutingStatus.ESCALATED, False
+                    elif (pr.facility_id, n.bed_kind) in won:
+                        status, held = RoutingStatus.PROPOSED, True
+                    else:
+                        lost.append(n)
+                        continue
+                    out.append(
+                        (
+                            patient_of[n.case_id],
+                            pr.facility_id,
+                            pr.facility_id,
+                            n.tier,
+                            n.bed_kind,
+                            pr.distance_km,
+                            status,
+                            batch,
+                            "",
+                            at,
+                            held,
+                        )
+                    )
+                todo = lost
+            rows_insert(Routing, SURGE_FIELDS, out)
+            audit_record(
+                actor=actor, action="care.surge", target=None, row_count=len(out), detail={"batch": batch}
             )
-            for p, n, pr in zip(placed, needs, proposals, strict=True)
-        ]
-        Routing.objects.bulk_create(rows, batch_size=2000)
-        audit_record(
-            actor=actor, action="care.surge", target=None, row_count=len(rows), detail={"batch": batch}
-        )
-    return rows
+    except IntegrityError:
+        raise Conflict(
+            _("Another surge or proposal is routing the same patients: try again."), code="surge_busy"
+        ) from None
+    return SurgeResult(batch, len(out) - escalated, escalated, len(todo))
 
 
 def routing_decide(
@@ -407,21 +557,26 @@ def routing_decide(
             raise Conflict(_("This routing was already decided."), code="decided")
         r.decided_by, r.decided_at, r.reason = actor, now(), reason[:500] or r.reason
         if not accept:
-            r.status = RoutingStatus.WITHDRAWN
-            r.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+            if r.holds_bed and r.facility_id:
+                _bed_free(facility_id=r.facility_id, kind=r.bed_kind, reserved=True)
+            r.status, r.holds_bed = RoutingStatus.WITHDRAWN, False
+            r.save(update_fields=["status", "decided_by", "decided_at", "reason", "holds_bed"])
             audit_record(actor=actor, action="care.routing.decline", target=r.patient, reason=reason[:255])
             return r
         assert target is not None
         if target.tier != r.tier and not override:
             raise Conflict(_("The facility's tier does not match."), code="tier")
-        if not _bed_take(facility_id=target.pk, kind=r.bed_kind):
+        kept = r.holds_bed and r.facility_id == target.pk  # a surge proposal's bed is already reserved
+        if not kept and not _bed_take(facility_id=target.pk, kind=r.bed_kind):
             raise Conflict(
                 _("No free bed of this kind is left at %(facility)s.") % {"facility": target.name},
                 code="no_bed",
             )
+        if r.holds_bed and not kept and r.facility_id:
+            _bed_free(facility_id=r.facility_id, kind=r.bed_kind, reserved=True)  # overridden elsewhere
         r.facility = target
-        r.status = RoutingStatus.ACCEPTED
-        r.save(update_fields=["status", "facility", "decided_by", "decided_at", "reason"])
+        r.status, r.holds_bed = RoutingStatus.ACCEPTED, False
+        r.save(update_fields=["status", "facility", "decided_by", "decided_at", "reason", "holds_bed"])
         patient = r.patient
         if patient.status == S.ADMITTED and patient.facility_id:
             # a transfer: the patient leaves the old bed now and travels

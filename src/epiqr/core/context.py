@@ -8,6 +8,8 @@ from .permissions import has_capability
 # (label, url name, capability or None for any logged-in user). Domains append to NAV in their apps.
 NAV: list[tuple[str, str, str | None]] = []
 LAST: list[tuple[str, str, str | None]] = []
+# role -> url name of the page a user of that role lands on after logging in (domains register theirs).
+LANDING: dict[str, str] = {}
 
 
 def nav_item(label, url_name: str, capability: str | None = None, *, last: bool = False) -> None:
@@ -15,6 +17,23 @@ def nav_item(label, url_name: str, capability: str | None = None, *, last: bool 
     `last` entries (tools rather than a domain's work: the outbox, core's jobs) come after every other,
     the upper domain's first, so core's own pages close the menu."""
     (LAST if last else NAV).append((label, url_name, capability))
+
+
+def landing(role: str, url_name: str) -> None:
+    """Where users of `role` land after logging in (their work), instead of the start page. A domain
+    registers its role's page in its AppConfig.ready() (care: the facility coordinator's /care/)."""
+    LANDING[role] = url_name
+
+
+def landing_url(user, default: str) -> str:
+    """The page `user` lands on after logging in: their role's registered page, else `default`."""
+    url_name = LANDING.get(getattr(user, "role", ""))
+    if url_name is not None:
+        try:
+            return reverse(url_name)
+        except NoReverseMatch:
+            pass
+    return reverse(default)
 
 
 def nav(request):
