@@ -70,7 +70,8 @@ RACES = {
     # tests/checkins/test_scan_api.py::test_a_well_formed_code_naming_no_venue_is_a_404; the care and
     # quarantine actions need a case or a quarantine of the caller's area in the right state:
     # tests/care/test_pages.py (a routing proposed: 201; decided: 200, twice: 409; for a patient whose
-    # care has ended: 409) and tests/quarantine/test_pages.py (a call logged: 201; a quarantine ended:
+    # care has ended: 409; a bulk accept at one's own facility: 200, at a facility not one's own: 404)
+    # and tests/quarantine/test_pages.py (a call logged: 201; a quarantine ended:
     # 200, twice: 409; a diary given on a call after it: 409).
     "POST /api/v1/tracing/runs": {202},
     "POST /api/v1/testing/tubes/{barcode}/members": {201},
@@ -83,6 +84,7 @@ RACES = {
     "POST /api/v1/checkins/scan": {404},
     "POST /api/v1/care/routings": {201, 409},
     "POST /api/v1/care/routings/{routing_id}/decision": {200, 409},
+    "POST /api/v1/care/facilities/{facility_id}/accept": {200, 404},
     "POST /api/v1/quarantine/{quarantine_id}/calls": {201, 409},
     "POST /api/v1/quarantine/{quarantine_id}/actions": {200, 409},
 }

@@ -60,3 +60,31 @@ def test_an_f0_sends_her_self_report_from_her_phone(
     assert Ticket.objects.filter(person_id=p.person_id, warning_sign=True).exists()
     assert Routing.objects.filter(patient=p, status="proposed").exists()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_coordinator_accepts_a_surge_at_once_on_a_phone(
+    phone390_page, live_server, care, new_patient, browser_login, screenshot
+):
+    """Three proposals wait at the tier 2 hospital; on her phone the coordinator ticks two and accepts
+    them, then accepts the rest with one tap (confirming): every bed reserved once, the page fits 390 px."""
+    ps = [new_patient(rr=22, spo2=95, full_name=f"Kha Văn Lực {i}") for i in range(3)]
+    rs = [services.routing_propose(patient=p, actor=care.officer) for p in ps]
+    t2 = care.facilities["t2"]
+    page = phone390_page
+    browser_login(page, live_server, care.coordinator.username, PASSWORD)
+    page.goto(f"{live_server.url}/care/facilities/{t2.pk}/")
+    page.wait_for_selector("#bulk-accept")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.check(f"#routing-{rs[0].pk} input[type=checkbox]")
+    page.check(f"#routing-{rs[1].pk} input[type=checkbox]")
+    screenshot(page, "bulk-ticked")
+    page.click("#bulk-accept button[value=checked]")
+    page.wait_for_selector(".flash")
+    assert [Routing.objects.get(pk=r.pk).status for r in rs] == ["accepted", "accepted", "proposed"]
+    page.once("dialog", lambda d: d.accept())
+    page.click("#bulk-accept button[value=all]")
+    page.wait_for_selector(".flash")
+    page.wait_for_function("!document.querySelector('#bulk-accept')")
+    assert Routing.objects.get(pk=rs[2].pk).status == "accepted"
+    assert BedPool.objects.get(facility=t2, kind="oxygen").reserved == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -2,8 +2,12 @@
 
 import json
 
+import pytest
+from django.core.exceptions import PermissionDenied
+
 from epiqr.care import services
 from epiqr.care.models import BedPool, Routing
+from epiqr.core.errors import Forbidden, NotFound
 
 
 def test_the_coordinator_sees_and_accepts_a_routing_to_their_facility(care, new_patient, client):
@@ -117,3 +121,67 @@ def test_api_proposing_for_a_patient_whose_care_has_ended_is_a_409(care, new_pat
     )
     assert r.status_code == 409 and r.json()["code"] == "care_ended"
     assert not Routing.objects.filter(patient=p).exists()
+
+
+def _three_proposals_to_t2(care, new_patient):
+    ps = [new_patient(rr=22, spo2=95) for _ in range(3)]
+    rs = [services.routing_propose(patient=p, actor=care.officer) for p in ps]
+    assert {r.facility_id for r in rs} == {care.facilities["t2"].pk}
+    return rs
+
+
+def test_bulk_accept_reserves_what_is_left_and_reports_the_losers(care, new_patient):
+    """Three proposals to the tier 2 hospital (4 oxygen beds free); meanwhile another coordinator took
+    two: accepting all reserves the last two (the oldest proposals) and leaves the third proposed."""
+    from epiqr.care.models import BedPool
+
+    rs = _three_proposals_to_t2(care, new_patient)
+    BedPool.objects.filter(facility=care.facilities["t2"], kind="oxygen").update(reserved=2)
+    done = services.routings_accept_bulk(facility_id=care.facilities["t2"].pk, actor=care.coordinator)
+    assert done.accepted == [rs[0].pk, rs[1].pk]
+    assert [i for i, _why in done.lost] == [rs[2].pk]
+    pool = BedPool.objects.get(facility=care.facilities["t2"], kind="oxygen")
+    assert (pool.occupied, pool.reserved, pool.total) == (6, 4, 10)
+    assert Routing.objects.get(pk=rs[2].pk).status == "proposed"
+    # the officer of another commune is refused before anything is written
+    with pytest.raises((PermissionDenied, Forbidden, NotFound)):
+        services.routings_accept_bulk(facility_id=care.facilities["t2"].pk, actor=care.other_officer)
+
+
+def test_bulk_accept_of_the_ticked_on_the_page(care, new_patient, client):
+    from epiqr.care.models import BedPool
+
+    rs = _three_proposals_to_t2(care, new_patient)
+    client.force_login(care.coordinator)
+    url = f"/care/facilities/{care.facilities['t2'].pk}/accept/"
+    page = client.get(f"/care/facilities/{care.facilities['t2'].pk}/").content.decode()
+    assert 'form="bulk-accept"' in page and "Nhận tất cả" in page
+    nothing = client.post(url, {"which": "checked"})
+    assert nothing.status_code == 400 and "Đánh dấu" in nothing.content.decode()
+    done = client.post(url, {"which": "checked", "routing": [rs[0].pk, rs[2].pk, "x"]}, follow=True)
+    assert done.status_code == 200
+    assert [Routing.objects.get(pk=r.pk).status for r in rs] == ["accepted", "proposed", "accepted"]
+    assert BedPool.objects.get(facility=care.facilities["t2"], kind="oxygen").reserved == 2
+    rest = client.post(url, {"which": "all"}, follow=True)
+    assert Routing.objects.get(pk=rs[1].pk).status == "accepted" and rest.status_code == 200
+
+
+def test_api_bulk_accept(care, new_patient, api_client):
+    """The scenario behind tests/api/test_schemathesis.py RACES: 200 at one's own facility (two of the
+    proposals, and a number that is no proposal here, reported), then the rest; 404 at a facility the
+    coordinator does not coordinate."""
+    rs = _three_proposals_to_t2(care, new_patient)
+    coordinator = api_client(care.coordinator)
+    url = f"/api/v1/care/facilities/{care.facilities['t2'].pk}/accept"
+    answer = coordinator.post(
+        url, json.dumps({"routing_ids": [rs[0].pk, rs[1].pk, 999999]}), content_type="application/json"
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["accepted"] == [rs[0].pk, rs[1].pk] and [x["id"] for x in body["lost"]] == [999999]
+    all_ = coordinator.post(url, json.dumps({}), content_type="application/json")
+    assert all_.status_code == 200 and all_.json()["accepted"] == [rs[2].pk]
+    elsewhere = coordinator.post(
+        f"/api/v1/care/facilities/{care.facilities['t2far'].pk}/accept", "{}", content_type="application/json"
+    )
+    assert elsewhere.status_code == 404

@@ -124,11 +124,15 @@ def test_an_unreachable_registry_leaves_the_permit_to_decide(
     assert answer["valid"] is True and answer["notes"] == ["registry_unavailable"]
 
 
-def test_own_registry_reads_cases_and_quarantine(api_client, chot, checkpoint, commune):
-    """Bình has an active case; An was put in quarantine as an F1 three days ago; Chi is neither."""
+def test_own_registry_reads_cases_and_quarantine(
+    api_client, chot, checkpoint, commune, settings, django_capture_on_commit_callbacks
+):
+    """Bình has an active case; An was put in quarantine as an F1 (by the quarantine domain, under
+    CV 5599's 14 days) two days after meeting him; Chi is neither. Ended early, An is no longer red."""
     from epiqr.cases.services import case_open
     from epiqr.core.timeutil import local_today
     from epiqr.people.services import person_create
+    from epiqr.quarantine.services import quarantine_end, quarantine_place
     from epiqr.tracing.models import Contact, FollowUp, TracingRun
     from tests.people.payloads import cccd_number
 
@@ -141,10 +145,13 @@ def test_own_registry_reads_cases_and_quarantine(api_client, chot, checkpoint, c
     }
     case = case_open(person=people["binh"], confirmed_on=local_today())
     run = TracingRun.objects.create(case=case, degree=1, period_start=now(), period_end=now())
-    Contact.objects.create(
-        run=run, person=people["an"], degree=1, risk="high", first_exposed_at=now() - timedelta(days=4),
-        status=FollowUp.QUARANTINED, status_changed_at=now() - timedelta(days=3),
+    contact = Contact.objects.create(
+        run=run, person=people["an"], degree=1, risk="high", first_exposed_at=now() - timedelta(days=2),
+        status=FollowUp.QUARANTINED, status_changed_at=now() - timedelta(days=1),
     )  # fmt: skip
+    settings.EPIQR_QUARANTINE_POLICY = "vn-2021-07-cv5599"
+    with django_capture_on_commit_callbacks(execute=True):
+        placed = quarantine_place(contact_id=contact.pk, actor=None)
     client = api_client(chot)
 
     def ask(name):
@@ -156,6 +163,9 @@ def test_own_registry_reads_cases_and_quarantine(api_client, chot, checkpoint, c
 
     assert ask("binh")["reasons"] == ["active_case"] and ask("binh")["alert"]
     assert ask("an")["reasons"] == ["f1_quarantine"]
+    with django_capture_on_commit_callbacks(execute=True):
+        quarantine_end(quarantine=placed, actor=None, reason="ended_by_officer")
+    assert ask("an")["reasons"] == [] and not ask("an")["alert"]
     chi = ask("chi")
     assert chi["valid"] and not chi["alert"] and chi["registry"]["full_name"] == "Phạm Minh Chi"
     # Each lookup is one audited read of the person it found.

@@ -49,6 +49,24 @@ class CareDecisionIn(Schema):
     reason: str = Field("", max_length=500, description="required to override or decline")
 
 
+class CareBulkAcceptIn(Schema):
+    routing_ids: list[Id] | None = Field(
+        None, max_length=500, description="the proposals to accept; omitted or null: all the facility's"
+    )
+
+
+class CareBulkLostOut(Schema):
+    id: int
+    reason: str
+
+
+class CareBulkAcceptOut(Schema):
+    accepted: list[int] = Field(..., description="routings accepted, their beds reserved")
+    lost: list[CareBulkLostOut] = Field(
+        ..., description="left proposed: the beds of their kind were taken meanwhile, or not a proposal here"
+    )
+
+
 def _routing_out(r) -> CareRoutingOut:
     return CareRoutingOut(
         id=r.pk,
@@ -96,3 +114,17 @@ def routing_decide(request, routing_id: Id, data: CareDecisionIn):
     )
     r.refresh_from_db()
     return _routing_out(r)
+
+
+@router.post("/facilities/{facility_id}/accept", response={200: CareBulkAcceptOut, **errors(403, 404)})
+@no_personal_data("routing numbers and reasons only")
+def facility_accept(request, facility_id: Id, data: CareBulkAcceptIn):
+    """Accept all (or the listed) proposals to one of your facilities at once: each bed reserved only if
+    it is still free; those that lost the race stay proposed and are listed in `lost`."""
+    check_capability(request.user, permissions.COORDINATE)
+    done = services.routings_accept_bulk(
+        facility_id=facility_id, actor=request.user, routing_ids=data.routing_ids
+    )
+    return CareBulkAcceptOut(
+        accepted=done.accepted, lost=[CareBulkLostOut(id=i, reason=why) for i, why in done.lost]
+    )

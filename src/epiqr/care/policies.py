@@ -6,7 +6,7 @@ or before the day; before the first, the first).
 
 Contract of `home_eligibility(policy, facts)`: never raises; `eligible` is True only when every
 criterion is met, and `reasons` names each criterion that failed in words a nurse reads aloud ("SpO2
-95%, the policy needs more than 96%"), or, when eligible, why (at least one reason either way).
+95%, the policy needs at least 96%"), or, when eligible, why (at least one reason either way).
 Contract of `release_day(policy, confirmed_on, negative_test_on)`: the first day the F0 may leave
 isolation: `days` after the confirmation day, and not before a negative antigen test taken on or after
 that day (None while no such test is known: the day shown is then `release_earliest`).
@@ -31,37 +31,52 @@ class HomePolicy:
     effective: date
     source: str
     levels: frozenset[str]  # severity levels that may be cared for at home
-    spo2_above: int | None  # SpO2 must be > this (QĐ 4038) ...
-    spo2_at_least: int | None  # ... or >= this (QĐ 261)
-    rr_below: int  # respiratory rate must be < this (adults)
+    spo2_above: int | None  # SpO2 must be > this ...
+    spo2_at_least: int | None  # ... or >= this (QĐ 4038 and QĐ 261: >= 96 %)
+    rr_at_most: int  # respiratory rate must be <= this (adults; QĐ 4038: <= 20 per minute)
     age_min_months: int
-    age_max_years: int | None  # None: no upper age
+    age_below_years: int | None  # must be younger than this (QĐ 4038: under 50); None: no upper age
     risk_needs_full_vaccination: bool  # True: a risk group qualifies if fully vaccinated; False: never
+    # QĐ 4038: vaccinated people (this many doses or more) qualify whatever their age (above the minimum),
+    # comorbidities or pregnancy: the decision asks EITHER vaccination OR all three of age, no listed
+    # comorbidity and no pregnancy. None: no such rule.
+    vaccinated_doses: int | None = None
 
 
 HOME_POLICIES: tuple[HomePolicy, ...] = (
     HomePolicy(
         name="qd4038-2021-08-21",
         effective=date(2021, 8, 21),
-        source="Bộ Y tế, QĐ 4038/QĐ-BYT (21/8/2021), Hướng dẫn tạm thời quản lý người nhiễm COVID-19 tại nhà",
+        source=(
+            "Bộ Y tế, QĐ 4038/QĐ-BYT (21/8/2021), Hướng dẫn tạm thời về quản lý người nhiễm COVID-19 tại "
+            "nhà, mục 1: không triệu chứng hoặc nhẹ, nhịp thở ≤ 20 lần/phút, SpO2 ≥ 96% khi thở khí trời, "
+            "và đã tiêm đủ 2 mũi hoặc 1 mũi vắc xin sau 14 ngày, HOẶC đủ 3 yếu tố: trẻ em trên 1 tuổi, "
+            "người lớn < 50 tuổi; không có bệnh nền (Phụ lục 01); không mang thai (theo bản tóm tắt của "
+            "Thư viện Pháp luật và Báo Bảo vệ pháp luật, 21/8/2021; 14 ngày sau mũi 1 không được kiểm tra)"
+        ),
         levels=frozenset({ASYMPTOMATIC, MILD}),
-        spo2_above=96,
-        spo2_at_least=None,
-        rr_below=20,
+        spo2_above=None,
+        spo2_at_least=96,
+        rr_at_most=20,
         age_min_months=12,
-        age_max_years=50,
+        age_below_years=50,
         risk_needs_full_vaccination=False,
+        vaccinated_doses=1,
     ),
     HomePolicy(
         name="qd261-2022-01-31",
         effective=date(2022, 1, 31),
-        source="Bộ Y tế, QĐ 261/QĐ-BYT (31/1/2022), Hướng dẫn quản lý tại nhà đối với người mắc COVID-19",
+        source=(
+            "Bộ Y tế, QĐ 261/QĐ-BYT (31/1/2022), Hướng dẫn quản lý tại nhà đối với người mắc COVID-19 "
+            "(các ngưỡng ở đây — SpO2 ≥ 96%, nhịp thở < 20, từ 3 tháng tuổi, nhóm nguy cơ khi đã tiêm đủ "
+            "liều — CHƯA được đối chiếu với văn bản của quyết định)"
+        ),
         levels=frozenset({ASYMPTOMATIC, MILD}),
         spo2_above=None,
         spo2_at_least=96,
-        rr_below=20,
+        rr_at_most=19,
         age_min_months=3,
-        age_max_years=None,
+        age_below_years=None,
         risk_needs_full_vaccination=True,
     ),
 )
@@ -135,13 +150,14 @@ def home_eligibility(policy: HomePolicy, facts: PatientFacts) -> Eligibility:
         )
     if facts.respiratory_rate is None:
         failed.append(Reason(_("respiratory rate not measured")))
-    elif facts.respiratory_rate >= policy.rr_below:
+    elif facts.respiratory_rate > policy.rr_at_most:
         failed.append(
             Reason(
-                _("respiratory rate %(rr)s per minute, the policy needs fewer than %(limit)s"),
-                (("rr", facts.respiratory_rate), ("limit", policy.rr_below)),
+                _("respiratory rate %(rr)s per minute, the policy needs at most %(limit)s"),
+                (("rr", facts.respiratory_rate), ("limit", policy.rr_at_most)),
             )
         )
+    vaccinated = policy.vaccinated_doses is not None and facts.doses >= policy.vaccinated_doses
     if facts.age_months is None:
         failed.append(Reason(_("age unknown")))
     else:
@@ -152,11 +168,17 @@ def home_eligibility(policy: HomePolicy, facts: PatientFacts) -> Eligibility:
                     (("months", facts.age_months), ("limit", policy.age_min_months)),
                 )
             )
-        if policy.age_max_years is not None and facts.age_months >= (policy.age_max_years + 1) * 12:
+        if (
+            policy.age_below_years is not None
+            and facts.age_months >= policy.age_below_years * 12
+            and not vaccinated
+        ):
             failed.append(
                 Reason(
-                    _("%(years)s years old, the policy takes people up to %(limit)s"),
-                    (("years", facts.age_months // 12), ("limit", policy.age_max_years)),
+                    _(
+                        "%(years)s years old and not vaccinated, the policy takes people younger than %(limit)s"
+                    ),
+                    (("years", facts.age_months // 12), ("limit", policy.age_below_years)),
                 )
             )
     risks = []
@@ -164,9 +186,12 @@ def home_eligibility(policy: HomePolicy, facts: PatientFacts) -> Eligibility:
         risks.append(Reason(_("a listed comorbidity")))
     if facts.pregnant:
         risks.append(Reason(_("pregnancy")))
-    if risks:
+    if risks and not vaccinated:
         if not policy.risk_needs_full_vaccination:
-            failed.extend(Reason(_("%(risk)s: the policy excludes it"), (("risk", r.text),)) for r in risks)
+            failed.extend(
+                Reason(_("%(risk)s and not vaccinated: the policy excludes it"), (("risk", r.text),))
+                for r in risks
+            )
         elif facts.doses < 2:
             failed.extend(
                 Reason(
@@ -193,14 +218,21 @@ RELEASE_POLICIES: tuple[ReleasePolicy, ...] = (
     ReleasePolicy(
         name="qd261-2022-01-31",
         effective=date(2022, 1, 31),
-        source="Bộ Y tế, QĐ 261/QĐ-BYT (31/1/2022): đủ 10 ngày cách ly, điều trị và xét nghiệm nhanh kháng nguyên âm tính",
+        source=(
+            "Bộ Y tế, QĐ 261/QĐ-BYT (31/1/2022): đủ 10 ngày cách ly, điều trị và xét nghiệm nhanh kháng "
+            "nguyên âm tính (CHƯA đối chiếu với văn bản của quyết định)"
+        ),
         days=10,
         needs_negative_test=True,
     ),
     ReleasePolicy(
         name="byt-2022-02-7days",
         effective=date(2022, 2, 22),
-        source="Bộ Y tế, hướng dẫn F0 điều trị tại nhà (2/2022): đủ 7 ngày cách ly, điều trị và xét nghiệm nhanh kháng nguyên âm tính",
+        source=(
+            "Bộ Y tế, hướng dẫn mới cho F0 điều trị tại nhà (2/2022): đủ 7 ngày cách ly, điều trị và xét "
+            "nghiệm nhanh kháng nguyên âm tính (theo Báo Nhân Dân; số hiệu văn bản CHƯA xác nhận được: không "
+            "tìm thấy nguồn xác nhận QĐ 4909/QĐ-BYT hay QĐ 250/QĐ-BYT; ngày 22/2/2022 ở đây là giả định)"
+        ),
         days=7,
         needs_negative_test=True,
     ),

@@ -592,6 +592,84 @@ def routing_decide(
     return r
 
 
+@dataclass(frozen=True)
+class BulkAccepted:
+    """What a bulk accept did: the routings accepted (their beds reserved) and those left proposed, each
+    with why (another coordinator took the last beds of that kind meanwhile, or it was decided already)."""
+
+    accepted: list[int]
+    lost: list[tuple[int, str]]
+
+
+def routings_accept_bulk(
+    *, facility_id: int, actor: User, routing_ids: list[int] | None = None
+) -> BulkAccepted:
+    """Accept at once the proposals to one facility the coordinator coordinates: all of them, or the ones
+    named. A surge proposal's bed is reserved already; the others are reserved per bed kind in ONE
+    conditional UPDATE (`reserved += n` only where the beds are there), else one by one while beds are
+    left: those that lost the race stay proposed and are reported. Capability and scope before any write."""
+    check_capability(actor, permissions.COORDINATE)
+    facility = selectors.facility_get_visible(user=actor, facility_id=facility_id)
+    lost: list[tuple[int, str]] = []
+    accepted: list[int] = []
+    with transaction.atomic():
+        qs = (
+            Routing.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .filter(facility=facility, status=RoutingStatus.PROPOSED)
+        )
+        if routing_ids is not None:
+            wanted = list(dict.fromkeys(routing_ids))
+            qs = qs.filter(pk__in=wanted)
+        rows = list(qs.order_by("proposed_at", "id"))
+        if routing_ids is not None:
+            found = {r.pk for r in rows}
+            lost += [
+                (i, _("Not a proposal to this facility waiting for a decision."))
+                for i in wanted
+                if i not in found
+            ]
+        by_kind: dict[str, list[Routing]] = {}
+        for r in rows:
+            if r.holds_bed:
+                accepted.append(r.pk)
+            else:
+                by_kind.setdefault(r.bed_kind, []).append(r)
+        won: set[int] = {r.pk for r in rows if r.holds_bed}
+        for kind, group in by_kind.items():
+            n = len(group)
+            if BedPool.objects.filter(
+                facility=facility, kind=kind, total__gte=F("occupied") + F("reserved") + n
+            ).update(reserved=F("reserved") + n):
+                taken = n
+            else:  # not enough for all: as many as are left, the oldest proposals first
+                taken = 0
+                while taken < n and _bed_take(facility_id=facility.pk, kind=kind):
+                    taken += 1
+            for r in group[:taken]:
+                won.add(r.pk)
+                accepted.append(r.pk)
+            gone = _("No free bed of this kind is left at %(facility)s.") % {"facility": facility.name}
+            lost += [(r.pk, gone) for r in group[taken:]]
+        at = now()
+        for r in rows:
+            if r.pk not in won:
+                continue
+            r.status, r.holds_bed, r.decided_by, r.decided_at = RoutingStatus.ACCEPTED, False, actor, at
+            r.save(update_fields=["status", "holds_bed", "decided_by", "decided_at"])
+            patient = r.patient
+            if patient.status == S.ADMITTED and patient.facility_id:  # a transfer: the old bed is left now
+                _bed_free(facility_id=patient.facility_id, kind=patient.bed_kind or r.bed_kind)
+                patient_transition(patient=patient, to=S.TRANSFERRED, actor=actor, facility=facility)
+            audit_record(
+                actor=actor,
+                action="care.routing.accept",
+                target=patient,
+                detail={"facility": facility.pk, "override": False, "bulk": True},
+            )
+    return BulkAccepted(sorted(accepted), lost)
+
+
 def patient_admit(*, patient: Patient, actor: User) -> Patient:
     """The patient arrived at the facility whose bed was reserved for them: the bed becomes occupied."""
     check_capability(actor, permissions.COORDINATE)

@@ -113,6 +113,34 @@ def facility_beds(request, facility_id: int):
 
 @require_POST
 @requires(permissions.COORDINATE)
+@no_personal_data(WRITE_THEN_REDIRECT + " (the proposals that lost their bed are named by number only)")
+def facility_accept(request, facility_id: int):
+    """Accept the checked proposals to the facility (`which=checked`), or all of them (`which=all`)."""
+    found = selectors.facility_get_visible(user=request.user, facility_id=facility_id)
+    which = request.POST.get("which", "")
+    ids = [i for i in (int_or_none(v) for v in request.POST.getlist("routing")) if i is not None]
+    if which not in ("all", "checked") or (which == "checked" and not ids):
+        return _facility_page(
+            request, found, error=_("Tick the proposals to accept, or accept them all."), status=400
+        )
+    done = services.routings_accept_bulk(
+        facility_id=found.pk, actor=request.user, routing_ids=ids if which == "checked" else None
+    )
+    if done.accepted:
+        messages.success(
+            request, _("%(n)s routings accepted: their beds are reserved.") % {"n": len(done.accepted)}
+        )
+    if done.lost:
+        messages.warning(
+            request,
+            _("Not accepted, still proposed: %(list)s.")
+            % {"list": "; ".join(f"#{i}: {why}" for i, why in done.lost)},
+        )
+    return redirect("care:facility", facility_id=found.pk)
+
+
+@require_POST
+@requires(permissions.COORDINATE)
 @no_personal_data(WRITE_THEN_REDIRECT + " (a refused decision shows the facility again with a 4xx status)")
 def routing_decide(request, routing_id: int):
     """Accept a routing (the bed is reserved at once), accept it elsewhere with a reason, or decline it."""

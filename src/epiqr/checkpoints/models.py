@@ -219,3 +219,26 @@ class Passage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.checkpoint_id} {self.at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class QuarantineFlag(models.Model):
+    """Read model of the quarantine domain's quarantines (kept by flows.py from `quarantine_started` and
+    `quarantine_ended`; checkpoints sit below quarantine and never read its tables): the registry shows a
+    person red as "F1 in quarantine" from `start` to `end` (the policy's last day of quarantine, not the
+    self-monitoring after it) unless the quarantine ended earlier (`ended_on`)."""
+
+    quarantine_id = models.PositiveBigIntegerField(_("quarantine"), unique=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day of quarantine"), null=True, blank=True)  # None: the policy asks none
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quarantine flag")
+        verbose_name_plural = _("quarantine flags")
+        indexes = [models.Index(fields=["person", "start"], name="checkpoints_qflag_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.start} – {self.end or '—'}"

@@ -19,8 +19,9 @@ The interface, for an adapter to a national registry (the national population da
 - `statuses` lists only what must show red; an adapter that cannot know the health status leaves it
   empty and sets `knows_status=False`, and the checkpoint says so instead of showing green.
 
-Adapters: `own` (the default: EpiQR's person registry, the cases' active cases and tracing's contacts in
-quarantine, read through their selectors), `fake` (tests: records given in code). Choose with the
+Adapters: `own` (the default: EpiQR's person registry, the cases' active cases read through their
+selector, and the quarantine domain's quarantines as this domain's read model `QuarantineFlag`, kept by
+flows.py from `quarantine_started` / `quarantine_ended`: red for the days the policy set, no fixed count), `fake` (tests: records given in code). Choose with the
 setting EPIQR_POPULATION_REGISTRY ("own", "fake", or the dotted path of a class taking no arguments).
 """
 
@@ -30,12 +31,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from epiqr.cases.selectors import person_active_case
 from epiqr.core.timeutil import local
 from epiqr.people.selectors import people_by_id, person_by_id_number, person_ids_by_public_id
-from epiqr.tracing.selectors import person_quarantined_since
+
+from .models import QuarantineFlag
 
 
 class RegistryUnavailable(Exception):
@@ -81,8 +84,22 @@ def status_labels() -> dict[str, str]:
     }
 
 
+def quarantine_since(*, person_id: int, at: datetime) -> date | None:
+    """The first day of the person's quarantine in force on `at`'s day (Vietnam time), or None: a flag
+    whose days (start to end, the policy's) cover the day and that did not end on or before it."""
+    day = local(at).date()
+    return (
+        QuarantineFlag.objects.filter(person_id=person_id, start__lte=day, end__gte=day)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+        .order_by("-start")
+        .values_list("start", flat=True)
+        .first()
+    )
+
+
 class OwnRegistry:
-    """EpiQR's own person registry, with the cases' and tracing's facts (through their selectors)."""
+    """EpiQR's own person registry, with the cases' facts (their selector) and the quarantines (the
+    read model kept from the quarantine domain's events)."""
 
     name = "EpiQR"
 
@@ -92,11 +109,9 @@ class OwnRegistry:
         case = person_active_case(person_id=person.pk)
         if case is not None:
             statuses.append(RegistryStatus("active_case", labels["active_case"], case.confirmed_on))
-        quarantined = person_quarantined_since(person_id=person.pk, at=at)
+        quarantined = quarantine_since(person_id=person.pk, at=at)
         if quarantined is not None:
-            statuses.append(
-                RegistryStatus("f1_quarantine", labels["f1_quarantine"], local(quarantined).date())
-            )
+            statuses.append(RegistryStatus("f1_quarantine", labels["f1_quarantine"], quarantined))
         commune = person.commune
         residence = ", ".join(x for x in (person.address, str(commune) if commune else "") if x)
         return RegistryRecord(

@@ -195,9 +195,12 @@ def log_call(request, quarantine_id: Id, body: QuarantineCallIn):
 
 
 class QuarantineActionIn(Schema):
-    action: Literal["open_case", "end"] = Field(
-        ..., description="open_case: the contact tested positive (a case, source 'contact'); end: end it now"
+    action: Literal["open_case", "end", "rule_out"] = Field(
+        ...,
+        description="open_case: the contact tested positive (a case, source 'contact'); end: end it now; "
+        "rule_out: not a contact after all (needs `reason`; a negative test alone never ends a quarantine)",
     )
+    reason: str = Field("", max_length=500, description="why the person is not a contact (rule_out)")
 
 
 class QuarantineActionOut(QuarantineDetailOut):
@@ -214,6 +217,8 @@ def act(request, quarantine_id: Id, body: QuarantineActionIn):
     case_id = None
     if body.action == "open_case":
         case_id = services.quarantine_open_case(quarantine=q, actor=request.user).pk
+    elif body.action == "rule_out":
+        services.quarantine_rule_out(quarantine=q, actor=request.user, reason=body.reason)
     else:
         services.quarantine_end(quarantine=q, actor=request.user, reason="ended_by_officer")
     q = selectors.quarantine_get_visible_to(user=request.user, quarantine_id=q.pk)

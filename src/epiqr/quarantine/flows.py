@@ -11,11 +11,16 @@ from .models import Quarantine, Status
 @events.on("contact_followed_up")
 def place_when_quarantined(*, contact_id: int, person_id: int, from_status: str, to_status: str, actor_id):
     """The officer put a traced contact in quarantine (follow-up 'quarantined'): place it by policy, with
-    its days and test days. The officer's scope was checked by tracing when the status moved."""
+    its days and test days; a negative test ('negative') is written in its history. The officer's scope
+    was checked by tracing when the status moved."""
     if to_status == FollowUp.QUARANTINED:
         q = services.quarantine_place(contact_id=contact_id, actor=None)
         if actor_id and q.placed_by_id is None:
             Quarantine.objects.filter(pk=q.pk).update(placed_by_id=actor_id)
+    elif to_status == FollowUp.NEGATIVE:
+        # A negative test: the policy decides whether it changes anything (none of ours shortens the
+        # days); the history says so either way.
+        services.quarantine_negative_test(contact_id=contact_id, actor_id=actor_id)
 
 
 @events.on("case_opened")

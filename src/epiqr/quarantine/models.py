@@ -162,3 +162,47 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarantine_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class HistoryKind(models.TextChoices):
+    NEGATIVE_TEST = "negative_test", _("Negative test")
+    RULED_OUT = "ruled_out", _("Ruled out: not a contact")
+    REMINDER = "reminder", _("Diary reminder sent")
+    DIARY_MISSED = "diary_missed", _("Two diary days missed: officer told")
+
+
+class History(models.Model):
+    """What happened to a quarantine besides its diary and calls, with the reason in words: a negative test
+    (and whether it changed the days), a contact ruled out, the sweep's reminders and alerts (one per
+    quarantine, kind and day: the sweep may run twice)."""
+
+    quarantine = models.ForeignKey(
+        Quarantine, on_delete=models.CASCADE, related_name="history", verbose_name=_("quarantine")
+    )
+    kind = models.CharField(_("what"), max_length=16, choices=HistoryKind.choices)
+    day = models.DateField(_("day"), null=True, blank=True)
+    text = models.CharField(_("reason"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("quarantine history")
+        verbose_name_plural = _("quarantine history")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarantine", "kind", "day"],
+                condition=models.Q(kind__in=["reminder", "diary_missed"]),
+                name="quarantine_chase_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarantine_id} {self.kind} {self.day or ''}"

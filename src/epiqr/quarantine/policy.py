@@ -71,6 +71,12 @@ class Policy:
     source: str
     standard: Regime
     reduced: Reduced | None = None
+    # Whether a negative test alone ends the quarantine early. None of the documents cited provides
+    # for it: each fixes the quarantine's days and schedules its tests within them (CV 5599: days 1, 7
+    # and 14 of 14), so a negative on day 1 or 7 cannot shorten them; the last test falls on the last
+    # day. What ends one early is the officer ruling the person out (not a contact after all: a wrong
+    # match, a wrong time), with the reason in the history, or the contact becoming a case.
+    negative_test_ends: bool = False
 
 
 POLICIES: tuple[Policy, ...] = (

@@ -17,7 +17,7 @@ from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.permissions import check_capability
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, local_today
-from epiqr.notify.services import message_send_to_officers
+from epiqr.notify.services import message_send_template, message_send_to_officers
 from epiqr.tracing import selectors as tracing_selectors
 from epiqr.tracing import services as tracing_services
 from epiqr.tracing.models import FollowUp
@@ -25,8 +25,19 @@ from epiqr.vaccination import schedules
 from epiqr.vaccination.selectors import prior_doses
 
 from . import permissions, policy
-from .events import QUARANTINE_ENDED, QUARANTINE_STARTED, QUARANTINE_SYMPTOMS
-from .models import FEVER_FROM, Call, DiaryEntry, Outcome, Quarantine, Source, Status, Symptom
+from .events import QUARANTINE_DIARY_MISSED, QUARANTINE_ENDED, QUARANTINE_STARTED, QUARANTINE_SYMPTOMS
+from .models import (
+    FEVER_FROM,
+    Call,
+    DiaryEntry,
+    History,
+    HistoryKind,
+    Outcome,
+    Quarantine,
+    Source,
+    Status,
+    Symptom,
+)
 
 
 def facts_for(*, person_id: int, last_exposure: date, identified_on: date) -> policy.Facts:
@@ -325,3 +336,123 @@ def quarantines_complete(*, today: date | None = None) -> int:
         quarantine_end(quarantine=q, actor=None, reason="completed")
         done += 1
     return done
+
+
+def quarantine_negative_test(*, contact_id: int, actor_id: int | None = None) -> Quarantine | None:
+    """Tracing's follow-up of the contact reached "negative" (a test came back negative). The policy
+    decides (`negative_test_ends`, False for every document cited: a negative alone never shortens a
+    quarantine); either way the history says what the test changed, with the days left."""
+    q = Quarantine.objects.filter(contact_id=contact_id, status=Status.ACTIVE).first()
+    if q is None:
+        return None
+    chosen = policy.BY_NAME.get(q.policy)
+    today = local_today()
+    if chosen is not None and chosen.negative_test_ends:
+        History.objects.create(
+            quarantine=q,
+            kind=HistoryKind.NEGATIVE_TEST,
+            day=today,
+            text=_("Negative test: the policy ends the quarantine with it."),
+            actor_id=actor_id,
+        )
+        return quarantine_end(quarantine=q, actor=None, reason="completed")
+    last = q.end or q.follow_until
+    History.objects.create(
+        quarantine=q,
+        kind=HistoryKind.NEGATIVE_TEST,
+        day=today,
+        text=_(
+            "Negative test: the quarantine continues until %(end)s, as the policy asks (a negative test "
+            "alone does not shorten it; the officer may rule the person out if they were not a contact)."
+        )
+        % {"end": last.strftime("%d/%m/%Y")},
+        actor_id=actor_id,
+    )
+    return q
+
+
+@transaction.atomic
+def quarantine_rule_out(*, quarantine: Quarantine, actor: User, reason: str) -> Quarantine:
+    """The officer found the person was not a contact after all (a wrong match, a wrong time or place):
+    the quarantine ends now as 'ruled_out', the reason written in the history. Capability and scope
+    first; a reason is required."""
+    _check(actor=actor, quarantine=quarantine)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("Say why the person is not a contact."), field="reason", code="reason_required")
+    q = quarantine_end(quarantine=quarantine, actor=actor, reason="ruled_out")
+    History.objects.create(
+        quarantine=q, kind=HistoryKind.RULED_OUT, day=q.ended_on, text=reason[:500], actor=actor
+    )
+    return q
+
+
+MISSED_ALERT_AFTER = 2  # days running without a diary entry before the officer is told
+
+
+def diaries_chase(*, today: date | None = None) -> dict[str, int]:
+    """The sweep of missed diary days (a day is missed once it is over, Vietnam time): a reminder to the
+    contact's phone once per missed day, and after MISSED_ALERT_AFTER days running without an entry,
+    once per silence, `quarantine_diary_missed` and a message to the assigned officer (else the commune's
+    officers). Safe to run every hour and twice at once (one history row per quarantine, kind and day)."""
+    today = today or local_today()
+    yesterday = today - timedelta(days=1)
+    counts = {"reminders": 0, "alerts": 0}
+    active = Quarantine.objects.filter(
+        status=Status.ACTIVE, start__lte=yesterday, follow_until__gte=yesterday - timedelta(days=1)
+    ).select_related("person")
+    for q in active:
+        filled = set(q.diary.values_list("day", flat=True))
+        last = min(yesterday, q.follow_until)
+        for back in range(MISSED_ALERT_AFTER):  # the missed days of the last two (older ones were chased)
+            day = last - timedelta(days=back)
+            if day < q.start or day in filled:
+                continue
+            if _chase_once(q, HistoryKind.REMINDER, day):
+                counts["reminders"] += 1
+                if q.person.phone:
+                    message_send_template(
+                        channel="sms",
+                        recipient=q.person.phone,
+                        template="quarantine_diary_reminder",
+                        context={"quarantine": q, "day": day, "base_url": settings.PUBLIC_BASE_URL},
+                        related=q,
+                    )
+        # The silence: the days running back from `last` without an entry.
+        first = last
+        while first - timedelta(days=1) >= q.start and first - timedelta(days=1) not in filled:
+            first -= timedelta(days=1)
+        if last in filled or (last - first).days + 1 < MISSED_ALERT_AFTER:
+            continue
+        told = q.history.filter(kind=HistoryKind.DIARY_MISSED, day__gte=first).exists()
+        if not told and _chase_once(q, HistoryKind.DIARY_MISSED, last):
+            counts["alerts"] += 1
+            days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+            events.emit(
+                QUARANTINE_DIARY_MISSED,
+                quarantine_id=q.pk,
+                person_id=q.person_id,
+                days=[d.isoformat() for d in days],
+            )
+            _tell_officer(q, template="quarantine_diary_missed", context={"quarantine": q, "days": days})
+    return counts
+
+
+def _chase_once(q: Quarantine, kind: str, day: date) -> bool:
+    """Write the sweep's history row for (quarantine, kind, day); False when it was written already."""
+    try:
+        with transaction.atomic():
+            History.objects.create(quarantine=q, kind=kind, day=day)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _tell_officer(q: Quarantine, *, template: str, context: dict) -> int:
+    """The commune's officers are told (the quarantine's officer when lists assign one)."""
+    return message_send_to_officers(
+        commune_id=q.commune_id,
+        template=template,
+        context={**context, "base_url": settings.PUBLIC_BASE_URL},
+        related=q,
+    )

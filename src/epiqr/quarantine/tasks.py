@@ -9,3 +9,9 @@ from . import services
 def quarantines_complete() -> int:
     """End every active quarantine whose follow-up days are over (safe to run twice)."""
     return services.quarantines_complete()
+
+
+@task()
+def diaries_chase() -> dict:
+    """Remind contacts of a missed diary day and tell the officer after two (safe to run twice)."""
+    return services.diaries_chase()

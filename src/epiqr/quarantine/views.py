@@ -143,6 +143,7 @@ def _detail_context(request, q, **forms):
         "explained": selectors.explain(q),
         "days": selectors.quarantine_days(quarantine=q),
         "calls": list(q.calls.select_related("by")[:50]),
+        "history": list(q.history.select_related("actor").order_by("-at", "-id")[:50]),
         "can_follow": has_capability(request.user, permissions.FOLLOW) and q.status == Status.ACTIVE,
         "call_form": forms.get("call") or CallForm(),
         "diary_form": forms.get("diary") or DiaryForm(prefix="d"),
@@ -158,7 +159,7 @@ def detail(request, quarantine_id: int):
     return render(request, "quarantine/detail.html", _detail_context(request, q))
 
 
-ACTIONS = ("call", "open_case", "end")
+ACTIONS = ("call", "open_case", "end", "rule_out")
 
 
 @require_POST
@@ -191,6 +192,11 @@ def act(request, quarantine_id: int):
             case = services.quarantine_open_case(quarantine=q, actor=request.user)
             messages.success(request, _("Case F0 #%(n)s opened; the quarantine ends.") % {"n": case.pk})
             return redirect("cases:detail", case_id=case.pk)
+        elif action == "rule_out":
+            services.quarantine_rule_out(
+                quarantine=q, actor=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Ruled out: the quarantine ended, the reason is in its history."))
         else:
             services.quarantine_end(quarantine=q, actor=request.user, reason="ended_by_officer")
             messages.success(request, _("Quarantine ended."))
