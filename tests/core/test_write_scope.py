@@ -366,6 +366,14 @@ WRITES = [
         allowed="officer_a",
     ),
     Write(
+        "api/v1/care/facilities/<facility_id>/accept",
+        lambda w: f"/api/v1/care/facilities/{w.objects['facility_a'].pk}/accept",
+        lambda w: {},
+        refused=(("coord_b", 404), ("officer_a", 403)),
+        allowed="coord_a",
+        api=True,
+    ),
+    Write(
         "api/v1/care/routings/<routing_id>/decision",
         lambda w: f"/api/v1/care/routings/{w.objects['routing'].pk}/decision",
         lambda w: {"decision": "accept"},
@@ -928,6 +936,13 @@ WRITES = [
         "care/facilities/<int:facility_id>/beds/",
         lambda w: f"/care/facilities/{w.objects['facility_a'].pk}/beds/",
         lambda w: {"normal": "50"},
+        refused=(("coord_b", 404), ("officer_a", 403)),
+        allowed="coord_a",
+    ),
+    Write(
+        "care/facilities/<int:facility_id>/accept/",
+        lambda w: f"/care/facilities/{w.objects['facility_a'].pk}/accept/",
+        lambda w: {"which": "all"},
         refused=(("coord_b", 404), ("officer_a", 403)),
         allowed="coord_a",
     ),
