@@ -72,7 +72,8 @@ RACES = {
     # tests/care/test_pages.py (a routing proposed: 201; decided: 200, twice: 409; for a patient whose
     # care has ended: 409; a bulk accept at one's own facility: 200, at a facility not one's own: 404)
     # and tests/quarantine/test_pages.py (a call logged: 201; a quarantine ended:
-    # 200, twice: 409; a diary given on a call after it: 409).
+    # 200, twice: 409; a diary given on a call after it: 409); tests/quarantine/test_assign.py::
+    # test_api_assign (contacts of one's area given to an officer: 200; of another area: 404).
     "POST /api/v1/tracing/runs": {202},
     "POST /api/v1/testing/tubes/{barcode}/members": {201},
     "POST /api/v1/testing/sessions/{session_id}/batch": {409},
@@ -87,6 +88,7 @@ RACES = {
     "POST /api/v1/care/facilities/{facility_id}/accept": {200, 404},
     "POST /api/v1/quarantine/{quarantine_id}/calls": {201, 409},
     "POST /api/v1/quarantine/{quarantine_id}/actions": {200, 409},
+    "POST /api/v1/quarantine/assign": {200, 404},
 }
 # A schema-valid request may still be refused as unreadable for a NUL or a lone surrogate in a place the
 # schema leaves open (an extra property): the project refuses those everywhere (epiqr.core.input_guard).

@@ -185,3 +185,39 @@ def test_api_bulk_accept(care, new_patient, api_client):
         f"/api/v1/care/facilities/{care.facilities['t2far'].pk}/accept", "{}", content_type="application/json"
     )
     assert elsewhere.status_code == 404
+
+
+def test_the_f0_list_is_scoped_filtered_audited_and_exported(care, new_patient, client, api_client):
+    """The commune officer's list of F0s: only their commune's (another commune's patient never shows),
+    filtered by severity and by name, each page an audited read; the export through the shared writer."""
+    from epiqr.cases.services import case_open
+    from epiqr.core.models import AuditEvent
+    from epiqr.core.timeutil import local_today
+    from tests.factories import PersonFactory
+
+    moderate = new_patient(rr=22, spo2=95, full_name="Hà Thị Thu")
+    new_patient(rr=16, spo2=98, full_name="Mai Văn Tú")
+    case_open(person=PersonFactory(commune=care.other, full_name="Tạ Văn Xa"), confirmed_on=local_today())
+    client.force_login(care.officer)
+    page = client.get("/care/patients/")
+    assert page.status_code == 200
+    names = {p.person.full_name for p in page.context["page"].items}
+    assert names == {"Hà Thị Thu", "Mai Văn Tú"} and "Tạ Văn Xa" not in page.content.decode()
+    assert [p.pk for p in client.get("/care/patients/?severity=moderate").context["page"].items] == [
+        moderate.pk
+    ]
+    assert [p.pk for p in client.get("/care/patients/?q=ha thi").context["page"].items] == [moderate.pk]
+    assert client.get(f"/care/patients/?commune={care.other.pk}").status_code == 400  # not their area
+    assert client.get("/care/patients/?severity=plague").status_code == 400
+    event = AuditEvent.objects.filter(action="care.patients", actor=care.officer).order_by("pk").last()
+    assert event is not None and set(event.people.values_list("person_id", flat=True)) == {moderate.person_id}
+    csv = client.get("/care/patients/?format=csv&severity=moderate")
+    assert csv.status_code == 200 and "Hà Thị Thu" in csv.content.decode("utf-8-sig")
+    assert "Mai Văn Tú" not in csv.content.decode("utf-8-sig")
+    # a coordinator reads the list of their facilities' patients but may not export it
+    client.force_login(care.coordinator)
+    assert client.get("/care/patients/").status_code == 200
+    assert client.get("/care/patients/?format=csv").status_code == 403
+    body = api_client(care.officer).get("/api/v1/care/patients?severity=moderate").json()
+    assert body["count"] == 1 and body["items"][0]["full_name"] == "Hà Thị Thu"
+    assert body["items"][0]["status"] == "confirmed" and body["items"][0]["case_id"] == moderate.case_id

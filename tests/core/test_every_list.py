@@ -33,6 +33,7 @@ LISTS = [
     ("hotline_queue", "/hotline/queue/", "/api/v1/hotline/tickets"),
     ("quarantines", "/quarantine/", "/api/v1/quarantine/"),
     ("quarantine_calls", "/quarantine/calls/", "/api/v1/quarantine/calls"),
+    ("care_patients", "/care/patients/", "/api/v1/care/patients"),
 ]
 # Lists only administrators read, national by design (no scope to page over), exercised in their own tests.
 ADMIN_LISTS = {"audit_events": "tests/audit/test_viewer.py"}

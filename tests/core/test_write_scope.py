@@ -359,6 +359,21 @@ WRITES = [
         api=True,
     ),
     Write(
+        "quarantine/assign/",
+        lambda w: "/quarantine/assign/",
+        lambda w: {"quarantine": [w.objects["quarantine"].pk], "assignee": "none"},
+        refused=(("officer_b", 404), ("owner_a", 403), ("hotline", 403)),
+        allowed="officer_a",
+    ),
+    Write(
+        "api/v1/quarantine/assign",
+        lambda w: "/api/v1/quarantine/assign",
+        lambda w: {"quarantine_ids": [w.objects["quarantine"].pk], "assignee_id": None},
+        refused=(("officer_b", 404), ("owner_a", 403), ("hotline", 403)),
+        allowed="officer_a",
+        api=True,
+    ),
+    Write(
         "quarantine/<int:quarantine_id>/act/",
         lambda w: f"/quarantine/{w.objects['quarantine'].pk}/act/",
         lambda w: {"action": "call", "outcome": "reached", "note": "ổn"},

@@ -2,13 +2,16 @@
 routing for a case (the hotline's urgent medical requests use the service itself), a coordinator's
 decision on a routing."""
 
+from datetime import date
 from typing import Literal
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.cases.selectors import case_get_visible_to
+from epiqr.core import audit
 from epiqr.core.api_schema import Id, errors
 from epiqr.core.audit import no_personal_data, reads_personal_data
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
 from . import permissions, selectors, services
@@ -67,6 +70,44 @@ class CareBulkAcceptOut(Schema):
     )
 
 
+class CarePatientOut(Schema):
+    id: int
+    case_id: int
+    person_id: int
+    full_name: str
+    phone: str
+    commune_id: int | None
+    confirmed_on: date
+    severity: str = Field(..., description="QĐ 4689: asymptomatic, mild, moderate, severe or critical")
+    setting: str = Field(..., description="home, tier1, tier2, tier3 or empty (not placed yet)")
+    status: str = Field(
+        ..., description="confirmed, at_home, admitted, transferred, recovered, deceased, cancelled"
+    )
+    facility_id: int | None
+    spo2: int | None
+
+
+CarePatientPage = api_page(CarePatientOut, name="CarePatientPage")
+CarePatientQuery = api_query(selectors.PATIENTS)
+
+
+def _patient_out(p) -> CarePatientOut:
+    return CarePatientOut(
+        id=p.pk,
+        case_id=p.case_id,
+        person_id=p.person_id,
+        full_name=p.person.full_name,
+        phone=p.person.phone,
+        commune_id=p.commune_id,
+        confirmed_on=p.case.confirmed_on,
+        severity=p.severity,
+        setting=p.setting,
+        status=p.status,
+        facility_id=p.facility_id,
+        spo2=p.spo2,
+    )
+
+
 def _routing_out(r) -> CareRoutingOut:
     return CareRoutingOut(
         id=r.pk,
@@ -86,6 +127,22 @@ def capacity(request):
     """Beds of the user's facilities or area, per province, tier and kind."""
     check_capability(request.user, permissions.VIEW)
     return selectors.capacity_by_province_tier(user=request.user)
+
+
+@router.get("/patients", response={200: CarePatientPage, **errors(403, 422)})
+@reads_personal_data("care.patients")
+def list_patients(request, params: Query[CarePatientQuery]):  # type: ignore[valid-type]  # built by api_query
+    """The F0 patients of your area (or of your facilities), newest first: `status`, `severity`,
+    `setting`, `facility`, `commune`, name or phone (`q`); paged."""
+    check_capability(request.user, permissions.VIEW)
+    page = selectors.PATIENTS.get(
+        selectors.patient_list_visible_to(user=request.user).select_related("case"),
+        api_params(params),
+        user=request.user,
+        strict=True,
+    )
+    audit.annotate(row_count=len(page.items), detail=page.query.params())
+    return page.as_api([_patient_out(p) for p in page.items], path=request.path)
 
 
 @router.post("/routings", response={201: CareRoutingOut, **errors(403, 404, 409)})

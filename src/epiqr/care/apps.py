@@ -21,4 +21,5 @@ class CareConfig(AppConfig):
         track_reads(Patient, person_id=lambda p: p.person_id)
         keyring.purpose("release", label=_("Release papers (F0)"), max_validity_days=3660)
         nav_item(_("Treatment"), "care:home", permissions.VIEW)
+        nav_item(_("F0 patients"), "care:patients", permissions.VIEW)
         landing(Role.FACILITY_COORDINATOR, "care:home")  # the coordinator's work: routings and beds

@@ -150,7 +150,10 @@ class Patient(models.Model):
         ordering = ["-id"]
         verbose_name = _("patient (F0)")
         verbose_name_plural = _("patients (F0)")
-        indexes = [models.Index(fields=["status", "commune"], name="care_patient_status")]
+        indexes = [
+            models.Index(fields=["status", "commune"], name="care_patient_status"),
+            models.Index(fields=["created_at", "id"], name="care_patient_created"),  # the list's sort
+        ]
 
     def __str__(self) -> str:
         return f"F0 #{self.case_id} {self.person}"

@@ -27,3 +27,9 @@ MONITOR = capability(
     list(Role.OFFICERS),
     personal_data=True,
 )
+EXPORT = capability(
+    "care.export",
+    _("Export the list of F0 patients of your area (CSV, Excel)"),
+    list(Role.OFFICERS),
+    personal_data=True,
+)

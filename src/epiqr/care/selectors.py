@@ -11,17 +11,30 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.models import User
-from epiqr.accounts.selectors import jurisdiction_filter
+from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core import keyring
 from epiqr.core.errors import NotFound
+from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 from epiqr.core.permissions import Role
+from epiqr.core.text import fold
 from epiqr.core.timeutil import local_today
 from epiqr.vaccination.selectors import prior_doses
 
 from . import documents, policies, release_code, routing, severity
-from .models import BedPool, Facility, Patient, PatientStatus, Report, Routing, RoutingStatus, Severity
+from .models import (
+    BedPool,
+    Facility,
+    Patient,
+    PatientStatus,
+    Report,
+    Routing,
+    RoutingStatus,
+    Setting,
+    Severity,
+)
 
 RELEASE_PURPOSE = "release"
 ACTIVE = (PatientStatus.CONFIRMED, PatientStatus.AT_HOME, PatientStatus.ADMITTED, PatientStatus.TRANSFERRED)
@@ -60,6 +73,41 @@ def patient_list_visible_to(*, user: User) -> QuerySet[Patient]:
         return qs.filter(at_ours).distinct()
     mine = jurisdiction_filter(Patient.objects.all(), user=user, commune_path="commune").values("pk")
     return qs.filter(Q(pk__in=mine) | at_ours).distinct()
+
+
+def _patient_search(qs: QuerySet[Patient], text: str) -> QuerySet[Patient]:
+    """A phone number (4 digits or more, no letters) or the words of a name, accents optional."""
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) >= 4 and not any(c.isalpha() for c in text):
+        return qs.filter(person__phone__contains=digits[-9:])
+    for word in fold(text).split():
+        qs = qs.filter(person__name_folded__contains=word)
+    return qs
+
+
+def _facility_choices(user):
+    if user is None:
+        return []
+    return list(facility_list_visible_to(user=user).order_by("name").values_list("pk", "name")[:500])
+
+
+PATIENTS = ListSpec(
+    name="care_patients",
+    filters=(
+        Filter("q", gettext_lazy("Name or phone"), kind=FilterKind.TEXT, apply=_patient_search, prominent=True,
+               placeholder=gettext_lazy("e.g. nguyen van an")),
+        Filter("status", gettext_lazy("Status"), choices=PatientStatus.choices, lookup="status"),
+        Filter("severity", gettext_lazy("Severity"), choices=Severity.choices, lookup="severity"),
+        Filter("setting", gettext_lazy("Care setting"), choices=Setting.choices, lookup="setting"),
+        Filter("facility", gettext_lazy("Facility"), choices=_facility_choices, lookup="facility_id", api_type=int,
+               help="a facility id, one of yours or of your area"),
+        commune_filter(lookup="commune_id"),
+    ),
+    sorts=(Sort("created", gettext_lazy("Since"), ("created_at", "id")),),
+    default_sort="-created",
+    page_size=50,
+    model=Patient,
+)  # fmt: skip
 
 
 def patient_get_visible(*, user: User, patient_id: int) -> Patient:

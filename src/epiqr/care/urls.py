@@ -10,6 +10,7 @@ urlpatterns = [
     path("facilities/<int:facility_id>/beds/", views.facility_beds, name="facility_beds"),
     path("facilities/<int:facility_id>/accept/", views.facility_accept, name="facility_accept"),
     path("routings/<int:routing_id>/decide/", views.routing_decide, name="routing_decide"),
+    path("patients/", views.patients, name="patients"),
     path("patients/<int:patient_id>/", views.patient, name="patient"),
     path("patients/<int:patient_id>/act/", views.patient_act, name="patient_act"),
     path("patients/<int:patient_id>/release.pdf", views.release_pdf, name="release_pdf"),

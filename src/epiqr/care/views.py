@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from epiqr.core import audit, export
 from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.input_guard import int_or_none
@@ -57,6 +58,62 @@ def home(request):
         "can_surge": has_capability(user, permissions.MONITOR),
     }
     return render(request, "care/home.html", context)
+
+
+@requires(permissions.VIEW)
+@reads_personal_data("care.patients")
+def patients(request):
+    """The F0 patients of the officer's area (or the coordinator's facilities), paged and filtered by
+    status, severity, care setting, facility, commune, name or phone; CSV/Excel for those who may export."""
+    qs = selectors.patient_list_visible_to(user=request.user).select_related("case")
+    fmt = request.GET.get("format", "")
+    if fmt:
+        return _patients_export(request, qs, fmt)
+    page = selectors.PATIENTS.get(qs, request.GET, user=request.user)
+    audit.annotate(row_count=len(page.items), detail=page.query.params())
+    return render(
+        request,
+        "care/patients.html",
+        {"page": page, "can_export": has_capability(request.user, permissions.EXPORT)},
+        status=400 if page.query.errors else 200,
+    )
+
+
+def _patients_export(request, qs, fmt: str):
+    if fmt not in export.FORMATS:
+        return render(request, "core/refused.html", {"message": _("Unknown format.")}, status=400)
+    if not has_capability(request.user, permissions.EXPORT):
+        return render(
+            request, "core/refused.html", {"message": _("You are not allowed to do this.")}, status=403
+        )
+    query = selectors.PATIENTS.parse(request.GET, user=request.user)
+    if query.errors:
+        return render(
+            request, "core/refused.html", {"message": next(iter(query.errors.values()))}, status=400
+        )
+    audit.annotate(detail={"export": fmt, **query.params()})
+    rows = (
+        [
+            p.case_id,
+            p.person.full_name,
+            p.person.phone,
+            p.commune.name if p.commune else "",
+            p.case.confirmed_on.isoformat(),
+            p.get_severity_display(),
+            p.get_setting_display(),
+            p.get_status_display(),
+            p.facility.name if p.facility else "",
+            p.spo2 if p.spo2 is not None else "",
+        ]
+        for p in selectors.PATIENTS.narrow(qs, query).iterator(chunk_size=2000)
+    )
+    sheet = export.Sheet(
+        title=_("F0 patients"),
+        header=[_("F0 case"), _("Name"), _("Phone"), _("Commune / ward"), _("Confirmed on"), _("Severity"),
+                _("Care setting"), _("Status"), _("Facility"), _("SpO2 (%)")],
+        rows=rows,
+    )  # fmt: skip
+    return export.response(sheet, fmt=fmt, filename=f"f0-{local_today().isoformat()}.{fmt}")
 
 
 def _facility_page(request, facility, *, typed=None, error=None, status=200):

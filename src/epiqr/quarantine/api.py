@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from epiqr.core import audit
 from epiqr.core.api_schema import Id, errors
-from epiqr.core.audit import reads_personal_data
+from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 
@@ -40,6 +40,9 @@ class QuarantineOut(Schema):
     test_days: list[date]
     status: str = Field(..., description="active, ended, became_case")
     symptoms_at: datetime | None
+    assignee_id: int | None = Field(
+        None, description="the officer of the commune team following this contact"
+    )
 
 
 class QuarantineDayOut(Schema):
@@ -88,6 +91,7 @@ def quarantine_out(q) -> dict:
         "monitor_until": q.monitor_until,
         "follow_until": q.follow_until,
         "test_days": [date.fromisoformat(d) for d in q.test_days],
+        "assignee_id": q.assignee_id,
         "status": q.status,
         "symptoms_at": q.symptoms_at,
     }
@@ -223,3 +227,26 @@ def act(request, quarantine_id: Id, body: QuarantineActionIn):
         services.quarantine_end(quarantine=q, actor=request.user, reason="ended_by_officer")
     q = selectors.quarantine_get_visible_to(user=request.user, quarantine_id=q.pk)
     return {**detail_out(q), "case_id": case_id}
+
+
+class QuarantineAssignIn(Schema):
+    quarantine_ids: list[Id] = Field(..., min_length=1, max_length=500)
+    assignee_id: Id | None = Field(
+        ..., description="an active commune officer of each contact's commune; null: nobody"
+    )
+
+
+class QuarantineAssignOut(Schema):
+    assigned: int
+
+
+@router.post("/assign", response={200: QuarantineAssignOut, **errors(403, 404)})
+@no_personal_data("quarantine numbers and an officer's id only")
+def assign(request, body: QuarantineAssignIn):
+    """Give contacts in quarantine to a member of their commune's team (or to nobody): every quarantine
+    must be in your area (404 otherwise, nothing written) and the officer of each one's commune (422)."""
+    check_capability(request.user, permissions.FOLLOW)
+    n = services.quarantines_assign(
+        actor=request.user, quarantine_ids=list(body.quarantine_ids), assignee_id=body.assignee_id
+    )
+    return {"assigned": n}

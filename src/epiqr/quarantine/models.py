@@ -60,6 +60,16 @@ class Quarantine(models.Model):
         verbose_name=_("placed by"),
     )
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    # The member of the commune team who follows this contact (calls, diary): set at placement by the
+    # round-robin of services.assignee_default, changed by an officer of the area (quarantines_assign).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
 
     class Meta:
         ordering = ["-start", "-id"]
@@ -71,6 +81,7 @@ class Quarantine(models.Model):
             # The sorts of the list (selectors.QUARANTINES).
             models.Index(fields=["start", "id"], name="quarantine_start"),
             models.Index(fields=["follow_until", "id"], name="quarantine_follow_until"),
+            models.Index(fields=["assignee", "status"], name="quarantine_assignee"),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +180,7 @@ class HistoryKind(models.TextChoices):
     RULED_OUT = "ruled_out", _("Ruled out: not a contact")
     REMINDER = "reminder", _("Diary reminder sent")
     DIARY_MISSED = "diary_missed", _("Two diary days missed: officer told")
+    ASSIGNED = "assigned", _("Assigned")
 
 
 class History(models.Model):

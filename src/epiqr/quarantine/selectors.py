@@ -14,6 +14,7 @@ from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
+from epiqr.core.permissions import Role
 from epiqr.core.text import fold
 from epiqr.core.timeutil import local_today
 
@@ -24,7 +25,7 @@ from .models import Call, DiaryEntry, Outcome, Quarantine, Status, Symptom
 def quarantine_list_visible_to(*, user: User) -> QuerySet[Quarantine]:
     """The quarantines of contacts living in the user's area (a commune officer's commune, a province
     officer's province)."""
-    qs = Quarantine.objects.select_related("person", "commune", "source_case")
+    qs = Quarantine.objects.select_related("person", "commune", "source_case", "assignee")
     return jurisdiction_filter(qs, user=user, commune_path="commune")
 
 
@@ -79,6 +80,33 @@ def _search(qs: QuerySet[Quarantine], text: str) -> QuerySet[Quarantine]:
     return qs
 
 
+def team_of(*, user: User) -> list[User]:
+    """The commune teams of the user's area: the active commune officers of its communes (those a
+    quarantine can be assigned to), by name."""
+    qs = User.objects.filter(role=Role.COMMUNE_OFFICER, is_active=True)
+    return list(jurisdiction_filter(qs, user=user, commune_path="commune").order_by("username")[:500])
+
+
+def _assignee_choices(user):
+    if user is None:
+        return []
+    return [("none", gettext_lazy("Nobody yet"))] + [
+        (str(u.pk), u.get_full_name() or u.username) for u in team_of(user=user)
+    ]
+
+
+def _by_assignee(qs: QuerySet[Quarantine], value: str) -> QuerySet[Quarantine]:
+    return qs.filter(assignee__isnull=True) if value == "none" else qs.filter(assignee_id=int(value))
+
+
+def _caller_choices(user):
+    if user is None:
+        return []
+    people = {u.pk: u for u in team_of(user=user)}
+    people.setdefault(user.pk, user)
+    return [(str(pk), u.get_full_name() or u.username) for pk, u in sorted(people.items())]
+
+
 TODO = (
     ("in_quarantine", gettext_lazy("In quarantine today")),
     ("due_test", gettext_lazy("Due a test today")),
@@ -93,6 +121,8 @@ QUARANTINES = ListSpec(
                placeholder=gettext_lazy("e.g. tran thi binh")),
         Filter("todo", gettext_lazy("To do"), choices=TODO, apply=_todo),
         Filter("status", gettext_lazy("Status"), choices=Status.choices, default=Status.ACTIVE),
+        Filter("assignee", gettext_lazy("Assigned to"), choices=_assignee_choices, apply=_by_assignee,
+               help="an officer's user id (the team of your area), or none"),
         commune_filter(lookup="commune_id"),
     ),
     sorts=(
@@ -115,6 +145,8 @@ CALLS = ListSpec(
     name="quarantine_calls",
     filters=(
         Filter("outcome", gettext_lazy("Outcome"), choices=Outcome.choices),
+        Filter("by", gettext_lazy("Called by"), choices=_caller_choices, lookup="by_id",
+               help="the caller's user id (the team of your area, or yourself)"),
         Filter("quarantine", gettext_lazy("Quarantine"), kind=FilterKind.INT, minimum=1, lookup="quarantine_id",
                in_form=False, help="the id of one quarantine"),
         commune_filter(lookup="quarantine__commune_id"),

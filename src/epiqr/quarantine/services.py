@@ -5,15 +5,15 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from epiqr.accounts.models import User
-from epiqr.accounts.selectors import user_in_jurisdiction
+from epiqr.accounts.selectors import commune_officers, user_in_jurisdiction
 from epiqr.cases.models import Case
 from epiqr.cases.selectors import person_recovered_from
 from epiqr.core import events
-from epiqr.core.errors import Conflict, Invalid
+from epiqr.core.errors import Conflict, Invalid, NotFound
 from epiqr.core.permissions import check_capability
 from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local, local_today
@@ -86,8 +86,6 @@ def _check(*, actor: User | None, quarantine: Quarantine, capability: str = perm
         return
     check_capability(actor, capability)
     if not user_in_jurisdiction(user=actor, commune_id=quarantine.commune_id):
-        from epiqr.core.errors import NotFound
-
         raise NotFound(_("No such quarantine within your area."))
 
 
@@ -133,6 +131,7 @@ def quarantine_place(
                 test_days=[d.isoformat() for d in plan.test_days],
                 reasons=reasons_json(plan),
                 placed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                assignee=assignee_default(commune_id=contact.commune_id),
             )
     except IntegrityError:  # placed at the same moment by another request
         return Quarantine.objects.get(contact_id=contact_id)
@@ -146,6 +145,67 @@ def quarantine_place(
         follow_until=q.follow_until.isoformat(),
     )
     return q
+
+
+def assignee_default(*, commune_id: int | None) -> User | None:
+    """Round-robin over the commune team: the commune officer of the commune following the fewest active
+    quarantines (ties: the first account made); None when the commune has no officer."""
+    team = commune_officers(commune_id=commune_id)
+    if not team:
+        return None
+    load = dict(
+        Quarantine.objects.filter(status=Status.ACTIVE, assignee__in=team)
+        .values_list("assignee_id")
+        .annotate(n=models.Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    return min(team, key=lambda u: (load.get(u.pk, 0), u.pk))
+
+
+@transaction.atomic
+def quarantines_assign(*, actor: User, quarantine_ids: list[int], assignee_id: int | None) -> int:
+    """Give quarantines to a member of their commune's team (or to nobody: `assignee_id` None). Capability,
+    then scope (every quarantine in the actor's area, the assignee a commune officer of each one's
+    commune) before anything is written; a history row for each; how many."""
+    from .selectors import quarantine_list_visible_to
+
+    check_capability(actor, permissions.FOLLOW)
+    wanted = list(dict.fromkeys(quarantine_ids))
+    if not wanted:
+        raise Invalid(_("Tick the contacts to assign."), field="quarantine")
+    found = list(quarantine_list_visible_to(user=actor).select_for_update(of=("self",)).filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        raise NotFound(_("No such quarantine within your area."))
+    assignee = None
+    if assignee_id is not None:
+        assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
+        strangers = [
+            q.pk
+            for q in found
+            if assignee is None or assignee not in commune_officers(commune_id=q.commune_id)
+        ]
+        if strangers:
+            raise Invalid(
+                _("Assign only to an officer of the contact's commune (#%(n)s).") % {"n": strangers[0]},
+                field="assignee",
+            )
+    for q in found:
+        q.assignee = assignee
+        q.save(update_fields=["assignee"])
+        History.objects.create(
+            quarantine=q,
+            kind=HistoryKind.ASSIGNED,
+            text=(assignee.get_full_name() or assignee.username) if assignee else _("nobody"),
+            actor=actor,
+        )
+    audit_record(
+        actor=actor,
+        action="quarantine.assign",
+        target=None,
+        row_count=len(found),
+        detail={"assignee": assignee_id, "quarantines": wanted[:200]},
+    )
+    return len(found)
 
 
 def _symptoms_clean(symptoms, temperature) -> tuple[list[str], Decimal | None]:
@@ -400,7 +460,7 @@ def diaries_chase(*, today: date | None = None) -> dict[str, int]:
     counts = {"reminders": 0, "alerts": 0}
     active = Quarantine.objects.filter(
         status=Status.ACTIVE, start__lte=yesterday, follow_until__gte=yesterday - timedelta(days=1)
-    ).select_related("person")
+    ).select_related("person", "assignee")
     for q in active:
         filled = set(q.diary.values_list("day", flat=True))
         last = min(yesterday, q.follow_until)
@@ -449,7 +509,20 @@ def _chase_once(q: Quarantine, kind: str, day: date) -> bool:
 
 
 def _tell_officer(q: Quarantine, *, template: str, context: dict) -> int:
-    """The commune's officers are told (the quarantine's officer when lists assign one)."""
+    """The officer the quarantine is assigned to is told (email, else SMS); with none (or none reachable),
+    every officer of the commune."""
+    officer = q.assignee
+    if officer is not None and officer.is_active:
+        channel, recipient = ("email", officer.email) if officer.email else ("sms", officer.phone)
+        if recipient:
+            message_send_template(
+                channel=channel,
+                recipient=recipient,
+                template=template,
+                context={**context, "base_url": settings.PUBLIC_BASE_URL},
+                related=q,
+            )
+            return 1
     return message_send_to_officers(
         commune_id=q.commune_id,
         template=template,

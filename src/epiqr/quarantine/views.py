@@ -4,14 +4,17 @@ contact's own diary on their phone. Thin: parse, call one service or selector, r
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epiqr.core import audit, export
 from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, reads_personal_data
 from epiqr.core.errors import Invalid, ServiceError
+from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.timeutil import local, local_today
 from epiqr.people.citizen import proof_required
@@ -47,6 +50,8 @@ def home(request):
             "page": page,
             "today": today,
             "can_export": has_capability(request.user, permissions.EXPORT),
+            "can_follow": has_capability(request.user, permissions.FOLLOW),
+            "team": selectors.team_of(user=request.user),
         },
         status=400 if page.query.errors else 200,
     )
@@ -89,6 +94,25 @@ def _export(request, qs, fmt: str):
         rows=rows,
     )  # fmt: skip
     return export.response(sheet, fmt=fmt, filename=f"cach-ly-{local_today().isoformat()}.{fmt}")
+
+
+@require_POST
+@requires(permissions.FOLLOW)
+@no_personal_data(WRITE_THEN_REDIRECT + " (a refused assignment says why on the list it came from)")
+def assign(request):
+    """Give the ticked contacts to a member of the commune team (or to nobody)."""
+    ids = [i for i in (int_or_none(v) for v in request.POST.getlist("quarantine")) if i is not None]
+    raw = request.POST.get("assignee", "")
+    assignee_id = None if raw in ("", "none") else int_or_none(raw)
+    try:
+        if raw not in ("", "none") and assignee_id is None:
+            raise Invalid(_("Choose a member of the team."), field="assignee")
+        n = services.quarantines_assign(actor=request.user, quarantine_ids=ids, assignee_id=assignee_id)
+    except ServiceError as exc:
+        return render(request, "core/refused.html", {"message": exc.message}, status=exc.status)
+    messages.success(request, _("%(n)s contacts assigned.") % {"n": n})
+    back = QueryDict(request.POST.get("back", "")).urlencode()  # the list's filters, re-encoded
+    return redirect(reverse("quarantine:home") + (f"?{back}" if back else ""))
 
 
 @requires(permissions.VIEW)
