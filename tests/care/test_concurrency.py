@@ -80,3 +80,49 @@ def test_the_last_beds_go_once_each(require_postgres, care, new_patient, make_us
     assert errors == [] and len(arrived) == FREE
     pool.refresh_from_db()
     assert (pool.occupied, pool.reserved, pool.free) == (5, 0, 0)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_bulk_accepts_racing_for_the_last_beds_take_each_once(require_postgres, care, new_patient, make_user):
+    """Four coordinators each accept all at once, at the same moment, while 12 proposals wait for the 5
+    last ICU beds: 5 accepted in all, the 7 others reported lost and left proposed, never over the total."""
+    icu = care.facilities["t3"]
+    BedPool.objects.filter(facility=icu, kind="icu").update(total=8, occupied=3)
+    coordinators = [make_user(Role.FACILITY_COORDINATOR, province=care.commune.province) for _ in range(4)]
+    for c in coordinators:
+        icu.coordinators.add(c)
+    routings = [
+        Routing.objects.create(patient=new_patient(rr=34, spo2=84), facility=icu, tier=3, bed_kind="icu")
+        for _ in range(12)
+    ]
+    barrier = threading.Barrier(len(coordinators))
+    accepted, lost, errors = [], [], []
+
+    def accept_all(coordinator, mine):
+        try:
+            barrier.wait()
+            done = services.routings_accept_bulk(
+                facility_id=icu.pk, actor=coordinator, routing_ids=[r.pk for r in mine]
+            )
+            accepted.extend(done.accepted)
+            lost.extend(i for i, _why in done.lost)
+        except Exception as exc:  # noqa: BLE001 - any failure is the test's to report
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=accept_all, args=(c, routings[i * 3 : i * 3 + 3]))
+        for i, c in enumerate(coordinators)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(accepted) == 5 and len(lost) == 7 and set(accepted).isdisjoint(lost)
+    pool = BedPool.objects.get(facility=icu, kind="icu")
+    assert (pool.occupied, pool.reserved, pool.free) == (3, 5, 0)
+    assert Routing.objects.filter(status="accepted").count() == 5
+    assert Routing.objects.filter(status="proposed").count() == 7

@@ -521,7 +521,8 @@ def routings_surge(*, actor: User, day: date | None = None, patients=None) -> Su
                         )
                     )
                 todo = lost
-            rows_insert(Routing, SURGE_FIELDS, out)
+            with connection.wrap_database_errors:  # COPY's own errors as Django's (IntegrityError)
+                rows_insert(Routing, SURGE_FIELDS, out)
             audit_record(
                 actor=actor, action="care.surge", target=None, row_count=len(out), detail={"batch": batch}
             )
