@@ -101,6 +101,10 @@ def world(db, commune, other_commune, make_user):
                 team=f"Đội {i}",
                 product="PFIZER",
             )
+    from epiqr.care.services import patient_open
+
+    for case in cases:  # care's record of each case (its `case_opened` handler runs after a commit)
+        patient_open(case=case)
     own_session = SamplingSession.objects.filter(site__commune=commune).order_by("id").first()
     for i in range(3):
         Tube.objects.create(

@@ -163,6 +163,29 @@ def list_calls(request, params: Query[CallQuery]):
     return page.as_api([call_out(c) for c in page.items], path=request.path)
 
 
+class QuarantineAssignIn(Schema):
+    quarantine_ids: list[Id] = Field(..., min_length=1, max_length=500)
+    assignee_id: Id | None = Field(
+        ..., description="an active commune officer of each contact's commune; null: nobody"
+    )
+
+
+class QuarantineAssignOut(Schema):
+    assigned: int
+
+
+@router.post("/assign", response={200: QuarantineAssignOut, **errors(403, 404)})
+@no_personal_data("quarantine numbers and an officer's id only")
+def assign(request, body: QuarantineAssignIn):
+    """Give contacts in quarantine to a member of their commune's team (or to nobody): every quarantine
+    must be in your area (404 otherwise, nothing written) and the officer of each one's commune (422)."""
+    check_capability(request.user, permissions.FOLLOW)
+    n = services.quarantines_assign(
+        actor=request.user, quarantine_ids=list(body.quarantine_ids), assignee_id=body.assignee_id
+    )
+    return {"assigned": n}
+
+
 @router.get("/{quarantine_id}", response={200: QuarantineDetailOut, **errors(403, 404)})
 @reads_personal_data("quarantine.view", target=("quarantine.quarantine", "quarantine_id"))
 def get_quarantine(request, quarantine_id: Id):
@@ -227,26 +250,3 @@ def act(request, quarantine_id: Id, body: QuarantineActionIn):
         services.quarantine_end(quarantine=q, actor=request.user, reason="ended_by_officer")
     q = selectors.quarantine_get_visible_to(user=request.user, quarantine_id=q.pk)
     return {**detail_out(q), "case_id": case_id}
-
-
-class QuarantineAssignIn(Schema):
-    quarantine_ids: list[Id] = Field(..., min_length=1, max_length=500)
-    assignee_id: Id | None = Field(
-        ..., description="an active commune officer of each contact's commune; null: nobody"
-    )
-
-
-class QuarantineAssignOut(Schema):
-    assigned: int
-
-
-@router.post("/assign", response={200: QuarantineAssignOut, **errors(403, 404)})
-@no_personal_data("quarantine numbers and an officer's id only")
-def assign(request, body: QuarantineAssignIn):
-    """Give contacts in quarantine to a member of their commune's team (or to nobody): every quarantine
-    must be in your area (404 otherwise, nothing written) and the officer of each one's commune (422)."""
-    check_capability(request.user, permissions.FOLLOW)
-    n = services.quarantines_assign(
-        actor=request.user, quarantine_ids=list(body.quarantine_ids), assignee_id=body.assignee_id
-    )
-    return {"assigned": n}
