@@ -256,3 +256,17 @@ def test_an_organisation_applies_through_the_api(org_user, api_client):
     answer = api_client(org_user).post("/api/v1/checkpoints/permits", body, content_type="application/json")
     assert answer.status_code == 201, answer.content
     assert answer.json()["status"] == "applied" and answer.json()["holder_name"] == "Nguyễn Thị Thanh Hương"
+
+
+def test_the_api_shows_a_permit_and_revokes_it(api_client, authority, approved):
+    """The 200s of GET /api/v1/checkpoints/permits/{id} and POST .../revoke (tests/api/test_schemathesis.py
+    RACES: the grown API's fixed-seed fuzz no longer draws them)."""
+    api = api_client(authority)
+    shown = api.get(f"/api/v1/checkpoints/permits/{approved.pk}")
+    assert shown.status_code == 200 and shown.json()["id"] == approved.pk
+    revoked = api.post(
+        f"/api/v1/checkpoints/permits/{approved.pk}/revoke",
+        {"reason": "Người lao động nghỉ việc"},
+        content_type="application/json",
+    )
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"

@@ -140,3 +140,9 @@ def test_the_api_ends_a_quarantine_once_and_refuses_a_call_after_it(qworld, q559
     )
     diary = api.post(f"{url}/calls", {"outcome": "reached", "symptoms": []}, content_type="application/json")
     assert diary.status_code == 409, diary.content
+
+
+def test_the_api_shows_one_quarantine_with_its_days_in_words(qworld, q5599, api_client):
+    """The 200 of GET /api/v1/quarantine/{id} (tests/api/test_schemathesis.py RACES)."""
+    answer = api_client(qworld["officer"]).get(f"/api/v1/quarantine/{q5599.pk}")
+    assert answer.status_code == 200 and answer.json()["id"] == q5599.pk and answer.json()["explanation"]
