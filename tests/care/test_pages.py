@@ -179,10 +179,13 @@ def test_api_bulk_accept(care, new_patient, api_client):
     assert answer.status_code == 200
     body = answer.json()
     assert body["accepted"] == [rs[0].pk, rs[1].pk] and [x["id"] for x in body["lost"]] == [999999]
-    all_ = coordinator.post(url, json.dumps({}), content_type="application/json")
+    assert coordinator.post(url, "[null, null]", content_type="application/json").status_code == 422
+    all_ = coordinator.post(url, json.dumps({"routing_ids": None}), content_type="application/json")
     assert all_.status_code == 200 and all_.json()["accepted"] == [rs[2].pk]
     elsewhere = coordinator.post(
-        f"/api/v1/care/facilities/{care.facilities['t2far'].pk}/accept", "{}", content_type="application/json"
+        f"/api/v1/care/facilities/{care.facilities['t2far'].pk}/accept",
+        '{"routing_ids": null}',
+        content_type="application/json",
     )
     assert elsewhere.status_code == 404
 

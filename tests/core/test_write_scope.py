@@ -383,7 +383,7 @@ WRITES = [
     Write(
         "api/v1/care/facilities/<facility_id>/accept",
         lambda w: f"/api/v1/care/facilities/{w.objects['facility_a'].pk}/accept",
-        lambda w: {},
+        lambda w: {"routing_ids": None},
         refused=(("coord_b", 404), ("officer_a", 403)),
         allowed="coord_a",
         api=True,

@@ -54,7 +54,7 @@ class CareDecisionIn(Schema):
 
 class CareBulkAcceptIn(Schema):
     routing_ids: list[Id] | None = Field(
-        None, max_length=500, description="the proposals to accept; omitted or null: all the facility's"
+        ..., max_length=500, description="the proposals to accept; null: all the facility's"
     )
 
 
