@@ -38,9 +38,9 @@ def test_the_curve_levels_and_map_of_a_province_officer(api_client, make_user, g
         "/api/v1/dashboards/curve", {"commune": commune.pk, "since": (week - timedelta(days=1)).isoformat()}
     )
     assert [d["confirmed"] for d in one.json()] == [1, 1]
-    levels = {r["code"]: r for r in api.get("/api/v1/dashboards/levels").json()}
+    levels = {r["code"]: r for r in api.get("/api/v1/dashboards/levels").json()["items"]}
     assert levels[commune.pk]["level"] == 3 and levels[commune.pk]["reasons"]
-    provinces = api.get("/api/v1/dashboards/levels", {"kind": "province"}).json()
+    provinces = api.get("/api/v1/dashboards/levels", {"kind": "province"}).json()["items"]
     assert [r["code"] for r in provinces] == [geo.pk]
     history = api.get(f"/api/v1/dashboards/levels/commune/{commune.pk}").json()
     assert [r["day"] for r in history] == [week.isoformat()]
@@ -56,7 +56,7 @@ def test_the_documented_refusals(api_client, make_user, client, geo, commune, ot
     assert lab.get("/api/v1/dashboards/curve").status_code == 403
     assert lab.get("/api/v1/dashboards/levels").status_code == 403
     officer = api_client(make_user(Role.COMMUNE_OFFICER, commune=commune))
-    assert [r["code"] for r in officer.get("/api/v1/dashboards/levels").json()] == [commune.pk]
+    assert [r["code"] for r in officer.get("/api/v1/dashboards/levels").json()["items"]] == [commune.pk]
     assert officer.get("/api/v1/dashboards/curve", {"commune": other_commune.pk}).status_code == 404
     assert officer.get(f"/api/v1/dashboards/levels/commune/{other_commune.pk}").status_code == 404
     elsewhere = Commune.objects.exclude(province=geo).first()

@@ -104,7 +104,7 @@ def test_adult_coverage_decides_criterion_2(commune, other_commune):
     b = LevelAssessment.objects.get(kind="commune", code=other_commune.pk, day=today)
     assert (a.level, a.inputs["adult_coverage"]) == (1, 0.8)
     assert (b.level, b.inputs["adult_coverage"]) == (2, 0.5)
-    assert [r["code"] for r in b.reasons] == ["rate", "coverage_low"]
+    assert [r["code"] for r in b.reasons] == ["rate", "coverage_low", "capacity_unknown"]
     province = LevelAssessment.objects.get(kind="province", code=commune.province_id, day=today)
     assert province.inputs["adult_coverage"] == 0.65 and province.level == 2
     population_set(commune_id=other_commune.pk, population=10_000, adults=5)  # the adults on record

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from epiqr.core.api_schema import Code, Day, errors
 from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Invalid
+from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
 from epiqr.core.timeutil import local_today
 
@@ -170,10 +171,6 @@ class DashboardLevelOut(Schema):
     reasons: list[str] = Field(description="why, in the language of the request")
 
 
-class DashboardLevelsQuery(Schema):
-    kind: Literal["commune", "province"] = "commune"
-
-
 def _level(row) -> dict:
     return {
         "kind": row.kind,
@@ -186,13 +183,22 @@ def _level(row) -> dict:
     }
 
 
-@router.get("/levels", response={200: list[DashboardLevelOut], **errors(403)})
+DashboardLevelPage = api_page(DashboardLevelOut, name="DashboardLevelPage")
+DashboardLevelsQuery = api_query(selectors.LEVELS)
+
+
+@router.get("/levels", response={200: DashboardLevelPage, **errors(403, 422)})
 @no_personal_data(AGGREGATES)
 def levels_latest(request, params: Query[DashboardLevelsQuery]):
-    """The latest epidemic level of every commune (or province) of your jurisdiction, with its reasons."""
+    """The latest epidemic level of every commune (`kind=commune`, the default) or province of your
+    jurisdiction, with its reasons, paged (`page`, `page_size` at most 200), highest level first; filters:
+    `province` (a province code of your jurisdiction) and `level` (1 to 4, or `none`). There are no
+    districts since 1 July 2025. 422: a filter, sort or page size that cannot be used."""
     check_capability(request.user, permissions.VIEW)
-    rows = selectors.levels_latest(user=request.user, kind=params.kind)
-    return [_level(r) for r in sorted(rows.values(), key=lambda r: r.code)]
+    page = selectors.LEVELS.get(
+        selectors.level_rows_visible_to(user=request.user), api_params(params), user=request.user, strict=True
+    )
+    return page.as_api([_level(r) for r in page.items], path=request.path)
 
 
 @router.get("/levels/{kind}/{code}", response={200: list[DashboardLevelOut], **errors(403, 404)})

@@ -75,7 +75,12 @@ class LevelAssessment(models.Model):
         verbose_name = _("epidemic level")
         verbose_name_plural = _("epidemic levels")
         constraints = [models.UniqueConstraint(fields=["kind", "code", "day"], name="level_once_a_day")]
-        indexes = [models.Index(fields=["kind", "day"], name="level_kind_day")]
+        indexes = [
+            models.Index(fields=["kind", "day"], name="level_kind_day"),
+            # the paged list of a day's levels (selectors.LEVELS): by code, and highest level first
+            models.Index(fields=["day", "kind", "code"], name="level_day_kind_code"),
+            models.Index(fields=["day", "kind", "level", "rate", "code"], name="level_day_kind_level"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.code} {self.day}: {self.level}"

@@ -42,6 +42,21 @@ def reason_text(reason: dict) -> str:
         return (
             _("Treatment capacity criteria not met: the level is not lowered (kept at %(level)s).") % reason
         )
+    if code in ("capacity_met", "capacity_failed"):
+        text = (
+            _(
+                "Treatment capacity of the province: %(icu)s intensive-care beds per 100,000 people and "
+                "%(free)s%% of beds free, against %(icu_threshold)s and %(free_threshold)s%%"
+            )
+            % reason
+        )
+        if reason.get("set_by") == "deployment":
+            text += " " + _("(thresholds set by this deployment, not from the decision's text)")
+        return text + (_(": met.") if code == "capacity_met" else _(": not met."))
+    if code == "capacity_unknown":
+        return _(
+            "Treatment capacity not reported (no bed on record in the province): not counted as failing."
+        )
     if code == "no_population":
         return _("No population on record: the rate cannot be computed.")
     return str(code)

@@ -12,15 +12,17 @@ from django.core.cache import cache
 from django.db.models import Count, F, IntegerField, Max, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
 from epiqr.cameras.selectors import crowd_hourly
 from epiqr.cases.selectors import case_active_counts_by_commune
 from epiqr.core.domains import DOMAINS
 from epiqr.core.errors import NotFound
+from epiqr.core.lists import Filter, ListSpec, Sort
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today, now
-from epiqr.geo.models import Province
+from epiqr.geo.models import Commune, Province
 from epiqr.geo.selectors import commune_positions
 from epiqr.tracing.selectors import quarantined_counts_by_commune, risky_venue_feed
 from epiqr.vaccination.selectors import ADULT_BANDS
@@ -45,20 +47,43 @@ AVERAGE_DAYS = 7
 
 @dataclass(frozen=True)
 class Area:
-    """What a dashboard shows: the whole jurisdiction (`commune_id` None) or one commune of it."""
+    """What a dashboard shows: the whole jurisdiction (`commune_id` and `province_id` None), one province of
+    it (an administrator's drill-down) or one commune of it."""
 
     commune_id: int | None
     label: str
+    province_id: int | None = None
+
+    def narrow(self, qs, path: str = "commune"):
+        """Rows of a read model (with a commune at `path`) inside this area."""
+        if self.commune_id is not None:
+            return qs.filter(**{f"{path}_id": self.commune_id})
+        if self.province_id is not None:
+            return qs.filter(**{f"{path}__province_id": self.province_id})
+        return qs
 
 
-def area_for(*, user, commune_id: int | None) -> Area:
-    """The area asked for, refused (NotFound) if outside the user's jurisdiction."""
+def area_for(*, user, commune_id: int | None, province_id: int | None = None) -> Area:
+    """The area asked for, refused (NotFound) if outside the user's jurisdiction. A province is offered to
+    those whose jurisdiction holds several (administrators); a commune wins over a province."""
+    if commune_id is None and province_id is not None:
+        allowed = _provinces_of(user)
+        province = Province.objects.filter(pk=province_id).first()
+        if province is None or (allowed is not None and (province_id not in allowed or user.commune_id)):
+            raise NotFound("province")
+        return Area(None, province.name, province.pk)
     if commune_id is None:
         return Area(None, _jurisdiction_label(user))
     commune = commune_list_in_jurisdiction(user=user).filter(pk=commune_id).first()
     if commune is None:
         raise NotFound("commune")
-    return Area(commune.pk, commune.name)
+    return Area(commune.pk, commune.name, commune.province_id)
+
+
+def multi_province(user) -> bool:
+    """Whether the user's jurisdiction holds several provinces (the whole country): their pages group the
+    communes by province and drill down into one."""
+    return _provinces_of(user) is None
 
 
 def _jurisdiction_label(user) -> str:
@@ -73,7 +98,7 @@ def _jurisdiction_label(user) -> str:
 
 def _counts(*, user, area: Area):
     qs = jurisdiction_filter(CommuneDayCount.objects.all(), user=user, commune_path="commune")
-    return qs if area.commune_id is None else qs.filter(commune_id=area.commune_id)
+    return area.narrow(qs)
 
 
 @dataclass(frozen=True)
@@ -127,13 +152,13 @@ class ActivityDay:
 
 
 def _activity_counts(*, user, area: Area):
-    qs = jurisdiction_filter(ActivityDayCount.objects.all(), user=user, commune_path="commune")
-    return qs if area.commune_id is None else qs.filter(commune_id=area.commune_id)
+    return area.narrow(jurisdiction_filter(ActivityDayCount.objects.all(), user=user, commune_path="commune"))
 
 
 def _declaration_counts(*, user, area: Area):
-    qs = jurisdiction_filter(DeclarationDayCount.objects.all(), user=user, commune_path="commune")
-    return qs if area.commune_id is None else qs.filter(commune_id=area.commune_id)
+    return area.narrow(
+        jurisdiction_filter(DeclarationDayCount.objects.all(), user=user, commune_path="commune")
+    )
 
 
 def activity(*, user, area: Area, since: date, until: date) -> list[ActivityDay]:
@@ -236,9 +261,7 @@ class OccupancyNow:
 def occupancy_now(*, user, area: Area, limit: int = 20) -> OccupancyNow:
     """People probably inside the venues of the area at the last snapshot, against the capacity the venues
     declared; the fullest venues first (by share of capacity, then by people)."""
-    qs = jurisdiction_filter(VenueOccupancy.objects.all(), user=user, commune_path="commune")
-    if area.commune_id is not None:
-        qs = qs.filter(commune_id=area.commune_id)
+    qs = area.narrow(jurisdiction_filter(VenueOccupancy.objects.all(), user=user, commune_path="commune"))
     totals = qs.aggregate(
         n_people=Sum("people"),
         n_capacity=Sum("capacity", filter=Q(capacity__gt=0)),
@@ -276,13 +299,19 @@ class CommuneRow:
 
 
 def commune_table(
-    *, user, since: date, until: date, latest: dict | None = None, commune_id: int | None = None
+    *,
+    user,
+    since: date,
+    until: date,
+    latest: dict | None = None,
+    commune_id: int | None = None,
+    province_id: int | None = None,
 ) -> list[CommuneRow]:
     """Per commune of the jurisdiction (or that one commune of it) with anything to show: cases confirmed
     in the period, active cases now, contacts in quarantine, people sampled, with a result, positives, and
     the latest level; the highest level and most cases first."""
     sums = (
-        _counts(user=user, area=Area(commune_id, ""))
+        _counts(user=user, area=Area(commune_id, "", province_id))
         .filter(day__gte=since, day__lte=until)
         .values("commune_id")
         .annotate(c=Sum("confirmed"), s=Sum("samples"), r=Sum("resulted"), p=Sum("positives"))
@@ -295,7 +324,10 @@ def commune_table(
     ids = set(data) | {c for c in active if c is not None} | set(latest) | set(quarantined)
     if commune_id is not None:
         ids &= {commune_id}
-    names = dict(commune_list_in_jurisdiction(user=user).filter(pk__in=ids).values_list("pk", "name"))
+    communes = commune_list_in_jurisdiction(user=user)
+    if province_id is not None:
+        communes = communes.filter(province_id=province_id)
+    names = dict(communes.filter(pk__in=ids).values_list("pk", "name"))
     out = []
     for cid in ids:
         if cid not in names:
@@ -315,6 +347,50 @@ def commune_table(
                 quarantined.get(cid, 0),
             )
         )
+    out.sort(key=lambda row: (-(row.level or 0), -row.confirmed, row.name))
+    return out
+
+
+@dataclass(frozen=True)
+class ProvinceRow:
+    province_id: int
+    name: str
+    communes: int  # communes with anything to show
+    confirmed: int
+    active: int
+    quarantined: int
+    samples: int
+    resulted: int
+    positives: int
+    level: int | None  # the province's own level
+    communes_by_level: dict  # level (None: no level) -> communes of the province at it
+
+    @property
+    def positivity_percent(self) -> float | None:
+        return self.positives * 100 / self.resulted if self.resulted else None
+
+
+def province_table(*, user, rows: list[CommuneRow]) -> list[ProvinceRow]:
+    """The commune rows summed by province (the whole country's first view: one row per province, each
+    opening its communes), with each province's latest level; highest level and most cases first."""
+    province_of = dict(
+        Commune.objects.filter(pk__in=[r.commune_id for r in rows]).values_list("pk", "province_id")
+    )
+    names = dict(Province.objects.values_list("pk", "name"))
+    levels_ = level_briefs(user=user, kind=PlaceKind.PROVINCE)
+    acc: dict[int, list] = {}
+    for r in rows:
+        p = province_of.get(r.commune_id)
+        if p is None:
+            continue
+        a = acc.setdefault(p, [0, 0, 0, 0, 0, 0, 0, defaultdict(int)])
+        for i, v in enumerate((1, r.confirmed, r.active, r.quarantined, r.samples, r.resulted, r.positives)):
+            a[i] += v
+        a[7][r.level] += 1
+    out = [
+        ProvinceRow(p, names.get(p, str(p)), *a[:7], levels_[p].level if p in levels_ else None, dict(a[7]))
+        for p, a in acc.items()
+    ]
     out.sort(key=lambda row: (-(row.level or 0), -row.confirmed, row.name))
     return out
 
@@ -365,6 +441,81 @@ def level_briefs(*, user, kind: str = PlaceKind.COMMUNE) -> dict[int, LevelBrief
     }
 
 
+def level_rows_visible_to(*, user):
+    """The assessments of the latest day assessed (communes and provinces) in the user's jurisdiction: what the
+    paged levels list (LEVELS) narrows, sorts and pages."""
+    last = LevelAssessment.objects.order_by("-day").values_list("day", flat=True).first()
+    if last is None:
+        return LevelAssessment.objects.none()
+    rows = LevelAssessment.objects.filter(day=last)
+    provinces = _provinces_of(user)
+    if provinces is None:
+        return rows
+    return rows.filter(
+        Q(kind=PlaceKind.COMMUNE, code__in=commune_list_in_jurisdiction(user=user).values("pk"))
+        | Q(kind=PlaceKind.PROVINCE, code__in=provinces)
+    )
+
+
+def _province_choices(user) -> list[tuple[int, str]]:
+    if user is None:
+        return []
+    allowed = _provinces_of(user)
+    qs = Province.objects.order_by("name")
+    return list((qs if allowed is None else qs.filter(pk__in=allowed)).values_list("code", "name"))
+
+
+def _in_province(qs, province: int):
+    return qs.filter(
+        Q(kind=PlaceKind.COMMUNE, code__in=Commune.objects.filter(province_id=province).values("pk"))
+        | Q(kind=PlaceKind.PROVINCE, code=province)
+    )
+
+
+def _at_level(qs, level):
+    return qs.filter(level__isnull=True) if level == "none" else qs.filter(level=level)
+
+
+# The latest levels of every place of the jurisdiction (/dashboards/levels/ and GET /api/v1/dashboards/levels):
+# all 3,321 communes for an administrator, paged; highest level and rate first.
+LEVELS = ListSpec(
+    name="dashboard_levels",
+    filters=(
+        Filter("kind", gettext_lazy("Places"), choices=PlaceKind.choices, default=PlaceKind.COMMUNE,
+               help="commune (default) or province"),
+        Filter("province", gettext_lazy("Province"), choices=_province_choices, apply=_in_province, api_type=int,
+               placeholder=gettext_lazy("province code, e.g. 1"),
+               help="province code (GET /api/v1/geo/provinces), one of your jurisdiction"),
+        Filter("level", gettext_lazy("Level"), apply=_at_level, choices=(
+            (4, gettext_lazy("4: very high")), (3, gettext_lazy("3: high")), (2, gettext_lazy("2: medium")),
+            (1, gettext_lazy("1: low")), ("none", gettext_lazy("no level")),
+        ), help="1 to 4, or none (no population on record)"),
+    ),
+    sorts=(
+        Sort("level", gettext_lazy("Level"), ("level", "rate", "code")),
+        Sort("code", gettext_lazy("Code"), ("code",)),
+    ),
+    default_sort="-level",
+    page_size=50,
+    model=LevelAssessment,
+    index_prefixes=(("day", "kind"),),
+)  # fmt: skip
+
+
+def place_names(rows) -> dict[tuple[str, int], tuple[str, str]]:
+    """(kind, code) -> (name, province name) for the places of these assessment rows (one page of them)."""
+    communes = {r.code for r in rows if r.kind == PlaceKind.COMMUNE}
+    provinces = {r.code for r in rows if r.kind == PlaceKind.PROVINCE}
+    out: dict[tuple[str, int], tuple[str, str]] = {}
+    for code, name, province in Commune.objects.filter(pk__in=communes).values_list(
+        "pk", "name", "province__name"
+    ):
+        out[(PlaceKind.COMMUNE, code)] = (name, province)
+    for code, name in Province.objects.filter(pk__in=provinces).values_list("pk", "name"):
+        out[(PlaceKind.PROVINCE, code)] = (name, name)
+    return out
+
+
 def _provinces_of(user) -> set[int] | None:
     if user.is_superuser or user.role == Role.ADMIN:
         return None
@@ -379,6 +530,8 @@ def area_level(*, user, area: Area) -> LevelAssessment | None:
     """The latest level of the area shown: the commune's, or the province's for a province officer."""
     if area.commune_id is not None:
         kind, code = PlaceKind.COMMUNE, area.commune_id
+    elif area.province_id is not None:
+        kind, code = PlaceKind.PROVINCE, area.province_id
     elif user.commune_id:
         kind, code = PlaceKind.COMMUNE, user.commune_id
     elif user.province_id:
@@ -562,8 +715,14 @@ def crowding(*, user, area: Area, hours: int = 24) -> list[CrowdRow]:
     """The crowd cameras of the area (those the user may see) over the last `hours`: next to the check-ins,
     where people gather in the street. Cameras with no count in the period are left out."""
     by_camera: dict[str, list[dict]] = defaultdict(list)
+    inside = (
+        set(Commune.objects.filter(province_id=area.province_id).values_list("pk", flat=True))
+        if area.commune_id is None and area.province_id is not None
+        else None
+    )
     for row in crowd_hourly(user=user, since=now() - timedelta(hours=hours), commune_id=area.commune_id):
-        by_camera[row["camera"]].append(row)
+        if inside is None or row["commune_code"] in inside:
+            by_camera[row["camera"]].append(row)
     out = []
     for rows in by_camera.values():
         rows.sort(key=lambda r: r["hour"])
@@ -851,9 +1010,7 @@ class CoverageRow:
 def coverage_panel(*, user, area: Area) -> list[CoverageRow]:
     """Vaccination coverage of the area by age band, adults (18+) summed last; empty when no coverage is
     on record (vaccination not in use)."""
-    qs = jurisdiction_filter(CoverageCount.objects.all(), user=user, commune_path="commune")
-    if area.commune_id is not None:
-        qs = qs.filter(commune_id=area.commune_id)
+    qs = area.narrow(jurisdiction_filter(CoverageCount.objects.all(), user=user, commune_path="commune"))
     sums = {
         r["band"]: r
         for r in qs.values("band")

@@ -30,7 +30,7 @@ from .models import (
     PlaceKind,
     VenueOccupancy,
 )
-from .selectors import open_data_changed
+from .selectors import care_selectors, open_data_changed
 
 
 def day_counts_refresh(*, days: set[date]) -> int:
@@ -96,27 +96,37 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
     by_province_people: dict[int, int] = defaultdict(int)
     by_province_vaccinated: dict[int, int] = defaultdict(int)
     by_province_adults: dict[int, int] = defaultdict(int)
-    places: list[tuple[str, int, levels.PlaceWeek]] = []
     for commune, population in populations.items():
-        n = cases.get(commune, 0)
-        by_province_cases[province_of[commune]] += n
+        by_province_cases[province_of[commune]] += cases.get(commune, 0)
         by_province_people[province_of[commune]] += population
         by_province_vaccinated[province_of[commune]] += vaccinated.get(commune, 0)
         by_province_adults[province_of[commune]] += adults.get(commune, 0)
+    capacity: dict[int, levels.CapacityVerdict | None] = {}
+    if policy.capacity is not None:
+        beds = _province_beds()
+        capacity = {
+            p: levels.capacity_check(beds.get(p), people, policy.capacity)
+            for p, people in by_province_people.items()
+        }
+    places: list[tuple[str, int, levels.PlaceWeek]] = []
+    for commune, population in populations.items():
+        verdict = capacity.get(province_of[commune])
         places.append(
             (
                 PlaceKind.COMMUNE,
                 commune,
                 levels.PlaceWeek(
-                    n,
+                    cases.get(commune, 0),
                     population,
                     _share(vaccinated, adults, commune),
-                    None,
+                    None if verdict is None else verdict.ok,
                     previous.get(("commune", commune)),
+                    verdict,
                 ),
             )
         )
     for province, people in by_province_people.items():
+        verdict = capacity.get(province)
         places.append(
             (
                 PlaceKind.PROVINCE,
@@ -125,8 +135,9 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
                     by_province_cases[province],
                     people,
                     _share(by_province_vaccinated, by_province_adults, province),
-                    None,
+                    None if verdict is None else verdict.ok,
                     previous.get(("province", province)),
+                    verdict,
                 ),
             )
         )
@@ -147,6 +158,7 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
                     "new_cases": week.new_cases,
                     "population": week.population,
                     "adult_coverage": week.adult_coverage,
+                    "capacity_ok": week.capacity_ok,
                     "since": since.isoformat(),
                 },
                 trigger=trigger,
@@ -158,6 +170,22 @@ def levels_recompute(*, day: date, trigger: str = "daily") -> int:
         LevelAssessment.objects.bulk_create(rows, batch_size=2000)
     open_data_changed()
     return len(rows)
+
+
+def _province_beds() -> dict[int, levels.Beds]:
+    """Each province's treatment beds (all tiers and kinds) from the care domain's capacity selector; empty
+    while the care domain is not installed (capacity then not reported)."""
+    care = care_selectors()
+    if care is None or not hasattr(care, "capacity_by_province_tier"):
+        return {}
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in care.capacity_by_province_tier(user=None):
+        acc = totals[row["province_id"]]
+        acc[0] += row["total"]
+        acc[1] += row["free"]
+        if row["kind"] == "icu":
+            acc[2] += row["total"]
+    return {p: levels.Beds(total=t, free=f, icu=i) for p, (t, f, i) in totals.items()}
 
 
 def _adult_coverage(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("open/data.csv", open_views.open_data, {"fmt": "csv"}, name="open_csv"),
     path("open/data.json", open_views.open_data, {"fmt": "json"}, name="open_json"),
     path("open/venues/", open_views.safe_venues, name="safe_venues"),
+    path("levels/", views.levels_list, name="levels"),
     path("levels/recompute/", views.recompute, name="recompute"),
     path("levels/<str:kind>/<int:code>/", views.level_history, name="level_history"),
     path("deployment/", deployment_views.progress, name="deployment"),

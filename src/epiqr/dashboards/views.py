@@ -11,14 +11,36 @@ from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.replica import replica_ok
 from epiqr.core.timeutil import local_today
+from epiqr.geo.models import Province
 
 from . import charts, permissions, selectors, services
 from .levels import POLICIES
 from .presenting import LEVEL_COLOURS, LEVEL_LABELS, reason_text
 
 PERIODS = (14, 28, 90)
-TABLE_ROWS = 200  # communes listed on a page (the whole country has 3,321): the highest levels first
 POLICY_SOURCES = {p.id: p.source for p in POLICIES}
+
+
+def _area(request) -> selectors.Area:
+    return selectors.area_for(
+        user=request.user,
+        commune_id=int_or_none(request.GET.get("commune")),
+        province_id=int_or_none(request.GET.get("province")),
+    )
+
+
+def _area_choices(user, area) -> dict:
+    """The area form's choices: the communes of the jurisdiction; for the whole country, the provinces and
+    the communes of the province chosen (3,321 options would not be usable)."""
+    communes = commune_list_in_jurisdiction(user=user)
+    if not selectors.multi_province(user):
+        return {"communes": communes, "province_choices": None}
+    if area.province_id is None:
+        communes = communes.none()
+    return {
+        "communes": communes.filter(province_id=area.province_id),
+        "province_choices": Province.objects.order_by("name").values_list("pk", "name"),
+    }
 
 
 def _level_view(row):
@@ -40,7 +62,7 @@ def home(request):
     """The epidemic dashboard of the officer's jurisdiction or one commune of it."""
     days = int_or_none(request.GET.get("days"))
     days = days if days in PERIODS else PERIODS[0]
-    area = selectors.area_for(user=request.user, commune_id=int_or_none(request.GET.get("commune")))
+    area = _area(request)
     until = local_today()
     since = until - timedelta(days=days - 1)
     curve = selectors.epidemic_curve(user=request.user, area=area, since=since, until=until)
@@ -48,7 +70,16 @@ def home(request):
     onset_chart = charts.bars_with_line([d.onset for d in curve], [d.onset_avg for d in curve])
     latest = selectors.level_briefs(user=request.user)
     rows = selectors.commune_table(
-        user=request.user, since=since, until=until, latest=latest, commune_id=area.commune_id
+        user=request.user,
+        since=since,
+        until=until,
+        latest=latest,
+        commune_id=area.commune_id,
+        province_id=area.province_id,
+    )
+    # The whole country (3,321 communes) is shown by province, each opening its communes (every one listed).
+    by_province = (
+        area.province_id is None and area.commune_id is None and selectors.multi_province(request.user)
     )
     activity = selectors.activity(user=request.user, area=area, since=since, until=until)
     activity_chart = charts.bars_with_line(
@@ -81,16 +112,39 @@ def home(request):
             "crowding": selectors.crowding(user=request.user, area=area),
             "coverage": selectors.coverage_panel(user=request.user, area=area),
             "care": selectors.care_panel(user=request.user),
-            "rows": rows[:TABLE_ROWS],
-            "rows_hidden": max(len(rows) - TABLE_ROWS, 0),
+            "rows": [] if by_province else rows,
+            "provinces": selectors.province_table(user=request.user, rows=rows) if by_province else None,
             "totals": totals,
             "level": _level_view(selectors.area_level(user=request.user, area=area)),
             "level_counts": [
                 (LEVEL_LABELS[k], LEVEL_COLOURS[k], counts.get(k, 0)) for k in (4, 3, 2, 1, None)
             ],
-            "communes": commune_list_in_jurisdiction(user=request.user),
+            **_area_choices(request.user, area),
             "may_recompute": has_capability(request.user, permissions.RECOMPUTE),
         },
+    )
+
+
+@requires(permissions.VIEW)
+@no_personal_data("the latest epidemic level of each place of the jurisdiction: aggregates")
+@replica_ok()
+def levels_list(request):
+    """Every commune (or province) of the jurisdiction with its latest level and the reasons, paged and
+    filtered (core.lists): the whole country's 3,321 communes for an administrator."""
+    page = selectors.LEVELS.get(
+        selectors.level_rows_visible_to(user=request.user), request.GET, user=request.user
+    )
+    names = selectors.place_names(page.items)
+    rows = [
+        {**_level_view(r), "name": names.get((r.kind, r.code), ("", ""))[0],
+         "province": names.get((r.kind, r.code), ("", ""))[1]}
+        for r in page.items
+    ]  # fmt: skip
+    return render(
+        request,
+        "dashboards/levels.html",
+        {"page": page, "rows": rows},
+        status=400 if page.query.errors else 200,
     )
 
 
@@ -144,7 +198,7 @@ def activity_page(request):
     and by sector; people inside venues now against their capacity; the crowded places now."""
     days = int_or_none(request.GET.get("days"))
     days = days if days in PERIODS else PERIODS[0]
-    area = selectors.area_for(user=request.user, commune_id=int_or_none(request.GET.get("commune")))
+    area = _area(request)
     until = local_today()
     since = until - timedelta(days=days - 1)
     daily = selectors.activity(user=request.user, area=area, since=since, until=until)
@@ -181,6 +235,6 @@ def activity_page(request):
             else None,
             "crowded_share": int(selectors.CROWDED_SHARE * 100),
             "crowding": selectors.crowding(user=request.user, area=area),
-            "communes": commune_list_in_jurisdiction(user=request.user),
+            **_area_choices(request.user, area),
         },
     )
