@@ -37,6 +37,9 @@ LISTS = [
 ]
 # Lists only administrators read, national by design (no scope to page over), exercised in their own tests.
 ADMIN_LISTS = {"audit_events": "tests/audit/test_viewer.py"}
+# Lists of one row per place of the reader's jurisdiction (a commune officer has one commune, so the three
+# rows of the world below cannot exist), paged, sorted and filtered in their own tests.
+PLACE_LISTS = {"dashboard_levels": "tests/dashboards/test_levels_list.py"}
 
 
 def _all_specs():
@@ -46,7 +49,7 @@ def _all_specs():
 
 
 def test_every_declared_list_is_exercised_here():
-    assert set(_all_specs()) == {name for name, _page, _api in LISTS} | set(ADMIN_LISTS)
+    assert set(_all_specs()) == {name for name, _page, _api in LISTS} | set(ADMIN_LISTS) | set(PLACE_LISTS)
 
 
 @pytest.mark.parametrize("name", sorted(_all_specs()))

@@ -448,6 +448,15 @@ WRITES = [
         api=True,
     ),
     Write(
+        "api/v1/venues/<int:venue_id>/safety",
+        lambda w: f"/api/v1/venues/{w.objects['venue'].pk}/safety",
+        lambda w: {k: True for k in ("qr_posted", "masks", "hand_washing", "distancing", "ventilation",
+                                     "cleaning", "staff_protected")},
+        refused=(("owner_b", 404), ("officer_a", 403)),
+        allowed="owner_a",
+        api=True,
+    ),  # fmt: skip
+    Write(
         "api/v1/checkins/scan",
         lambda w: "/api/v1/checkins/scan",
         lambda w: {"venue": w.objects["venue"].code, "payload": w.objects["card"]},
@@ -575,6 +584,13 @@ WRITES = [
         lambda w: f"/venues/{w.objects['venue'].pk}/edit/",
         lambda w: {"name": "Quán mới", "sector": "food", "address": "9 Phố Thử", "commune": str(w.a.code)},
         refused=(("owner_b", 404), ("officer_b", 404)),
+        allowed="owner_a",
+    ),
+    Write(
+        "venues/<int:pk>/safety/",
+        lambda w: f"/venues/{w.objects['venue'].pk}/safety/",
+        lambda w: {"qr_posted": "on", "masks": "on", "hand_washing": "on"},
+        refused=(("owner_b", 404), ("officer_a", 403)),
         allowed="owner_a",
     ),
     Write(
@@ -1132,6 +1148,7 @@ READ_ONLY = {
     "notify/outbox/",
     "dashboards/",
     "dashboards/levels/<str:kind>/<int:code>/",
+    "dashboards/levels/",
     "dashboards/deployment/",
     "dashboards/deployment/calls/",
     "dashboards/deployment/review/",

@@ -76,7 +76,8 @@ def test_the_level_history_gives_the_reasons(week, province_officer, commune):
     page = client_for(province_officer).get(f"/dashboards/levels/commune/{commune.pk}/")
     assert page.status_code == 200
     reasons = page.context["rows"][0]["reasons"]
-    assert len(reasons) == 2 and "30" in reasons[0]
+    assert len(reasons) == 3 and "30" in reasons[0]
+    assert "khả năng điều trị" in reasons[2]  # criterion 3: no bed on record, not counted as failing
 
 
 def test_recompute_on_demand_is_for_the_province_officer(week, province_officer, make_user, commune):

@@ -122,8 +122,8 @@ def open_data(request, fmt: str) -> HttpResponse:
 @require_GET
 @no_personal_data("the public safe-venue map: venues with their QR up and their status; nobody's data")
 def safe_venues(request):
-    """The safe-venue map of one commune (AntoanCovid): its venues with a QR poster up, and which of them
-    were in the risky-venue feed of the last 14 days."""
+    """The safe-venue map of one commune (AntoanCovid): its venues with a QR poster up, which of them were in
+    the risky-venue feed of the last 14 days, and the status of their owner's COVID-safety self-assessment."""
     raw, raw_province = request.GET.get("commune"), request.GET.get("province")
     commune_id, province_id = int_or_none(raw), int_or_none(raw_province)
     commune = Commune.objects.select_related("province").filter(pk=commune_id).first() if commune_id else None
@@ -150,6 +150,8 @@ def safe_venues(request):
                         "lat": v.lat,
                         "lon": v.lon,
                         "risk": v.risk,
+                        "safety": v.safety,
+                        "safety_until": v.safety_until.isoformat() if v.safety_until else None,
                     }
                     for v in venues
                 ]

@@ -27,7 +27,7 @@ from epiqr.geo.selectors import commune_positions
 from epiqr.tracing.selectors import quarantined_counts_by_commune, risky_venue_feed
 from epiqr.vaccination.selectors import ADULT_BANDS
 from epiqr.venues.models import Sector
-from epiqr.venues.selectors import venue_places_in
+from epiqr.venues.selectors import safety_statuses, venue_places_in
 
 from . import opendata
 from .models import (
@@ -945,25 +945,42 @@ class SafeVenue:
     lat: float
     lon: float
     risk: str  # "high" or "medium" (in the risky-venue feed of the last 14 days), "" otherwise
+    safety: str = ""  # the owner's self-assessed status in force: "safe", "at_risk", "high_risk"; "" none
+    safety_until: date | None = None
 
 
 SAFE_VENUE_DAYS = 14
 
 
 def safe_venues(*, commune_id: int) -> list[SafeVenue]:
-    """The active venues (QR poster up, events left out) of one commune with their status from tracing's public risky-venue
-    feed of the last 14 days; placed inside the commune (venues have no coordinates). Cached."""
+    """The active venues (QR poster up, events left out) of one commune with their status from tracing's public
+    risky-venue feed of the last 14 days and their owner's COVID-safety self-assessment in force (venues'
+    `safety_statuses`); placed inside the commune (venues have no coordinates). Cached (OPEN_CACHE_SECONDS:
+    a new self-assessment shows within 10 minutes)."""
     key = f"dashboards:safe:{open_generation()}:{commune_id}"
     rows = cache.get(key)
     if rows is None:
         pos = commune_positions().get(commune_id)
         risk = _risky_venue_codes()
         rows = []
-        for place in venue_places_in(commune_id=commune_id):
-            if place.sector == Sector.EVENT:  # often private (a wedding, a funeral): not on a public map
-                continue
+        places = [p for p in venue_places_in(commune_id=commune_id) if p.sector != Sector.EVENT]
+        # (events are often private, a wedding, a funeral: never on a public map)
+        assessed = safety_statuses(venue_ids=[p.id for p in places], on=local_today())
+        for place in places:
             lat, lon = _spread(pos.lat, pos.lon, place.id, pos.area_km2) if pos else (0.0, 0.0)
-            rows.append(SafeVenue(place.code, place.name, place.sector, lat, lon, risk.get(place.code, "")))
+            own = assessed.get(place.id)
+            rows.append(
+                SafeVenue(
+                    place.code,
+                    place.name,
+                    place.sector,
+                    lat,
+                    lon,
+                    risk.get(place.code, ""),
+                    own.status if own else "",
+                    own.valid_until if own else None,
+                )
+            )
         cache.set(key, rows, OPEN_CACHE_SECONDS)
     return rows
 

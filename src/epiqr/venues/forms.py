@@ -89,3 +89,50 @@ class BatchForm(forms.Form):
         label=_("Sector"), choices=[("", _("All sectors")), *Sector.choices], required=False
     )
     size = forms.ChoiceField(label=_("Paper size"), choices=SIZES, initial="A4")
+
+
+# What each item of a safety checklist (`safety`) asks the owner, in their words.
+SAFETY_ITEMS = {
+    "qr_posted": (
+        _("The QR code poster is up at every entrance and visitors scan it"),
+        _("Essential. Visitors check in with their phone camera; staff help those without a phone."),
+    ),
+    "masks": (
+        _("Staff and visitors wear masks"),
+        _("Essential. A reminder at the door; masks on hand for those who forgot."),
+    ),
+    "hand_washing": (
+        _("Hand-washing or hand sanitiser at the entrance"),
+        _("Essential. Soap and water or alcohol-based sanitiser, refilled every day."),
+    ),
+    "distancing": (
+        _("People keep their distance"),
+        _("Fewer seats or marks on the floor; no crowding at the counter."),
+    ),
+    "ventilation": (
+        _("The place is well ventilated"),
+        _("Doors or windows open, or the air changed by fans or ventilation."),
+    ),
+    "cleaning": (
+        _("Surfaces people touch are cleaned every day"),
+        _("Door handles, counters, tables, payment terminals."),
+    ),
+    "staff_protected": (
+        _("Staff are vaccinated or tested as required"),
+        _("As the local authority requires for your sector."),
+    ),
+}
+
+
+class SafetyForm(forms.Form):
+    """The owner's answers to the checklist in force: ticked = the measure is in place."""
+
+    def __init__(self, *args, checklist, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in checklist.items:
+            label, help_text = SAFETY_ITEMS.get(item.key, (item.key, ""))
+            self.fields[item.key] = forms.BooleanField(label=label, help_text=help_text, required=False)
+        self.checklist = checklist
+
+    def answers(self) -> dict[str, bool]:
+        return {i.key: bool(self.cleaned_data.get(i.key)) for i in self.checklist.items}

@@ -80,3 +80,39 @@ class Venue(models.Model):
     @property
     def agency(self) -> str:
         return str(SECTOR_AGENCY.get(self.sector, SECTOR_AGENCY[Sector.OTHER]))
+
+
+class SafetyStatus(models.TextChoices):
+    SAFE = "safe", _("Safe")
+    AT_RISK = "at_risk", _("At risk")
+    HIGH_RISK = "high_risk", _("High risk")
+
+
+class SafetyAssessment(models.Model):
+    """A venue owner's COVID-safety self-assessment (the checklist of `safety`, its answers and the status
+    they gave), valid until `valid_until`. Rows are kept: the latest valid one is the venue's status."""
+
+    venue = models.ForeignKey(
+        Venue, on_delete=models.CASCADE, related_name="safety_assessments", verbose_name=_("venue")
+    )
+    checklist = models.CharField(_("checklist"), max_length=40)
+    answers = models.JSONField(_("answers"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=SafetyStatus.choices)
+    assessed_at = models.DateTimeField(_("assessed at"))
+    valid_until = models.DateField(_("valid until"))
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("assessed by"),
+    )
+
+    class Meta:
+        verbose_name = _("safety self-assessment")
+        verbose_name_plural = _("safety self-assessments")
+        indexes = [models.Index(fields=["venue", "assessed_at"], name="venue_safety_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} {self.status} until {self.valid_until}"

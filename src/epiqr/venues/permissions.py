@@ -25,3 +25,8 @@ PRINT = capability(
     _("Download and print the QR posters of the venues of your scope"),
     [Role.VENUE_OWNER, Role.VENUE_STAFF, *Role.OFFICERS],
 )
+SELF_ASSESS = capability(
+    "venues.self_assess",
+    _("Fill the COVID-safety self-assessment of your own venues (the safe-venue map shows its status)"),
+    [Role.VENUE_OWNER],
+)

@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import connection
@@ -20,7 +21,7 @@ from epiqr.geo.models import Commune
 from epiqr.geo.selectors import commune_search, communes_by_former_name
 
 from .codes import ALPHABET, CODE_LENGTH, code_is_well_formed, code_normalise
-from .models import Sector, Venue
+from .models import SafetyAssessment, Sector, Venue
 from .permissions import MANAGE_OWN, REGISTER
 from .tokens import rotating_token_make, token_make, token_read
 
@@ -353,3 +354,31 @@ def venue_places_in(*, commune_id: int) -> list[PublicVenue]:
         .order_by("name_folded", "id")
         .values_list("pk", "code", "name", "sector")
     ]
+
+
+@dataclass(frozen=True)
+class SafetyNow:
+    """A venue's self-assessed COVID-safety status in force (safety.SAFE, AT_RISK or HIGH_RISK)."""
+
+    status: str
+    valid_until: date
+    checklist: str
+
+
+def safety_statuses(*, venue_ids: list[int], on: date) -> dict[int, SafetyNow]:
+    """The status in force on `on` of each of these venues that has one: its latest self-assessment still
+    valid that day (an expired one gives no status)."""
+    out: dict[int, SafetyNow] = {}
+    rows = (
+        SafetyAssessment.objects.filter(venue_id__in=venue_ids, valid_until__gte=on)
+        .order_by("venue_id", "assessed_at", "id")
+        .values_list("venue_id", "status", "valid_until", "checklist")
+    )
+    for venue_id, status, until, checklist in rows:
+        out[venue_id] = SafetyNow(status, until, checklist)  # the latest wins
+    return out
+
+
+def safety_latest(*, venue: Venue) -> SafetyAssessment | None:
+    """The venue's latest self-assessment, valid or not (its owner's page shows it)."""
+    return venue.safety_assessments.order_by("-assessed_at", "-id").first()

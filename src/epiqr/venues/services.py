@@ -18,18 +18,19 @@ from epiqr.accounts.services import user_create
 from epiqr.core import ratelimit
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.imports import ImportReport
-from epiqr.core.permissions import Role
+from epiqr.core.permissions import Role, has_capability
 from epiqr.core.progress import Progress
 from epiqr.core.services import audit_record
 from epiqr.core.sheets import SheetError
 from epiqr.core.text import fold
-from epiqr.core.timeutil import aware
+from epiqr.core.timeutil import aware, local_today, now
 from epiqr.geo.models import Commune
 from epiqr.people.phones import normalise_phone
 
-from . import importing
+from . import importing, safety
 from .codes import TypedCode, code_display, code_make, code_read
-from .models import Sector, Venue
+from .models import SafetyAssessment, Sector, Venue
+from .permissions import SELF_ASSESS
 
 MAX_CAPACITY = 1_000_000
 _SPACES = re.compile(r"\s+")
@@ -470,3 +471,36 @@ def venue_code_lookup(*, text: str, asker: str) -> Venue:
     if not venue.is_active:
         raise Invalid(_("This venue is no longer active."), code="venue_inactive", field="code")
     return venue
+
+
+def venue_safety_assess(*, venue: Venue, actor: User, answers: dict[str, Any]) -> SafetyAssessment:
+    """The owner's COVID-safety self-assessment of their venue, graded by the checklist in force today
+    (`safety`): stored with its status and validity, audited. Only the venue's owner (capability
+    venues.self_assess) may assess it: checked before anything is written."""
+    if not has_capability(actor, SELF_ASSESS) or venue.owner_id is None or venue.owner_id != actor.pk:
+        raise Forbidden(_("Only the venue's owner can fill its safety self-assessment."))
+    if not venue.is_active:
+        raise Invalid(_("This venue is no longer active."), code="venue_inactive")
+    today = local_today()
+    checklist = safety.checklist_for(today)
+    try:
+        result = safety.grade(dict(answers), checklist, on=today)
+    except safety.Unanswered as exc:
+        message = _("Answer yes or no.") if exc.missing else _("This is not an item of the checklist.")
+        raise Invalid(message, field=exc.key[:40]) from None
+    row = SafetyAssessment.objects.create(
+        venue=venue,
+        checklist=checklist.id,
+        answers={i.key: answers[i.key] for i in checklist.items},
+        status=result.status,
+        assessed_at=now(),
+        valid_until=result.valid_until,
+        assessed_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="venue.safety_assess",
+        target=venue,
+        detail={"status": result.status, "unmet": list(result.unmet), "checklist": checklist.id},
+    )
+    return row

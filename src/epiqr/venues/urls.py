@@ -13,6 +13,7 @@ urlpatterns = [
     path("communes/", views.commune_options, name="commune_options"),
     path("<int:pk>/", views.venue_detail, name="detail"),
     path("<int:pk>/edit/", views.venue_edit, name="edit"),
+    path("<int:pk>/safety/", views.venue_safety, name="safety"),
     path("<int:pk>/revoke/", views.venue_revoke, name="revoke"),
     path("<int:pk>/active/", views.venue_set_active, name="set_active"),
     path("<int:pk>/poster.pdf", views.venue_poster, {"kind": "pdf"}, name="poster_pdf"),

@@ -20,10 +20,11 @@ from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Forbidden, Invalid, ServiceError
 from epiqr.core.permissions import has_capability, requires
 from epiqr.core.services import job_start
+from epiqr.core.timeutil import local_today
 from epiqr.core.views import upload_job_redirect
 from epiqr.geo.selectors import commune_search
 
-from . import forms, importing, permissions, posters, selectors, services
+from . import forms, importing, permissions, posters, safety, selectors, services
 from .codes import code_display
 
 MAX_BATCH = 5000  # pages in one PDF (drawn as a job: see venues.jobs)
@@ -139,7 +140,49 @@ def venue_detail(request, pk: int):
             "qr_svg": qr.svg_inline(url, error=posters.QR_ERROR),
             "can_manage": selectors.venue_may_manage(user=request.user, venue=venue),
             "can_print": has_capability(request.user, permissions.PRINT),
+            "can_assess": venue.owner_id == request.user.pk
+            and has_capability(request.user, permissions.SELF_ASSESS),
+            "safety_now": selectors.safety_statuses(venue_ids=[venue.pk], on=local_today()).get(venue.pk),
         },
+    )
+
+
+@requires(permissions.SELF_ASSESS)
+@require_http_methods(["GET", "POST"])
+@no_personal_data("a venue's COVID-safety self-assessment: the place's measures, nobody's data")
+def venue_safety(request, pk: int):
+    """The owner fills the COVID-safety checklist of their venue; the status shows on the safe-venue map."""
+    venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
+    if venue.owner_id != request.user.pk:
+        raise Forbidden(_("Only the venue's owner can fill its safety self-assessment."))
+    checklist = safety.checklist_for(local_today())
+    latest = selectors.safety_latest(venue=venue)
+    initial = latest.answers if latest is not None and latest.checklist == checklist.id else {}
+    form = forms.SafetyForm(request.POST or None, initial=initial, checklist=checklist)
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.venue_safety_assess(venue=venue, actor=request.user, answers=form.answers())
+        except Invalid as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Self-assessment saved: %(status)s, shown on the safe-venue map until %(day)s.")
+                % {"status": row.get_status_display(), "day": row.valid_until.strftime("%d/%m/%Y")},
+            )
+            return redirect("venues:detail", venue.pk)
+    return render(
+        request,
+        "venues/safety.html",
+        {
+            "venue": venue,
+            "form": form,
+            "checklist": checklist,
+            "latest": latest,
+            "essential": {i.key for i in checklist.items if i.essential},
+            "today": local_today(),
+        },
+        status=422 if form.errors else 200,
     )
 
 

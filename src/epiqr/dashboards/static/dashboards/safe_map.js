@@ -25,6 +25,12 @@
       what.textContent = v.sector + " — " + (v.risk === "high" ? box.dataset.tHigh : v.risk === "medium" ? box.dataset.tMedium : box.dataset.tNone);
       pop.appendChild(name);
       pop.appendChild(what);
+      var own = { safe: box.dataset.tSafe, at_risk: box.dataset.tAtRisk, high_risk: box.dataset.tHighRisk }[v.safety];
+      if (own) {
+        var said = document.createElement("div");
+        said.textContent = own;
+        pop.appendChild(said);
+      }
       marker.bindPopup(pop);
       marker.bindTooltip(v.name);
       marker.addTo(map);

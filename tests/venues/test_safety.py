@@ -1,0 +1,179 @@
+"""The venue owner's COVID-safety self-assessment (the safe-venue map, AntoanCovid): the checklist graded as
+data, written only by the venue's owner (another owner's venue is refused), with its validity, through the
+page and the API; the public safe-venue map shows the status in force."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
+
+from epiqr.core.errors import Forbidden, Invalid
+from epiqr.core.permissions import Role
+from epiqr.core.timeutil import local_today
+from epiqr.venues import safety
+from epiqr.venues.models import SafetyAssessment
+from epiqr.venues.selectors import safety_statuses
+from epiqr.venues.services import venue_safety_assess
+from tests.factories import PASSWORD
+
+ALL_YES = {i.key: True for i in safety.SELF_CHECK_2020.items}
+DAY = date(2026, 12, 4)
+
+
+# --- the checklist as data (pure)
+
+
+def test_every_measure_in_place_is_safe_for_14_days_the_day_included():
+    g = safety.grade(ALL_YES, safety.SELF_CHECK_2020, on=DAY)
+    assert (g.status, g.unmet, g.valid_until) == ("safe", (), date(2026, 12, 17))
+
+
+def test_one_minor_measure_missing_is_still_safe_two_are_at_risk():
+    one = {**ALL_YES, "ventilation": False}
+    assert safety.grade(one, safety.SELF_CHECK_2020, on=DAY).status == "safe"
+    two = {**one, "cleaning": False}
+    g = safety.grade(two, safety.SELF_CHECK_2020, on=DAY)
+    assert g.status == "at_risk" and g.unmet == ("ventilation", "cleaning")
+
+
+def test_an_essential_measure_missing_is_high_risk_whatever_else():
+    for key in ("qr_posted", "masks", "hand_washing"):
+        assert safety.grade({**ALL_YES, key: False}, safety.SELF_CHECK_2020, on=DAY).status == "high_risk"
+
+
+def test_every_item_must_be_answered_and_nothing_else():
+    with pytest.raises(safety.Unanswered) as missing:
+        safety.grade({k: v for k, v in ALL_YES.items() if k != "masks"}, safety.SELF_CHECK_2020, on=DAY)
+    assert missing.value.key == "masks" and missing.value.missing
+    with pytest.raises(safety.Unanswered) as unknown:
+        safety.grade({**ALL_YES, "karaoke": True}, safety.SELF_CHECK_2020, on=DAY)
+    assert unknown.value.key == "karaoke" and not unknown.value.missing
+    with pytest.raises(safety.Unanswered):
+        safety.grade({**ALL_YES, "masks": "yes"}, safety.SELF_CHECK_2020, on=DAY)
+
+
+def test_the_checklist_is_chosen_by_date_and_says_whose_rules_they_are():
+    later = safety.Checklist("later", "a later set", date(2021, 10, 1), (safety.Item("qr_posted", True),), 0, 7,
+                             "deployment")  # fmt: skip
+    both = (safety.SELF_CHECK_2020, later)
+    assert safety.checklist_for(date(2021, 9, 30), both) is safety.SELF_CHECK_2020
+    assert safety.checklist_for(date(2021, 10, 1), both) is later
+    assert safety.SELF_CHECK_2020.set_by == "deployment" and "2225" in safety.SELF_CHECK_2020.source
+
+
+@given(st.fixed_dictionaries({k: st.booleans() for k in ALL_YES}), st.sampled_from(sorted(ALL_YES)))
+def test_putting_a_measure_in_place_never_makes_the_status_worse(answers, key):
+    rank = {"safe": 0, "at_risk": 1, "high_risk": 2}
+    before = safety.grade(answers, safety.SELF_CHECK_2020, on=DAY).status
+    after = safety.grade({**answers, key: True}, safety.SELF_CHECK_2020, on=DAY).status
+    assert rank[after] <= rank[before]
+
+
+# --- the service: the owner only, stored with its validity
+
+
+@pytest.mark.django_db
+def test_the_owner_assesses_and_the_status_is_in_force_until_it_expires(venue, owner):
+    row = venue_safety_assess(venue=venue, actor=owner, answers={**ALL_YES, "masks": False})
+    assert row.status == "high_risk" and row.assessed_by == owner and row.checklist == "self-check-2020"
+    today = local_today()
+    assert row.valid_until == today + timedelta(days=13)
+    assert safety_statuses(venue_ids=[venue.pk], on=today)[venue.pk].status == "high_risk"
+    venue_safety_assess(venue=venue, actor=owner, answers=ALL_YES)  # masks handed out: the latest wins
+    assert safety_statuses(venue_ids=[venue.pk], on=today)[venue.pk].status == "safe"
+    assert safety_statuses(venue_ids=[venue.pk], on=today + timedelta(days=14)) == {}  # expired
+    from epiqr.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="venue.safety_assess").count() == 2
+
+
+@pytest.mark.django_db
+def test_another_owner_an_officer_and_staff_cannot_assess(venue, make_user, commune):
+    for user in (
+        make_user(Role.VENUE_OWNER),
+        make_user(Role.COMMUNE_OFFICER, commune=commune),
+        make_user(Role.ADMIN),
+    ):
+        with pytest.raises(Forbidden):
+            venue_safety_assess(venue=venue, actor=user, answers=ALL_YES)
+    assert not SafetyAssessment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_closed_venue_or_a_bad_answer_is_refused_with_the_item_named(venue, owner):
+    with pytest.raises(Invalid) as bad:
+        venue_safety_assess(venue=venue, actor=owner, answers={**ALL_YES, "masks": None})
+    assert bad.value.field == "masks"
+    venue.is_active = False
+    venue.save()
+    with pytest.raises(Invalid):
+        venue_safety_assess(venue=venue, actor=owner, answers=ALL_YES)
+    assert not SafetyAssessment.objects.exists()
+
+
+# --- the owner's page and the API
+
+
+def _login(user) -> Client:
+    c = Client()
+    assert c.login(username=user.username, password=PASSWORD)
+    return c
+
+
+@pytest.mark.django_db
+def test_the_owner_page_saves_and_another_owner_gets_a_404(venue, owner, make_user):
+    c = _login(owner)
+    form = c.get(f"/venues/{venue.pk}/safety/")
+    assert form.status_code == 200 and "qr_posted" in form.content.decode()
+    ticked = {k: "on" for k in ALL_YES if k != "distancing"}
+    saved = c.post(f"/venues/{venue.pk}/safety/", ticked)
+    assert saved.status_code == 302 and saved["Location"] == f"/venues/{venue.pk}/"
+    row = SafetyAssessment.objects.get()
+    assert row.status == "safe" and row.answers["distancing"] is False
+    detail = c.get(f"/venues/{venue.pk}/").content.decode()
+    assert 'id="safety"' in detail
+    other = _login(make_user(Role.VENUE_OWNER))
+    assert other.get(f"/venues/{venue.pk}/safety/").status_code == 404
+    assert other.post(f"/venues/{venue.pk}/safety/", ticked).status_code == 404
+    assert SafetyAssessment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_api_statuses(venue, owner, make_user, commune, api_client):
+    url = f"/api/v1/venues/{venue.pk}/safety"
+    mine = api_client(owner)
+    made = mine.post(
+        url, {**ALL_YES, "ventilation": False, "cleaning": False}, content_type="application/json"
+    )
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["status"] == "at_risk" and body["unmet"] == ["ventilation", "cleaning"]
+    assert body["valid_until"] == (local_today() + timedelta(days=13)).isoformat()
+    stranger = api_client(make_user(Role.VENUE_OWNER))
+    assert stranger.post(url, ALL_YES, content_type="application/json").status_code == 404
+    officer = api_client(make_user(Role.COMMUNE_OFFICER, commune=commune))
+    assert officer.post(url, ALL_YES, content_type="application/json").status_code == 403
+    partial = {k: v for k, v in ALL_YES.items() if k != "masks"}
+    assert mine.post(url, partial, content_type="application/json").status_code == 422
+    venue.is_active = False
+    venue.save()
+    assert mine.post(url, ALL_YES, content_type="application/json").status_code == 422
+    assert SafetyAssessment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_public_safe_venue_map_shows_the_status_in_force(venue, owner, commune, register):
+    from django.core.cache import cache
+
+    unassessed = register(name="Tiệm sách Cũ", address="3 Phố Hàng Gai")
+    venue_safety_assess(venue=venue, actor=owner, answers={**ALL_YES, "hand_washing": False})
+    cache.clear()
+    page = Client().get("/dashboards/open/venues/", {"commune": commune.pk})
+    assert page.status_code == 200
+    by_code = {v["code"]: v for v in page.context["payload"]["venues"]}
+    assert by_code[venue.code]["safety"] == "high_risk"
+    assert by_code[venue.code]["safety_until"] == (local_today() + timedelta(days=13)).isoformat()
+    assert by_code[unassessed.code]["safety"] == "" and by_code[unassessed.code]["safety_until"] is None
+    cache.clear()
