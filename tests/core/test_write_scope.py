@@ -70,6 +70,17 @@ def _yesterday_at(hour: int, minute: int = 0) -> datetime:
     return datetime(d.year, d.month, d.day, hour, minute, tzinfo=VN_TZ)
 
 
+SAFETY_ITEMS = (
+    "qr_posted",
+    "masks",
+    "hand_washing",
+    "distancing",
+    "ventilation",
+    "cleaning",
+    "staff_protected",
+)
+
+
 @pytest.fixture
 def world(db, settings, geo, commune, other_commune, make_user, api_client):
     from epiqr.accounts.services import api_token_create
@@ -450,12 +461,11 @@ WRITES = [
     Write(
         "api/v1/venues/<int:venue_id>/safety",
         lambda w: f"/api/v1/venues/{w.objects['venue'].pk}/safety",
-        lambda w: {k: True for k in ("qr_posted", "masks", "hand_washing", "distancing", "ventilation",
-                                     "cleaning", "staff_protected")},
+        lambda w: dict.fromkeys(SAFETY_ITEMS, True),
         refused=(("owner_b", 404), ("officer_a", 403)),
         allowed="owner_a",
         api=True,
-    ),  # fmt: skip
+    ),
     Write(
         "api/v1/checkins/scan",
         lambda w: "/api/v1/checkins/scan",

@@ -189,7 +189,7 @@ DashboardLevelsQuery = api_query(selectors.LEVELS)
 
 @router.get("/levels", response={200: DashboardLevelPage, **errors(403, 422)})
 @no_personal_data(AGGREGATES)
-def levels_latest(request, params: Query[DashboardLevelsQuery]):
+def levels_latest(request, params: Query[DashboardLevelsQuery]):  # type: ignore[valid-type]
     """The latest epidemic level of every commune (`kind=commune`, the default) or province of your
     jurisdiction, with its reasons, paged (`page`, `page_size` at most 200), highest level first; filters:
     `province` (a province code of your jurisdiction) and `level` (1 to 4, or `none`). There are no
