@@ -214,6 +214,22 @@ def populate(world: dict) -> None:
         )
     world["venues"] = Venue.objects.bulk_create(venues, batch_size=500)
     _staff_venue(world)
+    _self_assessments(world)
+
+
+def _self_assessments(world: dict) -> None:
+    """The owner assessed two of their shops (one safe, one missing masks: high risk); the others wait for
+    theirs, so the owner's login has something to do and the safe-venue map shows each status."""
+    from .services import venue_safety_assess
+
+    owner = world["users"].get("demo-chu-quan")
+    owned = [v for v in world["venues"] if v.owner_id and v.is_active]
+    if owner is None or len(owned) < 2:
+        return
+    yes = {k: True for k in ("qr_posted", "masks", "hand_washing", "distancing", "ventilation", "cleaning",
+                             "staff_protected")}  # fmt: skip
+    venue_safety_assess(venue=owned[0], actor=owner, answers={**yes, "ventilation": False})
+    venue_safety_assess(venue=owned[1], actor=owner, answers={**yes, "masks": False})
 
 
 def _staff_venue(world: dict) -> None:
