@@ -120,7 +120,7 @@ def build(args) -> dict:
                 SELECT (%s::bigint[])[1 + i %% %s], %s::date - (i %% 365),
                     CASE WHEN i %% 4 = 0 THEN NULL ELSE %s::date - (i %% 365) - (i %% 5) END,
                     CASE WHEN i %% 365 < 14 THEN 'active' ELSE 'recovered' END, 'officer',
-                    (%s::int[])[1 + (i * 7919) %% %s], '', now()
+                    (%s::int[])[1 + (i::bigint * 7919) %% %s], '', now()
                 FROM generate_series(%s + 1, %s) AS i
                 """,
                 [people, len(people), today, today, communes, len(communes), have, wanted],

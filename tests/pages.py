@@ -208,7 +208,7 @@ def _kwargs(name: str, objects: dict) -> dict | None:
         "people:scan_check",
     ):
         return {"public_id": objects["person"]().public_id}
-    if name in ("venues:detail", "venues:edit"):
+    if name in ("venues:detail", "venues:edit", "venues:safety"):
         return {"pk": objects["venue"]().pk}
     if name in ("checkins:station", "checkins:venue_dashboard", "checkins:visitors", "checkins:venue_screen"):
         return {"venue_id": objects["venue"]().pk}

@@ -990,7 +990,11 @@ def _risky_venue_codes() -> dict[str, str]:
     found = cache.get(key)
     if found is None:
         found = {}
-        for entry in risky_venue_feed(days=SAFE_VENUE_DAYS):
+        try:
+            feed = risky_venue_feed(days=SAFE_VENUE_DAYS)
+        except NotFound:  # no tracing policy on record yet: no venue is known to be risky
+            feed = []
+        for entry in feed:
             if found.get(entry["venue_code"]) != "high":
                 found[entry["venue_code"]] = entry["risk_level"]
         cache.set(key, found, OPEN_CACHE_SECONDS)
