@@ -1,6 +1,6 @@
 """The venue owner's COVID-safety self-assessment (the safe-venue map, AntoanCovid): the checklist graded as
 data, written only by the venue's owner (another owner's venue is refused), with its validity, through the
-page and the API; the public safe-venue map shows the status in force."""
+owner's page; the public safe-venue map shows the status in force."""
 
 from datetime import date, timedelta
 
@@ -137,29 +137,6 @@ def test_the_owner_page_saves_and_another_owner_gets_a_404(venue, owner, make_us
     other = _login(make_user(Role.VENUE_OWNER))
     assert other.get(f"/venues/{venue.pk}/safety/").status_code == 404
     assert other.post(f"/venues/{venue.pk}/safety/", ticked).status_code == 404
-    assert SafetyAssessment.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_the_api_statuses(venue, owner, make_user, commune, api_client):
-    url = f"/api/v1/venues/{venue.pk}/safety"
-    mine = api_client(owner)
-    made = mine.post(
-        url, {**ALL_YES, "ventilation": False, "cleaning": False}, content_type="application/json"
-    )
-    assert made.status_code == 201, made.content
-    body = made.json()
-    assert body["status"] == "at_risk" and body["unmet"] == ["ventilation", "cleaning"]
-    assert body["valid_until"] == (local_today() + timedelta(days=13)).isoformat()
-    stranger = api_client(make_user(Role.VENUE_OWNER))
-    assert stranger.post(url, ALL_YES, content_type="application/json").status_code == 404
-    officer = api_client(make_user(Role.COMMUNE_OFFICER, commune=commune))
-    assert officer.post(url, ALL_YES, content_type="application/json").status_code == 403
-    partial = {k: v for k, v in ALL_YES.items() if k != "masks"}
-    assert mine.post(url, partial, content_type="application/json").status_code == 422
-    venue.is_active = False
-    venue.save()
-    assert mine.post(url, ALL_YES, content_type="application/json").status_code == 422
     assert SafetyAssessment.objects.count() == 1
 
 

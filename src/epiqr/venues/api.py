@@ -1,6 +1,6 @@
 """Venues API at /api/v1/venues/: scoped reads, registration, posters and poster revocation."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from django.http import HttpResponse
@@ -154,49 +154,6 @@ def venue_revoke_token(request, venue_id: Id):
     venue = selectors.venue_get_manageable(user=request.user, venue_id=venue_id)
     venue = services.venue_token_revoke(venue=venue, actor=request.user)
     return venue
-
-
-class VenueSafetyIn(Schema):
-    """The items of the checklist in force (venues.safety): true when the measure is in place."""
-
-    qr_posted: bool = Field(description="essential: the QR poster is up at every entrance")
-    masks: bool = Field(description="essential: staff and visitors wear masks")
-    hand_washing: bool = Field(description="essential: hand-washing or sanitiser at the entrance")
-    distancing: bool
-    ventilation: bool
-    cleaning: bool = Field(description="surfaces people touch cleaned every day")
-    staff_protected: bool = Field(description="staff vaccinated or tested as required")
-
-
-class VenueSafetyOut(Schema):
-    venue_id: int
-    checklist: str
-    status: Literal["safe", "at_risk", "high_risk"]
-    unmet: list[str] = Field(description="the items answered false")
-    assessed_at: datetime
-    valid_until: date = Field(description="last local day the status is shown on the safe-venue map")
-
-
-@router.post("/{int:venue_id}/safety", response={201: VenueSafetyOut, **errors(403, 404, 422)})
-@no_personal_data("a venue's COVID-safety self-assessment: the place's measures, nobody's data")
-def venue_safety_assess(request, venue_id: Id, payload: VenueSafetyIn):
-    """The owner's COVID-safety self-assessment of their venue: graded by the checklist in force (high risk
-    when an essential item is false), shown on the public safe-venue map until `valid_until`. 403: not the
-    venue's owner (or no venue owner account); 404: no such venue in your scope; 422: the venue is closed."""
-    check_capability(request.user, permissions.SELF_ASSESS)
-    venue = selectors.venue_get_visible(user=request.user, venue_id=venue_id)
-    row = services.venue_safety_assess(venue=venue, actor=request.user, answers=payload.dict())
-    return Status(
-        201,
-        {
-            "venue_id": venue.pk,
-            "checklist": row.checklist,
-            "status": row.status,
-            "unmet": [k for k, v in row.answers.items() if not v],
-            "assessed_at": row.assessed_at,
-            "valid_until": row.valid_until,
-        },
-    )
 
 
 def _file(body: bytes, content_type: str, filename: str) -> HttpResponse:
