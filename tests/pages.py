@@ -91,6 +91,7 @@ NOT_PAGES = {
     "quarantine:act": "form target (POST)",
     "care:surge": "form target (POST)",
     "care:facility_beds": "form target (POST)",
+    "care:facility_accept": "form target (POST)",
     "care:routing_decide": "form target (POST)",
     "care:patient_act": "form target (POST)",
     "care:release_pdf": "PDF file",
