@@ -3,7 +3,7 @@
 time), camera alerts and symptoms in quarantine raise requests for the commune team (one open request
 per camera or quarantine, no flood)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -224,6 +224,30 @@ def test_symptoms_in_quarantine_file_a_high_request_for_the_commune_team(
             category="other",
         )  # fmt: skip
     assert Ticket.objects.count() == 1 and ticket.history.filter(kind=EventKind.ALERT).count() == 1
+
+
+def test_two_silent_diary_days_file_a_low_call_request_for_the_commune_team(
+    hotline, quarantined, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The quarantine sweep at 00:40 Vietnam time on the third day: two days without a diary, each
+    reminded, become one low-priority call request for the commune team, linked to the person."""
+    from epiqr.core import timeutil
+    from epiqr.quarantine import services as quarantine_services
+
+    q = quarantined
+    clock = datetime.combine(q.start + timedelta(days=2), time(0, 40), timeutil.VN_TZ)
+    monkeypatch.setattr(timeutil, "now", lambda: clock)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert quarantine_services.diaries_chase()["alerts"] == 1
+    ticket = Ticket.objects.get()
+    assert (ticket.source, ticket.priority, ticket.team, ticket.person_id) == (
+        Source.SYSTEM, Priority.LOW, hotline.commune_team, q.person_id,
+    )  # fmt: skip
+    assert ticket.priority_reason == "A missed diary day in quarantine: call to check"
+    assert q.start.strftime("%d/%m/%Y") in ticket.description
+    with django_capture_on_commit_callbacks(execute=True):  # the next hourly sweep files nothing more
+        quarantine_services.diaries_chase()
+    assert Ticket.objects.count() == 1
 
 
 @pytest.mark.parametrize("ruleset", ["hn-1022/1", "hn-1022/2"])

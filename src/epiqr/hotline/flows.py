@@ -1,7 +1,8 @@
 """Reactions of the hotline to what happens elsewhere: requests EpiQR raises itself.
 
 The quarantine domain's `quarantine_symptoms` (a contact in quarantine reported symptoms) files a
-high-priority request for the commune team, linked to the person, one open request per quarantine; the
+high-priority request for the commune team, linked to the person, one open request per quarantine, and
+its `quarantine_diary_missed` (two silent days after the reminders) a low-priority call request; the
 cameras' `camera_alert` files one for the commune team per alert episode of a crowd camera or of a
 quarantined door: one open request per camera, its later alerts go into that request's history. The
 priorities, deadlines and teams are the rules' (rules.HN_1022_V2: data).
@@ -103,6 +104,27 @@ def on_quarantine_symptoms(*, quarantine_id: int, person_id: int, day: str, symp
     )
 
 
+def on_quarantine_diary_missed(*, quarantine_id: int, person_id: int, days: list) -> Ticket | None:
+    """Two days running without a diary entry (each reminded by SMS): a call request for the commune
+    team (low by the rules), linked to the person; one per silence, and while the quarantine's request
+    is open the silence goes into its history."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "No quarantine diary on %(days)s despite the reminders. Call them to check how they are."
+        ) % {"days": ", ".join(_day(str(d)) for d in days) or "—"}
+    last = str(days[-1]) if days else ""
+    return services.ticket_raise(
+        key=f"quarantine_diary_missed:{quarantine_id}:{last}",
+        person_id=person_id,
+        case_id=None,
+        reason=text,
+        severity=1,
+        category=Category.OTHER,
+        alert=rules.QUARANTINE_DIARY_MISSED,
+        origin=f"quarantine:{quarantine_id}",
+    )
+
+
 CAMERA_ALERTS: dict[str, str] = {AlertKind.CROWD: rules.CAMERA_CROWD, AlertKind.DOOR: rules.CAMERA_DOOR}
 
 
@@ -163,6 +185,7 @@ HANDLERS: dict[str, Callable[..., Ticket | None]] = {
     "care_warning": on_care_warning,
     "care_report_missed": on_care_report_missed,
     "quarantine_symptoms": on_quarantine_symptoms,
+    "quarantine_diary_missed": on_quarantine_diary_missed,
     "camera_alert": on_camera_alert,
 }
 
