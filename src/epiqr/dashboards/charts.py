@@ -42,9 +42,17 @@ def bars_with_line(
     bars = []
     points = []
     for i, (value, avg) in enumerate(zip(values, line, strict=True)):
-        h = value * scale
+        top_edge = round(height - value * scale, 2)
+        # The height from the rounded top edge, so that every bar ends on the baseline (rounding the top
+        # and the height apart could overshoot it by 0.01).
         bars.append(
-            Bar(round(i * slot + gap / 2, 2), round(height - h, 2), round(slot - gap, 2), round(h, 2), value)
+            Bar(
+                round(i * slot + gap / 2, 2),
+                top_edge,
+                round(slot - gap, 2),
+                round(height - top_edge, 2),
+                value,
+            )
         )
         points.append(f"{round(i * slot + slot / 2, 2)},{round(height - avg * scale, 2)}")
     return BarChart(width, height, tuple(bars), " ".join(points) if drawn else "", top)
