@@ -174,7 +174,7 @@ class QuarantineAssignOut(Schema):
     assigned: int
 
 
-@router.post("/assign", response={200: QuarantineAssignOut, **errors(403, 404)})
+@router.post("/assign", response={200: QuarantineAssignOut, **errors(403, 404, 422)})
 @no_personal_data("quarantine numbers and an officer's id only")
 def assign(request, body: QuarantineAssignIn):
     """Give contacts in quarantine to a member of their commune's team (or to nobody): every quarantine

@@ -179,25 +179,18 @@ def quarantines_assign(*, actor: User, quarantine_ids: list[int], assignee_id: i
     assignee = None
     if assignee_id is not None:
         assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
-        strangers = [
-            q.pk
-            for q in found
-            if assignee is None or assignee not in commune_officers(commune_id=q.commune_id)
-        ]
+        teams = {c: commune_officers(commune_id=c) for c in {q.commune_id for q in found}}
+        strangers = [q.pk for q in found if assignee is None or assignee not in teams[q.commune_id]]
         if strangers:
             raise Invalid(
                 _("Assign only to an officer of the contact's commune (#%(n)s).") % {"n": strangers[0]},
                 field="assignee",
             )
-    for q in found:
-        q.assignee = assignee
-        q.save(update_fields=["assignee"])
-        History.objects.create(
-            quarantine=q,
-            kind=HistoryKind.ASSIGNED,
-            text=(assignee.get_full_name() or assignee.username) if assignee else _("nobody"),
-            actor=actor,
-        )
+    Quarantine.objects.filter(pk__in=[q.pk for q in found]).update(assignee=assignee)
+    text = (assignee.get_full_name() or assignee.username) if assignee else _("nobody")
+    History.objects.bulk_create(
+        [History(quarantine=q, kind=HistoryKind.ASSIGNED, text=text, actor=actor) for q in found]
+    )
     audit_record(
         actor=actor,
         action="quarantine.assign",
