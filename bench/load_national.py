@@ -318,13 +318,16 @@ def wal_lsn(url: str) -> int:
 
 
 def checkin_bytes(url: str) -> tuple[int, int]:
-    """(rows, bytes with indexes and TOAST) of the check-in table: the growth per check-in."""
+    """(rows, bytes with indexes and TOAST) of the check-in table, all its day partitions and the
+    receipts of their client ids: the growth per check-in."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE checkins_checkin")
         return conn.execute(
-            "SELECT (SELECT count(*) FROM checkins_checkin), pg_total_relation_size('checkins_checkin')"
+            "SELECT (SELECT count(*) FROM checkins_checkin), "
+            "(SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('checkins_checkin')) "
+            "+ pg_total_relation_size('checkins_receipt')"
         ).fetchone()
 
 

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 
 from epiqr.cases.selectors import case_active_exists_sql
 from epiqr.core.pgsql import array_literal, copy_into, int_array_literal
@@ -25,6 +25,12 @@ COLUMNS = ", ".join(COLUMN_LIST)
 
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def _skip_known() -> str:
+    """The clause that skips a row whose client id is stored: on PostgreSQL the receipts trigger of the
+    day-partitioned table does it (partitions.py), so the statement needs none."""
+    return "" if _postgres() else "ON CONFLICT (client_id) DO NOTHING "
 
 
 def visit_key_sql(*, venue_id: int, person_column: str, at: datetime) -> tuple[str, list]:
@@ -67,7 +73,8 @@ def visit_insert(
         f"SELECT 1 FROM {CheckIn._meta.db_table} "
         "WHERE person_id = %s AND venue_id = %s AND checked_in_at >= %s AND checked_in_at <= %s) "
         + (isolated_sql if unless_isolated else "")
-        + "ON CONFLICT (client_id) DO NOTHING RETURNING id"
+        + _skip_known()
+        + "RETURNING id"
     )
     params = [
         venue_id,
@@ -114,7 +121,7 @@ def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: 
         f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = (SELECT id FROM p) AND c.venue_id = %s "
         f"AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
-        f"ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id) "
+        f"RETURNING id, client_id) "
         f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
     )
     params = [
@@ -150,8 +157,8 @@ class Row:
 def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
     """Store rows whose client id is new; returns {client id: check-in id} of the rows this call stored.
 
-    PostgreSQL: INSERT ... SELECT FROM unnest(six arrays) ON CONFLICT (client_id) DO NOTHING RETURNING.
-    SQLite: a multi-row VALUES list with the same clause.
+    PostgreSQL: INSERT ... SELECT FROM unnest(six arrays) RETURNING (the receipts trigger skips known
+    client ids). SQLite: a multi-row VALUES list ON CONFLICT (client_id) DO NOTHING.
     """
     stored: dict[uuid.UUID, int] = {}
     if not rows:
@@ -164,7 +171,7 @@ def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
             cur.execute(
                 f"INSERT INTO {table} ({COLUMNS}) "
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
-                "%s::uuid[], %s::boolean[]) ON CONFLICT (client_id) DO NOTHING RETURNING client_id, id",
+                "%s::uuid[], %s::boolean[]) RETURNING client_id, id",
                 [
                     int_array_literal(r.venue_id for r in rows),
                     int_array_literal(r.person_id for r in rows),
@@ -272,15 +279,13 @@ def visits_near(rows: list[Row]) -> dict[tuple[int, int], list[tuple]]:
 
 
 def rows_copy(fresh: list[tuple]) -> tuple[int, list[str]]:
-    """Store the rows not stored before, with COPY: (how many were new, the client ids stored before
-    for another check-in). Each row's client id appears once in `fresh`.
+    """PostgreSQL: store the rows not stored before, with COPY: (how many were new, the client ids
+    stored before for another check-in). Each row's client id appears once in `fresh`.
 
-    Fast path: COPY straight into the table. If any row was stored before (a re-import, an overlapping
-    file, a concurrent import), the unique client id stops the COPY and the chunk goes again through a
-    temporary table and INSERT ... ON CONFLICT DO NOTHING, which skips exactly those rows.
+    The receipts trigger skips a row whose client id is stored (a re-import, an overlapping file, a
+    concurrent import); only when COPY stored fewer rows than it was given are those rows looked up,
+    to tell a repeat of the same scan from a client id reused for another one.
     """
-    import psycopg
-
     table = CheckIn._meta.db_table
     method = Method.IMPORT.value
 
@@ -288,25 +293,14 @@ def rows_copy(fresh: list[tuple]) -> tuple[int, list[str]]:
         return ((v, p, at, method, client_id, symptoms) for _line, client_id, v, p, at, symptoms in fresh)
 
     with connection.cursor() as cur:
-        try:
-            with transaction.atomic():
-                copy_into(cur, table, COLUMN_LIST, values())
-            return len(fresh), []
-        except psycopg.IntegrityError:
-            pass
-        cur.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS checkin_import "
-            "(venue_id bigint, person_id bigint, checked_in_at timestamptz, method varchar(10), "
-            "client_id uuid, has_symptoms boolean) ON COMMIT DELETE ROWS"
-        )
-        copy_into(cur, "checkin_import", COLUMN_LIST, values())
-        cur.execute(
-            f"INSERT INTO {table} ({COLUMNS}) SELECT {COLUMNS} FROM checkin_import "
-            "ON CONFLICT (client_id) DO NOTHING"
-        )
-        stored = cur.rowcount
-        cur.execute(
-            f"SELECT t.client_id::text FROM checkin_import t JOIN {table} c ON c.client_id = t.client_id "
-            "WHERE c.venue_id <> t.venue_id OR c.person_id <> t.person_id OR c.checked_in_at <> t.checked_in_at"
-        )
-        return stored, [r[0] for r in cur.fetchall()]
+        copy_into(cur, table, COLUMN_LIST, values())
+        stored = cur.cursor.rowcount
+    if stored == len(fresh):
+        return stored, []
+    known = {str(k): v for k, v in rows_stored([r[1] for r in fresh]).items()}
+    taken = [
+        client_id
+        for _line, client_id, v, p, at, _symptoms in fresh
+        if client_id in known and known[client_id][1:] != (v, p, at)
+    ]
+    return stored, taken

@@ -1,0 +1,164 @@
+"""The check-in table partitioned by local day on PostgreSQL (checkins/partitions.py): rows land in their
+day, partitions are created ahead and take the rows waiting for them, retention drops whole days, the
+per-item idempotency key holds across days, and an existing table migrates without losing a row."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from epiqr.checkins import partitions, tasks
+from epiqr.checkins.models import CheckIn, CheckInReceipt, DeviceCheckIn, VenueDailyCount
+from epiqr.checkins.services import checkins_purge
+from epiqr.checkins.store import Row, rows_insert, rows_stored
+from epiqr.core.timeutil import local, local_today, start_of_local_day
+from epiqr.people.models import Device
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _home(checkin_id: int) -> str:
+    """The partition a check-in is stored in."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT tableoid::regclass::text FROM {partitions.TABLE} WHERE id = %s", [checkin_id])
+        return cur.fetchone()[0]
+
+
+def _names() -> set[str]:
+    return {p.name for p in partitions.partitions_list()}
+
+
+def _visit(venue, person, at, client_id=None) -> CheckIn:
+    return CheckIn.objects.create(
+        venue=venue, person=person, checked_in_at=at, method="self", client_id=client_id
+    )
+
+
+def test_sqlite_keeps_the_plain_table(db):
+    if connection.vendor == "postgresql":
+        assert partitions.table_partitioned()
+    else:
+        assert not partitions.table_partitioned() and partitions.partitions_ensure() == []
+
+
+def test_a_check_in_lands_in_its_local_day(require_postgres, venue):
+    today = local_today()
+    assert {partitions.partition_name(today + timedelta(days=d)) for d in range(8)} <= _names()
+    person = PersonFactory()
+    # 23:30 Vietnam time is 16:30 UTC the same date; 00:30 the next local day is still the UTC day before
+    late = start_of_local_day(today) + timedelta(hours=23, minutes=30)
+    early = start_of_local_day(today + timedelta(days=1)) + timedelta(minutes=30)
+    assert _home(_visit(venue, person, late).pk) == partitions.partition_name(today)
+    assert _home(_visit(venue, person, early).pk) == partitions.partition_name(today + timedelta(days=1))
+    assert _home(_visit(venue, person, timezone.now().replace(year=2021)).pk) == partitions.DEFAULT
+
+
+def test_a_new_day_takes_the_rows_waiting_for_it_in_default(require_postgres, venue):
+    day = local_today() + timedelta(days=40)
+    person = PersonFactory()
+    waiting = _visit(venue, person, start_of_local_day(day) + timedelta(hours=9), client_id=uuid.uuid4())
+    other = _visit(venue, person, start_of_local_day(day + timedelta(days=1)) + timedelta(hours=9))
+    assert _home(waiting.pk) == partitions.DEFAULT
+    assert partitions.partition_create(day=day) is True
+    assert partitions.partition_create(day=day) is False  # already there
+    assert _home(waiting.pk) == partitions.partition_name(day)
+    assert _home(other.pk) == partitions.DEFAULT
+    moved = CheckIn.objects.get(pk=waiting.pk)
+    assert (moved.client_id, moved.checked_in_at) == (waiting.client_id, waiting.checked_in_at)
+    assert CheckIn.objects.count() == 2
+
+
+def test_the_daily_job_creates_the_week_ahead_once(require_postgres):
+    later = local_today() + timedelta(days=60)
+    created = partitions.partitions_ensure(today=later)
+    assert created == [partitions.partition_name(later + timedelta(days=d)) for d in range(8)]
+    assert partitions.partitions_ensure(today=later) == []
+    assert tasks.partitions_create.func() == []  # today's week exists since the migration
+
+
+def test_retention_drops_whole_days_with_their_phone_links_and_receipts(require_postgres, venue, settings):
+    settings.EPIQR_RETENTION_DAYS = 21
+    today = local_today()
+    old_day = today - timedelta(days=30)
+    partitions.partition_create(day=old_day)
+    person, device = PersonFactory(), Device.objects.create(key_hash="a" * 64)
+    old = [
+        _visit(venue, person, start_of_local_day(old_day) + timedelta(hours=h), client_id=uuid.uuid4())
+        for h in (8, 12, 20)
+    ]
+    DeviceCheckIn.objects.create(checkin_id=old[0].pk, device=device)
+    in_default = _visit(venue, person, timezone.now().replace(year=2021), client_id=uuid.uuid4())
+    recent = _visit(venue, person, timezone.now() - timedelta(days=2), client_id=uuid.uuid4())
+    DeviceCheckIn.objects.create(checkin_id=recent.pk, device=device)
+
+    report = checkins_purge()
+
+    assert report.checkins == 4
+    assert partitions.partition_name(old_day) not in _names()
+    assert list(CheckIn.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert list(DeviceCheckIn.objects.values_list("checkin_id", flat=True)) == [recent.pk]
+    assert set(CheckInReceipt.objects.values_list("client_id", flat=True)) == {recent.client_id}
+    assert in_default.pk not in CheckIn.objects.values_list("pk", flat=True)
+    assert VenueDailyCount.objects.get(venue=venue, day=old_day).checkins == 3  # rolled up before the drop
+    assert partitions.partition_name(today) in _names()
+
+
+def test_a_client_id_is_stored_once_whatever_the_day(require_postgres, venue):
+    person = PersonFactory()
+    key = uuid.uuid4()
+    first = Row(0, key, venue.pk, person.pk, timezone.now() - timedelta(days=3), None)
+    again = Row(0, key, venue.pk, person.pk, timezone.now() - timedelta(hours=1), None)
+    stored = rows_insert([first])
+    assert rows_insert([again]) == {}  # another day's partition: still the same key
+    assert CheckIn.objects.filter(client_id=key).count() == 1
+    assert rows_stored([key])[key][0] == stored[key]
+    # the key is free again once its check-in is gone (as with a unique column)
+    CheckIn.objects.filter(client_id=key).delete()
+    assert list(rows_insert([again])) == [key]
+
+
+def test_moving_a_check_in_to_another_day_keeps_it(require_postgres, venue):
+    visit = _visit(venue, PersonFactory(), timezone.now() - timedelta(hours=1), client_id=uuid.uuid4())
+    CheckIn.objects.filter(pk=visit.pk).update(checked_in_at=visit.checked_in_at - timedelta(days=2))
+    moved = CheckIn.objects.get(pk=visit.pk)
+    assert moved.client_id == visit.client_id
+    assert _home(visit.pk) == partitions.partition_name(local(moved.checked_in_at).date())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_existing_table_is_attached_whole(require_postgres, venue):
+    """Migrating back to the plain table and forward again: every row and id kept, the old table
+    attached as one partition without copying, receipts taken for its client ids, ids continue."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([target])
+
+    person = PersonFactory()
+    try:
+        migrate(("checkins", "0004_merge_20261203_1826"))
+        assert not partitions.table_partitioned()
+        key = uuid.uuid4()
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {partitions.TABLE} (venue_id, person_id, checked_in_at, method, client_id) "
+                "VALUES (%s, %s, now() - interval '3 days', 'self', %s), (%s, %s, now(), 'self', NULL) "
+                "RETURNING id",
+                [venue.pk, person.pk, key, venue.pk, person.pk],
+            )
+            ids = sorted(r[0] for r in cur.fetchall())
+    finally:
+        migrate(("checkins", "0005_day_partitions"))
+    assert partitions.table_partitioned()
+    assert sorted(CheckIn.objects.values_list("pk", flat=True)) == ids
+    assert {_home(i) for i in ids} == {partitions.BEFORE}
+    assert CheckInReceipt.objects.filter(client_id=key).exists()
+    assert rows_insert([Row(0, key, venue.pk, person.pk, timezone.now(), None)]) == {}
+    fresh = _visit(venue, person, timezone.now() + timedelta(days=2))
+    assert fresh.pk > max(ids)
+    assert _home(fresh.pk) == partitions.partition_name(local_today() + timedelta(days=2))
