@@ -152,12 +152,24 @@ def test_an_existing_table_is_attached_whole(require_postgres, venue):
                 [venue.pk, person.pk, key, venue.pk, person.pk],
             )
             ids = sorted(r[0] for r in cur.fetchall())
+            # built beforehand, as docs/deployment.md advises for a large table: the migration reuses them
+            cur.execute(
+                f"CREATE UNIQUE INDEX {partitions.PREBUILT_KEY} ON {partitions.TABLE} (id, checked_in_at)"
+            )
+            cur.execute(f"CREATE INDEX checkin_client ON {partitions.TABLE} (client_id)")
+            cur.execute(
+                "SELECT %s::regclass::oid, 'checkin_client'::regclass::oid", [partitions.PREBUILT_KEY]
+            )
+            prebuilt = set(cur.fetchone())
     finally:
         migrate(("checkins", "0005_day_partitions"))
     assert partitions.table_partitioned()
     assert sorted(CheckIn.objects.values_list("pk", flat=True)) == ids
     assert {_home(i) for i in ids} == {partitions.BEFORE}
     assert CheckInReceipt.objects.filter(client_id=key).exists()
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexrelid FROM pg_index WHERE indrelid = %s::regclass", [partitions.BEFORE])
+        assert prebuilt <= {r[0] for r in cur.fetchall()}  # the same indexes: not rebuilt
     assert rows_insert([Row(0, key, venue.pk, person.pk, timezone.now(), None)]) == {}
     fresh = _visit(venue, person, timezone.now() + timedelta(days=2))
     assert fresh.pk > max(ids)
