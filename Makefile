@@ -44,7 +44,10 @@ test-sqlite: $(VENV)/.installed-dev
 test-postgres: $(VENV)/.installed-dev
 	$(PY) tools/with_postgres.py -- $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-test: lint test-sqlite test-postgres
+# The two halves run side by side (each is mostly one busy process); each one's output is printed whole
+# when it ends. `make test-sqlite` or `make test-postgres` runs one alone.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 messages: $(VENV)/.installed-dev
 	cd src/epiqr && ../../$(EPIQR) makemessages -l vi --no-obsolete && ../../$(EPIQR) compilemessages
