@@ -174,3 +174,26 @@ def test_an_existing_table_is_attached_whole(require_postgres, venue):
     fresh = _visit(venue, person, timezone.now() + timedelta(days=2))
     assert fresh.pk > max(ids)
     assert _home(fresh.pk) == partitions.partition_name(local_today() + timedelta(days=2))
+    # leave the day partitions a new install has for the tests that follow
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE {partitions.BEFORE}")
+    for offset in range(-21, 1):
+        partitions.partition_create(day=local_today() + timedelta(days=offset))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_creating_one_day_create_it_once(require_postgres):
+    from concurrent.futures import ThreadPoolExecutor
+
+    day = local_today() + timedelta(days=90)
+
+    def create(_):
+        try:
+            return partitions.partition_create(day=day)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = sorted(pool.map(create, range(2)))
+    assert results == [False, True]
+    assert partitions.partition_name(day) in _names()

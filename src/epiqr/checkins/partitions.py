@@ -112,13 +112,18 @@ def partitions_list() -> list[Partition]:
 
 def partition_create(*, day: date) -> bool:
     """Create the partition of one local day unless its range is already covered; check-ins of that day
-    waiting in the DEFAULT partition move into it. True when a partition was created."""
+    waiting in the DEFAULT partition move into it. True when a partition was created. Safe to run from
+    two processes at once (one creates, the other finds it)."""
     start, end = day_bounds(day)
-    for p in partitions_list():
-        if p.upper is not None and (p.lower is None or p.lower < end) and start < p.upper:
-            return False
     name = partition_name(day)
     with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [TABLE])
+        for p in partitions_list():
+            if p.upper is not None and (p.lower is None or p.lower < end) and start < p.upper:
+                return False
+        # No insert may reach DEFAULT between the move and the attach, which checks DEFAULT holds no row
+        # of the new range (partitions are made a week ahead, so this waits on nothing in practice).
+        cur.execute(f"LOCK TABLE {DEFAULT} IN EXCLUSIVE MODE")
         # Built beside the table and attached, so rows of that day already in DEFAULT can move in: a new
         # partition may not be created while DEFAULT holds rows of its range.
         cur.execute(f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
