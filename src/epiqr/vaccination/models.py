@@ -295,3 +295,26 @@ class PriorityMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.group}"
+
+
+class QuarantineDays(models.Model):
+    """Read model of the quarantine domain's quarantines for the health status (kept by flows.py from
+    `quarantine_started` and `quarantine_ended`; vaccination sits below quarantine and never reads its
+    tables): an F1 is red from `start` to `end`, the days of quarantine under the policy that placed it
+    (not the self-monitoring after them), unless the quarantine ended earlier (`ended_on`)."""
+
+    quarantine_id = models.PositiveBigIntegerField(_("quarantine"), unique=True)
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day of quarantine"), null=True, blank=True)  # None: the policy asks none
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quarantine days")
+        verbose_name_plural = _("quarantine days")
+        indexes = [models.Index(fields=["person", "start"], name="vaccination_qdays_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.start} – {self.end or '—'}"

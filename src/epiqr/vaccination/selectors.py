@@ -6,7 +6,7 @@ import base64
 import time
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,11 +19,20 @@ from epiqr.core.timeutil import local, local_today, now, start_of_local_day
 from epiqr.people.models import Person
 from epiqr.people.selectors import person_list_visible_to
 from epiqr.testing.selectors import person_latest_negative
-from epiqr.tracing.selectors import person_quarantined_since
 from epiqr.venues.selectors import venue_list_visible_to, venue_may_manage
 
 from . import dcc, groups, schedules, status, store
-from .models import PRODUCT_CHOICES, Certificate, DoorRule, Dose, Lot, PriorityMember, Session, Site
+from .models import (
+    PRODUCT_CHOICES,
+    Certificate,
+    DoorRule,
+    Dose,
+    Lot,
+    PriorityMember,
+    QuarantineDays,
+    Session,
+    Site,
+)
 
 
 def site_list_visible_to(*, user) -> QuerySet[Site]:
@@ -213,13 +222,29 @@ def certificate_get(*, public_id) -> Certificate | None:
 # --- the personal health status (status.py) from the facts other domains keep ---------------------------
 
 
-def person_facts(*, person_id: int):
-    """What cases, tracing and testing know of one person, through their selectors, for status.py."""
+def person_quarantine(*, person_id: int, day: date) -> tuple[date, date] | None:
+    """The first and last day of the person's F1 quarantine in force on `day` (a Vietnam date), from the
+    quarantine domain's events (models.QuarantineDays): its days cover the day and it did not end on or
+    before it. None when there is none (or the policy asked only self-monitoring)."""
+    found = (
+        QuarantineDays.objects.filter(person_id=person_id, start__lte=day, end__gte=day)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+        .order_by("-end")
+        .values_list("start", "end")
+        .first()
+    )
+    return (found[0], found[1]) if found else None
+
+
+def person_facts(*, person_id: int, at=None):
+    """What cases, quarantine and testing know of one person on `at` (now by default), through their
+    selectors and events, for status.py."""
+    at = local(at or now())
     return status.Facts(
         doses=tuple(prior_doses(person_id=person_id)),
         active_case=person_active_case(person_id=person_id) is not None,
         recovered_from=person_recovered_from(person_id=person_id),
-        quarantined_since=person_quarantined_since(person_id=person_id, at=now()),
+        quarantine=person_quarantine(person_id=person_id, day=at.date()),
         negative_test_at=person_latest_negative(person_id=person_id),
     )
 
@@ -227,7 +252,7 @@ def person_facts(*, person_id: int):
 def person_status(*, person_id: int, at=None):
     """The person's health status colour and its reasons under the policy in force."""
     at = local(at or now())
-    return status.status(status.policy_for(at.date()), person_facts(person_id=person_id), at)
+    return status.status(status.policy_for(at.date()), person_facts(person_id=person_id, at=at), at)
 
 
 def certificate_status(*, verdict, at=None):

@@ -2,7 +2,8 @@
 computed by a versioned policy chosen by date (no Django import).
 
 Colours, strongest first:
-- red: under isolation as a case (F0), or an F1 contact in quarantine: must not enter venues;
+- red: under isolation as a case (F0), or an F1 contact in quarantine (the days the quarantine domain's
+  policy gave that quarantine, 14, 7 or 5, and not after it ended): must not enter venues;
 - green: fully vaccinated (the primary series complete at least `full_after_days` ago and the last dose
   within `vaccination_valid_days`), or recovered from a case within `recovery_days`;
 - yellow: at least one dose, or a negative test within `negative_test_hours`;
@@ -40,7 +41,6 @@ class StatusPolicy:
     vaccination_valid_days: int
     recovery_days: int
     negative_test_hours: int
-    quarantine_days: int
 
     def rule(self, code: str) -> Rule:
         return next(r for r in self.rules if r.code == code)
@@ -93,7 +93,6 @@ POLICIES: tuple[StatusPolicy, ...] = (
         vaccination_valid_days=365,
         recovery_days=180,
         negative_test_hours=72,
-        quarantine_days=14,
     ),
 )
 
@@ -113,7 +112,8 @@ class Facts:
     doses: tuple[PriorDose, ...] = ()
     active_case: bool = False
     recovered_from: date | None = None  # the first positive of a case now recovered
-    quarantined_since: datetime | None = None  # an F1 put in quarantine
+    # An F1's quarantine in force: its first and last day (Vietnam dates, the quarantine domain's policy)
+    quarantine: tuple[date, date] | None = None
     negative_test_at: datetime | None = None
 
 
@@ -122,7 +122,8 @@ class Status:
     colour: str
     reasons: tuple[Rule, ...]  # every rule that applies, strongest first
     policy: str
-    until: date | None = None  # when the colour given by the strongest rule lapses, if it does
+    # when the colour given by the strongest rule lapses, if it does (a quarantine: its last day)
+    until: date | None = None
     detail: dict = field(default_factory=dict)
 
     @property
@@ -135,10 +136,10 @@ def status(policy: StatusPolicy, facts: Facts, at: datetime) -> Status:
     found: list[tuple[Rule, date | None]] = []
     if facts.active_case:
         found.append((policy.rule("active_case"), None))
-    if facts.quarantined_since is not None:
-        ends = (facts.quarantined_since + timedelta(days=policy.quarantine_days)).date()
-        if today < ends:
-            found.append((policy.rule("f1_quarantine"), ends))
+    if facts.quarantine is not None:
+        first, last = facts.quarantine
+        if first <= today <= last:
+            found.append((policy.rule("f1_quarantine"), last))
     doses = sorted(facts.doses, key=lambda d: d.day)
     if doses:
         last = doses[-1].day
