@@ -13,6 +13,7 @@ from epiqr.core.api_schema import Id, errors
 from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.core.replica import replica_ok
 
 from . import permissions, selectors, services
 
@@ -123,6 +124,7 @@ def _routing_out(r) -> CareRoutingOut:
 
 @router.get("/capacity", response={200: list[CareCapacityOut], **errors(403)})
 @no_personal_data("bed counts per province, tier and kind")
+@replica_ok()
 def capacity(request):
     """Beds of the user's facilities or area, per province, tier and kind."""
     check_capability(request.user, permissions.VIEW)
@@ -131,6 +133,7 @@ def capacity(request):
 
 @router.get("/patients", response={200: CarePatientPage, **errors(403, 422)})
 @reads_personal_data("care.patients")
+@replica_ok()
 def list_patients(request, params: Query[CarePatientQuery]):  # type: ignore[valid-type]  # built by api_query
     """The F0 patients of your area (or of your facilities), newest first: `status`, `severity`,
     `setting`, `facility`, `commune`, name or phone (`q`); paged."""

@@ -19,6 +19,7 @@ from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, rea
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import check_capability, has_capability, requires
+from epiqr.core.replica import replica_ok
 from epiqr.core.timeutil import local_today, now
 from epiqr.people.citizen import proof_required
 
@@ -62,6 +63,7 @@ def home(request):
 
 @requires(permissions.VIEW)
 @reads_personal_data("care.patients")
+@replica_ok()
 def patients(request):
     """The F0 patients of the officer's area (or the coordinator's facilities), paged and filtered by
     status, severity, care setting, facility, commune, name or phone; CSV/Excel for those who may export."""

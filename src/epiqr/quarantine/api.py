@@ -13,6 +13,7 @@ from epiqr.core.api_schema import Id, errors
 from epiqr.core.audit import no_personal_data, reads_personal_data
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.core.replica import replica_ok
 
 from . import permissions, selectors, services
 from .models import Outcome, Symptom
@@ -136,6 +137,7 @@ CallQuery = api_query(selectors.CALLS)
 
 @router.get("/", response={200: QuarantinePage, **errors(403, 422)})
 @reads_personal_data("quarantine.list")
+@replica_ok()
 def list_quarantines(request, params: Query[QuarantineQuery]):
     """The quarantines of contacts in your area, newest first: `todo` in_quarantine, due_test (a test
     due today), no_diary (today's diary missing), symptoms; `status` (default active), commune, name or
@@ -153,6 +155,7 @@ def list_quarantines(request, params: Query[QuarantineQuery]):
 
 @router.get("/calls", response={200: CallPage, **errors(403, 422)})
 @reads_personal_data("quarantine.calls")
+@replica_ok()
 def list_calls(request, params: Query[CallQuery]):
     """The call log of your area, newest first (who called which contact, when, what came of it)."""
     check_capability(request.user, permissions.VIEW)

@@ -2,6 +2,8 @@
 call log, a quarantine's page (its policy in words, its days and diary, calls, open a case), and the
 contact's own diary on their phone. Thin: parse, call one service or selector, render."""
 
+from contextlib import nullcontext
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import QueryDict
@@ -16,6 +18,7 @@ from epiqr.core.audit import CITIZEN, WRITE_THEN_REDIRECT, no_personal_data, rea
 from epiqr.core.errors import Invalid, ServiceError
 from epiqr.core.input_guard import int_or_none
 from epiqr.core.permissions import has_capability, requires
+from epiqr.core.replica import replica_ok
 from epiqr.core.timeutil import local, local_today
 from epiqr.people.citizen import proof_required
 from epiqr.tracing import selectors as tracing_selectors
@@ -33,7 +36,14 @@ def _export_format(request) -> str | None:
 @requires(permissions.VIEW)
 @reads_personal_data("quarantine.list")
 def home(request):
-    """The commune team's list: contacts in quarantine or self-monitoring, with what is due today."""
+    """The commune team's list: contacts in quarantine or self-monitoring, with what is due today. A heavy
+    read the replica may serve, except right after the user's own assignment (the redirect that brings
+    its message here): that page reads the primary so the change shows."""
+    with nullcontext() if len(messages.get_messages(request)) else replica_ok():
+        return _home(request)
+
+
+def _home(request):
     qs = selectors.quarantine_list_visible_to(user=request.user)
     fmt = _export_format(request)
     if fmt:
@@ -117,6 +127,7 @@ def assign(request):
 
 @requires(permissions.VIEW)
 @reads_personal_data("quarantine.calls")
+@replica_ok()
 def calls(request):
     """The call log: who of the team called which contact, when, and what came of it."""
     qs = selectors.call_list_visible_to(user=request.user)
