@@ -233,7 +233,7 @@ def person_quarantine(*, person_id: int, day: date) -> tuple[date, date] | None:
         .values_list("start", "end")
         .first()
     )
-    return (found[0], found[1]) if found else None
+    return (found[0], found[1]) if found and found[1] is not None else None
 
 
 def person_facts(*, person_id: int, at=None):
