@@ -177,11 +177,18 @@ def main():
         ("check", "certificate verified (HC1: text..verdict)"),
     ):
         print(f"  {label:42} {med[k]:8.0f}")
+    issue_ratios = [i / c for i, c in zip(rate["issue"], rate["cose_sign"], strict=True)]
+    check_ratios = [v / c for v, c in zip(rate["check"], rate["cose_verify"], strict=True)]
+    print("issuing / bare cwt signing per round:   " + ", ".join(f"{x:.0%}" for x in issue_ratios))
+    print("verifying / bare cwt check per round:   " + ", ".join(f"{x:.0%}" for x in check_ratios))
+    print(f"issuing / bare cwt signing, median of per-round ratios:   {statistics.median(issue_ratios):.0%}")
+    print(f"verifying / bare cwt check, median of per-round ratios:   {statistics.median(check_ratios):.0%}")
     print(f"issuing / bare cwt signing:        {med['issue'] / med['cose_sign']:.0%} (target >= 50%)")
     print(f"issuing / bare cryptography sign:  {med['issue'] / med['sign']:.0%}")
     print(f"verifying / bare cwt check:        {med['check'] / med['cose_verify']:.0%} (target >= 50%)")
     print(f"verifying / bare cryptography:     {med['check'] / med['verify']:.0%}")
     print(f"code length: {statistics.median(len(c) for c in codes):.0f} characters (median)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -177,3 +177,45 @@ def test_the_compact_deflate_is_standard_zlib_no_longer_than_the_default():
         assert zlib.decompress(packed) == data and packed[:1] == b"\x78"
         if size <= 900:
             assert len(packed) <= len(zlib.compress(data, 9)) + 2
+
+
+CBOR_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text() | st.binary() | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.integers() | st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(CBOR_VALUES)
+def test_the_kept_cbor_encoder_gives_the_bytes_of_cbor2_dumps(value):
+    """dcc.cbor_dumps (cbor2's encoder kept per thread, issue 12's issuing speed) is `cbor2.dumps`, byte for
+    byte, call after call, and after an encoding that failed half-way."""
+    import cbor2
+
+    assert dcc.cbor_dumps(value) == cbor2.dumps(value)
+    with pytest.raises(cbor2.CBOREncodeError):
+        dcc.cbor_dumps({"a": [1, 2, object()]})
+    assert dcc.cbor_dumps(value) == cbor2.dumps(value)
+
+
+def test_the_kept_cbor_encoder_is_one_per_thread():
+    """Issuing from several threads at once (a threaded server) never mixes two encodings."""
+    import threading
+
+    import cbor2
+
+    wrong: list = []
+
+    def work(n: int) -> None:
+        for i in range(300):
+            value = {"n": n, "i": i, "text": "x" * (n * 7 + i % 13)}
+            if dcc.cbor_dumps(value) != cbor2.dumps(value):
+                wrong.append((n, i))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []

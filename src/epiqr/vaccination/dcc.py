@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
+import threading
 import unicodedata
 import zlib
 from collections.abc import Callable
@@ -31,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cwt import COSE, COSEKey
 from cwt.algs.ec2 import EC2Key
+from cwt.exceptions import EncodeError
 
 PREFIX = "HC1:"
 CLAIM_ISSUER, CLAIM_EXPIRY, CLAIM_ISSUED_AT, CLAIM_HCERT = 1, 4, 6, -260
@@ -131,7 +134,40 @@ def _signing_key(private_key, kid: bytes):
     return found
 
 
-_cose = COSE.new()
+class _Cbor(threading.local):
+    """cbor2's encoder kept per thread with its buffer: `cbor2.dumps` builds a new CBOREncoder and BytesIO
+    on every call, which cost more than encoding a certificate's claims (16 us of a 17 us `dumps(1)`;
+    four encodings per certificate, docs/benchmarks.md). Same encoder, same default options: the bytes
+    are those of `cbor2.dumps` (tests/vaccination/test_dcc.py checks it)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+        self.encoder = cbor2.CBOREncoder(self.buffer)
+
+
+_cbor = _Cbor()
+
+
+def cbor_dumps(obj) -> bytes:
+    """`cbor2.dumps(obj)` with this thread's encoder (the buffer emptied first, even after a failure)."""
+    buffer = _cbor.buffer
+    buffer.seek(0)
+    buffer.truncate()
+    _cbor.encoder.encode(obj)
+    return buffer.getvalue()
+
+
+class _COSE(COSE):
+    """cwt's COSE, encoding its CBOR (protected header, Sig_structure, the COSE_Sign1) through `cbor_dumps`."""
+
+    def _dumps(self, obj) -> bytes:
+        try:
+            return cbor_dumps(obj)
+        except Exception as err:
+            raise EncodeError("Failed to encode.") from err
+
+
+_cose = _COSE.new()
 
 
 def _cose_context():
@@ -149,7 +185,7 @@ def encode(
         CLAIM_HCERT: {1: hcert},
     }
     signed = _cose_context().encode_and_sign(
-        cbor2.dumps(claims),
+        cbor_dumps(claims),
         _signing_key(private_key, kid),
         protected={HEADER_ALG: -7, HEADER_KID: kid},
         unprotected={},
