@@ -403,21 +403,18 @@ def ticket_route(*, ticket: Ticket, actor: User | None, at: datetime | None = No
     if routing is not None and routing.pk == ticket.routing_id:
         return routing  # already linked and shown
     if routing is None:
-        # The texts care keeps are read by its coordinators: in the site's language (Vietnamese).
-        with translation.override(settings.LANGUAGE_CODE):
-            reason = _("Hotline request %(n)s: %(why)s") % {
-                "n": ticket.pk,
-                "why": translation.gettext(ticket.priority_reason) if ticket.priority_reason else "",
-            }
-            try:
-                with transaction.atomic():
-                    routing = care_services.routing_propose(
-                        case_id=ticket.case_id, actor=actor, reason=reason
-                    )
-            except (Invalid, Conflict) as exc:
-                _event(ticket, EventKind.ROUTING, actor=actor, at=at, team=ticket.team,
-                       text=f"{NO_ROUTE}{exc.message}")  # fmt: skip
-                return None
+        # Care keeps the reason as text and shows it to coordinators in either language: a reference
+        # that reads the same in both (the request's own page says why it is urgent), not a sentence
+        # frozen in the language of the moment it was written.
+        try:
+            with transaction.atomic():
+                routing = care_services.routing_propose(
+                    case_id=ticket.case_id, actor=actor, reason=f"1022 #{ticket.pk}"
+                )
+        except (Invalid, Conflict) as exc:
+            _event(ticket, EventKind.ROUTING, actor=actor, at=at, team=ticket.team,
+                   text=f"{NO_ROUTE}{exc.message}")  # fmt: skip
+            return None
     Ticket.objects.filter(pk=ticket.pk).update(routing=routing)
     ticket.routing = routing
     _event(ticket, EventKind.ROUTING, actor=actor, at=at, team=ticket.team, text=str(routing.pk))
