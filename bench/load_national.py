@@ -326,8 +326,8 @@ def checkin_bytes(url: str) -> tuple[int, int]:
         conn.execute("ANALYZE checkins_checkin")
         return conn.execute(
             "SELECT (SELECT count(*) FROM checkins_checkin), "
-            "(SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('checkins_checkin')) "
-            "+ pg_total_relation_size('checkins_receipt')"
+            "((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('checkins_checkin')) "
+            "+ pg_total_relation_size('checkins_receipt'))::bigint"
         ).fetchone()
 
 
