@@ -6,10 +6,30 @@ of F0s traced together, and F2 for one F0, on a world made by `epiqr synth`.
 
 Prints medians and p99 over the sampled F0s; the raw query and the service are timed alternately on the
 same F0s so that the machine's noise (other sessions share it) hits both alike.
+
+Cold and warm. Each part measures a first pass on data nobody has read since the server started (cold)
+and then the same work again (warm). For a truly cold first pass start a fresh server for each part and
+drop the world's files from the operating system's cache: `--evict DIR` (the cluster's data directory)
+asks the kernel to forget every page of those files (posix_fadvise DONTNEED; nothing else on the machine
+loses its cache). The bench's F0 cases are kept between runs (`--keep-cases`, reused when the same number
+is asked for), so that a cold part reads nothing before it starts:
+
+    B=".venv/bin/python tools/with_postgres.py --durable --keep /var/tmp/trace-full --"
+    $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts none
+    $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts single --evict /var/tmp/trace-full/data
+    $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts batch --evict /var/tmp/trace-full/data
+    $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts batch --cold-first bare --evict /var/tmp/trace-full/data
+    $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts f2 --evict /var/tmp/trace-full/data
+
+The batch's baseline is the bare SQL statement that reads the same pairs (each F0's visits in its
+period joined to every check-in within the policy's reach at the same venue, the plain columns, nothing
+else): its rows read by the client through binary COPY and thrown away, and its execution inside the
+server alone (EXPLAIN ANALYZE with TIMING OFF: no rows sent).
 """
 
 import argparse
 import os
+import platform
 import random
 import statistics
 import sys
@@ -34,6 +54,28 @@ def ms(v):
     return f"{v * 1000:.2f} ms"
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def evict(directory: str) -> int:
+    """Drop every file under `directory` from the operating system's page cache; returns the files."""
+    count = 0
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            try:
+                fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fdatasync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                count += 1
+            finally:
+                os.close(fd)
+    return count
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", choices=sorted(SCALES), default="tiny")
@@ -43,7 +85,14 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=5, help="batch repetitions")
     ap.add_argument("--no-synth", action="store_true", help="reuse the world already in the database")
+    ap.add_argument("--parts", default="single,batch,f2", help="comma-separated: single, batch, f2 (or none)")
+    ap.add_argument("--keep-cases", action="store_true", help="keep the bench's F0 cases for the next run")
+    ap.add_argument("--evict", metavar="DIR", help="drop DIR's files from the OS page cache before measuring")
+    ap.add_argument(
+        "--cold-first", choices=("service", "bare"), default="service", help="batch: which runs cold"
+    )
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epiqr.settings")
     # As in production: with DEBUG on, Django also formats and keeps the text of every query.
@@ -62,6 +111,7 @@ def main():
     from epiqr.people.models import Person
     from epiqr.tracing.batch import trace_pairs
     from epiqr.tracing.engine import Period, reach
+    from epiqr.tracing.models import Exposure
     from epiqr.tracing.selectors import CheckinStore, policy_engine, policy_get
     from epiqr.tracing.services import run_create, tracing_compute, tracing_compute_batch
     from epiqr.tracing.synth import synth_world
@@ -89,13 +139,31 @@ def main():
         Person.objects.order_by("pk").values_list("pk", flat=True)[:1][0],
         Person.objects.order_by("-pk").values_list("pk", flat=True)[:1][0],
     )
-    Case.objects.filter(source="bench").delete()
     chosen = rng.sample(range(lo_id, hi_id + 1), max(args.f0, args.batch))
-    cases = []
-    for pid in chosen:
-        person = Person.objects.get(pk=pid)
-        onset = last_day - timedelta(days=rng.randint(1, 6))
-        cases.append(case_open(person=person, confirmed_on=last_day, onset_on=onset, source="bench"))
+    onsets = [last_day - timedelta(days=rng.randint(1, 6)) for _ in chosen]
+    kept = list(Case.objects.filter(source="bench").order_by("pk"))
+    if args.keep_cases and [c.person_id for c in kept] == chosen:
+        cases = kept
+        print(f"reusing the {len(cases)} F0 cases kept by an earlier run")
+    else:
+        Case.objects.filter(source="bench").delete()
+        cases = [
+            case_open(
+                person=Person.objects.get(pk=pid), confirmed_on=last_day, onset_on=onset, source="bench"
+            )
+            for pid, onset in zip(chosen, onsets, strict=True)
+        ]
+    print(
+        f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}; {load()}"
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('server_version'), current_setting('shared_buffers')")
+            version, buffers = cur.fetchone()
+        print(f"PostgreSQL {version}, shared_buffers {buffers}")
+    if args.evict:
+        print(f"evicted {evict(args.evict)} files of {args.evict} from the OS page cache")
     policy = policy_engine(policy_get(name="vn-window-60"))
     pg = connection.vendor == "postgresql"
     raw_sql = (
@@ -109,9 +177,16 @@ def main():
         + "WHERE f.person_id = %s AND f.checked_in_at >= %s AND f.checked_in_at <= %s"
     )
 
+    def jit_off(cur):
+        # The same setting the service's reads use (tracing.store._reading), so that both sides compare
+        # the statements and not the JIT compiler.
+        if pg:
+            cur.execute("SELECT set_config('jit', 'off', true)")
+
     def raw(case):
         p = case_period(case=case, days_before=policy.infectious_days_before)
-        with connection.cursor() as cur:
+        with transaction.atomic(), connection.cursor() as cur:
+            jit_off(cur)
             cur.execute(
                 raw_sql,
                 [
@@ -122,96 +197,194 @@ def main():
             )
             return cur.fetchall()
 
-    sample = cases[: args.f0]
-    for case in sample[:20]:  # warm the caches the same way for both
-        raw(case)
-        tracing_compute(case=case, policy_name="vn-window-60")
-    raw_t, svc_t, ratios, contacts, candidates = [], [], [], [], []
-    for case in sample:
-        t0 = time.perf_counter()
-        rows = raw(case)
-        t1 = time.perf_counter()
-        _row, result, _p = tracing_compute(case=case, policy_name="vn-window-60")
-        t2 = time.perf_counter()
-        raw_t.append(t1 - t0)
-        svc_t.append(t2 - t1)
-        ratios.append((t2 - t1) / max(t1 - t0, 1e-6))
-        contacts.append(len(result.contacts))
-        candidates.append(len(rows))
-    print(
-        f"\none F0, F1, vn-window-60, {len(sample)} random F0s "
-        f"(mean {statistics.mean(contacts):.1f} contacts, max {max(contacts)}; raw rows mean {statistics.mean(candidates):.1f})"
-    )
-    print(f"  raw SQL index query : p50 {ms(statistics.median(raw_t))}  p99 {ms(pct(raw_t, 99))}")
-    print(f"  service + engine    : p50 {ms(statistics.median(svc_t))}  p99 {ms(pct(svc_t, 99))}")
-    print(
-        f"  ratio service/raw   : p50 of per-F0 ratio {statistics.median(ratios):.2f}x; "
-        f"ratio of p50s {statistics.median(svc_t) / statistics.median(raw_t):.2f}x; "
-        f"ratio of p99s {pct(svc_t, 99) / pct(raw_t, 99):.2f}x"
-    )
+    def service(case):
+        return tracing_compute(case=case, policy_name="vn-window-60")[1]
+
+    if "single" in parts:
+        sample = cases[: args.f0]
+        # Cold: a fresh server, every F0 read once. Raw first for even F0s, the service first for odd
+        # ones: each side's cold figure is its first read of that F0 (500 F0s each).
+        cold_raw, cold_svc = [], []
+        for i, case in enumerate(sample):
+            for side in ("raw", "svc") if i % 2 == 0 else ("svc", "raw"):
+                t0 = time.perf_counter()
+                raw(case) if side == "raw" else service(case)
+                elapsed = time.perf_counter() - t0
+                if side == ("raw" if i % 2 == 0 else "svc"):
+                    (cold_raw if side == "raw" else cold_svc).append(elapsed)
+        print(f"\none F0, F1, vn-window-60, COLD (first read after the server started; {load()})")
+        print(
+            f"  raw SQL index query : p50 {ms(statistics.median(cold_raw))}  p99 {ms(pct(cold_raw, 99))} ({len(cold_raw)} F0s)"
+        )
+        print(
+            f"  service + engine    : p50 {ms(statistics.median(cold_svc))}  p99 {ms(pct(cold_svc, 99))} ({len(cold_svc)} other F0s)"
+        )
+        print(
+            f"  ratio service/raw   : ratio of p50s {statistics.median(cold_svc) / statistics.median(cold_raw):.2f}x; "
+            f"ratio of p99s {pct(cold_svc, 99) / pct(cold_raw, 99):.2f}x"
+        )
+        raw_t, svc_t, ratios, contacts, candidates = [], [], [], [], []
+        for case in sample:
+            t0 = time.perf_counter()
+            rows = raw(case)
+            t1 = time.perf_counter()
+            result = service(case)
+            t2 = time.perf_counter()
+            raw_t.append(t1 - t0)
+            svc_t.append(t2 - t1)
+            ratios.append((t2 - t1) / max(t1 - t0, 1e-6))
+            contacts.append(len(result.contacts))
+            candidates.append(len(rows))
+        print(
+            f"\none F0, F1, vn-window-60, WARM (second read), {len(sample)} random F0s; {load()} "
+            f"(mean {statistics.mean(contacts):.1f} contacts, max {max(contacts)}; raw rows mean {statistics.mean(candidates):.1f})"
+        )
+        print(f"  raw SQL index query : p50 {ms(statistics.median(raw_t))}  p99 {ms(pct(raw_t, 99))}")
+        print(f"  service + engine    : p50 {ms(statistics.median(svc_t))}  p99 {ms(pct(svc_t, 99))}")
+        print(
+            f"  ratio service/raw   : p50 of per-F0 ratio {statistics.median(ratios):.2f}x; "
+            f"ratio of p50s {statistics.median(svc_t) / statistics.median(raw_t):.2f}x; "
+            f"ratio of p99s {pct(svc_t, 99) / pct(raw_t, 99):.2f}x"
+        )
 
     batch = cases[: args.batch]
-    times, query_t, rule_t, objects_t = [], [], [], []
     policy_for_batch = policy_engine(policy_get(name="vn-window-60"))
     periods = []
     for c in batch:
         p = case_period(case=c, days_before=policy_for_batch.infectious_days_before)
         periods.append(Period(c.person_id, p.start, p.end))
-    for _ in range(args.rounds):
-        t0 = time.perf_counter()
-        found = tracing_compute_batch(cases=batch, policy_name="vn-window-60")
-        times.append(time.perf_counter() - t0)
-        # The same work in its two halves, and what turning every contact into objects would add.
-        t0 = time.perf_counter()
-        pairs, sectors = CheckinStore().pairs_around(periods, *reach(policy_for_batch))
-        t1 = time.perf_counter()
-        trace_pairs(
-            pairs=pairs, policy=policy_for_batch, index_ids=[p.person_id for p in periods], sectors=sectors
-        )
-        t2 = time.perf_counter()
-        every = [found.contacts_of(p.person_id) for p in periods]
-        t3 = time.perf_counter()
-        query_t.append(t1 - t0)
-        rule_t.append(t2 - t1)
-        objects_t.append(t3 - t2)
-    print(
-        f"\nbatch of {len(batch)} F0s together: median of {args.rounds} runs {statistics.median(times):.3f} s "
-        f"(runs {', '.join(f'{t:.3f}' for t in times)}; {found.contact_count} contacts from {len(pairs)} pairs)"
-    )
-    print(
-        f"  of which: query {statistics.median(query_t):.3f} s, "
-        f"rules on columns {statistics.median(rule_t):.3f} s; "
-        f"turning all {sum(len(e) for e in every)} contacts into engine objects would add {statistics.median(objects_t):.3f} s"
-    )
-    for c in batch[:20]:
-        alone = tracing_compute(case=c, policy_name="vn-window-60")[1].contacts
-        assert found.contacts_of(c.person_id) == alone, "batch != single"
-    print("  checked: for 20 of the F0s the batch's contacts and exposures equal tracing them one by one")
+    if "batch" in parts:
+        from epiqr.tracing import store
 
-    f2_t, f2_n = [], []
-    for case in cases[: args.f2]:
-        t0 = time.perf_counter()
-        _row, result, _p = tracing_compute(case=case, policy_name="vn-window-60", degree=2)
-        f2_t.append(time.perf_counter() - t0)
-        f2_n.append(len(result.contacts))
-    print(
-        f"\nF2 for one F0 ({len(f2_t)} F0s): p50 {ms(statistics.median(f2_t))}  max {ms(max(f2_t))} "
-        f"(mean {statistics.mean(f2_n):.0f} F1+F2 contacts)"
-    )
-    # What an officer waits for when pressing "F2": the run computed and stored (rolled back here).
-    store_t, store_n = [], []
-    for case in cases[: args.f2]:
-        with transaction.atomic():
+        before, after = reach(policy_for_batch)
+        values, params = store._values([(p.person_id, p.start, p.end) for p in periods])
+        bare_sql = (
+            store._index_visits_sql().format(values=values) + " SELECT f.person_id, f.id, f.checked_in_at, "
+            "f.checked_out_at, f.venue_id, c.person_id, c.id, c.checked_in_at, c.checked_out_at "
+            f"FROM f {store._around_join(before, after)}"
+        )
+
+        def bare() -> tuple[float, int]:
+            """The bare statement's rows read through binary COPY (thrown away): (seconds, rows)."""
             t0 = time.perf_counter()
-            run = run_create(case=case, policy_name="vn-window-60", degree=2)
-            store_t.append(time.perf_counter() - t0)
-            store_n.append(run.contact_count)
-            transaction.set_rollback(True)
-    print(
-        f"F2 run stored (run_create, {len(store_t)} F0s): p50 {ms(statistics.median(store_t))}  "
-        f"max {ms(max(store_t))} (max {max(store_n)} contacts)"
-    )
-    Case.objects.filter(source="bench").delete()
+            n = 0
+            with transaction.atomic(), connection.cursor() as cur:
+                jit_off(cur)
+                if pg:
+                    with cur.cursor.copy(f"COPY ({bare_sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
+                        for _block in copy:
+                            n += 1
+                    n -= 1  # the header travels with the first row, the trailer alone
+                else:
+                    cur.execute(bare_sql, params)
+                    n = len(cur.fetchall())
+            return time.perf_counter() - t0, n
+
+        def bare_server() -> float:
+            """The bare statement executed inside the server alone (no rows sent), in seconds."""
+            if not pg:
+                return float("nan")
+            with transaction.atomic(), connection.cursor() as cur:
+                jit_off(cur)
+                cur.execute("EXPLAIN (ANALYZE, TIMING OFF) " + bare_sql, params)
+                last = cur.fetchall()[-1][0]
+            return float(last.split(":")[1].split()[0]) / 1000
+
+        def traced():
+            t0 = time.perf_counter()
+            found = tracing_compute_batch(cases=batch, policy_name="vn-window-60")
+            return time.perf_counter() - t0, found
+
+        times, bare_t, server_t, query_t, rule_t, objects_t = [], [], [], [], [], []
+        print(f"\nbatch of {len(batch)} F0s together ({load()})")
+        if args.cold_first == "bare":
+            cold_bare, bare_rows = bare()
+            cold_service, found = traced()
+        else:
+            cold_service, found = traced()
+            cold_bare, bare_rows = bare()
+        print(
+            f"  COLD, {args.cold_first} first on a fresh server: service {cold_service:.3f} s, bare statement "
+            f"{cold_bare:.3f} s ({'cold' if args.cold_first == 'bare' else 'after the service read the same pages'})"
+        )
+        for _ in range(args.rounds):
+            seconds, found = traced()
+            times.append(seconds)
+            bare_t.append(bare()[0])
+            server_t.append(bare_server())
+            # The same work in its two halves, and what turning every contact into objects would add.
+            t0 = time.perf_counter()
+            pairs, sectors = CheckinStore().pairs_around(periods, before, after)
+            t1 = time.perf_counter()
+            trace_pairs(
+                pairs=pairs,
+                policy=policy_for_batch,
+                index_ids=[p.person_id for p in periods],
+                sectors=sectors,
+            )
+            t2 = time.perf_counter()
+            every = [found.contacts_of(p.person_id) for p in periods]
+            t3 = time.perf_counter()
+            query_t.append(t1 - t0)
+            rule_t.append(t2 - t1)
+            objects_t.append(t3 - t2)
+        med, med_bare, med_server = (
+            statistics.median(times),
+            statistics.median(bare_t),
+            statistics.median(server_t),
+        )
+        print(
+            f"  WARM, median of {args.rounds} runs: service {med:.3f} s "
+            f"(runs {', '.join(f'{t:.3f}' for t in times)}; {found.contact_count} contacts from {len(pairs)} pairs)"
+        )
+        print(
+            f"  bare statement, rows through COPY: {med_bare:.3f} s (runs {', '.join(f'{t:.3f}' for t in bare_t)}; "
+            f"{bare_rows} rows); inside the server alone {med_server:.3f} s"
+        )
+        print(
+            f"  ratio service / bare statement: {med / med_bare:.2f}x (warm), {cold_service / cold_bare:.2f}x (cold); "
+            f"service / server alone {med / med_server:.2f}x (warm)"
+        )
+        print(
+            f"  of which: query {statistics.median(query_t):.3f} s, "
+            f"rules on columns {statistics.median(rule_t):.3f} s; "
+            f"turning all {sum(len(e) for e in every)} contacts into engine objects would add {statistics.median(objects_t):.3f} s"
+        )
+        for c in batch[:20]:
+            alone = tracing_compute(case=c, policy_name="vn-window-60")[1].contacts
+            assert found.contacts_of(c.person_id) == alone, "batch != single"
+        print("  checked: for 20 of the F0s the batch's contacts and exposures equal tracing them one by one")
+        print(f"  ({load()})")
+
+    if "f2" in parts:
+        # What an officer waits for when pressing "F2": the run computed and stored (rolled back here);
+        # first pass cold, second warm; then computed only (warm).
+        for label in ("COLD", "WARM"):
+            store_t, store_n, store_x = [], [], []
+            for case in cases[: args.f2]:
+                with transaction.atomic():
+                    t0 = time.perf_counter()
+                    run = run_create(case=case, policy_name="vn-window-60", degree=2)
+                    store_t.append(time.perf_counter() - t0)
+                    store_n.append(run.contact_count)
+                    store_x.append(Exposure.objects.filter(contact__run=run).count())
+                    transaction.set_rollback(True)
+            print(
+                f"\nF2 run stored (run_create, {len(store_t)} F0s), {label}: p50 {ms(statistics.median(store_t))}  "
+                f"max {ms(max(store_t))} (max {max(store_n)} contacts, {max(store_x)} exposures; {load()})"
+            )
+        f2_t, f2_n = [], []
+        for case in cases[: args.f2]:
+            t0 = time.perf_counter()
+            _row, result, _p = tracing_compute(case=case, policy_name="vn-window-60", degree=2)
+            f2_t.append(time.perf_counter() - t0)
+            f2_n.append(len(result.contacts))
+        print(
+            f"F2 for one F0 computed, not stored ({len(f2_t)} F0s), WARM: p50 {ms(statistics.median(f2_t))}  "
+            f"max {ms(max(f2_t))} (mean {statistics.mean(f2_n):.0f} F1+F2 contacts)"
+        )
+    if not args.keep_cases:
+        Case.objects.filter(source="bench").delete()
 
 
 if __name__ == "__main__":

@@ -129,3 +129,98 @@ def test_batch_pairs_from_the_database_give_what_the_memory_pairs_give(
             known_cases=set(ids) - {period.person_id},
         ).contacts
         assert from_db.contacts_of(period.person_id) == alone
+
+
+def test_batch_pairs_are_empty_when_no_index_person_went_anywhere(world, at, random_world):
+    """An F0 without a visit in the period: nothing to pair (on PostgreSQL the packed fields are null)."""
+    periods = [engine.Period(world["f0"].pk, at(0, 0, days_ago=5), at(1, 0, days_ago=5))]
+    pairs, sectors = CheckinStore().pairs_around(
+        periods, *engine.reach(engine.Policy(name="w", rule="window"))
+    )
+    assert len(pairs) == 0 and sectors == {}
+
+
+def _checkin_reads(sql: str) -> list[str]:
+    """Each read of the check-in table in a statement: the text from the table's name to the end of its
+    condition (the next SELECT, JOIN or UNION, or the end)."""
+    from epiqr.checkins.models import CheckIn
+
+    reads = []
+    for part in sql.split(CheckIn._meta.db_table)[1:]:
+        ends = [i for i in (part.find(w) for w in ("SELECT ", " JOIN ", " UNION ")) if i >= 0]
+        reads.append(part[: min(ends, default=len(part))])
+    return reads
+
+
+def test_every_read_of_the_checkin_table_bounds_the_checkin_time(cafe_story, at, visit, monkeypatch):
+    """The check-in table is partitioned by day on PostgreSQL: each of tracing's reads of it carries
+    a lower and an upper bound on checked_in_at (the period, or the window around a visit), so the
+    planner reads only the days concerned. F1, F2, a batch, a citizen's own visits and a cluster check."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from epiqr.checkins.models import CheckIn
+    from epiqr.tracing import services, store
+    from epiqr.tracing.store import checkins_of_person
+
+    case = cafe_story["case"]
+    copied = []  # COPY statements (PostgreSQL) go past Django's query log
+    real_copy = store._copy_fields
+    monkeypatch.setattr(
+        store, "_copy_fields", lambda cur, sql, params: copied.append(sql) or real_copy(cur, sql, params)
+    )
+    with CaptureQueriesContext(connection) as captured:
+        for degree in (1, 2):
+            assert services.tracing_compute(case=case, policy_name="vn-window-60", degree=degree)[1].contacts
+        assert services.tracing_compute_batch(cases=[case], policy_name="cwa-weighted").contact_count
+        assert checkins_of_person(person_id=case.person_id, since=at(0, 0, days_ago=3))
+    logged = [q["sql"] for q in captured.captured_queries] + copied
+    statements = [sql for sql in logged if CheckIn._meta.db_table in sql]
+    reads = [r for s in statements for r in _checkin_reads(s)]
+    assert len(statements) >= 4 and len(reads) >= 7
+    for read in reads:
+        assert "checked_in_at >=" in read and "checked_in_at <=" in read, read
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_reads_turn_jit_off_for_their_own_transaction_only(require_postgres, world, at, random_world):
+    """Tracing's reads switch PostgreSQL's JIT compiler off with SET LOCAL semantics: the connection
+    (pooled in production) keeps its own setting afterwards, inside or outside a transaction."""
+    from django.db import connection, transaction
+
+    def jit() -> str:
+        with connection.cursor() as cur:
+            cur.execute("SHOW jit")
+            return cur.fetchone()[0]
+
+    before = jit()
+    periods = [engine.Period(world["f0"].pk, at(8), at(14))]
+    reach = engine.reach(engine.Policy(name="w", rule="window"))
+    assert len(CheckinStore().pairs_around(periods, *reach)[0]) > 0
+    assert jit() == before
+    with transaction.atomic():
+        assert CheckinStore().visits_around(periods, *reach)[1]
+        assert jit() == "off"  # the enclosing transaction's own setting, until it ends
+    assert jit() == before
+
+
+@pytest.mark.parametrize("policy_name", ["vn-window-60", "overlap-15", "cwa-weighted"])
+def test_one_f0_by_the_batch_path_is_what_the_engine_finds(world, at, random_world, case_of, policy_name):
+    """tracing_compute at degree 1 reads and matches on columns (services._trace_f1): the same index
+    visits, contacts with their exposures, and cases left out as engine.trace() over the store."""
+    from epiqr.tracing import services
+    from epiqr.tracing.selectors import policy_engine, policy_get
+
+    case_of(world["chau"])  # met by the F0: left out as a case
+    case = case_of(world["f0"])
+    _row, got, period = services.tracing_compute(case=case, policy_name=policy_name)
+    want = engine.trace(
+        periods=[engine.Period(case.person_id, period.start, period.end)],
+        store=CheckinStore(),
+        policy=policy_engine(policy_get(name=policy_name)),
+    )
+    assert got.contacts == want.contacts and got.index_visits == want.index_visits
+    assert got.skipped_cases == want.skipped_cases and got.policy == want.policy
+    assert len(want.index_visits) > 3 and want.contacts
+    assert world["chau"].pk in want.skipped_cases or policy_name != "vn-window-60"

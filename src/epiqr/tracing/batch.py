@@ -121,6 +121,7 @@ class BatchResult:
     contact_first: np.ndarray
     contact_high: np.ndarray
     contact_bounds: np.ndarray  # contact i owns exposures[contact_bounds[i]:contact_bounds[i + 1]]
+    skipped: frozenset[int] = frozenset()  # people the rule matched who are already cases (left out)
 
     @property
     def contact_count(self) -> int:
@@ -189,9 +190,29 @@ def trace_pairs(
     index = tuple(dict.fromkeys(int(i) for i in index_ids))
     columns, keep = _apply_rule(pairs, policy, sectors)
     shut_out = np.fromiter(set(index) | {int(e) for e in excluded}, dtype=np.int64)
-    keep &= (pairs.person != pairs.source_person) & (pairs.is_case == 0) & ~np.isin(pairs.person, shut_out)
+    keep &= pairs.person != pairs.source_person
+    skipped = frozenset(np.unique(pairs.person[keep & (pairs.is_case != 0)]).tolist()) - set(index)
+    keep &= (pairs.is_case == 0) & ~np.isin(pairs.person, shut_out)
     exposures, contacts = _group({k: v[keep] for k, v in columns.items()})
-    return BatchResult(policy=policy, index_ids=index, exposures=exposures, **contacts)
+    return BatchResult(policy=policy, index_ids=index, exposures=exposures, skipped=skipped, **contacts)
+
+
+def index_visits(pairs: Pairs, sectors: Mapping[int, str]) -> list[engine.Visit]:
+    """The index persons' visits the pairs were built from (every index visit pairs at least with
+    itself), as engine visits in the engine's order (start, check-in)."""
+    ids, first = np.unique(pairs.source_checkin, return_index=True)
+    visits = [
+        engine.Visit(
+            int(ids[i]),
+            int(pairs.source_person[j]),
+            int(pairs.venue[j]),
+            from_micros(pairs.source_start[j]),
+            None if pairs.source_end[j] == NO_END else from_micros(pairs.source_end[j]),
+            sectors.get(int(pairs.venue[j]), ""),
+        )
+        for i, j in enumerate(first.tolist())
+    ]
+    return sorted(visits, key=lambda v: (v.start, v.checkin_id))
 
 
 def _apply_rule(

@@ -10,11 +10,12 @@ against (tests/tracing/test_store.py).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from epiqr.cases.selectors import case_active_sql, case_person_ids_among
 from epiqr.checkins.models import CheckIn
@@ -43,6 +44,21 @@ def _dt(value) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+@contextmanager
+def _reading() -> Iterator:
+    """A cursor for tracing's set queries (on the read replica when allowed). On PostgreSQL inside a
+    transaction with JIT compilation off (SET LOCAL: the transaction's own, so a pooled connection keeps
+    its settings): the planner's row estimates for these index range scans cross jit_above_cost and
+    compiling then costs tens of milliseconds, more than the statement itself for most F0s."""
+    conn = read_connection()
+    with transaction.atomic(using=conn.alias, savepoint=False), conn.cursor() as cur:
+        if conn.vendor == "postgresql":
+            # set_config(..., true) is SET LOCAL as a SELECT: core.replica counts any other statement
+            # on the primary as a write (read-your-writes would then keep reads off the replica).
+            cur.execute("SELECT set_config('jit', 'off', true)")
+        yield cur
+
+
 def _param(dt: datetime):
     return connection.ops.adapt_datetimefield_value(dt)
 
@@ -66,22 +82,81 @@ def _row_micros(row) -> tuple[int, ...]:
     )  # fmt: skip
 
 
-def _copy_integers(cur, sql: str, params: list, width: int) -> np.ndarray:
-    """The rows of a query of `width` non-null eight-byte columns (bigint, timestamptz), flattened, via
-    COPY ... (FORMAT BINARY): each row is a field count and, per field, a length and eight big-endian bytes."""
+def _copy_fields(cur, sql: str, params: list) -> list[bytes | None]:
+    """The fields of the one row a query returns, raw, via COPY ... (FORMAT BINARY): after the signature,
+    flags and header extension, a field count and per field a length (-1 for a null) and its bytes."""
     with cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
         data = b"".join(bytes(block) for block in copy)
-    extension = int.from_bytes(data[15:19], "big")
-    body = data[19 + extension : -2]  # after the signature, flags and header extension; before the -1 trailer
-    fields = [("count", ">i2")]
-    for i in range(width):
-        fields += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
-    records = np.frombuffer(body, dtype=np.dtype(fields))
-    if len(records) and not (
-        (records["count"] == width).all() and all((records[f"len{i}"] == 8).all() for i in range(width))
-    ):
-        raise ValueError("COPY returned a null or a column that is not eight bytes wide")
-    return np.stack([records[f"v{i}"].astype(np.int64) for i in range(width)], axis=1).ravel()
+    at = 19 + int.from_bytes(data[15:19], "big")
+    count = int.from_bytes(data[at : at + 2], "big", signed=True)
+    at += 2
+    fields: list[bytes | None] = []
+    for _ in range(count):
+        length = int.from_bytes(data[at : at + 4], "big", signed=True)
+        at += 4
+        fields.append(None if length < 0 else data[at : at + length])
+        at += max(length, 0)
+    return fields
+
+
+def _send(expression: str, kind: str = "int8") -> str:
+    """An eight-byte column as its big-endian binary form (PostgreSQL's send function); a missing
+    timestamp as '-infinity', the lowest eight-byte integer."""
+    if kind == "timestamptz":
+        return f"timestamptz_send(coalesce({expression}, '-infinity'))"
+    return f"int8send({expression})"
+
+
+def _packed_pairs_sql(before: timedelta, after: timedelta) -> str:
+    """PostgreSQL, one row of two bytea fields: the index visits `f` (person, check-in, in, out, venue;
+    numbered from 0) and the pairs (number of the index visit, person, check-in, in, out, is a case),
+    each row eight bytes a column, concatenated by string_agg. One message instead of one per pair:
+    reading a row of the protocol costs the client microseconds, which was half of a batch's read."""
+    is_case = f"({case_active_sql(person_column='c.person_id', form='in')})::int"
+    visit = " || ".join(
+        [_send("f.person_id"), _send("f.id"), _send("f.checked_in_at", "timestamptz")]
+        + [_send("f.checked_out_at", "timestamptz"), _send("f.venue_id")]
+    )
+    pair = " || ".join(
+        [_send("f.i"), _send("c.person_id"), _send("c.id"), _send("c.checked_in_at", "timestamptz")]
+        + [_send("c.checked_out_at", "timestamptz"), _send(is_case)]
+    )
+    return (
+        f"WITH w(k, lo, hi) AS ({{values}}), f AS MATERIALIZED (SELECT row_number() OVER () - 1 AS i, "
+        f"{COLUMNS} FROM w {_in_windows_sql('person_id')}) "
+        f"SELECT (SELECT string_agg({visit}, ''::bytea ORDER BY f.i) FROM f), "
+        f"(SELECT string_agg({pair}, ''::bytea) FROM f {_around_join(before, after)})"
+    )
+
+
+def _from_pg_times(t: np.ndarray) -> np.ndarray:
+    """PostgreSQL's binary timestamps (microseconds since 2000, '-infinity' the lowest integer) as
+    microseconds since the Unix epoch, batch.NO_END for none."""
+    return np.where(t == PG_MINUS_INFINITY, batch.NO_END, t + PG_EPOCH_MICROS)
+
+
+def _unpack_pairs(fields: list[bytes | None]) -> np.ndarray:
+    """The two packed fields of _packed_pairs_sql as a table of batch.PAIR_COLUMNS rows."""
+    visits_raw, pairs_raw = fields
+    if not visits_raw or not pairs_raw:
+        return np.zeros((0, len(batch.PAIR_COLUMNS)), dtype=np.int64)
+    visits = np.frombuffer(visits_raw, dtype=">i8").reshape(-1, 5).astype(np.int64)
+    pairs = np.frombuffer(pairs_raw, dtype=">i8").reshape(-1, 6).astype(np.int64)
+    source = visits[pairs[:, 0]]
+    return np.column_stack(
+        (
+            source[:, 0],
+            source[:, 1],
+            _from_pg_times(source[:, 2]),
+            _from_pg_times(source[:, 3]),
+            source[:, 4],
+            pairs[:, 1],
+            pairs[:, 2],
+            _from_pg_times(pairs[:, 3]),
+            _from_pg_times(pairs[:, 4]),
+            pairs[:, 5],
+        )
+    )
 
 
 def _values(rows: Sequence[tuple[int, datetime, datetime]]) -> tuple[str, list]:
@@ -121,7 +196,7 @@ def _rows_to_visits(rows) -> list[engine.Visit]:
 
 def _visits(rows: Sequence[tuple[int, datetime, datetime]], column: str) -> list[engine.Visit]:
     out: list[engine.Visit] = []
-    with read_connection().cursor() as cur:
+    with _reading() as cur:
         for i in range(0, len(rows), CHUNK):
             values, params = _values(rows[i : i + CHUNK])
             cur.execute(
@@ -170,6 +245,16 @@ def _around_sql(before: timedelta, after: timedelta) -> str:
     )
 
 
+def _sqlite_pairs_sql(before: timedelta, after: timedelta) -> str:
+    """SQLite: the pairs as rows of batch.PAIR_COLUMNS (times as text, parsed by _row_micros)."""
+    is_case = case_active_sql(person_column="c.person_id")
+    times = "{0}.checked_in_at, {0}.checked_out_at"
+    return (
+        _index_visits_sql() + f" SELECT f.person_id, f.id, {times.format('f')}, f.venue_id, "
+        f"c.person_id, c.id, {times.format('c')}, {is_case} FROM f {_around_join(before, after)}"
+    )
+
+
 class CheckinStore:
     """The engine's VisitStore over the check-in table.
 
@@ -193,7 +278,7 @@ class CheckinStore:
         around: dict[int, engine.Visit] = {}
         rows = [(p.person_id, p.start, p.end) for p in periods]
         template = _around_sql(before, after)
-        with read_connection().cursor() as cur:
+        with _reading() as cur:
             for i in range(0, len(rows), CHUNK):
                 values, params = _values(rows[i : i + CHUNK])
                 cur.execute(template.format(values=values), params)
@@ -208,41 +293,24 @@ class CheckinStore:
         self, periods: Sequence[engine.Period], before: timedelta, after: timedelta
     ) -> tuple[batch.Pairs, dict[int, str]]:
         """For batches: each index visit paired with every check-in around it at its venue, as columns
-        (batch.PAIR_COLUMNS), and the sector of each venue met. On PostgreSQL the rows come as one
-        binary COPY read straight into numpy, never as Python objects."""
+        (batch.PAIR_COLUMNS), and the sector of each venue met. On PostgreSQL the statement returns one
+        row: the index visits and the pairs each packed into one bytea of fixed-width binary integers
+        (see _packed_pairs_sql), read straight into numpy, never as Python objects."""
         if not periods:
             return batch.Pairs.from_rows([]), {}
-        pg = connection.vendor == "postgresql"
-        is_case = (
-            f"({case_active_sql(person_column='c.person_id', form='in')})::int::int8"
-            if pg
-            else case_active_sql(person_column="c.person_id")
-        )
         rows = [(p.person_id, p.start, p.end) for p in periods]
-        # PostgreSQL's binary timestamptz is already an integer (microseconds since 2000), '-infinity' the
-        # lowest one: no conversion in the query; SQLite's text times are parsed below.
-        times = "{0}.checked_in_at, " + (
-            "coalesce({0}.checked_out_at, '-infinity')" if pg else "{0}.checked_out_at"
-        )
-        template = (
-            _index_visits_sql() + f" SELECT f.person_id, f.id, {times.format('f')}, f.venue_id, "
-            f"c.person_id, c.id, {times.format('c')}, {is_case} FROM f {_around_join(before, after)}"
-        )
         parts = []
-        with read_connection().cursor() as cur:
+        with _reading() as cur:
             for i in range(0, len(rows), CHUNK):
                 values, params = _values(rows[i : i + CHUNK])
-                sql = template.format(values=values)
-                if pg:
-                    parts.append(_copy_integers(cur, sql, params, len(batch.PAIR_COLUMNS)))
+                if connection.vendor == "postgresql":
+                    sql = _packed_pairs_sql(before, after).format(values=values)
+                    parts.append(_unpack_pairs(_copy_fields(cur, sql, params)))
                 else:
-                    cur.execute(sql, params)
-                    parts.append(np.array([_row_micros(r) for r in cur.fetchall()], dtype=np.int64))
-        table = np.concatenate(parts).reshape(-1, len(batch.PAIR_COLUMNS))
-        if pg:
-            for column in (2, 3, 7, 8):
-                t = table[:, column]
-                table[:, column] = np.where(t == PG_MINUS_INFINITY, batch.NO_END, t + PG_EPOCH_MICROS)
+                    cur.execute(_sqlite_pairs_sql(before, after).format(values=values), params)
+                    rows_ = [_row_micros(r) for r in cur.fetchall()]
+                    parts.append(np.array(rows_, dtype=np.int64).reshape(-1, len(batch.PAIR_COLUMNS)))
+        table = np.concatenate(parts)
         pairs = batch.Pairs.from_columns(table.T)
         return pairs, venue_sectors(venue_ids=np.unique(pairs.venue).tolist())
 
