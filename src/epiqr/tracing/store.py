@@ -28,6 +28,7 @@ from . import batch, engine
 from .engine import Period, Visit, Window
 
 CHUNK = 4000  # periods per statement: well under SQLite's parameter limit
+HASHED_CASES_FROM = 100  # periods in one batch read from which "is a case" reads all active cases once
 COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
@@ -107,12 +108,14 @@ def _send(expression: str, kind: str = "int8") -> str:
     return f"int8send({expression})"
 
 
-def _packed_pairs_sql(before: timedelta, after: timedelta) -> str:
+def _packed_pairs_sql(before: timedelta, after: timedelta, *, many: bool) -> str:
     """PostgreSQL, one row of two bytea fields: the index visits `f` (person, check-in, in, out, venue;
     numbered from 0) and the pairs (number of the index visit, person, check-in, in, out, is a case),
     each row eight bytes a column, concatenated by string_agg. One message instead of one per pair:
     reading a row of the protocol costs the client microseconds, which was half of a batch's read."""
-    is_case = f"({case_active_sql(person_column='c.person_id', form='in')})::int"
+    # "Is a case": for a few F0s one index probe per check-in met; for many one hashed read of the active
+    # cases (about 0.1 s at 365,000 cases), cheaper than 150,000 probes but far dearer than a few hundred.
+    is_case = f"({case_active_sql(person_column='c.person_id', form='in' if many else 'exists')})::int"
     visit = " || ".join(
         [_send("f.person_id"), _send("f.id"), _send("f.checked_in_at", "timestamptz")]
         + [_send("f.checked_out_at", "timestamptz"), _send("f.venue_id")]
@@ -304,7 +307,8 @@ class CheckinStore:
             for i in range(0, len(rows), CHUNK):
                 values, params = _values(rows[i : i + CHUNK])
                 if connection.vendor == "postgresql":
-                    sql = _packed_pairs_sql(before, after).format(values=values)
+                    many = len(rows) - i >= HASHED_CASES_FROM
+                    sql = _packed_pairs_sql(before, after, many=many).format(values=values)
                     parts.append(_unpack_pairs(_copy_fields(cur, sql, params)))
                 else:
                     cur.execute(_sqlite_pairs_sql(before, after).format(values=values), params)
