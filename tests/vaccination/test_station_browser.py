@@ -1,6 +1,7 @@
 """The vaccinator station in real Chromium, driven only by a keyboard wedge (text + Enter) and Enter."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
@@ -38,15 +39,18 @@ def test_two_keystrokes_per_person_and_an_early_dose_needs_a_reason(
     page.wait_for_function("() => document.activeElement && document.activeElement.name === 'payload'")
 
     _wedge(page, qr(new), "/station/scan/")
-    assert "Châu Thị Lụa" in page.inner_text("#current-person")
+    expect(page.locator("#current-person")).to_contain_text("Châu Thị Lụa")
     screenshot(page, "scanned")
     _wedge(page, "", "/station/record/")  # the second keystroke
-    assert page.locator("[data-status=recorded]").count() == 1
+    # The response has arrived; htmx swaps the panel a moment later (the field was already empty).
+    expect(page.locator("[data-status=recorded]")).to_have_count(1)
     assert Dose.objects.filter(person=new, number=1).exists()
     page.locator("#observation li", has_text="Châu Thị Lụa").wait_for()  # the timer list refreshed itself
     assert page.evaluate("document.activeElement.name") == "payload"
 
     _wedge(page, qr(early), "/station/scan/")
+    expect(page.locator("#current-person")).to_contain_text("Kiều Văn Bảo")
+    expect(page.locator("#record-form")).to_have_count(1)
     assert page.locator("#record-form[data-ready]").count() == 0  # Enter alone cannot record it
     page.keyboard.press("Enter")
     page.wait_for_timeout(300)
@@ -54,7 +58,7 @@ def test_two_keystrokes_per_person_and_an_early_dose_needs_a_reason(
     page.fill("[name=override]", "Đi công tác nước ngoài, bác sĩ đồng ý")
     with page.expect_response(lambda r: "/station/record/" in r.url):
         page.click("#record-form button[type=submit]")
-    assert page.locator("[data-status=recorded]").count() == 1
+    expect(page.locator("[data-status=recorded]")).to_have_count(1)
     assert Dose.objects.get(person=early, number=2).early_override.startswith("Đi công tác")
     screenshot(page, "override")
 

@@ -198,7 +198,10 @@ BEGIN
         RETURN NEW;
     END IF;
     -- A receipt exists: skip the row if its check-in is still stored. Not the row itself: an UPDATE
-    -- that moves a check-in to another day's partition re-inserts it with the same id.
+    -- that moves a check-in to another day's partition re-inserts it with the same id. The receipt is
+    -- locked first: scans racing to replace a deleted check-in wait here for each other, and each looks
+    -- for the row with a fresh snapshot once the one before it has committed, so one of them stores it.
+    PERFORM 1 FROM {RECEIPTS} WHERE client_id = NEW.client_id FOR UPDATE;
     IF EXISTS (SELECT 1 FROM {TABLE} WHERE client_id = NEW.client_id AND id <> NEW.id) THEN
         RETURN NULL;
     END IF;

@@ -104,8 +104,11 @@ def populate(world: dict) -> None:
             category, text, warning, vulnerable = REQUESTS[rng.randrange(len(REQUESTS))]
             # A web request is not linked to anyone (the operator links it once they recognise the
             # caller): its sender is someone outside the registry, named as people sign such forms.
-            web = rng.random() < 0.2 and category not in ("emergency",)
-            person = rng.choice(people) if people and rng.random() < 0.6 and not web else None
+            # The first call always comes from someone in the registry, so the tour (and the audit tests)
+            # always has a request linked to a person, whatever the draws.
+            web = rng.random() < 0.2 and category not in ("emergency",) and i > 0
+            linked = rng.random() < 0.6 or i == 0
+            person = rng.choice(people) if people and linked and not web else None
             if category == "f0_care" and case_person is not None and rng.random() < 0.5 and not web:
                 person = case_person
             commune_id = person.commune_id if person else rng.choice(list(k for k in teams if k != "centre"))
