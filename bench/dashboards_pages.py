@@ -156,6 +156,8 @@ def build(args) -> dict:
         services.activity_refresh,
         days={today, today - timedelta(days=1)},
     )
+    if hasattr(services, "active_counts_refresh"):  # the read model of active cases (dashboards 0006)
+        timed("active_counts_refresh: every commune (nightly)", services.active_counts_refresh)
     timed("occupancy_refresh (every 5 minutes)", services.occupancy_refresh)
     timed("coverage_refresh (hourly)", services.coverage_refresh)
     timed("clusters_refresh (every 5 minutes)", services.clusters_refresh)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
 from epiqr.cameras.selectors import crowd_hourly
+from epiqr.core import export
 from epiqr.core.domains import DOMAINS
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, ListSpec, Sort
@@ -360,10 +361,14 @@ def commune_table(
     ids = set(data) | {c for c in active if c is not None} | set(latest) | set(quarantined)
     if commune_id is not None:
         ids &= {commune_id}
-    communes = commune_list_in_jurisdiction(user=user)
-    if province_id is not None:
+    communes = commune_list_in_jurisdiction(user=user).order_by()
+    if commune_id is not None:
+        communes = communes.filter(pk=commune_id)
+    elif province_id is not None:  # the province's communes (not a list of the country's 3,321 codes)
         communes = communes.filter(province_id=province_id)
-    names = dict(communes.filter(pk__in=ids).values_list("pk", "name"))
+    else:
+        communes = communes.filter(pk__in=ids)
+    names = dict(communes.values_list("pk", "name"))
     out = []
     for cid in ids:
         if cid not in names:
@@ -409,10 +414,10 @@ class ProvinceRow:
 def province_table(*, user, since: date, until: date, latest: dict | None = None) -> list[ProvinceRow]:
     """One row per province of the jurisdiction with anything to show (the whole country's first view, each
     opening its communes): cases confirmed, people sampled, with a result, positives over the period (from
-    ProvinceDayCount), active cases now (CommuneActiveCount), contacts in quarantine, the communes with
-    anything to show by their latest level, and the province's own latest level; highest level and most
-    cases first. Reads per-province rows and one row per commune of the latest levels, never the days of
-    every commune."""
+    ProvinceDayCount), active cases now (CommuneActiveCount), contacts in quarantine, its communes with a
+    level, an active case or contacts in quarantine by their latest level (every commune with a population
+    has a level each day), and the province's own latest level; highest level and most cases first. Reads
+    per-province rows and one row per commune of the latest levels, never the days of every commune."""
     provinces = _provinces_of(user)
     province_of = dict(
         (
@@ -430,14 +435,8 @@ def province_table(*, user, since: date, until: date, latest: dict | None = None
     }
     active = active_counts(user=user, area=Area(None, ""))
     quarantined = quarantined_counts_by_commune()
-    counted = set(
-        _counts(user=user, area=Area(None, ""))
-        .filter(day__gte=since, day__lte=until)
-        .values_list("commune_id", flat=True)
-        .distinct()
-    )
     communes: dict[int, set[int]] = defaultdict(set)
-    for c in counted | set(active) | set(quarantined) | set(latest):
+    for c in set(active) | set(quarantined) | set(latest):
         if c in province_of:
             communes[province_of[c]].add(c)
     names = dict(Province.objects.values_list("pk", "name"))
@@ -971,6 +970,22 @@ def open_rows(*, province_code: int, since: date, until: date) -> list[opendata.
         rows = _open_rows(province_code=province_code, since=since, until=until)
         cache.set(key, rows, OPEN_CACHE_SECONDS)
     return rows
+
+
+def open_csv(*, province_code: int, since: date, until: date) -> bytes:
+    """`open_rows` as the CSV file (core.export's writer), kept compressed in the cache of the same
+    generation: writing 10,000 rows cost more than everything else of the request."""
+    key = f"dashboards:open:csv:{open_generation()}:{province_code}:{since}:{until}"
+    packed = cache.get(key)
+    if packed is None:
+        rows = open_rows(province_code=province_code, since=since, until=until)
+        data = export.csv_bytes(
+            export.Sheet(title="open-data", header=opendata.HEADER, rows=(r.as_cells() for r in rows))
+        )
+        packed = zlib.compress(data, 6)
+        cache.set(key, packed, OPEN_CACHE_SECONDS)
+        return data
+    return zlib.decompress(packed)
 
 
 def _open_rows(*, province_code: int, since: date, until: date) -> list[opendata.OpenRow]:
