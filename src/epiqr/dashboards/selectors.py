@@ -14,7 +14,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
+from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter, province_commune_codes
 from epiqr.cameras.selectors import crowd_hourly
 from epiqr.core import export
 from epiqr.core.domains import DOMAINS
@@ -419,11 +419,10 @@ def province_table(*, user, since: date, until: date, latest: dict | None = None
     has a level each day), and the province's own latest level; highest level and most cases first. Reads
     per-province rows and one row per commune of the latest levels, never the days of every commune."""
     provinces = _provinces_of(user)
-    province_of = dict(
-        (
-            Commune.objects if provinces is None else Commune.objects.filter(province_id__in=provinces)
-        ).values_list("pk", "province_id")
-    )
+    communes_qs = Commune.objects.order_by()  # (no join to the provinces for Commune's default ordering)
+    if provinces is not None:
+        communes_qs = communes_qs.filter(province_id__in=provinces)
+    province_of = dict(communes_qs.values_list("pk", "province_id"))
     latest = level_briefs(user=user) if latest is None else latest
     sums = {
         r["province_id"]: r
@@ -501,12 +500,17 @@ class LevelBrief:
     day: date
 
 
-def level_briefs(*, user, kind: str = PlaceKind.COMMUNE) -> dict[int, LevelBrief]:
-    """The latest level and rate of each place of the jurisdiction, without reasons or inputs (tables,
-    the map and the counts by level read thousands of these)."""
+def level_briefs(
+    *, user, kind: str = PlaceKind.COMMUNE, province_id: int | None = None
+) -> dict[int, LevelBrief]:
+    """The latest level and rate of each place of the jurisdiction (of one province of it for communes when
+    `province_id` is given), without reasons or inputs (tables, the map and the counts by level read
+    thousands of these)."""
     rows = _latest_in_jurisdiction(user=user, kind=kind)
     if rows is None:
         return {}
+    if province_id is not None and kind == PlaceKind.COMMUNE:
+        rows = rows.filter(code__in=province_commune_codes(province_id=province_id))
     return {
         code: LevelBrief(level, rate, day)
         for code, level, rate, day in rows.values_list("code", "level", "rate", "day")

@@ -84,7 +84,7 @@ _DAY_FIELDS = ("confirmed", "onset", "samples", "resulted", "positives")
 
 
 def _province_of() -> dict[int, int]:
-    return dict(Commune.objects.values_list("code", "province_id"))
+    return dict(Commune.objects.order_by().values_list("code", "province_id"))
 
 
 def active_counts_refresh(*, commune_ids: list[int] | None = None) -> int:

@@ -68,7 +68,10 @@ def home(request):
     curve = selectors.epidemic_curve(user=request.user, area=area, since=since, until=until)
     chart = charts.bars_with_line([d.confirmed for d in curve], [d.confirmed_avg for d in curve])
     onset_chart = charts.bars_with_line([d.onset for d in curve], [d.onset_avg for d in curve])
-    latest = selectors.level_briefs(user=request.user)
+    # a province opened: its communes' levels only (its counts by level and its commune table)
+    latest = selectors.level_briefs(
+        user=request.user, province_id=area.province_id if area.commune_id is None else None
+    )
     # The whole country (3,321 communes) is shown by province, each opening its communes (every one listed).
     by_province = (
         area.province_id is None and area.commune_id is None and selectors.multi_province(request.user)
