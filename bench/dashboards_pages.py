@@ -36,6 +36,12 @@ def main():
     ap.add_argument("--days", type=int, default=21, help="days of check-ins (the retention period)")
     ap.add_argument("--cases-per-day", type=int, default=1_000)
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="a kept world already built and refreshed: measure the pages only (to compare two versions of "
+        "the code on one world, alternately)",
+    )
     args = ap.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epiqr.settings")
@@ -55,7 +61,7 @@ def main():
     from bench.checkins_common import machine
 
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start")
-    world = build(args)
+    world = _world() if args.pages_only else build(args)
     static = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     with override_settings(STORAGES={**django.conf.settings.STORAGES, **static}):
         pages(world, args)
@@ -156,6 +162,8 @@ def build(args) -> dict:
         services.activity_refresh,
         days={today, today - timedelta(days=1)},
     )
+    if hasattr(services, "active_counts_refresh"):  # the read model of active cases (dashboards 0006)
+        timed("active_counts_refresh: every commune (nightly)", services.active_counts_refresh)
     timed("occupancy_refresh (every 5 minutes)", services.occupancy_refresh)
     timed("coverage_refresh (hourly)", services.coverage_refresh)
     timed("clusters_refresh (every 5 minutes)", services.clusters_refresh)
@@ -195,6 +203,20 @@ def build(args) -> dict:
     )
     commune = Commune.objects.filter(province=province).order_by("code").first()
     return {"officer": officer, "admin": admin, "commune": commune, "province": province}
+
+
+def _world() -> dict:
+    """The readers and places of a world `build` made before."""
+    from epiqr.accounts.models import User
+    from epiqr.geo.models import Commune, Province
+
+    province = Province.objects.get(code=1)
+    return {
+        "officer": User.objects.get(username="bench-tinh"),
+        "admin": User.objects.get(username="bench-admin"),
+        "commune": Commune.objects.filter(province=province).order_by("code").first(),
+        "province": province,
+    }
 
 
 def _care_beds() -> None:

@@ -13,7 +13,12 @@ from epiqr.checkins.models import CheckIn, HealthDeclaration
 from epiqr.checkins.services import venue_counts_rollup
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import VN_TZ, aware, local_today, now
-from epiqr.dashboards.models import ActivityDayCount, DeclarationDayCount, VenueOccupancy
+from epiqr.dashboards.models import (
+    ActivityDayCount,
+    DeclarationDayCount,
+    ProvinceActivityDayCount,
+    VenueOccupancy,
+)
 from epiqr.dashboards.services import activity_refresh, occupancy_refresh
 from tests.factories import PersonFactory, VenueFactory
 
@@ -53,7 +58,11 @@ class TestActivityEqualsTheRawRows(HypothesisTestCase):
 
         if not Province.objects.exists():
             units_load()
-        communes = list(Province.objects.get(code=1).communes.order_by("code")[:3])
+        # two communes of Hà Nội and one of another province: the per-province rows group them
+        communes = [
+            *Province.objects.get(code=1).communes.order_by("code")[:2],
+            Province.objects.exclude(code=1).order_by("code").first().communes.order_by("code").first(),
+        ]
         CheckIn.objects.all().delete()
         HealthDeclaration.objects.all().delete()
         sectors = ["food", "retail", "food", "school", "food", "health"]
@@ -93,6 +102,19 @@ class TestActivityEqualsTheRawRows(HypothesisTestCase):
             for r in ActivityDayCount.objects.all()
         }
         assert stored == {k: [n, len(v), h] for k, (n, v, h) in raw.items()}
+        by_province: dict = {}
+        for c in CheckIn.objects.select_related("venue__commune"):
+            local = c.checked_in_at.astimezone(VN_TZ)
+            row = by_province.setdefault(
+                (c.venue.commune.province_id, c.venue.sector, local.date()), [0, set(), [0] * 24]
+            )
+            row[0] += 1
+            row[1].add(c.venue_id)
+            row[2][local.hour] += 1
+        assert {
+            (r.province_id, r.sector, r.day): [r.checkins, r.venues, r.hours]
+            for r in ProvinceActivityDayCount.objects.all()
+        } == {k: [n, len(v), h] for k, (n, v, h) in by_province.items()}
 
         raw_declared: dict = {}
         for d in HealthDeclaration.objects.all():

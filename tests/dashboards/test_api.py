@@ -8,7 +8,12 @@ import pytest
 from epiqr.cases.models import Case
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today
-from epiqr.dashboards.services import day_counts_refresh, levels_recompute, population_set
+from epiqr.dashboards.services import (
+    active_counts_refresh,
+    day_counts_refresh,
+    levels_recompute,
+    population_set,
+)
 from epiqr.geo.models import Commune
 from tests.factories import PersonFactory
 
@@ -23,6 +28,7 @@ def week(commune, other_commune):
             person=PersonFactory(commune=commune), commune=commune, confirmed_on=today - timedelta(days=i)
         )
     day_counts_refresh(days={today - timedelta(days=i) for i in range(14)})
+    active_counts_refresh()
     population_set(commune_id=commune.pk, population=10_000)
     population_set(commune_id=other_commune.pk, population=20_000)
     levels_recompute(day=today)

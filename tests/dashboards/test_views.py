@@ -9,7 +9,13 @@ from epiqr.cases.models import Case
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today
 from epiqr.dashboards.models import LevelAssessment
-from epiqr.dashboards.services import activity_refresh, day_counts_refresh, levels_recompute, population_set
+from epiqr.dashboards.services import (
+    active_counts_refresh,
+    activity_refresh,
+    day_counts_refresh,
+    levels_recompute,
+    population_set,
+)
 from tests.dashboards.conftest import make_tube
 from tests.factories import PersonFactory
 
@@ -34,6 +40,7 @@ def week(commune, other_commune):
     population_set(commune_id=commune.pk, population=10_000, source="Made-up test figure")
     population_set(commune_id=other_commune.pk, population=20_000)
     day_counts_refresh(days={today - timedelta(days=i) for i in range(14)})
+    active_counts_refresh()  # the rows were written straight to the table: the nightly recount
     levels_recompute(day=today)
     return today
 

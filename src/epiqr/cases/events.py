@@ -14,3 +14,9 @@ CASE_CANCELLED = Event(
     when="An active case was cancelled as opened by mistake (an officer, or the lab corrected the "
     "positive result); the record stays, closed. actor_id is the staff user or null.",
 )
+CASE_ENDED = Event(
+    "case_ended",
+    fields=("case_id", "outcome", "actor_id"),
+    when="An active case ended: the person recovered (released from isolation) or died (outcome "
+    "'recovered' or 'deceased'; care's status machine reaching its end); actor_id is the staff user or null.",
+)

@@ -172,6 +172,20 @@ def case_days(*, case_id: int) -> list[date]:
     return [d for d in (row or ()) if d is not None]
 
 
+def case_commune(*, case_id: int) -> int | None:
+    """The commune a case is counted in (None: unknown case or no commune)."""
+    return Case.objects.filter(pk=case_id).values_list("commune_id", flat=True).first()
+
+
+def case_active_counts(*, commune_ids: list[int] | None = None) -> dict[int, int]:
+    """Active cases (isolated now) per commune, of these communes or of all (cases without a commune left
+    out): what the dashboards keep per commune (their CommuneActiveCount)."""
+    qs = Case.objects.filter(status=CaseStatus.ACTIVE, commune__isnull=False)
+    if commune_ids is not None:
+        qs = qs.filter(commune_id__in=commune_ids)
+    return dict(qs.values_list("commune_id").annotate(n=Count("id")).order_by())
+
+
 def case_active_counts_by_commune(*, user) -> dict[int | None, int]:
     """Active cases (isolated now) per commune of the user's jurisdiction."""
     qs = jurisdiction_filter(Case.objects.filter(status=CaseStatus.ACTIVE), user=user, commune_path="commune")

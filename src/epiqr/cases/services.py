@@ -10,7 +10,7 @@ from epiqr.core.services import audit_record
 from epiqr.core.timeutil import local_today, now
 from epiqr.notify.services import message_send_to_officers
 
-from .events import CASE_CANCELLED, CASE_OPENED
+from .events import CASE_CANCELLED, CASE_ENDED, CASE_OPENED
 from .models import Case, CaseStatus
 
 SOURCES = ("manual", "lab", "contact", "api", "scan")
@@ -141,4 +141,10 @@ def case_end(*, case: Case, outcome: str, actor: User | None = None) -> Case:
     case.status = outcome
     case.save(update_fields=["status"])
     audit_record(actor=actor, action="case.end", target=case, detail={"outcome": outcome})
+    events.emit(
+        CASE_ENDED,
+        case_id=case.pk,
+        outcome=outcome,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+    )
     return case

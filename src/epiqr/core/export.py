@@ -245,6 +245,15 @@ def response(sheets: Sheet | Sequence[Sheet], *, fmt: str, filename: str) -> Htt
     return resp
 
 
+def csv_bytes_response(data: bytes, *, filename: str) -> HttpResponse:
+    """A CSV file already written by `csv_bytes` (a cached download, e.g. the open data) with the same
+    headers as `response`."""
+    resp = StreamingHttpResponse(iter([data]), content_type=CONTENT_TYPES[CSV])
+    resp["Content-Disposition"] = f'attachment; filename="{_safe_filename(filename)}"'
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
 def rows_written(sheets: Sheet | Sequence[Sheet]) -> int:
     return sheets.rows_written if isinstance(sheets, Sheet) else sum(s.rows_written for s in sheets)
 

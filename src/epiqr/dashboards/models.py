@@ -32,6 +32,50 @@ class CommuneDayCount(models.Model):
         return f"{self.commune_id} {self.day}"
 
 
+class CommuneActiveCount(models.Model):
+    """Active cases (isolated now) in one commune, by the cases domain's rule (`cases.selectors.
+    case_active_counts`): recounted for the case's commune whenever a case opens, is cancelled or ends
+    (flows.py), and for every commune nightly (services.active_counts_refresh). Communes with no active case
+    have no row or a 0."""
+
+    commune = models.OneToOneField(
+        "geo.Commune", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("commune")
+    )
+    active = models.PositiveIntegerField(_("active cases"), default=0)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
+
+    class Meta:
+        verbose_name = _("active cases of a commune")
+        verbose_name_plural = _("active cases of communes")
+
+    def __str__(self) -> str:
+        return f"{self.commune_id}: {self.active}"
+
+
+class ProvinceDayCount(models.Model):
+    """CommuneDayCount summed by province and day (written with it, services.day_counts_refresh): a
+    province or the whole country over 90 days is a read of a few thousand rows at most."""
+
+    province = models.ForeignKey(
+        "geo.Province", on_delete=models.CASCADE, related_name="+", verbose_name=_("province")
+    )
+    day = models.DateField(_("day"))
+    confirmed = models.PositiveIntegerField(_("cases by confirmation"), default=0)
+    onset = models.PositiveIntegerField(_("cases by onset"), default=0)
+    samples = models.PositiveIntegerField(_("people sampled"), default=0)
+    resulted = models.PositiveIntegerField(_("people with a result"), default=0)
+    positives = models.PositiveIntegerField(_("positives"), default=0)
+
+    class Meta:
+        verbose_name = _("daily province count")
+        verbose_name_plural = _("daily province counts")
+        constraints = [models.UniqueConstraint(fields=["province", "day"], name="province_day_count_unique")]
+        indexes = [models.Index(fields=["day", "province"], name="province_day_count_day")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.day}"
+
+
 class AreaPopulation(models.Model):
     """A commune's population (for rates per 100,000), imported or typed by an administrator."""
 
@@ -212,6 +256,31 @@ class ActivityDayCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id} {self.sector} {self.day}: {self.checkins}"
+
+
+class ProvinceActivityDayCount(models.Model):
+    """ActivityDayCount summed by province, sector and day (written with it, services.activity_refresh):
+    the activity of a province or of the country is a read of provinces x sectors x days rows."""
+
+    province = models.ForeignKey(
+        "geo.Province", on_delete=models.CASCADE, related_name="+", verbose_name=_("province")
+    )
+    sector = models.CharField(_("sector"), max_length=16, choices=Sector.choices)
+    day = models.DateField(_("day"))
+    checkins = models.PositiveIntegerField(_("check-ins"), default=0)
+    venues = models.PositiveIntegerField(_("venues with check-ins"), default=0)
+    hours = models.JSONField(_("check-ins per local hour"), default=list)
+
+    class Meta:
+        verbose_name = _("check-in activity of a province on a day")
+        verbose_name_plural = _("check-in activity by province and day")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "sector", "day"], name="province_activity_day_once")
+        ]
+        indexes = [models.Index(fields=["day", "province"], name="province_activity_day")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.sector} {self.day}: {self.checkins}"
 
 
 class DeclarationDayCount(models.Model):

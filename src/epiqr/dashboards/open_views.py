@@ -4,8 +4,12 @@ safe-venue map (venues with their QR up and their status in the public risky-ven
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -75,13 +79,29 @@ def open_home(request):
             "province": province,
             "since": since,
             "until": until,
-            "rows": rows[-500:],
+            "table": _open_table(rows[-500:], key=(province, since, until)) if province else "",
             "shown_all": len(rows) <= 500,
             "count": len(rows),
             "threshold": opendata.SUPPRESS_BELOW,
             "query": request.GET.urlencode(),
         },
     )
+
+
+def _open_table(rows: list, *, key: tuple) -> str:
+    """The page's table of the last 500 rows, rendered once per generation of the open data, query and
+    language (rendering 500 rows cost more than the rest of the request); nothing in it depends on the
+    request (no nonce, no user)."""
+    cache_key = (
+        f"dashboards:open:table:{selectors.open_generation()}:{':'.join(map(str, key))}:{get_language()}"
+    )
+    html = cache.get(cache_key)
+    if html is None:
+        html = render_to_string(
+            "dashboards/open_table.html", {"rows": rows, "threshold": opendata.SUPPRESS_BELOW}
+        )
+        cache.set(cache_key, html, selectors.OPEN_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
 
 
 @login_not_required
@@ -93,7 +113,10 @@ def open_data(request, fmt: str) -> HttpResponse:
         province, since, until = _query(request.GET)
         if province is None:
             raise BadQuery(_("Choose a province from the list."))
-        rows = selectors.open_rows(province_code=province, since=since, until=until)
+        if fmt == "json":
+            rows = selectors.open_rows(province_code=province, since=since, until=until)
+        else:
+            data = selectors.open_csv(province_code=province, since=since, until=until)
     except BadQuery as exc:
         return JsonResponse({"detail": str(exc), "code": "invalid"}, status=400)
     except NotFound:
@@ -111,8 +134,7 @@ def open_data(request, fmt: str) -> HttpResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     else:
-        sheet = export.Sheet(title="open-data", header=opendata.HEADER, rows=(r.as_cells() for r in rows))
-        response = export.response(sheet, fmt="csv", filename=f"epiqr-open-{province}-{since}-{until}.csv")
+        response = export.csv_bytes_response(data, filename=f"epiqr-open-{province}-{since}-{until}.csv")
     response["Cache-Control"] = f"public, max-age={selectors.OPEN_CACHE_SECONDS}"
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -14,9 +14,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy
 
-from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter
+from epiqr.accounts.selectors import commune_list_in_jurisdiction, jurisdiction_filter, province_commune_codes
 from epiqr.cameras.selectors import crowd_hourly
-from epiqr.cases.selectors import case_active_counts_by_commune
+from epiqr.core import export
 from epiqr.core.domains import DOMAINS
 from epiqr.core.errors import NotFound
 from epiqr.core.lists import Filter, ListSpec, Sort
@@ -33,11 +33,14 @@ from . import opendata
 from .models import (
     ActivityDayCount,
     ClusterSpot,
+    CommuneActiveCount,
     CommuneDayCount,
     CoverageCount,
     DeclarationDayCount,
     LevelAssessment,
     PlaceKind,
+    ProvinceActivityDayCount,
+    ProvinceDayCount,
     SectorDeadline,
     VenueOccupancy,
 )
@@ -101,6 +104,32 @@ def _counts(*, user, area: Area):
     return area.narrow(qs)
 
 
+def _whole_provinces(*, user, area: Area) -> tuple[bool, set[int] | None]:
+    """Whether the area is made of whole provinces (the country, a province opened, a province officer's
+    own), and which (None: every province): those areas are read from the per-province read models
+    (ProvinceDayCount, ProvinceActivityDayCount), a commune's from the per-commune ones."""
+    if area.commune_id is not None or getattr(user, "commune_id", None):
+        return False, None
+    if area.province_id is not None:
+        return True, {area.province_id}
+    return True, _provinces_of(user)
+
+
+def _in_provinces(qs, provinces: set[int] | None):
+    return qs if provinces is None else qs.filter(province_id__in=provinces)
+
+
+def _day_sums(*, user, area: Area, since: date, until: date, group: str, **sums):
+    """CommuneDayCount summed over the area and the days, grouped by `group` ("day" or "commune_id"; by day
+    from ProvinceDayCount when the area is made of whole provinces)."""
+    whole, provinces = _whole_provinces(user=user, area=area)
+    if whole and group == "day":
+        qs = _in_provinces(ProvinceDayCount.objects.all(), provinces)
+    else:
+        qs = _counts(user=user, area=area)
+    return qs.filter(day__gte=since, day__lte=until).values(group).annotate(**sums).order_by()
+
+
 @dataclass(frozen=True)
 class CurveDay:
     day: date
@@ -126,12 +155,8 @@ def epidemic_curve(*, user, area: Area, since: date, until: date) -> list[CurveD
     """New cases per day by confirmation and by onset, with their 7-day averages (the 6 days before
     `since` are read so the first average is whole)."""
     start = since - timedelta(days=AVERAGE_DAYS - 1)
-    rows = (
-        _counts(user=user, area=area)
-        .filter(day__gte=start, day__lte=until)
-        .values("day")
-        .annotate(c=Sum("confirmed"), o=Sum("onset"))
-        .order_by()
+    rows = _day_sums(
+        user=user, area=area, since=start, until=until, group="day", c=Sum("confirmed"), o=Sum("onset")
     )
     by_day = {r["day"]: (r["c"], r["o"]) for r in rows}
     days = [start + timedelta(days=i) for i in range((until - start).days + 1)]
@@ -151,7 +176,12 @@ class ActivityDay:
     flagged: int = 0  # declarations flagged for follow-up
 
 
-def _activity_counts(*, user, area: Area):
+def _activity_counts(*, user, area: Area, by_commune: bool = False):
+    """The activity rows of the area: per province, sector and day (ProvinceActivityDayCount) when the area
+    is made of whole provinces and the rows are not wanted by commune, else per commune (ActivityDayCount)."""
+    whole, provinces = _whole_provinces(user=user, area=area)
+    if whole and not by_commune:
+        return _in_provinces(ProvinceActivityDayCount.objects.all(), provinces)
     return area.narrow(jurisdiction_filter(ActivityDayCount.objects.all(), user=user, commune_path="commune"))
 
 
@@ -214,7 +244,7 @@ def activity_by(*, user, area: Area, since: date, until: date, by: str) -> list[
     days = (until - since).days + 1
     sums = {
         r[field]: (r["n"], r["v"])
-        for r in _activity_counts(user=user, area=area)
+        for r in _activity_counts(user=user, area=area, by_commune=by == "commune")
         .filter(day__gte=since, day__lte=until)
         .values(field)
         .annotate(n=Sum("checkins"), v=Sum("venues"))
@@ -281,6 +311,13 @@ def occupancy_now(*, user, area: Area, limit: int = 20) -> OccupancyNow:
     )
 
 
+def active_counts(*, user, area: Area) -> dict[int, int]:
+    """Active cases now per commune of the area (the CommuneActiveCount read model), communes with none left
+    out."""
+    qs = area.narrow(jurisdiction_filter(CommuneActiveCount.objects.all(), user=user, commune_path="commune"))
+    return dict(qs.filter(active__gt=0).values_list("commune_id", "active"))
+
+
 @dataclass(frozen=True)
 class CommuneRow:
     commune_id: int
@@ -318,16 +355,20 @@ def commune_table(
         .order_by()
     )
     data = {r["commune_id"]: r for r in sums}
-    active = case_active_counts_by_commune(user=user)
+    active = active_counts(user=user, area=Area(commune_id, "", province_id))
     quarantined = quarantined_counts_by_commune()
     latest = level_briefs(user=user) if latest is None else latest
     ids = set(data) | {c for c in active if c is not None} | set(latest) | set(quarantined)
     if commune_id is not None:
         ids &= {commune_id}
-    communes = commune_list_in_jurisdiction(user=user)
-    if province_id is not None:
+    communes = commune_list_in_jurisdiction(user=user).order_by()
+    if commune_id is not None:
+        communes = communes.filter(pk=commune_id)
+    elif province_id is not None:  # the province's communes (not a list of the country's 3,321 codes)
         communes = communes.filter(province_id=province_id)
-    names = dict(communes.filter(pk__in=ids).values_list("pk", "name"))
+    else:
+        communes = communes.filter(pk__in=ids)
+    names = dict(communes.values_list("pk", "name"))
     out = []
     for cid in ids:
         if cid not in names:
@@ -370,27 +411,57 @@ class ProvinceRow:
         return self.positives * 100 / self.resulted if self.resulted else None
 
 
-def province_table(*, user, rows: list[CommuneRow]) -> list[ProvinceRow]:
-    """The commune rows summed by province (the whole country's first view: one row per province, each
-    opening its communes), with each province's latest level; highest level and most cases first."""
-    province_of = dict(
-        Commune.objects.filter(pk__in=[r.commune_id for r in rows]).values_list("pk", "province_id")
-    )
+def province_table(*, user, since: date, until: date, latest: dict | None = None) -> list[ProvinceRow]:
+    """One row per province of the jurisdiction with anything to show (the whole country's first view, each
+    opening its communes): cases confirmed, people sampled, with a result, positives over the period (from
+    ProvinceDayCount), active cases now (CommuneActiveCount), contacts in quarantine, its communes with a
+    level, an active case or contacts in quarantine by their latest level (every commune with a population
+    has a level each day), and the province's own latest level; highest level and most cases first. Reads
+    per-province rows and one row per commune of the latest levels, never the days of every commune."""
+    provinces = _provinces_of(user)
+    communes_qs = Commune.objects.order_by()  # (no join to the provinces for Commune's default ordering)
+    if provinces is not None:
+        communes_qs = communes_qs.filter(province_id__in=provinces)
+    province_of = dict(communes_qs.values_list("pk", "province_id"))
+    latest = level_briefs(user=user) if latest is None else latest
+    sums = {
+        r["province_id"]: r
+        for r in _in_provinces(ProvinceDayCount.objects.all(), provinces)
+        .filter(day__gte=since, day__lte=until)
+        .values("province_id")
+        .annotate(c=Sum("confirmed"), s=Sum("samples"), r=Sum("resulted"), p=Sum("positives"))
+        .order_by()
+    }
+    active = active_counts(user=user, area=Area(None, ""))
+    quarantined = quarantined_counts_by_commune()
+    communes: dict[int, set[int]] = defaultdict(set)
+    for c in set(active) | set(quarantined) | set(latest):
+        if c in province_of:
+            communes[province_of[c]].add(c)
     names = dict(Province.objects.values_list("pk", "name"))
     levels_ = level_briefs(user=user, kind=PlaceKind.PROVINCE)
-    acc: dict[int, list] = {}
-    for r in rows:
-        p = province_of.get(r.commune_id)
-        if p is None:
-            continue
-        a = acc.setdefault(p, [0, 0, 0, 0, 0, 0, 0, defaultdict(int)])
-        for i, v in enumerate((1, r.confirmed, r.active, r.quarantined, r.samples, r.resulted, r.positives)):
-            a[i] += v
-        a[7][r.level] += 1
-    out = [
-        ProvinceRow(p, names.get(p, str(p)), *a[:7], levels_[p].level if p in levels_ else None, dict(a[7]))
-        for p, a in acc.items()
-    ]
+    out = []
+    for p, ids in communes.items():
+        r = sums.get(p, {})
+        by_level: dict = defaultdict(int)
+        for c in ids:
+            brief = latest.get(c)
+            by_level[brief.level if brief else None] += 1
+        out.append(
+            ProvinceRow(
+                p,
+                names.get(p, str(p)),
+                len(ids),
+                r.get("c") or 0,
+                sum(active.get(c, 0) for c in ids),
+                sum(quarantined.get(c, 0) for c in ids),
+                r.get("s") or 0,
+                r.get("r") or 0,
+                r.get("p") or 0,
+                levels_[p].level if p in levels_ else None,
+                dict(by_level),
+            )
+        )
     out.sort(key=lambda row: (-(row.level or 0), -row.confirmed, row.name))
     return out
 
@@ -429,12 +500,17 @@ class LevelBrief:
     day: date
 
 
-def level_briefs(*, user, kind: str = PlaceKind.COMMUNE) -> dict[int, LevelBrief]:
-    """The latest level and rate of each place of the jurisdiction, without reasons or inputs (tables,
-    the map and the counts by level read thousands of these)."""
+def level_briefs(
+    *, user, kind: str = PlaceKind.COMMUNE, province_id: int | None = None
+) -> dict[int, LevelBrief]:
+    """The latest level and rate of each place of the jurisdiction (of one province of it for communes when
+    `province_id` is given), without reasons or inputs (tables, the map and the counts by level read
+    thousands of these)."""
     rows = _latest_in_jurisdiction(user=user, kind=kind)
     if rows is None:
         return {}
+    if province_id is not None and kind == PlaceKind.COMMUNE:
+        rows = rows.filter(code__in=province_commune_codes(province_id=province_id))
     return {
         code: LevelBrief(level, rate, day)
         for code, level, rate, day in rows.values_list("code", "level", "rate", "day")
@@ -898,6 +974,22 @@ def open_rows(*, province_code: int, since: date, until: date) -> list[opendata.
         rows = _open_rows(province_code=province_code, since=since, until=until)
         cache.set(key, rows, OPEN_CACHE_SECONDS)
     return rows
+
+
+def open_csv(*, province_code: int, since: date, until: date) -> bytes:
+    """`open_rows` as the CSV file (core.export's writer), kept compressed in the cache of the same
+    generation: writing 10,000 rows cost more than everything else of the request."""
+    key = f"dashboards:open:csv:{open_generation()}:{province_code}:{since}:{until}"
+    packed = cache.get(key)
+    if packed is None:
+        rows = open_rows(province_code=province_code, since=since, until=until)
+        data = export.csv_bytes(
+            export.Sheet(title="open-data", header=opendata.HEADER, rows=(r.as_cells() for r in rows))
+        )
+        packed = zlib.compress(data, 6)
+        cache.set(key, packed, OPEN_CACHE_SECONDS)
+        return data
+    return zlib.decompress(packed)
 
 
 def _open_rows(*, province_code: int, since: date, until: date) -> list[opendata.OpenRow]:

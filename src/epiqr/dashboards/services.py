@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from epiqr.cases.selectors import case_counts_by_commune_day
+from epiqr.cases.selectors import case_active_counts, case_counts_by_commune_day
 from epiqr.checkins.selectors import (
     daily_counts_by_venue,
     declaration_counts_by_commune_day,
@@ -23,11 +23,14 @@ from .models import (
     ActivityDayCount,
     AreaPopulation,
     ClusterSpot,
+    CommuneActiveCount,
     CommuneDayCount,
     CoverageCount,
     DeclarationDayCount,
     LevelAssessment,
     PlaceKind,
+    ProvinceActivityDayCount,
+    ProvinceDayCount,
     VenueOccupancy,
 )
 from .selectors import care_selectors, open_data_changed
@@ -57,12 +60,54 @@ def day_counts_refresh(*, days: set[date]) -> int:
                     positives=positives,
                 )
             )
+        province_of = _province_of()
+        by_province: dict[tuple[int, date], list[int]] = {}
+        for r in rows:
+            acc = by_province.setdefault((province_of[r.commune_id], r.day), [0, 0, 0, 0, 0])
+            for i, v in enumerate((r.confirmed, r.onset, r.samples, r.resulted, r.positives)):
+                acc[i] += v
         with transaction.atomic():
             CommuneDayCount.objects.filter(day__gte=since, day__lte=until).delete()
             CommuneDayCount.objects.bulk_create(rows, batch_size=2000)
+            ProvinceDayCount.objects.filter(day__gte=since, day__lte=until).delete()
+            ProvinceDayCount.objects.bulk_create(
+                [ProvinceDayCount(province_id=p, day=d, **dict(zip(_DAY_FIELDS, acc, strict=True)))
+                 for (p, d), acc in by_province.items()],
+                batch_size=2000,
+            )  # fmt: skip
         written += len(rows)
     open_data_changed()
     return written
+
+
+_DAY_FIELDS = ("confirmed", "onset", "samples", "resulted", "positives")
+
+
+def _province_of() -> dict[int, int]:
+    return dict(Commune.objects.order_by().values_list("code", "province_id"))
+
+
+def active_counts_refresh(*, commune_ids: list[int] | None = None) -> int:
+    """Recount CommuneActiveCount for these communes (all when None) from the cases domain's rule
+    (`case_active_counts`); returns the communes written. Each commune's row is locked before its count is
+    read, so two recounts of one commune racing (two cases of it changing at once) write the later count."""
+    with transaction.atomic():
+        if commune_ids is None:
+            counts = case_active_counts()
+            CommuneActiveCount.objects.all().delete()
+            CommuneActiveCount.objects.bulk_create(
+                [CommuneActiveCount(commune_id=c, active=n) for c, n in counts.items()], batch_size=2000
+            )
+            return len(counts)
+        ids = sorted(set(commune_ids))
+        CommuneActiveCount.objects.bulk_create(
+            [CommuneActiveCount(commune_id=c, active=0) for c in ids], ignore_conflicts=True
+        )
+        list(CommuneActiveCount.objects.select_for_update().filter(commune_id__in=ids).order_by("pk"))
+        counts = case_active_counts(commune_ids=ids)
+        for c in ids:
+            CommuneActiveCount.objects.filter(commune_id=c).update(active=counts.get(c, 0), updated_at=now())
+    return len(ids)
 
 
 def _spans(days: list[date]) -> list[tuple[date, date]]:
@@ -276,7 +321,25 @@ def activity_refresh(*, days: set[date]) -> int:
             for i, h in enumerate(hours[:24]):
                 row[2][i] += h
         declared = declaration_counts_by_commune_day(since=since, until=until)
+        province_of = _province_of()
+        provinces: dict[tuple[int, str, date], list] = {}
+        for (c, sector, d), (n, v, h) in acc.items():
+            row = provinces.setdefault((province_of[c], sector, d), [0, 0, [0] * 24])
+            row[0] += n
+            row[1] += v
+            for i, x in enumerate(h):
+                row[2][i] += x
         with transaction.atomic():
+            ProvinceActivityDayCount.objects.filter(day__gte=since, day__lte=until).delete()
+            ProvinceActivityDayCount.objects.bulk_create(
+                [
+                    ProvinceActivityDayCount(
+                        province_id=p, sector=sector, day=d, checkins=n, venues=v, hours=h
+                    )
+                    for (p, sector, d), (n, v, h) in provinces.items()
+                ],
+                batch_size=2000,
+            )
             ActivityDayCount.objects.filter(day__gte=since, day__lte=until).delete()
             ActivityDayCount.objects.bulk_create(
                 [

@@ -9,14 +9,15 @@ from epiqr.core.timeutil import local_today
 
 @task()
 def nightly() -> int:
-    """Rebuild the last 14 days' counts (late results, onsets typed later, check-ins rolled up late) and
-    grade today's levels."""
-    from .services import activity_refresh, day_counts_refresh, levels_recompute
+    """Rebuild the last 14 days' counts (late results, onsets typed later, check-ins rolled up late) and the
+    active cases of every commune (a case changed outside the services), and grade today's levels."""
+    from .services import active_counts_refresh, activity_refresh, day_counts_refresh, levels_recompute
 
     today = local_today()
     days = {today - timedelta(days=i) for i in range(14)}
     day_counts_refresh(days=days)
     activity_refresh(days=days)
+    active_counts_refresh()
     return levels_recompute(day=today, trigger="daily")
 
 

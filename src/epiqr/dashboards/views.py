@@ -68,30 +68,43 @@ def home(request):
     curve = selectors.epidemic_curve(user=request.user, area=area, since=since, until=until)
     chart = charts.bars_with_line([d.confirmed for d in curve], [d.confirmed_avg for d in curve])
     onset_chart = charts.bars_with_line([d.onset for d in curve], [d.onset_avg for d in curve])
-    latest = selectors.level_briefs(user=request.user)
-    rows = selectors.commune_table(
-        user=request.user,
-        since=since,
-        until=until,
-        latest=latest,
-        commune_id=area.commune_id,
-        province_id=area.province_id,
+    # a province opened: its communes' levels only (its counts by level and its commune table)
+    latest = selectors.level_briefs(
+        user=request.user, province_id=area.province_id if area.commune_id is None else None
     )
     # The whole country (3,321 communes) is shown by province, each opening its communes (every one listed).
     by_province = (
         area.province_id is None and area.commune_id is None and selectors.multi_province(request.user)
     )
+    provinces = (
+        selectors.province_table(user=request.user, since=since, until=until, latest=latest)
+        if by_province
+        else None
+    )
+    rows = (
+        []
+        if by_province
+        else selectors.commune_table(
+            user=request.user,
+            since=since,
+            until=until,
+            latest=latest,
+            commune_id=area.commune_id,
+            province_id=area.province_id,
+        )
+    )
+    summed = provinces if provinces is not None else rows
     activity = selectors.activity(user=request.user, area=area, since=since, until=until)
     activity_chart = charts.bars_with_line(
         [d.checkins for d in activity], selectors.trailing_mean([d.checkins for d in activity])
     )
     totals = {
         "confirmed": sum(d.confirmed for d in curve),
-        "active": sum(r.active for r in rows),
-        "quarantined": sum(r.quarantined for r in rows),
-        "samples": sum(r.samples for r in rows),
-        "resulted": sum(r.resulted for r in rows),
-        "positives": sum(r.positives for r in rows),
+        "active": sum(r.active for r in summed),
+        "quarantined": sum(r.quarantined for r in summed),
+        "samples": sum(r.samples for r in summed),
+        "resulted": sum(r.resulted for r in summed),
+        "positives": sum(r.positives for r in summed),
     }
     totals["positivity"] = totals["positives"] * 100 / totals["resulted"] if totals["resulted"] else None
     counts = selectors.level_counts(latest)
@@ -112,8 +125,8 @@ def home(request):
             "crowding": selectors.crowding(user=request.user, area=area),
             "coverage": selectors.coverage_panel(user=request.user, area=area),
             "care": selectors.care_panel(user=request.user),
-            "rows": [] if by_province else rows,
-            "provinces": selectors.province_table(user=request.user, rows=rows) if by_province else None,
+            "rows": rows,
+            "provinces": provinces,
             "totals": totals,
             "level": _level_view(selectors.area_level(user=request.user, area=area)),
             "level_counts": [
