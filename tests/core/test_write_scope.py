@@ -1168,6 +1168,8 @@ READ_ONLY = {
     "dashboards/open/data.csv",
     "dashboards/open/data.json",
     "dashboards/open/venues/",
+    "dashboards/open/venues.csv",
+    "dashboards/open/venues.xlsx",
     "api/v1/dashboards/activity",
     "api/v1/dashboards/activity/hours",
     "api/v1/dashboards/curve",
