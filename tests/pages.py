@@ -55,6 +55,8 @@ NOT_PAGES = {
     "dashboards:rematch": "form target (POST)",
     "dashboards:open_csv": "public CSV file",
     "dashboards:open_json": "public JSON file",
+    "dashboards:open_venues_csv": "public CSV file",
+    "dashboards:open_venues_xlsx": "public XLSX file",
     "tracing:run_create": "form target (POST)",
     "tracing:run_review": "form target (POST)",
     "tracing:run_export": "XLSX/CSV file (POST, with a purpose)",

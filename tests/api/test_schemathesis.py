@@ -190,6 +190,17 @@ def _realistic_body(path: str, rng: random.Random):
             "client_id": barcode(),
             "tubes": [{"barcode": barcode(), "members": qrs(2)} for _ in range(2)],
         }
+    if path.startswith("/api/v1/venues/") and path.endswith("/safety"):  # the owner's self-assessment
+        keys = (
+            "qr_posted",
+            "masks",
+            "hand_washing",
+            "distancing",
+            "ventilation",
+            "cleaning",
+            "staff_protected",
+        )
+        return {key: rng.random() < 0.8 for key in keys}
     if path.endswith("/testing/results"):
         return {"results": [{"barcode": pick("barcode"), "result": rng.choice(["negative", "positive"])}]}
     return None

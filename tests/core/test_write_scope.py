@@ -459,6 +459,14 @@ WRITES = [
         api=True,
     ),
     Write(
+        "api/v1/venues/<int:venue_id>/safety",
+        lambda w: f"/api/v1/venues/{w.objects['venue'].pk}/safety",
+        lambda w: dict.fromkeys(SAFETY_ITEMS, True),
+        refused=(("owner_b", 404), ("officer_a", 403)),
+        allowed="owner_a",
+        api=True,
+    ),
+    Write(
         "api/v1/checkins/scan",
         lambda w: "/api/v1/checkins/scan",
         lambda w: {"venue": w.objects["venue"].code, "payload": w.objects["card"]},
@@ -1160,6 +1168,8 @@ READ_ONLY = {
     "dashboards/open/data.csv",
     "dashboards/open/data.json",
     "dashboards/open/venues/",
+    "dashboards/open/venues.csv",
+    "dashboards/open/venues.xlsx",
     "api/v1/dashboards/activity",
     "api/v1/dashboards/activity/hours",
     "api/v1/dashboards/curve",

@@ -1,6 +1,7 @@
 """The venue owner's COVID-safety self-assessment (the safe-venue map, AntoanCovid): the checklist graded as
 data, written only by the venue's owner (another owner's venue is refused), with its validity, through the
-owner's page; the public safe-venue map shows the status in force."""
+owner's page and the API (the same selector and service); the public safe-venue map shows the status in
+force."""
 
 from datetime import date, timedelta
 
@@ -138,6 +139,115 @@ def test_the_owner_page_saves_and_another_owner_gets_a_404(venue, owner, make_us
     assert other.get(f"/venues/{venue.pk}/safety/").status_code == 404
     assert other.post(f"/venues/{venue.pk}/safety/", ticked).status_code == 404
     assert SafetyAssessment.objects.count() == 1
+
+
+URL = "/api/v1/venues/{}/safety"
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_checklist_and_stores_the_owners_answers(venue, owner, api_client):
+    mine = api_client(owner)
+    mine.cookies["django_language"] = "en"  # the language the person chose (Vietnamese otherwise)
+    blank = mine.get(URL.format(venue.pk))
+    assert blank.status_code == 200, blank.content
+    body = blank.json()
+    assert body["assessment"] is None and body["checklist"]["id"] == "self-check-2020"
+    assert [i["key"] for i in body["items"]] == list(ALL_YES)
+    masks = next(i for i in body["items"] if i["key"] == "masks")
+    assert masks == {
+        "key": "masks",
+        "label": "Staff and visitors wear masks",
+        "help": "Essential. A reminder at the door; masks on hand for those who forgot.",
+        "essential": True,
+        "answer": None,
+    }
+    vi = api_client(owner).get(URL.format(venue.pk)).json()
+    assert next(i for i in vi["items"] if i["key"] == "masks")["label"] == "Nhân viên và khách đeo khẩu trang"
+
+    made = mine.post(
+        URL.format(venue.pk),
+        {**ALL_YES, "ventilation": False, "cleaning": False},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    got = made.json()["assessment"]
+    assert got["status"] == "at_risk" and got["unmet"] == ["ventilation", "cleaning"] and got["in_force"]
+    assert got["valid_until"] == (local_today() + timedelta(days=13)).isoformat()
+    row = SafetyAssessment.objects.get()
+    assert row.assessed_by == owner and row.answers == {**ALL_YES, "ventilation": False, "cleaning": False}
+    # what the page and the map read is what the API stored
+    assert safety_statuses(venue_ids=[venue.pk], on=local_today())[venue.pk].status == "at_risk"
+    again = mine.get(URL.format(venue.pk)).json()
+    assert again["assessment"]["status"] == "at_risk"
+    assert {i["key"]: i["answer"] for i in again["items"]} == row.answers
+    # expired: still the latest, no longer in force (the map shows the venue as not assessed)
+    SafetyAssessment.objects.update(valid_until=local_today() - timedelta(days=1))
+    assert mine.get(URL.format(venue.pk)).json()["assessment"]["in_force"] is False
+
+
+@pytest.mark.django_db
+def test_the_api_answers_others_as_the_page_does(venue, owner, make_user, commune, api_client):
+    """Another owner: 404 (the venue is not in their scope); roles that cannot self-assess (officers of the
+    venue's commune, staff, administrators): 403, as /venues/<id>/safety/ answers them. Nothing stored."""
+    url = URL.format(venue.pk)
+    stranger = make_user(Role.VENUE_OWNER)
+    page = _login(stranger)
+    assert page.get(f"/venues/{venue.pk}/safety/").status_code == 404
+    assert api_client(stranger).get(url).status_code == 404
+    assert api_client(stranger).post(url, ALL_YES, content_type="application/json").status_code == 404
+    assert api_client(owner).get(URL.format(10**12)).status_code == 404
+    for user in (
+        make_user(Role.COMMUNE_OFFICER, commune=commune),
+        make_user(Role.VENUE_STAFF, org_kind="venue", org_id=venue.pk),
+        make_user(Role.ADMIN),
+    ):
+        assert _login(user).get(f"/venues/{venue.pk}/safety/").status_code == 403
+        api = api_client(user)
+        assert api.get(url).status_code == 403
+        refused = api.post(url, ALL_YES, content_type="application/json")
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert not SafetyAssessment.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**ALL_YES, "masks": "yes"}, "masks"),
+        ({**ALL_YES, "masks": "true"}, "masks"),
+        ({**ALL_YES, "distancing": 1}, "distancing"),
+        ({**ALL_YES, "distancing": 0}, "distancing"),
+        ({**ALL_YES, "cleaning": None}, "cleaning"),
+        ({**ALL_YES, "cleaning": [True]}, "cleaning"),
+        ({k: v for k, v in ALL_YES.items() if k != "hand_washing"}, "hand_washing"),
+        ({**ALL_YES, "karaoke": True}, "karaoke"),
+    ],
+)
+def test_answers_are_json_booleans_for_exactly_the_checklists_items(venue, owner, api_client, body, field):
+    answer = api_client(owner).post(URL.format(venue.pk), body, content_type="application/json")
+    assert answer.status_code == 422, answer.content
+    error = answer.json()
+    assert error["field"] == field and field in error["detail"]
+    assert not SafetyAssessment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_no_object_or_a_closed_venue_is_a_422(venue, owner, api_client):
+    mine = api_client(owner)
+    for raw in ("[true]", "true", '"yes"', "null"):
+        assert mine.post(URL.format(venue.pk), raw, content_type="application/json").status_code == 422
+    venue.is_active = False
+    venue.save()
+    closed = mine.post(URL.format(venue.pk), ALL_YES, content_type="application/json")
+    assert closed.status_code == 422 and closed.json()["code"] == "venue_inactive"
+    assert not SafetyAssessment.objects.exists()
+
+
+def test_the_apis_fields_are_the_items_of_the_checklist_in_force():
+    """A new checklist (a new `safety.Checklist`) must bring its items to the API's input too."""
+    from epiqr.venues.api import VenueSafetyIn
+
+    assert list(VenueSafetyIn.model_fields) == [i.key for i in safety.checklist_for(local_today()).items]
 
 
 @pytest.mark.django_db

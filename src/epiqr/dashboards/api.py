@@ -1,6 +1,8 @@
 """The dashboards' JSON for other screens (a wall display, a province's own portal): the same read models as
 the pages, in the caller's jurisdiction, counts only. Every operation needs `dashboards.view` (deployment:
-`dashboards.deployment`); a commune outside the jurisdiction is a 404."""
+`dashboards.deployment`); a commune outside the jurisdiction is a 404. Every operation is a heavy read the
+streaming replica may serve (`replica_ok`: read models, rebuilt by jobs, that can be a few seconds old;
+nothing here shows what the caller has just written)."""
 
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -13,6 +15,7 @@ from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Invalid
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability
+from epiqr.core.replica import replica_ok
 from epiqr.core.timeutil import local_today
 
 from . import permissions, selectors
@@ -51,6 +54,7 @@ class DashboardCurveDayOut(Schema):
 
 @router.get("/curve", response={200: list[DashboardCurveDayOut], **errors(403, 404)})
 @no_personal_data(AGGREGATES)
+@replica_ok()
 def curve(request, params: Query[DashboardAreaQuery]):
     """The epidemic curve of the area: new cases per day by confirmation and by onset, with 7-day means."""
     area, since, until = _area_days(request, params)
@@ -76,6 +80,7 @@ class DashboardActivityDayOut(Schema):
 
 @router.get("/activity", response={200: list[DashboardActivityDayOut], **errors(403, 404)})
 @no_personal_data(AGGREGATES)
+@replica_ok()
 def activity(request, params: Query[DashboardAreaQuery]):
     """Check-ins, venues with check-ins and health declarations per local day in the area."""
     area, since, until = _area_days(request, params)
@@ -99,6 +104,7 @@ class DashboardHoursOut(Schema):
 
 @router.get("/activity/hours", response={200: DashboardHoursOut, **errors(403, 404)})
 @no_personal_data(AGGREGATES)
+@replica_ok()
 def activity_hours(request, params: Query[DashboardAreaQuery]):
     """Check-ins by local hour over the days asked for."""
     area, since, until = _area_days(request, params)
@@ -144,6 +150,7 @@ def _venue_now(v) -> dict:
 
 @router.get("/occupancy", response={200: DashboardOccupancyOut, **errors(403, 404)})
 @no_personal_data(AGGREGATES)
+@replica_ok()
 def occupancy(request, params: Query[DashboardCommuneQuery]):
     """People inside the venues of the area now against their capacity; the fullest and the crowded ones."""
     check_capability(request.user, permissions.VIEW)
@@ -189,6 +196,7 @@ DashboardLevelsQuery = api_query(selectors.LEVELS)
 
 @router.get("/levels", response={200: DashboardLevelPage, **errors(403, 422)})
 @no_personal_data(AGGREGATES)
+@replica_ok()
 def levels_latest(request, params: Query[DashboardLevelsQuery]):  # type: ignore[valid-type]
     """The latest epidemic level of every commune (`kind=commune`, the default) or province of your
     jurisdiction, with its reasons, paged (`page`, `page_size` at most 200), highest level first; filters:
@@ -203,6 +211,7 @@ def levels_latest(request, params: Query[DashboardLevelsQuery]):  # type: ignore
 
 @router.get("/levels/{kind}/{code}", response={200: list[DashboardLevelOut], **errors(403, 404)})
 @no_personal_data(AGGREGATES)
+@replica_ok()
 def level_history(request, kind: Literal["commune", "province"], code: Code):
     """A place's levels day by day, newest first (at most 90)."""
     check_capability(request.user, permissions.VIEW)
@@ -235,6 +244,7 @@ class DashboardMapOut(Schema):
 
 @router.get("/map", response={200: DashboardMapOut, **errors(403)})
 @no_personal_data(AGGREGATES)
+@replica_ok()
 def map_data(request):
     """What the offline map draws: communes at their centroid with their level, clusters, crowded places."""
     check_capability(request.user, permissions.VIEW)
@@ -258,6 +268,7 @@ class DashboardProgressQuery(Schema):
 
 @router.get("/deployment", response={200: list[DashboardProgressOut], **errors(403)})
 @no_personal_data("units required, deployed and active per sector, agency or commune: counts")
+@replica_ok()
 def deployment(request, params: Query[DashboardProgressQuery]):
     """The QR deployment campaign's progress in your jurisdiction, by sector (with its deadline), agency or
     commune, least advanced first."""

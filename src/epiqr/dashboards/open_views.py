@@ -1,5 +1,6 @@
-"""Open data, public on purpose: aggregates per commune and day with small counts suppressed, and the
-safe-venue map (venues with their QR up and their status in the public risky-venue feed). No person."""
+"""Open data, public on purpose: aggregates per commune and day with small counts suppressed, the venues'
+self-assessed safety statuses in force (CSV, XLSX and in the JSON), and the safe-venue map (venues with
+their QR up and their status in the public risky-venue feed). No person."""
 
 from datetime import date, timedelta
 
@@ -21,11 +22,15 @@ from epiqr.core.timeutil import local_today
 from epiqr.core.views import error_page
 from epiqr.geo.models import Commune
 from epiqr.geo.selectors import province_list
+from epiqr.venues.models import SafetyStatus
 
 from . import opendata, selectors
 from .models import Sector
 
 PUBLIC = "open data: counts per commune and day with small counts suppressed, levels; nobody's data"
+VENUES_PUBLIC = (
+    "open data: venues' self-assessed safety statuses (places, as on their posters); nobody's data"
+)
 
 
 class BadQuery(ValueError):
@@ -83,6 +88,7 @@ def open_home(request):
             "shown_all": len(rows) <= 500,
             "count": len(rows),
             "threshold": opendata.SUPPRESS_BELOW,
+            "venue_count": len(selectors.open_venues(province_code=province)) if province else 0,
             "query": request.GET.urlencode(),
         },
     )
@@ -130,11 +136,55 @@ def open_data(request, fmt: str) -> HttpResponse:
                 "suppressed_below": opendata.SUPPRESS_BELOW,
                 "note": "null: a count from 1 to 4, not published so that nobody can be singled out",
                 "rows": [r.as_json() for r in rows],
+                "venue_safety": _venue_safety_json(province),
             },
             json_dumps_params={"ensure_ascii": False},
         )
     else:
         response = export.csv_bytes_response(data, filename=f"epiqr-open-{province}-{since}-{until}.csv")
+    response["Cache-Control"] = f"public, max-age={selectors.OPEN_CACHE_SECONDS}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _labels(row: opendata.OpenVenue) -> dict[str, str]:
+    """The sector's and the status's names in the language of the request."""
+    return {
+        "sector_name": str(dict(Sector.choices).get(row.sector, row.sector)),
+        "status_name": str(dict(SafetyStatus.choices).get(row.status, row.status)),
+    }
+
+
+def _venue_safety_json(province: int) -> dict:
+    return {
+        "on": local_today().isoformat(),
+        "note": "venues whose owner's COVID-safety self-assessment is in force today; "
+        "venues never assessed or whose assessment expired are not listed",
+        "venues": [v.as_json(**_labels(v)) for v in selectors.open_venues(province_code=province)],
+    }
+
+
+@login_not_required
+@require_GET
+@no_personal_data(VENUES_PUBLIC)
+def open_venues(request, fmt: str) -> HttpResponse:
+    """The safe-venue statuses of a province in force today as a file: `open/venues.csv` or
+    `open/venues.xlsx` (a province is required), through the one export writer (formulas neutralised)."""
+    raw = request.GET.get("province")
+    province = int_or_none(raw)
+    if province is None:
+        return JsonResponse({"detail": _("Choose a province from the list."), "code": "invalid"}, status=400)
+    try:
+        rows = selectors.open_venues(province_code=province)
+    except NotFound:
+        return JsonResponse({"detail": _("No such province."), "code": "not_found"}, status=404)
+    sheet = export.Sheet(
+        title="safe-venues",
+        header=opendata.VENUE_HEADER,
+        rows=(r.as_cells(**_labels(r)) for r in rows),
+        widths=(10, 18, 10, 22, 12, 32, 12, 22, 12, 16, 12),
+    )
+    response = export.response(sheet, fmt=fmt, filename=f"epiqr-safe-venues-{province}-{local_today()}.{fmt}")
     response["Cache-Control"] = f"public, max-age={selectors.OPEN_CACHE_SECONDS}"
     response["Access-Control-Allow-Origin"] = "*"
     return response

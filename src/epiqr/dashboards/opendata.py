@@ -105,3 +105,58 @@ def open_row(
         positives,
         level,
     )
+
+
+# --- Safe-venue statuses (AntoanCovid): the venues whose owner published a self-assessment in force.
+# A venue is public by its poster (code, name, sector); nobody's data. Venues never assessed or whose
+# assessment expired are left out (the map shows them as not assessed); events are never published.
+
+VENUE_HEADER = (
+    "province_code",
+    "province",
+    "commune_code",
+    "commune",
+    "venue_code",
+    "venue",
+    "sector",
+    "sector_name",
+    "safety_status",
+    "safety_status_name",
+    "valid_until",
+)
+
+
+@dataclass(frozen=True)
+class OpenVenue:
+    """A venue's self-assessed status as published: `status` safe / at_risk / high_risk, shown until
+    `valid_until` (a local day, included)."""
+
+    province_code: int
+    province: str
+    commune_code: int
+    commune: str
+    code: str
+    name: str
+    sector: str
+    status: str
+    valid_until: date
+
+    def as_json(self, *, sector_name: str, status_name: str) -> dict:
+        return {
+            "province_code": self.province_code,
+            "province": self.province,
+            "commune_code": self.commune_code,
+            "commune": self.commune,
+            "venue_code": self.code,
+            "venue": self.name,
+            "sector": self.sector,
+            "sector_name": sector_name,
+            "safety_status": self.status,
+            "safety_status_name": status_name,
+            "valid_until": self.valid_until.isoformat(),
+        }
+
+    def as_cells(self, *, sector_name: str, status_name: str) -> list:
+        return list(self.as_json(sector_name=sector_name, status_name=status_name).values())[:-1] + [
+            self.valid_until
+        ]

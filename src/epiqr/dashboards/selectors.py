@@ -27,7 +27,7 @@ from epiqr.geo.selectors import commune_positions
 from epiqr.tracing.selectors import quarantined_counts_by_commune, risky_venue_feed
 from epiqr.vaccination.selectors import ADULT_BANDS
 from epiqr.venues.models import Sector
-from epiqr.venues.selectors import safety_statuses, venue_places_in
+from epiqr.venues.selectors import safety_published_in, safety_statuses, venue_places_in
 
 from . import opendata
 from .models import (
@@ -1042,6 +1042,8 @@ class SafeVenue:
 
 
 SAFE_VENUE_DAYS = 14
+# Events are often private (a wedding, a funeral): never on the public map nor in the open data.
+NEVER_PUBLIC = frozenset({Sector.EVENT})
 
 
 def safe_venues(*, commune_id: int) -> list[SafeVenue]:
@@ -1055,8 +1057,7 @@ def safe_venues(*, commune_id: int) -> list[SafeVenue]:
         pos = commune_positions().get(commune_id)
         risk = _risky_venue_codes()
         rows = []
-        places = [p for p in venue_places_in(commune_id=commune_id) if p.sector != Sector.EVENT]
-        # (events are often private, a wedding, a funeral: never on a public map)
+        places = [p for p in venue_places_in(commune_id=commune_id) if p.sector not in NEVER_PUBLIC]
         assessed = safety_statuses(venue_ids=[p.id for p in places], on=local_today())
         for place in places:
             lat, lon = _spread(pos.lat, pos.lon, place.id, pos.area_km2) if pos else (0.0, 0.0)
@@ -1073,6 +1074,39 @@ def safe_venues(*, commune_id: int) -> list[SafeVenue]:
                     own.valid_until if own else None,
                 )
             )
+        cache.set(key, rows, OPEN_CACHE_SECONDS)
+    return rows
+
+
+def open_venues(*, province_code: int) -> list[opendata.OpenVenue]:
+    """The safe-venue statuses of a province as published (open data): the active venues, events left out,
+    whose owner's self-assessment is in force today (venues' `safety_published_in`, the rule the map reads
+    through `safety_statuses`), by commune and name. A venue never assessed or whose assessment expired is
+    not listed (the map shows it as not assessed). Public: no person; cached as the map (a new
+    self-assessment shows within OPEN_CACHE_SECONDS)."""
+    today = local_today()
+    key = f"dashboards:open:venues:{open_generation()}:{province_code}:{today}"
+    rows = cache.get(key)
+    if rows is None:
+        province = Province.objects.filter(pk=province_code).first()
+        if province is None:
+            raise NotFound("province")
+        names = dict(province.communes.values_list("pk", "name"))
+        rows = [
+            opendata.OpenVenue(
+                province.pk,
+                province.name,
+                v.commune_id,
+                names.get(v.commune_id, ""),
+                v.code,
+                v.name,
+                v.sector,
+                v.status,
+                v.valid_until,
+            )
+            for v in safety_published_in(province_id=province.pk, on=today)
+            if v.sector not in NEVER_PUBLIC
+        ]
         cache.set(key, rows, OPEN_CACHE_SECONDS)
     return rows
 

@@ -1,22 +1,26 @@
-"""Venues API at /api/v1/venues/: scoped reads, registration, posters and poster revocation."""
+"""Venues API at /api/v1/venues/: scoped reads, registration, posters and poster revocation, and the owner's
+COVID-safety self-assessment."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict, StrictBool
 
 from epiqr.core.api_schema import Code, Id, errors
 from epiqr.core.audit import no_personal_data
 from epiqr.core.errors import Forbidden
 from epiqr.core.lists import api_page, api_params, api_query
 from epiqr.core.permissions import check_capability, has_capability
+from epiqr.core.timeutil import local_today
 
-from . import permissions, posters, selectors, services
+from . import permissions, posters, safety, selectors, services
 from .codes import code_display
-from .models import Venue
+from .forms import SAFETY_ITEMS
+from .models import SafetyAssessment, Venue
 
 router = Router(tags=["venues"])
 
@@ -154,6 +158,132 @@ def venue_revoke_token(request, venue_id: Id):
     venue = selectors.venue_get_manageable(user=request.user, venue_id=venue_id)
     venue = services.venue_token_revoke(venue=venue, actor=request.user)
     return venue
+
+
+# --- The owner's COVID-safety self-assessment (the same selector and service as /venues/<id>/safety/)
+
+SAFETY = "a venue's COVID-safety self-assessment: the place's measures, nobody's data"
+
+
+class VenueSafetyIn(Schema):
+    """One answer per item of the checklist in force (`venues.safety`): `true` when the measure is in place.
+    Every item is required and must be a JSON boolean (not "yes", 1 or null); a property that is no item is
+    refused: 422 naming the field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    qr_posted: StrictBool = Field(description="essential: the QR code poster is up at every entrance")
+    masks: StrictBool = Field(description="essential: staff and visitors wear masks")
+    hand_washing: StrictBool = Field(description="essential: hand-washing or sanitiser at the entrance")
+    distancing: StrictBool = Field(description="people keep their distance")
+    ventilation: StrictBool = Field(description="the place is well ventilated")
+    cleaning: StrictBool = Field(description="surfaces people touch are cleaned every day")
+    staff_protected: StrictBool = Field(description="staff vaccinated or tested as required")
+
+
+class VenueSafetyChecklistOut(Schema):
+    id: str
+    source: str = Field(
+        description="what the checklist follows; `set_by` says whose items and grading they are"
+    )
+    set_by: str
+    valid_days: int = Field(
+        description="days a status is shown on the safe-venue map, the day of assessment included"
+    )
+
+
+class VenueSafetyItemOut(Schema):
+    key: str
+    label: str = Field(description="in the language of the request")
+    help: str
+    essential: bool = Field(description="not met: high risk, whatever else")
+    answer: bool | None = Field(
+        description="the latest assessment's answer (null: not answered on this checklist)"
+    )
+
+
+class VenueSafetyAssessmentOut(Schema):
+    checklist: str
+    status: Literal["safe", "at_risk", "high_risk"]
+    status_label: str
+    unmet: list[str] = Field(description="the items answered false")
+    assessed_at: datetime
+    valid_until: date = Field(description="last local day the status is shown on the safe-venue map")
+    in_force: bool = Field(
+        description="false once `valid_until` has passed: the map shows the venue as not assessed"
+    )
+
+
+class VenueSafetyOut(Schema):
+    venue_id: int
+    checklist: VenueSafetyChecklistOut = Field(description="the checklist in force today")
+    items: list[VenueSafetyItemOut]
+    assessment: VenueSafetyAssessmentOut | None = Field(description="the latest assessment; null: none yet")
+
+
+def _safety_out(venue: Venue, latest: SafetyAssessment | None) -> dict:
+    today = local_today()
+    checklist = safety.checklist_for(today)
+    answers = latest.answers if latest is not None and latest.checklist == checklist.id else {}
+    items = []
+    for item in checklist.items:
+        label, help_text = SAFETY_ITEMS.get(item.key, (item.key, ""))
+        answer = answers.get(item.key)
+        items.append(
+            {
+                "key": item.key,
+                "label": str(label),
+                "help": str(help_text),
+                "essential": item.essential,
+                "answer": answer if isinstance(answer, bool) else None,
+            }
+        )
+    assessment = None
+    if latest is not None:
+        assessment = {
+            "checklist": latest.checklist,
+            "status": latest.status,
+            "status_label": str(latest.get_status_display()),
+            "unmet": [key for key, met in latest.answers.items() if not met],
+            "assessed_at": latest.assessed_at,
+            "valid_until": latest.valid_until,
+            "in_force": latest.valid_until >= today,
+        }
+    return {
+        "venue_id": venue.pk,
+        "checklist": {
+            "id": checklist.id,
+            "source": checklist.source,
+            "set_by": checklist.set_by,
+            "valid_days": checklist.valid_days,
+        },
+        "items": items,
+        "assessment": assessment,
+    }
+
+
+@router.get("/{int:venue_id}/safety", response={200: VenueSafetyOut, **errors(403, 404)})
+@no_personal_data(SAFETY)
+def venue_safety_get(request, venue_id: Id):
+    """The checklist in force with its items' labels, and the venue's latest self-assessment. The venue's
+    owner only, as on the page /venues/<id>/safety/: 403 for an account that cannot self-assess (officers,
+    staff) or a venue it sees but does not own; 404 for a venue outside its scope (another owner's)."""
+    check_capability(request.user, permissions.SELF_ASSESS)
+    venue = selectors.venue_get_assessable(user=request.user, venue_id=venue_id)
+    return _safety_out(venue, selectors.safety_latest(venue=venue))
+
+
+@router.post("/{int:venue_id}/safety", response={201: VenueSafetyOut, **errors(403, 404, 422)})
+@no_personal_data(SAFETY)
+def venue_safety_assess(request, venue_id: Id, payload: VenueSafetyIn):
+    """The owner's self-assessment of their venue, graded by the checklist in force (high risk when an
+    essential item is false) and shown on the public safe-venue map until `valid_until`. 403 and 404 as for
+    GET; 422: an answer that is not a JSON boolean, an item missing or unknown (`field` names it), or a
+    venue no longer active; nothing is stored then."""
+    check_capability(request.user, permissions.SELF_ASSESS)
+    venue = selectors.venue_get_assessable(user=request.user, venue_id=venue_id)
+    row = services.venue_safety_assess(venue=venue, actor=request.user, answers=payload.dict())
+    return Status(201, _safety_out(venue, row))
 
 
 def _file(body: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -365,18 +365,69 @@ class SafetyNow:
     checklist: str
 
 
-def safety_statuses(*, venue_ids: list[int], on: date) -> dict[int, SafetyNow]:
-    """The status in force on `on` of each of these venues that has one: its latest self-assessment still
-    valid that day (an expired one gives no status)."""
+def _in_force(assessments: QuerySet[SafetyAssessment], on: date) -> dict[int, SafetyNow]:
+    """THE rule of a status in force on `on`, per venue: its latest self-assessment still valid that day (an
+    expired one gives no status). Every reader of statuses goes through it (the map, the open data)."""
     out: dict[int, SafetyNow] = {}
     rows = (
-        SafetyAssessment.objects.filter(venue_id__in=venue_ids, valid_until__gte=on)
+        assessments.filter(valid_until__gte=on)
         .order_by("venue_id", "assessed_at", "id")
         .values_list("venue_id", "status", "valid_until", "checklist")
     )
     for venue_id, status, until, checklist in rows:
         out[venue_id] = SafetyNow(status, until, checklist)  # the latest wins
     return out
+
+
+def safety_statuses(*, venue_ids: list[int], on: date) -> dict[int, SafetyNow]:
+    """The status in force on `on` of each of these venues that has one: its latest self-assessment still
+    valid that day (an expired one gives no status)."""
+    return _in_force(SafetyAssessment.objects.filter(venue_id__in=venue_ids), on)
+
+
+@dataclass(frozen=True)
+class PublishedSafety:
+    """An active venue with a self-assessment in force: what the public may know of it (its poster shows the
+    code, name and sector) and its status."""
+
+    venue_id: int
+    code: str
+    name: str
+    sector: str
+    commune_id: int
+    status: str
+    valid_until: date
+
+
+def safety_published_in(*, province_id: int, on: date) -> list[PublishedSafety]:
+    """The active venues of a province whose owner's self-assessment is in force on `on` (the rule of
+    `safety_statuses`), by commune, name and id. Venues never assessed, or whose assessment expired, are
+    not listed."""
+    assessments = SafetyAssessment.objects.filter(
+        venue__commune__province_id=province_id, venue__is_active=True
+    )
+    statuses = _in_force(assessments, on)
+    venues = (
+        Venue.objects.filter(commune__province_id=province_id, is_active=True)
+        .filter(pk__in=SafetyAssessment.objects.filter(valid_until__gte=on).values("venue_id"))
+        .order_by("commune_id", "name_folded", "id")
+        .values_list("pk", "code", "name", "sector", "commune_id")
+    )
+    return [
+        PublishedSafety(pk, code, name, sector, commune_id, statuses[pk].status, statuses[pk].valid_until)
+        for pk, code, name, sector, commune_id in venues
+        if pk in statuses
+    ]
+
+
+def venue_get_assessable(*, user: User, venue_id: int) -> Venue:
+    """The venue whose COVID-safety self-assessment this user may read and fill (the owner's page and
+    `/api/v1/venues/{id}/safety`): NotFound outside the user's scope, Forbidden for a venue the user sees
+    but does not own. The caller has checked the capability `venues.self_assess` first."""
+    venue = venue_get_visible(user=user, venue_id=venue_id)
+    if venue.owner_id is None or venue.owner_id != user.pk:
+        raise Forbidden(_("Only the venue's owner can fill its safety self-assessment."))
+    return venue
 
 
 def safety_latest(*, venue: Venue) -> SafetyAssessment | None:

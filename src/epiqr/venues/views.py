@@ -152,9 +152,7 @@ def venue_detail(request, pk: int):
 @no_personal_data("a venue's COVID-safety self-assessment: the place's measures, nobody's data")
 def venue_safety(request, pk: int):
     """The owner fills the COVID-safety checklist of their venue; the status shows on the safe-venue map."""
-    venue = selectors.venue_get_visible(user=request.user, venue_id=pk)
-    if venue.owner_id != request.user.pk:
-        raise Forbidden(_("Only the venue's owner can fill its safety self-assessment."))
+    venue = selectors.venue_get_assessable(user=request.user, venue_id=pk)
     checklist = safety.checklist_for(local_today())
     latest = selectors.safety_latest(venue=venue)
     initial = latest.answers if latest is not None and latest.checklist == checklist.id else {}
