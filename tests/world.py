@@ -95,7 +95,6 @@ def build_world(scale: float = 0.05) -> dict:
     }
 
 
-@contextmanager
 def _analyze() -> None:
     """PostgreSQL: statistics of the world just built. Its rows are not committed, so autovacuum never
     counts them and the planner takes the tables for empty: the admin's changelists (select_related()
@@ -108,6 +107,7 @@ def _analyze() -> None:
             cursor.execute("ANALYZE")
 
 
+@contextmanager
 def world_for_module(django_db_blocker):
     """build_world() inside a transaction that is rolled back when the module is done."""
     from django.test import override_settings

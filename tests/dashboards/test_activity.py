@@ -12,7 +12,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from epiqr.checkins.models import CheckIn, HealthDeclaration
 from epiqr.checkins.services import venue_counts_rollup
 from epiqr.core.permissions import Role
-from epiqr.core.timeutil import VN_TZ, aware, local_today, now
+from epiqr.core.timeutil import VN_TZ, aware, local_today, now, start_of_local_day
 from epiqr.dashboards.models import (
     ActivityDayCount,
     DeclarationDayCount,
@@ -145,7 +145,9 @@ def test_the_activity_page_of_an_officer(province_officer, make_user, commune, o
     cafe = VenueFactory(commune=commune, sector="food", capacity=2, name="Quán Đông")
     school = VenueFactory(commune=other_commune, sector="school", capacity=100, name="Trường Vắng")
     people = [PersonFactory(commune=commune) for _ in range(3)]
-    moment = now() - timedelta(minutes=10)
+    moment = max(
+        now() - timedelta(minutes=10), start_of_local_day(today)
+    )  # today's, even just after midnight
     for p in people:
         CheckIn.objects.create(venue=cafe, person=p, checked_in_at=moment, method="self")
     CheckIn.objects.create(venue=school, person=people[0], checked_in_at=moment, method="self")

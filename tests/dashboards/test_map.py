@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from epiqr.core.timeutil import local_today, now
+from epiqr.core.timeutil import local_today, now, start_of_local_day
 from epiqr.dashboards.models import ClusterSpot, VenueOccupancy
 from epiqr.dashboards.services import levels_recompute, population_set
 from epiqr.geo.models import Commune, Province
@@ -132,7 +132,11 @@ def test_clusters_are_tracing_clusters_of_counted_cases(commune, other_commune):
         person = PersonFactory(commune=venue.commune)
         Case.objects.create(person=person, commune=venue.commune, confirmed_on=today, status=status)
         CheckIn.objects.create(
-            person=person, venue=venue, checked_in_at=now() - timedelta(days=2, hours=i), method="self"
+            person=person,
+            venue=venue,
+            # yesterday morning in Vietnam: inside a case's infectious period at any hour the test runs
+            checked_in_at=start_of_local_day(today - timedelta(days=1)) + timedelta(hours=9 + i),
+            method="self",
         )
     assert clusters_refresh() == 1
     spot = ClusterSpot.objects.get()
