@@ -8,6 +8,7 @@ import pytest
 from epiqr.cases.models import Case
 from epiqr.core.permissions import Role
 from epiqr.core.timeutil import local_today
+from epiqr.dashboards.api import DashboardMapOut
 from epiqr.dashboards.services import (
     active_counts_refresh,
     day_counts_refresh,
@@ -52,6 +53,9 @@ def test_the_curve_levels_and_map_of_a_province_officer(api_client, make_user, g
     assert [r["day"] for r in history] == [week.isoformat()]
     data = api.get("/api/v1/dashboards/map").json()
     assert len(data["communes"]) == geo.communes.count()
+    # encoded without the schema's validation: it must still be exactly what the schema documents
+    assert DashboardMapOut.model_validate(data).model_dump(mode="json") == data
+    assert {c["code"]: c["level"] for c in data["communes"]}[commune.pk] == 3
     for path in ("/activity", "/activity/hours", "/occupancy", "/deployment"):
         assert api.get(f"/api/v1/dashboards{path}").status_code == 200, path
 

@@ -926,8 +926,10 @@ def map_data(*, user) -> MapData:
         places.append(MapPlace(kind, name, names[commune_id], lat, lon, count, limit))
 
     clusters = jurisdiction_filter(ClusterSpot.objects.all(), user=user, commune_path="commune")
-    for c in clusters.order_by("-cases", "name")[:500]:
-        place("cluster", c.venue_id, c.commune_id, c.name, c.cases, None)
+    for venue_id, commune_id, name, cases in clusters.order_by("-cases", "name").values_list(
+        "venue_id", "commune_id", "name", "cases"
+    )[:500]:
+        place("cluster", venue_id, commune_id, name, cases, None)
     for v in crowded_venues(user=user, limit=500):
         place("venue", v.venue_id, v.commune_id, v.name, v.people, v.capacity)
     for cam in crowding(user=user, area=Area(None, ""), hours=2):
@@ -936,15 +938,26 @@ def map_data(*, user) -> MapData:
     return MapData(communes, places, len(names) - len(communes))
 
 
-def crowded_venues(*, user, commune_id: int | None = None, limit: int = 50) -> list:
+@dataclass(frozen=True)
+class CrowdedVenue:
+    venue_id: int
+    commune_id: int
+    name: str
+    sector: str
+    people: int
+    capacity: int
+
+
+def crowded_venues(*, user, commune_id: int | None = None, limit: int = 50) -> list[CrowdedVenue]:
     """Venues of the jurisdiction whose people inside (last snapshot) reach CROWDED_SHARE of their
-    capacity, fullest first."""
+    capacity, fullest first (read as columns: the map asks for hundreds)."""
     qs = jurisdiction_filter(VenueOccupancy.objects.all(), user=user, commune_path="commune").filter(
         capacity__gt=0, people__gte=F("capacity") * CROWDED_SHARE
     )
     if commune_id is not None:
         qs = qs.filter(commune_id=commune_id)
-    rows = list(qs[: limit * 4])
+    columns = ("venue_id", "commune_id", "name", "sector", "people", "capacity")
+    rows = [CrowdedVenue(*r) for r in qs.values_list(*columns)[: limit * 4]]
     rows.sort(key=lambda r: (-r.people / r.capacity, -r.people, r.name))
     return rows[:limit]
 
