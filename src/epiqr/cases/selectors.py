@@ -1,8 +1,8 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,12 +22,24 @@ from .period import DEFAULT_DAYS_BEFORE, InfectiousPeriod, infectious_period
 COUNTED_STATUSES = (CaseStatus.ACTIVE, CaseStatus.RECOVERED, CaseStatus.DECEASED)
 
 
-def case_list_counted(*, user: User | None = None, confirmed_since: date | None = None) -> QuerySet[Case]:
+def case_list_counted(
+    *, user: User | None = None, confirmed_since: date | None = None, infectious_after: datetime | None = None
+) -> QuerySet[Case]:
     """The cases that count: confirmed and not cancelled; in the user's jurisdiction (every one for
-    user None, the public feed and the command line)."""
+    user None, the public feed and the command line). `infectious_after`: only cases whose infectious
+    period may last past that instant (period.infectious_period ends at isolation, at the end of the
+    confirmation day, or at an officer's end), so a year of cases is not read to find a month's."""
     qs = Case.objects.filter(status__in=COUNTED_STATUSES).select_related("person", "commune")
     if confirmed_since is not None:
         qs = qs.filter(confirmed_on__gte=confirmed_since)
+    if infectious_after is not None:
+        # a superset of the rule's answer (the caller clips each period): the day before in local time
+        # covers the end of the confirmation day whatever the zone of `infectious_after`
+        qs = qs.filter(
+            Q(confirmed_on__gte=infectious_after.date() - timedelta(days=1))
+            | Q(isolated_at__gte=infectious_after)
+            | Q(infectious_until_override__gte=infectious_after)
+        )
     return qs if user is None else jurisdiction_filter(qs, user=user, commune_path="commune")
 
 

@@ -14,11 +14,11 @@ from .policies import policy_engine, policy_get
 from .store import CheckinStore, checkins_of_person
 
 
-def f0_visits(*, since: datetime, until: datetime, cases=None) -> list[tuple]:
-    """(case, visit) for each check-in of recent cases inside their infectious periods: one query.
-    `cases` defaults to every case that counts (cases.selectors.case_list_counted: not cancelled)."""
-    if cases is None:
-        cases = case_list_counted(confirmed_since=since.date())
+def f0_visits(*, since: datetime, until: datetime, user: User | None = None) -> list[tuple]:
+    """(case, visit) for each check-in of the cases that count (cases.selectors.case_list_counted: not
+    cancelled; of the user's jurisdiction, every one for None) inside their infectious periods, clipped to
+    `since`-`until`: one query for the visits; only the cases whose period reaches `since` are read."""
+    cases = case_list_counted(user=user, infectious_after=since)
     by_person = {}
     periods = []
     for case in cases:
@@ -35,7 +35,7 @@ def cluster_list(*, user: User | None, days: int = 14, until: datetime | None = 
     cases of the user's jurisdiction; every case for None: the dashboards' map, which shows counts only)."""
     until = until or now()
     since = until - timedelta(days=days + 14)
-    pairs = f0_visits(since=since, until=until, cases=case_list_counted(user=user))
+    pairs = f0_visits(since=since, until=until, user=user)
     by_venue: dict[int, list] = {}
     for case, visit in pairs:
         by_venue.setdefault(visit.venue_id, []).append((case, visit))
