@@ -2,10 +2,13 @@
 self-assessed safety statuses in force (CSV, XLSX and in the JSON), and the safe-venue map (venues with
 their QR up and their status in the public risky-venue feed). No person."""
 
+import json
+import zlib
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -120,7 +123,7 @@ def open_data(request, fmt: str) -> HttpResponse:
         if province is None:
             raise BadQuery(_("Choose a province from the list."))
         if fmt == "json":
-            rows = selectors.open_rows(province_code=province, since=since, until=until)
+            body = _open_json(province=province, since=since, until=until)
         else:
             data = selectors.open_csv(province_code=province, since=since, until=until)
     except BadQuery as exc:
@@ -128,23 +131,42 @@ def open_data(request, fmt: str) -> HttpResponse:
     except NotFound:
         return JsonResponse({"detail": _("No such province."), "code": "not_found"}, status=404)
     if fmt == "json":
-        response: HttpResponse = JsonResponse(
-            {
-                "province_code": province,
-                "since": since.isoformat(),
-                "until": until.isoformat(),
-                "suppressed_below": opendata.SUPPRESS_BELOW,
-                "note": "null: a count from 1 to 4, not published so that nobody can be singled out",
-                "rows": [r.as_json() for r in rows],
-                "venue_safety": _venue_safety_json(province),
-            },
-            json_dumps_params={"ensure_ascii": False},
-        )
+        response = HttpResponse(body, content_type="application/json")
     else:
         response = export.csv_bytes_response(data, filename=f"epiqr-open-{province}-{since}-{until}.csv")
     response["Cache-Control"] = f"public, max-age={selectors.OPEN_CACHE_SECONDS}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _open_json(*, province: int, since: date, until: date) -> bytes:
+    """`open/data.json`'s body, encoded once per generation of the open data, query, day and language and
+    kept compressed (as the CSV): encoding a province's rows and thousands of venue statuses cost more than
+    everything else of the request. A new venue self-assessment shows within two cache lifetimes at most
+    (this body's over `selectors.open_venues`' rows)."""
+    key = (
+        f"dashboards:open:json:{selectors.open_generation()}:{province}:{since}:{until}:{local_today()}"
+        f":{get_language()}"
+    )
+    packed = cache.get(key)
+    if packed is not None:
+        return zlib.decompress(packed)
+    rows = selectors.open_rows(province_code=province, since=since, until=until)
+    body = json.dumps(
+        {
+            "province_code": province,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "suppressed_below": opendata.SUPPRESS_BELOW,
+            "note": "null: a count from 1 to 4, not published so that nobody can be singled out",
+            "rows": [r.as_json() for r in rows],
+            "venue_safety": _venue_safety_json(province),
+        },
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+    ).encode()
+    cache.set(key, zlib.compress(body, 6), selectors.OPEN_CACHE_SECONDS)
+    return body
 
 
 def _labels(row: opendata.OpenVenue) -> dict[str, str]:
