@@ -26,6 +26,17 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Answers cached for a while (the public risky-venue feed, open data) never leak from one test's
+    database into the next test (each test's rows are rolled back; the process's cache is not)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _language_reset():
     """A request in English (the test client runs it in this thread, and the locale middleware leaves
     its language active) must not make the next test's services speak English."""

@@ -29,13 +29,3 @@ def province_officer(make_user, geo):
     from epiqr.core.permissions import Role
 
     return make_user(Role.PROVINCE_OFFICER, province=geo)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Open data is cached: a test never sees another test's answers."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

@@ -7,6 +7,7 @@ from django.test import Client
 from epiqr.cases.models import Case, CaseStatus
 from epiqr.cases.services import case_cancel
 from epiqr.core.permissions import Role
+from epiqr.core.timeutil import now
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,21 @@ def test_the_recent_visits_of_cases_read_only_the_cases_whose_period_reaches_the
     late = {c.pk for c, _v in got if c.confirmed_on < since.date() - timedelta(days=1)}
     assert late, "the cases confirmed before the window but infectious into it are there"
     assert case_list_counted(infectious_after=since).count() < case_list_counted().count()
+
+
+def test_the_public_feed_is_reused_until_a_new_case_or_its_time_is_up(cafe_story, case_of):
+    """The feed of now is the whole country's and polled by every phone: computed once and reused for
+    FEED_SECONDS; a new case shows at once, a cancellation when the reused answer expires."""
+    from django.core.cache import cache
+
+    from epiqr.tracing.clusters import FEED_SECONDS, risky_venue_feed
+
+    assert 30 <= FEED_SECONDS <= 300
+    assert feed_venues() == {cafe_story["cafe"].code}
+    ha = case_of(cafe_story["ha"])  # Hà was at the market: the market shows at once
+    assert feed_venues() == {cafe_story["cafe"].code, cafe_story["market"].code}
+    case_cancel(case=ha, reason="Nhầm người")
+    assert cafe_story["market"].code in feed_venues()  # the reused answer, for at most FEED_SECONDS
+    assert cafe_story["market"].code not in {e["venue_code"] for e in risky_venue_feed(days=14, until=now())}
+    cache.clear()  # the time is up
+    assert feed_venues() == {cafe_story["cafe"].code}

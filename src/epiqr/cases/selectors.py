@@ -43,6 +43,12 @@ def case_list_counted(
     return qs if user is None else jurisdiction_filter(qs, user=user, commune_path="commune")
 
 
+def case_newest_id() -> int:
+    """The id of the newest case (0 for none): an index probe that changes whenever a case is opened, for
+    caches of answers computed over every case."""
+    return Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def person_active_case(*, person_id: int) -> Case | None:
     return Case.objects.filter(person_id=person_id, status=CaseStatus.ACTIVE).first()
 

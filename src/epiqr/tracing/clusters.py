@@ -3,8 +3,10 @@ citizen's own check against it). Which cases count comes from cases.selectors.ca
 
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
+
 from epiqr.accounts.models import User
-from epiqr.cases.selectors import case_list_counted, case_period
+from epiqr.cases.selectors import case_list_counted, case_newest_id, case_period
 from epiqr.core.timeutil import iso_utc, now
 from epiqr.venues.models import Venue
 
@@ -67,14 +69,30 @@ def cluster_list(*, user: User | None, days: int = 14, until: datetime | None = 
     return clusters
 
 
+FEED_SECONDS = 120  # how long the public feed of "now" is reused
+
+
 def risky_venue_feed(*, days: int = 14, until: datetime | None = None) -> list[dict]:
     """Places and times where F0s were present: venue code, start, end, risk level. No personal data.
 
     Presence intervals of all F0s at a venue are merged; the level is "high" where two or more cases
     were present together, else "medium".
-    """
 
-    until = until or now()
+    The feed of now (no `until`) is the whole country's and public (phones poll it, every citizen's
+    self-check reads it): it is computed at most once per FEED_SECONDS and per newest case, and reused in
+    between (seconds of work at national volume). A new case shows at once; a cancelled or ended case and an
+    edited period within FEED_SECONDS."""
+    if until is not None:
+        return _risky_venue_feed(days=days, until=until)
+    key = f"tracing:feed:{days}:{case_newest_id()}"
+    feed = cache.get(key)
+    if feed is None:
+        feed = _risky_venue_feed(days=days, until=now())
+        cache.set(key, feed, FEED_SECONDS)
+    return feed
+
+
+def _risky_venue_feed(*, days: int, until: datetime) -> list[dict]:
     policy = policy_engine(policy_get(on=until.date()))
     pairs = f0_visits(since=until - timedelta(days=days), until=until)
     by_venue: dict[int, list[tuple[datetime, datetime, int]]] = {}
