@@ -169,20 +169,28 @@ def _open_json(*, province: int, since: date, until: date) -> bytes:
     return body
 
 
-def _labels(row: opendata.OpenVenue) -> dict[str, str]:
-    """The sector's and the status's names in the language of the request."""
-    return {
-        "sector_name": str(dict(Sector.choices).get(row.sector, row.sector)),
-        "status_name": str(dict(SafetyStatus.choices).get(row.status, row.status)),
-    }
+def _labeller():
+    """row -> the sector's and the status's names in the language of the request (the names looked up
+    once, not per venue: a province publishes tens of thousands)."""
+    sectors = {k: str(v) for k, v in Sector.choices}
+    statuses = {k: str(v) for k, v in SafetyStatus.choices}
+
+    def labels(row: opendata.OpenVenue) -> dict[str, str]:
+        return {
+            "sector_name": sectors.get(row.sector, row.sector),
+            "status_name": statuses.get(row.status, row.status),
+        }
+
+    return labels
 
 
 def _venue_safety_json(province: int) -> dict:
+    labels = _labeller()
     return {
         "on": local_today().isoformat(),
         "note": "venues whose owner's COVID-safety self-assessment is in force today; "
         "venues never assessed or whose assessment expired are not listed",
-        "venues": [v.as_json(**_labels(v)) for v in selectors.open_venues(province_code=province)],
+        "venues": [v.as_json(**labels(v)) for v in selectors.open_venues(province_code=province)],
     }
 
 
@@ -200,10 +208,11 @@ def open_venues(request, fmt: str) -> HttpResponse:
         rows = selectors.open_venues(province_code=province)
     except NotFound:
         return JsonResponse({"detail": _("No such province."), "code": "not_found"}, status=404)
+    labels = _labeller()
     sheet = export.Sheet(
         title="safe-venues",
         header=opendata.VENUE_HEADER,
-        rows=(r.as_cells(**_labels(r)) for r in rows),
+        rows=(r.as_cells(**labels(r)) for r in rows),
         widths=(10, 18, 10, 22, 12, 32, 12, 22, 12, 16, 12),
     )
     response = export.response(sheet, fmt=fmt, filename=f"epiqr-safe-venues-{province}-{local_today()}.{fmt}")

@@ -1095,10 +1095,11 @@ def open_venues(*, province_code: int) -> list[opendata.OpenVenue]:
     """The safe-venue statuses of a province as published (open data): the active venues, events left out,
     whose owner's self-assessment is in force today (venues' `safety_published_in`, the rule the map reads
     through `safety_statuses`), by commune and name. A venue never assessed or whose assessment expired is
-    not listed (the map shows it as not assessed). Public: no person; cached as the map (a new
-    self-assessment shows within OPEN_CACHE_SECONDS)."""
+    not listed (the map shows it as not assessed). Public: no person; cached for OPEN_CACHE_SECONDS (a new
+    self-assessment shows within that time) whatever the cases do (the counts' generation changes with
+    every case; the statuses do not depend on cases)."""
     today = local_today()
-    key = f"dashboards:open:venues:{open_generation()}:{province_code}:{today}"
+    key = f"dashboards:open:venues:{province_code}:{today}"
     rows = cache.get(key)
     if rows is None:
         province = Province.objects.filter(pk=province_code).first()
