@@ -72,3 +72,21 @@ def test_a_chart_draws_one_bar_per_value_with_its_value_and_the_line():
         "0 0 600 160", ""
     )
     assert f'<polyline points="{chart.line_points}"/>' in svg
+
+
+def test_an_open_data_row_shows_suppressed_counts_as_below_the_threshold():
+    from datetime import date
+
+    from epiqr.dashboards.opendata import OpenRow
+
+    row = OpenRow(date(2026, 11, 3), 46, "Huế", 1900, "Phường <Vỹ Dạ>", None, 0, 120, 118, None, None)
+    leveled = OpenRow(date(2026, 11, 4), 46, "Huế", 1900, "Phường Vỹ Dạ", 7, 5, 130, 129, 6, 2)
+    with translation.override("en"):
+        html = _render("{% open_rows rows 5 %}", rows=[row, leveled])
+        empty = _render("{% open_rows rows 5 %}", rows=[])
+    first, second = html.splitlines()
+    assert first.startswith("<tr><td>03/11/2026</td>") and "Phường &lt;Vỹ Dạ&gt;" in first
+    assert 'data-label="Cases by confirmation">&lt;5<' in first and 'data-label="Cases by onset">0<' in first
+    assert 'data-label="Positives">&lt;5<' in first and 'data-label="Level">—<' in first
+    assert 'data-label="Positives">6<' in second and 'data-label="Level">2<' in second
+    assert 'colspan="8"' in empty

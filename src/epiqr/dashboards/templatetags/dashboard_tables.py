@@ -119,3 +119,37 @@ def place_rows(places, crowded: bool = False):
             row += _cell(cases, localize(p.count))
         out.append(row + "</tr>\n")
     return mark_safe("".join(out))  # noqa: S308 - see above
+
+
+@register.simple_tag
+def open_rows(rows, threshold: int):
+    """The open-data page's rows: day, commune, the five counts (a suppressed one reads "<threshold"),
+    the level of that day."""
+    if not rows:
+        return format_html(
+            '<tr><td colspan="8" class="muted">{}</td></tr>', _("Nothing recorded in this period.")
+        )
+    commune, level, *counts = _labels(
+        "Commune",
+        "Level",
+        "Cases by confirmation",
+        "Cases by onset",
+        "People sampled",
+        "With a result",
+        "Positives",
+    )
+    hidden = f"&lt;{int(threshold)}"
+    out = []
+    for r in rows:
+        values = (r.confirmed, r.onset, r.samples, r.resulted, r.positives)
+        out.append(
+            f"<tr><td>{r.day:%d/%m/%Y}</td>"
+            + _cell(commune, escape(r.commune))
+            + "".join(
+                _cell(label, hidden if value is None else localize(value))
+                for label, value in zip(counts, values, strict=True)
+            )
+            + _cell(level, "—" if r.level is None else int(r.level))
+            + "</tr>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - see above
