@@ -16,11 +16,29 @@ from .policies import policy_engine, policy_get
 from .store import CheckinStore, checkins_of_person
 
 
-def f0_visits(*, since: datetime, until: datetime, user: User | None = None) -> list[tuple]:
+PERIOD_FIELDS = (
+    "id",
+    "person_id",
+    "confirmed_on",
+    "onset_on",
+    "sample_on",
+    "isolated_at",
+    "infectious_from_override",
+    "infectious_until_override",
+)
+
+
+def f0_visits(
+    *, since: datetime, until: datetime, user: User | None = None, people: bool = True
+) -> list[tuple]:
     """(case, visit) for each check-in of the cases that count (cases.selectors.case_list_counted: not
     cancelled; of the user's jurisdiction, every one for None) inside their infectious periods, clipped to
-    `since`-`until`: one query for the visits; only the cases whose period reaches `since` are read."""
+    `since`-`until`: one query for the visits; only the cases whose period reaches `since` are read.
+    `people=False`: the cases carry only what their period needs (the public feed: no names, and a
+    country's cases read without their people and communes)."""
     cases = case_list_counted(user=user, infectious_after=since)
+    if not people:
+        cases = cases.select_related(None).only(*PERIOD_FIELDS)
     by_person = {}
     periods = []
     for case in cases:
@@ -94,7 +112,7 @@ def risky_venue_feed(*, days: int = 14, until: datetime | None = None) -> list[d
 
 def _risky_venue_feed(*, days: int, until: datetime) -> list[dict]:
     policy = policy_engine(policy_get(on=until.date()))
-    pairs = f0_visits(since=until - timedelta(days=days), until=until)
+    pairs = f0_visits(since=until - timedelta(days=days), until=until, people=False)
     by_venue: dict[int, list[tuple[datetime, datetime, int]]] = {}
     for case, v in pairs:
         start, end = engine.presence(v, policy)
