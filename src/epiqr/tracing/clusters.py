@@ -15,7 +15,6 @@ from .models import Exposure
 from .policies import policy_engine, policy_get
 from .store import CheckinStore, checkins_of_person
 
-
 PERIOD_FIELDS = (
     "id",
     "person_id",
