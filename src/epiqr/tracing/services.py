@@ -58,27 +58,12 @@ def tracing_compute(
     policy = policy_engine(row)
     period = case_period(case=case, days_before=policy.infectious_days_before)
     index = engine.Period(case.person_id, period.start, period.end)
-    if degree == 1:
-        return row, _trace_f1(index, policy), period
-    result = engine.trace(
-        periods=[index], store=CheckinStore(), policy=policy, degree=degree, until=until or now()
+    # engine.trace() on columns (one packed read per degree, objects only for the contacts found), proven
+    # equal by tests/tracing/test_batch_f2.py, test_batch_oracle.py and test_store.py.
+    result = batch.trace_one(
+        index=index, store=CheckinStore(), policy=policy, degree=degree, until=until or now()
     )
     return row, result, period
-
-
-def _trace_f1(index: engine.Period, policy: engine.Policy) -> engine.TraceResult:
-    """engine.trace() at degree 1 for one F0 by the batch path (one packed read, the rule on columns,
-    objects only for the contacts found): what engine.trace() gives, proven equal by
-    tests/tracing/test_batch_oracle.py and tests/tracing/test_store.py."""
-    pairs, sectors = CheckinStore().pairs_around([index], *engine.reach(policy))
-    found = batch.trace_pairs(pairs=pairs, policy=policy, index_ids=[index.person_id], sectors=sectors)
-    return engine.TraceResult(
-        policy=policy,
-        degree=1,
-        index_visits=batch.index_visits(pairs, sectors),
-        contacts=found.contacts_of(index.person_id),
-        skipped_cases=set(found.skipped),
-    )
 
 
 def tracing_compute_batch(*, cases: list[Case], policy_name: str | None = None) -> batch.BatchResult:
