@@ -25,6 +25,12 @@ The batch's baseline is the bare SQL statement that reads the same pairs (each F
 period joined to every check-in within the policy's reach at the same venue, the plain columns, nothing
 else): its rows read by the client through binary COPY and thrown away, and its execution inside the
 server alone (EXPLAIN ANALYZE with TIMING OFF: no rows sent).
+
+F2's baseline is the engine's object-by-object F2 (`engine.trace(degree=2)` over `CheckinStore`, what
+`tracing_compute` ran before F2 went on columns), put in place of `batch.trace_one` for its turns: the
+same F0s, alternately, in the same run; computed and stored (`run_create`, rolled back) and computed
+only, with the ratios new / baseline (of medians, of maxima, and per F0), and a check that both paths
+give the same contacts.
 """
 
 import argparse
@@ -81,7 +87,7 @@ def main():
     ap.add_argument("--scale", choices=sorted(SCALES), default="tiny")
     ap.add_argument("--f0", type=int, default=1000, help="number of random F0s")
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2")
+    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2 (new path and engine baseline)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=5, help="batch repetitions")
     ap.add_argument("--no-synth", action="store_true", help="reuse the world already in the database")
@@ -369,31 +375,95 @@ def main():
         print(f"  ({load()})")
 
     if "f2" in parts:
-        # What an officer waits for when pressing "F2": the run computed and stored (rolled back here);
-        # first pass cold, second warm; then computed only (warm).
-        for label in ("COLD", "WARM"):
-            store_t, store_n, store_x = [], [], []
-            for case in cases[: args.f2]:
-                with transaction.atomic():
-                    t0 = time.perf_counter()
-                    run = run_create(case=case, policy_name="vn-window-60", degree=2)
-                    store_t.append(time.perf_counter() - t0)
-                    store_n.append(run.contact_count)
-                    store_x.append(Exposure.objects.filter(contact__run=run).count())
-                    transaction.set_rollback(True)
+        # What an officer waits for when pressing "F2": the run computed and stored (rolled back here),
+        # and computed only. The new path (tracing_compute: batch.trace_one on columns) against the
+        # baseline in the same run, on the same F0s: the engine's object-by-object F2 (engine.trace over
+        # CheckinStore, the path before issue 17's seventh session), put in place of batch.trace_one.
+        # Alternately: the baseline first on even F0s, the new path first on odd ones; first pass COLD
+        # (each side's first read counted only for the F0s where it went first), second WARM.
+        from contextlib import contextmanager
+
+        from epiqr.tracing import batch as batch_module
+        from epiqr.tracing import engine
+
+        new_path = batch_module.trace_one
+
+        def engine_path(*, index, store, policy, degree=1, until=None):
+            return engine.trace(periods=[index], store=store, policy=policy, degree=degree, until=until)
+
+        @contextmanager
+        def path(side):
+            batch_module.trace_one = new_path if side == "new" else engine_path
+            try:
+                yield
+            finally:
+                batch_module.trace_one = new_path
+
+        def stored(case, side):
+            with path(side), transaction.atomic():
+                t0 = time.perf_counter()
+                run = run_create(case=case, policy_name="vn-window-60", degree=2)
+                seconds = time.perf_counter() - t0
+                exposures = Exposure.objects.filter(contact__run=run).count()
+                transaction.set_rollback(True)
+            return seconds, run.contact_count, exposures
+
+        def computed(case, side):
+            with path(side):
+                t0 = time.perf_counter()
+                result = tracing_compute(case=case, policy_name="vn-window-60", degree=2)[1]
+            return time.perf_counter() - t0, result
+
+        def report(title, times, extra=""):
+            new, old = times["new"], times["old"]
+            ratios = [n / o for n, o in zip(new, old, strict=True)]
+            print(f"  {title} ({len(new)} F0s){extra}")
+            print(f"    baseline (engine) : p50 {ms(statistics.median(old))}  max {ms(max(old))}")
+            print(f"    new (columns)     : p50 {ms(statistics.median(new))}  max {ms(max(new))}")
             print(
-                f"\nF2 run stored (run_create, {len(store_t)} F0s), {label}: p50 {ms(statistics.median(store_t))}  "
-                f"max {ms(max(store_t))} (max {max(store_n)} contacts, {max(store_x)} exposures; {load()})"
+                f"    new / baseline    : ratio of p50s {statistics.median(new) / statistics.median(old):.2f}x, "
+                f"of maxima {max(new) / max(old):.2f}x; per-F0 ratio p50 {statistics.median(ratios):.2f}x, "
+                f"max {max(ratios):.2f}x"
             )
-        f2_t, f2_n = [], []
-        for case in cases[: args.f2]:
-            t0 = time.perf_counter()
-            _row, result, _p = tracing_compute(case=case, policy_name="vn-window-60", degree=2)
-            f2_t.append(time.perf_counter() - t0)
-            f2_n.append(len(result.contacts))
-        print(
-            f"F2 for one F0 computed, not stored ({len(f2_t)} F0s), WARM: p50 {ms(statistics.median(f2_t))}  "
-            f"max {ms(max(f2_t))} (mean {statistics.mean(f2_n):.0f} F1+F2 contacts)"
+
+        f2_cases = cases[: args.f2]
+        for label in ("COLD", "WARM"):
+            times = {"new": [], "old": []}
+            cold = {"new": [], "old": []}
+            sizes = []
+            for i, case in enumerate(f2_cases):
+                order = ("old", "new") if i % 2 == 0 else ("new", "old")
+                for side in order:
+                    seconds, contacts, exposures = stored(case, side)
+                    times[side].append(seconds)
+                    if side == order[0]:
+                        cold[side].append(seconds)
+                sizes.append((contacts, exposures))
+            print(f"\nF2 run stored (run_create), {label}; {load()}")
+            print(f"  (max {max(n for n, _ in sizes)} contacts, {max(x for _, x in sizes)} exposures)")
+            report("computed + stored, every F0", times)
+            if label == "COLD":
+                print(
+                    f"    first read of each F0 only: baseline p50 {ms(statistics.median(cold['old']))} "
+                    f"max {ms(max(cold['old']))} ({len(cold['old'])} F0s); new p50 "
+                    f"{ms(statistics.median(cold['new']))} max {ms(max(cold['new']))} ({len(cold['new'])} other F0s)"
+                )
+        times = {"new": [], "old": []}
+        counts = []
+        for i, case in enumerate(f2_cases):
+            found = {}
+            for side in ("old", "new") if i % 2 == 0 else ("new", "old"):
+                seconds, found[side] = computed(case, side)
+                times[side].append(seconds)
+            assert found["new"].contacts == found["old"].contacts, "columns != engine"
+            assert found["new"].skipped_cases == found["old"].skipped_cases, "columns != engine"
+            counts.append(len(found["new"].contacts))
+        print(f"\nF2 for one F0 computed, not stored, WARM; {load()}")
+        report(
+            "computed",
+            times,
+            f"; mean {statistics.mean(counts):.0f} F1+F2 contacts, max {max(counts)}; "
+            "checked: the same contacts, exposures and cases left out on both paths",
         )
     if not args.keep_cases:
         Case.objects.filter(source="bench").delete()

@@ -56,3 +56,18 @@ def test_many_rows_past_one_executemany_and_none_at_all():
     assert AuditEvent.objects.filter(action="test.bulk").count() == 20_003
     last = AuditEvent.objects.get(target_id="20002")
     assert last.row_count == 20_002 and last.at == start + timedelta(seconds=20_002 % 50)
+
+
+@pytest.mark.postgres_only
+def test_binary_rows_read_back_as_written(require_postgres, make_user):
+    """binary=True: binary COPY typed by the model's columns (tracing's runs use it), the same rows back:
+    text needing no escape, NULLs, microseconds, another time zone; a JSON column takes the object."""
+    user = make_user("admin")
+    at = datetime(2026, 12, 3, 9, 30, 15, 123456, tzinfo=UTC)
+    hostile = 'tab\there, new\nline, back\\slash, "quotes", \\N, Nguyễn Thị Ánh'
+    rows = [
+        (at, user.pk, "test.one", "person", "42", hostile, 3, {"n": 1}),
+        (at.astimezone(VN_TZ) + timedelta(hours=1), None, "test.two", "", "", "", None, []),
+    ]
+    assert rows_insert(AuditEvent, FIELDS, rows, binary=True) == 2
+    assert _read() == rows

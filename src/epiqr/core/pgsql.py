@@ -48,29 +48,40 @@ def _element(value) -> str:
     return str(value)
 
 
-def copy_into(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+def copy_into(
+    cur, table: str, columns: Sequence[str], rows: Iterable[tuple], *, types: Sequence[str] | None = None
+) -> int:
     """PostgreSQL: plain tuples into `table` (a quoted name or a temporary table) with COPY ... FROM STDIN,
-    one stream and no model objects; how many rows were written. `cur` is a Django cursor."""
+    one stream and no model objects; how many rows were written. `cur` is a Django cursor. With `types`
+    (the columns' PostgreSQL types) the binary format: several times faster for numbers and times, which
+    text COPY formats one by one; each value must then be of its column's Python type."""
     note_write()  # COPY bypasses execute wrappers: tell core.replica (read your own write)
     count = 0
-    with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    binary = " (FORMAT BINARY)" if types is not None else ""
+    with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+        if types is not None:
+            copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
             count += 1
     return count
 
 
-def rows_insert(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
+def rows_insert(model, fields: Sequence[str], rows: Iterable[tuple], *, binary: bool = False) -> int:
     """Plain tuples into a model's table, no model instances: COPY on PostgreSQL, one executemany per
     20,000 rows elsewhere (datetimes adapted once per distinct value: bulk rows repeat their times a lot).
     `fields` are field names or attnames (`tube` or `tube_id`); give every column without a database
-    default. The one bulk writer of plain rows (tracing runs, tubes and results, check-ins)."""
+    default. The one bulk writer of plain rows (tracing runs, tubes and results, check-ins).
+    `binary`: binary COPY on PostgreSQL, typed by the model's columns (rows of numbers and times go
+    several times faster; every value must be of its column's Python type: int, float, aware datetime,
+    str, None)."""
     meta = model._meta
     columns = [connection.ops.quote_name(meta.get_field(f).column) for f in fields]
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            return copy_into(cur, table, columns, rows)
+            types = [meta.get_field(f).db_type(connection).split("(")[0] for f in fields] if binary else None
+            return copy_into(cur, table, columns, rows, types=types)
         adapted: dict[datetime, str] = {}
 
         def adapt(value):

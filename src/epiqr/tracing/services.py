@@ -199,7 +199,7 @@ def run_create(
         )
         for c in result.contacts
     ]
-    rows_insert(Contact, CONTACT_FIELDS, contact_rows)
+    rows_insert(Contact, CONTACT_FIELDS, contact_rows, binary=True)
     ids = dict(run.contacts.values_list("person_id", "pk"))
     rows_insert(
         Exposure,
@@ -222,6 +222,7 @@ def run_create(
             for c in result.contacts
             for e in c.exposures
         ),
+        binary=True,
     )
     if previous is not None:
         now_found = {c.person_id: c.degree for c in result.contacts}
