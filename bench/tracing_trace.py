@@ -26,11 +26,13 @@ period joined to every check-in within the policy's reach at the same venue, the
 else): its rows read by the client through binary COPY and thrown away, and its execution inside the
 server alone (EXPLAIN ANALYZE with TIMING OFF: no rows sent).
 
-F2's baseline is the engine's object-by-object F2 (`engine.trace(degree=2)` over `CheckinStore`, what
-`tracing_compute` ran before F2 went on columns), put in place of `batch.trace_one` for its turns: the
-same F0s, alternately, in the same run; computed and stored (`run_create`, rolled back) and computed
+F2's baseline is the path before F2 went on columns: the engine's object-by-object F2
+(`engine.trace(degree=2)` over `CheckinStore`) put in place of `batch.trace_one`, and `run_create`'s rows
+written by text COPY (`rows_insert` without `binary`), for its turns: the same F0s, alternately, in the
+same run; computed and stored (`run_create`, rolled back) and computed
 only, with the ratios new / baseline (of medians, of maxima, and per F0), and a check that both paths
-give the same contacts.
+give the same contacts. The stored figures are also given with the foreign-key checks the commit would
+run (deferred, so the rollback skips them; `SET CONSTRAINTS ALL IMMEDIATE` runs them).
 """
 
 import argparse
@@ -376,37 +378,49 @@ def main():
 
     if "f2" in parts:
         # What an officer waits for when pressing "F2": the run computed and stored (rolled back here),
-        # and computed only. The new path (tracing_compute: batch.trace_one on columns) against the
-        # baseline in the same run, on the same F0s: the engine's object-by-object F2 (engine.trace over
-        # CheckinStore, the path before issue 17's seventh session), put in place of batch.trace_one.
+        # and computed only. The new path (tracing_compute: batch.trace_one on columns; run_create's rows
+        # by binary COPY) against the baseline in the same run, on the same F0s: the path before issue 17's
+        # seventh session, the engine's object-by-object F2 (engine.trace over CheckinStore) put in place
+        # of batch.trace_one and run_create's rows by text COPY (rows_insert without binary).
         # Alternately: the baseline first on even F0s, the new path first on odd ones; first pass COLD
         # (each side's first read counted only for the F0s where it went first), second WARM.
         from contextlib import contextmanager
 
         from epiqr.tracing import batch as batch_module
         from epiqr.tracing import engine
+        from epiqr.tracing import services as services_module
 
-        new_path = batch_module.trace_one
+        new_path, new_insert = batch_module.trace_one, services_module.rows_insert
 
         def engine_path(*, index, store, policy, degree=1, until=None):
             return engine.trace(periods=[index], store=store, policy=policy, degree=degree, until=until)
 
+        def text_insert(model, fields, rows, binary=False):
+            return new_insert(model, fields, rows)
+
         @contextmanager
         def path(side):
-            batch_module.trace_one = new_path if side == "new" else engine_path
+            if side == "old":
+                batch_module.trace_one, services_module.rows_insert = engine_path, text_insert
             try:
                 yield
             finally:
-                batch_module.trace_one = new_path
+                batch_module.trace_one, services_module.rows_insert = new_path, new_insert
 
         def stored(case, side):
+            """(run_create's seconds, the seconds of the foreign-key checks its commit would run, contacts,
+            exposures). The checks are deferred to the commit, which the rollback skips: SET CONSTRAINTS
+            ALL IMMEDIATE runs them (not the commit's WAL flush)."""
             with path(side), transaction.atomic():
                 t0 = time.perf_counter()
                 run = run_create(case=case, policy_name="vn-window-60", degree=2)
-                seconds = time.perf_counter() - t0
+                t1 = time.perf_counter()
+                with connection.cursor() as cur:
+                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                t2 = time.perf_counter()
                 exposures = Exposure.objects.filter(contact__run=run).count()
                 transaction.set_rollback(True)
-            return seconds, run.contact_count, exposures
+            return t1 - t0, t2 - t1, run.contact_count, exposures
 
         def computed(case, side):
             with path(side):
@@ -429,19 +443,22 @@ def main():
         f2_cases = cases[: args.f2]
         for label in ("COLD", "WARM"):
             times = {"new": [], "old": []}
+            checked = {"new": [], "old": []}
             cold = {"new": [], "old": []}
             sizes = []
             for i, case in enumerate(f2_cases):
                 order = ("old", "new") if i % 2 == 0 else ("new", "old")
                 for side in order:
-                    seconds, contacts, exposures = stored(case, side)
+                    seconds, checks, contacts, exposures = stored(case, side)
                     times[side].append(seconds)
+                    checked[side].append(seconds + checks)
                     if side == order[0]:
                         cold[side].append(seconds)
                 sizes.append((contacts, exposures))
             print(f"\nF2 run stored (run_create), {label}; {load()}")
             print(f"  (max {max(n for n, _ in sizes)} contacts, {max(x for _, x in sizes)} exposures)")
             report("computed + stored, every F0", times)
+            report("computed + stored + the commit's deferred foreign-key checks", checked)
             if label == "COLD":
                 print(
                     f"    first read of each F0 only: baseline p50 {ms(statistics.median(cold['old']))} "
