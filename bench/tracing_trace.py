@@ -26,10 +26,10 @@ period joined to every check-in within the policy's reach at the same venue, the
 else): its rows read by the client through binary COPY and thrown away, and its execution inside the
 server alone (EXPLAIN ANALYZE with TIMING OFF: no rows sent).
 
-F2's baseline is the path before F2 went on columns: the engine's object-by-object F2
-(`engine.trace(degree=2)` over `CheckinStore`) put in place of `batch.trace_one`, and `run_create`'s rows
-written by text COPY (`rows_insert` without `binary`), for its turns: the same F0s, alternately, in the
-same run; computed and stored (`run_create`, rolled back) and computed
+F2's baseline is `tracing/services.py` as it was at `--f2-baseline` (a git revision; by default the last
+commit before F2 went on columns: the engine's object-by-object F2, `engine.trace(degree=2)` over
+`CheckinStore`, and `run_create`'s rows from engine objects by text COPY), read with `git show` and loaded
+beside the current module: the same F0s, alternately, in the same run; computed and stored (`run_create`, rolled back) and computed
 only, with the ratios new / baseline (of medians, of maxima, and per F0), and a check that both paths
 give the same contacts. The stored figures are also given with the foreign-key checks the commit would
 run (deferred, so the rollback skips them; `SET CONSTRAINTS ALL IMMEDIATE` runs them).
@@ -89,7 +89,12 @@ def main():
     ap.add_argument("--scale", choices=sorted(SCALES), default="tiny")
     ap.add_argument("--f0", type=int, default=1000, help="number of random F0s")
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2 (new path and engine baseline)")
+    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2 (new path and baseline)")
+    ap.add_argument(
+        "--f2-baseline",
+        default="9601eaed",
+        help="git revision whose tracing/services.py is F2's baseline (default: before F2 went on columns)",
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=5, help="batch repetitions")
     ap.add_argument("--no-synth", action="store_true", help="reuse the world already in the database")
@@ -121,7 +126,7 @@ def main():
     from epiqr.tracing.engine import Period, reach
     from epiqr.tracing.models import Exposure
     from epiqr.tracing.selectors import CheckinStore, policy_engine, policy_get
-    from epiqr.tracing.services import run_create, tracing_compute, tracing_compute_batch
+    from epiqr.tracing.services import tracing_compute, tracing_compute_batch
     from epiqr.tracing.synth import synth_world
 
     if args.no_synth:
@@ -378,54 +383,58 @@ def main():
 
     if "f2" in parts:
         # What an officer waits for when pressing "F2": the run computed and stored (rolled back here),
-        # and computed only. The new path (tracing_compute: batch.trace_one on columns; run_create's rows
-        # by binary COPY) against the baseline in the same run, on the same F0s: the path before issue 17's
-        # seventh session, the engine's object-by-object F2 (engine.trace over CheckinStore) put in place
-        # of batch.trace_one and run_create's rows by text COPY (rows_insert without binary).
-        # Alternately: the baseline first on even F0s, the new path first on odd ones; first pass COLD
-        # (each side's first read counted only for the F0s where it went first), second WARM.
-        from contextlib import contextmanager
+        # and computed only. The new path against the baseline in the same run, on the same F0s,
+        # alternately (the baseline first on even F0s, the new path first on odd ones): the baseline is
+        # tracing/services.py as it was at --f2-baseline (by default the last commit before F2 went on
+        # columns: the engine's object-by-object F2 and run_create's rows by text COPY), read from git and
+        # loaded beside the current module. First pass COLD, second WARM.
+        import subprocess
+        import types
 
-        from epiqr.tracing import batch as batch_module
-        from epiqr.tracing import engine
-        from epiqr.tracing import services as services_module
+        from epiqr.tracing import services as new_services
 
-        new_path, new_insert = batch_module.trace_one, services_module.rows_insert
-
-        def engine_path(*, index, store, policy, degree=1, until=None):
-            return engine.trace(periods=[index], store=store, policy=policy, degree=degree, until=until)
-
-        def text_insert(model, fields, rows, binary=False):
-            return new_insert(model, fields, rows)
-
-        @contextmanager
-        def path(side):
-            if side == "old":
-                batch_module.trace_one, services_module.rows_insert = engine_path, text_insert
-            try:
-                yield
-            finally:
-                batch_module.trace_one, services_module.rows_insert = new_path, new_insert
+        here = os.path.dirname(os.path.abspath(__file__))
+        source = subprocess.run(
+            ["git", "-C", here, "show", f"{args.f2_baseline}:src/epiqr/tracing/services.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        old_services = types.ModuleType("epiqr.tracing.services_baseline")
+        old_services.__package__ = "epiqr.tracing"
+        sys.modules[old_services.__name__] = old_services
+        exec(
+            compile(source, f"{args.f2_baseline}:src/epiqr/tracing/services.py", "exec"),
+            old_services.__dict__,
+        )
+        module = {"new": new_services, "old": old_services}
+        stored_rows: dict[str, list] = {}
+        print(f"\nF2 baseline: tracing/services.py at {args.f2_baseline}")
 
         def stored(case, side):
             """(run_create's seconds, the seconds of the foreign-key checks its commit would run, contacts,
             exposures). The checks are deferred to the commit, which the rollback skips: SET CONSTRAINTS
             ALL IMMEDIATE runs them (not the commit's WAL flush)."""
-            with path(side), transaction.atomic():
+            with transaction.atomic():
                 t0 = time.perf_counter()
-                run = run_create(case=case, policy_name="vn-window-60", degree=2)
+                run = module[side].run_create(case=case, policy_name="vn-window-60", degree=2)
                 t1 = time.perf_counter()
                 with connection.cursor() as cur:
                     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 t2 = time.perf_counter()
-                exposures = Exposure.objects.filter(contact__run=run).count()
+                rows = Exposure.objects.filter(contact__run=run).values_list(
+                    "contact__person_id", "contact__degree", "contact__risk", "contact__overlap_minutes",
+                    "contact__first_exposed_at", "contact__status", "contact__commune_id", "venue_id",
+                    "checkin_id", "start", "end", "source_person", "source_checkin_id", "source_start",
+                    "source_end", "overlap_minutes", "weighted_minutes", "risk",
+                )  # fmt: skip
+                stored_rows[side] = sorted(rows)
                 transaction.set_rollback(True)
-            return t1 - t0, t2 - t1, run.contact_count, exposures
+            return t1 - t0, t2 - t1, run.contact_count, len(stored_rows[side])
 
         def computed(case, side):
-            with path(side):
-                t0 = time.perf_counter()
-                result = tracing_compute(case=case, policy_name="vn-window-60", degree=2)[1]
+            t0 = time.perf_counter()
+            result = module[side].tracing_compute(case=case, policy_name="vn-window-60", degree=2)[1]
             return time.perf_counter() - t0, result
 
         def report(title, times, extra=""):
@@ -454,9 +463,13 @@ def main():
                     checked[side].append(seconds + checks)
                     if side == order[0]:
                         cold[side].append(seconds)
+                assert stored_rows["new"] == stored_rows["old"], "the two paths stored different rows"
                 sizes.append((contacts, exposures))
             print(f"\nF2 run stored (run_create), {label}; {load()}")
-            print(f"  (max {max(n for n, _ in sizes)} contacts, {max(x for _, x in sizes)} exposures)")
+            print(
+                f"  (max {max(n for n, _ in sizes)} contacts, {max(x for _, x in sizes)} exposures; checked: "
+                "both paths stored the same contacts and exposures, every field)"
+            )
             report("computed + stored, every F0", times)
             report("computed + stored + the commit's deferred foreign-key checks", checked)
             if label == "COLD":

@@ -16,7 +16,7 @@ Contract
   already cases) and groups what is left per F0 into contacts ordered as `engine.assemble` orders them.
 * `BatchResult` keeps the columns; `contacts_of(person_id)` turns one F0's contacts into the engine's
   `Contact`/`Exposure` objects when someone needs them, so a batch pays for objects only where it uses them.
-* F2 of one F0 (`trace_one(degree=2)`): the F1 step as above, then ONE read of the pairs around the F1s'
+* F2 of one F0 (`trace_columns` / `trace_one` at degree 2): the F1 step as above, then ONE read of the pairs around the F1s'
   seeding visits (`seed_periods`: each F1's visits from the moment they were first exposed until `until`)
   and `trace_pairs(degree=2)` on them: every exposure then belongs to the F0, the F1s and the cases met
   at F1 are left out. What `engine.trace(degree=2)` gives, proven equal by tests/tracing/test_batch_f2.py.
@@ -237,6 +237,69 @@ class PairStore(Protocol):
         """Each visit of the periods paired with every check-in around it at its venue, and the sectors."""
 
 
+@dataclass(frozen=True)
+class Traced:
+    """One index person traced on columns (`trace_columns`): a BatchResult per degree found (F1, then F2),
+    the index visits and the cases left out; `result()` gives engine.trace()'s TraceResult."""
+
+    policy: engine.Policy
+    degree: int
+    person_id: int
+    index_visits: list[engine.Visit]
+    levels: tuple[BatchResult, ...]
+    skipped: frozenset[int]
+
+    @property
+    def contact_count(self) -> int:
+        return sum(level.contact_count for level in self.levels)
+
+    def result(self) -> engine.TraceResult:
+        with gc_paused():  # many small acyclic objects (the contacts): see core.memory
+            contacts = [c for level in self.levels for c in level.contacts_of(self.person_id)]
+        return engine.TraceResult(
+            policy=self.policy,
+            degree=self.degree,
+            index_visits=self.index_visits,
+            contacts=contacts,
+            skipped_cases=set(self.skipped),
+        )
+
+
+def trace_columns(
+    *,
+    index: engine.Period,
+    store: PairStore,
+    policy: engine.Policy,
+    degree: int = 1,
+    until: datetime | None = None,
+) -> Traced:
+    """engine.trace() for one index person (degree 1 or 2) on columns: one read per degree and the rules on
+    columns, no object per contact. `until` ends the F1s' periods as in engine.trace() (default the index
+    period's end)."""
+    if degree not in (1, 2):
+        raise ValueError("degree must be 1 or 2")
+    engine._require_aware(index.start)
+    engine._require_aware(index.end)
+    reach = engine.reach(policy)
+    pairs, sectors = store.pairs_around([index], *reach)
+    first = trace_pairs(pairs=pairs, policy=policy, index_ids=[index.person_id], sectors=sectors)
+    levels, skipped = [first], first.skipped
+    if degree == 2 and first.contact_count:
+        seeds = seed_periods(first, until=engine._require_aware(index.end if until is None else until))
+        pairs2, sectors2 = store.pairs_around(seeds, *reach)
+        second = trace_pairs(
+            pairs=pairs2,
+            policy=policy,
+            index_ids=[index.person_id],
+            sectors=sectors2,
+            excluded=set(first.contact_person.tolist()) | skipped,
+            degree=2,
+        )
+        levels.append(second)
+        skipped |= second.skipped
+    return Traced(policy, degree, index.person_id, index_visits(pairs, sectors), tuple(levels), skipped)
+
+
 def trace_one(
     *,
     index: engine.Period,
@@ -245,39 +308,17 @@ def trace_one(
     degree: int = 1,
     until: datetime | None = None,
 ) -> engine.TraceResult:
-    """engine.trace() for one index person (degree 1 or 2) on columns: one read per degree, the rules on
-    columns, engine objects only for the contacts found. `until` ends the F1s' periods as in engine.trace()
-    (default the index period's end)."""
-    if degree not in (1, 2):
-        raise ValueError("degree must be 1 or 2")
-    engine._require_aware(index.start)
-    engine._require_aware(index.end)
-    with gc_paused():  # many small acyclic objects (the contacts): see core.memory
-        reach = engine.reach(policy)
-        pairs, sectors = store.pairs_around([index], *reach)
-        first = trace_pairs(pairs=pairs, policy=policy, index_ids=[index.person_id], sectors=sectors)
-        contacts = first.contacts_of(index.person_id)
-        skipped = set(first.skipped)
-        if degree == 2 and contacts:
-            seeds = seed_periods(first, until=engine._require_aware(index.end if until is None else until))
-            pairs2, sectors2 = store.pairs_around(seeds, *reach)
-            second = trace_pairs(
-                pairs=pairs2,
-                policy=policy,
-                index_ids=[index.person_id],
-                sectors=sectors2,
-                excluded=set(first.contact_person.tolist()) | skipped,
-                degree=2,
-            )
-            contacts += second.contacts_of(index.person_id)
-            skipped |= second.skipped
-        return engine.TraceResult(
-            policy=policy,
-            degree=degree,
-            index_visits=index_visits(pairs, sectors),
-            contacts=contacts,
-            skipped_cases=skipped,
-        )
+    """trace_columns() with engine objects for the contacts found: what engine.trace() gives."""
+    return trace_columns(index=index, store=store, policy=policy, degree=degree, until=until).result()
+
+
+def stored_minutes(found: BatchResult) -> tuple[np.ndarray, np.ndarray]:
+    """Each exposure's overlap as engine.Exposure stores it (Python's round to 2 places, not numpy's), and
+    each contact's (the largest of its exposures', as engine.Contact.overlap_minutes)."""
+    rounded = np.array([round(m, 2) for m in found.exposures["minutes"].tolist()], dtype=np.float64)
+    if not found.contact_count:
+        return rounded, rounded[:0]
+    return rounded, np.maximum.reduceat(rounded, found.contact_bounds[:-1])
 
 
 def index_visits(pairs: Pairs, sectors: Mapping[int, str]) -> list[engine.Visit]:
