@@ -25,6 +25,14 @@ The batch's baseline is the bare SQL statement that reads the same pairs (each F
 period joined to every check-in within the policy's reach at the same venue, the plain columns, nothing
 else): its rows read by the client through binary COPY and thrown away, and its execution inside the
 server alone (EXPLAIN ANALYZE with TIMING OFF: no rows sent).
+
+F2's baseline is `tracing/services.py` as it was at `--f2-baseline` (a git revision; by default the last
+commit before F2 went on columns: the engine's object-by-object F2, `engine.trace(degree=2)` over
+`CheckinStore`, and `run_create`'s rows from engine objects by text COPY), read with `git show` and loaded
+beside the current module: the same F0s, alternately, in the same run; computed and stored (`run_create`, rolled back) and computed
+only, with the ratios new / baseline (of medians, of maxima, and per F0), and a check that both paths
+give the same contacts. The stored figures are also given with the foreign-key checks the commit would
+run (deferred, so the rollback skips them; `SET CONSTRAINTS ALL IMMEDIATE` runs them).
 """
 
 import argparse
@@ -81,7 +89,12 @@ def main():
     ap.add_argument("--scale", choices=sorted(SCALES), default="tiny")
     ap.add_argument("--f0", type=int, default=1000, help="number of random F0s")
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2")
+    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2 (new path and baseline)")
+    ap.add_argument(
+        "--f2-baseline",
+        default="9601eaed",
+        help="git revision whose tracing/services.py is F2's baseline (default: before F2 went on columns)",
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=5, help="batch repetitions")
     ap.add_argument("--no-synth", action="store_true", help="reuse the world already in the database")
@@ -113,7 +126,7 @@ def main():
     from epiqr.tracing.engine import Period, reach
     from epiqr.tracing.models import Exposure
     from epiqr.tracing.selectors import CheckinStore, policy_engine, policy_get
-    from epiqr.tracing.services import run_create, tracing_compute, tracing_compute_batch
+    from epiqr.tracing.services import tracing_compute, tracing_compute_batch
     from epiqr.tracing.synth import synth_world
 
     if args.no_synth:
@@ -369,31 +382,118 @@ def main():
         print(f"  ({load()})")
 
     if "f2" in parts:
-        # What an officer waits for when pressing "F2": the run computed and stored (rolled back here);
-        # first pass cold, second warm; then computed only (warm).
-        for label in ("COLD", "WARM"):
-            store_t, store_n, store_x = [], [], []
-            for case in cases[: args.f2]:
-                with transaction.atomic():
-                    t0 = time.perf_counter()
-                    run = run_create(case=case, policy_name="vn-window-60", degree=2)
-                    store_t.append(time.perf_counter() - t0)
-                    store_n.append(run.contact_count)
-                    store_x.append(Exposure.objects.filter(contact__run=run).count())
-                    transaction.set_rollback(True)
-            print(
-                f"\nF2 run stored (run_create, {len(store_t)} F0s), {label}: p50 {ms(statistics.median(store_t))}  "
-                f"max {ms(max(store_t))} (max {max(store_n)} contacts, {max(store_x)} exposures; {load()})"
-            )
-        f2_t, f2_n = [], []
-        for case in cases[: args.f2]:
+        # What an officer waits for when pressing "F2": the run computed and stored (rolled back here),
+        # and computed only. The new path against the baseline in the same run, on the same F0s,
+        # alternately (the baseline first on even F0s, the new path first on odd ones): the baseline is
+        # tracing/services.py as it was at --f2-baseline (by default the last commit before F2 went on
+        # columns: the engine's object-by-object F2 and run_create's rows by text COPY), read from git and
+        # loaded beside the current module. First pass COLD, second WARM.
+        import subprocess
+        import types
+
+        from epiqr.tracing import services as new_services
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        source = subprocess.run(
+            ["git", "-C", here, "show", f"{args.f2_baseline}:src/epiqr/tracing/services.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        old_services = types.ModuleType("epiqr.tracing.services_baseline")
+        old_services.__package__ = "epiqr.tracing"
+        sys.modules[old_services.__name__] = old_services
+        exec(
+            compile(source, f"{args.f2_baseline}:src/epiqr/tracing/services.py", "exec"),
+            old_services.__dict__,
+        )
+        module = {"new": new_services, "old": old_services}
+        stored_rows: dict[str, list] = {}
+        print(f"\nF2 baseline: tracing/services.py at {args.f2_baseline}")
+
+        def stored(case, side):
+            """(run_create's seconds, the seconds of the foreign-key checks its commit would run, contacts,
+            exposures). The checks are deferred to the commit, which the rollback skips: SET CONSTRAINTS
+            ALL IMMEDIATE runs them (not the commit's WAL flush)."""
+            with transaction.atomic():
+                t0 = time.perf_counter()
+                run = module[side].run_create(case=case, policy_name="vn-window-60", degree=2)
+                t1 = time.perf_counter()
+                with connection.cursor() as cur:
+                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                t2 = time.perf_counter()
+                rows = Exposure.objects.filter(contact__run=run).values_list(
+                    "contact__person_id", "contact__degree", "contact__risk", "contact__overlap_minutes",
+                    "contact__first_exposed_at", "contact__status", "contact__commune_id", "venue_id",
+                    "checkin_id", "start", "end", "source_person", "source_checkin_id", "source_start",
+                    "source_end", "overlap_minutes", "weighted_minutes", "risk",
+                )  # fmt: skip
+                stored_rows[side] = sorted(rows)
+                transaction.set_rollback(True)
+            return t1 - t0, t2 - t1, run.contact_count, len(stored_rows[side])
+
+        def computed(case, side):
             t0 = time.perf_counter()
-            _row, result, _p = tracing_compute(case=case, policy_name="vn-window-60", degree=2)
-            f2_t.append(time.perf_counter() - t0)
-            f2_n.append(len(result.contacts))
-        print(
-            f"F2 for one F0 computed, not stored ({len(f2_t)} F0s), WARM: p50 {ms(statistics.median(f2_t))}  "
-            f"max {ms(max(f2_t))} (mean {statistics.mean(f2_n):.0f} F1+F2 contacts)"
+            result = module[side].tracing_compute(case=case, policy_name="vn-window-60", degree=2)[1]
+            return time.perf_counter() - t0, result
+
+        def report(title, times, extra=""):
+            new, old = times["new"], times["old"]
+            ratios = [n / o for n, o in zip(new, old, strict=True)]
+            print(f"  {title} ({len(new)} F0s){extra}")
+            print(f"    baseline (engine) : p50 {ms(statistics.median(old))}  max {ms(max(old))}")
+            print(f"    new (columns)     : p50 {ms(statistics.median(new))}  max {ms(max(new))}")
+            print(
+                f"    new / baseline    : ratio of p50s {statistics.median(new) / statistics.median(old):.2f}x, "
+                f"of maxima {max(new) / max(old):.2f}x; per-F0 ratio p50 {statistics.median(ratios):.2f}x, "
+                f"max {max(ratios):.2f}x"
+            )
+
+        f2_cases = cases[: args.f2]
+        for label in ("COLD", "WARM"):
+            times = {"new": [], "old": []}
+            checked = {"new": [], "old": []}
+            cold = {"new": [], "old": []}
+            sizes = []
+            for i, case in enumerate(f2_cases):
+                order = ("old", "new") if i % 2 == 0 else ("new", "old")
+                for side in order:
+                    seconds, checks, contacts, exposures = stored(case, side)
+                    times[side].append(seconds)
+                    checked[side].append(seconds + checks)
+                    if side == order[0]:
+                        cold[side].append(seconds)
+                assert stored_rows["new"] == stored_rows["old"], "the two paths stored different rows"
+                sizes.append((contacts, exposures))
+            print(f"\nF2 run stored (run_create), {label}; {load()}")
+            print(
+                f"  (max {max(n for n, _ in sizes)} contacts, {max(x for _, x in sizes)} exposures; checked: "
+                "both paths stored the same contacts and exposures, every field)"
+            )
+            report("computed + stored, every F0", times)
+            report("computed + stored + the commit's deferred foreign-key checks", checked)
+            if label == "COLD":
+                print(
+                    f"    first read of each F0 only: baseline p50 {ms(statistics.median(cold['old']))} "
+                    f"max {ms(max(cold['old']))} ({len(cold['old'])} F0s); new p50 "
+                    f"{ms(statistics.median(cold['new']))} max {ms(max(cold['new']))} ({len(cold['new'])} other F0s)"
+                )
+        times = {"new": [], "old": []}
+        counts = []
+        for i, case in enumerate(f2_cases):
+            found = {}
+            for side in ("old", "new") if i % 2 == 0 else ("new", "old"):
+                seconds, found[side] = computed(case, side)
+                times[side].append(seconds)
+            assert found["new"].contacts == found["old"].contacts, "columns != engine"
+            assert found["new"].skipped_cases == found["old"].skipped_cases, "columns != engine"
+            counts.append(len(found["new"].contacts))
+        print(f"\nF2 for one F0 computed, not stored, WARM; {load()}")
+        report(
+            "computed",
+            times,
+            f"; mean {statistics.mean(counts):.0f} F1+F2 contacts, max {max(counts)}; "
+            "checked: the same contacts, exposures and cases left out on both paths",
         )
     if not args.keep_cases:
         Case.objects.filter(source="bench").delete()

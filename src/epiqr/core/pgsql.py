@@ -2,8 +2,9 @@
 one COPY writer (with its SQLite fallback)."""
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from django.db import connection
 
 from .replica import note_write
@@ -48,29 +49,40 @@ def _element(value) -> str:
     return str(value)
 
 
-def copy_into(cur, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+def copy_into(
+    cur, table: str, columns: Sequence[str], rows: Iterable[tuple], *, types: Sequence[str] | None = None
+) -> int:
     """PostgreSQL: plain tuples into `table` (a quoted name or a temporary table) with COPY ... FROM STDIN,
-    one stream and no model objects; how many rows were written. `cur` is a Django cursor."""
+    one stream and no model objects; how many rows were written. `cur` is a Django cursor. With `types`
+    (the columns' PostgreSQL types) the binary format: several times faster for numbers and times, which
+    text COPY formats one by one; each value must then be of its column's Python type."""
     note_write()  # COPY bypasses execute wrappers: tell core.replica (read your own write)
     count = 0
-    with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    binary = " (FORMAT BINARY)" if types is not None else ""
+    with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+        if types is not None:
+            copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
             count += 1
     return count
 
 
-def rows_insert(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
+def rows_insert(model, fields: Sequence[str], rows: Iterable[tuple], *, binary: bool = False) -> int:
     """Plain tuples into a model's table, no model instances: COPY on PostgreSQL, one executemany per
     20,000 rows elsewhere (datetimes adapted once per distinct value: bulk rows repeat their times a lot).
     `fields` are field names or attnames (`tube` or `tube_id`); give every column without a database
-    default. The one bulk writer of plain rows (tracing runs, tubes and results, check-ins)."""
+    default. The one bulk writer of plain rows (tracing runs, tubes and results, check-ins).
+    `binary`: binary COPY on PostgreSQL, typed by the model's columns (rows of numbers and times go
+    several times faster; every value must be of its column's Python type: int, float, aware datetime,
+    str, None)."""
     meta = model._meta
     columns = [connection.ops.quote_name(meta.get_field(f).column) for f in fields]
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            return copy_into(cur, table, columns, rows)
+            types = [meta.get_field(f).db_type(connection).split("(")[0] for f in fields] if binary else None
+            return copy_into(cur, table, columns, rows, types=types)
         adapted: dict[datetime, str] = {}
 
         def adapt(value):
@@ -94,3 +106,99 @@ def rows_insert(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
             cur.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
+BINARY_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+BINARY_COPY_TRAILER = b"\xff\xff"
+COLUMN_TYPES = {  # what columns_insert writes: integers, floats, times, text
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "FloatField",
+    "DateTimeField",
+    "CharField",
+    "TextField",
+}
+BINARY_SIZES = {
+    "bigint": 8,
+    "integer": 4,
+    "smallint": 2,
+    "double precision": 8,
+    "timestamp with time zone": 8,
+}
+
+
+def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | None]) -> int:
+    """Columns into a model's table, row i from element i of each, no Python object per value: on
+    PostgreSQL one binary COPY whose bytes numpy lays out (per row the field count, then per field its
+    length, -1 for NULL, and its big-endian bytes), elsewhere rows_insert. A column is a numpy array:
+    integers for integer columns and foreign keys, floats for float columns, integer microseconds since the
+    Unix epoch (UTC) for times, str for text; or None, NULL in every row. How many rows were written."""
+    meta = model._meta
+    for f in fields:
+        field = meta.get_field(f)
+        internal = getattr(field, "target_field", field).get_internal_type()
+        if internal not in COLUMN_TYPES:
+            raise ValueError(f"columns_insert writes no {internal} ({f})")
+    n = max((len(c) for c in columns if c is not None), default=0)
+    if not n:
+        return 0
+    if connection.vendor != "postgresql":
+        times = [meta.get_field(f).get_internal_type() == "DateTimeField" for f in fields]
+        values = [
+            [None] * n
+            if c is None
+            else [EPOCH + timedelta(microseconds=v) for v in c.tolist()]
+            if is_time
+            else c.tolist()
+            for c, is_time in zip(columns, times, strict=True)
+        ]
+        return rows_insert(model, fields, zip(*values, strict=True))
+    kinds = [meta.get_field(f).db_type(connection).split("(")[0] for f in fields]
+    blocks = [np.full(n, len(fields), ">i2").view(np.uint8).reshape(n, 2)]
+    keeps: list[np.ndarray | None] = [None]
+    for kind, column in zip(kinds, columns, strict=True):
+        if column is None:
+            blocks.append(np.full(n, -1, ">i4").view(np.uint8).reshape(n, 4))
+            keeps.append(None)
+        elif kind in BINARY_SIZES:
+            size = BINARY_SIZES[kind]
+            if kind == "timestamp with time zone":
+                data = (column.astype(np.int64) - PG_EPOCH_MICROS).astype(">i8")
+            else:
+                data = column.astype((">f" if kind == "double precision" else ">i") + str(size))
+            blocks += [
+                np.full(n, size, ">i4").view(np.uint8).reshape(n, 4),
+                data.view(np.uint8).reshape(n, size),
+            ]
+            keeps += [None, None]
+        else:  # text: each value padded to the longest, the padding cut out below
+            encoded = np.char.encode(column.astype(str), "utf-8")
+            width = encoded.dtype.itemsize
+            lengths = np.char.str_len(encoded)
+            blocks += [
+                lengths.astype(">i4").view(np.uint8).reshape(n, 4),
+                np.frombuffer(encoded.tobytes(), np.uint8).reshape(n, width),
+            ]
+            keeps += [None, np.arange(width) < lengths[:, None]]
+    table = np.hstack(blocks)
+    if any(k is not None for k in keeps):
+        keep = np.hstack(
+            [np.ones(b.shape, bool) if k is None else k for b, k in zip(blocks, keeps, strict=True)]
+        )
+        body = table[keep].tobytes()
+    else:
+        body = table.tobytes()
+    names = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
+    note_write()  # COPY bypasses execute wrappers: tell core.replica (read your own write)
+    with connection.cursor() as cur:
+        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({names}) FROM STDIN (FORMAT BINARY)"
+        with cur.cursor.copy(sql) as copy:
+            copy.write(BINARY_COPY_HEADER + body + BINARY_COPY_TRAILER)
+    return n

@@ -16,6 +16,10 @@ Contract
   already cases) and groups what is left per F0 into contacts ordered as `engine.assemble` orders them.
 * `BatchResult` keeps the columns; `contacts_of(person_id)` turns one F0's contacts into the engine's
   `Contact`/`Exposure` objects when someone needs them, so a batch pays for objects only where it uses them.
+* F2 of one F0 (`trace_columns` / `trace_one` at degree 2): the F1 step as above, then ONE read of the pairs around the F1s'
+  seeding visits (`seed_periods`: each F1's visits from the moment they were first exposed until `until`)
+  and `trace_pairs(degree=2)` on them: every exposure then belongs to the F0, the F1s and the cases met
+  at F1 are left out. What `engine.trace(degree=2)` gives, proven equal by tests/tracing/test_batch_f2.py.
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import numpy as np
+
+from epiqr.core.memory import gc_paused
 
 from . import engine
 
@@ -110,8 +117,9 @@ def _minutes(micro: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Every F0's F1 contacts, as columns. Exposures are sorted by F0 and contact, and within a contact
-    in the engine's order; contacts by F0, then first exposure, then person (engine.assemble's order)."""
+    """Every F0's contacts of one degree (F1, or F2 of one F0), as columns. Exposures are sorted by F0 and
+    contact, and within a contact in the engine's order; contacts by F0, then first exposure, then person
+    (engine.assemble's order)."""
 
     policy: engine.Policy
     index_ids: tuple[int, ...]
@@ -122,6 +130,7 @@ class BatchResult:
     contact_high: np.ndarray
     contact_bounds: np.ndarray  # contact i owns exposures[contact_bounds[i]:contact_bounds[i + 1]]
     skipped: frozenset[int] = frozenset()  # people the rule matched who are already cases (left out)
+    degree: int = 1
 
     @property
     def contact_count(self) -> int:
@@ -152,7 +161,7 @@ class BatchResult:
         made = [
             engine.Exposure(
                 person_id=ex["person"][i],
-                degree=1,
+                degree=self.degree,
                 venue_id=ex["venue"][i],
                 checkin_id=ex["checkin"][i],
                 start=from_micros(ex["start"][i]),
@@ -171,7 +180,7 @@ class BatchResult:
         return [
             engine.Contact(
                 int(self.contact_person[c]),
-                1,
+                self.degree,
                 tuple(made[int(self.contact_bounds[c]) - base : int(self.contact_bounds[c + 1]) - base]),
             )
             for c in range(lo, hi)
@@ -185,16 +194,131 @@ def trace_pairs(
     index_ids: Iterable[int],
     sectors: Mapping[int, str],
     excluded: Iterable[int] = (),
+    degree: int = 1,
 ) -> BatchResult:
-    """F1 of every index person from the pairs, as engine.trace() would find each on their own."""
+    """F1 of every index person from the pairs, as engine.trace() would find each on their own.
+
+    Degree 2: the pairs' sources are the seeding visits of the F1s of ONE index person (`seed_periods`),
+    each exposure belongs to that index person, and `excluded` holds its F1s (contacts at their lowest
+    degree) and the cases met at F1: its F2 contacts, as engine.trace(degree=2) lists them."""
     index = tuple(dict.fromkeys(int(i) for i in index_ids))
+    if degree not in (1, 2) or (degree == 2 and len(index) != 1):
+        raise ValueError("degree 1 for a batch, or degree 2 for one index person")
     columns, keep = _apply_rule(pairs, policy, sectors)
     shut_out = np.fromiter(set(index) | {int(e) for e in excluded}, dtype=np.int64)
     keep &= pairs.person != pairs.source_person
     skipped = frozenset(np.unique(pairs.person[keep & (pairs.is_case != 0)]).tolist()) - set(index)
     keep &= (pairs.is_case == 0) & ~np.isin(pairs.person, shut_out)
-    exposures, contacts = _group({k: v[keep] for k, v in columns.items()})
-    return BatchResult(policy=policy, index_ids=index, exposures=exposures, skipped=skipped, **contacts)
+    owner = "source_person"
+    if degree == 2:  # every F2 exposure is the index person's, whichever F1 was its source
+        owner = "index"
+        columns["index"] = np.full(len(pairs), index[0], dtype=np.int64)
+    exposures, contacts = _group({k: v[keep] for k, v in columns.items()}, owner=owner)
+    return BatchResult(
+        policy=policy, index_ids=index, exposures=exposures, skipped=skipped, degree=degree, **contacts
+    )
+
+
+def seed_periods(found: BatchResult, *, until: datetime) -> list[engine.Period]:
+    """Where F2 comes from (engine._trace): each F1's visits from the moment they were first exposed (the
+    later of the two arrivals) until `until`, the run's time (an F1 keeps spreading until found)."""
+    return [
+        engine.Period(person, from_micros(first), until)
+        for person, first in zip(found.contact_person.tolist(), found.contact_first.tolist(), strict=True)
+    ]
+
+
+class PairStore(Protocol):
+    """The batch path's read: `store.CheckinStore` (the check-in table) or `store.MemoryStore`."""
+
+    def pairs_around(
+        self, periods: Sequence[engine.Period], before: timedelta, after: timedelta
+    ) -> tuple[Pairs, dict[int, str]]:
+        """Each visit of the periods paired with every check-in around it at its venue, and the sectors."""
+
+
+@dataclass(frozen=True)
+class Traced:
+    """One index person traced on columns (`trace_columns`): a BatchResult per degree found (F1, then F2),
+    the index visits and the cases left out; `result()` gives engine.trace()'s TraceResult."""
+
+    policy: engine.Policy
+    degree: int
+    person_id: int
+    index_visits: list[engine.Visit]
+    levels: tuple[BatchResult, ...]
+    skipped: frozenset[int]
+
+    @property
+    def contact_count(self) -> int:
+        return sum(level.contact_count for level in self.levels)
+
+    def result(self) -> engine.TraceResult:
+        with gc_paused():  # many small acyclic objects (the contacts): see core.memory
+            contacts = [c for level in self.levels for c in level.contacts_of(self.person_id)]
+        return engine.TraceResult(
+            policy=self.policy,
+            degree=self.degree,
+            index_visits=self.index_visits,
+            contacts=contacts,
+            skipped_cases=set(self.skipped),
+        )
+
+
+def trace_columns(
+    *,
+    index: engine.Period,
+    store: PairStore,
+    policy: engine.Policy,
+    degree: int = 1,
+    until: datetime | None = None,
+) -> Traced:
+    """engine.trace() for one index person (degree 1 or 2) on columns: one read per degree and the rules on
+    columns, no object per contact. `until` ends the F1s' periods as in engine.trace() (default the index
+    period's end)."""
+    if degree not in (1, 2):
+        raise ValueError("degree must be 1 or 2")
+    engine._require_aware(index.start)
+    engine._require_aware(index.end)
+    reach = engine.reach(policy)
+    pairs, sectors = store.pairs_around([index], *reach)
+    first = trace_pairs(pairs=pairs, policy=policy, index_ids=[index.person_id], sectors=sectors)
+    levels, skipped = [first], first.skipped
+    if degree == 2 and first.contact_count:
+        seeds = seed_periods(first, until=engine._require_aware(index.end if until is None else until))
+        pairs2, sectors2 = store.pairs_around(seeds, *reach)
+        second = trace_pairs(
+            pairs=pairs2,
+            policy=policy,
+            index_ids=[index.person_id],
+            sectors=sectors2,
+            excluded=set(first.contact_person.tolist()) | skipped,
+            degree=2,
+        )
+        levels.append(second)
+        skipped |= second.skipped
+    return Traced(policy, degree, index.person_id, index_visits(pairs, sectors), tuple(levels), skipped)
+
+
+def trace_one(
+    *,
+    index: engine.Period,
+    store: PairStore,
+    policy: engine.Policy,
+    degree: int = 1,
+    until: datetime | None = None,
+) -> engine.TraceResult:
+    """trace_columns() with engine objects for the contacts found: what engine.trace() gives."""
+    return trace_columns(index=index, store=store, policy=policy, degree=degree, until=until).result()
+
+
+def stored_minutes(found: BatchResult) -> tuple[np.ndarray, np.ndarray]:
+    """Each exposure's overlap as engine.Exposure stores it (Python's round to 2 places, not numpy's), and
+    each contact's (the largest of its exposures', as engine.Contact.overlap_minutes)."""
+    rounded = np.array([round(m, 2) for m in found.exposures["minutes"].tolist()], dtype=np.float64)
+    if not found.contact_count:
+        return rounded, rounded[:0]
+    return rounded, np.maximum.reduceat(rounded, found.contact_bounds[:-1])
 
 
 def index_visits(pairs: Pairs, sectors: Mapping[int, str]) -> list[engine.Visit]:
@@ -257,9 +381,12 @@ def _apply_rule(
     return columns, keep
 
 
-def _group(cols: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """engine.assemble() per F0: exposures grouped by (F0, contact) in the engine's exposure order,
-    contacts per F0 by first exposure then person; returns the reordered exposures and the contacts."""
+def _group(
+    cols: dict[str, np.ndarray], *, owner: str = "source_person"
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """engine.assemble() per F0 (the column `owner`): exposures grouped by (F0, contact) in the engine's
+    exposure order, contacts per F0 by first exposure then person; returns the reordered exposures and
+    the contacts."""
     n = len(cols["person"])
     if not n:
         empty = np.zeros(0, dtype=np.int64)
@@ -270,18 +397,16 @@ def _group(cols: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str
             "contact_high": empty.astype(bool),
             "contact_bounds": np.zeros(1, np.int64),
         }
-    keys = ("checkin", "source_checkin", "venue", "start", "person", "source_person")  # last = primary
+    keys = ("checkin", "source_checkin", "venue", "start", "person", owner)  # last = primary
     order = np.lexsort(tuple(cols[k] for k in keys))
     cols = {k: v[order] for k, v in cols.items()}
     new = np.ones(n, dtype=bool)
-    new[1:] = (cols["source_person"][1:] != cols["source_person"][:-1]) | (
-        cols["person"][1:] != cols["person"][:-1]
-    )
+    new[1:] = (cols[owner][1:] != cols[owner][:-1]) | (cols["person"][1:] != cols["person"][:-1])
     starts = np.flatnonzero(new)
     g_bounds = np.append(starts, n)
     g_first = np.minimum.reduceat(np.maximum(cols["start"], cols["source_start"]), starts)
     g_high = np.maximum.reduceat(cols["high"].astype(np.int8), starts).astype(bool)
-    g_source, g_person = cols["source_person"][starts], cols["person"][starts]
+    g_source, g_person = cols[owner][starts], cols["person"][starts]
     g_order = np.lexsort((g_person, g_first, g_source))
     lengths = np.diff(g_bounds)[g_order]
     bounds = np.concatenate(([0], np.cumsum(lengths)))

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from epiqr.cases.services import case_open
 from epiqr.core import audit, events, export
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
-from epiqr.core.pgsql import rows_insert
+from epiqr.core.pgsql import columns_insert, rows_insert
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
@@ -51,6 +52,15 @@ def tracing_compute(
     *, case: Case, policy_name: str | None = None, degree: int = 1, until: datetime | None = None
 ) -> tuple[Any, engine.TraceResult, Any]:
     """Trace one case without storing anything: (policy row, engine result, infectious period)."""
+    row, traced, period = _trace(case=case, policy_name=policy_name, degree=degree, until=until)
+    return row, traced.result(), period
+
+
+def _trace(
+    *, case: Case, policy_name: str | None, degree: int, until: datetime | None
+) -> tuple[Any, batch.Traced, Any]:
+    """engine.trace() on columns (one packed read per degree, nothing per contact yet), proven equal by
+    tests/tracing/test_batch_f2.py, test_batch_oracle.py and test_store.py."""
     if degree not in (1, 2):
         raise Invalid(_("The tracing degree must be 1 (F1) or 2 (F2)."), field="degree")
     anchor = case.onset_on or case.sample_on or case.confirmed_on
@@ -58,27 +68,10 @@ def tracing_compute(
     policy = policy_engine(row)
     period = case_period(case=case, days_before=policy.infectious_days_before)
     index = engine.Period(case.person_id, period.start, period.end)
-    if degree == 1:
-        return row, _trace_f1(index, policy), period
-    result = engine.trace(
-        periods=[index], store=CheckinStore(), policy=policy, degree=degree, until=until or now()
+    traced = batch.trace_columns(
+        index=index, store=CheckinStore(), policy=policy, degree=degree, until=until or now()
     )
-    return row, result, period
-
-
-def _trace_f1(index: engine.Period, policy: engine.Policy) -> engine.TraceResult:
-    """engine.trace() at degree 1 for one F0 by the batch path (one packed read, the rule on columns,
-    objects only for the contacts found): what engine.trace() gives, proven equal by
-    tests/tracing/test_batch_oracle.py and tests/tracing/test_store.py."""
-    pairs, sectors = CheckinStore().pairs_around([index], *engine.reach(policy))
-    found = batch.trace_pairs(pairs=pairs, policy=policy, index_ids=[index.person_id], sectors=sectors)
-    return engine.TraceResult(
-        policy=policy,
-        degree=1,
-        index_visits=batch.index_visits(pairs, sectors),
-        contacts=found.contacts_of(index.person_id),
-        skipped_cases=set(found.skipped),
-    )
+    return row, traced, period
 
 
 def tracing_compute_batch(*, cases: list[Case], policy_name: str | None = None) -> batch.BatchResult:
@@ -172,12 +165,12 @@ def run_create(
 
     Follow-up statuses carry over from the previous run of the same case for people found again.
     """
-    row, result, period = tracing_compute(case=case, policy_name=policy_name, degree=degree)
+    row, traced, period = _trace(case=case, policy_name=policy_name, degree=degree, until=None)
     previous = TracingRun.objects.filter(case=case).order_by("-ran_at", "-id").first()
     run = TracingRun.objects.create(
         case=case,
         policy=row,
-        policy_snapshot=result.policy.to_dict(),
+        policy_snapshot=traced.policy.to_dict(),
         degree=degree,
         period_start=period.start,
         period_end=period.end,
@@ -185,12 +178,15 @@ def run_create(
         trigger=trigger,
         status=status,
         previous=previous,
-        index_visits=[_visit_json(v) for v in result.index_visits],
-        contact_count=len(result.contacts),
-        skipped_cases=sorted(result.skipped_cases),
+        index_visits=[_visit_json(v) for v in traced.index_visits],
+        contact_count=traced.contact_count,
+        skipped_cases=sorted(traced.skipped),
     )
 
-    communes = person_communes(person_ids=[c.person_id for c in result.contacts])
+    # Rows straight from the columns (no engine objects): the same values as engine.Contact/Exposure.
+    found = {level.degree: (level, *batch.stored_minutes(level)) for level in traced.levels}
+    now_found = {p: d for d, (level, *_) in found.items() for p in level.contact_person.tolist()}
+    communes = person_communes(person_ids=list(now_found))
     carried: dict[int, tuple[str, int | None]] = {}
     before: dict[int, int] = {}
     if previous is not None:
@@ -202,44 +198,49 @@ def run_create(
     contact_rows = [
         (
             run.pk,
-            c.person_id,
-            c.degree,
-            c.risk,
-            c.overlap_minutes,
-            c.first_exposed_at,
-            communes.get(c.person_id),
-            carried.get(c.person_id, (FollowUp.TO_CALL, None))[0],
+            person,
+            degree_,
+            engine.RISK_HIGH if high else engine.RISK_LOW,
+            minutes,
+            batch.from_micros(first),
+            communes.get(person),
+            carried.get(person, (FollowUp.TO_CALL, None))[0],
             None,
-            carried.get(c.person_id, (None, None))[1],
+            carried.get(person, (None, None))[1],
         )
-        for c in result.contacts
+        for degree_, (level, _rounded, overlap) in found.items()
+        for person, high, minutes, first in zip(
+            level.contact_person.tolist(),
+            level.contact_high.tolist(),
+            overlap.tolist(),
+            level.contact_first.tolist(),
+            strict=True,
+        )
     ]
-    rows_insert(Contact, CONTACT_FIELDS, contact_rows)
+    rows_insert(Contact, CONTACT_FIELDS, contact_rows, binary=True)
     ids = dict(run.contacts.values_list("person_id", "pk"))
-    rows_insert(
-        Exposure,
-        EXPOSURE_FIELDS,
-        (
-            (
-                ids[c.person_id],
-                e.venue_id,
-                e.checkin_id,
-                e.start,
-                e.end,
-                e.source_person_id,
-                e.source_checkin_id,
-                e.source_start,
-                e.source_end,
-                e.overlap_minutes,
-                e.weighted_minutes,
-                e.risk,
-            )
-            for c in result.contacts
-            for e in c.exposures
-        ),
-    )
+    for level, rounded, _overlap in found.values():
+        ex = level.exposures
+        contact_ids = np.array([ids[p] for p in level.contact_person.tolist()], dtype=np.int64)
+        columns_insert(
+            Exposure,
+            EXPOSURE_FIELDS,
+            [
+                np.repeat(contact_ids, np.diff(level.contact_bounds)),
+                ex["venue"],
+                ex["checkin"],
+                ex["start"],
+                ex["end"],
+                ex["source_person"],
+                ex["source_checkin"],
+                ex["source_start"],
+                ex["source_end"],
+                rounded,
+                ex["weighted"] if traced.policy.rule == "cwa" else None,
+                np.where(ex["high"], engine.RISK_HIGH, engine.RISK_LOW),
+            ],
+        )
     if previous is not None:
-        now_found = {c.person_id: c.degree for c in result.contacts}
         run.changes = {
             "previous_run": previous.pk,
             "added": sorted(set(now_found) - set(before)),
