@@ -27,6 +27,10 @@ PHOTO_DPI = 150  # a phone photo of a sheet held at reading distance (slips, man
 QUEUE_DPI = 72  # a phone camera a step or two away from a poster on a wall
 SCREEN_DPI = 96  # one CSS pixel per dot: a poster previewed on a screen
 
+# For documents whose only code is a QR code (posters, permits, certificates, personal QR): reading every
+# format there once took a poster's artwork for an EAN-13 ('5270086281111'), a misread, not a code.
+QR_ONLY = zxingcpp.BarcodeFormat.QRCode
+
 # Every place in src/ that draws a code, and the test that renders it and reads it back.
 CODE_SOURCES = {
     "epiqr/venues/posters.py": "tests/venues/test_posters.py",

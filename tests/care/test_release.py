@@ -10,7 +10,7 @@ import pytest
 from epiqr.care import release_code, selectors, services
 from epiqr.core.errors import Conflict
 from epiqr.core.timeutil import local_today
-from tests.codes import PHOTO_DPI, PRINTER_DPI, assert_codes, pdf_codes, pdf_images, symbol_width_mm
+from tests.codes import PHOTO_DPI, PRINTER_DPI, QR_ONLY, assert_codes, pdf_codes, pdf_images, symbol_width_mm
 from tests.factories import give_phone
 
 
@@ -25,16 +25,16 @@ def released(care, new_patient):
 
 
 def _code_of(pdf: bytes) -> str:
-    [[url]] = pdf_codes(pdf, dpi=PRINTER_DPI)
+    [[url]] = pdf_codes(pdf, dpi=PRINTER_DPI, formats=QR_ONLY)
     return parse_qs(urlparse(url).query)["c"][0]
 
 
 def test_the_paper_qr_reads_back_at_print_size_and_verifies(released, client):
     assert released.status == "recovered" and released.released_on == local_today()
     pdf = selectors.release_paper_pdf(patient=released)
-    [[url]] = pdf_codes(pdf, dpi=PRINTER_DPI)
+    [[url]] = pdf_codes(pdf, dpi=PRINTER_DPI, formats=QR_ONLY)
     assert url.startswith("http") and "/care/verify/?c=" in url
-    assert_codes(pdf_codes(pdf, dpi=PHOTO_DPI), [[url]])  # a phone photo of the sheet
+    assert_codes(pdf_codes(pdf, dpi=PHOTO_DPI, formats=QR_ONLY), [[url]])  # a phone photo of the sheet
     assert 55 < symbol_width_mm(pdf_images(pdf, dpi=PRINTER_DPI)[0], dpi=PRINTER_DPI, text=url) < 65
     page = client.get(url[url.index("/care/verify/") :])
     html = page.content.decode()

@@ -11,6 +11,7 @@ from epiqr.venues.codes import code_display
 from epiqr.venues.selectors import venue_url
 from tests.codes import (
     PRINTER_DPI,
+    QR_ONLY,
     QUEUE_DPI,
     assert_codes,
     image_codes,
@@ -49,7 +50,7 @@ class TestPdf:
         pdf = posters.poster_pdf(venue=venue, url=url, size="A4")
         width_pt, height_pt = pages(pdf)[0].get_size()
         assert (round(width_pt * 25.4 / 72), round(height_pt * 25.4 / 72)) == (210, 297)
-        assert_codes(pdf_codes(pdf, dpi=dpi), [[url]])
+        assert_codes(pdf_codes(pdf, dpi=dpi, formats=QR_ONLY), [[url]])
         assert symbol_width_mm(pdf_images(pdf, dpi=dpi)[0], dpi=dpi, text=url) >= 150
 
     @pytest.mark.parametrize("dpi", [QUEUE_DPI, PRINTER_DPI])
@@ -57,7 +58,7 @@ class TestPdf:
         url = venue_url(venue=venue)
         pdf = posters.poster_pdf(venue=venue, url=url, size="A5")
         assert round(pages(pdf)[0].get_size()[0] * 25.4 / 72) == 148
-        assert_codes(pdf_codes(pdf, dpi=dpi), [[url]])
+        assert_codes(pdf_codes(pdf, dpi=dpi, formats=QR_ONLY), [[url]])
         assert symbol_width_mm(pdf_images(pdf, dpi=dpi)[0], dpi=dpi, text=url) >= 150 * 148 / 210
 
     def test_vietnamese_text_is_in_the_pdf(self, venue):
@@ -85,12 +86,12 @@ class TestPdf:
                 assert item.x >= 0
                 assert item.x + posters.text_width_mm(item.text, item.size, item.bold) <= layout.width + 0.01
         pdf = posters.poster_pdf(venue=long, url=venue_url(venue=long))
-        assert_codes(pdf_codes(pdf, dpi=QUEUE_DPI), [[venue_url(venue=long)]])
+        assert_codes(pdf_codes(pdf, dpi=QUEUE_DPI, formats=QR_ONLY), [[venue_url(venue=long)]])
 
     def test_batch_has_one_page_per_venue_each_with_its_own_code(self, register):
         venues = [register(name=f"Quán phở số {n}", address=f"{n} Phố Lò Sũ") for n in range(1, 4)]
         pdf = posters.posters_pdf(venues=[(v, venue_url(venue=v)) for v in venues], size="A5")
-        assert_codes(pdf_codes(pdf, dpi=QUEUE_DPI), [[venue_url(venue=v)] for v in venues])
+        assert_codes(pdf_codes(pdf, dpi=QUEUE_DPI, formats=QR_ONLY), [[venue_url(venue=v)] for v in venues])
         for page, v in zip(pages(pdf), venues, strict=True):
             assert v.name in page_text(page)
 
@@ -105,7 +106,7 @@ def test_png_poster_scans_back_to_the_venue_url(venue):
     blob = posters.poster_png(venue=venue, url=url)
     image = Image.open(io.BytesIO(blob))
     assert image.size == (round(210 / 25.4 * 150), round(297 / 25.4 * 150))
-    assert_codes(image_codes(blob), [url])
+    assert_codes(image_codes(blob, formats=QR_ONLY), [url])
     assert symbol_width_mm(image, dpi=150, text=url) >= 150
 
 
