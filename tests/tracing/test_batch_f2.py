@@ -1,4 +1,4 @@
-"""Property: F2 of one F0 on columns (batch.trace_one at degree 2: the F1 step, one read around the F1s'
+"""Property: F2 of one F0 on columns (batch.trace_columns at degree 2: the F1 step, one read around the F1s'
 seeding visits, the rule on columns) is exactly engine.trace(degree=2): the same index visits, contacts
 with their degrees, every exposure with its source, and the cases left out; on random small worlds in
 memory for every policy, and on a random world in the check-in table (SQLite and PostgreSQL) against
@@ -69,7 +69,7 @@ def assert_same(got: engine.TraceResult, want: engine.TraceResult) -> None:
 def test_f2_on_columns_equals_the_engine(world, policy, degree):
     visits, period, cases, until = world
     store = MemoryStore(visits, cases=cases)
-    got = batch.trace_one(index=period, store=store, policy=policy, degree=degree, until=until)
+    got = batch.trace_columns(index=period, store=store, policy=policy, degree=degree, until=until).result()
     want = engine.trace(periods=[period], store=store, policy=policy, degree=degree, until=until)
     assert_same(got, want)
 
@@ -93,7 +93,7 @@ def test_an_f1_who_is_a_case_spreads_nothing_and_an_f1_met_again_stays_f1():
     store = MemoryStore(visits, cases={chau})
     period = Period(an, h(6), h(12))
     policy = POLICIES[0]
-    got = batch.trace_one(index=period, store=store, policy=policy, degree=2, until=h(23))
+    got = batch.trace_columns(index=period, store=store, policy=policy, degree=2, until=h(23)).result()
     assert_same(got, engine.trace(periods=[period], store=store, policy=policy, degree=2, until=h(23)))
     assert [(c.person_id, c.degree) for c in got.contacts] == [(binh, 1), (dung, 2)]
     [f2] = got.by_degree(2)

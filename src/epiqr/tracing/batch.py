@@ -16,7 +16,7 @@ Contract
   already cases) and groups what is left per F0 into contacts ordered as `engine.assemble` orders them.
 * `BatchResult` keeps the columns; `contacts_of(person_id)` turns one F0's contacts into the engine's
   `Contact`/`Exposure` objects when someone needs them, so a batch pays for objects only where it uses them.
-* F2 of one F0 (`trace_columns` / `trace_one` at degree 2): the F1 step as above, then ONE read of the pairs around the F1s'
+* F2 of one F0 (`trace_columns` at degree 2; `.result()` gives the engine's objects): the F1 step as above, then ONE read of the pairs around the F1s'
   seeding visits (`seed_periods`: each F1's visits from the moment they were first exposed until `until`)
   and `trace_pairs(degree=2)` on them: every exposure then belongs to the F0, the F1s and the cases met
   at F1 are left out. What `engine.trace(degree=2)` gives, proven equal by tests/tracing/test_batch_f2.py.
@@ -298,18 +298,6 @@ def trace_columns(
         levels.append(second)
         skipped |= second.skipped
     return Traced(policy, degree, index.person_id, index_visits(pairs, sectors), tuple(levels), skipped)
-
-
-def trace_one(
-    *,
-    index: engine.Period,
-    store: PairStore,
-    policy: engine.Policy,
-    degree: int = 1,
-    until: datetime | None = None,
-) -> engine.TraceResult:
-    """trace_columns() with engine objects for the contacts found: what engine.trace() gives."""
-    return trace_columns(index=index, store=store, policy=policy, degree=degree, until=until).result()
 
 
 def stored_minutes(found: BatchResult) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from epiqr.cases.selectors import case_active_sql, case_person_ids_among
 from epiqr.checkins.models import CheckIn
-from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.core.pgsql import EPOCH, PG_EPOCH_MICROS, array_literal, int_array_literal
 from epiqr.core.replica import read_connection
 from epiqr.venues.models import Venue
 from epiqr.venues.selectors import venue_sectors
@@ -30,8 +30,6 @@ from .engine import Period, Visit, Window
 CHUNK = 4000  # periods per statement: well under SQLite's parameter limit
 HASHED_CASES_FROM = 100  # periods in one batch read from which "is a case" reads all active cases once
 COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
 PG_MINUS_INFINITY = np.iinfo(np.int64).min
 
 
