@@ -24,6 +24,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 
 BIG_TABLES = ("tracing_contact", "people_person")
 
@@ -66,9 +67,11 @@ def build(people: int, contacts: int) -> dict:
     from epiqr.accounts.models import User
     from epiqr.cases.models import Case
     from epiqr.core.permissions import Role
+    from epiqr.core.pgsql import copy_into
     from epiqr.geo.models import Commune, Province
     from epiqr.geo.services import units_load
     from epiqr.people.models import Person
+    from epiqr.tracing import exposures
     from epiqr.tracing.models import TracingRun
     from epiqr.venues.models import Venue
 
@@ -150,16 +153,33 @@ def build(people: int, contacts: int) -> dict:
                 """,
                 [run.pk, f0.pk, contacts],
             )
+            # Each contact's one exposure, packed on its row (tracing/exposures.py).
             cur.execute(
-                """
-                INSERT INTO tracing_exposure (contact_id, venue_id, checkin_id, start, "end", source_person_id,
-                    source_checkin_id, source_start, source_end, overlap_minutes, risk)
-                SELECT c.id, %s, c.id, c.first_exposed_at, c.first_exposed_at + interval '30 minutes', %s,
-                    1, c.first_exposed_at, c.first_exposed_at + interval '40 minutes', c.overlap_minutes, c.risk
-                FROM tracing_contact c WHERE c.run_id = %s
-                """,
-                [venue.pk, f0.pk, run.pk],
+                "SELECT id, first_exposed_at, overlap_minutes, risk FROM tracing_contact WHERE run_id = %s",
+                [run.pk],
             )
+            packed = [
+                (
+                    cid,
+                    exposures.pack(
+                        [
+                            exposures.StoredExposure(
+                                0, venue.pk, cid, first, first + timedelta(minutes=30), f0.pk, 1, first,
+                                first + timedelta(minutes=40), overlap, None, risk,
+                            )
+                        ]
+                    ),
+                    exposures.venues_text([venue.pk]),
+                )
+                for cid, first, overlap, risk in cur.fetchall()
+            ]  # fmt: skip
+            cur.execute("CREATE TEMPORARY TABLE packed (id bigint, data bytea, venues text)")
+            copy_into(cur, "packed", ["id", "data", "venues"], packed, types=["bigint", "bytea", "text"])
+            cur.execute(
+                "UPDATE tracing_contact c SET exposure_data = p.data, venues_text = p.venues FROM packed p "
+                "WHERE c.id = p.id"
+            )
+            cur.execute("DROP TABLE packed")
         cur.execute("ANALYZE")
     print(f"built in {time.perf_counter() - started:.0f}s")
 

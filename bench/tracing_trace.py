@@ -26,13 +26,12 @@ period joined to every check-in within the policy's reach at the same venue, the
 else): its rows read by the client through binary COPY and thrown away, and its execution inside the
 server alone (EXPLAIN ANALYZE with TIMING OFF: no rows sent).
 
-F2's baseline is `tracing/services.py` as it was at `--f2-baseline` (a git revision; by default the last
-commit before F2 went on columns: the engine's object-by-object F2, `engine.trace(degree=2)` over
-`CheckinStore`, and `run_create`'s rows from engine objects by text COPY), read with `git show` and loaded
-beside the current module: the same F0s, alternately, in the same run; computed and stored (`run_create`, rolled back) and computed
-only, with the ratios new / baseline (of medians, of maxima, and per F0), and a check that both paths
-give the same contacts. The stored figures are also given with the foreign-key checks the commit would
-run (deferred, so the rollback skips them; `SET CONSTRAINTS ALL IMMEDIATE` runs them).
+F2 for one F0 is measured as the officer waits for it: the run computed, stored and committed
+(`run_create` in its own transaction; deleted afterwards, untimed), against computing the same F2 without
+storing it (`tracing_compute`) on the same F0s, alternately, in the same run. Every stored run is checked
+against what was computed: every contact and exposure, every field. (Until the exposures were packed on
+their contacts, this part compared with tracing/services.py at an older revision; that code wrote the
+exposure table, which is gone.)
 """
 
 import argparse
@@ -89,12 +88,7 @@ def main():
     ap.add_argument("--scale", choices=sorted(SCALES), default="tiny")
     ap.add_argument("--f0", type=int, default=1000, help="number of random F0s")
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2 (new path and baseline)")
-    ap.add_argument(
-        "--f2-baseline",
-        default="9601eaed",
-        help="git revision whose tracing/services.py is F2's baseline (default: before F2 went on columns)",
-    )
+    ap.add_argument("--f2", type=int, default=30, help="F0s traced to F2 (stored, and computed only)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=5, help="batch repetitions")
     ap.add_argument("--no-synth", action="store_true", help="reuse the world already in the database")
@@ -122,9 +116,9 @@ def main():
     from epiqr.cases.services import case_open
     from epiqr.checkins.models import CheckIn
     from epiqr.people.models import Person
+    from epiqr.tracing import services as tracing_services
     from epiqr.tracing.batch import trace_pairs
     from epiqr.tracing.engine import Period, reach
-    from epiqr.tracing.models import Exposure
     from epiqr.tracing.selectors import CheckinStore, policy_engine, policy_get
     from epiqr.tracing.services import tracing_compute, tracing_compute_batch
     from epiqr.tracing.synth import synth_world
@@ -382,119 +376,75 @@ def main():
         print(f"  ({load()})")
 
     if "f2" in parts:
-        # What an officer waits for when pressing "F2": the run computed and stored (rolled back here),
-        # and computed only. The new path against the baseline in the same run, on the same F0s,
-        # alternately (the baseline first on even F0s, the new path first on odd ones): the baseline is
-        # tracing/services.py as it was at --f2-baseline (by default the last commit before F2 went on
-        # columns: the engine's object-by-object F2 and run_create's rows by text COPY), read from git and
-        # loaded beside the current module. First pass COLD, second WARM.
-        import subprocess
-        import types
+        # What an officer waits for when pressing "F2": the run computed, stored and committed. Its
+        # baseline in the same run, on the same F0s and alternately, is computing the same F2 without
+        # storing it (tracing_compute). Each stored run is checked against what was computed (every
+        # contact and exposure, every field) and deleted afterwards, untimed. First pass COLD, then WARM.
+        from epiqr.tracing.models import TracingRun
 
-        from epiqr.tracing import services as new_services
+        fields = (
+            "venue_id", "checkin_id", "start", "end", "source_person_id", "source_checkin_id", "source_start",
+            "source_end", "overlap_minutes", "weighted_minutes", "risk",
+        )  # fmt: skip
 
-        here = os.path.dirname(os.path.abspath(__file__))
-        source = subprocess.run(
-            ["git", "-C", here, "show", f"{args.f2_baseline}:src/epiqr/tracing/services.py"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        old_services = types.ModuleType("epiqr.tracing.services_baseline")
-        old_services.__package__ = "epiqr.tracing"
-        sys.modules[old_services.__name__] = old_services
-        exec(
-            compile(source, f"{args.f2_baseline}:src/epiqr/tracing/services.py", "exec"),
-            old_services.__dict__,
-        )
-        module = {"new": new_services, "old": old_services}
-        stored_rows: dict[str, list] = {}
-        print(f"\nF2 baseline: tracing/services.py at {args.f2_baseline}")
-
-        def stored(case, side):
-            """(run_create's seconds, the seconds of the foreign-key checks its commit would run, contacts,
-            exposures). The checks are deferred to the commit, which the rollback skips: SET CONSTRAINTS
-            ALL IMMEDIATE runs them (not the commit's WAL flush)."""
-            with transaction.atomic():
-                t0 = time.perf_counter()
-                run = module[side].run_create(case=case, policy_name="vn-window-60", degree=2)
-                t1 = time.perf_counter()
-                with connection.cursor() as cur:
-                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                t2 = time.perf_counter()
-                rows = Exposure.objects.filter(contact__run=run).values_list(
-                    "contact__person_id", "contact__degree", "contact__risk", "contact__overlap_minutes",
-                    "contact__first_exposed_at", "contact__status", "contact__commune_id", "venue_id",
-                    "checkin_id", "start", "end", "source_person", "source_checkin_id", "source_start",
-                    "source_end", "overlap_minutes", "weighted_minutes", "risk",
-                )  # fmt: skip
-                stored_rows[side] = sorted(rows)
-                transaction.set_rollback(True)
-            return t1 - t0, t2 - t1, run.contact_count, len(stored_rows[side])
-
-        def computed(case, side):
+        def stored(case):
             t0 = time.perf_counter()
-            result = module[side].tracing_compute(case=case, policy_name="vn-window-60", degree=2)[1]
-            return time.perf_counter() - t0, result
-
-        def report(title, times, extra=""):
-            new, old = times["new"], times["old"]
-            ratios = [n / o for n, o in zip(new, old, strict=True)]
-            print(f"  {title} ({len(new)} F0s){extra}")
-            print(f"    baseline (engine) : p50 {ms(statistics.median(old))}  max {ms(max(old))}")
-            print(f"    new (columns)     : p50 {ms(statistics.median(new))}  max {ms(max(new))}")
-            print(
-                f"    new / baseline    : ratio of p50s {statistics.median(new) / statistics.median(old):.2f}x, "
-                f"of maxima {max(new) / max(old):.2f}x; per-F0 ratio p50 {statistics.median(ratios):.2f}x, "
-                f"max {max(ratios):.2f}x"
+            with transaction.atomic():
+                run = tracing_services.run_create(case=case, policy_name="vn-window-60", degree=2)
+                t1 = time.perf_counter()
+            t2 = time.perf_counter()
+            rows = sorted(
+                (c.person_id, c.degree, c.risk, c.overlap_minutes, c.first_exposed_at)
+                + tuple(tuple(getattr(e, f) for f in fields) for e in c.exposures)
+                for c in run.contacts.all()
             )
+            TracingRun.objects.filter(pk=run.pk).delete()
+            return t1 - t0, t2 - t0, rows
+
+        def computed(case):
+            t0 = time.perf_counter()
+            result = tracing_compute(case=case, policy_name="vn-window-60", degree=2)[1]
+            seconds = time.perf_counter() - t0
+            rows = sorted(
+                (c.person_id, c.degree, c.risk, c.overlap_minutes, c.first_exposed_at)
+                + tuple(tuple(getattr(e, f) for f in fields) for e in c.exposures)
+                for c in result.contacts
+            )
+            return seconds, rows
 
         f2_cases = cases[: args.f2]
         for label in ("COLD", "WARM"):
-            times = {"new": [], "old": []}
-            checked = {"new": [], "old": []}
-            cold = {"new": [], "old": []}
+            times: dict[str, list[float]] = {"computed": [], "stored": [], "committed": []}
             sizes = []
             for i, case in enumerate(f2_cases):
-                order = ("old", "new") if i % 2 == 0 else ("new", "old")
-                for side in order:
-                    seconds, checks, contacts, exposures = stored(case, side)
-                    times[side].append(seconds)
-                    checked[side].append(seconds + checks)
-                    if side == order[0]:
-                        cold[side].append(seconds)
-                assert stored_rows["new"] == stored_rows["old"], "the two paths stored different rows"
-                sizes.append((contacts, exposures))
-            print(f"\nF2 run stored (run_create), {label}; {load()}")
+                if i % 2 == 0:
+                    seconds, want = computed(case)
+                    before_commit, committed, got = stored(case)
+                else:
+                    before_commit, committed, got = stored(case)
+                    seconds, want = computed(case)
+                assert got == want, "the stored run differs from the computed one"
+                times["computed"].append(seconds)
+                times["stored"].append(before_commit)
+                times["committed"].append(committed)
+                sizes.append((len(got), sum(len(r) - 5 for r in got)))
+            print(f"\nF2 for one F0, {label}; {load()}")
             print(
-                f"  (max {max(n for n, _ in sizes)} contacts, {max(x for _, x in sizes)} exposures; checked: "
-                "both paths stored the same contacts and exposures, every field)"
+                f"  ({len(f2_cases)} F0s; largest {max(n for n, _ in sizes)} F1+F2 contacts, "
+                f"{max(x for _, x in sizes)} exposures; checked: each stored run holds what was computed, "
+                "every contact and exposure, every field)"
             )
-            report("computed + stored, every F0", times)
-            report("computed + stored + the commit's deferred foreign-key checks", checked)
-            if label == "COLD":
+            for kind, title in (
+                ("computed", "computed, not stored (baseline)"),
+                ("stored", "computed + stored, before the commit"),
+                ("committed", "computed + stored + committed"),
+            ):
+                values = times[kind]
+                ratios = [v / c for v, c in zip(values, times["computed"], strict=True)]
                 print(
-                    f"    first read of each F0 only: baseline p50 {ms(statistics.median(cold['old']))} "
-                    f"max {ms(max(cold['old']))} ({len(cold['old'])} F0s); new p50 "
-                    f"{ms(statistics.median(cold['new']))} max {ms(max(cold['new']))} ({len(cold['new'])} other F0s)"
+                    f"    {title:38s}: p50 {ms(statistics.median(values))}  max {ms(max(values))}"
+                    + ("" if kind == "computed" else f"  (x{statistics.median(ratios):.2f} of computed, p50)")
                 )
-        times = {"new": [], "old": []}
-        counts = []
-        for i, case in enumerate(f2_cases):
-            found = {}
-            for side in ("old", "new") if i % 2 == 0 else ("new", "old"):
-                seconds, found[side] = computed(case, side)
-                times[side].append(seconds)
-            assert found["new"].contacts == found["old"].contacts, "columns != engine"
-            assert found["new"].skipped_cases == found["old"].skipped_cases, "columns != engine"
-            counts.append(len(found["new"].contacts))
-        print(f"\nF2 for one F0 computed, not stored, WARM; {load()}")
-        report(
-            "computed",
-            times,
-            f"; mean {statistics.mean(counts):.0f} F1+F2 contacts, max {max(counts)}; "
-            "checked: the same contacts, exposures and cases left out on both paths",
-        )
     if not args.keep_cases:
         Case.objects.filter(source="bench").delete()
 

@@ -4,6 +4,7 @@ exactly as given, on both databases (COPY on PostgreSQL, executemany elsewhere).
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from epiqr.core.models import AuditEvent
 from epiqr.core.pgsql import rows_insert
@@ -111,3 +112,43 @@ def test_columns_refuse_what_they_cannot_lay_out():
 
     with pytest.raises(ValueError, match="JSONField"):
         columns_insert(AuditEvent, ("action", "detail"), [np.array(["a"]), np.array(["{}"])])
+
+
+def test_columns_with_bytes_and_nulls_read_back_as_written(make_user):
+    """columns_insert: a column of bytes (each row its own length: the rows are joined around it), and
+    integer columns masked where NULL (numpy masked arrays), next to text and numbers."""
+    import numpy as np
+
+    from epiqr.core.models import Job, JobFile
+    from epiqr.core.pgsql import columns_insert
+
+    job = Job.objects.create(kind="test", owner=make_user("admin"), title="t")
+    blobs = [b"", b"\x00\xff\\N\n\t", bytes(range(256)) * 40, b"x"]
+    names = np.array(["trống", "lạ", "dài", "x"])
+    sizes = np.ma.array([0, 6, 10240, 1], mask=[False, True, False, True], dtype=np.int64)
+    fields = ("job", "role", "name", "content_type", "size", "data")
+    columns = [np.full(4, job.pk), np.full(4, "result"), names, np.full(4, "application/x"), sizes, blobs]
+    with pytest.raises(IntegrityError):  # size is NOT NULL: the masked rows really are NULL
+        with transaction.atomic():
+            columns_insert(JobFile, fields, columns)
+    sizes.mask = [False, False, False, False]
+    assert columns_insert(JobFile, fields, columns) == 4
+    got = [
+        (name, size, bytes(data)) for name, size, data in JobFile.objects.values_list("name", "size", "data")
+    ]
+    assert got == list(zip(names.tolist(), [0, 6, 10240, 1], blobs, strict=True))
+
+    from epiqr.core.models import AuditPerson
+
+    event = AuditEvent.objects.create(action="test.masked")
+    actors = np.ma.array([job.owner_id, 0, job.owner_id], mask=[False, True, False], dtype=np.int64)
+    micros = np.zeros(3, dtype=np.int64)
+    columns_insert(
+        AuditPerson,
+        ("event", "person_id", "actor_id", "at"),
+        [np.full(3, event.pk), np.arange(3), actors, micros],
+    )
+    got = list(
+        AuditPerson.objects.filter(event=event).order_by("person_id").values_list("actor_id", flat=True)
+    )
+    assert got == [job.owner_id, None, job.owner_id]

@@ -6,7 +6,8 @@ from datetime import timedelta
 from epiqr.core.text import fold
 from epiqr.core.timeutil import now
 from epiqr.people.models import Person
-from epiqr.tracing.models import Contact, Exposure, TracingRun
+from epiqr.tracing import exposures
+from epiqr.tracing.models import Contact, TracingRun
 
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi")
 GIVEN = ("An", "Bình", "Châu", "Dũng", "Hà", "Khoa", "Lan", "Minh", "Ngọc", "Phúc")
@@ -48,36 +49,42 @@ def big_run(
             ]
         )
     )
-    contacts = Contact.objects.bulk_create(
+
+    def packed(i, first, overlap, risk):
+        return exposures.pack(
+            [
+                exposures.StoredExposure(
+                    position=0,
+                    venue_id=venue.pk,
+                    checkin_id=10_000 + i,
+                    start=first,
+                    end=first + timedelta(minutes=30),
+                    source_person_id=case.person_id if i < f1 else people[(i - f1) % f1].pk,
+                    source_checkin_id=20_000 + (0 if i < f1 else (i - f1) % f1),
+                    source_start=first,
+                    source_end=first + timedelta(minutes=40),
+                    overlap_minutes=overlap,
+                    weighted_minutes=None,
+                    risk=risk,
+                )
+            ]
+        )
+
+    Contact.objects.bulk_create(
         [
             Contact(
                 run=run,
                 person=p,
                 degree=1 if i < f1 else 2,
-                risk="low" if i % 3 == 2 else "high",
+                risk=risk,
                 overlap_minutes=10 + i % 50,
                 first_exposed_at=at - timedelta(minutes=i),
                 commune=p.commune,
+                exposure_data=packed(i, at - timedelta(minutes=i), 10 + i % 50, risk),
+                venues_text=exposures.venues_text([venue.pk]),
             )
             for i, p in enumerate(people)
-        ]
-    )
-    Exposure.objects.bulk_create(
-        [
-            Exposure(
-                contact=c,
-                venue=venue,
-                checkin_id=10_000 + i,
-                start=c.first_exposed_at,
-                end=c.first_exposed_at + timedelta(minutes=30),
-                source_person_id=case.person_id if i < f1 else people[(i - f1) % f1].pk,
-                source_checkin_id=20_000 + (0 if i < f1 else (i - f1) % f1),
-                source_start=c.first_exposed_at,
-                source_end=c.first_exposed_at + timedelta(minutes=40),
-                overlap_minutes=c.overlap_minutes,
-                risk=c.risk,
-            )
-            for i, c in enumerate(contacts)
+            for risk in ["low" if i % 3 == 2 else "high"]
         ]
     )
     return run

@@ -3,6 +3,7 @@ one COPY writer (with its SQLite fallback)."""
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 
 import numpy as np
 from django.db import connection
@@ -59,7 +60,11 @@ def copy_into(
     note_write()  # COPY bypasses execute wrappers: tell core.replica (read your own write)
     count = 0
     binary = " (FORMAT BINARY)" if types is not None else ""
-    with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+    # COPY goes past Django's cursor: its errors are made Django's here (IntegrityError and the like).
+    with (
+        connection.wrap_database_errors,
+        cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{binary}") as copy,
+    ):
         if types is not None:
             copy.set_types(list(types))
         for row in rows:
@@ -112,7 +117,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
 BINARY_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 BINARY_COPY_TRAILER = b"\xff\xff"
-COLUMN_TYPES = {  # what columns_insert writes: integers, floats, times, text
+COLUMN_TYPES = {  # what columns_insert writes: integers, floats, times, text, bytes
+    "BinaryField",
     "AutoField",
     "BigAutoField",
     "BigIntegerField",
@@ -134,12 +140,32 @@ BINARY_SIZES = {
 }
 
 
-def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | None]) -> int:
+def _fixed_body(blocks: list[np.ndarray], keeps: list[np.ndarray | None]) -> tuple[bytes, list[int]]:
+    """The bytes of n rows laid out as tables (`keeps`: which bytes of a padded table are real), and
+    where each row ends."""
+    table = np.hstack(blocks)
+    if all(k is None for k in keeps):
+        width = table.shape[1]
+        return table.tobytes(), list(range(width, width * (len(table) + 1), width))
+    keep = np.hstack([np.ones(b.shape, bool) if k is None else k for b, k in zip(blocks, keeps, strict=True)])
+    return table[keep].tobytes(), np.cumsum(keep.sum(axis=1)).tolist()
+
+
+def _fixed_rows(blocks: list[np.ndarray], keeps: list[np.ndarray | None], n: int) -> list[bytes]:
+    """Each row's bytes, as _fixed_body lays them out."""
+    if not blocks:
+        return [b""] * n
+    raw, ends = _fixed_body(blocks, keeps)
+    return [raw[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | list[bytes] | None]) -> int:
     """Columns into a model's table, row i from element i of each, no Python object per value: on
     PostgreSQL one binary COPY whose bytes numpy lays out (per row the field count, then per field its
     length, -1 for NULL, and its big-endian bytes), elsewhere rows_insert. A column is a numpy array:
     integers for integer columns and foreign keys, floats for float columns, integer microseconds since the
-    Unix epoch (UTC) for times, str for text; or None, NULL in every row. How many rows were written."""
+    Unix epoch (UTC) for times (a masked array: NULL where masked), str for text; a list of bytes for a binary column (each row's own length:
+    the rows are then joined one by one around it); or None, NULL in every row. How many rows were written."""
     meta = model._meta
     for f in fields:
         field = meta.get_field(f)
@@ -154,6 +180,8 @@ def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | 
         values = [
             [None] * n
             if c is None
+            else list(c)
+            if isinstance(c, list)
             else [EPOCH + timedelta(microseconds=v) for v in c.tolist()]
             if is_time
             else c.tolist()
@@ -161,23 +189,38 @@ def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | 
         ]
         return rows_insert(model, fields, zip(*values, strict=True))
     kinds = [meta.get_field(f).db_type(connection).split("(")[0] for f in fields]
-    blocks = [np.full(n, len(fields), ">i2").view(np.uint8).reshape(n, 2)]
-    keeps: list[np.ndarray | None] = [None]
+    # Fixed-width parts of the rows as tables of bytes, split where a column of bytes goes (`pieces`).
+    parts: list[list[np.ndarray]] = [[np.full(n, len(fields), ">i2").view(np.uint8).reshape(n, 2)]]
+    masks: list[list[np.ndarray | None]] = [[None]]
+    pieces: list[list[bytes]] = []
     for kind, column in zip(kinds, columns, strict=True):
+        blocks, keeps = parts[-1], masks[-1]
         if column is None:
             blocks.append(np.full(n, -1, ">i4").view(np.uint8).reshape(n, 4))
             keeps.append(None)
+        elif isinstance(column, list):  # bytes
+            lengths = np.fromiter((len(b) for b in column), dtype=np.int64, count=n)
+            blocks.append(lengths.astype(">i4").view(np.uint8).reshape(n, 4))
+            keeps.append(None)
+            pieces.append(list(column))
+            parts.append([])
+            masks.append([])
         elif kind in BINARY_SIZES:
             size = BINARY_SIZES[kind]
+            missing = np.ma.getmaskarray(column) if np.ma.isMaskedArray(column) else None
+            if missing is not None:
+                column = np.ma.filled(column, 0)
             if kind == "timestamp with time zone":
                 data = (column.astype(np.int64) - PG_EPOCH_MICROS).astype(">i8")
             else:
                 data = column.astype((">f" if kind == "double precision" else ">i") + str(size))
-            blocks += [
-                np.full(n, size, ">i4").view(np.uint8).reshape(n, 4),
-                data.view(np.uint8).reshape(n, size),
-            ]
-            keeps += [None, None]
+            if missing is None:
+                blocks.append(np.full(n, size, ">i4").view(np.uint8).reshape(n, 4))
+                keeps += [None, None]
+            else:  # NULL where masked: length -1 and no bytes
+                blocks.append(np.where(missing, -1, size).astype(">i4").view(np.uint8).reshape(n, 4))
+                keeps += [None, np.repeat(~missing[:, None], size, axis=1)]
+            blocks.append(data.view(np.uint8).reshape(n, size))
         else:  # text: each value padded to the longest, the padding cut out below
             encoded = np.char.encode(column.astype(str), "utf-8")
             width = encoded.dtype.itemsize
@@ -187,18 +230,18 @@ def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | 
                 np.frombuffer(encoded.tobytes(), np.uint8).reshape(n, width),
             ]
             keeps += [None, np.arange(width) < lengths[:, None]]
-    table = np.hstack(blocks)
-    if any(k is not None for k in keeps):
-        keep = np.hstack(
-            [np.ones(b.shape, bool) if k is None else k for b, k in zip(blocks, keeps, strict=True)]
-        )
-        body = table[keep].tobytes()
+    if not pieces:
+        body = _fixed_body(parts[0], masks[0])[0]
     else:
-        body = table.tobytes()
+        segments = [_fixed_rows(blocks, keeps, n) for blocks, keeps in zip(parts, masks, strict=True)]
+        row_parts = [segments[0]]
+        for blobs, segment in zip(pieces, segments[1:], strict=True):
+            row_parts += [blobs, segment]
+        body = b"".join(chain.from_iterable(zip(*row_parts, strict=True)))
     names = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
     note_write()  # COPY bypasses execute wrappers: tell core.replica (read your own write)
     with connection.cursor() as cur:
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({names}) FROM STDIN (FORMAT BINARY)"
-        with cur.cursor.copy(sql) as copy:
+        with connection.wrap_database_errors, cur.cursor.copy(sql) as copy:
             copy.write(BINARY_COPY_HEADER + body + BINARY_COPY_TRAILER)
     return n

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
+import numpy as np
 from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from epiqr.accounts.models import User
 from epiqr.accounts.selectors import commune_filter, jurisdiction_filter, user_in_jurisdiction
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
-from epiqr.core.pgsql import array_literal
+from epiqr.core.pgsql import array_literal, int_array_literal
 from epiqr.core.text import fold, normalise_name
 from epiqr.geo.models import Commune
 
@@ -322,6 +323,27 @@ def person_scan_columns() -> tuple[str, ...]:
 def person_from_scan_row(row) -> Person:
     """A Person (the scan columns loaded, the rest on access) from a row of person_scan_match_sql."""
     return _person_from_row(row)
+
+
+def person_commune_column(*, person_ids: np.ndarray) -> np.ndarray:
+    """Each person's commune code, aligned with `person_ids` (-1 for none or an unknown person): on
+    PostgreSQL one packed read (eight bytes a person, no row per person for the client to decode);
+    an F2 run names up to a hundred thousand people."""
+    ids = np.asarray(person_ids, dtype=np.int64)
+    if not len(ids):
+        return ids.copy()
+    if connection.vendor != "postgresql":
+        found = person_communes(person_ids=ids.tolist())
+        return np.array([-1 if found.get(p) is None else found[p] for p in ids.tolist()], dtype=np.int64)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT string_agg(int8send(coalesce(p.commune_id, -1)), ''::bytea ORDER BY u.i) "
+            f"FROM unnest(%s::bigint[]) WITH ORDINALITY u(id, i) LEFT JOIN {Person._meta.db_table} p "
+            "ON p.id = u.id",
+            [int_array_literal(ids.tolist())],
+        )
+        packed = cur.fetchone()[0]
+    return np.frombuffer(bytes(packed), dtype=">i8").astype(np.int64)
 
 
 def person_communes(*, person_ids: list[int]) -> dict[int, int | None]:

@@ -152,14 +152,15 @@ def run_contacts(request, run_id: Id, params: Query[ContactListQuery]):
         user=request.user,
         strict=True,
     )
-    sources = selectors.contact_sources(user=request.user, run=run, contacts=page.items)
+    contacts = selectors.contacts_with_exposures(page.items)
+    sources = selectors.contact_sources(user=request.user, run=run, contacts=contacts)
     audit.annotate(
         row_count=len(page.items),
         reason="api",
         detail={"page": page.number, **page.query.params()},
     )
     owned = getattr(run, "owned", True)
-    items = [selectors.contact_payload(c, owned=owned, through=sources.get(c.pk, [])) for c in page.items]
+    items = [selectors.contact_payload(c, owned=owned, through=sources.get(c.pk, [])) for c in contacts]
     return page.as_api(items, path=request.path)
 
 

@@ -11,7 +11,8 @@ from epiqr.core.timeutil import iso_utc, now
 from epiqr.venues.models import Venue
 
 from . import engine
-from .models import Exposure
+from .exposures import unpack, venue_filter
+from .models import Contact
 from .policies import policy_engine, policy_get
 from .store import CheckinStore, checkins_of_person
 
@@ -75,15 +76,29 @@ def cluster_list(*, user: User | None, days: int = 14, until: datetime | None = 
         c["cases"] = list({case.pk: case for case, _v in c["items"]}.values())
         c["first"] = c["items"][0][1].start
         c["last"] = c["items"][-1][1].start
-        source_ids = [v.checkin_id for _c, v in c["items"]]
-        c["visitors"] = (
-            Exposure.objects.filter(venue_id=c["venue_id"], source_checkin_id__in=source_ids)
-            .values("contact__person_id")
-            .distinct()
-            .count()
+        c["visitors"] = _cluster_visitors(
+            venue_id=c["venue_id"],
+            case_ids=[case.pk for case in c["cases"]],
+            source_ids={v.checkin_id for _c, v in c["items"]},
         )
     clusters.sort(key=lambda c: (-len(c["cases"]), -c["last"].timestamp()))
     return clusters
+
+
+def _cluster_visitors(*, venue_id: int, case_ids: list[int], source_ids: set[int]) -> int:
+    """How many people the stored runs of the cluster's cases found exposed at the venue by the cluster's
+    visits (their F1s: exposures whose source is one of those check-ins; the F1s of their runs that met
+    the venue are read, their packed exposures checked)."""
+    met = Contact.objects.filter(
+        run__case_id__in=case_ids, degree=1, venues_text__contains=venue_filter(venue_id)
+    ).values_list("person_id", "exposure_data")
+    return len(
+        {
+            person
+            for person, data in met
+            if any(e.venue_id == venue_id and e.source_checkin_id in source_ids for e in unpack(data))
+        }
+    )
 
 
 FEED_SECONDS = 120  # how long the public feed of "now" is reused

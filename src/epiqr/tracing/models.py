@@ -1,6 +1,11 @@
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .exposures import StoredExposure, unpack
 
 
 class TracingPolicy(models.Model):
@@ -97,22 +102,42 @@ class FollowUp(models.TextChoices):
 
 
 class Contact(models.Model):
-    """A person found by a run, at their lowest degree; followed up by their commune's health station."""
+    """A person found by a run, at their lowest degree; followed up by their commune's health station.
 
-    run = models.ForeignKey(TracingRun, on_delete=models.CASCADE, related_name="contacts")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    Its exposures (the meetings that made it a contact) are packed on the row (`exposure_data`, see
+    tracing/exposures.py) and the venues met kept as text (`venues_text`). A run is written whole by
+    run_create in one transaction, straight from the tracing columns (an F2 run can name 100,000 people):
+    the references to people, communes and the run are checked by the ORM (PROTECT, CASCADE) and by that
+    writer, not by database constraints, whose deferred per-row checks cost the officer more than the
+    writing itself. Every index the lists use stays.
+    """
+
+    run = models.ForeignKey(
+        TracingRun, on_delete=models.CASCADE, related_name="contacts", db_constraint=False, db_index=False
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     degree = models.PositiveSmallIntegerField(_("degree"))
     risk = models.CharField(_("risk"), max_length=8)
     overlap_minutes = models.FloatField(_("overlap (minutes)"), default=0)
     first_exposed_at = models.DateTimeField(_("first exposed at"))
     commune = models.ForeignKey(
-        "geo.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "geo.Commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     status = models.CharField(max_length=12, choices=FollowUp.choices, default=FollowUp.TO_CALL)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     new_case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    exposure_data = models.BinaryField(default=bytes, editable=False)
+    venues_text = models.TextField(default="", editable=False)
 
     class Meta:
         ordering = ["degree", "first_exposed_at", "id"]
@@ -125,6 +150,8 @@ class Contact(models.Model):
                 fields=["run", "degree", "risk", "first_exposed_at", "id"], name="contact_run_priority"
             ),
             models.Index(fields=["run", "first_exposed_at", "id"], name="contact_run_exposed"),
+            # Almost every contact has none: only those who became cases are indexed.
+            models.Index(fields=["new_case"], name="contact_new_case", condition=Q(new_case__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -134,30 +161,11 @@ class Contact(models.Model):
             "run": self.run_id,
         }
 
-
-class Exposure(models.Model):
-    """One meeting that made a contact: their check-in against the source's check-in."""
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="exposures")
-    venue = models.ForeignKey("venues.Venue", on_delete=models.PROTECT, related_name="+")
-    # Check-in ids, not foreign keys: check-ins are purged after the retention period, runs stay.
-    checkin_id = models.BigIntegerField()
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    source_person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
-    source_checkin_id = models.BigIntegerField()
-    source_start = models.DateTimeField()
-    source_end = models.DateTimeField()
-    overlap_minutes = models.FloatField(default=0)
-    weighted_minutes = models.FloatField(null=True, blank=True)
-    risk = models.CharField(max_length=8)
-
-    class Meta:
-        ordering = ["start", "id"]
-        indexes = [models.Index(fields=["venue", "start"])]
-
-    def __str__(self) -> str:
-        return f"{self.contact_id}@{self.venue_id} {self.start:%Y-%m-%d %H:%M}"
+    @cached_property
+    def exposures(self) -> list[StoredExposure]:
+        """The meetings that made this contact, in the engine's order (venues attached by
+        selectors.contacts_with_exposures)."""
+        return unpack(self.exposure_data)
 
 
 class StatusChange(models.Model):

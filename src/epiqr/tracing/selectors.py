@@ -6,10 +6,10 @@ check-in table, and the memory one), `policies` (versioned tracing policies), `c
 visits, clusters, the risky-venue feed and a citizen's check against it).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from epiqr.accounts.models import User
@@ -18,9 +18,11 @@ from epiqr.core.errors import Forbidden, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
 from epiqr.core.text import fold
 from epiqr.core.timeutil import iso_utc, now
+from epiqr.venues.models import Venue
 
+from . import exposures
 from .clusters import cluster_list, f0_visits, risky_venue_feed, self_check
-from .models import Contact, Exposure, FollowUp, RunStatus, TracingRun
+from .models import Contact, FollowUp, RunStatus, TracingRun
 from .policies import policy_engine, policy_get, policy_list
 from .store import CheckinStore, MemoryStore, checkins_of_person
 
@@ -33,6 +35,7 @@ __all__ = [
     "cluster_list",
     "contact_get_visible_to",
     "contact_groups",
+    "contacts_with_exposures",
     "contact_ids_visible_to",
     "contact_list_of_person",
     "contact_list_visible_to",
@@ -123,7 +126,7 @@ def contact_list_visible_to(
 ) -> QuerySet[Contact]:
     """A run's contacts the user may see: those living in the user's jurisdiction; contacts of
     unknown commune go to the officers of the case's jurisdiction. `user=None` is the operator's CLI."""
-    qs = run.contacts.select_related("person", "commune", "new_case").prefetch_related("exposures__venue")
+    qs = run.contacts.select_related("person", "commune", "new_case")
     q = None if user is None else jurisdiction_q(user=user, commune_path="commune")
     if q is not None:
         # Whether the case is in the user's area is decided once here, not joined per contact: a page
@@ -152,7 +155,7 @@ def _contact_search(qs: QuerySet[Contact], text: str) -> QuerySet[Contact]:
 
 
 def _contact_at_venue(qs: QuerySet[Contact], venue_id: int) -> QuerySet[Contact]:
-    return qs.filter(Exists(Exposure.objects.filter(contact=OuterRef("pk"), venue_id=venue_id)))
+    return qs.filter(venues_text__contains=exposures.venue_filter(venue_id))
 
 
 # The contacts of a run, as the run page and GET /api/v1/tracing/runs/{id}/contacts page them. Both
@@ -182,12 +185,12 @@ CONTACTS = ListSpec(
 def contact_sources(*, user: User, run: TracingRun, contacts: Sequence[Contact]) -> dict[int, list[dict]]:
     """For each F2 among `contacts`: the F1s through whom it was reached, in order of exposure, each as
     {"contact": F1 contact id, "name": the F1's name, or None when the user may not see that F1}.
-    Two queries for the whole page; exposures must be prefetched."""
+    Two queries for the whole page."""
     wanted: dict[int, list[int]] = {}
     for c in contacts:
         if c.degree == 2:
             seen = []
-            for e in sorted(c.exposures.all(), key=lambda e: (e.start, e.id)):
+            for e in sorted(c.exposures, key=lambda e: (e.start, e.position)):
                 if e.source_person_id not in seen:
                     seen.append(e.source_person_id)
             wanted[c.pk] = seen
@@ -229,11 +232,25 @@ def contact_list_of_person(*, user, person_id: int) -> QuerySet[Contact]:
     return qs if q is None else qs.filter(q)
 
 
+def contacts_with_exposures(contacts: Iterable[Contact]) -> list[Contact]:
+    """The contacts with their exposures unpacked and each exposure's venue attached (`e.venue`, None for
+    a venue no longer stored), in one read of the venues: for a page, an export or a notice plan."""
+    contacts = list(contacts)
+    venues = Venue.objects.in_bulk({e.venue_id for c in contacts for e in c.exposures})
+    for c in contacts:
+        for e in c.exposures:
+            e.venue = venues.get(e.venue_id)
+    return contacts
+
+
 def contact_groups(contacts) -> list[dict]:
-    """Contacts grouped by venue and then by the F0 visit they met (for the run page)."""
+    """Contacts grouped by venue and then by the F0 visit they met (for the run page); exposures with
+    their venues (contacts_with_exposures)."""
     groups: dict[tuple, dict] = {}
     for contact in contacts:
-        for e in contact.exposures.all():
+        for e in contact.exposures:
+            if e.venue is None:
+                continue
             key = (e.venue_id, e.source_checkin_id)
             g = groups.setdefault(
                 key,
@@ -280,8 +297,8 @@ def contact_payload(contact: Contact, *, owned: bool = True, through: list[dict]
         "through": through or [],
         "exposures": [
             {
-                "venue_code": e.venue.code,
-                "venue_name": e.venue.name,
+                "venue_code": e.venue.code if e.venue else "",
+                "venue_name": e.venue.name if e.venue else "",
                 "checkin_id": e.checkin_id,
                 "start": iso_utc(e.start),
                 "end": iso_utc(e.end),
@@ -293,7 +310,7 @@ def contact_payload(contact: Contact, *, owned: bool = True, through: list[dict]
                 "weighted_minutes": e.weighted_minutes,
                 "risk": e.risk,
             }
-            for e in contact.exposures.all()
+            for e in contact.exposures
         ],
     }
 
@@ -324,7 +341,7 @@ def run_summary(*, run: TracingRun, user: User) -> dict:
 
 def run_payload(*, run: TracingRun, user: User) -> dict:
     """A run and every contact the user may see, as the CLI gives them (`epiqr trace --json`)."""
-    contacts = list(contact_list_visible_to(user=user, run=run))
+    contacts = contacts_with_exposures(contact_list_visible_to(user=user, run=run))
     sources = contact_sources(user=user, run=run, contacts=contacts)
     summary = run_summary(run=run, user=user)
     return {
@@ -361,7 +378,8 @@ def person_quarantined_since(*, person_id: int, at: datetime) -> datetime | None
 def contact_last_exposure(*, contact_id: int) -> datetime | None:
     """When the contact's last meeting with the source ended (the day quarantine is counted from), or
     None for a contact with no exposure stored."""
-    return Exposure.objects.filter(contact_id=contact_id).aggregate(last=Max("end"))["last"]
+    data = Contact.objects.filter(pk=contact_id).values_list("exposure_data", flat=True).first()
+    return max((e.end for e in exposures.unpack(data)), default=None)
 
 
 def contact_get(*, contact_id: int) -> Contact | None:

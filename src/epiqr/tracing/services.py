@@ -16,7 +16,7 @@ from epiqr.cases.services import case_open
 from epiqr.core import audit, events, export
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
-from epiqr.core.pgsql import columns_insert, rows_insert
+from epiqr.core.pgsql import columns_insert
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
@@ -28,12 +28,19 @@ from epiqr.notify.services import (
     notices_send,
     sends_left_today,
 )
-from epiqr.people.selectors import person_communes
+from epiqr.people.selectors import person_commune_column
 
-from . import batch, engine
+from . import batch, engine, exposures
 from .events import CONTACT_FOLLOWED_UP, RUN_QUEUED
-from .models import Contact, Exposure, FollowUp, RunStatus, StatusChange, TracingRun
-from .selectors import CheckinStore, contact_list_visible_to, contact_sources, policy_engine, policy_get
+from .models import Contact, FollowUp, RunStatus, StatusChange, TracingRun
+from .selectors import (
+    CheckinStore,
+    contact_list_visible_to,
+    contact_sources,
+    contacts_with_exposures,
+    policy_engine,
+    policy_get,
+)
 
 # Follow-up as a state machine: the statuses each status may move to.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -123,34 +130,6 @@ def _visit_json(v: engine.Visit) -> dict:
     }
 
 
-CONTACT_FIELDS = (
-    "run",
-    "person",
-    "degree",
-    "risk",
-    "overlap_minutes",
-    "first_exposed_at",
-    "commune",
-    "status",
-    "status_changed_at",
-    "new_case",
-)
-EXPOSURE_FIELDS = (
-    "contact",
-    "venue",
-    "checkin_id",
-    "start",
-    "end",
-    "source_person",
-    "source_checkin_id",
-    "source_start",
-    "source_end",
-    "overlap_minutes",
-    "weighted_minutes",
-    "risk",
-)
-
-
 @transaction.atomic
 def run_create(
     *,
@@ -183,10 +162,12 @@ def run_create(
         skipped_cases=sorted(traced.skipped),
     )
 
-    # Rows straight from the columns (no engine objects): the same values as engine.Contact/Exposure.
-    found = {level.degree: (level, *batch.stored_minutes(level)) for level in traced.levels}
-    now_found = {p: d for d, (level, *_) in found.items() for p in level.contact_person.tolist()}
-    communes = person_communes(person_ids=list(now_found))
+    # Rows straight from the columns (no engine objects): the same values as engine.Contact/Exposure,
+    # each contact's exposures packed on its row (tracing/exposures.py).
+    levels = traced.levels
+    persons = np.concatenate([level.contact_person for level in levels])
+    degrees = np.concatenate([np.full(level.contact_count, level.degree, dtype=np.int64) for level in levels])
+    now_found = dict(zip(persons.tolist(), degrees.tolist(), strict=True))
     carried: dict[int, tuple[str, int | None]] = {}
     before: dict[int, int] = {}
     if previous is not None:
@@ -195,49 +176,40 @@ def run_create(
         ):
             before[pid] = deg
             carried[pid] = (st, new_case)
-    contact_rows = [
-        (
-            run.pk,
-            person,
-            degree_,
-            engine.RISK_HIGH if high else engine.RISK_LOW,
-            minutes,
-            batch.from_micros(first),
-            communes.get(person),
-            carried.get(person, (FollowUp.TO_CALL, None))[0],
-            None,
-            carried.get(person, (None, None))[1],
-        )
-        for degree_, (level, _rounded, overlap) in found.items()
-        for person, high, minutes, first in zip(
-            level.contact_person.tolist(),
-            level.contact_high.tolist(),
-            overlap.tolist(),
-            level.contact_first.tolist(),
-            strict=True,
-        )
-    ]
-    rows_insert(Contact, CONTACT_FIELDS, contact_rows, binary=True)
-    ids = dict(run.contacts.values_list("person_id", "pk"))
-    for level, rounded, _overlap in found.values():
-        ex = level.exposures
-        contact_ids = np.array([ids[p] for p in level.contact_person.tolist()], dtype=np.int64)
+    if len(persons):
+        weighted = traced.policy.rule == "cwa"
+        packed: list[bytes] = []
+        venues: list[str] = []
+        overlaps = []
+        for level in levels:
+            rounded, overlap = batch.stored_minutes(level)
+            ex = level.exposures
+            table = exposures.records(ex, rounded, ex["weighted"] if weighted else None)
+            level_packed, level_venues = exposures.pack_many(table, level.contact_bounds)
+            packed += level_packed
+            venues += level_venues
+            overlaps.append(overlap)
+        statuses = [carried.get(p, (FollowUp.TO_CALL, None))[0] for p in persons.tolist()]
+        new_cases = [carried.get(p, (None, None))[1] for p in persons.tolist()]
+        communes = person_commune_column(person_ids=persons)
         columns_insert(
-            Exposure,
-            EXPOSURE_FIELDS,
+            Contact,
+            ("run", "person", "degree", "risk", "overlap_minutes", "first_exposed_at", "commune", "status")
+            + ("new_case", "exposure_data", "venues_text"),
             [
-                np.repeat(contact_ids, np.diff(level.contact_bounds)),
-                ex["venue"],
-                ex["checkin"],
-                ex["start"],
-                ex["end"],
-                ex["source_person"],
-                ex["source_checkin"],
-                ex["source_start"],
-                ex["source_end"],
-                rounded,
-                ex["weighted"] if traced.policy.rule == "cwa" else None,
-                np.where(ex["high"], engine.RISK_HIGH, engine.RISK_LOW),
+                np.full(len(persons), run.pk, dtype=np.int64),
+                persons,
+                degrees,
+                np.where(
+                    np.concatenate([lv.contact_high for lv in levels]), engine.RISK_HIGH, engine.RISK_LOW
+                ),
+                np.concatenate(overlaps),
+                np.concatenate([lv.contact_first for lv in levels]),
+                np.ma.masked_less(communes, 0),
+                np.array(statuses, dtype=str),
+                np.ma.array([c or 0 for c in new_cases], mask=[c is None for c in new_cases], dtype=np.int64),
+                packed,
+                np.array(venues, dtype=str),
             ],
         )
     if previous is not None:
@@ -252,7 +224,7 @@ def run_create(
         actor=actor,
         action="tracing.run",
         target=run,
-        row_count=len(contact_rows),
+        row_count=len(persons),
         reason=trigger,
         detail={"case": case.pk, "policy": row.name, "version": row.version, "degree": degree},
     )
@@ -403,20 +375,20 @@ def export_rows(*, run: TracingRun, actor: User) -> list[list]:
     """One row per exposure of each contact the user may see, times in Vietnam time; an F2's row says
     through which F1 it was reached (see selectors.contact_sources)."""
     rows = []
-    contacts = list(contact_list_visible_to(user=actor, run=run))
+    contacts = contacts_with_exposures(contact_list_visible_to(user=actor, run=run))
     sources = contact_sources(user=actor, run=run, contacts=contacts)
     for c in contacts:
         station = _("Health station of %(c)s") % {"c": c.commune.name} if c.commune else ""
         through = _through_text(sources.get(c.pk, []))
-        for e in c.exposures.all():
+        for e in c.exposures:
             rows.append(
                 [
                     c.person.full_name,
                     c.person.phone,
                     c.commune.name if c.commune else "",
                     c.person.address,
-                    e.venue.name,
-                    e.venue.address,
+                    e.venue.name if e.venue else "",
+                    e.venue.address if e.venue else "",
                     local(e.start).strftime("%Y-%m-%d %H:%M"),
                     local(e.end).strftime("%Y-%m-%d %H:%M"),
                     f"F{c.degree}",
@@ -490,12 +462,12 @@ def run_notify_plan(
     if channel not in ("sms", "email"):
         raise Invalid(_("Send by SMS or email."), field="channel")
     notices, no_address = [], 0
-    for c in contact_list_visible_to(user=actor, run=run, degree=degree):
+    for c in contacts_with_exposures(contact_list_visible_to(user=actor, run=run, degree=degree)):
         recipient = c.person.phone if channel == "sms" else c.person.email
         if not recipient:
             no_address += 1
             continue
-        first = min(c.exposures.all(), key=lambda e: e.start)
+        first = min(c.exposures, key=lambda e: (e.start, e.position))
         notices.append(
             Notice(
                 channel=channel,

@@ -75,8 +75,9 @@ def run_detail(request, run_id: int):
         detail={"page": page.number, **page.query.params()},
     )
     timeline = _timeline(run) if run.owned else None
-    sources = selectors.contact_sources(user=request.user, run=run, contacts=page.items)
-    rows = [(c, _first_exposure(c), sources.get(c.pk, [])) for c in page.items]
+    contacts = selectors.contacts_with_exposures(page.items)
+    sources = selectors.contact_sources(user=request.user, run=run, contacts=contacts)
+    rows = [(c, _first_exposure(c), sources.get(c.pk, [])) for c in contacts]
     at_venue = None
     if "venue" in page.query.values:  # set from the F0's timeline: a link "contacts met here"
         at_venue = Venue.objects.filter(pk=page.query.values["venue"]).first()
@@ -111,7 +112,7 @@ def _timeline(run) -> list[dict]:
 
 
 def _first_exposure(contact):
-    return min(contact.exposures.all(), key=lambda e: (e.start, e.id), default=None)
+    return min(contact.exposures, key=lambda e: (e.start, e.position), default=None)
 
 
 def _parse(value):
