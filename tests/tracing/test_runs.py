@@ -181,3 +181,23 @@ def test_with_a_worker_backend_the_lab_reaction_is_queued_only_after_commit(
         "payload": {"case_id": case.pk, "source": "lab", "actor_id": None},
     }
     assert case.tracing_runs.count() == 0
+
+
+def test_a_deleted_case_takes_its_runs_contacts_and_their_history_along(cafe_story, monkeypatch):
+    """The contacts go in chunks before their run (tracing.signals): an F2 run can hold more contacts than
+    one statement may name. Chunks of 2 here, for 3 contacts; the follow-up history goes with them."""
+    from epiqr.tracing import signals
+    from epiqr.tracing.models import Contact, TracingRun
+
+    monkeypatch.setattr(signals, "CHUNK", 2)
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", degree=2)
+    other = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", degree=1)
+    assert run.contacts.count() == 3
+    binh = run.contacts.get(person=cafe_story["binh"])
+    services.contact_transition(contact=binh, to=FollowUp.REACHED, actor=None)
+    TracingRun.objects.filter(pk=run.pk).delete()
+    assert not Contact.objects.filter(run_id=run.pk).exists()
+    assert not StatusChange.objects.filter(contact_id=binh.pk).exists()
+    assert other.contacts.count() == 2  # the other run of the case is untouched
+    cafe_story["case"].delete()
+    assert not Contact.objects.exists() and not TracingRun.objects.exists()

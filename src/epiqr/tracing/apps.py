@@ -11,7 +11,9 @@ class TracingConfig(AppConfig):
         from epiqr.core import panels
         from epiqr.core.context import nav_item
 
-        from . import permissions, views
+        from . import permissions, signals, views
+
+        signals.connect()
 
         nav_item(_("Tracing"), "tracing:runs", permissions.VIEW)
         nav_item(_("Clusters"), "tracing:clusters", permissions.CLUSTERS)
