@@ -114,13 +114,17 @@ def test_columns_refuse_what_they_cannot_lay_out():
         columns_insert(AuditEvent, ("action", "detail"), [np.array(["a"]), np.array(["{}"])])
 
 
-def test_columns_with_bytes_and_nulls_read_back_as_written(make_user):
+def test_columns_with_bytes_and_nulls_read_back_as_written(make_user, monkeypatch):
     """columns_insert: a column of bytes (each row its own length: the rows are joined around it), and
-    integer columns masked where NULL (numpy masked arrays), next to text and numbers."""
+    integer columns masked where NULL (numpy masked arrays), next to text and numbers; sent in slices
+    (of 3 rows here)."""
     import numpy as np
 
+    from epiqr.core import pgsql
     from epiqr.core.models import Job, JobFile
     from epiqr.core.pgsql import columns_insert
+
+    monkeypatch.setattr(pgsql, "COPY_SLICE", 3)
 
     job = Job.objects.create(kind="test", owner=make_user("admin"), title="t")
     blobs = [b"", b"\x00\xff\\N\n\t", bytes(range(256)) * 40, b"x"]

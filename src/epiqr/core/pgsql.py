@@ -117,6 +117,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_EPOCH_MICROS = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01 UTC
 BINARY_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 BINARY_COPY_TRAILER = b"\xff\xff"
+COPY_SLICE = 10_000  # rows laid out and sent at a time by columns_insert
 COLUMN_TYPES = {  # what columns_insert writes: integers, floats, times, text, bytes
     "BinaryField",
     "AutoField",
@@ -159,38 +160,10 @@ def _fixed_rows(blocks: list[np.ndarray], keeps: list[np.ndarray | None], n: int
     return [raw[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | list[bytes] | None]) -> int:
-    """Columns into a model's table, row i from element i of each, no Python object per value: on
-    PostgreSQL one binary COPY whose bytes numpy lays out (per row the field count, then per field its
-    length, -1 for NULL, and its big-endian bytes), elsewhere rows_insert. A column is a numpy array:
-    integers for integer columns and foreign keys, floats for float columns, integer microseconds since the
-    Unix epoch (UTC) for times (a masked array: NULL where masked), str for text; a list of bytes for a binary column (each row's own length:
-    the rows are then joined one by one around it); or None, NULL in every row. How many rows were written."""
-    meta = model._meta
-    for f in fields:
-        field = meta.get_field(f)
-        internal = getattr(field, "target_field", field).get_internal_type()
-        if internal not in COLUMN_TYPES:
-            raise ValueError(f"columns_insert writes no {internal} ({f})")
-    n = max((len(c) for c in columns if c is not None), default=0)
-    if not n:
-        return 0
-    if connection.vendor != "postgresql":
-        times = [meta.get_field(f).get_internal_type() == "DateTimeField" for f in fields]
-        values = [
-            [None] * n
-            if c is None
-            else list(c)
-            if isinstance(c, list)
-            else [EPOCH + timedelta(microseconds=v) for v in c.tolist()]
-            if is_time
-            else c.tolist()
-            for c, is_time in zip(columns, times, strict=True)
-        ]
-        return rows_insert(model, fields, zip(*values, strict=True))
-    kinds = [meta.get_field(f).db_type(connection).split("(")[0] for f in fields]
+def _copy_body(kinds: Sequence[str], columns: Sequence, n: int) -> bytes:
+    """The binary COPY rows (no header) of n rows of `columns`, as columns_insert describes them."""
     # Fixed-width parts of the rows as tables of bytes, split where a column of bytes goes (`pieces`).
-    parts: list[list[np.ndarray]] = [[np.full(n, len(fields), ">i2").view(np.uint8).reshape(n, 2)]]
+    parts: list[list[np.ndarray]] = [[np.full(n, len(kinds), ">i2").view(np.uint8).reshape(n, 2)]]
     masks: list[list[np.ndarray | None]] = [[None]]
     pieces: list[list[bytes]] = []
     for kind, column in zip(kinds, columns, strict=True):
@@ -238,10 +211,49 @@ def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | 
         for blobs, segment in zip(pieces, segments[1:], strict=True):
             row_parts += [blobs, segment]
         body = b"".join(chain.from_iterable(zip(*row_parts, strict=True)))
+    return body
+
+
+def columns_insert(model, fields: Sequence[str], columns: Sequence[np.ndarray | list[bytes] | None]) -> int:
+    """Columns into a model's table, row i from element i of each, no Python object per value: on
+    PostgreSQL one binary COPY whose bytes numpy lays out (per row the field count, then per field its
+    length, -1 for NULL, and its big-endian bytes), elsewhere rows_insert. A column is a numpy array:
+    integers for integer columns and foreign keys, floats for float columns, integer microseconds since the
+    Unix epoch (UTC) for times (a masked array: NULL where masked), str for text; a list of bytes for a
+    binary column (each row's own length: the rows are then joined one by one around it); or None, NULL in
+    every row. Sent COPY_SLICE rows at a time. How many rows were written."""
+    meta = model._meta
+    for f in fields:
+        field = meta.get_field(f)
+        internal = getattr(field, "target_field", field).get_internal_type()
+        if internal not in COLUMN_TYPES:
+            raise ValueError(f"columns_insert writes no {internal} ({f})")
+    n = max((len(c) for c in columns if c is not None), default=0)
+    if not n:
+        return 0
+    if connection.vendor != "postgresql":
+        times = [meta.get_field(f).get_internal_type() == "DateTimeField" for f in fields]
+        values = [
+            [None] * n
+            if c is None
+            else list(c)
+            if isinstance(c, list)
+            else [EPOCH + timedelta(microseconds=v) for v in c.tolist()]
+            if is_time
+            else c.tolist()
+            for c, is_time in zip(columns, times, strict=True)
+        ]
+        return rows_insert(model, fields, zip(*values, strict=True))
+    kinds = [meta.get_field(f).db_type(connection).split("(")[0] for f in fields]
     names = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
     note_write()  # COPY bypasses execute wrappers: tell core.replica (read your own write)
     with connection.cursor() as cur:
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({names}) FROM STDIN (FORMAT BINARY)"
+        # In slices: the server stores one slice while the next is laid out.
         with connection.wrap_database_errors, cur.cursor.copy(sql) as copy:
-            copy.write(BINARY_COPY_HEADER + body + BINARY_COPY_TRAILER)
+            copy.write(BINARY_COPY_HEADER)
+            for lo in range(0, n, COPY_SLICE):
+                part = [None if c is None else c[lo : lo + COPY_SLICE] for c in columns]
+                copy.write(_copy_body(kinds, part, min(COPY_SLICE, n - lo)))
+            copy.write(BINARY_COPY_TRAILER)
     return n

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -335,15 +335,19 @@ def person_commune_column(*, person_ids: np.ndarray) -> np.ndarray:
     if connection.vendor != "postgresql":
         found = person_communes(person_ids=ids.tolist())
         return np.array([-1 if found.get(p) is None else found[p] for p in ids.tolist()], dtype=np.int64)
-    with connection.cursor() as cur:
+    # One index probe per person, in id order (neighbouring ids share pages); the planner would otherwise
+    # merge-join the whole primary key, and JIT-compile it. set_config(..., true): for this transaction.
+    wanted, back = np.unique(ids, return_inverse=True)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT set_config('jit', 'off', true)")
         cur.execute(
-            "SELECT string_agg(int8send(coalesce(p.commune_id, -1)), ''::bytea ORDER BY u.i) "
-            f"FROM unnest(%s::bigint[]) WITH ORDINALITY u(id, i) LEFT JOIN {Person._meta.db_table} p "
-            "ON p.id = u.id",
-            [int_array_literal(ids.tolist())],
+            "SELECT string_agg(int8send(coalesce((SELECT p.commune_id FROM "
+            f"{Person._meta.db_table} p WHERE p.id = u.id), -1)), ''::bytea ORDER BY u.i) "
+            "FROM unnest(%s::bigint[]) WITH ORDINALITY u(id, i)",
+            [int_array_literal(wanted.tolist())],
         )
         packed = cur.fetchone()[0]
-    return np.frombuffer(bytes(packed), dtype=">i8").astype(np.int64)
+    return np.frombuffer(bytes(packed), dtype=">i8").astype(np.int64)[back]
 
 
 def person_communes(*, person_ids: list[int]) -> dict[int, int | None]:

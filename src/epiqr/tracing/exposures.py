@@ -102,9 +102,16 @@ def pack_many(table: np.ndarray, bounds: np.ndarray) -> tuple[list[bytes], list[
     head = bytes([VERSION])
     starts, ends = (bounds[:-1] * size).tolist(), (bounds[1:] * size).tolist()
     packed = [head + raw[a:b] for a, b in zip(starts, ends, strict=True)]
-    venues = table["venue"].tolist()
-    texts = [venues_text(venues[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
-    return packed, texts
+    # Most contacts met one venue once: their text is made for all at once, the others one by one.
+    venue = table["venue"]
+    lengths = np.diff(bounds)
+    texts = np.char.add(np.char.add(" ", venue[bounds[:-1][lengths == 1]].astype(str)), " ").tolist()
+    single = iter(texts)
+    venues = venue.tolist()
+    return packed, [
+        next(single) if b - a == 1 else venues_text(venues[a:b])
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    ]
 
 
 def venues_text(venue_ids: Sequence[int]) -> str:

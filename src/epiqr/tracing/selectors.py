@@ -9,6 +9,8 @@ visits, clusters, the risky-venue feed and a citizen's check against it).
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+import numpy as np
+from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +48,8 @@ __all__ = [
     "policy_get",
     "policy_list",
     "risky_venue_feed",
+    "run_contact_degrees",
+    "run_followed_contacts",
     "run_get_owned_by",
     "run_get_visible_to",
     "run_ids_visible_to",
@@ -373,6 +377,33 @@ def person_quarantined_since(*, person_id: int, at: datetime) -> datetime | None
         .values_list("status_changed_at", flat=True)
         .first()
     )
+
+
+def run_contact_degrees(*, run_id: int) -> dict[int, int]:
+    """{person: degree} of a run's contacts, in one packed read on PostgreSQL (a re-run of an F2 compares
+    itself with a run of 100,000 contacts)."""
+    if connection.vendor != "postgresql":
+        return dict(Contact.objects.filter(run_id=run_id).values_list("person_id", "degree"))
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT string_agg(int8send(person_id) || int8send(degree::bigint), ''::bytea) "
+            f"FROM {Contact._meta.db_table} WHERE run_id = %s",
+            [run_id],
+        )
+        packed = cur.fetchone()[0]
+    pairs = np.frombuffer(bytes(packed or b""), dtype=">i8").reshape(-1, 2)
+    return dict(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
+
+
+def run_followed_contacts(*, run_id: int) -> dict[int, tuple[str, int | None]]:
+    """{person: (follow-up status, new case)} of a run's contacts that have moved on from "to call" or
+    became cases: what a new run of the same case carries over."""
+    rows = (
+        Contact.objects.filter(run_id=run_id)
+        .exclude(status=FollowUp.TO_CALL, new_case__isnull=True)
+        .values_list("person_id", "status", "new_case")
+    )
+    return {person: (status, new_case) for person, status, new_case in rows}
 
 
 def contact_last_exposure(*, contact_id: int) -> datetime | None:

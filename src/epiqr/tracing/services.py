@@ -40,6 +40,8 @@ from .selectors import (
     contacts_with_exposures,
     policy_engine,
     policy_get,
+    run_contact_degrees,
+    run_followed_contacts,
 )
 
 # Follow-up as a state machine: the statuses each status may move to.
@@ -168,14 +170,8 @@ def run_create(
     persons = np.concatenate([level.contact_person for level in levels])
     degrees = np.concatenate([np.full(level.contact_count, level.degree, dtype=np.int64) for level in levels])
     now_found = dict(zip(persons.tolist(), degrees.tolist(), strict=True))
-    carried: dict[int, tuple[str, int | None]] = {}
-    before: dict[int, int] = {}
-    if previous is not None:
-        for pid, deg, st, new_case in previous.contacts.values_list(
-            "person_id", "degree", "status", "new_case"
-        ):
-            before[pid] = deg
-            carried[pid] = (st, new_case)
+    before = {} if previous is None else run_contact_degrees(run_id=previous.pk)
+    carried = {} if previous is None else run_followed_contacts(run_id=previous.pk)
     if len(persons):
         weighted = traced.policy.rule == "cwa"
         packed: list[bytes] = []
