@@ -165,6 +165,10 @@ def main():
         cases = kept
         print(f"reusing the {len(cases)} F0 cases kept by an earlier run")
     else:
+        # A case opened here also became a care patient (care's reaction to a new case): both go.
+        from epiqr.care.models import Patient
+
+        Patient.objects.filter(case__source="bench").delete()
         Case.objects.filter(source="bench").delete()
         cases = [
             case_open(
@@ -446,6 +450,9 @@ def main():
                     + ("" if kind == "computed" else f"  (x{statistics.median(ratios):.2f} of computed, p50)")
                 )
     if not args.keep_cases:
+        from epiqr.care.models import Patient
+
+        Patient.objects.filter(case__source="bench").delete()
         Case.objects.filter(source="bench").delete()
 
 

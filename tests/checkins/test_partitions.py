@@ -162,7 +162,7 @@ def test_an_existing_table_is_attached_whole(require_postgres, venue):
             )
             prebuilt = set(cur.fetchone())
     finally:
-        migrate(("checkins", "0005_day_partitions"))
+        migrate(("checkins", "0006_venue_cover"))
     assert partitions.table_partitioned()
     assert sorted(CheckIn.objects.values_list("pk", flat=True)) == ids
     assert {_home(i) for i in ids} == {partitions.BEFORE}
@@ -197,3 +197,46 @@ def test_two_schedulers_creating_one_day_create_it_once(require_postgres):
         results = sorted(pool.map(create, range(2)))
     assert results == [False, True]
     assert partitions.partition_name(day) in _names()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_venue_index_becomes_covering_partition_by_partition(require_postgres, venue):
+    """An install from before 0006 has (venue, time, person) on every partition: the covering index is
+    built on each partition while writes go on and attached to the parent, the old one dropped; a second
+    run (an interrupted migration run again) changes nothing; a read around a visit then uses the index
+    alone."""
+    person = PersonFactory()
+    _visit(venue, person, timezone.now() - timedelta(days=1))
+    with connection.cursor() as cur:
+        cur.execute(f"DROP INDEX {partitions.VENUE_COVER}")
+        cur.execute(
+            f"CREATE INDEX checkin_venue_time ON {partitions.TABLE} (venue_id, checked_in_at, person_id)"
+        )
+
+    def covered() -> dict[str, bool]:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname, x.indisvalid FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid "
+                "JOIN pg_class c ON c.oid = x.indrelid WHERE i.inhparent = %s::regclass",
+                [partitions.VENUE_COVER],
+            )
+            return dict(cur.fetchall())
+
+    partitions.venue_cover_build()
+    first = covered()
+    assert set(first) == {p.name for p in partitions.partitions_list()} and all(first.values())
+    partitions.venue_cover_build()
+    assert covered() == first
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('checkin_venue_time')")
+        assert cur.fetchone()[0] is None
+        cur.execute(f"VACUUM {partitions.partition_name(local_today() - timedelta(days=1))}")
+        cur.execute("SET enable_seqscan = off")
+        cur.execute(
+            f"EXPLAIN SELECT person_id, id, checked_out_at FROM {partitions.TABLE} WHERE venue_id = %s "
+            "AND checked_in_at BETWEEN now() - interval '2 days' AND now()",
+            [venue.pk],
+        )
+        plan = " ".join(r[0] for r in cur.fetchall())
+        cur.execute("RESET enable_seqscan")
+    assert "Index Only Scan" in plan and partitions.VENUE_COVER.replace("checkin_", "") in plan

@@ -58,6 +58,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["confirmed_on", "id"], name="case_confirmed"),
             models.Index(fields=["commune", "confirmed_on", "id"], name="case_commune_confirmed"),
+            # "Is this person a case now": tracing reads the active cases' people whole for a batch (a
+            # few thousand among a year's hundreds of thousands of cases) and probes it for one F0.
+            models.Index(fields=["person"], condition=models.Q(status="active"), name="case_active_person"),
         ]
 
     def __str__(self) -> str:
