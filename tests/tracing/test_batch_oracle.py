@@ -7,6 +7,7 @@ test_engine_oracle.py); the batch path re-implements its arithmetic on integers 
 
 from datetime import UTC, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -121,3 +122,17 @@ def test_two_f0s_at_one_cafe_share_a_visitor_but_each_lists_her():
 def test_an_empty_batch_and_an_f0_without_visits():
     result = batch_of([], [Period(0, T0, T0 + timedelta(hours=1))], set(), POLICIES[0])
     assert result.contact_count == 0 and result.contacts_of(0) == [] and result.counts() == {0: (0, 0)}
+
+
+@pytest.mark.parametrize("base", [0, 10**12])  # small ids: a table indexed by id; huge ones: a sort
+def test_each_pair_gets_its_venue_sectors_dwell(base):
+    import numpy as np
+
+    from epiqr.tracing.batch import MINUTE, _dwell
+
+    policy = POLICIES[-2]  # window rule, dwell by sector, default dwell 15
+    venue = np.array([base + 1, base + 2, base + 3, base + 1, base + 4], dtype=np.int64)
+    sectors = {base + 1: "food", base + 2: "retail", base + 3: "", base + 4: "school"}
+    got = (_dwell(venue, sectors, policy) // MINUTE).tolist()
+    default = policy.default_dwell_minutes
+    assert got == [50, 20, default, 50, default]

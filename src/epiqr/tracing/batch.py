@@ -103,6 +103,15 @@ def _dwell(venue: np.ndarray, sectors: Mapping[int, str], policy: engine.Policy)
     """Each pair's default dwell in microseconds, from its venue's sector."""
     if not policy.dwell_by_sector:
         return np.full(len(venue), policy.default_dwell_minutes * MINUTE, dtype=np.int64)
+    known = np.fromiter(sectors, dtype=np.int64, count=len(sectors))
+    if len(venue) and len(known) and 0 <= venue.min() and venue.max() < 8 * len(venue) + 1_000_000:
+        # One lookup per pair in a table indexed by venue id (a sort of every pair's venue costs more).
+        unknown = policy.dwell_by_sector.get("", policy.default_dwell_minutes)  # a venue without a sector
+        table = np.full(int(max(venue.max(), known.max())) + 1, unknown, np.int64)
+        table[known] = [
+            policy.dwell_by_sector.get(sectors[v], policy.default_dwell_minutes) for v in known.tolist()
+        ]
+        return table[venue] * MINUTE
     unique, inverse = np.unique(venue, return_inverse=True)
     minutes = [
         policy.dwell_by_sector.get(sectors.get(int(v), ""), policy.default_dwell_minutes) for v in unique
@@ -303,7 +312,9 @@ def trace_columns(
 def stored_minutes(found: BatchResult) -> tuple[np.ndarray, np.ndarray]:
     """Each exposure's overlap as engine.Exposure stores it (Python's round to 2 places, not numpy's), and
     each contact's (the largest of its exposures', as engine.Contact.overlap_minutes)."""
-    rounded = np.array([round(m, 2) for m in found.exposures["minutes"].tolist()], dtype=np.float64)
+    # Each distinct value rounded once: a run's overlaps repeat (whole minutes, shared visits).
+    values, where = np.unique(found.exposures["minutes"], return_inverse=True)
+    rounded = np.array([round(m, 2) for m in values.tolist()], dtype=np.float64)[where]
     if not found.contact_count:
         return rounded, rounded[:0]
     return rounded, np.maximum.reduceat(rounded, found.contact_bounds[:-1])
