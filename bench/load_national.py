@@ -135,7 +135,10 @@ class Feed:
         self.weights = [mix[k] for k in self.kinds]
 
     def _pair(self):
-        vi, pi = next(self.pairs)
+        try:
+            vi, pi = next(self.pairs)
+        except StopIteration:  # a repeated pair would be a duplicate scan, not the same work
+            raise SystemExit("every (venue, card) pair was scanned: raise --scan-people") from None
         return self.w["scan_venues"][vi], self.w["payloads"][pi]
 
     def next(self):
