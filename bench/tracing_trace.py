@@ -391,17 +391,21 @@ def main():
             "source_end", "overlap_minutes", "weighted_minutes", "risk",
         )  # fmt: skip
 
+        def contact_rows(contacts):
+            """Every field of each contact and its exposures, stored rows and engine objects alike."""
+            return sorted(
+                (c.person_id, c.degree, c.risk, c.overlap_minutes, c.first_exposed_at)
+                + tuple(tuple(getattr(e, f) for f in fields) for e in c.exposures)
+                for c in contacts
+            )
+
         def stored(case):
             t0 = time.perf_counter()
             with transaction.atomic():
                 run = tracing_services.run_create(case=case, policy_name="vn-window-60", degree=2)
                 t1 = time.perf_counter()
             t2 = time.perf_counter()
-            rows = sorted(
-                (c.person_id, c.degree, c.risk, c.overlap_minutes, c.first_exposed_at)
-                + tuple(tuple(getattr(e, f) for f in fields) for e in c.exposures)
-                for c in run.contacts.all()
-            )
+            rows = contact_rows(run.contacts.all())
             TracingRun.objects.filter(pk=run.pk).delete()
             return t1 - t0, t2 - t0, rows
 
@@ -409,12 +413,7 @@ def main():
             t0 = time.perf_counter()
             result = tracing_compute(case=case, policy_name="vn-window-60", degree=2)[1]
             seconds = time.perf_counter() - t0
-            rows = sorted(
-                (c.person_id, c.degree, c.risk, c.overlap_minutes, c.first_exposed_at)
-                + tuple(tuple(getattr(e, f) for f in fields) for e in c.exposures)
-                for c in result.contacts
-            )
-            return seconds, rows
+            return seconds, contact_rows(result.contacts)
 
         f2_cases = cases[: args.f2]
         for label in ("COLD", "WARM"):

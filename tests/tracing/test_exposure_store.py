@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from epiqr.tracing import engine, exposures
+from epiqr.tracing import batch, engine, exposures
+from tests.tracing.test_store import exposure_fields
 
 
 def _exposure(i: int, *, weighted: float | None, risk: str) -> engine.Exposure:
@@ -29,21 +30,6 @@ def _exposure(i: int, *, weighted: float | None, risk: str) -> engine.Exposure:
     )
 
 
-FIELDS = (
-    "venue_id",
-    "checkin_id",
-    "start",
-    "end",
-    "source_person_id",
-    "source_checkin_id",
-    "source_start",
-    "source_end",
-    "overlap_minutes",
-    "weighted_minutes",
-    "risk",
-)
-
-
 def test_packed_exposures_come_back_whole_and_in_order():
     made = [
         _exposure(3, weighted=None, risk=engine.RISK_HIGH),
@@ -51,9 +37,7 @@ def test_packed_exposures_come_back_whole_and_in_order():
         _exposure(2, weighted=0.0, risk=engine.RISK_HIGH),
     ]
     got = exposures.unpack(exposures.pack(made))
-    assert [tuple(getattr(e, f) for f in FIELDS) for e in got] == [
-        tuple(getattr(e, f) for f in FIELDS) for e in made
-    ]
+    assert list(map(exposure_fields, got)) == list(map(exposure_fields, made))
     assert [e.position for e in got] == [0, 1, 2] and got[0].weighted_minutes is None
     assert exposures.unpack(b"") == [] and exposures.unpack(None) == []
     with pytest.raises(ValueError):
@@ -77,7 +61,7 @@ def test_columns_pack_each_contact_as_its_objects_would():
         "high": [e.risk == "high" for e in made],
     }
     for name in ("start", "end", "source_start", "source_end"):
-        columns[name] = [int((getattr(e, name) - exposures._EPOCH) / timedelta(microseconds=1)) for e in made]
+        columns[name] = [batch.micros(getattr(e, name)) for e in made]
     weighted = np.array([math.nan if e.weighted_minutes is None else e.weighted_minutes for e in made])
     table = exposures.records(
         {k: np.array(v) for k, v in columns.items()}, np.array([e.overlap_minutes for e in made]), weighted
@@ -138,9 +122,7 @@ def test_the_migration_packs_the_old_rows_and_unpacks_them_back(world, at, visit
     visit(w["binh"], w["market"], at(15, 10), at(15, 40))
     visit(w["ha"], w["market"], at(15, 20), at(15, 50))
     run = services.run_create(case=case_of(w["f0"]), policy_name="vn-window-60", degree=2)
-    expected = {
-        c.person_id: [tuple(getattr(e, f) for f in FIELDS) for e in c.exposures] for c in run.contacts.all()
-    }
+    expected = {c.person_id: [exposure_fields(e) for e in c.exposures] for c in run.contacts.all()}
     assert len(expected[w["binh"].pk]) == 2
     try:
         old = migrate(("tracing", "0005_merge_0003_field_labels_0004_list_indexes"))
@@ -148,12 +130,10 @@ def test_the_migration_packs_the_old_rows_and_unpacks_them_back(world, at, visit
         back = {}
         for e in rows:
             person = old.get_model("tracing", "Contact").objects.get(pk=e.contact_id).person_id
-            back.setdefault(person, []).append(tuple(getattr(e, f) for f in FIELDS))
+            back.setdefault(person, []).append(exposure_fields(e))
         assert back == expected
     finally:
         migrate(("tracing", "0006_compact_exposures"))
     again = {c.person_id: c for c in Contact.objects.filter(run_id=run.pk)}
-    assert {
-        p: [tuple(getattr(e, f) for f in FIELDS) for e in c.exposures] for p, c in again.items()
-    } == expected
+    assert {p: [exposure_fields(e) for e in c.exposures] for p, c in again.items()} == expected
     assert again[w["binh"].pk].venues_text == exposures.venues_text([w["cafe"].pk, w["market"].pk])

@@ -184,12 +184,12 @@ def test_with_a_worker_backend_the_lab_reaction_is_queued_only_after_commit(
 
 
 def test_a_deleted_case_takes_its_runs_contacts_and_their_history_along(cafe_story, monkeypatch):
-    """The contacts go in chunks before their run (tracing.signals): an F2 run can hold more contacts than
-    one statement may name. Chunks of 2 here, for 3 contacts; the follow-up history goes with them."""
-    from epiqr.tracing import signals
+    """The contacts go in chunks before their run (services.run_contacts_delete): an F2 run can hold more
+    contacts than one statement may name. Chunks of 2 here, for 3 contacts; the follow-up history goes with
+    them."""
     from epiqr.tracing.models import Contact, TracingRun
 
-    monkeypatch.setattr(signals, "CHUNK", 2)
+    monkeypatch.setattr(services, "CONTACT_DELETE_CHUNK", 2)
     run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", degree=2)
     other = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", degree=1)
     assert run.contacts.count() == 3

@@ -8,12 +8,17 @@ class TracingConfig(AppConfig):
     verbose_name = _("Tracing")
 
     def ready(self) -> None:
+        from django.db.models.signals import pre_delete
+
         from epiqr.core import panels
         from epiqr.core.context import nav_item
 
-        from . import permissions, signals, views
+        from . import permissions, services, views
+        from .models import TracingRun
 
-        signals.connect()
+        pre_delete.connect(
+            services.run_contacts_delete, sender=TracingRun, dispatch_uid="tracing-run-contacts"
+        )
 
         nav_item(_("Tracing"), "tracing:runs", permissions.VIEW)
         nav_item(_("Clusters"), "tracing:clusters", permissions.CLUSTERS)

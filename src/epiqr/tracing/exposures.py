@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from . import engine
+from .batch import from_micros, micros
 
 VERSION = 1
 RECORD = np.dtype(
@@ -40,7 +41,6 @@ RECORD = np.dtype(
         ("high", "u1"),
     ]
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -61,15 +61,6 @@ class StoredExposure:
     weighted_minutes: float | None
     risk: str
     venue: Any = field(default=None, compare=False, repr=False)
-
-
-def _time(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
-
-
-def _micros(dt: datetime) -> int:
-    delta = dt - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def records(
@@ -132,12 +123,12 @@ def pack(exposures: Sequence[StoredExposure | engine.Exposure]) -> bytes:
         table[i] = (
             e.venue_id,
             e.checkin_id,
-            _micros(e.start),
-            _micros(e.end),
+            micros(e.start),
+            micros(e.end),
             e.source_person_id,
             e.source_checkin_id,
-            _micros(e.source_start),
-            _micros(e.source_end),
+            micros(e.source_start),
+            micros(e.source_end),
             e.overlap_minutes,
             np.nan if e.weighted_minutes is None else e.weighted_minutes,
             e.risk == engine.RISK_HIGH,
@@ -161,12 +152,12 @@ def unpack(data: bytes | memoryview | None) -> list[StoredExposure]:
                 position=i,
                 venue_id=r[0],
                 checkin_id=r[1],
-                start=_time(r[2]),
-                end=_time(r[3]),
+                start=from_micros(r[2]),
+                end=from_micros(r[3]),
                 source_person_id=r[4],
                 source_checkin_id=r[5],
-                source_start=_time(r[6]),
-                source_end=_time(r[7]),
+                source_start=from_micros(r[6]),
+                source_end=from_micros(r[7]),
                 overlap_minutes=r[8],
                 weighted_minutes=None if weighted != weighted else weighted,
                 risk=engine.RISK_HIGH if r[10] else engine.RISK_LOW,

@@ -108,11 +108,11 @@ class Contact(models.Model):
     tracing/exposures.py) and the venues met kept as text (`venues_text`). A run is written whole by
     run_create in one transaction, straight from the tracing columns (an F2 run can name 100,000 people):
     the references to people, communes and the run are kept by the ORM (PROTECT; a run's contacts go with
-    it, tracing.signals) and by that writer, not by database constraints, whose deferred per-row checks
+    it, services.run_contacts_delete) and by that writer, not by database constraints, whose deferred per-row checks
     cost the officer more than the writing itself. Every index the lists use stays.
     """
 
-    # Deleted with their run by tracing.signals (in chunks: an F2 run holds more contacts than one
+    # Deleted with their run by services.run_contacts_delete (in chunks: an F2 run holds more contacts than one
     # statement may name), not by the ORM's cascade.
     run = models.ForeignKey(
         TracingRun, on_delete=models.DO_NOTHING, related_name="contacts", db_constraint=False, db_index=False

@@ -36,7 +36,6 @@ __all__ = [
     "checkins_of_person",
     "cluster_list",
     "contact_get_visible_to",
-    "contact_groups",
     "contacts_with_exposures",
     "contact_ids_visible_to",
     "contact_list_of_person",
@@ -245,23 +244,6 @@ def contacts_with_exposures(contacts: Iterable[Contact]) -> list[Contact]:
         for e in c.exposures:
             e.venue = venues.get(e.venue_id)
     return contacts
-
-
-def contact_groups(contacts) -> list[dict]:
-    """Contacts grouped by venue and then by the F0 visit they met (for the run page); exposures with
-    their venues (contacts_with_exposures)."""
-    groups: dict[tuple, dict] = {}
-    for contact in contacts:
-        for e in contact.exposures:
-            if e.venue is None:
-                continue
-            key = (e.venue_id, e.source_checkin_id)
-            g = groups.setdefault(
-                key,
-                {"venue": e.venue, "source_start": e.source_start, "source_end": e.source_end, "rows": []},
-            )
-            g["rows"].append((contact, e))
-    return sorted(groups.values(), key=lambda g: (g["source_start"], g["venue"].name))
 
 
 def contact_ids_visible_to(user: User) -> QuerySet:
