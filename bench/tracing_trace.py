@@ -117,6 +117,7 @@ def main():
     from epiqr.checkins.models import CheckIn
     from epiqr.people.models import Person
     from epiqr.tracing import services as tracing_services
+    from epiqr.tracing import store
     from epiqr.tracing.batch import trace_pairs
     from epiqr.tracing.engine import Period, reach
     from epiqr.tracing.selectors import CheckinStore, policy_engine, policy_get
@@ -200,16 +201,16 @@ def main():
         + "WHERE f.person_id = %s AND f.checked_in_at >= %s AND f.checked_in_at <= %s"
     )
 
-    def jit_off(cur):
-        # The same setting the service's reads use (tracing.store._reading), so that both sides compare
-        # the statements and not the JIT compiler.
-        if pg:
-            cur.execute("SELECT set_config('jit', 'off', true)")
+    def read_settings(cur, defaults: bool = False):
+        # The settings the service's reads use (tracing.store.READ_SETTINGS_SQL: no JIT, generic plans
+        # once prepared), so that both sides compare the statements, not the JIT compiler or the planner.
+        if pg and not defaults:
+            cur.execute(store.READ_SETTINGS_SQL)
 
-    def raw(case):
+    def raw(case, defaults: bool = False):
         p = case_period(case=case, days_before=policy.infectious_days_before)
         with transaction.atomic(), connection.cursor() as cur:
-            jit_off(cur)
+            read_settings(cur, defaults)
             cur.execute(
                 raw_sql,
                 [
@@ -269,6 +270,17 @@ def main():
             f"ratio of p50s {statistics.median(svc_t) / statistics.median(raw_t):.2f}x; "
             f"ratio of p99s {pct(svc_t, 99) / pct(raw_t, 99):.2f}x"
         )
+        if pg:
+            # For context: the raw query as Django runs it by default, re-planned at every execution.
+            default_t = []
+            for case in sample:
+                t0 = time.perf_counter()
+                raw(case, defaults=True)
+                default_t.append(time.perf_counter() - t0)
+            print(
+                f"  raw query, planner defaults (re-planned each time, JIT on): p50 {ms(statistics.median(default_t))}  "
+                f"p99 {ms(pct(default_t, 99))}"
+            )
 
     batch = cases[: args.batch]
     policy_for_batch = policy_engine(policy_get(name="vn-window-60"))
@@ -277,8 +289,6 @@ def main():
         p = case_period(case=c, days_before=policy_for_batch.infectious_days_before)
         periods.append(Period(c.person_id, p.start, p.end))
     if "batch" in parts:
-        from epiqr.tracing import store
-
         before, after = reach(policy_for_batch)
         values, params = store._values([(p.person_id, p.start, p.end) for p in periods])
         bare_sql = (
@@ -292,7 +302,7 @@ def main():
             t0 = time.perf_counter()
             n = 0
             with transaction.atomic(), connection.cursor() as cur:
-                jit_off(cur)
+                read_settings(cur)
                 if pg:
                     with cur.cursor.copy(f"COPY ({bare_sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
                         for _block in copy:
@@ -308,7 +318,7 @@ def main():
             if not pg:
                 return float("nan")
             with transaction.atomic(), connection.cursor() as cur:
-                jit_off(cur)
+                read_settings(cur)
                 cur.execute("EXPLAIN (ANALYZE, TIMING OFF) " + bare_sql, params)
                 last = cur.fetchall()[-1][0]
             return float(last.split(":")[1].split()[0]) / 1000

@@ -165,10 +165,10 @@ def test_every_read_of_the_checkin_table_bounds_the_checkin_time(cafe_story, at,
     from epiqr.tracing.store import checkins_of_person
 
     case = cafe_story["case"]
-    copied = []  # COPY statements (PostgreSQL) go past Django's query log
-    real_copy = store._copy_fields
+    copied = []  # the packed reads (PostgreSQL) go past Django's query log
+    real_read = store._binary_row
     monkeypatch.setattr(
-        store, "_copy_fields", lambda cur, sql, params: copied.append(sql) or real_copy(cur, sql, params)
+        store, "_binary_row", lambda cur, sql, params: copied.append(sql) or real_read(cur, sql, params)
     )
     with CaptureQueriesContext(connection) as captured:
         for degree in (1, 2):
@@ -185,25 +185,53 @@ def test_every_read_of_the_checkin_table_bounds_the_checkin_time(cafe_story, at,
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_the_reads_turn_jit_off_for_their_own_transaction_only(require_postgres, world, at, random_world):
-    """Tracing's reads switch PostgreSQL's JIT compiler off with SET LOCAL semantics: the connection
-    (pooled in production) keeps its own setting afterwards, inside or outside a transaction."""
+def test_the_reads_settings_hold_for_their_own_transaction_only(require_postgres, world, at, random_world):
+    """Tracing's reads switch PostgreSQL's JIT compiler off and ask for generic plans with SET LOCAL
+    semantics: the connection (pooled in production) keeps its own settings afterwards, inside or outside
+    a transaction."""
     from django.db import connection, transaction
 
-    def jit() -> str:
+    def settings() -> tuple[str, str]:
         with connection.cursor() as cur:
-            cur.execute("SHOW jit")
-            return cur.fetchone()[0]
+            cur.execute("SELECT current_setting('jit'), current_setting('plan_cache_mode')")
+            return cur.fetchone()
 
-    before = jit()
+    before = settings()
+    assert before[1] == "auto"
     periods = [engine.Period(world["f0"].pk, at(8), at(14))]
     reach = engine.reach(engine.Policy(name="w", rule="window"))
     assert len(CheckinStore().pairs_around(periods, *reach)[0]) > 0
-    assert jit() == before
+    assert settings() == before
     with transaction.atomic():
         assert CheckinStore().visits_around(periods, *reach)[1]
-        assert jit() == "off"  # the enclosing transaction's own setting, until it ends
-    assert jit() == before
+        # the enclosing transaction's own settings, until it ends
+        assert settings() == ("off", "force_generic_plan")
+    assert settings() == before
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_f0_read_again_is_not_planned_again(require_postgres, cafe_story):
+    """The packed read of one F0 is prepared on its connection and then runs on one generic plan (the
+    day partitions are pruned per visit at execution): planning it again each time cost more than
+    running it. Behind a transaction pooler nothing is prepared (tests/core/test_pooler.py)."""
+    from django.db import connection
+
+    from epiqr.tracing import services
+
+    found = [
+        services.tracing_compute(case=cafe_story["case"], policy_name="vn-window-60")[1] for _ in range(5)
+    ]
+    assert all(r.contacts == found[0].contacts for r in found) and found[0].contacts
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%string_agg(int8send(f.i)%"],
+        )
+        plans = cur.fetchall()
+    assert len(plans) == 1  # one statement text, whatever the F0
+    generic, custom = plans[0]
+    assert custom == 0 and generic >= 3  # prepared from the second read (prepare_threshold 2)
 
 
 @pytest.mark.parametrize("policy_name", ["vn-window-60", "overlap-15", "cwa-weighted"])

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import psycopg
 from django.db import connection, transaction
 
 from epiqr.cases.selectors import case_active_sql, case_person_ids_among
@@ -43,18 +44,28 @@ def _dt(value) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+# set_config(..., true) is SET LOCAL as a SELECT: core.replica counts any other statement on the primary
+# as a write (read-your-writes would then keep reads off the replica).
+READ_SETTINGS_SQL = (
+    "SELECT set_config('jit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)"
+)
+
+
 @contextmanager
 def _reading() -> Iterator:
     """A cursor for tracing's set queries (on the read replica when allowed). On PostgreSQL inside a
-    transaction with JIT compilation off (SET LOCAL: the transaction's own, so a pooled connection keeps
-    its settings): the planner's row estimates for these index range scans cross jit_above_cost and
-    compiling then costs tens of milliseconds, more than the statement itself for most F0s."""
+    transaction whose own settings (SET LOCAL: a pooled connection keeps its settings) are
+    READ_SETTINGS_SQL:
+    - JIT compilation off: the planner's row estimates for these index range scans cross jit_above_cost
+      and compiling then costs tens of milliseconds, more than the statement itself for most F0s;
+    - generic plans for prepared statements: the check-in table's partitions are pruned per index visit
+      at execution either way (the bounds come from the joined rows), but the planner's default keeps
+      re-planning these statements over every partition, which cost one F0 two to four times the
+      statement's execution (1.2-3.8 ms against 0.3-0.9 ms at 60 day partitions)."""
     conn = read_connection()
     with transaction.atomic(using=conn.alias, savepoint=False), conn.cursor() as cur:
         if conn.vendor == "postgresql":
-            # set_config(..., true) is SET LOCAL as a SELECT: core.replica counts any other statement
-            # on the primary as a write (read-your-writes would then keep reads off the replica).
-            cur.execute("SELECT set_config('jit', 'off', true)")
+            cur.execute(READ_SETTINGS_SQL)
         yield cur
 
 
@@ -81,21 +92,14 @@ def _row_micros(row) -> tuple[int, ...]:
     )  # fmt: skip
 
 
-def _copy_fields(cur, sql: str, params: list) -> list[bytes | None]:
-    """The fields of the one row a query returns, raw, via COPY ... (FORMAT BINARY): after the signature,
-    flags and header extension, a field count and per field a length (-1 for a null) and its bytes."""
-    with cur.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
-        data = b"".join(bytes(block) for block in copy)
-    at = 19 + int.from_bytes(data[15:19], "big")
-    count = int.from_bytes(data[at : at + 2], "big", signed=True)
-    at += 2
-    fields: list[bytes | None] = []
-    for _ in range(count):
-        length = int.from_bytes(data[at : at + 4], "big", signed=True)
-        at += 4
-        fields.append(None if length < 0 else data[at : at + length])
-        at += max(length, 0)
-    return fields
+def _binary_row(cur, sql: str, params: list) -> tuple:
+    """The one row a query returns, its fields in PostgreSQL's binary form (a bytea as its bytes, not as
+    hex text). Through a cursor with server-side binding whatever the connection's cursor factory: a
+    constant statement is then prepared and planned once per connection (unless behind a transaction
+    pooler, where preparing is off), which a COPY of the same query never is."""
+    raw = psycopg.Cursor(cur.cursor.connection)
+    raw.execute(sql, params, binary=True)
+    return raw.fetchone()
 
 
 def _send(expression: str, kind: str = "int8") -> str:
@@ -107,10 +111,11 @@ def _send(expression: str, kind: str = "int8") -> str:
 
 
 def _packed_pairs_sql(before: timedelta, after: timedelta, *, many: bool) -> str:
-    """PostgreSQL, one row of two bytea fields: the index visits `f` (person, check-in, in, out, venue;
-    numbered from 0) and the pairs (number of the index visit, person, check-in, in, out, is a case),
-    each row eight bytes a column, concatenated by string_agg. One message instead of one per pair:
-    reading a row of the protocol costs the client microseconds, which was half of a batch's read."""
+    """PostgreSQL, one row of two bytea fields and a JSON object: the index visits `f` (person, check-in,
+    in, out, venue; numbered from 0) and the pairs (number of the index visit, person, check-in, in, out,
+    is a case), each row eight bytes a column, concatenated by string_agg; then the sector of each venue
+    visited (every pair is at its index visit's venue). One message instead of one per pair: reading a
+    row of the protocol costs the client microseconds, which was half of a batch's read."""
     # "Is a case": for a few F0s one index probe per check-in met; for many one hashed read of the active
     # cases (about 0.1 s at 365,000 cases), cheaper than 150,000 probes but far dearer than a few hundred.
     is_case = f"({case_active_sql(person_column='c.person_id', form='in' if many else 'exists')})::int"
@@ -126,7 +131,9 @@ def _packed_pairs_sql(before: timedelta, after: timedelta, *, many: bool) -> str
         f"WITH w(k, lo, hi) AS ({{values}}), f AS MATERIALIZED (SELECT row_number() OVER () - 1 AS i, "
         f"{COLUMNS} FROM w {_in_windows_sql('person_id')}) "
         f"SELECT (SELECT string_agg({visit}, ''::bytea ORDER BY f.i) FROM f), "
-        f"(SELECT string_agg({pair}, ''::bytea) FROM f {_around_join(before, after)})"
+        f"(SELECT string_agg({pair}, ''::bytea) FROM f {_around_join(before, after)}), "
+        f"(SELECT json_object_agg(v.id, v.sector) FROM {Venue._meta.db_table} v "
+        "WHERE v.id IN (SELECT f.venue_id FROM f))"
     )
 
 
@@ -136,9 +143,8 @@ def _from_pg_times(t: np.ndarray) -> np.ndarray:
     return np.where(t == PG_MINUS_INFINITY, batch.NO_END, t + PG_EPOCH_MICROS)
 
 
-def _unpack_pairs(fields: list[bytes | None]) -> np.ndarray:
+def _unpack_pairs(visits_raw: bytes | None, pairs_raw: bytes | None) -> np.ndarray:
     """The two packed fields of _packed_pairs_sql as a table of batch.PAIR_COLUMNS rows."""
-    visits_raw, pairs_raw = fields
     if not visits_raw or not pairs_raw:
         return np.zeros((0, len(batch.PAIR_COLUMNS)), dtype=np.int64)
     visits = np.frombuffer(visits_raw, dtype=">i8").reshape(-1, 5).astype(np.int64)
@@ -301,20 +307,25 @@ class CheckinStore:
             return batch.Pairs.from_rows([]), {}
         rows = [(p.person_id, p.start, p.end) for p in periods]
         parts = []
+        sectors: dict[int, str] = {}
         with _reading() as cur:
             for i in range(0, len(rows), CHUNK):
                 values, params = _values(rows[i : i + CHUNK])
                 if connection.vendor == "postgresql":
                     many = len(rows) - i >= HASHED_CASES_FROM
                     sql = _packed_pairs_sql(before, after, many=many).format(values=values)
-                    parts.append(_unpack_pairs(_copy_fields(cur, sql, params)))
+                    visits_raw, pairs_raw, venues = _binary_row(cur, sql, params)
+                    parts.append(_unpack_pairs(visits_raw, pairs_raw))
+                    sectors.update((int(k), v) for k, v in (venues or {}).items())
                 else:
                     cur.execute(_sqlite_pairs_sql(before, after).format(values=values), params)
                     rows_ = [_row_micros(r) for r in cur.fetchall()]
                     parts.append(np.array(rows_, dtype=np.int64).reshape(-1, len(batch.PAIR_COLUMNS)))
         table = np.concatenate(parts)
         pairs = batch.Pairs.from_columns(table.T)
-        return pairs, venue_sectors(venue_ids=np.unique(pairs.venue).tolist())
+        if connection.vendor != "postgresql":
+            sectors = venue_sectors(venue_ids=np.unique(pairs.venue).tolist())
+        return pairs, sectors
 
     def cases_among(self, person_ids: set[int]) -> set[int]:
         unknown = {p for p in person_ids if p not in self.known}
