@@ -27,13 +27,18 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Answers cached for a while (the public risky-venue feed, open data) never leak from one test's
-    database into the next test (each test's rows are rolled back; the process's cache is not)."""
+    """Answers cached for a while (the public risky-venue feed, open data, tracing policies) never leak
+    from one test's database into the next test (each test's rows are rolled back; the process's cache is
+    not)."""
     from django.core.cache import cache
 
+    from epiqr.tracing.policies import policy_cache_clear
+
     cache.clear()
+    policy_cache_clear()
     yield
     cache.clear()
+    policy_cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -136,3 +136,27 @@ def test_each_pair_gets_its_venue_sectors_dwell(base):
     got = (_dwell(venue, sectors, policy) // MINUTE).tolist()
     default = policy.default_dwell_minutes
     assert got == [50, 20, default, 50, default]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=4_102_444_800 * 1_000_000))  # 1970 to 2100
+def test_microseconds_turn_back_into_the_same_instant(value):
+    """from_micros (a float of seconds, for speed) gives exactly the instant of the integer, to the
+    microsecond, and micros() gives the integer back."""
+    exact = batch.EPOCH + timedelta(microseconds=value)
+    assert batch.from_micros(value) == exact and batch.from_micros(value).tzinfo is not None
+    assert batch.micros(batch.from_micros(value)) == value
+
+
+def test_microseconds_at_the_edges_of_a_second_and_of_the_range():
+    base = 1_790_000_000 * 1_000_000  # 2026
+    for value in [
+        0,
+        1,
+        999_999,
+        4_102_444_799_999_999,
+        *(base + d for d in (-1, 0, 1, 499_999, 500_000, 999_999)),
+    ]:
+        assert batch.from_micros(value) == batch.EPOCH + timedelta(microseconds=value)
+    for value in range(base, base + 2_000_000, 7):  # every 7th microsecond of two seconds
+        assert batch.micros(batch.from_micros(value)) == value

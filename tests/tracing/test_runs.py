@@ -66,6 +66,41 @@ def test_policy_is_chosen_by_date_or_by_name():
         policy_get(name="no-such-rule")
 
 
+def test_a_policy_is_read_once_a_while_and_a_change_in_this_process_is_seen_at_once(
+    django_assert_num_queries, monkeypatch
+):
+    """Every trace looks its policy up: each process keeps it POLICY_CACHE_SECONDS. A new version or an
+    edit saved here is used by the next trace; another worker's change shows within the bound."""
+    from datetime import date
+
+    from epiqr.tracing import policies
+
+    first = policy_get(name="vn-window-60")
+    by_day = policy_get(on=date(2021, 10, 1))
+    with django_assert_num_queries(0):
+        assert policy_get(name="vn-window-60") is first
+        assert policy_get(on=date(2021, 10, 1)) is by_day
+    newer = TracingPolicy.objects.create(
+        name="vn-window-60",
+        version=first.version + 1,
+        effective_from=first.effective_from,
+        rule="window",
+        params={**first.params, "window_minutes": 5},
+    )
+    assert policy_get(name="vn-window-60").pk == newer.pk
+    newer.params = {**newer.params, "window_minutes": 10}
+    newer.save()
+    assert policy_get(name="vn-window-60").params["window_minutes"] == 10
+    newer.delete()
+    assert policy_get(name="vn-window-60").pk == first.pk
+    # Another worker's edit (no signal here): seen once the cached entry has expired.
+    TracingPolicy.objects.filter(pk=first.pk).update(params={**first.params, "window_minutes": 30})
+    assert policy_get(name="vn-window-60").params["window_minutes"] == 60
+    later = policies._clock() + policies.POLICY_CACHE_SECONDS + 1
+    monkeypatch.setattr(policies, "_clock", lambda: later)
+    assert policy_get(name="vn-window-60").params["window_minutes"] == 30
+
+
 def test_rerun_with_new_check_ins_shows_who_is_new_and_keeps_follow_up(cafe_story, visit, at):
     first = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
     binh = first.contacts.get(person=cafe_story["binh"])

@@ -8,17 +8,19 @@ class TracingConfig(AppConfig):
     verbose_name = _("Tracing")
 
     def ready(self) -> None:
-        from django.db.models.signals import pre_delete
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
         from epiqr.core import panels
         from epiqr.core.context import nav_item
 
-        from . import permissions, services, views
-        from .models import TracingRun
+        from . import permissions, policies, services, views
+        from .models import TracingPolicy, TracingRun
 
         pre_delete.connect(
             services.run_contacts_delete, sender=TracingRun, dispatch_uid="tracing-run-contacts"
         )
+        for signal in (post_save, post_delete):
+            signal.connect(policies.policy_cache_clear, sender=TracingPolicy, dispatch_uid="tracing-policies")
 
         nav_item(_("Tracing"), "tracing:runs", permissions.VIEW)
         nav_item(_("Clusters"), "tracing:clusters", permissions.CLUSTERS)

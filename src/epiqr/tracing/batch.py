@@ -89,7 +89,10 @@ def micros(dt: datetime | None) -> int:
 
 
 def from_micros(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=int(value))
+    """The inverse of micros(). Through a float of seconds, twice as fast as adding a timedelta and exact:
+    until the year 2100 a double's error on the seconds is under 0.25 microsecond, and fromtimestamp
+    rounds to the nearest (tests/tracing/test_batch_oracle.py)."""
+    return datetime.fromtimestamp(int(value) / 1_000_000, UTC)
 
 
 def _presence_end(start: np.ndarray, end: np.ndarray, dwell: np.ndarray, policy: engine.Policy) -> np.ndarray:
@@ -162,38 +165,57 @@ class BatchResult:
     def contacts_of(self, person_id: int) -> list[engine.Contact]:
         """One F0's contacts as engine objects, equal to what engine.trace() gives for that F0 alone."""
         lo, hi = self._span(person_id)
-        ex = {
-            k: v[self.contact_bounds[lo] : self.contact_bounds[hi]].tolist()
-            for k, v in self.exposures.items()
-        }
-        weighted = self.policy.rule == "cwa"
+        a, b = int(self.contact_bounds[lo]), int(self.contact_bounds[hi])
+        ex = {k: v[a:b] for k, v in self.exposures.items()}
+        times = _instants(np.concatenate([ex["start"], ex["end"], ex["source_start"], ex["source_end"]]))
+        n = b - a
+        weighted = ex["weighted"].tolist() if self.policy.rule == "cwa" else [None] * n
+        risks = [engine.RISK_HIGH if h else engine.RISK_LOW for h in ex["high"].tolist()]
         made = [
             engine.Exposure(
-                person_id=ex["person"][i],
+                person_id=person,
                 degree=self.degree,
-                venue_id=ex["venue"][i],
-                checkin_id=ex["checkin"][i],
-                start=from_micros(ex["start"][i]),
-                end=from_micros(ex["end"][i]),
-                source_person_id=ex["source_person"][i],
-                source_checkin_id=ex["source_checkin"][i],
-                source_start=from_micros(ex["source_start"][i]),
-                source_end=from_micros(ex["source_end"][i]),
-                overlap_minutes=round(ex["minutes"][i], 2),
-                weighted_minutes=ex["weighted"][i] if weighted else None,
-                risk=engine.RISK_HIGH if ex["high"][i] else engine.RISK_LOW,
+                venue_id=venue,
+                checkin_id=checkin,
+                start=start,
+                end=end,
+                source_person_id=source_person,
+                source_checkin_id=source_checkin,
+                source_start=source_start,
+                source_end=source_end,
+                overlap_minutes=minutes,
+                weighted_minutes=weight,
+                risk=risk,
             )
-            for i in range(len(ex["person"]))
-        ]
-        base = int(self.contact_bounds[lo])
+            for (
+                person, venue, checkin, start, end, source_person, source_checkin, source_start, source_end,
+                minutes, weight, risk,
+            ) in zip(
+                ex["person"].tolist(), ex["venue"].tolist(), ex["checkin"].tolist(), times[:n],
+                times[n : 2 * n], ex["source_person"].tolist(), ex["source_checkin"].tolist(),
+                times[2 * n : 3 * n], times[3 * n :], _rounded(ex["minutes"]).tolist(), weighted, risks,
+                strict=True,
+            )
+        ]  # fmt: skip
+        bounds = (self.contact_bounds[lo : hi + 1] - a).tolist()
         return [
-            engine.Contact(
-                int(self.contact_person[c]),
-                self.degree,
-                tuple(made[int(self.contact_bounds[c]) - base : int(self.contact_bounds[c + 1]) - base]),
-            )
-            for c in range(lo, hi)
+            engine.Contact(person, self.degree, tuple(made[bounds[i] : bounds[i + 1]]))
+            for i, person in enumerate(self.contact_person[lo:hi].tolist())
         ]
+
+
+def _instants(micro: np.ndarray) -> list[datetime]:
+    """from_micros() of each value, each distinct value made once (an F0's visits recur in its pairs)."""
+    distinct, where = np.unique(micro, return_inverse=True)
+    made = [datetime.fromtimestamp(seconds, UTC) for seconds in (distinct / 1_000_000).tolist()]
+    return [made[i] for i in where.tolist()]
+
+
+def _rounded(minutes: np.ndarray) -> np.ndarray:
+    """Python's round to 2 places (as engine.Exposure stores an overlap, not numpy's), each distinct
+    value rounded once: overlaps repeat (whole minutes, shared visits)."""
+    values, where = np.unique(minutes, return_inverse=True)
+    return np.array([round(m, 2) for m in values.tolist()], dtype=np.float64)[where]
 
 
 def trace_pairs(
@@ -312,9 +334,7 @@ def trace_columns(
 def stored_minutes(found: BatchResult) -> tuple[np.ndarray, np.ndarray]:
     """Each exposure's overlap as engine.Exposure stores it (Python's round to 2 places, not numpy's), and
     each contact's (the largest of its exposures', as engine.Contact.overlap_minutes)."""
-    # Each distinct value rounded once: a run's overlaps repeat (whole minutes, shared visits).
-    values, where = np.unique(found.exposures["minutes"], return_inverse=True)
-    rounded = np.array([round(m, 2) for m in values.tolist()], dtype=np.float64)[where]
+    rounded = _rounded(found.exposures["minutes"])
     if not found.contact_count:
         return rounded, rounded[:0]
     return rounded, np.maximum.reduceat(rounded, found.contact_bounds[:-1])

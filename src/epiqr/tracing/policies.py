@@ -1,5 +1,6 @@
 """Tracing policies: versioned data chosen by name or by date, turned into the engine's Policy."""
 
+import time
 from datetime import date
 
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +15,35 @@ def policy_list() -> list[TracingPolicy]:
     return list(TracingPolicy.objects.all())
 
 
+# Every trace looks its policy up, and policies change rarely (a new version, an edit in the admin): each
+# process keeps what it read for POLICY_CACHE_SECONDS. A save or delete in this process forgets at once
+# (policy_cache_clear, connected in apps.ready); the other workers see the change within the bound. A run
+# records the version and parameters it used, whichever that was.
+POLICY_CACHE_SECONDS = 30.0
+_POLICY_CACHE_MAX = 1_000
+_policies: dict[tuple[str | None, date | None], tuple[float, TracingPolicy]] = {}
+_clock = time.monotonic
+
+
+def policy_cache_clear(**_signal) -> None:
+    _policies.clear()
+
+
 def policy_get(*, name: str | None = None, on: date | None = None) -> TracingPolicy:
-    """The latest version of a named policy, or the default policy in force on a day."""
+    """The latest version of a named policy, or the default policy in force on a day (cached for
+    POLICY_CACHE_SECONDS)."""
+    key = (name, None) if name else (None, on or date.today())
+    hit = _policies.get(key)
+    if hit is not None and hit[0] > _clock():
+        return hit[1]
+    row = _policy_read(name=name, on=key[1])
+    if len(_policies) >= _POLICY_CACHE_MAX:
+        _policies.clear()
+    _policies[key] = (_clock() + POLICY_CACHE_SECONDS, row)
+    return row
+
+
+def _policy_read(*, name: str | None, on: date | None) -> TracingPolicy:
     if name:
         # Raw lookup by the unique (name, version) index: every trace names its policy.
         row = next(
@@ -36,7 +64,7 @@ def policy_get(*, name: str | None = None, on: date | None = None) -> TracingPol
             )
         return row
     qs = TracingPolicy.objects.filter(is_default=True)
-    row = qs.filter(effective_from__lte=on or date.today()).order_by("-effective_from", "-version").first()
+    row = qs.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
     row = row or qs.order_by("effective_from").first()
     if row is None:
         raise NotFound(_("There is no tracing policy yet."), code="no_policy")
