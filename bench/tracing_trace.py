@@ -443,6 +443,14 @@ def main():
             return seconds, contact_rows(result.contacts)
 
         f2_cases = cases[: args.f2]
+        # Both sides trace up to the same instant: an F1 keeps spreading until the run's time, and a
+        # check-in stamped between the two calls would otherwise make them differ.
+        from unittest import mock
+
+        from epiqr.core.timeutil import now
+
+        frozen = mock.patch.object(tracing_services, "now", return_value=now())
+        frozen.start()  # stopped after both passes
         for label in ("COLD", "WARM"):
             times: dict[str, list[float]] = {"computed": [], "stored": [], "committed": []}
             sizes = []
@@ -475,6 +483,7 @@ def main():
                     f"    {title:38s}: p50 {ms(statistics.median(values))}  max {ms(max(values))}"
                     + ("" if kind == "computed" else f"  (x{statistics.median(ratios):.2f} of computed, p50)")
                 )
+        frozen.stop()
     if not args.keep_cases:
         from epiqr.care.models import Patient
 

@@ -5,7 +5,7 @@ import pytest
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.models import AuditEvent
 from epiqr.tracing import selectors, services
-from epiqr.tracing.models import FollowUp, RunStatus, StatusChange, TracingPolicy
+from epiqr.tracing.models import Contact, FollowUp, RunStatus, StatusChange, TracingPolicy
 from epiqr.tracing.selectors import policy_get
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +142,30 @@ def test_follow_up_state_machine_refuses_skipping_steps_and_writes_history(cafe_
     assert case.person == cafe_story["binh"]
     with pytest.raises(Conflict):
         services.contact_open_case(contact=binh, actor=officer)
+
+
+def test_a_contact_whose_new_case_is_deleted_stays_a_contact_without_it(cafe_story):
+    """The contact's link to the case it became has no database constraint (tracing.models.Contact): the
+    ORM still empties it when that case is deleted, and a re-run lists the person again without one."""
+    run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+    binh = run.contacts.get(person=cafe_story["binh"])
+    for step in (FollowUp.REACHED, FollowUp.TESTED):
+        binh = services.contact_transition(contact=binh, to=step, actor=None)
+    case = services.contact_open_case(contact=binh, actor=None)
+    assert (
+        services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+        .contacts.filter(person=cafe_story["binh"])
+        .count()
+        == 0
+    )  # a case now, not a contact
+    case.delete()
+    assert {c.new_case_id for c in Contact.objects.filter(person=cafe_story["binh"])} == {None}
+    assert (
+        services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
+        .contacts.get(person=cafe_story["binh"])
+        .new_case_id
+        is None
+    )
 
 
 def test_a_contact_not_yet_tested_cannot_become_a_case(cafe_story):

@@ -107,7 +107,7 @@ class Contact(models.Model):
     Its exposures (the meetings that made it a contact) are packed on the row (`exposure_data`, see
     tracing/exposures.py) and the venues met kept as text (`venues_text`). A run is written whole by
     run_create in one transaction, straight from the tracing columns (an F2 run can name 100,000 people):
-    the references to people, communes and the run are kept by the ORM (PROTECT; a run's contacts go with
+    the references to people, communes, the run and the new case are kept by the ORM (PROTECT, SET_NULL; a run's contacts go with
     it, services.run_contacts_delete) and by that writer, not by database constraints, whose deferred per-row checks
     cost the officer more than the writing itself. Every index the lists use stays.
     """
@@ -136,8 +136,16 @@ class Contact(models.Model):
     )
     status = models.CharField(max_length=12, choices=FollowUp.choices, default=FollowUp.TO_CALL)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a contact becomes a case, or carried over by a re-run: no database constraint either (its
+    # deferred check was queued for every contact written, mostly empty); the ORM's SET_NULL stays.
     new_case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     exposure_data = models.BinaryField(default=bytes, editable=False)
     venues_text = models.TextField(default="", editable=False)
