@@ -94,6 +94,22 @@ def test_person_by_public_id(owner_api, venue, checkins):
     assert row.person_id == person.pk and row.has_symptoms is True and row.method == "batch"
 
 
+def test_person_by_public_id_in_any_spelling_of_a_uuid(owner_api, venue, checkins):
+    """Devices send canonical ids (compared as text); upper case, braces or no dashes name the same person;
+    an unknown id and a non-id are refused with their own reasons."""
+    from tests.factories import PersonFactory
+
+    person = PersonFactory()
+    text = str(person.public_id)
+    spellings = [text, text.upper(), "{" + text + "}", text.replace("-", "")]
+    items = [item(venue, minutes_ago=100 - 20 * i, payload="", person=p) for i, p in enumerate(spellings)]
+    items += [item(venue, payload="", person=str(uuid.uuid4())), item(venue, payload="", person="ng-uyen")]
+    body = send(owner_api, items)
+    assert [i["status"] for i in body["items"]] == ["stored"] * 4 + ["rejected"] * 2
+    assert [i.get("code") for i in body["items"][4:]] == ["person_unknown", "bad_person"]
+    assert set(checkins.values_list("person_id", flat=True)) == {person.pk}
+
+
 def test_oversized_batches_are_refused(owner_api, venue, checkins):
     r = owner_api.post(URL, {"items": [item(venue)] * 1001}, content_type="application/json")
     assert r.status_code in (413, 422) and r.json()["detail"]

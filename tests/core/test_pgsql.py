@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.core.pgsql import array_literal, int_array_literal, time_array_literal, uuid_array_literal
 
 
 def test_literals_for_each_kind_of_element():
@@ -20,6 +20,9 @@ def test_literals_for_each_kind_of_element():
     )
     assert array_literal(['a "b"', "c\\d"]) == r'{"a \"b\"","c\\d"}'
     assert array_literal([]) == "{}" and int_array_literal(()) == "{}"
+    # The typed ones (the batch upload's columns) write what array_literal writes.
+    assert uuid_array_literal([ident, ident]) == array_literal([ident, ident])
+    assert time_array_literal(iter([when])) == array_literal([when]) and uuid_array_literal([]) == "{}"
 
 
 @pytest.mark.postgres_only
@@ -32,8 +35,8 @@ def test_postgresql_reads_them_back_unchanged(require_postgres):
             "SELECT %s::bigint[], %s::timestamptz[], %s::uuid[], %s::boolean[], %s::varchar[]",
             [
                 int_array_literal([1, 2**40]),
-                array_literal(times),
-                array_literal(ids),
+                time_array_literal(times),
+                uuid_array_literal(ids),
                 array_literal([True, None, False]),
                 array_literal(["self", "batch", 'Phố "Huế", số {1}', "NULL", " a\\b "]),
             ],

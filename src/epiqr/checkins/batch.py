@@ -19,7 +19,7 @@ from epiqr.core.idempotency import id_reused, scoped_uuid, sender_of
 from epiqr.core.memory import gc_paused
 from epiqr.core.timeutil import now
 from epiqr.people.parsers import parse_payload
-from epiqr.people.selectors import person_ids_by_public_id, person_ids_for_scanned_documents
+from epiqr.people.selectors import person_ids_by_public_id_text, person_ids_for_scanned_documents
 from epiqr.people.services import person_from_scan
 from epiqr.venues.codes import code_normalise
 from epiqr.venues.selectors import venue_by_code
@@ -29,6 +29,7 @@ from .rules import (
     DUPLICATE_WINDOW,
     MAX_BATCH_ITEMS,
     MAX_PAYLOAD_CHARS,
+    UUID_TEXT,
     checkin_time_check,
     parse_bool,
     parse_time,
@@ -66,8 +67,7 @@ class _BatchContext:
         self.scope = venue_scope
         self.venues: dict[str, int | Exception] = {}
         self.people: dict[str, object] = {}
-        self.public_ids: dict[uuid.UUID, int] = {}
-        self.by_text: dict[str, int] = {}
+        self.by_text: dict[str, int] = {}  # person ids by the public id text items carry
         self.payload_ids: dict[str, int | None] = {}
         self.docs: dict[str, object] = {}  # payloads parsed by _preload_payloads, not parsed again
 
@@ -103,10 +103,8 @@ class _BatchContext:
             found = self.by_text.get(raw) if isinstance(raw, str) else None
             if found is not None:
                 return found
-            public_id = parse_uuid(raw, field_name="person", code="bad_person")
-            if public_id not in self.public_ids:
-                raise NotFound(_("No person has this id."), code="person_unknown", field="person")
-            return self.public_ids[public_id]
+            parse_uuid(raw, field_name="person", code="bad_person")  # not an id at all: that reason first
+            raise NotFound(_("No person has this id."), code="person_unknown", field="person")
         payload = payload_clean(item.get("payload") or "")
         known = self.payload_ids.get(payload)
         if known is not None:
@@ -124,17 +122,21 @@ class _BatchContext:
         return person.pk
 
     def preload_people(self, items: list) -> None:
-        wanted: dict[str, uuid.UUID] = {}
+        """Every public id of the batch in one read, compared as canonical text (lower case with dashes,
+        what devices send): no UUID object per item, each way."""
+        canonical: dict[str, str] = {}
         for item in items:
             raw = item.get("person") if isinstance(item, dict) else None
-            if isinstance(raw, str) and raw and raw not in wanted:
+            if isinstance(raw, str) and raw and raw not in canonical:
+                if len(raw) == 36 and UUID_TEXT.fullmatch(raw):
+                    canonical[raw] = raw
+                    continue
                 try:
-                    wanted[raw] = uuid.UUID(raw)
+                    canonical[raw] = str(uuid.UUID(raw))
                 except ValueError:
                     continue
-
-        self.public_ids = person_ids_by_public_id(public_ids=set(wanted.values()))
-        self.by_text = {text: self.public_ids[u] for text, u in wanted.items() if u in self.public_ids}
+        found = person_ids_by_public_id_text(texts=set(canonical.values()))
+        self.by_text = {raw: found[text] for raw, text in canonical.items() if text in found}
         self._preload_payloads(items)
 
     def _preload_payloads(self, items: list) -> None:

@@ -6,7 +6,6 @@ stores it once.
 
 import csv
 import io
-import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,14 +25,21 @@ from epiqr.people.services import person_find
 from epiqr.venues.selectors import venue_by_code, venue_list_visible_to
 
 from .models import Method
-from .rules import CLOCK_SKEW, checkin_time_check, parse_bool, parse_time, parse_uuid, retention_days
+from .rules import (
+    CLOCK_SKEW,
+    UUID_TEXT,
+    checkin_time_check,
+    parse_bool,
+    parse_time,
+    parse_uuid,
+    retention_days,
+)
 from .store import Row, rows_copy, rows_insert, rows_stored, same_scan
 
 IMPORT_COLUMNS = ("venue_code", "person", "checked_in_at")
 IMPORT_CHUNK = 10_000
 # Namespace for client ids derived from an imported row that carries none (re-importing stores nothing twice).
 IMPORT_NAMESPACE = uuid.UUID("6f1d3c9e-2b7a-4c55-9d0e-0e9a2f3b7c41")
-_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _import_rows(
@@ -71,7 +77,7 @@ def _import_rows(
         wanted = set()
         for _line, row in pending:
             ident = row[i_person].strip().lower() if len(row) > i_person else ""
-            if len(ident) == 36 and _UUID_TEXT.fullmatch(ident):
+            if len(ident) == 36 and UUID_TEXT.fullmatch(ident):
                 wanted.add(ident)
         public = people_text(texts=wanted)
         out = []

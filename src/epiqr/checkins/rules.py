@@ -10,6 +10,7 @@
 """
 
 import hashlib
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -104,6 +105,10 @@ def scan_time_parse(value) -> datetime:
             _("The scan time is missing or not an ISO 8601 time."), code="bad_time", field="scanned_at"
         )
     return parse_time(value)
+
+
+# A UUID as canonical text (lower case, with dashes): what devices send, compared as text without parsing.
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def parse_uuid(value, *, field_name: str, code: str) -> uuid.UUID:

@@ -12,7 +12,13 @@ from datetime import datetime
 from django.db import connection
 
 from epiqr.cases.selectors import case_active_exists_sql
-from epiqr.core.pgsql import array_literal, copy_into, int_array_literal
+from epiqr.core.pgsql import (
+    array_literal,
+    copy_into,
+    int_array_literal,
+    time_array_literal,
+    uuid_array_literal,
+)
 from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
 
 from .models import CheckIn, Method
@@ -175,9 +181,9 @@ def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
                 [
                     int_array_literal(r.venue_id for r in rows),
                     int_array_literal(r.person_id for r in rows),
-                    array_literal(r.at for r in rows),
+                    time_array_literal(r.at for r in rows),
                     array_literal(r.method for r in rows),
-                    array_literal(r.client_id for r in rows),
+                    uuid_array_literal(r.client_id for r in rows),
                     array_literal(r.has_symptoms for r in rows),
                 ],
             )
@@ -258,7 +264,7 @@ def visits_near(rows: list[Row]) -> dict[tuple[int, int], list[tuple]]:
                 [
                     int_array_literal(r.venue_id for r in rows),
                     int_array_literal(r.person_id for r in rows),
-                    array_literal(r.at for r in rows),
+                    time_array_literal(r.at for r in rows),
                     DUPLICATE_WINDOW,
                     DUPLICATE_WINDOW,
                 ],

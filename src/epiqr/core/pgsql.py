@@ -36,6 +36,16 @@ def int_array_literal(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def uuid_array_literal(values) -> str:
+    """array_literal() for UUIDs, none missing: their text needs no quoting."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def time_array_literal(values) -> str:
+    """array_literal() for aware datetimes, none missing: ISO 8601 needs no quoting."""
+    return "{" + ",".join([v.isoformat() for v in values]) + "}"
+
+
 def _element(value) -> str:
     if value is None:
         return "NULL"
