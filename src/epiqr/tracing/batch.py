@@ -418,20 +418,22 @@ def _group(
         }
     keys = ("checkin", "source_checkin", "venue", "start", "person", owner)  # last = primary
     order = np.lexsort(tuple(cols[k] for k in keys))
-    cols = {k: v[order] for k, v in cols.items()}
+    # Only the columns the grouping reads are reordered here; every column moves once, at the end.
+    owners, persons, high = cols[owner][order], cols["person"][order], cols["high"][order]
     new = np.ones(n, dtype=bool)
-    new[1:] = (cols[owner][1:] != cols[owner][:-1]) | (cols["person"][1:] != cols["person"][:-1])
+    new[1:] = (owners[1:] != owners[:-1]) | (persons[1:] != persons[:-1])
     starts = np.flatnonzero(new)
     g_bounds = np.append(starts, n)
-    g_first = np.minimum.reduceat(np.maximum(cols["start"], cols["source_start"]), starts)
-    g_high = np.maximum.reduceat(cols["high"].astype(np.int8), starts).astype(bool)
-    g_source, g_person = cols[owner][starts], cols["person"][starts]
+    exposed = np.maximum(cols["start"], cols["source_start"])[order]
+    g_first = np.minimum.reduceat(exposed, starts)
+    g_high = np.maximum.reduceat(high.astype(np.int8), starts).astype(bool)
+    g_source, g_person = owners[starts], persons[starts]
     g_order = np.lexsort((g_person, g_first, g_source))
     lengths = np.diff(g_bounds)[g_order]
     bounds = np.concatenate(([0], np.cumsum(lengths)))
     # Each group's exposures move with it: output position p comes from (old start of its group) +
-    # (p - new start of its group).
-    take = np.arange(n) + np.repeat(g_bounds[:-1][g_order] - bounds[:-1], lengths)
+    # (p - new start of its group), in the sorted order.
+    take = order[np.arange(n) + np.repeat(g_bounds[:-1][g_order] - bounds[:-1], lengths)]
     return {k: v[take] for k, v in cols.items()}, {
         "contact_source": g_source[g_order],
         "contact_person": g_person[g_order],
