@@ -100,7 +100,7 @@ def test_a_stored_run_holds_exactly_what_the_engine_found(cafe_story, at, visit,
 def test_batch_pairs_from_the_database_give_what_the_memory_pairs_give(
     world, at, random_world, case_of, policy_name
 ):
-    """The batch path's one query (binary COPY on PostgreSQL) pairs the same visits as the in-memory
+    """The batch path's one query (one packed row read in binary on PostgreSQL) pairs the same visits as the in-memory
     store, and the batch then finds the same contacts for each F0 as the engine does alone."""
     from epiqr.tracing.selectors import policy_engine, policy_get
 
