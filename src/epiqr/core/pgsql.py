@@ -36,9 +36,8 @@ def int_array_literal(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def uuid_array_literal(values) -> str:
-    """array_literal() for UUIDs, none missing: their text needs no quoting."""
-    return "{" + ",".join(map(str, values)) + "}"
+# array_literal() for UUIDs, none missing: like integers, their text needs no quoting.
+uuid_array_literal = int_array_literal
 
 
 def time_array_literal(values) -> str:

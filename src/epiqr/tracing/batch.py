@@ -207,7 +207,7 @@ class BatchResult:
 def _instants(micro: np.ndarray) -> list[datetime]:
     """from_micros() of each value, each distinct value made once (an F0's visits recur in its pairs)."""
     distinct, where = np.unique(micro, return_inverse=True)
-    made = [datetime.fromtimestamp(seconds, UTC) for seconds in (distinct / 1_000_000).tolist()]
+    made = [from_micros(value) for value in distinct.tolist()]
     return [made[i] for i in where.tolist()]
 
 

@@ -97,9 +97,9 @@ def _binary_row(cur, sql: str, params: list) -> tuple:
     hex text). Through a cursor with server-side binding whatever the connection's cursor factory: a
     constant statement is then prepared and planned once per connection (unless behind a transaction
     pooler, where preparing is off), which a COPY of the same query never is."""
-    raw = psycopg.Cursor(cur.cursor.connection)
-    raw.execute(sql, params, binary=True)
-    return raw.fetchone()
+    with psycopg.Cursor(cur.cursor.connection) as raw:
+        raw.execute(sql, params, binary=True)
+        return raw.fetchone()
 
 
 def _send(expression: str, kind: str = "int8") -> str:
