@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from typing import Protocol
 
 import numpy as np
@@ -171,36 +172,25 @@ class BatchResult:
         n = b - a
         weighted = ex["weighted"].tolist() if self.policy.rule == "cwa" else [None] * n
         risks = [engine.RISK_HIGH if h else engine.RISK_LOW for h in ex["high"].tolist()]
-        made = [
-            engine.Exposure(
-                person_id=person,
-                degree=self.degree,
-                venue_id=venue,
-                checkin_id=checkin,
-                start=start,
-                end=end,
-                source_person_id=source_person,
-                source_checkin_id=source_checkin,
-                source_start=source_start,
-                source_end=source_end,
-                overlap_minutes=minutes,
-                weighted_minutes=weight,
-                risk=risk,
+        # Positional, in Exposure's field order: _make skips the keyword parsing of each of thousands.
+        made = list(
+            map(
+                engine.Exposure._make,
+                zip(
+                    ex["person"].tolist(), repeat(self.degree, n), ex["venue"].tolist(), ex["checkin"].tolist(),
+                    times[:n], times[n : 2 * n], ex["source_person"].tolist(), ex["source_checkin"].tolist(),
+                    times[2 * n : 3 * n], times[3 * n :], _rounded(ex["minutes"]).tolist(), weighted, risks,
+                    strict=True,
+                ),
             )
-            for (
-                person, venue, checkin, start, end, source_person, source_checkin, source_start, source_end,
-                minutes, weight, risk,
-            ) in zip(
-                ex["person"].tolist(), ex["venue"].tolist(), ex["checkin"].tolist(), times[:n],
-                times[n : 2 * n], ex["source_person"].tolist(), ex["source_checkin"].tolist(),
-                times[2 * n : 3 * n], times[3 * n :], _rounded(ex["minutes"]).tolist(), weighted, risks,
-                strict=True,
-            )
-        ]  # fmt: skip
+        )  # fmt: skip
         bounds = (self.contact_bounds[lo : hi + 1] - a).tolist()
+        degree = self.degree
         return [
-            engine.Contact(person, self.degree, tuple(made[bounds[i] : bounds[i + 1]]))
-            for i, person in enumerate(self.contact_person[lo:hi].tolist())
+            engine.Contact(person, degree, tuple(made[start:end]))
+            for person, start, end in zip(
+                self.contact_person[lo:hi].tolist(), bounds[:-1], bounds[1:], strict=True
+            )
         ]
 
 

@@ -1,4 +1,4 @@
-"""The exposure engine: who was where the F0 was, when. Pure functions over dataclasses, no Django.
+"""The exposure engine: who was where the F0 was, when. Pure functions over dataclasses and named tuples, no Django.
 
 Contract
 --------
@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from epiqr.core.memory import gc_paused
 
@@ -124,9 +124,12 @@ class Visit:
     sector: str = ""
 
 
-@dataclass(frozen=True)
-class Exposure:
-    """One reason a person is a contact: their visit met a source visit at the same venue."""
+class Exposure(NamedTuple):
+    """One reason a person is a contact: their visit met a source visit at the same venue.
+
+    Immutable like the dataclasses here, but a named tuple: a busy F0's trace makes thousands of them from
+    columns (batch.BatchResult.contacts_of), and a tuple is made seven times faster than a frozen dataclass.
+    """
 
     person_id: int
     degree: int
@@ -148,8 +151,10 @@ class Exposure:
         return max(self.start, self.source_start)
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(NamedTuple):
+    """A person found by the trace at their lowest degree, with every exposure of that degree (a named
+    tuple for the same reason as Exposure)."""
+
     person_id: int
     degree: int
     exposures: tuple[Exposure, ...]
