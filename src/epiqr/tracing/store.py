@@ -150,27 +150,31 @@ def _from_pg_times(t: np.ndarray) -> np.ndarray:
     return np.where(t == PG_MINUS_INFINITY, batch.NO_END, t + PG_EPOCH_MICROS)
 
 
-def _unpack_pairs(visits_raw: bytes | None, pairs_raw: bytes | None) -> np.ndarray:
-    """The two packed fields of _packed_pairs_sql as a table of batch.PAIR_COLUMNS rows."""
+def _native(column: np.ndarray) -> np.ndarray:
+    """A column of big-endian integers (a strided view of a packed field) as a contiguous native copy."""
+    return column.astype(np.int64)
+
+
+def _unpack_pairs(visits_raw: bytes | None, pairs_raw: bytes | None) -> list[np.ndarray]:
+    """The two packed fields of _packed_pairs_sql as the batch.PAIR_COLUMNS columns, each made once,
+    contiguous and native (a table made first and split afterwards copied an F2's pairs twice)."""
     if not visits_raw or not pairs_raw:
-        return np.zeros((0, len(batch.PAIR_COLUMNS)), dtype=np.int64)
-    visits = np.frombuffer(visits_raw, dtype=">i8").reshape(-1, 5).astype(np.int64)
-    pairs = np.frombuffer(pairs_raw, dtype=">i8").reshape(-1, 6).astype(np.int64)
-    source = visits[pairs[:, 0]]
-    return np.column_stack(
-        (
-            source[:, 0],
-            source[:, 1],
-            _from_pg_times(source[:, 2]),
-            _from_pg_times(source[:, 3]),
-            source[:, 4],
-            pairs[:, 1],
-            pairs[:, 2],
-            _from_pg_times(pairs[:, 3]),
-            _from_pg_times(pairs[:, 4]),
-            pairs[:, 5],
-        )
-    )
+        return [np.zeros(0, dtype=np.int64) for _ in batch.PAIR_COLUMNS]
+    visits = np.frombuffer(visits_raw, dtype=">i8").reshape(-1, 5)
+    pairs = np.frombuffer(pairs_raw, dtype=">i8").reshape(-1, 6)
+    source = pairs[:, 0].astype(np.intp)
+    return [
+        _native(visits[:, 0])[source],
+        _native(visits[:, 1])[source],
+        _from_pg_times(_native(visits[:, 2]))[source],
+        _from_pg_times(_native(visits[:, 3]))[source],
+        _native(visits[:, 4])[source],
+        _native(pairs[:, 1]),
+        _native(pairs[:, 2]),
+        _from_pg_times(_native(pairs[:, 3])),
+        _from_pg_times(_native(pairs[:, 4])),
+        _native(pairs[:, 5]),
+    ]
 
 
 def _values(rows: Sequence[tuple[int, datetime, datetime]]) -> tuple[str, list]:
@@ -346,9 +350,10 @@ class CheckinStore:
                             cur, _packed_pairs_sql(before, after, many=many).format(values=values), params
                         )
                     )
-        table = np.concatenate([_unpack_pairs(visits, pairs) for visits, pairs, _ in found])
+        parts = [_unpack_pairs(visits, pairs) for visits, pairs, _ in found]
+        columns = parts[0] if len(parts) == 1 else [np.concatenate(c) for c in zip(*parts, strict=True)]
         sectors = {int(k): v for _, _, venues in found for k, v in (venues or {}).items()}
-        return batch.Pairs.from_columns(table.T), sectors
+        return batch.Pairs(*columns), sectors
 
     def cases_among(self, person_ids: set[int]) -> set[int]:
         unknown = {p for p in person_ids if p not in self.known}
