@@ -390,6 +390,30 @@ def _apply_rule(
     return columns, keep
 
 
+def _exposure_order(cols: dict[str, np.ndarray], owner: str) -> np.ndarray:
+    """The exposures grouped by (owner, person), each group in engine.assemble's order (start, venue,
+    source check-in, check-in). Most contacts have one exposure: when the two ids fit in one integer, one
+    sort of that integer groups them and only the groups of several are sorted on the other keys (a sort
+    on all six keys was half of a batch's rules)."""
+    keys = ("checkin", "source_checkin", "venue", "start", "person", owner)  # last = primary
+    owners, persons = cols[owner], cols["person"]
+    if not (0 <= owners.min() and owners.max() < 2**31 and 0 <= persons.min() and persons.max() < 2**32):
+        return np.lexsort(tuple(cols[k] for k in keys))
+    contact = (owners << 32) | persons
+    order = np.argsort(contact)
+    grouped = contact[order]
+    shared = grouped[1:] == grouped[:-1]
+    several = np.zeros(len(order), dtype=bool)
+    several[1:] |= shared
+    several[:-1] |= shared
+    where = np.flatnonzero(several)
+    if len(where):
+        rows = order[where]
+        inner = np.lexsort(tuple(cols[k][rows] for k in keys[:-2]) + (contact[rows],))
+        order[where] = rows[inner]
+    return order
+
+
 def _group(
     cols: dict[str, np.ndarray], *, owner: str = "source_person"
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -406,8 +430,7 @@ def _group(
             "contact_high": empty.astype(bool),
             "contact_bounds": np.zeros(1, np.int64),
         }
-    keys = ("checkin", "source_checkin", "venue", "start", "person", owner)  # last = primary
-    order = np.lexsort(tuple(cols[k] for k in keys))
+    order = _exposure_order(cols, owner)
     # Only the columns the grouping reads are reordered here; every column moves once, at the end.
     owners, persons, high = cols[owner][order], cols["person"][order], cols["high"][order]
     new = np.ones(n, dtype=bool)
