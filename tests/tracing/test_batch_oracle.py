@@ -172,3 +172,25 @@ def test_microseconds_at_the_edges_of_a_second_and_of_the_range():
         assert batch.from_micros(value) == batch.EPOCH + timedelta(microseconds=value)
     for value in range(base, base + 2_000_000, 7):  # every 7th microsecond of two seconds
         assert batch.micros(batch.from_micros(value)) == value
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(0, 3), st.integers(0, 500)),  # (source, person): one contact each
+        st.sampled_from([0, 1, 2, 10**9, 2**41, 2**43]),  # first exposures with ties, near and far
+        max_size=300,
+    )
+)
+def test_contacts_are_ordered_by_source_first_exposure_then_person(contacts):
+    """batch._contact_order on contacts in (source, person) order, whether their first exposures span
+    less than 2**42 microseconds (one packed sort) or more (two): the order of a sort on all three."""
+    import numpy as np
+
+    keys = sorted(contacts)
+    source = np.array([s for s, _ in keys], dtype=np.int64)
+    person = np.array([p for _, p in keys], dtype=np.int64)
+    first = np.array([contacts[k] for k in keys], dtype=np.int64)
+    got = batch._contact_order(source, first)
+    assert got.tolist() == np.lexsort((person, first, source)).tolist()

@@ -414,6 +414,20 @@ def _exposure_order(cols: dict[str, np.ndarray], owner: str) -> np.ndarray:
     return order
 
 
+def _contact_order(source: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The contacts (already in (source, person) order) by source, then first exposure, then person: a
+    stable sort on (source, first) keeps the person order among ties. One sort of a single integer when
+    the first exposures span under 2**42 microseconds (50 days) and the sources number under 2**21, else
+    two."""
+    if not len(first):
+        return np.zeros(0, dtype=np.intp)
+    span = first - first.min()
+    rank = np.concatenate(([0], np.cumsum(source[1:] != source[:-1])))
+    if span.max() >= 2**42 or rank[-1] >= 2**21:
+        return np.lexsort((first, source))
+    return np.argsort((rank << 42) | span, kind="stable")
+
+
 def _group(
     cols: dict[str, np.ndarray], *, owner: str = "source_person"
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -441,7 +455,7 @@ def _group(
     g_first = np.minimum.reduceat(exposed, starts)
     g_high = np.maximum.reduceat(high.astype(np.int8), starts).astype(bool)
     g_source, g_person = owners[starts], persons[starts]
-    g_order = np.lexsort((g_person, g_first, g_source))
+    g_order = _contact_order(g_source, g_first)
     lengths = np.diff(g_bounds)[g_order]
     bounds = np.concatenate(([0], np.cumsum(lengths)))
     # Each group's exposures move with it: output position p comes from (old start of its group) +
