@@ -1,6 +1,8 @@
 """Reads of the person registry, always narrowed to what the user may see."""
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -325,20 +327,24 @@ def person_from_scan_row(row) -> Person:
     return _person_from_row(row)
 
 
-def person_commune_column(*, person_ids: np.ndarray) -> np.ndarray:
-    """Each person's commune code, aligned with `person_ids` (-1 for none or an unknown person): on
-    PostgreSQL one packed read (eight bytes a person, no row per person for the client to decode);
-    an F2 run names up to a hundred thousand people."""
+@contextmanager
+def person_commune_column_pending(*, person_ids: np.ndarray) -> Iterator[Callable[[], np.ndarray]]:
+    """Each person's commune code, aligned with `person_ids` (-1 for none or an unknown person): the read
+    sent to the database, and a function that waits for its answer. The caller works in between while
+    the server reads (PostgreSQL's pipeline mode; elsewhere the answer is read first). Only Python may
+    run in between: a statement on the same connection would wait behind it.
+
+    On PostgreSQL one packed read (eight bytes a person, no row per person for the client to decode):
+    an F2 run names up to a hundred thousand people, whose communes take the server 0.2 s to read."""
     ids = np.asarray(person_ids, dtype=np.int64)
-    if not len(ids):
-        return ids.copy()
-    if connection.vendor != "postgresql":
-        found = person_communes(person_ids=ids.tolist())
-        return np.array([-1 if found.get(p) is None else found[p] for p in ids.tolist()], dtype=np.int64)
+    if not len(ids) or connection.vendor != "postgresql":
+        column = _commune_column_elsewhere(ids)
+        yield lambda: column
+        return
     # One index probe per person, in id order (neighbouring ids share pages); the planner would otherwise
     # merge-join the whole primary key, and JIT-compile it. set_config(..., true): for this transaction.
     wanted, back = np.unique(ids, return_inverse=True)
-    with transaction.atomic(), connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur, cur.cursor.connection.pipeline():
         cur.execute("SELECT set_config('jit', 'off', true)")
         cur.execute(
             "SELECT string_agg(int8send(coalesce((SELECT p.commune_id FROM "
@@ -346,8 +352,14 @@ def person_commune_column(*, person_ids: np.ndarray) -> np.ndarray:
             "FROM unnest(%s::bigint[]) WITH ORDINALITY u(id, i)",
             [int_array_literal(wanted.tolist())],
         )
-        packed = cur.fetchone()[0]
-    return np.frombuffer(bytes(packed), dtype=">i8").astype(np.int64)[back]
+        yield lambda: np.frombuffer(bytes(cur.fetchone()[0]), dtype=">i8").astype(np.int64)[back]
+
+
+def _commune_column_elsewhere(ids: np.ndarray) -> np.ndarray:
+    if not len(ids):
+        return ids.copy()
+    found = person_communes(person_ids=ids.tolist())
+    return np.array([-1 if found.get(p) is None else found[p] for p in ids.tolist()], dtype=np.int64)
 
 
 def person_communes(*, person_ids: list[int]) -> dict[int, int | None]:

@@ -28,7 +28,7 @@ from epiqr.notify.services import (
     notices_send,
     sends_left_today,
 )
-from epiqr.people.selectors import person_commune_column
+from epiqr.people.selectors import person_commune_column_pending
 
 from . import batch, engine, exposures
 from .events import CONTACT_FOLLOWED_UP, RUN_QUEUED
@@ -177,17 +177,19 @@ def run_create(
         packed: list[bytes] = []
         venues: list[str] = []
         overlaps = []
-        for level in levels:
-            rounded, overlap = batch.stored_minutes(level)
-            ex = level.exposures
-            table = exposures.records(ex, rounded, ex["weighted"] if weighted else None)
-            level_packed, level_venues = exposures.pack_many(table, level.contact_bounds)
-            packed += level_packed
-            venues += level_venues
-            overlaps.append(overlap)
-        statuses = [carried.get(p, (FollowUp.TO_CALL, None))[0] for p in persons.tolist()]
-        new_cases = [carried.get(p, (None, None))[1] for p in persons.tolist()]
-        communes = person_commune_column(person_ids=persons)
+        # The contacts' communes are read while their exposures are packed.
+        with person_commune_column_pending(person_ids=persons) as communes_read:
+            for level in levels:
+                rounded, overlap = batch.stored_minutes(level)
+                ex = level.exposures
+                table = exposures.records(ex, rounded, ex["weighted"] if weighted else None)
+                level_packed, level_venues = exposures.pack_many(table, level.contact_bounds)
+                packed += level_packed
+                venues += level_venues
+                overlaps.append(overlap)
+            statuses = [carried.get(p, (FollowUp.TO_CALL, None))[0] for p in persons.tolist()]
+            new_cases = [carried.get(p, (None, None))[1] for p in persons.tolist()]
+            communes = communes_read()
         columns_insert(
             Contact,
             ("run", "person", "degree", "risk", "overlap_minutes", "first_exposed_at", "commune", "status")
