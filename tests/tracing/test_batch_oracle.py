@@ -174,7 +174,6 @@ def test_microseconds_at_the_edges_of_a_second_and_of_the_range():
         assert batch.micros(batch.from_micros(value)) == value
 
 
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.dictionaries(
