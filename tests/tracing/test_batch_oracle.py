@@ -7,6 +7,7 @@ test_engine_oracle.py); the batch path re-implements its arithmetic on integers 
 
 from datetime import UTC, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -158,6 +159,8 @@ def test_microseconds_turn_back_into_the_same_instant(value):
     exact = batch.EPOCH + timedelta(microseconds=value)
     assert batch.from_micros(value) == exact and batch.from_micros(value).tzinfo is not None
     assert batch.micros(batch.from_micros(value)) == value
+    [many] = batch.from_micros_many(np.array([value], dtype=np.int64))
+    assert many == exact and many.tzinfo is not None
 
 
 def test_microseconds_at_the_edges_of_a_second_and_of_the_range():
@@ -172,6 +175,10 @@ def test_microseconds_at_the_edges_of_a_second_and_of_the_range():
         assert batch.from_micros(value) == batch.EPOCH + timedelta(microseconds=value)
     for value in range(base, base + 2_000_000, 7):  # every 7th microsecond of two seconds
         assert batch.micros(batch.from_micros(value)) == value
+    values = np.arange(base - 1_000_000, base + 2_000_000, 3, dtype=np.int64)
+    assert batch.from_micros_many(values) == [
+        batch.EPOCH + timedelta(microseconds=v) for v in values.tolist()
+    ]
 
 
 @settings(max_examples=300, deadline=None)
