@@ -139,8 +139,6 @@ def test_an_empty_batch_and_an_f0_without_visits():
 
 @pytest.mark.parametrize("base", [0, 10**12])  # small ids: a table indexed by id; huge ones: a sort
 def test_each_pair_gets_its_venue_sectors_dwell(base):
-    import numpy as np
-
     from epiqr.tracing.batch import MINUTE, _dwell
 
     policy = POLICIES[-2]  # window rule, dwell by sector, default dwell 15
@@ -192,8 +190,6 @@ def test_microseconds_at_the_edges_of_a_second_and_of_the_range():
 def test_contacts_are_ordered_by_source_first_exposure_then_person(contacts):
     """batch._contact_order on contacts in (source, person) order, whether their first exposures span
     less than 2**42 microseconds (one packed sort) or more (two): the order of a sort on all three."""
-    import numpy as np
-
     keys = sorted(contacts)
     source = np.array([s for s, _ in keys], dtype=np.int64)
     person = np.array([p for _, p in keys], dtype=np.int64)

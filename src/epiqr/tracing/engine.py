@@ -1,4 +1,5 @@
-"""The exposure engine: who was where the F0 was, when. Pure functions over dataclasses and named tuples, no Django.
+"""The exposure engine: who was where the F0 was, when. Pure functions over dataclasses and named tuples,
+no Django.
 
 Contract
 --------

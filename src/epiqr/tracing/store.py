@@ -353,7 +353,7 @@ class CheckinStore:
         parts = [_unpack_pairs(visits, pairs) for visits, pairs, _ in found]
         columns = parts[0] if len(parts) == 1 else [np.concatenate(c) for c in zip(*parts, strict=True)]
         sectors = {int(k): v for _, _, venues in found for k, v in (venues or {}).items()}
-        return batch.Pairs(*columns), sectors
+        return batch.Pairs.from_columns(columns), sectors
 
     def cases_among(self, person_ids: set[int]) -> set[int]:
         unknown = {p for p in person_ids if p not in self.known}
