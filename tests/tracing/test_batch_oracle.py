@@ -196,3 +196,59 @@ def test_contacts_are_ordered_by_source_first_exposure_then_person(contacts):
     first = np.array([contacts[k] for k in keys], dtype=np.int64)
     got = batch._contact_order(source, first)
     assert got.tolist() == np.lexsort((person, first, source)).tolist()
+
+
+def same_result(got: batch.BatchResult, want: batch.BatchResult) -> None:
+    """Every column, the F0s, the cases left out and the counts of two batch results are equal."""
+    assert got.exposures.keys() == want.exposures.keys()
+    for name in want.exposures:
+        assert got.exposures[name].tolist() == want.exposures[name].tolist(), name
+    for name in ("contact_source", "contact_person", "contact_first", "contact_high", "contact_bounds"):
+        assert getattr(got, name).tolist() == getattr(want, name).tolist(), name
+    assert (got.index_ids, got.skipped, got.counts()) == (want.index_ids, want.skipped, want.counts())
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.sampled_from(POLICIES), st.integers(1, 3))
+def test_a_batch_traced_in_parts_and_joined_is_the_batch_traced_whole(world, policy, cut):
+    """What tracing_compute_batch does while the database reads the next part (store.pairs_around_each):
+    the F0s split by person id, each part traced with the whole batch shut out, the results joined
+    (batch.concat_results). It gives the one-part result: the same columns, in the same order, the same
+    cases left out (the other parts' F0s are not among them)."""
+    visits, periods, cases = world
+    everyone = {p.person_id for p in periods}
+    cases = cases | everyone  # as in the database: the F0s are cases, met by each other's parts
+    whole = batch_of(visits, periods, cases, policy)
+    ordered = sorted(periods, key=lambda p: p.person_id)
+    memory = MemoryStore(visits, cases=cases)
+    parts = []
+    for part in (ordered[:cut], ordered[cut:]):
+        pairs, sectors = memory.pairs_around(part, *engine.reach(policy))
+        parts.append(
+            batch.trace_pairs(
+                pairs=pairs,
+                policy=policy,
+                index_ids=[p.person_id for p in part],
+                sectors=sectors,
+                excluded=everyone,
+            )
+        )
+    same_result(batch.concat_results(parts, index_ids=[p.person_id for p in periods]), whole)
+
+
+def test_parts_out_of_person_order_are_refused():
+    """Joined the wrong way round, contacts would no longer be found by their F0 (contacts_of searches a
+    sorted column): refused rather than answered wrongly."""
+    cafe = 7
+    visits = [
+        Visit(1, 0, cafe, T0.replace(hour=9), T0.replace(hour=10), "food"),
+        Visit(2, 1, cafe, T0.replace(hour=12), T0.replace(hour=13), "food"),
+        Visit(3, 5, cafe, T0.replace(hour=9, minute=20), T0.replace(hour=10), "food"),
+        Visit(4, 6, cafe, T0.replace(hour=12, minute=10), T0.replace(hour=13), "food"),
+    ]
+    periods = [Period(0, T0, T0 + timedelta(hours=14)), Period(1, T0, T0 + timedelta(hours=14))]
+    policy = POLICIES[0]
+    parts = [batch_of(visits, [p], set(), policy) for p in periods]
+    assert batch.concat_results(parts, index_ids=[0, 1]).counts() == {0: (1, 1), 1: (1, 1)}
+    with pytest.raises(ValueError):
+        batch.concat_results(parts[::-1], index_ids=[0, 1])

@@ -260,3 +260,45 @@ def test_a_deleted_case_takes_its_runs_contacts_and_their_history_along(cafe_sto
     assert other.contacts.count() == 2  # the other run of the case is untouched
     cafe_story["case"].delete()
     assert not Contact.objects.exists() and not TracingRun.objects.exists()
+
+
+@pytest.mark.parametrize("part_min", [1, 2])
+def test_a_batch_read_in_parts_gives_what_one_read_gives(
+    cafe_story, visit, at, case_of, world, monkeypatch, part_min
+):
+    """A large batch is read in parts, sent together on PostgreSQL (pipeline mode), and each part is
+    traced while the next is read (store.pairs_around_each). Parts of one or two F0s here (the size a
+    batch of a thousand gets in four parts): the batch is what one read of every F0 gives, and the F0s
+    of the other parts (cases) are neither contacts nor listed as cases left out."""
+    from epiqr.tracing import store
+
+    visit(cafe_story["dung"], cafe_story["market"], at(8), at(8, 30))
+    visit(cafe_story["ha"], cafe_story["market"], at(8, 10), at(8, 40))
+    visit(world["binh"], cafe_story["market"], at(8, 20), at(9))
+    cases = [cafe_story["case"], case_of(cafe_story["dung"]), case_of(world["chau"])]
+    whole = services.tracing_compute_batch(cases=cases, policy_name="vn-window-60")
+    assert whole.contact_count and not whole.skipped & {c.person_id for c in cases}
+
+    seen = []
+    real = store.CheckinStore.pairs_around_each
+
+    def counted(self, periods, before, after, use):
+        found = real(self, periods, before, after, use)
+        seen.append(len(found))
+        return found
+
+    monkeypatch.setattr(store, "PART_MIN", part_min)
+    monkeypatch.setattr(store, "PARTS", 3)
+    monkeypatch.setattr(store.CheckinStore, "pairs_around_each", counted)
+    parted = services.tracing_compute_batch(cases=cases, policy_name="vn-window-60")
+    assert seen == [3 if part_min == 1 else 2]
+    for name in whole.exposures:
+        assert parted.exposures[name].tolist() == whole.exposures[name].tolist()
+    assert parted.contact_bounds.tolist() == whole.contact_bounds.tolist()
+    assert (parted.index_ids, parted.skipped, parted.counts()) == (
+        whole.index_ids,
+        whole.skipped,
+        whole.counts(),
+    )
+    for case in cases:
+        assert parted.contacts_of(case.person_id) == whole.contacts_of(case.person_id)

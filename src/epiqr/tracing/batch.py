@@ -249,6 +249,37 @@ def trace_pairs(
     )
 
 
+def concat_results(parts: Sequence[BatchResult], *, index_ids: Iterable[int]) -> BatchResult:
+    """One BatchResult from the results of disjoint groups of F0s traced apart (each group's F0s all after
+    the previous group's by person id, as CheckinStore.pairs_around_each hands them over, and each traced
+    with the whole batch excluded): the columns one after the other, which is the order trace_pairs gives
+    the whole batch. The cases left out are every group's, less the batch's own F0s."""
+    if not parts:
+        raise ValueError("no results to join")
+    index = tuple(dict.fromkeys(int(i) for i in index_ids))
+    sources = np.concatenate([p.contact_source for p in parts])
+    if len(sources) > 1 and bool(np.any(sources[1:] < sources[:-1])):
+        raise ValueError("the groups' F0s must follow one another by person id")
+    offsets = np.cumsum([0] + [int(p.contact_bounds[-1]) for p in parts])
+    bounds = np.concatenate(
+        [p.contact_bounds[:-1] + offset for p, offset in zip(parts, offsets[:-1], strict=True)]
+        + [offsets[-1:]]
+    ).astype(np.int64)
+    first = parts[0]
+    return BatchResult(
+        policy=first.policy,
+        index_ids=index,
+        exposures={k: np.concatenate([p.exposures[k] for p in parts]) for k in first.exposures},
+        contact_source=sources,
+        contact_person=np.concatenate([p.contact_person for p in parts]),
+        contact_first=np.concatenate([p.contact_first for p in parts]),
+        contact_high=np.concatenate([p.contact_high for p in parts]),
+        contact_bounds=bounds,
+        skipped=frozenset().union(*(p.skipped for p in parts)) - set(index),
+        degree=first.degree,
+    )
+
+
 def seed_periods(found: BatchResult, *, until: datetime) -> list[engine.Period]:
     """Where F2 comes from (engine._trace): each F1's visits from the moment they were first exposed (the
     later of the two arrivals) until `until`, the run's time (an F1 keeps spreading until found)."""

@@ -1,5 +1,6 @@
 """Writes for tracing: runs, follow-up of contacts, exports and notifications."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -94,8 +95,21 @@ def tracing_compute_batch(*, cases: list[Case], policy_name: str | None = None) 
     for case in cases:
         p = case_period(case=case, days_before=policy.infectious_days_before)
         periods[case.person_id] = engine.Period(case.person_id, p.start, p.end)
-    pairs, sectors = CheckinStore().pairs_around(list(periods.values()), *engine.reach(policy))
-    return batch.trace_pairs(pairs=pairs, policy=policy, index_ids=list(periods), sectors=sectors)
+    everyone = set(periods)
+
+    def traced(
+        pairs: batch.Pairs, sectors: dict[int, str], part: Sequence[engine.Period]
+    ) -> batch.BatchResult:
+        return batch.trace_pairs(
+            pairs=pairs,
+            policy=policy,
+            index_ids=[p.person_id for p in part],
+            sectors=sectors,
+            excluded=everyone,  # the other parts' F0s are cases, never contacts
+        )
+
+    parts = CheckinStore().pairs_around_each(list(periods.values()), *engine.reach(policy), use=traced)
+    return batch.concat_results(parts, index_ids=list(periods))
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ against (tests/tracing/test_store.py).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import psycopg
@@ -28,7 +29,13 @@ from epiqr.venues.selectors import venue_sectors
 from . import batch, engine
 from .engine import Period, Visit, Window
 
+T = TypeVar("T")
+
 CHUNK = 4000  # periods per statement: well under SQLite's parameter limit
+# A batch's read on PostgreSQL goes in up to PARTS statements of at least PART_MIN periods, sent together
+# (pairs_around_each): the rules of one part then run while the server reads the next.
+PARTS = 4
+PART_MIN = 250
 HASHED_CASES_FROM = 100  # periods in one batch read from which "is a case" reads all active cases once
 COLUMNS = "c.id, c.person_id, c.venue_id, c.checked_in_at, c.checked_out_at"
 PG_MINUS_INFINITY = np.iinfo(np.int64).min
@@ -354,6 +361,41 @@ class CheckinStore:
         columns = parts[0] if len(parts) == 1 else [np.concatenate(c) for c in zip(*parts, strict=True)]
         sectors = {int(k): v for _, _, venues in found for k, v in (venues or {}).items()}
         return batch.Pairs.from_columns(columns), sectors
+
+    def pairs_around_each(
+        self,
+        periods: Sequence[engine.Period],
+        before: timedelta,
+        after: timedelta,
+        use: Callable[[batch.Pairs, dict[int, str], Sequence[engine.Period]], T],
+    ) -> list[T]:
+        """pairs_around() in parts, by ascending person id, each part's pairs, sectors and periods handed to
+        `use` as soon as they arrive; what `use` returned, in that order. On PostgreSQL the parts'
+        statements are sent together (pipeline mode), so `use` works on one part while the server reads
+        the next: a batch of a thousand F0s then waits for the read plus a part's rules, not for the read
+        plus all its rules. `use` may run only Python (a statement would wait behind the pending ones)."""
+        ordered = sorted(periods, key=lambda p: p.person_id)
+        size = min(CHUNK, max(PART_MIN, -(-len(ordered) // PARTS)))
+        parts = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+        if len(parts) < 2 or connection.vendor != "postgresql":
+            return [use(*self.pairs_around(part, before, after), part) for part in parts or [ordered]]
+        with _reading() as cur:
+            conn = cur.cursor.connection
+            with conn.pipeline():
+                sent = []
+                for part in parts:
+                    values, params = _values([(p.person_id, p.start, p.end) for p in part])
+                    sql = _packed_pairs_sql(before, after, many=len(part) >= HASHED_CASES_FROM)
+                    raw = psycopg.Cursor(conn)  # server-side binding, as _binary_row
+                    raw.execute(sql.format(values=values), params, binary=True)
+                    sent.append(raw)
+                found = []
+                for part, raw in zip(parts, sent, strict=True):
+                    with raw:
+                        visits, pairs, venues = raw.fetchone()
+                    sectors = {int(k): v for k, v in (venues or {}).items()}
+                    found.append(use(batch.Pairs.from_columns(_unpack_pairs(visits, pairs)), sectors, part))
+        return found
 
     def cases_among(self, person_ids: set[int]) -> set[int]:
         unknown = {p for p in person_ids if p not in self.known}
