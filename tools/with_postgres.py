@@ -125,8 +125,10 @@ class Standby:
     def url(self, database: str = "epiqr") -> str:
         return f"postgres://{USER}@127.0.0.1:{self.port}/{database}"
 
-    def stop(self) -> None:
-        pg_stop(self.bindir, self.data)
+    def stop(self, *, fast: bool = False) -> None:
+        """Immediate by default; `fast` first writes a restartpoint, so that the next start replays only
+        the WAL since the primary's last checkpoint instead of everything since the previous one."""
+        pg_stop(self.bindir, self.data, fast=fast)
 
     def start(self) -> None:
         pg_start(self.bindir, self.data, self.port, self.base / "sock", self.base / "log", durable=False)

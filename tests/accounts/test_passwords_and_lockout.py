@@ -145,3 +145,19 @@ def test_the_admin_add_form_checks_the_password_against_the_chosen_role(client, 
     )
     assert accepted.status_code == 302
     assert services.User.objects.get(username="can-bo-moi-2").role == Role.COMMUNE_OFFICER
+
+
+def test_the_product_stores_passwords_with_a_slow_salted_hash():
+    """The tests hash with one round of MD5 (tests/conftest.py) for speed; the product itself keeps
+    Django's PBKDF2 first, at its full round count, and can still read the slower-to-crack formats."""
+    from django.conf import global_settings
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+
+    from epiqr import settings as product
+
+    hashers = getattr(product, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS)
+    assert hashers[0] == "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+    assert "django.contrib.auth.hashers.MD5PasswordHasher" not in hashers
+    stored = make_password("lua-gao-7x-ba-vi", hasher=PBKDF2PasswordHasher())
+    algorithm, rounds, salt, digest = stored.split("$")
+    assert algorithm == "pbkdf2_sha256" and int(rounds) >= 1_000_000 and len(salt) >= 16

@@ -42,8 +42,7 @@ def make_facility(*, name, tier, commune, beds, offset=0.0, coordinator=None):
 
 
 @pytest.fixture
-def care(db, settings, geo, commune, other_commune, make_user):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def care(db, geo, commune, other_commune, make_user):
     coordinator = make_user(Role.FACILITY_COORDINATOR, province=geo)
     facilities = {
         "t1": make_facility(name="Trạm Thử tầng 1", tier=1, commune=commune, beds={"normal": (20, 5)}, coordinator=coordinator),

@@ -82,7 +82,7 @@ SAFETY_ITEMS = (
 
 
 @pytest.fixture
-def world(db, settings, geo, commune, other_commune, make_user, api_client):
+def world(db, geo, commune, other_commune, make_user, api_client):
     from epiqr.accounts.services import api_token_create
     from epiqr.cases.services import case_open
     from epiqr.checkins.models import HealthDeclaration
@@ -95,7 +95,6 @@ def world(db, settings, geo, commune, other_commune, make_user, api_client):
     from epiqr.tracing.services import run_create
     from tests.tracing.conftest import reseed_policies
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # ten accounts a test
     reseed_policies()
     far = Province.objects.exclude(pk=geo.pk).order_by("code").first()
     a, b = commune, other_commune
