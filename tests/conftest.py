@@ -21,7 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 # Passwords are hashed with one round of MD5 in the tests: the product's PBKDF2 (a million rounds, 0.3 s a
 # password on this machine) made hashing the test accounts a third of the suite's time. The product's own
-# hashers are checked by tests/accounts/test_password_hashing.py; nothing outside this process (the
+# hashers are checked by tests/accounts/test_passwords_and_lockout.py; nothing outside this process (the
 # app servers some tests start) is handed a password made here.
 TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

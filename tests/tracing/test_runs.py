@@ -267,10 +267,11 @@ def test_a_batch_read_in_parts_gives_what_one_read_gives(
     cafe_story, visit, at, case_of, world, monkeypatch, part_min
 ):
     """A large batch is read in parts, sent together on PostgreSQL (pipeline mode), and each part is
-    traced while the next is read (store.pairs_around_each). Parts of one or two F0s here (the size a
-    batch of a thousand gets in four parts): the batch is what one read of every F0 gives, and the F0s
-    of the other parts (cases) are neither contacts nor listed as cases left out."""
+    traced while the next is read (store.pairs_around_each). Parts of one or two F0s here stand for the
+    250 a batch of a thousand gets: the batch is what one read of every F0 gives, and the F0s of the
+    other parts (cases) are neither contacts nor listed as cases left out."""
     from epiqr.tracing import store
+    from tests.tracing.test_batch_oracle import same_result
 
     visit(cafe_story["dung"], cafe_story["market"], at(8), at(8, 30))
     visit(cafe_story["ha"], cafe_story["market"], at(8, 10), at(8, 40))
@@ -292,13 +293,6 @@ def test_a_batch_read_in_parts_gives_what_one_read_gives(
     monkeypatch.setattr(store.CheckinStore, "pairs_around_each", counted)
     parted = services.tracing_compute_batch(cases=cases, policy_name="vn-window-60")
     assert seen == [3 if part_min == 1 else 2]
-    for name in whole.exposures:
-        assert parted.exposures[name].tolist() == whole.exposures[name].tolist()
-    assert parted.contact_bounds.tolist() == whole.contact_bounds.tolist()
-    assert (parted.index_ids, parted.skipped, parted.counts()) == (
-        whole.index_ids,
-        whole.skipped,
-        whole.counts(),
-    )
+    same_result(parted, whole)
     for case in cases:
         assert parted.contacts_of(case.person_id) == whole.contacts_of(case.person_id)

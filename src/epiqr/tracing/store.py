@@ -184,6 +184,19 @@ def _unpack_pairs(visits_raw: bytes | None, pairs_raw: bytes | None) -> list[np.
     ]
 
 
+def _pairs_statement(
+    rows: Sequence[tuple[int, datetime, datetime]], before: timedelta, after: timedelta
+) -> tuple[str, list]:
+    """PostgreSQL: the packed pairs statement for several periods (key, lo, hi), with its parameters."""
+    values, params = _values(rows)
+    return _packed_pairs_sql(before, after, many=len(rows) >= HASHED_CASES_FROM).format(values=values), params
+
+
+def _sectors(venues: dict | None) -> dict[int, str]:
+    """The venues' sectors of a packed pairs row (its JSON keys are text)."""
+    return {int(k): v for k, v in (venues or {}).items()}
+
+
 def _values(rows: Sequence[tuple[int, datetime, datetime]]) -> tuple[str, list]:
     """The rows (key, lo, hi) as a query `w(k, lo, hi)`: on PostgreSQL three array parameters, so the
     statement text stays the same whatever the number of rows (psycopg parses a long list of
@@ -347,19 +360,14 @@ class CheckinStore:
                 sql = _packed_pairs_sql(before, after, many=False).format(values=ONE_PERIOD)
                 found = [_binary_row(cur, sql, list(rows[0]))]
         else:
-            found = []
             with _reading() as cur:
-                for i in range(0, len(rows), CHUNK):
-                    values, params = _values(rows[i : i + CHUNK])
-                    many = len(rows) - i >= HASHED_CASES_FROM
-                    found.append(
-                        _binary_row(
-                            cur, _packed_pairs_sql(before, after, many=many).format(values=values), params
-                        )
-                    )
+                found = [
+                    _binary_row(cur, *_pairs_statement(rows[i : i + CHUNK], before, after))
+                    for i in range(0, len(rows), CHUNK)
+                ]
         parts = [_unpack_pairs(visits, pairs) for visits, pairs, _ in found]
         columns = parts[0] if len(parts) == 1 else [np.concatenate(c) for c in zip(*parts, strict=True)]
-        sectors = {int(k): v for _, _, venues in found for k, v in (venues or {}).items()}
+        sectors = {k: v for _, _, venues in found for k, v in _sectors(venues).items()}
         return batch.Pairs.from_columns(columns), sectors
 
     def pairs_around_each(
@@ -384,17 +392,16 @@ class CheckinStore:
             with conn.pipeline():
                 sent = []
                 for part in parts:
-                    values, params = _values([(p.person_id, p.start, p.end) for p in part])
-                    sql = _packed_pairs_sql(before, after, many=len(part) >= HASHED_CASES_FROM)
                     raw = psycopg.Cursor(conn)  # server-side binding, as _binary_row
-                    raw.execute(sql.format(values=values), params, binary=True)
+                    rows = [(p.person_id, p.start, p.end) for p in part]
+                    raw.execute(*_pairs_statement(rows, before, after), binary=True)
                     sent.append(raw)
                 found = []
                 for part, raw in zip(parts, sent, strict=True):
                     with raw:
                         visits, pairs, venues = raw.fetchone()
-                    sectors = {int(k): v for k, v in (venues or {}).items()}
-                    found.append(use(batch.Pairs.from_columns(_unpack_pairs(visits, pairs)), sectors, part))
+                    pairs_found = batch.Pairs.from_columns(_unpack_pairs(visits, pairs))
+                    found.append(use(pairs_found, _sectors(venues), part))
         return found
 
     def cases_among(self, person_ids: set[int]) -> set[int]:
