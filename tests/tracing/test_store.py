@@ -168,7 +168,7 @@ def test_every_read_of_the_checkin_table_bounds_the_checkin_time(cafe_story, at,
     copied = []  # the packed reads (PostgreSQL) go past Django's query log
     real_read = store._binary_row
     monkeypatch.setattr(
-        store, "_binary_row", lambda cur, sql, params: copied.append(sql) or real_read(cur, sql, params)
+        store, "_binary_row", lambda conn, sql, params: copied.append(sql) or real_read(conn, sql, params)
     )
     with CaptureQueriesContext(connection) as captured:
         for degree in (1, 2):

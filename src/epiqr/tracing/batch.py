@@ -116,20 +116,25 @@ def _dwell(venue: np.ndarray, sectors: Mapping[int, str], policy: engine.Policy)
     """Each pair's default dwell in microseconds, from its venue's sector."""
     if not policy.dwell_by_sector:
         return np.full(len(venue), policy.default_dwell_minutes * MINUTE, dtype=np.int64)
+    default = policy.default_dwell_minutes
+    unknown = policy.dwell_by_sector.get("", default)  # a venue without a sector
     known = np.fromiter(sectors, dtype=np.int64, count=len(sectors))
-    if len(venue) and len(known) and 0 <= venue.min() and venue.max() < 8 * len(venue) + 1_000_000:
-        # One lookup per pair in a table indexed by venue id (a sort of every pair's venue costs more).
-        unknown = policy.dwell_by_sector.get("", policy.default_dwell_minutes)  # a venue without a sector
-        table = np.full(int(max(venue.max(), known.max())) + 1, unknown, np.int64)
-        table[known] = [
-            policy.dwell_by_sector.get(sectors[v], policy.default_dwell_minutes) for v in known.tolist()
-        ]
+    minutes = np.fromiter(
+        (policy.dwell_by_sector.get(sectors[v], default) for v in sectors), dtype=np.int64, count=len(sectors)
+    )
+    if not len(venue) or not len(known):
+        return np.full(len(venue), unknown * MINUTE, dtype=np.int64)
+    top = int(max(venue.max(), known.max()))
+    if venue.min() >= 0 and top < 8 * len(venue) + 4096:
+        # Many pairs (a batch): one lookup per pair in a table indexed by venue id.
+        table = np.full(top + 1, unknown, np.int64)
+        table[known] = minutes
         return table[venue] * MINUTE
-    unique, inverse = np.unique(venue, return_inverse=True)
-    minutes = [
-        policy.dwell_by_sector.get(sectors.get(int(v), ""), policy.default_dwell_minutes) for v in unique
-    ]
-    return (np.array(minutes, dtype=np.int64) * MINUTE)[inverse]
+    # Few pairs (one F0) among large venue ids: a table that size would cost more than the pairs.
+    order = np.argsort(known)
+    known, minutes = known[order], minutes[order]
+    at = np.minimum(np.searchsorted(known, venue), len(known) - 1)
+    return np.where(known[at] == venue, minutes[at], unknown) * MINUTE
 
 
 def _minutes(micro: np.ndarray) -> np.ndarray:
@@ -235,15 +240,15 @@ def trace_pairs(
     if degree not in (1, 2) or (degree == 2 and len(index) != 1):
         raise ValueError("degree 1 for a batch, or degree 2 for one index person")
     columns, keep = _apply_rule(pairs, policy, sectors)
-    shut_out = np.fromiter(set(index) | {int(e) for e in excluded}, dtype=np.int64)
     keep &= pairs.person != pairs.source_person
-    skipped = frozenset(np.unique(pairs.person[keep & (pairs.is_case != 0)]).tolist()) - set(index)
-    keep &= (pairs.is_case == 0) & ~np.isin(pairs.person, shut_out)
+    met = keep & (pairs.is_case != 0)
+    skipped = frozenset(np.unique(pairs.person[met]).tolist()) - set(index) if met.any() else frozenset()
+    keep &= (pairs.is_case == 0) & ~_among(pairs.person, set(index) | {int(e) for e in excluded})
     owner = "source_person"
     if degree == 2:  # every F2 exposure is the index person's, whichever F1 was its source
         owner = "index"
         columns["index"] = np.full(len(pairs), index[0], dtype=np.int64)
-    exposures, contacts = _group({k: v[keep] for k, v in columns.items()}, owner=owner)
+    exposures, contacts = _group(columns, np.flatnonzero(keep), owner=owner)
     return BatchResult(
         policy=policy, index_ids=index, exposures=exposures, skipped=skipped, degree=degree, **contacts
     )
@@ -430,15 +435,25 @@ def _apply_rule(
     return columns, keep
 
 
-def _exposure_order(cols: dict[str, np.ndarray], owner: str) -> np.ndarray:
+def _among(values: np.ndarray, wanted: set[int]) -> np.ndarray:
+    """np.isin(values, wanted): for the few ids of one F0, one comparison each instead of isin's sort."""
+    if len(wanted) > 8:
+        return np.isin(values, np.fromiter(wanted, dtype=np.int64, count=len(wanted)))
+    found = np.zeros(len(values), dtype=bool)
+    for w in wanted:
+        found |= values == w
+    return found
+
+
+def _exposure_order(cols: dict[str, np.ndarray], rows: np.ndarray, owner: str) -> np.ndarray:
     """The exposures grouped by (owner, person), each group in engine.assemble's order (start, venue,
     source check-in, check-in). Most contacts have one exposure: when the two ids fit in one integer, one
     sort of that integer groups them and only the groups of several are sorted on the other keys (a sort
     on all six keys was half of a batch's rules)."""
     keys = ("checkin", "source_checkin", "venue", "start", "person", owner)  # last = primary
-    owners, persons = cols[owner], cols["person"]
+    owners, persons = cols[owner][rows], cols["person"][rows]
     if not (0 <= owners.min() and owners.max() < 2**31 and 0 <= persons.min() and persons.max() < 2**32):
-        return np.lexsort(tuple(cols[k] for k in keys))
+        return np.lexsort(tuple(cols[k][rows] for k in keys))
     contact = (owners << 32) | persons
     order = np.argsort(contact)
     grouped = contact[order]
@@ -448,9 +463,9 @@ def _exposure_order(cols: dict[str, np.ndarray], owner: str) -> np.ndarray:
     several[:-1] |= shared
     where = np.flatnonzero(several)
     if len(where):
-        rows = order[where]
-        inner = np.lexsort(tuple(cols[k][rows] for k in keys[:-2]) + (contact[rows],))
-        order[where] = rows[inner]
+        ties = order[where]
+        inner = np.lexsort(tuple(cols[k][rows[ties]] for k in keys[:-2]) + (contact[ties],))
+        order[where] = ties[inner]
     return order
 
 
@@ -469,29 +484,29 @@ def _contact_order(source: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def _group(
-    cols: dict[str, np.ndarray], *, owner: str = "source_person"
+    cols: dict[str, np.ndarray], rows: np.ndarray, *, owner: str = "source_person"
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """engine.assemble() per F0 (the column `owner`): exposures grouped by (F0, contact) in the engine's
-    exposure order, contacts per F0 by first exposure then person; returns the reordered exposures and
-    the contacts."""
-    n = len(cols["person"])
+    """engine.assemble() per F0 (the column `owner`) on the pairs `rows` of the columns: exposures grouped by
+    (F0, contact) in the engine's exposure order, contacts per F0 by first exposure then person; returns
+    the exposures (those rows, reordered) and the contacts. Each column is read through `rows` once, at
+    the end; the grouping reads only its own keys."""
+    n = len(rows)
     if not n:
         empty = np.zeros(0, dtype=np.int64)
-        return cols, {
+        return {k: v[:0] for k, v in cols.items()}, {
             "contact_source": empty,
             "contact_person": empty,
             "contact_first": empty,
             "contact_high": empty.astype(bool),
             "contact_bounds": np.zeros(1, np.int64),
         }
-    order = _exposure_order(cols, owner)
-    # Only the columns the grouping reads are reordered here; every column moves once, at the end.
+    order = rows[_exposure_order(cols, rows, owner)]
     owners, persons, high = cols[owner][order], cols["person"][order], cols["high"][order]
     new = np.ones(n, dtype=bool)
     new[1:] = (owners[1:] != owners[:-1]) | (persons[1:] != persons[:-1])
     starts = np.flatnonzero(new)
     g_bounds = np.append(starts, n)
-    exposed = np.maximum(cols["start"], cols["source_start"])[order]
+    exposed = np.maximum(cols["start"][order], cols["source_start"][order])
     g_first = np.minimum.reduceat(exposed, starts)
     g_high = np.maximum.reduceat(high.astype(np.int8), starts).astype(bool)
     g_source, g_person = owners[starts], persons[starts]

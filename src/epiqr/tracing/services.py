@@ -61,16 +61,21 @@ EXPORT_FORMATS = export.FORMATS
 def tracing_compute(
     *, case: Case, policy_name: str | None = None, degree: int = 1, until: datetime | None = None
 ) -> tuple[Any, engine.TraceResult, Any]:
-    """Trace one case without storing anything: (policy row, engine result, infectious period)."""
-    row, traced, period = _trace(case=case, policy_name=policy_name, degree=degree, until=until)
+    """Trace one case without storing anything: (policy row, engine result, infectious period). The
+    engine's objects, one per contact and exposure, for a caller that wants them (tests, the oracle);
+    the product's own paths stay on the columns (tracing_compute_columns)."""
+    row, traced, period = tracing_compute_columns(
+        case=case, policy_name=policy_name, degree=degree, until=until
+    )
     return row, traced.result(), period
 
 
-def _trace(
-    *, case: Case, policy_name: str | None, degree: int, until: datetime | None
+def tracing_compute_columns(
+    *, case: Case, policy_name: str | None = None, degree: int = 1, until: datetime | None = None
 ) -> tuple[Any, batch.Traced, Any]:
-    """engine.trace() on columns (one packed read per degree, nothing per contact yet), proven equal by
-    tests/tracing/test_batch_f2.py, test_batch_oracle.py and test_store.py."""
+    """Trace one case on columns, storing nothing: (policy row, the contacts as columns, infectious
+    period). What run_create stores; engine.trace() on columns (one packed read per degree, nothing per
+    contact), proven equal by tests/tracing/test_batch_f2.py, test_batch_oracle.py and test_store.py."""
     if degree not in (1, 2):
         raise Invalid(_("The tracing degree must be 1 (F1) or 2 (F2)."), field="degree")
     anchor = case.onset_on or case.sample_on or case.confirmed_on
@@ -160,7 +165,7 @@ def run_create(
 
     Follow-up statuses carry over from the previous run of the same case for people found again.
     """
-    row, traced, period = _trace(case=case, policy_name=policy_name, degree=degree, until=None)
+    row, traced, period = tracing_compute_columns(case=case, policy_name=policy_name, degree=degree)
     previous = TracingRun.objects.filter(case=case).order_by("-ran_at", "-id").first()
     run = TracingRun.objects.create(
         case=case,

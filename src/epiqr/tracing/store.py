@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import TypeVar
 
 import numpy as np
@@ -99,12 +100,15 @@ def _row_micros(row) -> tuple[int, ...]:
     )  # fmt: skip
 
 
-def _binary_row(cur, sql: str, params: list) -> tuple:
-    """The one row a query returns, its fields in PostgreSQL's binary form (a bytea as its bytes, not as
-    hex text). Through a cursor with server-side binding whatever the connection's cursor factory: a
-    constant statement is then prepared and planned once per connection (unless behind a transaction
-    pooler, where preparing is off), which a COPY of the same query never is."""
-    with psycopg.Cursor(cur.cursor.connection) as raw:
+def _binary_row(conn, sql: str, params: list) -> tuple:
+    """The one row a query returns on a Django connection `conn`, its fields in PostgreSQL's binary form (a
+    bytea as its bytes, not as hex text). Straight on the driver's connection, with server-side binding
+    whatever the connection's cursor factory: a constant statement is then prepared and planned once per
+    connection (unless behind a transaction pooler, where preparing is off), which a COPY of the same
+    query never is; and no Django cursor is wrapped around it (a tenth of one F0's read)."""
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as raw:
         raw.execute(sql, params, binary=True)
         return raw.fetchone()
 
@@ -117,6 +121,7 @@ def _send(expression: str, kind: str = "int8") -> str:
     return f"int8send({expression})"
 
 
+@cache
 def _packed_pairs_sql(before: timedelta, after: timedelta, *, many: bool) -> str:
     """PostgreSQL, one row of two bytea fields and a JSON object: the index visits `f` (person, check-in,
     in, out, venue; numbered from 0) and the pairs (number of the index visit, person, check-in, in, out,
@@ -149,6 +154,11 @@ def _packed_pairs_sql(before: timedelta, after: timedelta, *, many: bool) -> str
 # plan costs, and PostgreSQL settles on the generic one after five executions (plan_cache_mode auto)
 # without a SET, so without a transaction; its estimated cost stays far below jit_above_cost.
 ONE_PERIOD = "SELECT %s::bigint, %s::timestamptz, %s::timestamptz"
+
+
+@cache
+def _one_period_sql(before: timedelta, after: timedelta) -> str:
+    return _packed_pairs_sql(before, after, many=False).format(values=ONE_PERIOD)
 
 
 def _from_pg_times(t: np.ndarray) -> np.ndarray:
@@ -356,13 +366,11 @@ class CheckinStore:
         if len(rows) == 1:
             # One F0 (a run, a preview), the most frequent read: no transaction nor settings (see
             # ONE_PERIOD), its three round trips were a third of the service's time.
-            with read_connection().cursor() as cur:
-                sql = _packed_pairs_sql(before, after, many=False).format(values=ONE_PERIOD)
-                found = [_binary_row(cur, sql, list(rows[0]))]
+            found = [_binary_row(read_connection(), _one_period_sql(before, after), list(rows[0]))]
         else:
             with _reading() as cur:
                 found = [
-                    _binary_row(cur, *_pairs_statement(rows[i : i + CHUNK], before, after))
+                    _binary_row(cur.db, *_pairs_statement(rows[i : i + CHUNK], before, after))
                     for i in range(0, len(rows), CHUNK)
                 ]
         parts = [_unpack_pairs(visits, pairs) for visits, pairs, _ in found]
