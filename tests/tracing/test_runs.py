@@ -101,6 +101,22 @@ def test_a_policy_is_read_once_a_while_and_a_change_in_this_process_is_seen_at_o
     assert policy_get(name="vn-window-60").params["window_minutes"] == 30
 
 
+def test_the_engine_policy_of_a_row_is_made_once_and_again_when_the_row_changes():
+    """Every trace turns its (cached) row into the engine's policy: once per row while the row is as it
+    was; a row edited in memory, in its parameters or its fields, gives the policy of what it now says."""
+    from epiqr.tracing.policies import policy_engine
+
+    row = policy_get(name="vn-window-60")
+    first = policy_engine(row)
+    assert policy_engine(row) is first and first.window_minutes == 60
+    row.params["window_minutes"] = 15  # edited in place: the same dict object
+    assert policy_engine(row).window_minutes == 15
+    row.params = {**row.params, "window_minutes": 45}
+    assert policy_engine(row).window_minutes == 45
+    row.version += 1
+    assert policy_engine(row).version == row.version
+
+
 def test_rerun_with_new_check_ins_shows_who_is_new_and_keeps_follow_up(cafe_story, visit, at):
     first = services.run_create(case=cafe_story["case"], policy_name="vn-window-60")
     binh = first.contacts.get(person=cafe_story["binh"])

@@ -1,5 +1,6 @@
 """Tracing policies: versioned data chosen by name or by date, turned into the engine's Policy."""
 
+import copy
 import time
 from datetime import date
 
@@ -72,12 +73,15 @@ def _policy_read(*, name: str | None, on: date | None) -> TracingPolicy:
 
 
 def policy_engine(row: TracingPolicy) -> engine.Policy:
-    return engine.Policy.from_dict(
-        {
-            **row.params,
-            "name": row.name,
-            "rule": row.rule,
-            "version": row.version,
-            "effective_from": row.effective_from,
-        }
-    )
+    """The engine's policy of a row. Made once per row object while its content is unchanged (every trace
+    asks, and policy_get hands out the same cached row): an edited row, even unsaved, gets a new one."""
+    content = (row.name, row.rule, row.version, row.effective_from)
+    made = row.__dict__.get("_engine_policy")
+    if made is not None and made[0] == content and made[1] == row.params:
+        return made[2]
+    policy = engine.Policy.from_dict({**row.params, **dict(zip(_ROW_FIELDS, content, strict=True))})
+    row.__dict__["_engine_policy"] = (content, copy.deepcopy(row.params), policy)
+    return policy
+
+
+_ROW_FIELDS = ("name", "rule", "version", "effective_from")
