@@ -476,6 +476,8 @@ def _contact_order(source: np.ndarray, first: np.ndarray) -> np.ndarray:
     two."""
     if not len(first):
         return np.zeros(0, dtype=np.intp)
+    if source[0] == source[-1]:  # one F0 (the sources are sorted)
+        return np.argsort(first, kind="stable")
     span = first - first.min()
     rank = np.concatenate(([0], np.cumsum(source[1:] != source[:-1])))
     if span.max() >= 2**42 or rank[-1] >= 2**21:
@@ -505,17 +507,21 @@ def _group(
     new = np.ones(n, dtype=bool)
     new[1:] = (owners[1:] != owners[:-1]) | (persons[1:] != persons[:-1])
     starts = np.flatnonzero(new)
-    g_bounds = np.append(starts, n)
     exposed = np.maximum(cols["start"][order], cols["source_start"][order])
     g_first = np.minimum.reduceat(exposed, starts)
     g_high = np.maximum.reduceat(high.astype(np.int8), starts).astype(bool)
     g_source, g_person = owners[starts], persons[starts]
     g_order = _contact_order(g_source, g_first)
-    lengths = np.diff(g_bounds)[g_order]
-    bounds = np.concatenate(([0], np.cumsum(lengths)))
-    # Each group's exposures move with it: output position p comes from (old start of its group) +
-    # (p - new start of its group), in the sorted order.
-    take = order[np.arange(n) + np.repeat(g_bounds[:-1][g_order] - bounds[:-1], lengths)]
+    if len(starts) == n:  # one exposure a contact (most F0s): the contacts' order is the exposures'
+        bounds = np.arange(n + 1, dtype=np.int64)
+        take = order[g_order]
+    else:
+        g_bounds = np.append(starts, n)
+        lengths = np.diff(g_bounds)[g_order]
+        bounds = np.concatenate(([0], np.cumsum(lengths)))
+        # Each group's exposures move with it: output position p comes from (old start of its group) +
+        # (p - new start of its group), in the sorted order.
+        take = order[np.arange(n) + np.repeat(g_bounds[:-1][g_order] - bounds[:-1], lengths)]
     return {k: v[take] for k, v in cols.items()}, {
         "contact_source": g_source[g_order],
         "contact_person": g_person[g_order],
