@@ -240,6 +240,39 @@ def test_an_f0_read_again_is_not_planned_again(require_postgres, cafe_story):
     assert plans()[0] == (generic + 5, custom)
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_one_f0s_generic_plan_leaves_out_the_days_outside_its_period_as_it_starts(
+    require_postgres, cafe_story
+):
+    """On its generic plan the read of one F0 prunes the day partitions its period misses when the
+    executor starts (EXPLAIN's "Subplans Removed"), not row by row after opening every partition's index
+    (store.ONE_PERIOD)."""
+    from django.db import connection, transaction
+
+    from epiqr.cases.selectors import case_period
+    from epiqr.tracing import engine, store
+    from epiqr.tracing.selectors import policy_engine, policy_get
+
+    policy = policy_engine(policy_get(name="vn-window-60"))
+    case = cafe_story["case"]
+    period = case_period(case=case, days_before=policy.infectious_days_before)
+    sql = store._one_period_sql(*engine.reach(policy))
+    for n in (1, 2, 3):
+        sql = sql.replace("%s", f"${n}", 1)
+    args = f"{int(case.person_id)}, '{period.start.isoformat()}', '{period.end.isoformat()}'"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'checkins_checkin'::regclass")
+        assert cur.fetchone()[0] >= 3  # the day partitions of the test database
+        cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cur.execute(f"PREPARE one_f0 AS {sql}")
+        cur.execute(f"EXPLAIN (ANALYZE, COSTS OFF, SUMMARY OFF) EXECUTE one_f0({args})")
+        plan = "\n".join(r[0] for r in cur.fetchall())
+        cur.execute("DEALLOCATE one_f0")
+    visits = plan[plan.index("CTE f") : plan.index("InitPlan")]
+    assert "Subplans Removed" in visits, plan
+
+
 @pytest.mark.parametrize("policy_name", ["vn-window-60", "overlap-15", "cwa-weighted"])
 def test_one_f0_by_the_batch_path_is_what_the_engine_finds(world, at, random_world, case_of, policy_name):
     """tracing_compute at degree 1 reads and matches on columns (services._trace_f1): the same index
