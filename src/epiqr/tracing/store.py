@@ -143,13 +143,12 @@ def _packed_pairs_sql(before: timedelta, after: timedelta, *, many: bool, one: b
         + [_send("c.checked_out_at", "timestamptz"), _send(is_case)]
     )
     if one:
-        visits = f"FROM {CheckIn._meta.db_table} c WHERE {ONE_PERIOD}"
+        head, visits = "WITH ", f"FROM {CheckIn._meta.db_table} c WHERE {ONE_PERIOD}"
     else:
+        head = "WITH w(k, lo, hi) AS MATERIALIZED ({values}), "
         visits = f"FROM w {_in_windows_sql('person_id')}"
     return (
-        ("" if one else "WITH w(k, lo, hi) AS MATERIALIZED ({values}), ")
-        + ("WITH " if one else "")
-        + f"f AS MATERIALIZED (SELECT row_number() OVER () - 1 AS i, {COLUMNS} {visits}) "
+        f"{head}f AS MATERIALIZED (SELECT row_number() OVER () - 1 AS i, {COLUMNS} {visits}) "
         f"SELECT (SELECT string_agg({visit}, ''::bytea ORDER BY f.i) FROM f), "
         f"(SELECT string_agg({pair}, ''::bytea) FROM f {_around_join(before, after)}), "
         f"(SELECT json_object_agg(v.id, v.sector) FROM {Venue._meta.db_table} v "
