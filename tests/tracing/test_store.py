@@ -275,7 +275,7 @@ def test_one_f0s_generic_plan_leaves_out_the_days_outside_its_period_as_it_start
 
 @pytest.mark.parametrize("policy_name", ["vn-window-60", "overlap-15", "cwa-weighted"])
 def test_one_f0_by_the_batch_path_is_what_the_engine_finds(world, at, random_world, case_of, policy_name):
-    """tracing_compute at degree 1 reads and matches on columns (services._trace_f1): the same index
+    """tracing_compute at degree 1 reads and matches on columns (services.tracing_compute_columns): the same index
     visits, contacts with their exposures, and cases left out as engine.trace() over the store."""
     from epiqr.tracing import services
     from epiqr.tracing.selectors import policy_engine, policy_get

@@ -169,7 +169,6 @@ ONE_PERIOD = (
 )
 
 
-@cache
 def _one_period_sql(before: timedelta, after: timedelta) -> str:
     return _packed_pairs_sql(before, after, many=False, one=True)
 
