@@ -37,6 +37,10 @@ storing it (`tracing_compute`) on the same F0s, alternately, in the same run. Ev
 against what was computed: every contact and exposure, every field. (Until the exposures were packed on
 their contacts, this part compared with tracing/services.py at an older revision; that code wrote the
 exposure table, which is gone.)
+
+`--parts f2-floor` asks what rows can reach at all: on the F0 with the largest F2, `run_create` as the
+product stores it against the same run with every secondary index of the contact table dropped inside
+its transaction (rolled back; the table is left as it was), and computing alone.
 """
 
 import argparse
@@ -97,7 +101,9 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=5, help="batch repetitions")
     ap.add_argument("--no-synth", action="store_true", help="reuse the world already in the database")
-    ap.add_argument("--parts", default="single,batch,f2", help="comma-separated: single, batch, f2 (or none)")
+    ap.add_argument(
+        "--parts", default="single,batch,f2", help="comma-separated: single, batch, f2, f2-floor (or none)"
+    )
     ap.add_argument("--keep-cases", action="store_true", help="keep the bench's F0 cases for the next run")
     ap.add_argument("--evict", metavar="DIR", help="drop DIR's files from the OS page cache before measuring")
     ap.add_argument(
@@ -503,6 +509,63 @@ def main():
                     + ("" if kind == "computed" else f"  (x{statistics.median(ratios):.2f} of computed, p50)")
                 )
         frozen.stop()
+
+    if "f2-floor" in parts:
+        # What storing F2 as rows can reach at best, on the F0 with the largest F2 of the --f2 F0s:
+        # run_create as the product stores it, against the same run with every secondary index of the
+        # contact table (and its unique constraint) dropped inside the transaction, which is rolled back;
+        # computing alone beside them. Each round runs the three in turn.
+        from epiqr.tracing.models import Contact
+
+        table = Contact._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT i.indexrelid::regclass::text, c.conname FROM pg_index i"
+                " LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid"
+                " WHERE i.indrelid = %s::regclass AND NOT i.indisprimary",
+                [table],
+            )
+            secondary = cur.fetchall()
+        sized = [
+            (tracing_compute_columns(case=c, policy_name="vn-window-60", degree=2)[1].contact_count, c.pk, c)
+            for c in cases[: args.f2]
+        ]
+        contacts, _, largest = max(sized, key=lambda x: x[:2])
+
+        def stored_rolled_back(drop: bool) -> float:
+            with transaction.atomic():
+                if drop:
+                    with connection.cursor() as cur:
+                        for index, constraint in secondary:
+                            cur.execute(
+                                f"ALTER TABLE {table} DROP CONSTRAINT {constraint}"
+                                if constraint
+                                else f"DROP INDEX {index}"
+                            )
+                t0 = time.perf_counter()
+                tracing_services.run_create(case=largest, policy_name="vn-window-60", degree=2)
+                seconds = time.perf_counter() - t0
+                transaction.set_rollback(True)
+            return seconds
+
+        floor: dict[str, list[float]] = {"computed": [], "stored": [], "primary key only": []}
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            tracing_compute_columns(case=largest, policy_name="vn-window-60", degree=2)
+            floor["computed"].append(time.perf_counter() - t0)
+            floor["stored"].append(stored_rolled_back(drop=False))
+            floor["primary key only"].append(stored_rolled_back(drop=True))
+        print(f"\nF2 stored as rows, at best; {load()}")
+        print(
+            f"  (the F0 with the largest F2 of {len(sized)}: {contacts} contacts; {args.rounds} rounds, "
+            f"rolled back; dropped in the transaction: {', '.join(i for i, _ in secondary)})"
+        )
+        for kind, title in (
+            ("computed", "computed, not stored"),
+            ("stored", "run_create, every index"),
+            ("primary key only", "run_create, heap and primary key only"),
+        ):
+            print(f"    {title:38s}: p50 {ms(statistics.median(floor[kind]))}  max {ms(max(floor[kind]))}")
     if not args.keep_cases:
         from epiqr.care.models import Patient
 
