@@ -22,6 +22,8 @@ is asked for), so that a cold part reads nothing before it starts:
     B=".venv/bin/python tools/with_postgres.py --durable --keep /var/tmp/trace-full --"
     $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts none
     $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts single --evict /var/tmp/trace-full/data
+    $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts single --cold-side raw --evict /var/tmp/trace-full/data
+    $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts single --cold-side service --evict /var/tmp/trace-full/data
     $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts batch --evict /var/tmp/trace-full/data
     $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts batch --cold-first bare --evict /var/tmp/trace-full/data
     $B .venv/bin/python bench/tracing_trace.py --scale full --no-synth --keep-cases --parts f2 --evict /var/tmp/trace-full/data
@@ -108,6 +110,12 @@ def main():
     ap.add_argument("--evict", metavar="DIR", help="drop DIR's files from the OS page cache before measuring")
     ap.add_argument(
         "--cold-first", choices=("service", "bare"), default="service", help="batch: which runs cold"
+    )
+    ap.add_argument(
+        "--cold-side",
+        choices=("both", "raw", "service"),
+        default="both",
+        help="single: both sides cold on alternate F0s, or one side cold on every F0 (run again for the other)",
     )
     args = ap.parse_args()
     parts = set(args.parts.split(","))
@@ -257,27 +265,37 @@ def main():
 
     if "single" in parts:
         sample = cases[: args.f0]
-        # Cold: a fresh server, every F0 read once. Raw first for even F0s, the service first for odd
-        # ones: each side's cold figure is its first read of that F0 (500 F0s each).
+        # Cold: a fresh server, every F0 read once. Both sides in one run: raw first for even F0s, the
+        # service first for odd ones, each side's cold figure its first read of that F0 (500 F0s each,
+        # different ones). One side (--cold-side): that side alone reads every F0 cold, and a second run
+        # with the other side gives its figures on the same F0s.
         cold_raw, cold_svc = [], []
         for i, case in enumerate(sample):
-            for side in ("raw", "svc") if i % 2 == 0 else ("svc", "raw"):
+            if args.cold_side == "both":
+                order = ("raw", "svc") if i % 2 == 0 else ("svc", "raw")
+            else:
+                order = ("raw",) if args.cold_side == "raw" else ("svc",)
+            for side in order:
                 t0 = time.perf_counter()
                 raw(case) if side == "raw" else service(case)
                 elapsed = time.perf_counter() - t0
-                if side == ("raw" if i % 2 == 0 else "svc"):
+                if side == order[0]:
                     (cold_raw if side == "raw" else cold_svc).append(elapsed)
         print(f"\none F0, F1, vn-window-60, COLD (first read after the server started; {load()})")
-        print(
-            f"  raw SQL index query : p50 {ms(statistics.median(cold_raw))}  p99 {ms(pct(cold_raw, 99))} ({len(cold_raw)} F0s)"
-        )
-        print(
-            f"  service (columns)   : p50 {ms(statistics.median(cold_svc))}  p99 {ms(pct(cold_svc, 99))} ({len(cold_svc)} other F0s)"
-        )
-        print(
-            f"  ratio service/raw   : ratio of p50s {statistics.median(cold_svc) / statistics.median(cold_raw):.2f}x; "
-            f"ratio of p99s {pct(cold_svc, 99) / pct(cold_raw, 99):.2f}x"
-        )
+        if cold_raw:
+            print(
+                f"  raw SQL index query : p50 {ms(statistics.median(cold_raw))}  p99 {ms(pct(cold_raw, 99))} ({len(cold_raw)} F0s)"
+            )
+        if cold_svc:
+            print(
+                f"  service (columns)   : p50 {ms(statistics.median(cold_svc))}  p99 {ms(pct(cold_svc, 99))} "
+                f"({len(cold_svc)} {'other ' if cold_raw else ''}F0s)"
+            )
+        if cold_raw and cold_svc:
+            print(
+                f"  ratio service/raw   : ratio of p50s {statistics.median(cold_svc) / statistics.median(cold_raw):.2f}x; "
+                f"ratio of p99s {pct(cold_svc, 99) / pct(cold_raw, 99):.2f}x"
+            )
         raw_t, svc_t, obj_t, ratios, contacts, candidates = [], [], [], [], [], []
         for case in sample:
             t0 = time.perf_counter()
