@@ -69,6 +69,27 @@ def test_xlsx_stores_every_text_as_text_and_marks_hostile_cells():
     assert [row[1].value for row in ws.iter_rows(min_row=2)] == [-5] * len(names)
 
 
+def test_a_sheet_longer_than_a_worksheet_goes_on_in_further_worksheets_losing_nothing(monkeypatch):
+    """Excel holds 1,048,576 rows a worksheet and drops the rest of a longer one (a national export of
+    check-ins or an F2 run's exposures can be longer): the rows go on in "<title> (2)", "(3)"..., each
+    headed again, every row once and in order; the summary above the header stays on the first."""
+    assert export.XLSX_MAX_ROWS == 1_048_576
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 5)  # a preamble row and the header leave 3, then 4 a sheet
+    long_title = "Truy vết F0-123456789 toàn thành phố"
+    rows = [[f"=Người {n}", n] for n in range(10)]
+    sheet = Sheet(title=long_title, header=["Tên", "Số"], rows=rows, preamble=[["Tổng", 10]])
+    book = load_workbook(
+        io.BytesIO(export.xlsx_bytes([sheet, Sheet(title="Khác", header=["h"], rows=[[1]])]))
+    )
+    assert book.sheetnames == [long_title[:31], long_title[:27] + " (2)", long_title[:27] + " (3)", "Khác"]
+    first, second, third = (list(book[name].iter_rows(values_only=True)) for name in book.sheetnames[:3])
+    assert first[:2] == [("Tổng", 10), ("Tên", "Số")] and second[0] == third[0] == ("Tên", "Số")
+    assert [len(first), len(second), len(third)] == [5, 5, 4]
+    assert first[2:] + second[1:] + third[1:] == [tuple(r) for r in rows]
+    assert book[book.sheetnames[1]]["A2"].quotePrefix  # neutralised on every worksheet
+    assert sheet.rows_written == 10
+
+
 def test_unwritable_characters_are_dropped_not_fatal():
     rows = [["a\x00b\x01c", "\ud800lone surrogate", "x" * 40_000]]
     book = load_workbook(io.BytesIO(export.xlsx_bytes([Sheet(title="t", header=["h"] * 3, rows=rows)])))

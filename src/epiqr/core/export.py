@@ -15,7 +15,8 @@ spreadsheet cannot hold (control characters, lone surrogates) are dropped, and o
 the XLSX cell limit, so no input makes an export fail.
 
 Lists of any size stream: CSV is sent in chunks as rows are produced, XLSX is written row by row into a
-temporary file (openpyxl's write-only mode) and then sent from it. `response()` gives the download.
+temporary file (openpyxl's write-only mode) and then sent from it; a sheet longer than a worksheet's
+1,048,576 rows goes on in further worksheets, the header repeated. `response()` gives the download.
 """
 
 import csv
@@ -48,6 +49,7 @@ FORMULA_STARTS = frozenset("=+-@\u2212")
 # A cell starting with one of these is neutralised even before any visible character.
 CONTROL_STARTS = frozenset("\t\r\n")
 XLSX_CELL_MAX = 32_767
+XLSX_MAX_ROWS = 1_048_576  # rows of one worksheet (Excel's limit, and the format's largest row number)
 # Characters XML 1.0 (and so XLSX) cannot hold; CSV drops them too so that both files say the same.
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udfff]")
 CSV_CHUNK_ROWS = 500
@@ -182,35 +184,53 @@ def _xlsx_cell(ws, value: Any, *, bold: bool = False):
     return cell
 
 
-def xlsx_write(sheets: Sequence[Sheet], target) -> None:
-    """Write the sheets into `target` (a path or a binary file), row by row."""
-    from openpyxl import Workbook
+def _worksheet(book, sheet: Sheet, title: str, *, first: bool):
+    """A worksheet of `sheet` with its widths and header (the preamble and drop-downs on the first only),
+    and how many rows it already holds."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    ws = book.create_sheet(title)
+    preamble = sheet.preamble if first else ()
+    for n, width in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(n)].width = width
+    if sheet.header:
+        ws.freeze_panes = f"A{len(preamble) + 2}"
+    if sheet.hidden:
+        ws.sheet_state = "hidden"
+    for cells, source in sheet.choices if first else ():
+        # The source range is ours (a hidden list sheet), never data.
+        choice = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
+        if sheet.choice_error:
+            choice.error = sheet.choice_error
+        choice.add(cells)
+        ws.data_validations.append(choice)
+    for row in preamble:
+        ws.append([_xlsx_cell(ws, v) for v in row])
+    if sheet.header:
+        ws.append([_xlsx_cell(ws, v, bold=True) for v in sheet.header])
+    return ws, len(preamble) + bool(sheet.header)
+
+
+def xlsx_write(sheets: Sequence[Sheet], target) -> None:
+    """Write the sheets into `target` (a path or a binary file), row by row. A sheet with more rows than
+    a worksheet holds goes on in worksheets titled "<title> (2)", "(3)"..., each with the header again:
+    spreadsheet programs drop (or refuse) the rows past XLSX_MAX_ROWS, and an export loses nothing."""
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     for sheet in sheets:
-        ws = book.create_sheet(clean_text(sheet.title)[:31] or "Sheet")
-        for n, width in enumerate(sheet.widths, start=1):
-            ws.column_dimensions[get_column_letter(n)].width = width
-        if sheet.header:
-            ws.freeze_panes = f"A{len(sheet.preamble) + 2}"
-        if sheet.hidden:
-            ws.sheet_state = "hidden"
-        for cells, source in sheet.choices:
-            # The source range is ours (a hidden list sheet), never data.
-            choice = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
-            if sheet.choice_error:
-                choice.error = sheet.choice_error
-            choice.add(cells)
-            ws.data_validations.append(choice)
-        for row in sheet.preamble:
-            ws.append([_xlsx_cell(ws, v) for v in row])
-        if sheet.header:
-            ws.append([_xlsx_cell(ws, v, bold=True) for v in sheet.header])
+        title = clean_text(sheet.title)[:31] or "Sheet"
+        ws, used = _worksheet(book, sheet, title, first=True)
+        part = 1
         with replica_ok():  # an export is a heavy read (core.replica)
             for row in sheet.rows:
+                if used >= XLSX_MAX_ROWS:
+                    part += 1
+                    suffix = f" ({part})"
+                    ws, used = _worksheet(book, sheet, title[: 31 - len(suffix)] + suffix, first=False)
                 ws.append([_xlsx_cell(ws, v) for v in row])
+                used += 1
                 sheet.rows_written += 1
     book.save(target)
 
