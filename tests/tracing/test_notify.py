@@ -10,6 +10,7 @@ from django.test import Client
 from epiqr.core.permissions import Role
 from epiqr.notify.models import OutboundMessage
 from epiqr.tracing import services
+from epiqr.tracing.models import Contact
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,37 @@ def test_two_officers_sending_at_the_same_moment_tell_each_person_once(
     assert sorted(m.recipient for m in sent_messages) == sorted(
         cafe_story[p].phone for p in ("binh", "chau", "ha")
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_sent_before_the_outbox_kept_communes_get_the_commune_of_what_they_are_about(
+    cafe_story, admin
+):
+    """Migration tracing 0009: a message about a contact gets the contact's commune, one about a run its
+    case's commune, any other none; new messages get theirs when sent (tracing.apps registers the rule)."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    run = services.run_create(case=cafe_story["case"], policy_name="overlap-15", degree=2)
+    contact = run.contacts.order_by("degree", "pk").first()
+    assert contact.commune_id and run.case.commune_id
+
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    about = {"tracing.contact": contact.pk, "tracing.tracingrun": run.pk, "": ""}
+    try:
+        old = migrate([("notify", "0004_merge_20261203_1826")])
+        for label, pk in about.items():
+            old.get_model("notify", "OutboundMessage").objects.create(
+                channel="sms", recipient="0900000001", body="x", related_type=label, related_id=str(pk)
+            )
+    finally:
+        migrate([("notify", "0005_outbox_commune"), ("tracing", "0009_outbox_commune")])
+    got = dict(OutboundMessage.objects.values_list("related_type", "commune_id"))
+    assert got == {"tracing.contact": contact.commune_id, "tracing.tracingrun": run.case.commune_id, "": None}
+    services.run_notify(run=run, actor=admin, channel="sms")
+    sent = OutboundMessage.objects.filter(related_type="tracing.contact").exclude(recipient="0900000001")
+    assert sent and all(m.commune_id == Contact.objects.get(pk=m.related_id).commune_id for m in sent)

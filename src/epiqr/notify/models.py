@@ -33,6 +33,11 @@ class OutboundMessage(models.Model):
     # A notice that must reach a person once (tracing: one per person and exposure). Unique, so two
     # clicks or two officers at the same moment store one; a failed delivery gives the key back.
     idempotency_key = models.CharField(max_length=160, null=True, blank=True, unique=True)
+    # The commune of what the message is about (a contact's, a run's case's), set when it is sent by the
+    # domain that owns that object (notify.selectors.outbox_commune): whose outbox shows it.
+    commune = models.ForeignKey(
+        "geo.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # The staff member whose action sent it: their daily cap (EPIQR_NOTIFY_DAILY_CAP) counts these.
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -44,6 +49,8 @@ class OutboundMessage(models.Model):
             models.Index(fields=["related_type", "related_id"]),
             models.Index(fields=["sent_by", "created_at"]),
             models.Index(fields=["created_at", "id"], name="outbox_created"),  # notify.selectors.OUTBOX
+            # The same, within an officer's area.
+            models.Index(fields=["commune", "created_at", "id"], name="outbox_commune_created"),
         ]
 
     def __str__(self) -> str:

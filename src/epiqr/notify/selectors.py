@@ -1,22 +1,32 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from epiqr.accounts.models import User
+from epiqr.accounts.selectors import jurisdiction_q
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort, day_from, day_until
-from epiqr.core.permissions import Role
 
 from .models import Channel, MessageStatus, OutboundMessage
 
 # Who may see messages about what: each domain registers, for the model label of the objects its
-# messages relate to, a function giving the ids of those objects inside a user's scope.
-RELATED_SCOPES: dict[str, Callable] = {}
+# messages relate to, a function giving the commune of such an object (or None). A message is stored with
+# that commune when it is sent, and officers see the messages of their area by it.
+RELATED_COMMUNES: dict[str, Callable[[Any], int | None]] = {}
 
 
-def outbox_scope(label: str, ids_visible_to: Callable) -> None:
-    RELATED_SCOPES[label] = ids_visible_to
+def outbox_commune(label: str, commune_of: Callable[[Any], int | None]) -> None:
+    RELATED_COMMUNES[label] = commune_of
+
+
+def related_commune(related: Any) -> int | None:
+    """The commune a message about `related` belongs to, by its domain's rule; None for anything else."""
+    if related is None:
+        return None
+    commune_of = RELATED_COMMUNES.get(related._meta.label_lower)
+    return None if commune_of is None else commune_of(related)
 
 
 def outbox_list(
@@ -31,18 +41,17 @@ def outbox_list(
 
 
 def outbox_list_visible_to(*, user: User, status: str | None = None) -> QuerySet[OutboundMessage]:
-    """Administrators see the whole outbox; others the messages about objects in their scope and
-    the messages sent to themselves."""
+    """Administrators see the whole outbox; others the messages about objects in their area (by the
+    commune stored on the message: an area can hold more contacts than a query can name) and the
+    messages sent to themselves."""
     qs = outbox_list(status=status)
-    if user.is_superuser or user.role == Role.ADMIN:
+    area = jurisdiction_q(user=user, commune_path="commune")
+    if area is None:
         return qs
-    q = Q(pk__in=[])
+    q = area
     for own in (user.email, user.phone):
         if own:
             q |= Q(recipient=own)
-    for label, ids_visible_to in RELATED_SCOPES.items():
-        ids = [str(i) for i in ids_visible_to(user)]
-        q |= Q(related_type=label, related_id__in=ids)
     return qs.filter(q)
 
 

@@ -13,7 +13,7 @@ from epiqr.core.timeutil import local_today, start_of_local_day
 
 from .adapters import DeliveryFailed, Message, adapter_for
 from .models import Channel, MessageStatus, OutboundMessage
-from .selectors import notice_keys_taken
+from .selectors import notice_keys_taken, related_commune
 
 
 def message_send(
@@ -42,6 +42,7 @@ def message_send(
         template=template,
         related_type=related._meta.label_lower if related is not None else "",
         related_id=str(related.pk) if related is not None else "",
+        commune_id=related_commune(related),
         adapter=adapter_for(channel).name,
     )
     _deliver(row, body)
@@ -143,6 +144,7 @@ def notices_send(*, notices: list[Notice], actor: User) -> NoticeReport:
                             template=n.template,
                             related_type=n.related._meta.label_lower if n.related is not None else "",
                             related_id=str(n.related.pk) if n.related is not None else "",
+                            commune_id=related_commune(n.related),
                             adapter=adapter_for(n.channel).name,
                             idempotency_key=n.key,
                             sent_by=actor,

@@ -25,10 +25,10 @@ class TracingConfig(AppConfig):
         nav_item(_("Tracing"), "tracing:runs", permissions.VIEW)
         nav_item(_("Clusters"), "tracing:clusters", permissions.CLUSTERS)
 
-        from epiqr.notify.selectors import outbox_scope
+        from epiqr.notify.selectors import outbox_commune
 
-        from .selectors import contact_ids_visible_to, run_ids_visible_to
+        from .selectors import run_commune
 
-        outbox_scope("tracing.contact", contact_ids_visible_to)
-        outbox_scope("tracing.tracingrun", run_ids_visible_to)
+        outbox_commune("tracing.contact", lambda contact: contact.commune_id)
+        outbox_commune("tracing.tracingrun", run_commune)
         panels.register("cases.detail", views.case_panel)

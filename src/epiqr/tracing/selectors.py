@@ -37,7 +37,6 @@ __all__ = [
     "cluster_list",
     "contact_get_visible_to",
     "contacts_with_exposures",
-    "contact_ids_visible_to",
     "contact_list_of_person",
     "contact_list_visible_to",
     "contact_payload",
@@ -47,11 +46,11 @@ __all__ = [
     "policy_get",
     "policy_list",
     "risky_venue_feed",
+    "run_commune",
     "run_contact_degrees",
     "run_followed_contacts",
     "run_get_owned_by",
     "run_get_visible_to",
-    "run_ids_visible_to",
     "run_list_visible_to",
     "run_payload",
     "run_summary",
@@ -246,18 +245,9 @@ def contacts_with_exposures(contacts: Iterable[Contact]) -> list[Contact]:
     return contacts
 
 
-def contact_ids_visible_to(user: User) -> QuerySet:
-    q = jurisdiction_q(user=user, commune_path="commune")
-    return Contact.objects.filter(q).values_list("pk", flat=True) if q is not None else Contact.objects.none()
-
-
-def run_ids_visible_to(user: User) -> QuerySet:
-    q = jurisdiction_q(user=user, commune_path="case__commune")
-    return (
-        TracingRun.objects.filter(q).values_list("pk", flat=True)
-        if q is not None
-        else TracingRun.objects.none()
-    )
+def run_commune(run: TracingRun) -> int | None:
+    """A run belongs to its case's commune (whose officers see it and the messages about it)."""
+    return run.case.commune_id
 
 
 def contact_payload(contact: Contact, *, owned: bool = True, through: list[dict] | None = None) -> dict:
