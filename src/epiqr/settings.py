@@ -307,6 +307,9 @@ EPIQR_AUDIT_PEOPLE_PER_HOUR = int(os.environ.get("EPIQR_AUDIT_PEOPLE_PER_HOUR", 
 # Audit events (who read whose data) are kept this long, then purged daily (core.audit_purge).
 EPIQR_AUDIT_KEEP_DAYS = int(os.environ.get("EPIQR_AUDIT_KEEP_DAYS", "730"))
 EPIQR_HOTLINE = os.environ.get("EPIQR_HOTLINE", "1022")
+# A run's contacts written as rows in the request that stores it; past this many, its F2 is stored packed
+# with the run and filed into rows right after, a chunk at a time (tracing/packs.py).
+EPIQR_TRACING_FILE_AT_ONCE = int(os.environ.get("EPIQR_TRACING_FILE_AT_ONCE", "20000"))
 # The province whose communes the citizen's hotline form offers (the hotline's own city).
 EPIQR_HOTLINE_PROVINCE = int(os.environ.get("EPIQR_HOTLINE_PROVINCE", "1"))
 # Days a citizen's phone keeps what its holder proved (SMS code, ID card) before proving again.

@@ -45,6 +45,11 @@ class TracingRunOut(Schema):
     status: str
     contact_count: int | None
     changes: dict | None
+    contacts_filed: int | None = Field(
+        None,
+        description="while a large run's F2 is being filed into the follow-up lists (seconds after it is "
+        "stored): how many of its contacts are listed so far; null once all are",
+    )
 
 
 class TracingExposureOut(Schema):

@@ -1,5 +1,7 @@
 """Long tracing work that shows its progress (core.jobs): a run's contact list exported."""
 
+from contextlib import nullcontext
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -25,8 +27,10 @@ def run_export(*, job, progress) -> JobOutcome:
     run = selectors.run_get_visible_to(user=job.owner, run_id=p["run"])
     # One audit event with every contact written to the file (core.audit), the purpose as its reason.
     # A heavy read of a run stored before the job was asked for: the replica is fine, whatever the job
-    # itself has written (its progress).
-    with audit.reading(actor=job.owner, action="tracing.export", target=run), replica_ok(own_writes=False):
+    # itself has written (its progress), once it holds the whole run (a large F2 is filed after it is
+    # stored: services.run_contacts_whole).
+    reading = replica_ok(own_writes=False) if services.run_contacts_whole(run=run) else nullcontext()
+    with audit.reading(actor=job.owner, action="tracing.export", target=run), reading:
         sheet, name = services.run_export(run=run, actor=job.owner, fmt=p["format"], purpose=p["purpose"])
         rows = list(sheet.rows)
     progress.start(total=len(rows), stage=_("Writing the file"))

@@ -91,6 +91,31 @@ class TracingRun(models.Model):
         return _("Run #%(run)s, F0 #%(case)s") % {"run": self.pk, "case": self.case_id}
 
 
+class ContactPack(models.Model):
+    """A large run's F2 as run_create stored it, packed (tracing/packs.py), until it is filed into
+    Contact rows: `filed` of `total` so far, a chunk per transaction (services.run_contacts_file). Kept
+    once filed, without its data, so that a reader of the replica can tell whether it has the rows."""
+
+    run = models.OneToOneField(
+        TracingRun, on_delete=models.CASCADE, primary_key=True, related_name="pack", verbose_name=_("run")
+    )
+    total = models.PositiveIntegerField(_("contacts packed"))
+    filed = models.PositiveIntegerField(_("contacts filed"), default=0)
+    data = models.BinaryField(default=bytes, editable=False)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("packed contacts of a run")
+        verbose_name_plural = _("packed contacts of runs")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.filed}/{self.total}"
+
+    @property
+    def pending(self) -> bool:
+        return self.filed < self.total
+
+
 class FollowUp(models.TextChoices):
     TO_CALL = "to_call", _("To call")
     REACHED = "reached", _("Reached")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
 from epiqr.accounts.models import User
@@ -24,7 +24,7 @@ from epiqr.venues.models import Venue
 
 from . import exposures
 from .clusters import cluster_list, f0_visits, risky_venue_feed, self_check
-from .models import Contact, FollowUp, RunStatus, TracingRun
+from .models import Contact, ContactPack, FollowUp, RunStatus, TracingRun
 from .policies import policy_engine, policy_get, policy_list
 from .store import CheckinStore, MemoryStore, checkins_of_person
 
@@ -48,6 +48,7 @@ __all__ = [
     "risky_venue_feed",
     "run_commune",
     "run_contact_degrees",
+    "run_filing",
     "run_followed_contacts",
     "run_get_owned_by",
     "run_get_visible_to",
@@ -65,7 +66,13 @@ def run_list_visible_to(*, user: User, case_id: int | None = None) -> QuerySet[T
     infectious period, the movements, the review). An officer elsewhere sees a run only when some of its
     contacts live in their area, and then only those contacts and where and when they were exposed
     (`owned` False; see run_payload and the run page)."""
-    qs = TracingRun.objects.select_related("case__person", "ran_by")
+    qs = TracingRun.objects.select_related("case__person", "ran_by").annotate(
+        contacts_unfiled=Subquery(
+            ContactPack.objects.filter(run=OuterRef("pk"), filed__lt=F("total")).values(
+                left=F("total") - F("filed")
+            )[:1]
+        )
+    )
     if case_id is not None:
         qs = qs.filter(case_id=case_id)
     owned_q = jurisdiction_q(user=user, commune_path="case__commune")
@@ -245,6 +252,13 @@ def contacts_with_exposures(contacts: Iterable[Contact]) -> list[Contact]:
     return contacts
 
 
+def run_filing(*, run: TracingRun) -> ContactPack | None:
+    """The run's packed F2 while it is being filed into the follow-up lists (its `filed` of `total`),
+    or None once every contact is a row (or the run was never packed)."""
+    pack = ContactPack.objects.defer("data").filter(run_id=run.pk).first()
+    return pack if pack is not None and pack.pending else None
+
+
 def run_commune(run: TracingRun) -> int | None:
     """A run belongs to its case's commune (whose officers see it and the messages about it)."""
     return run.case.commune_id
@@ -312,7 +326,19 @@ def run_summary(*, run: TracingRun, user: User) -> dict:
         "status": run.status,
         "contact_count": run.contact_count if owned else None,
         "changes": run.changes if owned else None,
+        "contacts_filed": _contacts_filed(run),
     }
+
+
+def _contacts_filed(run: TracingRun) -> int | None:
+    """How many of the run's contacts are rows yet, while its packed F2 is being filed; else None (read
+    with the run by run_list_visible_to)."""
+    if hasattr(run, "contacts_unfiled"):
+        left = run.contacts_unfiled
+    else:
+        filing = run_filing(run=run)
+        left = None if filing is None else filing.total - filing.filed
+    return None if left is None else run.contact_count - left
 
 
 def run_payload(*, run: TracingRun, user: User) -> dict:

@@ -9,6 +9,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from epiqr.accounts.models import User
 from epiqr.cases.models import Case
@@ -18,6 +19,7 @@ from epiqr.core import audit, events, export
 from epiqr.core.errors import Conflict, Invalid
 from epiqr.core.export import Sheet
 from epiqr.core.pgsql import columns_insert
+from epiqr.core.replica import note_write, replica_ok
 from epiqr.core.services import audit_record
 from epiqr.core.states import transition_check
 from epiqr.core.timeutil import local, local_today, now
@@ -31,9 +33,9 @@ from epiqr.notify.services import (
 )
 from epiqr.people.selectors import person_commune_column_pending
 
-from . import batch, engine, exposures
+from . import batch, engine, exposures, packs
 from .events import CONTACT_FOLLOWED_UP, RUN_QUEUED
-from .models import Contact, FollowUp, RunStatus, StatusChange, TracingRun
+from .models import Contact, ContactPack, FollowUp, RunStatus, StatusChange, TracingRun
 from .selectors import (
     CheckinStore,
     contact_list_visible_to,
@@ -151,6 +153,118 @@ def _visit_json(v: engine.Visit) -> dict:
     }
 
 
+def _contact_columns(
+    traced: batch.Traced, *, carried: dict[int, tuple[str, int | None]]
+) -> packs.ContactColumns:
+    """The run's contacts as columns, straight from the engine's (no engine objects): the same values
+    as engine.Contact/Exposure; follow-up statuses and new cases `carried` from the previous run."""
+    levels = traced.levels
+    weighted = traced.policy.rule == "cwa"
+    tables, overlaps, bounds, offset = [], [], [np.zeros(1, np.int64)], 0
+    for level in levels:
+        rounded, overlap = batch.stored_minutes(level)
+        ex = level.exposures
+        tables.append(exposures.records(ex, rounded, ex["weighted"] if weighted else None))
+        overlaps.append(overlap)
+        bounds.append(np.asarray(level.contact_bounds[1:], dtype=np.int64) + offset)
+        offset += len(rounded)
+
+    def joined(parts: list, dtype) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+
+    persons = joined([lv.contact_person for lv in levels], np.int64)
+    status = np.full(len(persons), FollowUp.TO_CALL, dtype=f"<U{packs.STATUS_WIDTH}")
+    new_case = np.zeros(len(persons), dtype=np.int64)
+    for i, p in enumerate(persons.tolist() if carried else ()):
+        if p in carried:
+            status[i], new_case[i] = carried[p][0], carried[p][1] or 0
+    return packs.ContactColumns(
+        person=persons,
+        degree=joined([np.full(lv.contact_count, lv.degree) for lv in levels], np.int64),
+        high=joined([lv.contact_high for lv in levels], bool),
+        overlap=joined(overlaps, np.float64),
+        first=joined([lv.contact_first for lv in levels], np.int64),
+        status=status,
+        new_case=new_case,
+        records=joined(tables, exposures.RECORD),
+        bounds=np.concatenate(bounds),
+    )
+
+
+def _contacts_write(*, run_id: int, columns: packs.ContactColumns) -> None:
+    """Contacts as rows of the run, each with its exposures packed on it and its commune (read while
+    the exposures are packed)."""
+    if not len(columns):
+        return
+    with person_commune_column_pending(person_ids=columns.person) as communes_read:
+        packed, venues = exposures.pack_many(columns.records, columns.bounds)
+        communes = communes_read()
+    columns_insert(
+        Contact,
+        ("run", "person", "degree", "risk", "overlap_minutes", "first_exposed_at", "commune", "status")
+        + ("new_case", "exposure_data", "venues_text"),
+        [
+            np.full(len(columns), run_id, dtype=np.int64),
+            columns.person,
+            columns.degree,
+            np.where(columns.high, engine.RISK_HIGH, engine.RISK_LOW),
+            columns.overlap,
+            columns.first,
+            np.ma.masked_less(communes, 0),
+            columns.status,
+            np.ma.masked_equal(columns.new_case, 0),
+            packed,
+            np.array(venues, dtype=str),
+        ],
+    )
+
+
+FILE_CHUNK = 50_000  # contacts filed per transaction: about a second of the server's work
+
+
+def run_contacts_file(*, run_id: int, chunk: int = FILE_CHUNK) -> int:
+    """File what is left of a run's packed contacts (ContactPack) into rows, a chunk per transaction;
+    how many this call filed. Each chunk locks the pack and starts where the last one stopped, so two
+    filers (the task, a reader that needs the run whole, the sweep) take turns and no contact is written
+    twice; a run deleted meanwhile stops it. Once all are filed the packed data is let go."""
+    done, columns = 0, None
+    while True:
+        with transaction.atomic():
+            pack = ContactPack.objects.select_for_update().defer("data").filter(run_id=run_id).first()
+            if pack is None or not pack.pending:
+                return done
+            if columns is None:
+                data = ContactPack.objects.filter(run_id=run_id).values_list("data", flat=True).get()
+                columns = packs.unpack(data)
+            if len(columns) != pack.total:
+                raise ValueError(f"the packed contacts of run {run_id} hold {len(columns)}, not {pack.total}")
+            start, stop = pack.filed, min(pack.filed + chunk, pack.total)
+            _contacts_write(run_id=run_id, columns=columns.rows(start, stop))
+            pack.filed = stop
+            fields = ["filed"]
+            if stop == pack.total:
+                pack.data, pack.filed_at = b"", now()
+                fields += ["data", "filed_at"]
+            pack.save(update_fields=fields)
+        done += stop - start
+
+
+@task()
+def run_contacts_file_later(run_id: int) -> int:
+    """run_contacts_file as a task, enqueued when run_create commits a pack (next to the service that
+    queues it, as people.services.proof_code_send); the sweep in tasks.py catches what it misses."""
+    return run_contacts_file(run_id=run_id)
+
+
+def run_contacts_whole(*, run: TracingRun) -> bool:
+    """Before a read that needs the run whole (its export, its notices): file what is left of it.
+    Whether the replica, where such reads may go, already holds every contact (False: read the primary)."""
+    filed = run_contacts_file(run_id=run.pk)
+    with replica_ok(own_writes=False):
+        pack = ContactPack.objects.defer("data").filter(run_id=run.pk).first()
+    return not filed and (pack is None or not pack.pending)
+
+
 @transaction.atomic
 def run_create(
     *,
@@ -167,6 +281,8 @@ def run_create(
     """
     row, traced, period = tracing_compute_columns(case=case, policy_name=policy_name, degree=degree)
     previous = TracingRun.objects.filter(case=case).order_by("-ran_at", "-id").first()
+    if previous is not None:
+        run_contacts_file(run_id=previous.pk)  # compared and carried over whole
     run = TracingRun.objects.create(
         case=case,
         policy=row,
@@ -183,52 +299,21 @@ def run_create(
         skipped_cases=sorted(traced.skipped),
     )
 
-    # Rows straight from the columns (no engine objects): the same values as engine.Contact/Exposure,
-    # each contact's exposures packed on its row (tracing/exposures.py).
     levels = traced.levels
-    persons = np.concatenate([level.contact_person for level in levels])
-    degrees = np.concatenate([np.full(level.contact_count, level.degree, dtype=np.int64) for level in levels])
+    columns = _contact_columns(traced, carried=run_followed_contacts(run_id=previous.pk) if previous else {})
+    persons, degrees = columns.person, columns.degree
     now_found = dict(zip(persons.tolist(), degrees.tolist(), strict=True))
     before = {} if previous is None else run_contact_degrees(run_id=previous.pk)
-    carried = {} if previous is None else run_followed_contacts(run_id=previous.pk)
-    if len(persons):
-        weighted = traced.policy.rule == "cwa"
-        packed: list[bytes] = []
-        venues: list[str] = []
-        overlaps = []
-        # The contacts' communes are read while their exposures are packed.
-        with person_commune_column_pending(person_ids=persons) as communes_read:
-            for level in levels:
-                rounded, overlap = batch.stored_minutes(level)
-                ex = level.exposures
-                table = exposures.records(ex, rounded, ex["weighted"] if weighted else None)
-                level_packed, level_venues = exposures.pack_many(table, level.contact_bounds)
-                packed += level_packed
-                venues += level_venues
-                overlaps.append(overlap)
-            statuses = [carried.get(p, (FollowUp.TO_CALL, None))[0] for p in persons.tolist()]
-            new_cases = [carried.get(p, (None, None))[1] for p in persons.tolist()]
-            communes = communes_read()
-        columns_insert(
-            Contact,
-            ("run", "person", "degree", "risk", "overlap_minutes", "first_exposed_at", "commune", "status")
-            + ("new_case", "exposure_data", "venues_text"),
-            [
-                np.full(len(persons), run.pk, dtype=np.int64),
-                persons,
-                degrees,
-                np.where(
-                    np.concatenate([lv.contact_high for lv in levels]), engine.RISK_HIGH, engine.RISK_LOW
-                ),
-                np.concatenate(overlaps),
-                np.concatenate([lv.contact_first for lv in levels]),
-                np.ma.masked_less(communes, 0),
-                np.array(statuses, dtype=str),
-                np.ma.array([c or 0 for c in new_cases], mask=[c is None for c in new_cases], dtype=np.int64),
-                packed,
-                np.array(venues, dtype=str),
-            ],
+    at_once = len(columns)
+    if at_once > settings.EPIQR_TRACING_FILE_AT_ONCE:
+        at_once = levels[0].contact_count if levels and levels[0].degree == 1 else 0
+    _contacts_write(run_id=run.pk, columns=columns.rows(0, at_once))
+    if at_once < len(columns):
+        ContactPack.objects.create(
+            run=run, total=len(columns) - at_once, data=packs.pack(columns.rows(at_once, len(columns)))
         )
+        run_id = run.pk
+        transaction.on_commit(lambda: run_contacts_file_later.enqueue(run_id=run_id), robust=True)
     if previous is not None:
         run.changes = {
             "previous_run": previous.pk,
@@ -254,7 +339,9 @@ CONTACT_DELETE_CHUNK = 10_000
 def run_contacts_delete(sender=None, *, instance: TracingRun, **kwargs) -> None:
     """A run's contacts go before the run, in chunks (connected to the run's pre_delete: a case deleted in
     the admin takes its runs along). The ORM's own cascade would name every contact in one statement, and
-    an F2 run can hold more contacts than PostgreSQL takes parameters (65,535)."""
+    an F2 run can hold more contacts than PostgreSQL takes parameters (65,535). Its pack goes first: a
+    filer at work finishes its chunk, whose rows are then deleted here, and files no more."""
+    ContactPack.objects.filter(run_id=instance.pk).delete()
     while True:
         ids = list(
             Contact.objects.filter(run_id=instance.pk).values_list("pk", flat=True)[:CONTACT_DELETE_CHUNK]
@@ -451,6 +538,8 @@ def run_export(*, run: TracingRun, actor: User, fmt: str, purpose: str) -> tuple
     """The contact list as a sheet for the shared export writer (sheet, file name); audited with its
     purpose."""
     purpose = export_request_clean(fmt=fmt, purpose=purpose)
+    if not run_contacts_whole(run=run):
+        note_write()  # the contacts just filed, or not on the replica yet, are read from the primary
     rows = export_rows(run=run, actor=actor)
     audit.read_event(
         actor=actor,
@@ -494,6 +583,7 @@ def run_notify_plan(
     leaving out those already told about the same exposure and those without an address."""
     if channel not in ("sms", "email"):
         raise Invalid(_("Send by SMS or email."), field="channel")
+    run_contacts_file(run_id=run.pk)  # every contact is told, not those filed so far
     notices, no_address = [], 0
     for c in contacts_with_exposures(contact_list_visible_to(user=actor, run=run, degree=degree)):
         recipient = c.person.phone if channel == "sms" else c.person.email

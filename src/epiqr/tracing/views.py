@@ -90,6 +90,7 @@ def run_detail(request, run_id: int):
             "page": page,
             "rows": rows,
             "visible_count": selectors.contact_list_visible_to(user=request.user, run=run).count(),
+            "filing": selectors.run_filing(run=run),
             "at_venue": at_venue,
             "all_venues_url": page.url(venue=None, page=None),
             "statuses": FollowUp.choices,

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from epiqr.cases.models import Case
 from epiqr.core.errors import ServiceError
 from epiqr.tracing.selectors import run_payload
-from epiqr.tracing.services import run_create, tracing_triage
+from epiqr.tracing.services import run_contacts_file, run_create, tracing_triage
 
 
 class Command(BaseCommand):
@@ -43,6 +43,7 @@ class Command(BaseCommand):
         if case is None:
             raise CommandError(f"no case {case_id}")
         run = run_create(case=case, policy_name=policy, degree=degree, trigger="cli")
+        run_contacts_file(run_id=run.pk)  # the payload lists every contact: a large F2 filed here, not later
         payload = run_payload(run=run, user=None)
         if as_json:
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))

@@ -1,0 +1,222 @@
+"""A large run's F2 stored packed with the run and filed into rows after the commit (tracing/packs.py):
+the same rows as written at once, resumable, complete for every reader that needs the whole run."""
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from epiqr.core.models import AuditEvent
+from epiqr.tracing import packs, selectors, services
+from epiqr.tracing.exposures import RECORD
+from epiqr.tracing.models import Contact, ContactPack, FollowUp, TracingRun
+from tests.factories import PersonFactory
+from tests.tracing.test_lists import login
+
+pytestmark = pytest.mark.django_db
+
+F2_PEOPLE = 7
+
+
+@pytest.fixture
+def market_story(world, at, visit, case_of):
+    """An (F0) at the café with Bình and Châu (F1); then Bình at the market with seven people and Châu
+    at the café again with Dũng: eight F2s, Dũng among them. Each has a phone; two have an email."""
+    w = world
+    visit(w["f0"], w["cafe"], at(10), at(10, 40))
+    visit(w["binh"], w["cafe"], at(10, 20), at(10, 50))
+    visit(w["chau"], w["cafe"], at(10, 25), at(11))
+    market = [
+        PersonFactory(full_name=f"Người Chợ Thử {i}", commune=w["binh"].commune, email=f"cho{i}@example.test")
+        if i < 2
+        else PersonFactory(full_name=f"Người Chợ Thử {i}", commune=w["binh"].commune)
+        for i in range(F2_PEOPLE)
+    ]
+    visit(w["binh"], w["market"], at(15), at(15, 40))
+    for i, person in enumerate(market):
+        visit(person, w["market"], at(15, 5 + i), at(15, 45))
+    visit(w["chau"], w["cafe"], at(17), at(17, 40))
+    visit(w["dung"], w["cafe"], at(17, 10), at(17, 50))
+    return {**w, "market_people": market, "case": case_of(w["f0"])}
+
+
+def rows_of(run_id: int) -> list[tuple]:
+    """Every stored field of a run's contacts, by person (ids and the run aside)."""
+    return sorted(
+        Contact.objects.filter(run_id=run_id).values_list(
+            "person_id", "degree", "risk", "overlap_minutes", "first_exposed_at", "commune_id", "status",
+            "new_case_id", "exposure_data", "venues_text",
+        )
+    )  # fmt: skip
+
+
+def run_packed(case, settings, django_capture_on_commit_callbacks, **kw) -> tuple[TracingRun, list]:
+    """run_create with every F2 packed (nothing past the F1 written at once); the filing it queues on
+    commit, not run."""
+    settings.EPIQR_TRACING_FILE_AT_ONCE = 0
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        run = services.run_create(case=case, policy_name="vn-window-60", degree=2, **kw)
+    return run, queued
+
+
+def test_the_packed_form_gives_back_what_was_packed_and_refuses_anything_else():
+    n = 3
+    records = np.zeros(5, dtype=RECORD)
+    records["venue"] = [1, 2, 3, 4, 5]
+    columns = packs.ContactColumns(
+        person=np.array([11, 12, 13]),
+        degree=np.array([1, 2, 2]),
+        high=np.array([True, False, True]),
+        overlap=np.array([20.5, 3.0, 1.25]),
+        first=np.array([10**15, 10**15 + 1, -5]),
+        status=np.array(["to_call", "reached", "quarantined"]),
+        new_case=np.array([0, 0, 77]),
+        records=records,
+        bounds=np.array([0, 1, 1, 5]),
+    )
+    back = packs.unpack(packs.pack(columns))
+    for name in packs.DTYPES:
+        assert np.array_equal(getattr(back, name), getattr(columns, name)), name
+    part = back.rows(1, n)
+    assert part.person.tolist() == [12, 13] and part.bounds.tolist() == [0, 0, 4]
+    assert part.records["venue"].tolist() == [2, 3, 4, 5]
+    for garbage in (b"", b"not a zip", packs.pack(columns)[:-20]):
+        with pytest.raises(ValueError):
+            packs.unpack(garbage)
+    # A column of Python objects would need pickle to load: refused, never unpickled.
+    import io
+
+    out = io.BytesIO()
+    np.savez(out, **{name: np.asarray(getattr(columns, name)) for name in packs.DTYPES if name != "person"},
+             person=np.array([object()] * n, dtype=object))  # fmt: skip
+    with pytest.raises(ValueError):
+        packs.unpack(out.getvalue())
+    uneven = packs.ContactColumns(
+        **{**{n_: getattr(columns, n_) for n_ in packs.DTYPES}, "degree": np.array([1])}
+    )
+    with pytest.raises(ValueError):
+        packs.unpack(packs.pack(uneven))
+
+
+def test_a_large_f2_is_stored_packed_and_filed_after_the_commit_as_the_same_rows(
+    market_story, settings, django_capture_on_commit_callbacks
+):
+    case = market_story["case"]
+    whole = services.run_create(case=case, policy_name="vn-window-60", degree=2)
+    expected = rows_of(whole.pk)
+    assert sum(1 for r in expected if r[1] == 2) == F2_PEOPLE + 1
+    TracingRun.objects.filter(pk=whole.pk).delete()
+
+    run, queued = run_packed(case, settings, django_capture_on_commit_callbacks)
+    # Stored: the run, its F1 as rows, the F2 packed; the filing waits for the commit.
+    assert run.contact_count == len(expected) and len(queued) == 1
+    assert sorted(Contact.objects.filter(run=run).values_list("degree", flat=True)) == [1, 1]
+    pack = ContactPack.objects.get(run=run)
+    assert (pack.total, pack.filed, pack.filed_at) == (F2_PEOPLE + 1, 0, None)
+    assert selectors.run_filing(run=run).total == F2_PEOPLE + 1
+    assert selectors.run_summary(run=run, user=None)["contacts_filed"] == 2
+    queued[0]()  # the commit's callback: the task, at once with the in-process backend
+    assert rows_of(run.pk) == expected
+    pack.refresh_from_db()
+    assert pack.filed == pack.total and bytes(pack.data) == b"" and pack.filed_at is not None
+    assert selectors.run_filing(run=run) is None
+    assert selectors.run_summary(run=run, user=None)["contacts_filed"] is None
+    assert services.run_contacts_file(run_id=run.pk) == 0  # a second filer finds nothing left
+
+
+def test_filing_resumes_where_a_stopped_filer_left_it(
+    market_story, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    run, _queued = run_packed(market_story["case"], settings, django_capture_on_commit_callbacks)
+    write = services._contacts_write
+    calls = []
+
+    def dies_on_the_second_chunk(**kw):
+        calls.append(len(kw["columns"]))
+        if len(calls) == 2:
+            raise RuntimeError("worker stopped")
+        write(**kw)
+
+    monkeypatch.setattr(services, "_contacts_write", dies_on_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        services.run_contacts_file(run_id=run.pk, chunk=3)
+    assert ContactPack.objects.get(run=run).filed == 3  # the first chunk stayed, the second rolled back
+    assert Contact.objects.filter(run=run).count() == 2 + 3
+    monkeypatch.setattr(services, "_contacts_write", write)
+    from epiqr.tracing.tasks import contacts_file_pending
+
+    assert contacts_file_pending.call() == F2_PEOPLE + 1 - 3  # the sweep files the rest, each once
+    assert Contact.objects.filter(run=run).count() == run.contact_count
+    assert Contact.objects.filter(run=run).values("person").distinct().count() == run.contact_count
+
+
+def test_the_export_and_the_notices_of_a_run_still_being_filed_name_everyone(
+    market_story, settings, django_capture_on_commit_callbacks, make_user, commune
+):
+    officer = make_user(commune=commune)
+    run, _queued = run_packed(market_story["case"], settings, django_capture_on_commit_callbacks)
+    visible = Contact.objects.filter(run=run).count()
+    assert visible == 2
+    plan = services.run_notify_plan(run=run, actor=officer, channel="email", degree=2)
+    assert sorted(n.recipient for n in plan.notices) == ["cho0@example.test", "cho1@example.test"]
+    assert selectors.run_filing(run=run) is None  # filed before the plan was made
+    run2, _queued = run_packed(market_story["case"], settings, django_capture_on_commit_callbacks)
+    sheet, _name = services.run_export(run=run2, actor=officer, fmt="csv", purpose="gọi điện")
+    # Every contact living in the officer's commune, one row per exposure: Bình, the seven at the market
+    # and Dũng (Châu lives elsewhere).
+    assert len(sheet.rows) == 1 + F2_PEOPLE + 1
+    event = AuditEvent.objects.filter(action="tracing.export", target_id=str(run2.pk)).get()
+    assert event.row_count == len(sheet.rows)
+
+
+def test_a_rerun_carries_over_from_the_whole_previous_run(
+    market_story, settings, django_capture_on_commit_callbacks
+):
+    case = market_story["case"]
+    first, queued = run_packed(case, settings, django_capture_on_commit_callbacks)
+    queued[0]()
+    someone = Contact.objects.get(run=first, person=market_story["market_people"][3])
+    services.contact_transition(contact=someone, to=FollowUp.REACHED, actor=None)
+    second, _queued = run_packed(case, settings, django_capture_on_commit_callbacks)  # left pending
+    third, _queued = run_packed(case, settings, django_capture_on_commit_callbacks)
+    # The second run was filed before the third compared itself with it and carried its statuses over.
+    assert selectors.run_filing(run=second) is None
+    assert third.changes == {"previous_run": second.pk, "added": [], "removed": [], "degree_changed": []}
+    services.run_contacts_file(run_id=third.pk)
+    assert Contact.objects.get(run=third, person=someone.person).status == FollowUp.REACHED
+    assert Contact.objects.get(run=second, person=someone.person).status == FollowUp.REACHED
+
+
+def test_deleting_a_run_still_being_filed_takes_its_pack_and_files_nothing(
+    market_story, settings, django_capture_on_commit_callbacks
+):
+    run, queued = run_packed(market_story["case"], settings, django_capture_on_commit_callbacks)
+    run.delete()
+    assert not ContactPack.objects.exists() and not Contact.objects.exists()
+    queued[0]()  # the queued filing finds no pack
+    assert not Contact.objects.exists()
+
+
+def test_the_run_page_and_the_api_say_the_f2_is_being_filed(
+    market_story, settings, django_capture_on_commit_callbacks, make_user, commune, api_client
+):
+    officer = make_user(commune=commune)
+    run, queued = run_packed(market_story["case"], settings, django_capture_on_commit_callbacks)
+    page = login(officer).get(f"/tracing/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "đang được ghi" in page and f"0 / {F2_PEOPLE + 1}" in page
+    client = api_client(officer)
+    assert client.get(f"/api/v1/tracing/runs/{run.pk}").json()["contacts_filed"] == 2
+    [listed] = [r for r in client.get("/api/v1/tracing/runs").json()["items"] if r["id"] == run.pk]
+    assert listed["contacts_filed"] == 2
+    queued[0]()
+    assert "đang được ghi" not in login(officer).get(f"/tracing/runs/{run.pk}/").content.decode()
+    assert client.get(f"/api/v1/tracing/runs/{run.pk}").json()["contacts_filed"] is None
+
+
+@pytest.mark.postgres_only
+def test_postgresql_keeps_the_packed_value_uncompressed(require_postgres):
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'data'",
+            [ContactPack._meta.db_table],
+        )
+        assert cur.fetchone() == ("e",)
