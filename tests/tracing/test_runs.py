@@ -258,21 +258,32 @@ def test_with_a_worker_backend_the_lab_reaction_is_queued_only_after_commit(
     assert case.tracing_runs.count() == 0
 
 
-def test_a_deleted_case_takes_its_runs_contacts_and_their_history_along(cafe_story, monkeypatch):
-    """The contacts go in chunks before their run (services.run_contacts_delete): an F2 run can hold more
-    contacts than one statement may name. Chunks of 2 here, for 3 contacts; the follow-up history goes with
-    them."""
+def test_a_deleted_case_takes_its_runs_contacts_and_their_history_along(
+    cafe_story, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """The contacts go before their run (services.run_contacts_delete): those other rows point at (their
+    follow-up history, a quarantine) through the ORM in chunks (an F2 run can hold more contacts than one
+    statement may name; chunks of 2 here, for 3), which takes those rows along; the rest in one
+    statement."""
+    from epiqr.quarantine.models import Quarantine
     from epiqr.tracing.models import Contact, TracingRun
 
     monkeypatch.setattr(services, "CONTACT_DELETE_CHUNK", 2)
+    settings.EPIQR_QUARANTINE_POLICY = "vn-2021-07-cv5599"  # a quarantine placed for "quarantined"
     run = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", degree=2)
     other = services.run_create(case=cafe_story["case"], policy_name="vn-window-60", degree=1)
     assert run.contacts.count() == 3
+    followed = list(run.contacts.all())
+    for contact in followed:
+        services.contact_transition(contact=contact, to=FollowUp.REACHED, actor=None)
     binh = run.contacts.get(person=cafe_story["binh"])
-    services.contact_transition(contact=binh, to=FollowUp.REACHED, actor=None)
+    with django_capture_on_commit_callbacks(execute=True):  # the quarantine is placed by the reaction
+        services.contact_transition(contact=binh, to=FollowUp.QUARANTINED, actor=None)
+    assert Quarantine.objects.filter(contact_id=binh.pk).exists()
     TracingRun.objects.filter(pk=run.pk).delete()
     assert not Contact.objects.filter(run_id=run.pk).exists()
-    assert not StatusChange.objects.filter(contact_id=binh.pk).exists()
+    assert not StatusChange.objects.filter(contact_id__in=[c.pk for c in followed]).exists()
+    assert not Quarantine.objects.filter(contact_id=binh.pk).exists()
     assert other.contacts.count() == 2  # the other run of the case is untouched
     cafe_story["case"].delete()
     assert not Contact.objects.exists() and not TracingRun.objects.exists()

@@ -9,7 +9,8 @@ after (a worker when there is one). Every reader that needs a run whole (its exp
 re-run's comparison) files what is left first.
 
 Format: numpy's .npz container (a zip of .npy arrays, no pickled object: loaded with allow_pickle off),
-one array per column below, the exposures as exposures.RECORD records with each contact's bounds.
+one array per column below, the exposures as exposures.RECORD records with each contact's bounds, the
+follow-up statuses as one-byte codes into the pack's own list of their names.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .exposures import RECORD
+from .models import FollowUp
 
-STATUS_WIDTH = 12  # Contact.status's max_length
+# Follow-up statuses as one-byte codes: STATUSES[code]. A pack also holds the names, so that one stored
+# before a status was added or moved still reads right.
+STATUSES: tuple[str, ...] = tuple(FollowUp.values)
+STATUS_NAMES = np.array(STATUSES)
 
 
 @dataclass(frozen=True)
 class ContactColumns:
     """Contacts as columns, row i of each; `records[bounds[i]:bounds[i + 1]]` are contact i's exposures.
-    Times in integer microseconds since the Unix epoch; `new_case` 0 for none."""
+    Times in integer microseconds since the Unix epoch; `status` codes into STATUSES; `new_case` 0 for
+    none."""
 
     person: np.ndarray
     degree: np.ndarray
@@ -61,11 +67,11 @@ class ContactColumns:
 
 DTYPES = {
     "person": np.dtype("<i8"),
-    "degree": np.dtype("<i8"),
+    "degree": np.dtype("u1"),
     "high": np.dtype("?"),
     "overlap": np.dtype("<f8"),
     "first": np.dtype("<i8"),
-    "status": np.dtype(f"<U{STATUS_WIDTH}"),
+    "status": np.dtype("u1"),
     "new_case": np.dtype("<i8"),
     "records": RECORD,
     "bounds": np.dtype("<i8"),
@@ -78,8 +84,17 @@ def pack(columns: ContactColumns) -> bytes:
     arrays = {
         f.name: np.ascontiguousarray(getattr(columns, f.name), dtype=DTYPES[f.name]) for f in fields(columns)
     }
-    np.savez(out, **arrays)
+    np.savez(out, **arrays, status_names=STATUS_NAMES)
     return out.getvalue()
+
+
+def status_codes(names) -> np.ndarray:
+    """Follow-up statuses by name as codes into STATUSES; ValueError for a name not among them."""
+    index = {name: code for code, name in enumerate(STATUSES)}
+    try:
+        return np.array([index[str(name)] for name in names], dtype=np.uint8)
+    except KeyError as exc:
+        raise ValueError(f"not a follow-up status: {exc}") from exc
 
 
 def unpack(data: bytes | memoryview) -> ContactColumns:
@@ -87,8 +102,11 @@ def unpack(data: bytes | memoryview) -> ContactColumns:
     try:
         with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in DTYPES}
+            names = stored["status_names"]
     except (OSError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"not a packed contact set: {exc}") from exc
+    if names.dtype.kind != "U" or np.any(arrays["status"] >= len(names)):
+        raise ValueError("not a packed contact set: follow-up statuses without their names")
     for name, dtype in DTYPES.items():
         if arrays[name].dtype != dtype or arrays[name].ndim != 1:
             raise ValueError(f"not a packed contact set: column {name} is {arrays[name].dtype}")
@@ -101,4 +119,5 @@ def unpack(data: bytes | memoryview) -> ContactColumns:
         or np.any(np.diff(bounds) < 0)
     ):
         raise ValueError("not a packed contact set: columns of different lengths")
+    arrays["status"] = status_codes(names)[arrays["status"]]
     return ContactColumns(**arrays)

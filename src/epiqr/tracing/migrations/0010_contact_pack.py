@@ -1,12 +1,18 @@
 import django.db.models.deletion
-from django.db import migrations, models
+from django.db import DatabaseError, migrations, models, transaction
 
 
-def stored_as_is(apps, schema_editor):
-    """PostgreSQL keeps the packed value out of line uncompressed: compressing tens of megabytes would
-    cost the officer's run more than writing them."""
-    if schema_editor.connection.vendor == "postgresql":
-        table = apps.get_model("tracing", "ContactPack")._meta.db_table
+def compressed_with_lz4(apps, schema_editor):
+    """PostgreSQL compresses the packed value with lz4 (a quarter of its size, and faster to store than
+    writing it uncompressed); its default, pglz, would cost the officer's run more than the rest of it. A
+    server built without lz4 keeps the value uncompressed."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    table = apps.get_model("tracing", "ContactPack")._meta.db_table
+    try:
+        with transaction.atomic(using=schema_editor.connection.alias):
+            schema_editor.execute(f"ALTER TABLE {table} ALTER COLUMN data SET COMPRESSION lz4")
+    except DatabaseError:
         schema_editor.execute(f"ALTER TABLE {table} ALTER COLUMN data SET STORAGE EXTERNAL")
 
 
@@ -31,5 +37,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'packed contacts of runs',
             },
         ),
-        migrations.RunPython(stored_as_is, migrations.RunPython.noop),
+        migrations.RunPython(compressed_with_lz4, migrations.RunPython.noop),
     ]
