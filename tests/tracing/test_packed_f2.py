@@ -1,5 +1,6 @@
 """A large run's F2 stored packed with the run and filed into rows after the commit (tracing/packs.py):
-the same rows as written at once, resumable, complete for every reader that needs the whole run."""
+the same rows as written at once, resumable, complete for every reader that needs the whole run; and the
+export of a large run, read a chunk of contacts at a time as its file is written."""
 
 import io
 
@@ -178,11 +179,12 @@ def test_the_export_and_the_notices_of_a_run_still_being_filed_name_everyone(
     assert selectors.run_filing(run=run) is None  # filed before the plan was made
     run2, _queued = run_packed(market_story["case"], settings, django_capture_on_commit_callbacks)
     sheet, _name = services.run_export(run=run2, actor=officer, fmt="csv", purpose="gọi điện")
+    rows = list(sheet.rows)
     # Every contact living in the officer's commune, one row per exposure: Bình, the seven at the market
     # and Dũng (Châu lives elsewhere).
-    assert len(sheet.rows) == 1 + F2_PEOPLE + 1
+    assert len(rows) == 1 + F2_PEOPLE + 1
     event = AuditEvent.objects.filter(action="tracing.export", target_id=str(run2.pk)).get()
-    assert event.row_count == len(sheet.rows)
+    assert event.row_count == len(rows)
 
 
 def test_a_rerun_carries_over_from_the_whole_previous_run(
@@ -239,3 +241,39 @@ def test_postgresql_compresses_the_packed_value_with_lz4(require_postgres):
             [ContactPack._meta.db_table],
         )
         assert cur.fetchone() == ("x", "l")
+
+
+def test_an_export_reads_its_contacts_a_chunk_at_a_time_and_is_audited_when_written(
+    market_story, make_user, commune, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The same rows in the same order whatever the chunk (an F2 still names the F1 it was reached
+    through when that F1 was read in an earlier chunk); the event is written once the last row is."""
+    officer = make_user(commune=commune)
+    run = services.run_create(case=market_story["case"], policy_name="vn-window-60", degree=2)
+    whole = list(services.export_rows(run=run, actor=officer))
+    assert len(whole) == 1 + F2_PEOPLE + 1 and sum(1 for r in whole if r[13]) == F2_PEOPLE + 1
+    read = []
+    every = services.contacts_with_exposures
+
+    def counted(contacts):
+        read.append(len(contacts := list(contacts)))
+        return every(contacts)
+
+    monkeypatch.setattr(services, "EXPORT_CHUNK", 2)
+    monkeypatch.setattr(services, "contacts_with_exposures", counted)
+    sheet, _name = services.run_export(run=run, actor=officer, fmt="csv", purpose="gọi điện")
+    rows = iter(sheet.rows)
+    first = [next(rows), next(rows)]
+    assert read == [2] and not AuditEvent.objects.filter(action="tracing.export").exists()
+    assert first + list(rows) == whole
+    assert read == [min(2, len(whole) - i) for i in range(0, len(whole), 2)]  # one contact, one row here
+    event = AuditEvent.objects.get(action="tracing.export")
+    assert (event.actor, event.reason, event.row_count) == (officer, "gọi điện", len(whole))
+    # The run page's export job: the file written chunk by chunk inside one audited read of its people.
+    client = login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/tracing/runs/{run.pk}/export/", {"format": "xlsx", "purpose": "báo cáo"})
+    assert f"Đã xuất {len(whole)} dòng" in client.get(started["Location"]).content.decode()
+    job_event = AuditEvent.objects.filter(action="tracing.export").latest("at")
+    assert (job_event.reason, job_event.row_count) == ("báo cáo", len(whole))
+    assert job_event.people_count == len(whole)  # each contact in the file, read once

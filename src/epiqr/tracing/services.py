@@ -1,6 +1,6 @@
 """Writes for tracing: runs, follow-up of contacts, exports and notifications."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -499,18 +499,29 @@ def _through_text(through: list[dict]) -> str:
     )
 
 
-def export_rows(*, run: TracingRun, actor: User) -> list[list]:
-    """One row per exposure of each contact the user may see, times in Vietnam time; an F2's row says
-    through which F1 it was reached (see selectors.contact_sources)."""
-    rows = []
-    contacts = contacts_with_exposures(contact_list_visible_to(user=actor, run=run))
-    sources = contact_sources(user=actor, run=run, contacts=contacts)
-    for c in contacts:
-        station = _("Health station of %(c)s") % {"c": c.commune.name} if c.commune else ""
-        through = _through_text(sources.get(c.pk, []))
-        for e in c.exposures:
-            rows.append(
-                [
+EXPORT_CHUNK = 2000  # contacts read at a time while an export is written
+
+
+def export_rows(
+    *, run: TracingRun, actor: User, each_contact: Callable[[], Any] | None = None
+) -> Iterator[list]:
+    """One row per exposure of each contact the user may see, in the list's order, times in Vietnam time;
+    an F2's row says through which F1 it was reached (see selectors.contact_sources). Read EXPORT_CHUNK
+    contacts at a time as the rows are written: the largest F2 run's export holds half a million rows,
+    2.3 GB of memory when read at once. `each_contact` is called after each contact's rows (a job's
+    progress)."""
+    visible = contact_list_visible_to(user=actor, run=run)
+    ids = list(visible.values_list("pk", flat=True))
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        wanted = ids[start : start + EXPORT_CHUNK]
+        found = visible.in_bulk(wanted)
+        contacts = contacts_with_exposures(found[pk] for pk in wanted if pk in found)
+        sources = contact_sources(user=actor, run=run, contacts=contacts)
+        for c in contacts:
+            station = _("Health station of %(c)s") % {"c": c.commune.name} if c.commune else ""
+            through = _through_text(sources.get(c.pk, []))
+            for e in c.exposures:
+                yield [
                     c.person.full_name,
                     c.person.phone,
                     c.commune.name if c.commune else "",
@@ -527,8 +538,27 @@ def export_rows(*, run: TracingRun, actor: User) -> list[list]:
                     through,
                     f"#{c.pk}",
                 ]
-            )
-    return rows
+            if each_contact is not None:
+                each_contact()
+
+
+def _audited_export(
+    rows: Iterator[list], *, run: TracingRun, actor: User, purpose: str, fmt: str
+) -> Iterator[list]:
+    """The rows as they are written; the export audited with its purpose once the last one is (its row
+    count known then). Inside a request or job's audited read, that read's one event carries it."""
+    count = 0
+    for row in rows:
+        count += 1
+        yield row
+    audit.read_event(
+        actor=actor,
+        action="tracing.export",
+        target=run,
+        reason=purpose,
+        row_count=count,
+        detail={"format": fmt},
+    )
 
 
 def export_request_clean(*, fmt: str, purpose: str) -> str:
@@ -542,20 +572,21 @@ def export_request_clean(*, fmt: str, purpose: str) -> str:
     return purpose[:300]
 
 
-def run_export(*, run: TracingRun, actor: User, fmt: str, purpose: str) -> tuple[Sheet, str]:
-    """The contact list as a sheet for the shared export writer (sheet, file name); audited with its
-    purpose."""
+def run_export(
+    *, run: TracingRun, actor: User, fmt: str, purpose: str, each_contact: Callable[[], Any] | None = None
+) -> tuple[Sheet, str]:
+    """The contact list as a sheet for the shared export writer (sheet, file name), its rows read as the
+    file is written (export_rows) and audited with its purpose when the last is: write the file inside
+    the audited read (a request's, or a job's `audit.reading`)."""
     purpose = export_request_clean(fmt=fmt, purpose=purpose)
     if not run_contacts_whole(run=run):
         note_write()  # the contacts just filed, or not on the replica yet, are read from the primary
-    rows = export_rows(run=run, actor=actor)
-    audit.read_event(
+    rows = _audited_export(
+        export_rows(run=run, actor=actor, each_contact=each_contact),
+        run=run,
         actor=actor,
-        action="tracing.export",
-        target=run,
-        reason=purpose,
-        row_count=len(rows),
-        detail={"format": fmt},
+        purpose=purpose,
+        fmt=fmt,
     )
     sheet = Sheet(title=f"F0-{run.case_id}", header=[str(h) for h in _export_headers()], rows=rows)
     return sheet, f"truy-vet-{run.pk}.{fmt}"
