@@ -277,3 +277,28 @@ def test_an_export_reads_its_contacts_a_chunk_at_a_time_and_is_audited_when_writ
     job_event = AuditEvent.objects.filter(action="tracing.export").latest("at")
     assert (job_event.reason, job_event.row_count) == ("báo cáo", len(whole))
     assert job_event.people_count == len(whole)  # each contact in the file, read once
+
+
+def test_an_exported_f2_names_the_first_three_f1s_it_was_reached_through_and_counts_the_rest(
+    world, at, visit, case_of, make_user, commune
+):
+    """Hà met four F1s at the market: the row names the three she met first and says one more (every one
+    stays on the API's contact)."""
+    w = world
+    fourth = PersonFactory(full_name="Vũ Thị Thử", commune=w["binh"].commune)
+    f1s = [w["binh"], w["chau"], w["dung"], fourth]
+    visit(w["f0"], w["cafe"], at(10), at(11))
+    for i, person in enumerate(f1s):
+        visit(person, w["cafe"], at(10, 5 + i), at(10, 50))
+        visit(person, w["market"], at(15, 5 * i), at(15, 50))
+    visit(w["ha"], w["market"], at(15, 1), at(15, 45))
+    run = services.run_create(case=case_of(w["f0"]), policy_name="vn-window-60", degree=2)
+    officer = make_user(commune=commune)
+    rows = [r for r in services.export_rows(run=run, actor=officer) if r[0] == "Hoàng Thu Hà"]
+    assert len(rows) == 4 and len({r[13] for r in rows}) == 1  # a row per F1 met, the same cell on each
+    ha = rows[0]
+    f1_contacts = dict(Contact.objects.filter(run=run, degree=1).values_list("person_id", "pk"))
+    assert ha[13] == (
+        f"Trần Thị Bình (#{f1_contacts[w['binh'].pk]}); #{f1_contacts[w['chau'].pk]}; "
+        f"Phạm Quốc Dũng (#{f1_contacts[w['dung'].pk]}); và 1 người khác"
+    )  # Châu lives in another commune: the officer sees her reference, not her name
