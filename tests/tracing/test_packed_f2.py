@@ -216,7 +216,7 @@ def test_deleting_a_run_still_being_filed_takes_its_pack_and_files_nothing(
 
 
 def test_the_run_page_and_the_api_say_the_f2_is_being_filed(
-    market_story, settings, django_capture_on_commit_callbacks, make_user, commune, api_client
+    market_story, settings, django_capture_on_commit_callbacks, make_user, commune, other_commune, api_client
 ):
     officer = make_user(commune=commune)
     run, queued = run_packed(market_story["case"], settings, django_capture_on_commit_callbacks)
@@ -226,6 +226,11 @@ def test_the_run_page_and_the_api_say_the_f2_is_being_filed(
     assert client.get(f"/api/v1/tracing/runs/{run.pk}").json()["contacts_filed"] == 2
     [listed] = [r for r in client.get("/api/v1/tracing/runs").json()["items"] if r["id"] == run.pk]
     assert listed["contacts_filed"] == 2
+    # An officer of the next commune, who sees the run through Châu, learns nothing of its size.
+    neighbour = make_user(commune=other_commune)
+    theirs = login(neighbour).get(f"/tracing/runs/{run.pk}/").content.decode()
+    assert "vẫn đang được ghi" in theirs and f"/ {F2_PEOPLE + 1}" not in theirs
+    assert api_client(neighbour).get(f"/api/v1/tracing/runs/{run.pk}").json()["contacts_filed"] is None
     queued[0]()
     assert "đang được ghi" not in login(officer).get(f"/tracing/runs/{run.pk}/").content.decode()
     assert client.get(f"/api/v1/tracing/runs/{run.pk}").json()["contacts_filed"] is None

@@ -48,7 +48,8 @@ class TracingRunOut(Schema):
     contacts_filed: int | None = Field(
         None,
         description="while a large run's F2 is being filed into the follow-up lists (seconds after it is "
-        "stored): how many of its contacts are listed so far; null once all are",
+        "stored): how many of its contacts are listed so far; null once all are, and outside the case's "
+        "jurisdiction (like contact_count)",
     )
 
 

@@ -326,7 +326,7 @@ def run_summary(*, run: TracingRun, user: User) -> dict:
         "status": run.status,
         "contact_count": run.contact_count if owned else None,
         "changes": run.changes if owned else None,
-        "contacts_filed": _contacts_filed(run),
+        "contacts_filed": _contacts_filed(run) if owned else None,
     }
 
 
