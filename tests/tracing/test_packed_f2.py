@@ -307,3 +307,21 @@ def test_an_exported_f2_names_the_first_three_f1s_it_was_reached_through_and_cou
         f"Trần Thị Bình (#{f1_contacts[w['binh'].pk]}); #{f1_contacts[w['chau'].pk]}; "
         f"Phạm Quốc Dũng (#{f1_contacts[w['dung'].pk]}); và 1 người khác"
     )  # Châu lives in another commune: the officer sees her reference, not her name
+
+
+def test_with_a_worker_the_pack_is_filed_by_the_worker_not_in_the_request(
+    market_story, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.EPIQR_TRACING_FILE_AT_ONCE = 0
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_create(case=market_story["case"], policy_name="vn-window-60", degree=2)
+    assert selectors.run_filing(run=run).filed == 0  # queued at the commit, not filed in the request
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "epiqr.tracing.services.run_contacts_file_later"
+    # What the worker process does with it (db_worker closes the test's connection when it is done).
+    queued.task.call(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])
+    assert selectors.run_filing(run=run) is None
+    assert Contact.objects.filter(run=run).count() == run.contact_count == 2 + F2_PEOPLE + 1
