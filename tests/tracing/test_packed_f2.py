@@ -325,3 +325,23 @@ def test_with_a_worker_the_pack_is_filed_by_the_worker_not_in_the_request(
     queued.task.call(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])
     assert selectors.run_filing(run=run) is None
     assert Contact.objects.filter(run=run).count() == run.contact_count == 2 + F2_PEOPLE + 1
+
+
+def test_the_api_refuses_an_export_too_long_for_one_request_and_says_where_to_get_it(
+    market_story, make_user, commune, api_client, monkeypatch
+):
+    officer = make_user(commune=commune)
+    run = services.run_create(case=market_story["case"], policy_name="vn-window-60", degree=2)
+    client = api_client(officer)
+    url = f"/api/v1/tracing/runs/{run.pk}/export?format=xlsx&purpose=gọi điện"
+    first = client.get(url)
+    assert first.status_code == 200 and first.getvalue()  # nine contacts in the officer's area
+    monkeypatch.setattr(services, "EXPORT_IN_REQUEST_MAX", 8)
+    refused = client.get(url)
+    assert refused.status_code == 409 and refused.json()["code"] == "export_too_large"
+    assert (
+        "9" in refused.json()["detail"]
+        and f"/api/v1/tracing/runs/{run.pk}/contacts" in refused.json()["detail"]
+    )
+    # The first export was read and audited; the refusal read nobody and leaves no event.
+    assert AuditEvent.objects.filter(action="tracing.export").count() == 1

@@ -178,7 +178,7 @@ _EXPORT_TYPES = {
 
 @router.get(
     "/runs/{run_id}/export",
-    response={200: None, **errors(403, 404)},
+    response={200: None, **errors(403, 404, 409)},
     openapi_extra={"responses": {200: {"description": "The contact list", "content": _EXPORT_TYPES}}},
 )
 @reads_personal_data("tracing.export", target=("tracing.tracingrun", "run_id"), reason="purpose")
@@ -189,9 +189,12 @@ def export_run(
     purpose: str = Query("", max_length=255),
     format: Literal["csv", "xlsx"] = "csv",  # noqa: A002
 ):
-    """The contact list as CSV or XLSX; `purpose` is required and written to the audit log."""
+    """The contact list as CSV or XLSX; `purpose` is required and written to the audit log. A run with
+    more than 20,000 contacts in your area is refused (409, code export_too_large): export it from the
+    run's page, where it is written in the background, or page through /contacts."""
     check_capability(request.user, permissions.EXPORT)
     run = selectors.run_get_visible_to(user=request.user, run_id=run_id)
+    services.export_in_request_check(run=run, actor=request.user)
     sheet, name = services.run_export(run=run, actor=request.user, fmt=format, purpose=purpose)
     return export.response(sheet, fmt=format, filename=name)
 

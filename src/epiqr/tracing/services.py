@@ -573,6 +573,26 @@ def _audited_export(
     )
 
 
+EXPORT_IN_REQUEST_MAX = 20_000  # contacts an export answered within one request may hold
+
+
+def export_in_request_check(*, run: TracingRun, actor: User) -> None:
+    """Conflict when the contacts the user may see are too many to export within one request: the
+    largest F2 run's XLSX takes minutes, past the web workers' timeout (30 s), and the client would get a
+    broken connection. The run page writes such an export as a job."""
+    count = contact_list_visible_to(user=actor, run=run).count()
+    if count > EXPORT_IN_REQUEST_MAX:
+        raise Conflict(
+            _(
+                "This run has %(n)d contacts in your area, too many to export in one request (at most "
+                "%(max)d). Export it from the run's page, where it is written in the background, or read "
+                "it a page at a time (GET /api/v1/tracing/runs/%(run)d/contacts)."
+            )
+            % {"n": count, "max": EXPORT_IN_REQUEST_MAX, "run": run.pk},
+            code="export_too_large",
+        )
+
+
 def export_request_clean(*, fmt: str, purpose: str) -> str:
     """The purpose of an export, stripped; Invalid when it is missing or the format unknown (checked before
     an export job is started, and again when it runs)."""
