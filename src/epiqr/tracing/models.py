@@ -2,7 +2,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from .exposures import StoredExposure, unpack
@@ -91,6 +91,12 @@ class TracingRun(models.Model):
         return _("Run #%(run)s, F0 #%(case)s") % {"run": self.pk, "case": self.case_id}
 
 
+class ContactPackQuerySet(models.QuerySet):
+    def pending(self) -> "ContactPackQuerySet":
+        """Packs not filed whole yet (ContactPack.pending, as a query)."""
+        return self.filter(filed__lt=F("total"))
+
+
 class ContactPack(models.Model):
     """A large run's F2 as run_create stored it, packed (tracing/packs.py), until it is filed into
     Contact rows: `filed` of `total` so far, a chunk per transaction (services.run_contacts_file). Kept
@@ -103,6 +109,8 @@ class ContactPack(models.Model):
     filed = models.PositiveIntegerField(_("contacts filed"), default=0)
     data = models.BinaryField(default=bytes, editable=False)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+
+    objects = ContactPackQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("packed contacts of a run")

@@ -68,9 +68,7 @@ def run_list_visible_to(*, user: User, case_id: int | None = None) -> QuerySet[T
     (`owned` False; see run_payload and the run page)."""
     qs = TracingRun.objects.select_related("case__person", "ran_by").annotate(
         contacts_unfiled=Subquery(
-            ContactPack.objects.filter(run=OuterRef("pk"), filed__lt=F("total")).values(
-                left=F("total") - F("filed")
-            )[:1]
+            ContactPack.objects.pending().filter(run=OuterRef("pk")).values(left=F("total") - F("filed"))[:1]
         )
     )
     if case_id is not None:
@@ -255,8 +253,7 @@ def contacts_with_exposures(contacts: Iterable[Contact]) -> list[Contact]:
 def run_filing(*, run: TracingRun) -> ContactPack | None:
     """The run's packed F2 while it is being filed into the follow-up lists (its `filed` of `total`),
     or None once every contact is a row (or the run was never packed)."""
-    pack = ContactPack.objects.defer("data").filter(run_id=run.pk).first()
-    return pack if pack is not None and pack.pending else None
+    return ContactPack.objects.pending().defer("data").filter(run_id=run.pk).first()
 
 
 def run_commune(run: TracingRun) -> int | None:

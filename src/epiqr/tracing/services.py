@@ -45,6 +45,7 @@ from .selectors import (
     policy_engine,
     policy_get,
     run_contact_degrees,
+    run_filing,
     run_followed_contacts,
 )
 
@@ -264,8 +265,7 @@ def run_contacts_whole(*, run: TracingRun) -> bool:
     Whether the replica, where such reads may go, already holds every contact (False: read the primary)."""
     filed = run_contacts_file(run_id=run.pk)
     with replica_ok(own_writes=False):
-        pack = ContactPack.objects.defer("data").filter(run_id=run.pk).first()
-    return not filed and (pack is None or not pack.pending)
+        return not filed and run_filing(run=run) is None
 
 
 @transaction.atomic
