@@ -4,11 +4,20 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from epiqr.api import api
+from epiqr.api import api, bearer_direct
+from epiqr.checkins import api as checkins_api
 from epiqr.core import views as core_views
 from epiqr.core.domains import DOMAINS, domain_modules
 
 urlpatterns = [
+    # The stations' scans, the busiest route, first and straight to their view (epiqr.api.bearer_direct).
+    path(
+        "api/v1/checkins/scan",
+        bearer_direct(
+            checkins_api.scan, route="checkins/scan", method="POST", guards=checkins_api.SCAN_GUARDS
+        ),
+    ),
+    path("api/v1/", api.urls),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
@@ -19,7 +28,6 @@ urlpatterns = [
         login_not_required(RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     ),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
     path("jobs/", include("epiqr.core.urls", namespace="jobs")),
     path("trust/", include("epiqr.core.trust_urls", namespace="trust")),
     path("", include("epiqr.checkins.public_urls", namespace="public")),

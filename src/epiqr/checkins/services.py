@@ -23,6 +23,7 @@ from epiqr.accounts.models import User
 from epiqr.cases.selectors import case_person_ids_among
 from epiqr.core import panels
 from epiqr.core.errors import Invalid, NotFound
+from epiqr.core.rows import loaded
 from epiqr.core.text import initials
 from epiqr.core.timeutil import now
 from epiqr.people.models import Device
@@ -277,14 +278,19 @@ def _scan_in_one_statement(
             venue_id=venue_id, person_id=person.pk, at=at, has_symptoms=has_symptoms, unless_isolated=True
         )
     else:
-        checkin = CheckIn(
-            id=checkin_id,
-            venue_id=venue_id,
-            person_id=person.pk,
-            checked_in_at=at,
-            method=method,
-            client_id=key,
-            has_symptoms=has_symptoms,
+        checkin = loaded(
+            CheckIn,
+            {
+                "id": checkin_id,
+                "venue_id": venue_id,
+                "person_id": person.pk,
+                "checked_in_at": at,
+                "checked_out_at": None,
+                "method": method,
+                "client_id": key,
+                "has_symptoms": has_symptoms,
+            },
+            using=connection.alias,
         )
         rec = Recorded(checkin, False)
     return _outcome(person=person, created=False, rec=rec)

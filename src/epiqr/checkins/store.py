@@ -5,6 +5,7 @@ a parity test that runs on both databases. The table name comes from `CheckIn._m
 isolation rule from `cases.selectors.case_active_exists_sql`, never spelled here.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,11 +103,29 @@ def visit_insert(
     return None if row is None else row[0]
 
 
+@functools.lru_cache(maxsize=64)
+def _scan_statement(person_sql: str, isolated_sql: str, key_sql: str) -> str:
+    """scan_insert's text around its parts: a handful of shapes (one per kind of card and blank), each
+    composed once per process."""
+    table = CheckIn._meta.db_table
+    cols = ", ".join(f"p.{c}" for c in person_scan_columns())
+    return (
+        f"WITH p AS ({person_sql}), ins AS ("
+        f"INSERT INTO {table} ({COLUMNS}) "
+        f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = (SELECT id FROM p) AND c.venue_id = %s "
+        f"AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
+        f"RETURNING id, client_id) "
+        f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
+    )
+
+
 def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: bool | None) -> tuple | None:
     """PostgreSQL: the person a known card names and its visit, in one statement (person by card,
     isolation, duplicate window, visit key, insert). The person's row (people.selectors.person_scan_columns)
     followed by the new check-in's id and client id (both None when nothing was stored), or None when
-    the card needs the two-step path (unknown, new document, a blank to fill).
+    the card needs the two-step path (unknown, new document, a blank to fill). `at` is aware
+    (checkins.rules.checkin_time_check).
 
     Replaces person_from_scan plus visit_insert (two to four round trips); parity:
     tests/checkins/test_scan_one_statement.py."""
@@ -118,30 +137,21 @@ def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: 
     # their indexes by it (as a join column, the window probe read the venue's whole window).
     isolated_sql, isolated_params = case_active_exists_sql(person_column="(SELECT id FROM p)")
     key_sql, key_params = visit_key_sql(venue_id=venue_id, person_column="p.id", at=at)
-    table = CheckIn._meta.db_table
-    f_time = CheckIn._meta.get_field("checked_in_at")
-    cols = ", ".join(f"p.{c}" for c in person_scan_columns())
-    sql = (
-        f"WITH p AS ({person_sql}), ins AS ("
-        f"INSERT INTO {table} ({COLUMNS}) "
-        f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = (SELECT id FROM p) AND c.venue_id = %s "
-        f"AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
-        f"RETURNING id, client_id) "
-        f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
-    )
+    # PostgreSQL only, so the times go to psycopg as they are (aware datetimes; the field's own
+    # preparation is for SQLite's text and cost more than composing the rest of the statement).
     params = [
         *person_params,
         venue_id,
-        f_time.get_db_prep_save(at, connection),
+        at,
         method,
         *key_params,
         has_symptoms,
         venue_id,
-        f_time.get_db_prep_save(at - DUPLICATE_WINDOW, connection),
-        f_time.get_db_prep_save(at + DUPLICATE_WINDOW, connection),
+        at - DUPLICATE_WINDOW,
+        at + DUPLICATE_WINDOW,
         *isolated_params,
     ]
+    sql = _scan_statement(person_sql, isolated_sql, key_sql)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone()

@@ -65,6 +65,10 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every request (json.loads with an option builds a new one a call).
+_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+
+
 def json_loads(raw: bytes, *, check_text: bool = True) -> Any:
     """The JSON document in `raw`, or BadRequest saying why it cannot be accepted. `check_text=False`
     leaves NUL and lone surrogates inside strings to the caller, which then must judge every string
@@ -72,7 +76,7 @@ def json_loads(raw: bytes, *, check_text: bool = True) -> Any:
     refusing a thousand good ones)."""
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text, parse_constant=_no_constants)
+        data = _DECODER.decode(text)
     except RecursionError as exc:
         raise _too_deep() from exc
     except (UnicodeDecodeError, ValueError) as exc:

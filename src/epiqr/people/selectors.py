@@ -16,6 +16,7 @@ from epiqr.accounts.selectors import commune_filter, jurisdiction_filter, user_i
 from epiqr.core.errors import Forbidden, Invalid, NotFound
 from epiqr.core.lists import Filter, FilterKind, ListSpec, Sort
 from epiqr.core.pgsql import array_literal, int_array_literal
+from epiqr.core.rows import loaded
 from epiqr.core.text import fold, normalise_name
 from epiqr.geo.models import Commune
 
@@ -148,7 +149,7 @@ def commune_for_registration(*, user: User, code: int | None) -> Commune | None:
 # --- hot paths (check-in scans, batches, imports): one narrow query each, no ORM query building -------
 
 # The columns a scan answer and the station screen use; the rest load on access.
-_SCAN_FIELDS = tuple(  # in the model's field order, as Model.from_db expects
+_SCAN_FIELDS = tuple(  # in the model's field order
     f.attname
     for f in Person._meta.concrete_fields
     if f.attname
@@ -169,10 +170,10 @@ _BLANKS = ("birth_date", "birth_year", "sex", "address", "phone")
 
 
 def _person_from_row(row) -> Person:
-    person = Person.from_db(connection.alias, list(_SCAN_FIELDS), list(row))
-    if not isinstance(person.public_id, uuid.UUID):  # SQLite keeps it as 32 hex characters
-        person.public_id = uuid.UUID(person.public_id)
-    return person
+    values = dict(zip(_SCAN_FIELDS, row, strict=True))
+    if not isinstance(values["public_id"], uuid.UUID):  # SQLite keeps it as 32 hex characters
+        values["public_id"] = uuid.UUID(values["public_id"])
+    return loaded(Person, values, using=connection.alias)
 
 
 def person_for_scanned_document(*, doc) -> Person | None:
