@@ -95,3 +95,22 @@ def test_personal_qr_current_and_replaced(owner_api, venue, owner, checkins):
     r = scan(owner_api, venue, person_personal_qr(person=person))
     assert r.status_code == 200 and r.json()["status"] == "ok"
     assert r.json()["person"]["public_id"] == public_id
+
+
+@pytest.mark.parametrize("minutes", [(-2, 2), (2, -2), (-4, 0)])
+def test_the_window_reaches_across_local_midnight(owner_api, venue, checkins, minutes):
+    """The statement names the window's local days as constant bounds (so a prepared plan locks only
+    their partitions): a visit just before midnight still makes one just after it a duplicate."""
+    from epiqr.core.timeutil import local_today, start_of_local_day
+
+    midnight = start_of_local_day(local_today() - timedelta(days=1))
+    payload = cccd_payload()
+    scan(owner_api, venue, payload)  # registers the person: the scans below are known cards
+    checkins.all().delete()
+    first, second = (midnight + timedelta(minutes=m) for m in minutes)
+    a = scan(owner_api, venue, payload, scanned_at=first.isoformat()).json()
+    b = scan(owner_api, venue, payload, scanned_at=second.isoformat()).json()
+    assert a["status"] == "ok" and b["status"] == "duplicate" and b["checkin_id"] == a["checkin_id"]
+    assert checkins.count() == 1
+    far = scan(owner_api, venue, payload, scanned_at=(midnight + timedelta(minutes=20)).isoformat()).json()
+    assert far["status"] == "ok" and checkins.count() == 2

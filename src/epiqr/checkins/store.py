@@ -8,7 +8,7 @@ isolation rule from `cases.selectors.case_active_exists_sql`, never spelled here
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 
@@ -20,6 +20,7 @@ from epiqr.core.pgsql import (
     time_array_literal,
     uuid_array_literal,
 )
+from epiqr.core.timeutil import local, start_of_local_day
 from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
 
 from .models import CheckIn, Method
@@ -103,8 +104,17 @@ def visit_insert(
     return None if row is None else row[0]
 
 
+def _days_around(at: datetime) -> str:
+    """The local days of the duplicate window around `at` as constant bounds of checked_in_at: a
+    prepared statement's plan then names only those days' partitions (with parameters alone it names
+    every partition, locked on each scan and pruned only when run). The text changes once a day."""
+    first = start_of_local_day(local(at - DUPLICATE_WINDOW).date())
+    after = start_of_local_day(local(at + DUPLICATE_WINDOW).date() + timedelta(days=1))
+    return f"c.checked_in_at >= '{first.isoformat()}' AND c.checked_in_at < '{after.isoformat()}'"
+
+
 @functools.lru_cache(maxsize=64)
-def _scan_statement(person_sql: str, isolated_sql: str, key_sql: str) -> str:
+def _scan_statement(person_sql: str, isolated_sql: str, key_sql: str, days_sql: str) -> str:
     """scan_insert's text around its parts: a handful of shapes (one per kind of card and blank), each
     composed once per process."""
     table = CheckIn._meta.db_table
@@ -114,7 +124,7 @@ def _scan_statement(person_sql: str, isolated_sql: str, key_sql: str) -> str:
         f"INSERT INTO {table} ({COLUMNS}) "
         f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = (SELECT id FROM p) AND c.venue_id = %s "
-        f"AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
+        f"AND {days_sql} AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
         f"RETURNING id, client_id) "
         f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
     )
@@ -151,7 +161,7 @@ def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: 
         at + DUPLICATE_WINDOW,
         *isolated_params,
     ]
-    sql = _scan_statement(person_sql, isolated_sql, key_sql)
+    sql = _scan_statement(person_sql, isolated_sql, key_sql, _days_around(at))
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone()
