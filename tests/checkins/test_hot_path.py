@@ -66,7 +66,11 @@ def test_requests_get_their_own_user_object(owner):
     raw = api_token_create(user=owner, name="station")
     first = api_token_authenticate(raw=raw)
     first.role = Role.ADMIN  # a request changing its user must not leak into the next request
-    assert api_token_authenticate(raw=raw).role == Role.VENUE_OWNER
+    first.commune  # noqa: B018 - loads and caches the related row on this request's copy only
+    second = api_token_authenticate(raw=raw)
+    assert second.role == Role.VENUE_OWNER
+    assert second._state is not first._state and "commune" not in second._state.fields_cache
+    assert second == owner and not second._state.adding
 
 
 # --- venues ----------------------------------------------------------------------------------------

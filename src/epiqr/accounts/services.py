@@ -6,6 +6,7 @@ import time
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -183,10 +184,13 @@ _clock = time.monotonic
 
 
 def _private_copy(user: User) -> User:
-    """A copy of a cached user for one request: copy.copy's result (Django's own copying state: a fresh
-    model state, its related-object cache copied), without the trip through the pickling protocol."""
+    """A copy of a cached user for one request: its field values and a model state of its own (related
+    objects load again on access), without the trip through copy's pickling protocol."""
     clone = User.__new__(User)
-    clone.__dict__.update(user.__getstate__())
+    values = user.__dict__.copy()
+    state = values["_state"] = ModelState()
+    state.db, state.adding = user._state.db, user._state.adding
+    clone.__dict__ = values
     return clone
 
 

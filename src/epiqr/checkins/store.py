@@ -8,7 +8,7 @@ isolation rule from `cases.selectors.case_active_exists_sql`, never spelled here
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
@@ -108,8 +108,15 @@ def _days_around(at: datetime) -> str:
     """The local days of the duplicate window around `at` as constant bounds of checked_in_at: a
     prepared statement's plan then names only those days' partitions (with parameters alone it names
     every partition, locked on each scan and pruned only when run). The text changes once a day."""
-    first = start_of_local_day(local(at - DUPLICATE_WINDOW).date())
-    after = start_of_local_day(local(at + DUPLICATE_WINDOW).date() + timedelta(days=1))
+    return _days_around_minute(int(at.timestamp()) // 60)
+
+
+@functools.lru_cache(maxsize=4)
+def _days_around_minute(minute: int) -> str:
+    # Local midnights fall on whole minutes, so every moment of a minute has the days of its start.
+    start = datetime.fromtimestamp(minute * 60, tz=UTC)
+    first = start_of_local_day(local(start - DUPLICATE_WINDOW).date())
+    after = start_of_local_day(local(start + DUPLICATE_WINDOW).date() + timedelta(days=1))
     return f"c.checked_in_at >= '{first.isoformat()}' AND c.checked_in_at < '{after.isoformat()}'"
 
 
