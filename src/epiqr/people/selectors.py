@@ -1,5 +1,6 @@
 """Reads of the person registry, always narrowed to what the user may see."""
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -282,9 +283,9 @@ def person_scan_match_sql(*, doc) -> tuple[str, list] | None:
     """A SELECT of the scan columns (`person_scan_columns`) of the person a parsed payload names, under the
     rule of person_for_scanned_document, for a caller that joins it into its own statement; it returns
     no row when that function would return None. None when the payload cannot be matched this way."""
-    person_cols = ", ".join(f"p.{c}" for c in _SCAN_FIELDS)
-    table = Person._meta.db_table
     if doc.kind == KIND_EPIQR:
+        person_cols = ", ".join(f"p.{c}" for c in _SCAN_FIELDS)
+        table = Person._meta.db_table
         try:
             public_id = uuid.UUID(str(doc.person_public_id))
         except ValueError:
@@ -297,14 +298,23 @@ def person_scan_match_sql(*, doc) -> tuple[str, list] | None:
     keys = [(str(kind), number) for kind, number, _issued in _document_keys(doc)]
     if not keys:
         return None
+    filled = tuple(bool(getattr(doc, name)) for name in _BLANKS)
+    return _person_scan_sql(len(keys), filled), [v for key in keys for v in key]
+
+
+@functools.lru_cache(maxsize=64)
+def _person_scan_sql(key_count: int, filled: tuple[bool, ...]) -> str:
+    """person_scan_match_sql's text for a card proving `key_count` documents and filling the blanks
+    marked in `filled` (in _BLANKS' order): a few shapes, each composed once per process."""
+    person_cols = ", ".join(f"p.{c}" for c in _SCAN_FIELDS)
+    table = Person._meta.db_table
     docs = IdentityDocument._meta.db_table
     # The person the strongest document names, and every other document the card proves is stored.
     join = f"JOIN {docs} d ON d.person_id = p.id AND d.kind = %s AND d.number = %s"
-    conditions = [f"EXISTS (SELECT 1 FROM {docs} WHERE kind = %s AND number = %s)" for _key in keys[1:]]
-    params: list = [v for key in keys for v in key]
+    conditions = [f"EXISTS (SELECT 1 FROM {docs} WHERE kind = %s AND number = %s)"] * (key_count - 1)
     # A scan that would fill a blank takes the full path.
-    for name in _BLANKS:
-        if getattr(doc, name):
+    for name, fills in zip(_BLANKS, filled, strict=True):
+        if fills:
             column = Person._meta.get_field(name)
             if isinstance(column, models.CharField):
                 conditions.append(f"p.{name} <> ''")
@@ -315,7 +325,7 @@ def person_scan_match_sql(*, doc) -> tuple[str, list] | None:
                     else f"p.{name} IS NOT NULL"
                 )
     where = " AND ".join(conditions) or "true"
-    return f"SELECT {person_cols} FROM {table} p {join} WHERE {where}", params
+    return f"SELECT {person_cols} FROM {table} p {join} WHERE {where}"
 
 
 def person_scan_columns() -> tuple[str, ...]:
