@@ -231,8 +231,7 @@ def prefill(connection, venues, person_ids, rows, seed):
                         "import",
                     )
                 )
-    # VACUUM as well: left to autovacuum, the new rows' first vacuum ran during the rounds (a round
-    # 25-30% slower, always the same one: the second scan round, seconds after the prefill).
+    # VACUUM as well, so that autovacuum's first pass over the new rows cannot fall inside the rounds.
     with connection.cursor() as cur:
         cur.execute("VACUUM (ANALYZE) checkins_checkin")
     print(f"prefill: {rows} rows in {time.time() - t0:.0f} s")
