@@ -131,7 +131,7 @@ def _dispatch(text: str, today: date) -> ParsedDocument:
     if len(fields) >= 3 and (_NATIONAL_DATE.fullmatch(fields[2].strip()) or "*" in head):
         return parse_national_qr(text, today=today)
     if _DIGITS.fullmatch(head) and len(head) in (9, 12):
-        return parse_cccd(text, today=today)
+        return _cccd(fields, today)  # the text is checked above
     if _DIGITS.fullmatch(head) and len(fields) == 1:
         raise ParseError(
             "truncated",
@@ -151,7 +151,11 @@ def parse_cccd(text: str, *, today: date | None = None) -> ParsedDocument:
     """Chip ID card QR: number|old CMND|Full Name|DDMMYYYY|Nam/Nữ|address|issue date[|more fields (2024)]."""
     today = today or date.today()
     _check_not_mangled(text)
-    fields = [f.strip() for f in text.strip().split("|")]
+    return _cccd(text.split("|"), today)
+
+
+def _cccd(raw_fields: list[str], today: date) -> ParsedDocument:
+    fields = [f.strip() for f in raw_fields]
     if len(fields) < CCCD_MIN_FIELDS:
         raise ParseError(
             "truncated",
