@@ -29,6 +29,11 @@ def main():
     ap.add_argument("--rows", type=int, default=500_000, help="check-ins already in the table")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--breakdown-only", action="store_true", help="only the in-process step timings")
+    ap.add_argument(
+        "--in-process",
+        action="store_true",
+        help="both views through Django's WSGI handler in this process (no HTTP): wall and Python CPU",
+    )
     args = ap.parse_args()
 
     django_setup()
@@ -50,6 +55,9 @@ def main():
     rng = random.Random(args.seed)
     if args.breakdown_only:
         breakdown(token, _owner, venues, payloads, person_ids, rng)
+        return
+    if args.in_process:
+        in_process(token, venues, payloads, person_ids, rng, requests=args.requests, rounds=args.rounds)
         return
     pairs = [(vi, pi) for vi in range(len(venues)) for pi in range(len(payloads))]
     rng.shuffle(pairs)
@@ -125,6 +133,80 @@ def main():
         f"rows stored by the scan API (incl. 100 warm-up): {stored} (expected {args.rounds * args.requests + 100})"
     )
     breakdown(token, _owner, venues, payloads, person_ids, rng)
+
+
+def in_process(token, venues, payloads, person_ids, rng, *, requests, rounds):
+    """The same two requests through Django's WSGI handler, no server: wall time and this process's CPU
+    time (the Python, psycopg included) per request, rounds alternated; what is left of the wall time is
+    the database's."""
+    import io
+    import json
+    import os
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.checkins_settings"
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+
+    settings.ROOT_URLCONF = "bench.bare_urls"
+    handler = WSGIHandler()
+    pairs = [(vi, pi) for vi in range(len(venues)) for pi in range(len(payloads))]
+    rng.shuffle(pairs)
+    pairs_iter = iter(pairs)
+
+    def call(path, body, auth=""):
+        raw = json.dumps(body).encode()
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(raw)),
+            "wsgi.input": io.BytesIO(raw),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": io.StringIO(),
+        }
+        if auth:
+            environ["HTTP_AUTHORIZATION"] = auth
+        status = []
+        answer = handler(environ, lambda s, h, e=None: status.append(s))
+        b"".join(answer)
+        answer.close()
+        if not status[0].startswith("200"):
+            raise SystemExit(f"{path}: {status[0]}")
+
+    def bare():
+        vi, pi = next(pairs_iter)
+        call("/bench/bare-insert", {"venue_id": venues[vi].pk, "person_id": person_ids[pi]})
+
+    def scan():
+        vi, pi = next(pairs_iter)
+        call("/api/v1/checkins/scan", {"venue": venues[vi].code, "payload": payloads[pi]}, f"Bearer {token}")
+
+    for _ in range(200):
+        bare()
+        scan()
+    wall: dict[str, list[float]] = {"bare": [], "scan": []}
+    cpu: dict[str, list[float]] = {"bare": [], "scan": []}
+    for r in range(rounds):
+        for kind, fn in (("bare", bare), ("scan", scan)) if r % 2 == 0 else (("scan", scan), ("bare", bare)):
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(requests):
+                fn()
+            wall[kind].append((time.perf_counter() - t0) / requests * 1e6)
+            cpu[kind].append((time.process_time() - c0) / requests * 1e6)
+    per_round = [b / s for b, s in zip(wall["bare"], wall["scan"], strict=True)]
+    print(f"in process, {rounds} rounds x {requests} requests a kind (medians, per request):")
+    for kind in ("bare", "scan"):
+        w, c = median(wall[kind]), median(cpu[kind])
+        print(f"  {kind:5} wall {w:6.0f} us   Python CPU {c:6.0f} us   the rest (database) {w - c:5.0f} us")
+    print(
+        f"  bare / scan: {median(wall['bare']) / median(wall['scan']):.0%} "
+        f"(median of per-round ratios {median(per_round):.0%})"
+    )
 
 
 def breakdown(token, owner, venues, payloads, person_ids, rng, n=300):
