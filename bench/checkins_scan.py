@@ -141,13 +141,11 @@ def in_process(token, venues, payloads, person_ids, rng, *, requests, rounds):
     the database's."""
     import io
     import json
-    import os
 
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.checkins_settings"
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
 
-    settings.ROOT_URLCONF = "bench.bare_urls"
+    settings.ROOT_URLCONF = "bench.bare_urls"  # the bench server's URLs: the product's and the bare view
     handler = WSGIHandler()
     pairs = [(vi, pi) for vi in range(len(venues)) for pi in range(len(payloads))]
     rng.shuffle(pairs)

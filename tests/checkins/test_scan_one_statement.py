@@ -114,3 +114,11 @@ def test_the_window_reaches_across_local_midnight(owner_api, venue, checkins, mi
     assert checkins.count() == 1
     far = scan(owner_api, venue, payload, scanned_at=(midnight + timedelta(minutes=20)).isoformat()).json()
     assert far["status"] == "ok" and checkins.count() == 2
+
+
+def test_the_window_is_whole_minutes():
+    """store._days_around names the window's days once per minute: right only while the window is whole
+    minutes (a local midnight then never falls inside a minute's shifted window)."""
+    from epiqr.checkins.rules import DUPLICATE_WINDOW
+
+    assert DUPLICATE_WINDOW > timedelta(0) and DUPLICATE_WINDOW % timedelta(minutes=1) == timedelta(0)

@@ -113,7 +113,8 @@ def _days_around(at: datetime) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _days_around_minute(minute: int) -> str:
-    # Local midnights fall on whole minutes, so every moment of a minute has the days of its start.
+    # Local midnights fall on whole minutes and the window is whole minutes (tested), so every moment
+    # of a minute has the days of the minute's start.
     start = datetime.fromtimestamp(minute * 60, tz=UTC)
     first = start_of_local_day(local(start - DUPLICATE_WINDOW).date())
     after = start_of_local_day(local(start + DUPLICATE_WINDOW).date() + timedelta(days=1))
