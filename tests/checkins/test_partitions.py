@@ -1,6 +1,7 @@
 """The check-in table partitioned by local day on PostgreSQL (checkins/partitions.py): rows land in their
 day, partitions are created ahead and take the rows waiting for them, retention drops whole days, the
-per-item idempotency key holds across days, and an existing table migrates without losing a row."""
+per-item idempotency key holds (a phone's across days, a live visit's in its day's partition), and an
+existing table migrates without losing a row."""
 
 import uuid
 from datetime import timedelta
@@ -10,7 +11,15 @@ from django.db import connection
 from django.utils import timezone
 
 from epiqr.checkins import partitions, tasks
-from epiqr.checkins.models import CheckIn, CheckInReceipt, DeviceCheckIn, VenueDailyCount
+from epiqr.checkins.models import (
+    LIVE_METHODS,
+    CheckIn,
+    CheckInReceipt,
+    DeviceCheckIn,
+    Method,
+    VenueDailyCount,
+)
+from epiqr.checkins.rules import visit_key
 from epiqr.checkins.services import checkins_purge
 from epiqr.checkins.store import Row, rows_insert, rows_stored
 from epiqr.core.timeutil import local, local_today, start_of_local_day
@@ -31,10 +40,31 @@ def _names() -> set[str]:
     return {p.name for p in partitions.partitions_list()}
 
 
-def _visit(venue, person, at, client_id=None) -> CheckIn:
+def _visit(venue, person, at, client_id=None, method=Method.SELF) -> CheckIn:
     return CheckIn.objects.create(
-        venue=venue, person=person, checked_in_at=at, method="self", client_id=client_id
+        venue=venue, person=person, checked_in_at=at, method=method, client_id=client_id
     )
+
+
+def _client_keys() -> dict[str, bool]:
+    """{partition: whether it has its own unique index on client_id alone}."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, bool_or(x.indisunique AND x.indisvalid AND x.indnatts = 1 AND a.attname = 'client_id') "
+            "FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+            "LEFT JOIN pg_index x ON x.indrelid = c.oid "
+            "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = x.indkey[0] "
+            "WHERE h.inhparent = to_regclass(%s) GROUP BY c.relname",
+            [partitions.TABLE],
+        )
+        return {name: bool(unique) for name, unique in cur.fetchall()}
+
+
+def _receipted(venue, person, method) -> bool:
+    """Whether a new row of `method` takes a receipt now."""
+    key = uuid.uuid4()
+    assert list(rows_insert([Row(0, key, venue.pk, person.pk, timezone.now(), None, method)])) == [key]
+    return CheckInReceipt.objects.filter(client_id=key).exists()
 
 
 def test_sqlite_keeps_the_plain_table(db):
@@ -85,13 +115,14 @@ def test_retention_drops_whole_days_with_their_phone_links_and_receipts(require_
     old_day = today - timedelta(days=30)
     partitions.partition_create(day=old_day)
     person, device = PersonFactory(), Device.objects.create(key_hash="a" * 64)
+    batch = Method.BATCH  # keys a phone chose: each takes a receipt
     old = [
-        _visit(venue, person, start_of_local_day(old_day) + timedelta(hours=h), client_id=uuid.uuid4())
+        _visit(venue, person, start_of_local_day(old_day) + timedelta(hours=h), uuid.uuid4(), batch)
         for h in (8, 12, 20)
     ]
     DeviceCheckIn.objects.create(checkin_id=old[0].pk, device=device)
-    in_default = _visit(venue, person, timezone.now().replace(year=2021), client_id=uuid.uuid4())
-    recent = _visit(venue, person, timezone.now() - timedelta(days=2), client_id=uuid.uuid4())
+    in_default = _visit(venue, person, timezone.now().replace(year=2021), uuid.uuid4(), batch)
+    recent = _visit(venue, person, timezone.now() - timedelta(days=2), uuid.uuid4(), batch)
     DeviceCheckIn.objects.create(checkin_id=recent.pk, device=device)
 
     report = checkins_purge()
@@ -120,57 +151,89 @@ def test_a_client_id_is_stored_once_whatever_the_day(require_postgres, venue):
     assert list(rows_insert([again])) == [key]
 
 
+def test_a_live_visit_key_is_held_by_its_day_and_takes_no_receipt(require_postgres, venue):
+    """A live visit's key names a 5-minute slot, so its day partition's unique index holds it: a second
+    row with the key in that day is not stored, and no receipt is written for it."""
+    person = PersonFactory()
+    at = timezone.now() - timedelta(hours=1)
+    key = visit_key(venue_id=venue.pk, person_id=person.pk, at=at)
+    assert set(LIVE_METHODS) == {Method.SELF, Method.STAFF}
+    for method in LIVE_METHODS:
+        CheckIn.objects.filter(client_id=key).delete()
+        first = rows_insert([Row(0, key, venue.pk, person.pk, at, None, method)])
+        assert list(first) == [key]
+        assert rows_insert([Row(0, key, venue.pk, person.pk, at + timedelta(seconds=30), None, method)]) == {}
+        assert CheckIn.objects.filter(client_id=key).count() == 1
+    assert not CheckInReceipt.objects.filter(client_id=key).exists()
+    phone_key = uuid.uuid4()
+    rows_insert([Row(0, phone_key, venue.pk, person.pk, at, None, Method.BATCH)])
+    assert CheckInReceipt.objects.filter(client_id=phone_key).exists()
+    assert all(_client_keys().values()) and partitions.DEFAULT in _client_keys()
+
+
 def test_moving_a_check_in_to_another_day_keeps_it(require_postgres, venue):
-    visit = _visit(venue, PersonFactory(), timezone.now() - timedelta(hours=1), client_id=uuid.uuid4())
+    visit = _visit(venue, PersonFactory(), timezone.now() - timedelta(hours=1), uuid.uuid4(), Method.BATCH)
     CheckIn.objects.filter(pk=visit.pk).update(checked_in_at=visit.checked_in_at - timedelta(days=2))
     moved = CheckIn.objects.get(pk=visit.pk)
     assert moved.client_id == visit.client_id
     assert _home(visit.pk) == partitions.partition_name(local(moved.checked_in_at).date())
 
 
+def _migrate(target) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+LATEST = ("checkins", "0007_client_keys_per_day")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_existing_table_is_attached_whole(require_postgres, venue):
     """Migrating back to the plain table and forward again: every row and id kept, the old table
-    attached as one partition without copying, receipts taken for its client ids, ids continue."""
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(target):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate([target])
-
+    attached as one partition without copying, its unique client id kept as the partition's own (not
+    rebuilt), receipts taken for the phones' client ids, ids continue."""
     person = PersonFactory()
     try:
-        migrate(("checkins", "0004_merge_20261203_1826"))
+        _migrate(("checkins", "0004_merge_20261203_1826"))
         assert not partitions.table_partitioned()
-        key = uuid.uuid4()
+        key, live_key = uuid.uuid4(), uuid.uuid4()
         with connection.cursor() as cur:
             cur.execute(
                 f"INSERT INTO {partitions.TABLE} (venue_id, person_id, checked_in_at, method, client_id) "
-                "VALUES (%s, %s, now() - interval '3 days', 'self', %s), (%s, %s, now(), 'self', NULL) "
-                "RETURNING id",
-                [venue.pk, person.pk, key, venue.pk, person.pk],
+                "VALUES (%s, %s, now() - interval '3 days', 'batch', %s), (%s, %s, now(), 'self', NULL), "
+                "(%s, %s, now() - interval '2 days', 'staff', %s) RETURNING id",
+                [venue.pk, person.pk, key, venue.pk, person.pk, venue.pk, person.pk, live_key],
             )
             ids = sorted(r[0] for r in cur.fetchall())
-            # built beforehand, as docs/deployment.md advises for a large table: the migration reuses them
+            # built beforehand, as docs/deployment.md advises for a large table: the migration reuses it
             cur.execute(
                 f"CREATE UNIQUE INDEX {partitions.PREBUILT_KEY} ON {partitions.TABLE} (id, checked_in_at)"
             )
-            cur.execute(f"CREATE INDEX checkin_client ON {partitions.TABLE} (client_id)")
             cur.execute(
-                "SELECT %s::regclass::oid, 'checkin_client'::regclass::oid", [partitions.PREBUILT_KEY]
+                "SELECT %s::regclass::oid, conindid FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'u'",
+                [partitions.PREBUILT_KEY, partitions.TABLE],
             )
             prebuilt = set(cur.fetchone())
     finally:
-        migrate(("checkins", "0006_venue_cover"))
+        _migrate(LATEST)
     assert partitions.table_partitioned()
     assert sorted(CheckIn.objects.values_list("pk", flat=True)) == ids
     assert {_home(i) for i in ids} == {partitions.BEFORE}
     assert CheckInReceipt.objects.filter(client_id=key).exists()
+    assert not CheckInReceipt.objects.filter(client_id=live_key).exists()
     with connection.cursor() as cur:
         cur.execute("SELECT indexrelid FROM pg_index WHERE indrelid = %s::regclass", [partitions.BEFORE])
         assert prebuilt <= {r[0] for r in cur.fetchall()}  # the same indexes: not rebuilt
+        cur.execute("SELECT to_regclass(%s)::oid", [partitions.client_key_name(partitions.BEFORE)])
+        assert cur.fetchone()[0] in prebuilt
+    assert _client_keys()[partitions.BEFORE]
     assert rows_insert([Row(0, key, venue.pk, person.pk, timezone.now(), None)]) == {}
+    live_again = timezone.now() - timedelta(days=2, minutes=1)
+    assert rows_insert([Row(0, live_key, venue.pk, person.pk, live_again, None, Method.STAFF)]) == {}
     fresh = _visit(venue, person, timezone.now() + timedelta(days=2))
     assert fresh.pk > max(ids)
     assert _home(fresh.pk) == partitions.partition_name(local_today() + timedelta(days=2))
@@ -179,6 +242,37 @@ def test_an_existing_table_is_attached_whole(require_postgres, venue):
         cur.execute(f"DROP TABLE {partitions.BEFORE}")
     for offset in range(-21, 1):
         partitions.partition_create(day=local_today() + timedelta(days=offset))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_client_keys_move_to_the_day_partitions(require_postgres, venue):
+    """An install from before 0007 (the parent's client-id index, every key receipted) migrates: each
+    partition gets its own unique index, the parent's goes, the trigger spares live visits; run again (an
+    interrupted migration) it changes nothing; back to 0006 every live key is receipted again."""
+    person = PersonFactory()
+    live = _visit(venue, person, timezone.now() - timedelta(hours=2), uuid.uuid4(), Method.STAFF)
+    try:
+        _migrate(("checkins", "0006_venue_cover"))
+        assert CheckInReceipt.objects.filter(client_id=live.client_id).exists()
+        assert _receipted(venue, person, Method.STAFF)
+        with connection.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s)", [partitions.PARENT_CLIENT_INDEX])
+            assert cur.fetchone()[0] is not None
+            # a partition from before 0007 has no index of its own
+            cur.execute(f"DROP INDEX {partitions.client_key_name(partitions.DEFAULT)}")
+        assert not _client_keys()[partitions.DEFAULT]
+    finally:
+        _migrate(LATEST)
+    keys = _client_keys()
+    assert all(keys.values()) and set(keys) == {p.name for p in partitions.partitions_list()}
+    partitions.client_keys_build()
+    assert _client_keys() == keys
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)", [partitions.PARENT_CLIENT_INDEX])
+        assert cur.fetchone()[0] is None
+    assert not _receipted(venue, person, Method.STAFF) and _receipted(venue, person, Method.BATCH)
+    again = rows_insert([Row(0, live.client_id, venue.pk, person.pk, live.checked_in_at, None, Method.STAFF)])
+    assert again == {} and CheckIn.objects.filter(client_id=live.client_id).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from epiqr.core.errors import Invalid
-from epiqr.people.parsers import MAX_PAYLOAD, ParseError, parse_payload
+from epiqr.core.text import LENGTH_KEEPING, fold, normalise_name
+from epiqr.people.parsers import MAX_PAYLOAD, NAME_MAX, ParseError, parse_payload
 from tests.people.payloads import bhyt, cccd, cccd_number, national
 
 TODAY = date(2026, 11, 23)
@@ -84,6 +85,22 @@ def test_unknown_birth_day_and_month_is_a_year_only():
 )
 def test_cccd_errors(payload, code):
     assert refused(payload).code == code
+
+
+def test_a_name_is_held_to_the_stored_length_whichever_way_it_is_checked():
+    """A name of Vietnamese letters is checked by its own length (title-casing and folding cannot lengthen
+    it); any other name by its stored and folded forms: both ways refuse a name the registry cannot hold."""
+    for letter in LENGTH_KEEPING:
+        assert len(normalise_name(letter)) <= 1 and len(fold(letter)) <= 1
+    assert set("Nguyễn Thị Ánh Đào Ưng Ỷ") <= LENGTH_KEEPING and not set("0123456789?") & LENGTH_KEEPING
+    syllables = "Nguyễn Thị Hồng Ánh Đặng Ưng Ỷ " * 5
+    exact = syllables[: NAME_MAX - 1].strip() + "a"
+    assert len(exact) == NAME_MAX
+    assert parse(cccd(name=exact)).full_name == exact
+    assert refused(cccd(name=exact + "b")).code == "name_too_long"
+    # Short, but each letter folds to four ("Щ" -> "Shch"): refused by the folded length.
+    assert refused(cccd(name="Щ" * 40)).code == "name_too_long"
+    assert refused(cccd(name="Lê Văn 2")).code == "bad_name"
 
 
 # ------------------------------------------------------------------------------ keyboard-wedge damage

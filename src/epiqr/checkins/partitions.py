@@ -10,10 +10,13 @@ SQLite, the embedded default, keeps the plain table: every function here does no
 - A table that existed before partitioning is attached whole as one partition (`..._before`), without
   copying a row; retention drops it once its last day is older than the retention period.
 - The per-item idempotency key (`client_id`) cannot be unique on a partitioned table unless it carries
-  the partition key. A receipts table holds it instead: the trigger installed here takes a receipt for
-  each new client id before the row is stored, and skips the row (as ON CONFLICT DO NOTHING did) when
-  another check-in with that client id exists. A concurrent insert of the same key waits on the
-  receipt's unique index, so two racing uploads still store one row.
+  the partition key. Each partition holds a unique index of its own on it (`<partition>_client`), which
+  is enough for the live visits' keys: a visit key names a 5-minute slot, and a slot lies within one local
+  day (models.LIVE_METHODS). The keys phones and imports choose can come with any time, so for those rows
+  a receipts table holds the key across days: the trigger installed here takes a receipt for each new
+  one before the row is stored, and skips the row (as ON CONFLICT DO NOTHING did) when another check-in
+  with that client id exists. A concurrent insert of the same key waits on the receipt's unique index,
+  so two racing uploads still store one row.
 - Tracing exposures and tracing runs refer to check-ins by id without a foreign key; so do the
   phone's own check-ins (`DeviceCheckIn`, deleted here with their day).
 """
@@ -26,7 +29,7 @@ from django.db import connection, transaction
 
 from epiqr.core.timeutil import local, local_today, start_of_local_day
 
-from .models import CheckIn, CheckInReceipt, DeviceCheckIn
+from .models import LIVE_METHODS, CheckIn, CheckInReceipt, DeviceCheckIn
 from .rules import retention_days
 
 TABLE = CheckIn._meta.db_table
@@ -40,9 +43,11 @@ INDEXES = {
     # index alone, no visit to the table's pages (0006_venue_cover; VENUE_COVER below).
     "checkin_venue_cover": "(venue_id, checked_in_at) INCLUDE (person_id, id, checked_out_at)",
     "checkin_person_time": "(person_id, checked_in_at)",
-    "checkin_client": "(client_id)",
 }
+# The parent's client-id index before each partition held a unique one (migration 0007).
+PARENT_CLIENT_INDEX = "checkin_client"
 RECEIPT_FUNCTION = "checkins_receipt_take"
+RECEIPT_TRIGGER = "checkin_receipt"
 # A unique index on (id, checked_in_at) an operator may build CONCURRENTLY on a large plain table before
 # migrating, so that the migration does not build the partitioned table's primary key under its lock.
 PREBUILT_KEY = "checkin_id_time"
@@ -134,10 +139,23 @@ def partition_create(*, day: date) -> bool:
             f"RETURNING *) INSERT INTO {name} SELECT * FROM moved",
             [start, end],
         )
+        _client_key_create(cur, name)
         cur.execute(
             f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM ({_literal(start)}) TO ({_literal(end)})"
         )
     return True
+
+
+def client_key_name(partition: str) -> str:
+    return f"{partition}_client"
+
+
+def _client_key_create(cur, partition: str, *, concurrently: bool = False) -> None:
+    """The partition's own unique index on the client id (see the module's docstring)."""
+    how = "CONCURRENTLY " if concurrently else ""
+    cur.execute(
+        f"CREATE UNIQUE INDEX {how}IF NOT EXISTS {client_key_name(partition)} ON {partition} (client_id)"
+    )
 
 
 def partitions_ensure(*, today: date | None = None, days_ahead: int = DAYS_AHEAD) -> list[str]:
@@ -187,7 +205,14 @@ def partitions_drop_before(*, cutoff: datetime) -> DroppedDays:
     return dropped
 
 
-def _receipt_trigger_sql() -> list[str]:
+def _receipt_trigger_sql(*, spare_live: bool = True) -> list[str]:
+    """The receipts trigger: only rows whose key may come with any time take a receipt; a live visit's key
+    is held by its day partition's unique index (the WHEN clause spares those rows the function call).
+    `spare_live=False` is the trigger before migration 0007, which receipted every key."""
+    assert all(m.isalpha() for m in LIVE_METHODS)  # constants of the model, written into the DDL
+    when = "NEW.client_id IS NOT NULL"
+    if spare_live:
+        when += " AND NEW.method NOT IN ({})".format(", ".join(f"'{m}'" for m in LIVE_METHODS))
     return [
         f"""CREATE OR REPLACE FUNCTION {RECEIPT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -209,7 +234,9 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$""",
-        f"CREATE TRIGGER checkin_receipt BEFORE INSERT ON {TABLE} FOR EACH ROW EXECUTE FUNCTION {RECEIPT_FUNCTION}()",
+        f"DROP TRIGGER IF EXISTS {RECEIPT_TRIGGER} ON {TABLE}",
+        f"CREATE TRIGGER {RECEIPT_TRIGGER} BEFORE INSERT ON {TABLE} FOR EACH ROW "
+        f"WHEN ({when}) EXECUTE FUNCTION {RECEIPT_FUNCTION}()",
     ]
 
 
@@ -242,13 +269,19 @@ def _sequence_value(cur) -> tuple:
 
 def _before_attach(cur, *, boundary: datetime) -> None:
     """Attach the old table whole as the partition of everything before `boundary`: no row copied; its
-    primary key is rebuilt with the time (the one index a partitioned table needs that it lacks)."""
+    primary key is rebuilt with the time (the one index a partitioned table needs that it lacks); its
+    unique client id stays, as the partition's own (renamed, not rebuilt)."""
     cur.execute(
-        "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u', 'f')",
+        "SELECT k.conname, k.contype = 'u' AND k.conkey = ARRAY[a.attnum] FROM pg_constraint k "
+        "JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attname = 'client_id' "
+        "WHERE k.conrelid = to_regclass(%s) AND k.contype IN ('p', 'u', 'f')",
         [BEFORE],
     )
-    for (name,) in cur.fetchall():
-        cur.execute(f"ALTER TABLE {BEFORE} DROP CONSTRAINT {name}")
+    for name, is_client_key in cur.fetchall():
+        if is_client_key:
+            cur.execute(f"ALTER TABLE {BEFORE} RENAME CONSTRAINT {name} TO {client_key_name(BEFORE)}")
+        else:
+            cur.execute(f"ALTER TABLE {BEFORE} DROP CONSTRAINT {name}")
     cur.execute(f"ALTER TABLE {BEFORE} ALTER id DROP IDENTITY IF EXISTS")
     cur.execute("SELECT to_regclass(%s) IS NOT NULL", [PREBUILT_KEY])
     if cur.fetchone()[0]:  # built beforehand while the app ran (docs/deployment.md): no rebuild here
@@ -269,15 +302,23 @@ def _before_attach(cur, *, boundary: datetime) -> None:
     # single-column foreign-key indexes the composite ones cover) only slow its writes down.
     cur.execute(
         "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-        "WHERE x.indrelid = to_regclass(%s) AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.oid)",
+        "WHERE x.indrelid = to_regclass(%s) AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.oid) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.oid)",
         [BEFORE],
     )
     for (index,) in cur.fetchall():
         cur.execute(f"DROP INDEX {index}")
+    _client_key_create(cur, BEFORE)
+    _receipts_take(cur, BEFORE)
+
+
+def _receipts_take(cur, table: str, *, spare_live: bool = True) -> None:
+    """Receipts for the stored keys of `table` that need one (the rows the trigger would receipt)."""
     cur.execute(
         f"INSERT INTO {RECEIPTS} (client_id, checked_in_at) SELECT DISTINCT ON (client_id) client_id, "
-        f"checked_in_at FROM {BEFORE} WHERE client_id IS NOT NULL ORDER BY client_id, checked_in_at "
-        "ON CONFLICT (client_id) DO NOTHING"
+        f"checked_in_at FROM {table} WHERE client_id IS NOT NULL AND NOT method = ANY(%s) "
+        "ORDER BY client_id, checked_in_at ON CONFLICT (client_id) DO NOTHING",
+        [list(LIVE_METHODS) if spare_live else []],
     )
 
 
@@ -314,6 +355,7 @@ def table_partition(*, today: date | None = None, days_ahead: int = DAYS_AHEAD) 
             first_day = max(today, local(newest).date()) + timedelta(days=1)
             _before_attach(cur, boundary=start_of_local_day(first_day))
         cur.execute(f"CREATE TABLE {DEFAULT} PARTITION OF {TABLE} DEFAULT")
+        _client_key_create(cur, DEFAULT)
         cur.execute(f"CREATE INDEX IF NOT EXISTS {RECEIPTS}_time ON {RECEIPTS} USING brin (checked_in_at)")
         for sql in _receipt_trigger_sql():
             cur.execute(sql)
@@ -341,8 +383,7 @@ def table_unpartition() -> None:
         _sequence_set(cur, sequence)
         cur.execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_client_id_key UNIQUE (client_id)")
         for name, columns in INDEXES.items():
-            if name != "checkin_client":  # the unique constraint's index serves
-                cur.execute(f"CREATE INDEX {name} ON {TABLE} {columns}")
+            cur.execute(f"CREATE INDEX {name} ON {TABLE} {columns}")
         for column, target in (("venue_id", "venues_venue"), ("person_id", "people_person")):
             cur.execute(
                 f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_{column}_fk FOREIGN KEY ({column}) "
@@ -385,6 +426,35 @@ def venue_cover_build() -> None:
                 cur.execute(f"CREATE INDEX CONCURRENTLY {index} ON {partition} {columns}")
             cur.execute(f"ALTER INDEX {VENUE_COVER} ATTACH PARTITION {index}")
         cur.execute("DROP INDEX IF EXISTS checkin_venue_time")
+
+
+def client_keys_build() -> None:
+    """PostgreSQL, migration 0007: each partition's own unique client-id index, built CONCURRENTLY partition
+    by partition while check-ins go on being written (outside a transaction); then the parent's client-id
+    index goes and the receipts trigger spares live visits. Safe to run again after an interruption (an
+    invalid half-built index is built again). The receipts live visits took before stay until they expire."""
+    with connection.cursor() as cur:
+        for p in partitions_list():
+            index = client_key_name(p.name)
+            cur.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [index])
+            found = cur.fetchone()
+            if found and not found[0]:  # left half-built by an interrupted run
+                cur.execute(f"DROP INDEX {index}")
+            if not found or not found[0]:
+                _client_key_create(cur, p.name, concurrently=True)
+        cur.execute(f"DROP INDEX IF EXISTS {PARENT_CLIENT_INDEX}")
+        for sql in _receipt_trigger_sql():
+            cur.execute(sql)
+
+
+def client_keys_drop() -> None:
+    """Undo client_keys_build (migrating back to 0006): the parent's client-id index again, receipts for the
+    live visits' keys, and the trigger receipting every key. The partitions keep their unique indexes."""
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE INDEX IF NOT EXISTS {PARENT_CLIENT_INDEX} ON {TABLE} (client_id)")
+        _receipts_take(cur, TABLE, spare_live=False)
+        for sql in _receipt_trigger_sql(spare_live=False):
+            cur.execute(sql)
 
 
 def migrate_forward(apps, schema_editor) -> None:

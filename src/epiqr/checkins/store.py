@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
-from epiqr.cases.selectors import case_active_exists_sql
+from epiqr.cases.selectors import case_active_exists_sql, case_active_sql
 from epiqr.core.pgsql import (
     array_literal,
     copy_into,
@@ -36,15 +36,19 @@ def _postgres() -> bool:
 
 
 def _skip_known() -> str:
-    """The clause that skips a row whose client id is stored: on PostgreSQL the receipts trigger of the
-    day-partitioned table does it (partitions.py), so the statement needs none."""
-    return "" if _postgres() else "ON CONFLICT (client_id) DO NOTHING "
+    """The clause that skips a row whose client id is stored. On PostgreSQL no conflict target: the day
+    partitions' own unique indexes hold the key (with the receipts trigger for keys of any time,
+    partitions.py), and a partitioned table has no index on the key alone to name."""
+    return "ON CONFLICT DO NOTHING " if _postgres() else "ON CONFLICT (client_id) DO NOTHING "
+
+
+_VISIT_PREFIX = f"{VISIT_NAMESPACE}|"
 
 
 def visit_key_sql(*, venue_id: int, person_column: str, at: datetime) -> tuple[str, list]:
     """visit_key as a PostgreSQL expression on `person_column`."""
     sql = f"md5(%s || {person_column}::text || %s)::uuid"
-    return sql, [f"{VISIT_NAMESPACE}|{venue_id}|", f"|{_visit_slot(at)}"]
+    return sql, [f"{_VISIT_PREFIX}{venue_id}|", f"|{_visit_slot(at)}"]
 
 
 def _not_isolated_sql() -> tuple[str, list]:
@@ -122,18 +126,24 @@ def _days_around_minute(minute: int) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _scan_statement(person_sql: str, isolated_sql: str, key_sql: str, days_sql: str) -> str:
-    """scan_insert's text around its parts: a handful of shapes (one per kind of card and blank), each
-    composed once per process."""
+def _scan_statement(person_sql: str, method: str, key_sql: str, days_sql: str) -> str:
+    """scan_insert's text around its parts: a handful of shapes (one per kind of card and blank, method and
+    day), each composed once per process. The method and the isolation rule's status are constants of the
+    code, written into the text (fewer parameters to bind on every scan)."""
     table = CheckIn._meta.db_table
     cols = ", ".join(f"p.{c}" for c in person_scan_columns())
+    method = Method(method).value
+    assert method.isalpha()
+    isolated_sql = case_active_sql(person_column="(SELECT id FROM p)")
     return (
         f"WITH p AS ({person_sql}), ins AS ("
         f"INSERT INTO {table} ({COLUMNS}) "
-        f"SELECT %s, p.id, %s, %s, {key_sql}, %s FROM p "
+        f"SELECT %s, p.id, %s, '{method}', {key_sql}, %s FROM p "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.person_id = (SELECT id FROM p) AND c.venue_id = %s "
         f"AND {days_sql} AND c.checked_in_at >= %s AND c.checked_in_at <= %s) AND NOT {isolated_sql} "
-        f"RETURNING id, client_id) "
+        # The visit key taken a moment ago by a concurrent scan of the same card: its day partition's
+        # unique index makes this scan wait for that one and then store nothing.
+        f"ON CONFLICT DO NOTHING RETURNING id, client_id) "
         f"SELECT {cols}, ins.id, ins.client_id FROM p LEFT JOIN ins ON true"
     )
 
@@ -151,9 +161,6 @@ def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: 
     if match is None:
         return None
     person_sql, person_params = match
-    # The person as an init-plan value, not a join column: the window and isolation probes then search
-    # their indexes by it (as a join column, the window probe read the venue's whole window).
-    isolated_sql, isolated_params = case_active_exists_sql(person_column="(SELECT id FROM p)")
     key_sql, key_params = visit_key_sql(venue_id=venue_id, person_column="p.id", at=at)
     # PostgreSQL only, so the times go to psycopg as they are (aware datetimes; the field's own
     # preparation is for SQLite's text and cost more than composing the rest of the statement).
@@ -161,15 +168,15 @@ def scan_insert(*, venue_id: int, doc, method: str, at: datetime, has_symptoms: 
         *person_params,
         venue_id,
         at,
-        method,
         *key_params,
         has_symptoms,
         venue_id,
         at - DUPLICATE_WINDOW,
         at + DUPLICATE_WINDOW,
-        *isolated_params,
     ]
-    sql = _scan_statement(person_sql, isolated_sql, key_sql, _days_around(at))
+    # The person as an init-plan value, not a join column: the window and isolation probes then search
+    # their indexes by it (as a join column, the window probe read the venue's whole window).
+    sql = _scan_statement(person_sql, method, key_sql, _days_around(at))
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchone()
@@ -192,7 +199,7 @@ def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
     """Store rows whose client id is new; returns {client id: check-in id} of the rows this call stored.
 
     PostgreSQL: INSERT ... SELECT FROM unnest(six arrays) RETURNING (the receipts trigger skips known
-    client ids). SQLite: a multi-row VALUES list ON CONFLICT (client_id) DO NOTHING.
+    client ids; ON CONFLICT DO NOTHING, the key stored in the day's partition). SQLite: a multi-row VALUES list ON CONFLICT (client_id) DO NOTHING.
     """
     stored: dict[uuid.UUID, int] = {}
     if not rows:
@@ -205,7 +212,7 @@ def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
             cur.execute(
                 f"INSERT INTO {table} ({COLUMNS}) "
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
-                "%s::uuid[], %s::boolean[]) RETURNING client_id, id",
+                "%s::uuid[], %s::boolean[]) ON CONFLICT DO NOTHING RETURNING client_id, id",
                 [
                     int_array_literal(r.venue_id for r in rows),
                     int_array_literal(r.person_id for r in rows),

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from epiqr.core import signing
 from epiqr.core.errors import Invalid
-from epiqr.core.text import fold, normalise_name
+from epiqr.core.text import LENGTH_KEEPING, fold, normalise_name
 
 from .idnumber import IdNumberError, id_number_check, id_number_read
 from .messages import gettext_noop, translate
@@ -531,6 +531,8 @@ def _clean_name(name: str) -> str:
     if not name:
         raise ParseError("missing_name", gettext_noop("The code carries no name."))
     _check_lost_letters(name)
+    if len(name) <= NAME_MAX and LENGTH_KEEPING.issuperset(name):
+        return name  # letters and spaces only (no digit), and stored or folded it stays within NAME_MAX
     if any(c.isdigit() for c in name):
         raise ParseError(
             "bad_name", gettext_noop("The name field contains digits: the fields are out of order.")
