@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from epiqr.checkins import partitions, tasks
@@ -21,7 +21,7 @@ from epiqr.checkins.models import (
 )
 from epiqr.checkins.rules import visit_key
 from epiqr.checkins.services import checkins_purge
-from epiqr.checkins.store import Row, rows_insert, rows_stored
+from epiqr.checkins.store import Row, rows_insert, rows_stored, visit_insert
 from epiqr.core.timeutil import local, local_today, start_of_local_day
 from epiqr.people.models import Device
 from tests.factories import PersonFactory
@@ -62,9 +62,8 @@ def _client_keys() -> dict[str, bool]:
 
 def _receipted(venue, person, method) -> bool:
     """Whether a new row of `method` takes a receipt now."""
-    key = uuid.uuid4()
-    assert list(rows_insert([Row(0, key, venue.pk, person.pk, timezone.now(), None, method)])) == [key]
-    return CheckInReceipt.objects.filter(client_id=key).exists()
+    row = _visit(venue, person, timezone.now(), uuid.uuid4(), method)
+    return CheckInReceipt.objects.filter(client_id=row.client_id).exists()
 
 
 def test_sqlite_keeps_the_plain_table(db):
@@ -152,23 +151,32 @@ def test_a_client_id_is_stored_once_whatever_the_day(require_postgres, venue):
 
 
 def test_a_live_visit_key_is_held_by_its_day_and_takes_no_receipt(require_postgres, venue):
-    """A live visit's key names a 5-minute slot, so its day partition's unique index holds it: a second
-    row with the key in that day is not stored, and no receipt is written for it."""
+    """A live visit's key names a 5-minute slot, so its day partition's unique index holds it: a visit of
+    the same key in that day (one the window no longer sees, as a racing station's) is not stored, and no
+    receipt is written for it."""
     person = PersonFactory()
     at = timezone.now() - timedelta(hours=1)
     key = visit_key(venue_id=venue.pk, person_id=person.pk, at=at)
+    moved = at - timedelta(minutes=6)  # out of the duplicate window, in the same local day
+    if local(moved).date() != local(at).date():
+        moved = at + timedelta(minutes=6)
     assert set(LIVE_METHODS) == {Method.SELF, Method.STAFF}
     for method in LIVE_METHODS:
         CheckIn.objects.filter(client_id=key).delete()
-        first = rows_insert([Row(0, key, venue.pk, person.pk, at, None, method)])
-        assert list(first) == [key]
-        assert rows_insert([Row(0, key, venue.pk, person.pk, at + timedelta(seconds=30), None, method)]) == {}
+        visit = dict(
+            venue_id=venue.pk, person_id=person.pk, method=method, has_symptoms=None, unless_isolated=False
+        )
+        first = visit_insert(at=at, **visit)
+        assert first is not None and CheckIn.objects.get(pk=first).client_id == key
+        CheckIn.objects.filter(pk=first).update(checked_in_at=moved)
+        assert visit_insert(at=at, **visit) is None
         assert CheckIn.objects.filter(client_id=key).count() == 1
+        assert not _receipted(venue, person, method)
     assert not CheckInReceipt.objects.filter(client_id=key).exists()
-    phone_key = uuid.uuid4()
-    rows_insert([Row(0, phone_key, venue.pk, person.pk, at, None, Method.BATCH)])
-    assert CheckInReceipt.objects.filter(client_id=phone_key).exists()
+    assert _receipted(venue, person, Method.BATCH) and _receipted(venue, person, Method.IMPORT)
     assert all(_client_keys().values()) and partitions.DEFAULT in _client_keys()
+    with pytest.raises(AssertionError):  # a live visit never goes through the batch insert
+        rows_insert([Row(0, uuid.uuid4(), venue.pk, person.pk, at, None, Method.STAFF)])
 
 
 def test_moving_a_check_in_to_another_day_keeps_it(require_postgres, venue):
@@ -232,8 +240,8 @@ def test_an_existing_table_is_attached_whole(require_postgres, venue):
         assert cur.fetchone()[0] in prebuilt
     assert _client_keys()[partitions.BEFORE]
     assert rows_insert([Row(0, key, venue.pk, person.pk, timezone.now(), None)]) == {}
-    live_again = timezone.now() - timedelta(days=2, minutes=1)
-    assert rows_insert([Row(0, live_key, venue.pk, person.pk, live_again, None, Method.STAFF)]) == {}
+    with pytest.raises(IntegrityError), transaction.atomic():  # the old table's unique key still holds
+        _visit(venue, person, timezone.now() - timedelta(days=2, minutes=1), live_key, Method.STAFF)
     fresh = _visit(venue, person, timezone.now() + timedelta(days=2))
     assert fresh.pk > max(ids)
     assert _home(fresh.pk) == partitions.partition_name(local_today() + timedelta(days=2))
@@ -271,8 +279,8 @@ def test_the_client_keys_move_to_the_day_partitions(require_postgres, venue):
         cur.execute("SELECT to_regclass(%s)", [partitions.PARENT_CLIENT_INDEX])
         assert cur.fetchone()[0] is None
     assert not _receipted(venue, person, Method.STAFF) and _receipted(venue, person, Method.BATCH)
-    again = rows_insert([Row(0, live.client_id, venue.pk, person.pk, live.checked_in_at, None, Method.STAFF)])
-    assert again == {} and CheckIn.objects.filter(client_id=live.client_id).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():  # the day's partition holds the live key
+        _visit(venue, person, live.checked_in_at, live.client_id, Method.STAFF)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from epiqr.checkins.rules import visit_key
-from epiqr.checkins.store import visit_key_sql
+from epiqr.checkins.store import scan_insert, visit_key_sql
+from epiqr.core.timeutil import local
 from epiqr.people.models import Person
 
 from .conftest import cccd_payload
@@ -50,11 +51,68 @@ def test_a_scan_with_the_key_of_a_stored_visit_is_that_visit(owner_api, venue, c
     payload = cccd_payload()
     at = timezone.now().replace(microsecond=0) - timedelta(minutes=1)
     first = scan(owner_api, venue, payload, scanned_at=at.isoformat()).json()
-    # the stored visit moved out of the window (as a racing station's row would not yet be visible)
-    checkins.filter(pk=first["checkin_id"]).update(checked_in_at=at - timedelta(hours=1))
+    # the stored visit moved out of the window (as a racing station's row would not yet be visible), within
+    # its local day: a slot lies in one day, and the day's partition holds the key (checkins.partitions)
+    moved = at - timedelta(minutes=6)
+    if local(moved).date() != local(at).date():
+        moved = at + timedelta(minutes=6)
+    checkins.filter(pk=first["checkin_id"]).update(checked_in_at=moved)
     again = scan(owner_api, venue, payload, scanned_at=at.isoformat()).json()
     assert again["status"] == "duplicate" and again["checkin_id"] == first["checkin_id"]
     assert checkins.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_racing_an_uncommitted_one_waits_and_stores_nothing(require_postgres, venue):
+    """The race the window probe cannot see: another station's visit in the same slot, not yet committed.
+    The day partition's unique index on the visit key makes this scan wait for it, then store nothing."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from epiqr.checkins.models import CheckIn
+    from epiqr.people.parsers import parse_payload
+    from epiqr.people.services import person_from_scan
+
+    payload = cccd_payload()
+    doc = parse_payload(payload)
+    person = person_from_scan(payload=payload).person  # registered: the card is known
+    at = timezone.now()
+    held, done = threading.Event(), threading.Event()
+    rows = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                rows["first"] = scan_insert(venue_id=venue.pk, doc=doc, method="staff", at=at, has_symptoms=None)
+                held.set()
+                done.wait(5)
+                time.sleep(0.3)  # the second scan is waiting on the key meanwhile
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            held.wait(5)
+            done.set()
+            started = time.monotonic()
+            rows["second"] = scan_insert(
+                venue_id=venue.pk, doc=doc, method="staff", at=at + timedelta(seconds=1), has_symptoms=None
+            )
+            rows["waited"] = time.monotonic() - started
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert rows["first"][-2] is not None  # stored
+    assert rows["second"][0] == person.pk and rows["second"][-2:] == (None, None)  # found, not stored
+    assert rows["waited"] >= 0.2
+    assert CheckIn.objects.filter(person=person).count() == 1
 
 
 def test_duplicate_scan_with_symptoms_marks_the_stored_visit(owner_api, venue, checkins):

@@ -23,7 +23,7 @@ from epiqr.core.pgsql import (
 from epiqr.core.timeutil import local, start_of_local_day
 from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
 
-from .models import CheckIn, Method
+from .models import LIVE_METHODS, CheckIn, Method
 from .rules import DUPLICATE_WINDOW, VISIT_NAMESPACE, _visit_slot, visit_key
 
 INSERT_CHUNK = 500
@@ -198,21 +198,23 @@ class Row:
 def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
     """Store rows whose client id is new; returns {client id: check-in id} of the rows this call stored.
 
-    PostgreSQL: INSERT ... SELECT FROM unnest(six arrays) RETURNING (the receipts trigger skips known
-    client ids; ON CONFLICT DO NOTHING, the key stored in the day's partition). SQLite: a multi-row VALUES list ON CONFLICT (client_id) DO NOTHING.
+    PostgreSQL: INSERT ... SELECT FROM unnest(six arrays) RETURNING: the rows are a phone's or an import's
+    (never models.LIVE_METHODS), so the receipts trigger skips the known client ids, and no ON CONFLICT
+    clause is needed (it would probe every unique index of each row first). SQLite: a multi-row VALUES list ON CONFLICT (client_id) DO NOTHING.
     """
     stored: dict[uuid.UUID, int] = {}
     if not rows:
         return stored
     table = CheckIn._meta.db_table
     if _postgres():
+        assert not any(r.method in LIVE_METHODS for r in rows), "a live visit is stored by visit_insert"
         # One statement, atomic by itself: no transaction or savepoint round trips, no COPY to fall back
         # from when a concurrent upload collides, and the new ids come back with it.
         with connection.cursor() as cur:
             cur.execute(
                 f"INSERT INTO {table} ({COLUMNS}) "
                 "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::varchar[], "
-                "%s::uuid[], %s::boolean[]) ON CONFLICT DO NOTHING RETURNING client_id, id",
+                "%s::uuid[], %s::boolean[]) RETURNING client_id, id",
                 [
                     int_array_literal(r.venue_id for r in rows),
                     int_array_literal(r.person_id for r in rows),
