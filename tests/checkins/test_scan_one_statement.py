@@ -85,7 +85,9 @@ def test_a_scan_racing_an_uncommitted_one_waits_and_stores_nothing(require_postg
     def first():
         try:
             with transaction.atomic():
-                rows["first"] = scan_insert(venue_id=venue.pk, doc=doc, method="staff", at=at, has_symptoms=None)
+                rows["first"] = scan_insert(
+                    venue_id=venue.pk, doc=doc, method="staff", at=at, has_symptoms=None
+                )
                 held.set()
                 done.wait(5)
                 time.sleep(0.3)  # the second scan is waiting on the key meanwhile
