@@ -14,7 +14,7 @@ class Method(models.TextChoices):
 # The methods of live visits: their client id is the server's visit key (rules.visit_key), which names a
 # 5-minute slot and so lies within one local day. The keys of the other methods are the phone's or the
 # import's and may come with any time (checkins.partitions: what holds each kind of key on PostgreSQL).
-LIVE_METHODS = (Method.SELF.value, Method.STAFF.value)
+LIVE_METHODS = frozenset({Method.SELF.value, Method.STAFF.value})
 
 
 class CheckIn(models.Model):

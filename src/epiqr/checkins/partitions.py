@@ -212,7 +212,7 @@ def _receipt_trigger_sql(*, spare_live: bool = True) -> list[str]:
     assert all(m.isalpha() for m in LIVE_METHODS)  # constants of the model, written into the DDL
     when = "NEW.client_id IS NOT NULL"
     if spare_live:
-        when += " AND NEW.method NOT IN ({})".format(", ".join(f"'{m}'" for m in LIVE_METHODS))
+        when += " AND NEW.method NOT IN ({})".format(", ".join(f"'{m}'" for m in sorted(LIVE_METHODS)))
     return [
         f"""CREATE OR REPLACE FUNCTION {RECEIPT_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -318,7 +318,7 @@ def _receipts_take(cur, table: str, *, spare_live: bool = True) -> None:
         f"INSERT INTO {RECEIPTS} (client_id, checked_in_at) SELECT DISTINCT ON (client_id) client_id, "
         f"checked_in_at FROM {table} WHERE client_id IS NOT NULL AND NOT method = ANY(%s) "
         "ORDER BY client_id, checked_in_at ON CONFLICT (client_id) DO NOTHING",
-        [list(LIVE_METHODS) if spare_live else []],
+        [sorted(LIVE_METHODS) if spare_live else []],
     )
 
 

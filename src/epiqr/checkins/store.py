@@ -15,10 +15,12 @@ from django.db import connection
 from epiqr.cases.selectors import case_active_exists_sql, case_active_sql
 from epiqr.core.pgsql import (
     array_literal,
+    bool_array_literal,
     copy_into,
     int_array_literal,
     time_array_literal,
     uuid_array_literal,
+    word_array_literal,
 )
 from epiqr.core.timeutil import local, start_of_local_day
 from epiqr.people.selectors import person_scan_columns, person_scan_match_sql
@@ -27,6 +29,7 @@ from .models import LIVE_METHODS, CheckIn, Method
 from .rules import DUPLICATE_WINDOW, VISIT_NAMESPACE, _visit_slot, visit_key
 
 INSERT_CHUNK = 500
+_METHOD_WORDS = frozenset(Method.values)
 COLUMN_LIST = ("venue_id", "person_id", "checked_in_at", "method", "client_id", "has_symptoms")
 COLUMNS = ", ".join(COLUMN_LIST)
 
@@ -207,7 +210,9 @@ def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
         return stored
     table = CheckIn._meta.db_table
     if _postgres():
-        assert not any(r.method in LIVE_METHODS for r in rows), "a live visit is stored by visit_insert"
+        methods = [r.method for r in rows]
+        kinds = set(methods)  # the model's words (a literal needs no quoting), never a live visit's
+        assert kinds <= _METHOD_WORDS and not kinds & LIVE_METHODS, kinds
         # One statement, atomic by itself: no transaction or savepoint round trips, no COPY to fall back
         # from when a concurrent upload collides, and the new ids come back with it.
         with connection.cursor() as cur:
@@ -219,9 +224,9 @@ def rows_insert(rows: list[Row]) -> dict[uuid.UUID, int]:
                     int_array_literal(r.venue_id for r in rows),
                     int_array_literal(r.person_id for r in rows),
                     time_array_literal(r.at for r in rows),
-                    array_literal(r.method for r in rows),
+                    word_array_literal(methods),
                     uuid_array_literal(r.client_id for r in rows),
-                    array_literal(r.has_symptoms for r in rows),
+                    bool_array_literal(r.has_symptoms for r in rows),
                 ],
             )
             return dict(cur.fetchall())

@@ -107,8 +107,13 @@ def _inspect(data: Any, *, check_text: bool) -> None:
             if depth >= MAX_JSON_DEPTH:
                 raise _too_deep()
             items = value.items() if isinstance(value, dict) else enumerate(value)
+            if not check_text:  # only the depth to judge: the scalars need no visit (a batch's thousands)
+                stack.extend(
+                    (item, depth + 1, (path, key)) for key, item in items if isinstance(item, dict | list)
+                )
+                continue
             for key, item in items:
-                if check_text and isinstance(key, str) and (problem := text_problem(key)):
+                if isinstance(key, str) and (problem := text_problem(key)):
                     raise text_refusal(problem, _dotted(path))
                 stack.append((item, depth + 1, (path, key)))
 
