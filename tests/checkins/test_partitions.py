@@ -105,6 +105,12 @@ def test_the_daily_job_creates_the_week_ahead_once(require_postgres):
     created = partitions.partitions_ensure(today=later)
     assert created == [partitions.partition_name(later + timedelta(days=d)) for d in range(8)]
     assert partitions.partitions_ensure(today=later) == []
+    # a day made by a scheduler from before migration 0007 (no unique client id of its own) gets it
+    with connection.cursor() as cur:
+        cur.execute(f"DROP INDEX {partitions.client_key_name(partitions.partition_name(later))}")
+    assert not _client_keys()[partitions.partition_name(later)]
+    assert partitions.partitions_ensure(today=later) == []
+    assert all(_client_keys().values())
     assert tasks.partitions_create.func() == []  # today's week exists since the migration
 
 

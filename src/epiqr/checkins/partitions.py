@@ -160,7 +160,9 @@ def _client_key_create(cur, partition: str, *, concurrently: bool = False) -> No
 
 def partitions_ensure(*, today: date | None = None, days_ahead: int = DAYS_AHEAD) -> list[str]:
     """Partitions for today and the next `days_ahead` local days (the scheduler runs it daily). The
-    names of those created; nothing on SQLite or on a table not partitioned."""
+    names of those created; nothing on SQLite or on a table not partitioned. A partition without its
+    unique client-id index (one made by a scheduler of a version before migration 0007 while the new one
+    was deployed: days ahead, so empty or nearly) gets it here."""
     if not table_partitioned():
         return []
     today = today or local_today()
@@ -169,6 +171,11 @@ def partitions_ensure(*, today: date | None = None, days_ahead: int = DAYS_AHEAD
         day = today + timedelta(days=offset)
         if partition_create(day=day):
             created.append(partition_name(day))
+    with connection.cursor() as cur:
+        for p in partitions_list():
+            cur.execute("SELECT to_regclass(%s) IS NULL", [client_key_name(p.name)])
+            if cur.fetchone()[0]:
+                _client_key_create(cur, p.name)
     return created
 
 
