@@ -36,23 +36,6 @@ def int_array_literal(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-# array_literal() for UUIDs, none missing: like integers, their text needs no quoting.
-uuid_array_literal = int_array_literal
-
-
-def word_array_literal(values) -> str:
-    """array_literal() for words of letters only (the code's own constants, never input): no quoting."""
-    return "{" + ",".join(values) + "}"
-
-
-_BOOLEAN_ELEMENT = {None: "NULL", True: "t", False: "f"}
-
-
-def bool_array_literal(values) -> str:
-    """array_literal() for True, False and None only."""
-    return "{" + ",".join([_BOOLEAN_ELEMENT[v] for v in values]) + "}"
-
-
 def time_array_literal(values) -> str:
     """array_literal() for aware datetimes, none missing: ISO 8601 needs no quoting."""
     return "{" + ",".join([v.isoformat() for v in values]) + "}"
